@@ -1,0 +1,170 @@
+/*
+ * cgoheap shared-memory record format.
+ *
+ * The launcher (cgoheap run) creates a memfd, sizes it, writes this header,
+ * and passes the descriptor number to the target in CGOHEAP_SHM_FD. The agent
+ * (libcgoheap.so, preloaded into the target) maps the same file MAP_SHARED and
+ * records every live allocation and every distinct stack into it. Because the
+ * launcher holds its own mapping, the record outlives the target: it is
+ * complete after exit_group, a crash or SIGKILL.
+ *
+ * The file is sparse: regions are reserved at fixed offsets but only pages
+ * that are written consume memory.
+ *
+ * Both sides include this header; bump CH_SHM_VERSION on any layout change.
+ * Every offset is in bytes from the start of the mapping. All fields written
+ * concurrently by the agent are accessed with C11/GCC atomics.
+ */
+#ifndef CGOHEAP_SHM_H
+#define CGOHEAP_SHM_H
+
+#include <stdint.h>
+
+#define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
+#define CH_SHM_VERSION 1u
+
+/* Environment variables read by the agent. */
+#define CH_ENV_SHM_FD "CGOHEAP_SHM_FD"   /* fd number of the memfd */
+#define CH_ENV_UNWIND "CGOHEAP_UNWIND"   /* "fast" (default) or "exact" */
+
+/* ---- live-allocation table: sharded open addressing ---- */
+#define CH_LIVE_SHARDS 64u        /* power of two */
+#define CH_LIVE_MIN_LOG2 10u      /* initial slots per shard = 1024 */
+
+/*
+ * One live allocation. addr == 0 means the slot is empty (malloc never
+ * returns NULL for a recorded block). size_stack packs the requested size
+ * (upper 40 bits) and the stack id (lower 24 bits).
+ */
+typedef struct ch_live_entry {
+    uint64_t addr;
+    uint64_t size_stack;
+} ch_live_entry;
+
+#define CH_STACK_ID_BITS 24u
+#define CH_STACK_ID_MASK ((1ull << CH_STACK_ID_BITS) - 1)
+#define CH_SIZE_MAX_RECORDED ((1ull << (64 - CH_STACK_ID_BITS)) - 1)
+static inline uint64_t ch_pack_size_stack(uint64_t size, uint32_t stack_id)
+{
+    if (size > CH_SIZE_MAX_RECORDED)
+        size = CH_SIZE_MAX_RECORDED;
+    return (size << CH_STACK_ID_BITS) | (stack_id & CH_STACK_ID_MASK);
+}
+static inline uint64_t ch_entry_size(const ch_live_entry *e) { return e->size_stack >> CH_STACK_ID_BITS; }
+static inline uint32_t ch_entry_stack(const ch_live_entry *e) { return (uint32_t)(e->size_stack & CH_STACK_ID_MASK); }
+
+/*
+ * A shard. The agent takes `lock` (a spinlock) to insert, delete or grow.
+ * On growth it writes the new table, then publishes table_off/log2_cap, and
+ * only then releases the old table's pages: a reader that finds the target
+ * dead always sees one complete table.
+ */
+typedef struct ch_live_shard {
+    uint32_t lock;
+    uint32_t log2_cap;
+    uint64_t count;     /* entries in use */
+    uint64_t table_off; /* offset of ch_live_entry[1 << log2_cap] */
+    uint64_t pad[5];    /* one cache line per shard */
+} ch_live_shard;
+
+/* ---- stack table: lock-free lookup, inserts under stack_lock ---- */
+/*
+ * Slot i holds stack id i (id 0 means "no stack"). A slot is published by a
+ * release store of `hash` after frames_off/depth are written; hash == 0 means
+ * empty. Frames are return addresses, leaf (caller of malloc) first, stored
+ * as uint64_t at frames_off.
+ */
+typedef struct ch_stack_slot {
+    uint64_t hash;
+    uint32_t frames_off8; /* offset / 8 from frames area start */
+    uint16_t depth;
+    uint16_t flags;       /* CH_STACK_F_* */
+} ch_stack_slot;
+
+#define CH_STACK_F_TRUNCATED 1u /* the walk hit CH_MAX_FRAMES */
+#define CH_STACK_F_GO 2u        /* the walk continued into Go frames by frame pointer */
+
+/* Per-stack cumulative counters, parallel to the slots (indexed by id). */
+typedef struct ch_stack_stats {
+    uint64_t alloc_count;  /* allocations recorded with this stack */
+    uint64_t alloc_bytes;  /* bytes requested by them */
+} ch_stack_stats;
+
+#define CH_MAX_FRAMES 128u
+
+/* ---- modules seen by the agent (for symbolization after exit) ---- */
+typedef struct ch_module_entry {
+    uint64_t start;  /* lowest mapped address of the module's PT_LOAD segments */
+    uint64_t end;    /* one past the highest */
+    uint64_t bias;   /* dlpi_addr: load bias (0 for non-PIE executables) */
+    char path[232];  /* absolute path; the executable's real path, not "" */
+} ch_module_entry;
+
+#define CH_MAX_MODULES 1024u
+
+/*
+ * ---- stack-switch marks ----
+ * Where a cgo call entered the system (g0) stack: the stack pointer of the
+ * outermost C frame when the walk crossed into Go on another stack. Below a
+ * mark lie only the frames of C calls made from Go, which are dead once the
+ * calls return, yet still hold copies of the pointers they were passed. The
+ * launcher leaves them out of the scan's roots (see src/collect/roots.c).
+ * Slots are claimed with a fetch-add of n_marks and then written; a slot
+ * still 0 was claimed by a thread that died before writing it.
+ */
+#define CH_MAX_MARKS 4096u
+
+/* ---- agent status flags ---- */
+#define CH_AGENT_ATTACHED 1u   /* agent initialised and recording */
+#define CH_AGENT_FAILED 2u     /* agent stopped recording; see fail_reason */
+
+/* ---- the header, at offset 0 ---- */
+typedef struct ch_shm_header {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t header_size;   /* sizeof(ch_shm_header) */
+    uint64_t total_size;    /* size of the memfd */
+
+    /* Written by the launcher before exec. */
+    int32_t target_pid;     /* agent records only if getpid() == target_pid */
+    uint32_t options;       /* reserved */
+    uint64_t sample_rate;   /* bytes; 1 = record every allocation */
+
+    /* Written by the agent. */
+    uint32_t agent_flags;   /* CH_AGENT_* */
+    uint32_t unwind_mode;   /* 0 fast (cached rules), 1 exact */
+    char fail_reason[128];
+
+    /* Counters (atomic adds by the agent). */
+    uint64_t n_allocs;      /* recorded allocations */
+    uint64_t n_frees;       /* recorded frees (of recorded blocks) */
+    uint64_t n_events;      /* all interposed calls, recorded or not */
+    uint64_t bytes_alloc;   /* bytes requested by recorded allocations */
+    uint64_t n_dropped;     /* allocations not recorded (table full, reentrancy) */
+    uint64_t agent_bytes;   /* memory the agent itself uses (own mmaps + touched shm) */
+
+    /* Regions, fixed at creation by the launcher. */
+    uint64_t shards_off;    /* ch_live_shard[CH_LIVE_SHARDS] */
+    uint64_t heap_off;      /* bump area for shard tables */
+    uint64_t heap_size;
+    uint64_t heap_used;     /* atomic bump pointer, relative to heap_off */
+
+    uint64_t stacks_off;    /* ch_stack_slot[stack_cap] */
+    uint64_t stats_off;     /* ch_stack_stats[stack_cap] */
+    uint32_t stack_cap;     /* power of two, <= 1 << CH_STACK_ID_BITS */
+    uint32_t stack_lock;    /* spinlock for inserts */
+    uint64_t n_stacks;      /* slots in use */
+    uint64_t frames_off;    /* uint64_t frames area */
+    uint64_t frames_size;
+    uint64_t frames_used;   /* bytes used, written under stack_lock */
+
+    uint64_t modules_off;   /* ch_module_entry[CH_MAX_MODULES] */
+    uint32_t n_modules;     /* published with release after the entry is written */
+    uint32_t module_lock;
+
+    uint64_t marks_off;     /* uint64_t[CH_MAX_MARKS] */
+    uint32_t n_marks;       /* slots claimed; may exceed CH_MAX_MARKS (then ignored) */
+    uint32_t pad_marks;
+} ch_shm_header;
+
+#endif

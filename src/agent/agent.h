@@ -1,0 +1,71 @@
+/*
+ * Internal interface of the agent (libcgoheap.so).
+ *
+ * The agent is preloaded into a foreign process. Everything here obeys three
+ * rules: never call the real allocator except through the passthrough path,
+ * never block on anything a malloc caller might hold, and fail open (pass the
+ * call through unrecorded) whenever in doubt.
+ */
+#ifndef CGOHEAP_AGENT_H
+#define CGOHEAP_AGENT_H
+
+#include "cgoheap/shm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CH_EXPORT __attribute__((visibility("default")))
+#define CH_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CH_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Life cycle of the agent in this process (ch_state). */
+enum {
+    CH_ST_UNINIT = 0,   /* nothing decided yet: pass everything through */
+    CH_ST_INITIALIZING, /* one thread is attaching: others pass through */
+    CH_ST_ACTIVE,       /* attached to the record: allocations are recorded */
+    CH_ST_PASSIVE       /* no record, wrong pid, or a forked child: pass through forever */
+};
+
+/* Pointers into the shared record, fixed once ch_state becomes ACTIVE. */
+typedef struct ch_agent {
+    ch_shm_header *hdr;
+    char *base; /* == hdr, as bytes: every shm offset is relative to it */
+    ch_live_shard *shards;
+    ch_stack_slot *slots;
+    ch_stack_stats *stats;
+    uint64_t *frames;
+    ch_module_entry *modules;
+    uint32_t stack_mask;
+    uint64_t sample_rate;
+    int exact; /* CGOHEAP_UNWIND=exact: no rule cache */
+    int pid;
+} ch_agent;
+
+extern ch_agent ch_g;
+extern int ch_state;  /* CH_ST_*, read with relaxed loads on the hot path */
+extern int ch_failed; /* shm heap exhausted: record no new blocks, still remove freed ones */
+
+/* Decides (once) whether this process records. Returns 1 if ACTIVE now. */
+int ch_init_lazy(void);
+
+/* True if calls should be recorded. Cheap: one relaxed load when settled. */
+static inline int ch_is_active(void)
+{
+    int s = __atomic_load_n(&ch_state, __ATOMIC_ACQUIRE);
+    if (CH_LIKELY(s == CH_ST_ACTIVE))
+        return 1;
+    if (s == CH_ST_UNINIT)
+        return ch_init_lazy();
+    return 0;
+}
+
+/* Adds to a header counter. Relaxed: counters carry no ordering for other data. */
+static inline void ch_count(uint64_t *field, uint64_t n)
+{
+    __atomic_fetch_add(field, n, __ATOMIC_RELAXED);
+}
+
+/* Marks the agent failed (once) with a one-line reason; recording of new blocks stops. */
+void ch_fail(const char *reason);
+
+#endif

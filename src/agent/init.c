@@ -1,0 +1,199 @@
+/*
+ * Attaching to the shared record.
+ *
+ * The decision is taken once, by the first malloc-family call or by the
+ * constructor, whichever comes first. Before libc has set up the environment
+ * (ld.so may allocate that early) CGOHEAP_SHM_FD is not visible yet, so an
+ * absent variable only becomes final in the constructor.
+ *
+ * We record only if the record says it is for this pid: a forked child, or a
+ * program exec'd by the target, inherits LD_PRELOAD but must stay passive.
+ */
+#include "agent/agent.h"
+#include "agent/modules.h"
+#include "agent/sample.h"
+#include "agent/thread.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+ch_agent ch_g;
+int ch_state;
+int ch_failed;
+static int ctor_ran;
+
+void ch_fail(const char *reason)
+{
+    if (__atomic_exchange_n(&ch_failed, 1, __ATOMIC_RELAXED))
+        return;
+    ch_shm_header *h = ch_g.hdr;
+    strncpy(h->fail_reason, reason, sizeof h->fail_reason - 1);
+    __atomic_fetch_or(&h->agent_flags, CH_AGENT_FAILED, __ATOMIC_RELEASE);
+}
+
+/* Parses a small non-negative decimal fd number; -1 if s is not one. */
+static int parse_fd(const char *s)
+{
+    long v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 1000000)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return (int)v;
+}
+
+static int region_ok(uint64_t off, uint64_t len, uint64_t size)
+{
+    return off <= size && len <= size - off;
+}
+
+/* The same checks as the launcher's validator: never trust an offset we did not check. */
+static int header_ok(const ch_shm_header *h, uint64_t size)
+{
+    if (h->magic != CH_SHM_MAGIC || h->version != CH_SHM_VERSION || h->header_size != sizeof *h ||
+        h->total_size != size || h->target_pid != getpid())
+        return 0;
+    if (h->stack_cap < 2 || (h->stack_cap & (h->stack_cap - 1)) ||
+        h->stack_cap > (1u << CH_STACK_ID_BITS))
+        return 0;
+    if (h->frames_size / 8 > UINT32_MAX || (h->heap_off & 4095))
+        return 0; /* frames_off8 is 32 bits; heap tables are released by whole pages */
+    return region_ok(h->shards_off, CH_LIVE_SHARDS * sizeof(ch_live_shard), size) &&
+           region_ok(h->modules_off, CH_MAX_MODULES * sizeof(ch_module_entry), size) &&
+           region_ok(h->stacks_off, (uint64_t)h->stack_cap * sizeof(ch_stack_slot), size) &&
+           region_ok(h->stats_off, (uint64_t)h->stack_cap * sizeof(ch_stack_stats), size) &&
+           region_ok(h->frames_off, h->frames_size, size) &&
+           region_ok(h->heap_off, h->heap_size, size);
+}
+
+static ch_shm_header *map_record(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(ch_shm_header))
+        return NULL;
+    void *p =
+        mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (!header_ok(p, (uint64_t)st.st_size)) {
+        munmap(p, (size_t)st.st_size);
+        return NULL;
+    }
+    return p;
+}
+
+static void fill_globals(ch_shm_header *h)
+{
+    const char *mode = getenv(CH_ENV_UNWIND);
+    ch_g.hdr = h;
+    ch_g.base = (char *)h;
+    ch_g.shards = (ch_live_shard *)(ch_g.base + h->shards_off);
+    ch_g.slots = (ch_stack_slot *)(ch_g.base + h->stacks_off);
+    ch_g.stats = (ch_stack_stats *)(ch_g.base + h->stats_off);
+    ch_g.frames = (uint64_t *)(ch_g.base + h->frames_off);
+    ch_g.modules = (ch_module_entry *)(ch_g.base + h->modules_off);
+    ch_g.stack_mask = h->stack_cap - 1;
+    ch_g.sample_rate = h->sample_rate ? h->sample_rate : 1;
+    ch_g.exact = mode && !strcmp(mode, "exact");
+    ch_g.pid = getpid();
+    h->unwind_mode = (uint32_t)ch_g.exact;
+}
+
+/* A forked child must not write the parent's record nor touch its locks. */
+static void child_after_fork(void)
+{
+    __atomic_store_n(&ch_state, CH_ST_PASSIVE, __ATOMIC_RELEASE);
+}
+
+/* Returns the next state: ACTIVE, PASSIVE, or UNINIT (decide later). */
+static int attach(void)
+{
+    const char *s = getenv(CH_ENV_SHM_FD);
+    if (!s)
+        return ctor_ran ? CH_ST_PASSIVE : CH_ST_UNINIT;
+    int fd = parse_fd(s);
+    ch_shm_header *h = fd >= 0 ? map_record(fd) : NULL;
+    if (!h)
+        return CH_ST_PASSIVE;
+    close(fd); /* the mapping keeps the record; the target must not see an extra fd */
+    fill_globals(h);
+    ch_thread_setup();
+    if (!ch_sample_setup())
+        return CH_ST_PASSIVE;
+    ch_modules_init();
+    pthread_atfork(NULL, NULL, child_after_fork);
+    __atomic_fetch_or(&h->agent_flags, CH_AGENT_ATTACHED, __ATOMIC_RELEASE);
+    return CH_ST_ACTIVE;
+}
+
+int ch_init_lazy(void)
+{
+    int expected = CH_ST_UNINIT;
+    if (!__atomic_compare_exchange_n(&ch_state, &expected, CH_ST_INITIALIZING, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return expected == CH_ST_ACTIVE; /* someone else decided or is deciding */
+    ch_thread *t = &ch_self;
+    t->inside = 1; /* allocations made while attaching pass through */
+    int next = attach();
+    t->inside = 0;
+    __atomic_store_n(&ch_state, next, __ATOMIC_RELEASE);
+    return next == CH_ST_ACTIVE;
+}
+
+/*
+ * Hides CGOHEAP_SHM_FD from the C environment (getenv, exec'd children) by
+ * pointing environ at a copy without it. The original array is not edited:
+ * it sits on the initial stack right before the auxiliary vector, and
+ * shortening it in place would make the Go runtime (which finds auxv by
+ * walking envp to its NULL) read a wrong auxv. Go's own environment copy
+ * therefore still shows the variable; an exec'd child finds the fd closed.
+ */
+static void hide_env(void)
+{
+    extern char **environ;
+    size_t n = 0, drop = (size_t)-1, key = strlen(CH_ENV_SHM_FD);
+    if (!environ)
+        return;
+    for (; environ[n]; n++)
+        if (!strncmp(environ[n], CH_ENV_SHM_FD, key) && environ[n][key] == '=')
+            drop = n;
+    if (drop == (size_t)-1)
+        return;
+    size_t bytes = (n + 1) * sizeof(char *);
+    char **copy = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (copy == MAP_FAILED)
+        return;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i != drop)
+            copy[j++] = environ[i];
+    copy[j] = NULL;
+    environ = copy;
+    ch_count(&ch_g.hdr->agent_bytes, bytes);
+}
+
+__attribute__((constructor)) static void ch_ctor(void)
+{
+    __atomic_store_n(&ctor_ran, 1, __ATOMIC_RELEASE);
+    if (ch_is_active()) {
+        ch_thread *t = &ch_self;
+        t->inside = 1;
+        hide_env();
+        t->inside = 0;
+    }
+}
+
+__attribute__((destructor)) static void ch_dtor(void)
+{
+    if (__atomic_load_n(&ch_state, __ATOMIC_ACQUIRE) == CH_ST_ACTIVE) {
+        ch_thread_flush(&ch_self);
+        ch_modules_refresh(); /* objects dlopen'ed but never on a stack */
+    }
+}

@@ -1,0 +1,184 @@
+/*
+ * The interposed allocator entry points.
+ *
+ * Each forwards to glibc's __libc_* entry points (exported by glibc, so no
+ * dlsym bootstrap and no calloc-from-dlsym problem), then records. Each one
+ * captures its own caller's registers with CH_CALLER_REGS: the unwinder
+ * starts at the return address into the caller of malloc, so the agent's own
+ * frames never appear in a stack. That needs a real frame in the exported
+ * function: the agent is built with -fno-omit-frame-pointer, the functions are
+ * noinline, and the regs are a local whose address escapes, which rules out
+ * a tail call that would pop the frame.
+ */
+#include "agent/agent.h"
+#include "agent/modules.h"
+#include "agent/record.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+#define CH_INTERPOSER CH_EXPORT __attribute__((noinline))
+
+/* Frame layout with a frame pointer: [fp] = caller's RBP, [fp+8] = return address. */
+#define CH_CALLER_REGS(r)                                                                          \
+    ch_regs r;                                                                                     \
+    do {                                                                                           \
+        uint64_t *fp_ = __builtin_frame_address(0);                                                \
+        r.pc = (uint64_t)__builtin_return_address(0);                                              \
+        r.sp = (uint64_t)(fp_ + 2);                                                                \
+        r.bp = fp_[0];                                                                             \
+    } while (0)
+
+CH_INTERPOSER void *malloc(size_t n)
+{
+    void *p = __libc_malloc(n);
+    if (ch_is_active()) {
+        CH_CALLER_REGS(r);
+        ch_on_alloc(p, n, &r);
+    }
+    return p;
+}
+
+CH_INTERPOSER void *calloc(size_t n, size_t size)
+{
+    void *p = __libc_calloc(n, size);
+    if (ch_is_active()) {
+        CH_CALLER_REGS(r);
+        ch_on_alloc(p, n * size, &r); /* no overflow: calloc returned NULL if it did */
+    }
+    return p;
+}
+
+/* realloc semantics on top of __libc_realloc, recording for the caller in r. */
+static void *realloc_recorded(void *old, size_t n, const ch_regs *r)
+{
+    uint64_t size_stack = 0;
+    int had = old ? ch_on_free(old, &size_stack) : 0;
+    void *p = __libc_realloc(old, n);
+    if (p)
+        ch_on_alloc(p, n, r);
+    else if (had && n != 0)
+        ch_restore_block(old, size_stack); /* failed: the old block is still live */
+    return p;
+}
+
+CH_INTERPOSER void *realloc(void *old, size_t n)
+{
+    if (!ch_is_active())
+        return __libc_realloc(old, n);
+    CH_CALLER_REGS(r);
+    return realloc_recorded(old, n, &r);
+}
+
+CH_INTERPOSER void *reallocarray(void *old, size_t n, size_t size)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(n, size, &bytes)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (!ch_is_active())
+        return __libc_realloc(old, bytes);
+    CH_CALLER_REGS(r);
+    return realloc_recorded(old, bytes, &r);
+}
+
+CH_INTERPOSER void free(void *p)
+{
+    uint64_t size_stack;
+    if (p && ch_is_active())
+        ch_on_free(p, &size_stack);
+    __libc_free(p);
+}
+
+CH_INTERPOSER void *memalign(size_t align, size_t n)
+{
+    void *p = __libc_memalign(align, n);
+    if (ch_is_active()) {
+        CH_CALLER_REGS(r);
+        ch_on_alloc(p, n, &r);
+    }
+    return p;
+}
+
+/* glibc 2.36's aligned_alloc is memalign itself (no extra argument checks). */
+CH_INTERPOSER void *aligned_alloc(size_t align, size_t n)
+{
+    void *p = __libc_memalign(align, n);
+    if (ch_is_active()) {
+        CH_CALLER_REGS(r);
+        ch_on_alloc(p, n, &r);
+    }
+    return p;
+}
+
+CH_INTERPOSER int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (align % sizeof(void *) || (align & (align - 1)) || align == 0)
+        return EINVAL;
+    int saved_errno = errno; /* posix_memalign reports through its result, not errno */
+    void *p = __libc_memalign(align, n);
+    errno = saved_errno;
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    if (ch_is_active()) {
+        CH_CALLER_REGS(r);
+        ch_on_alloc(p, n, &r);
+    }
+    return 0;
+}
+
+CH_INTERPOSER void *valloc(size_t n)
+{
+    void *p = __libc_valloc(n);
+    if (ch_is_active()) {
+        CH_CALLER_REGS(r);
+        ch_on_alloc(p, n, &r);
+    }
+    return p;
+}
+
+CH_INTERPOSER void *pvalloc(size_t n)
+{
+    void *p = __libc_pvalloc(n);
+    if (ch_is_active()) {
+        CH_CALLER_REGS(r);
+        ch_on_alloc(p, n, &r);
+    }
+    return p;
+}
+
+/*
+ * dlclose: after the real one returns, bump the module generation so rule
+ * caches and the module snapshot are rebuilt before any further CFI read:
+ * the unloaded module's .eh_frame is gone.
+ */
+CH_INTERPOSER int dlclose(void *handle)
+{
+    static int (*real_dlclose)(void *);
+    int (*fn)(void *) = __atomic_load_n(&real_dlclose, __ATOMIC_ACQUIRE);
+    if (!fn) {
+        ch_thread *t = &ch_self;
+        uint32_t was_inside = t->inside;
+        t->inside = 1; /* dlsym may allocate (its error buffer) */
+        fn = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+        t->inside = was_inside;
+        if (!fn)
+            return -1;
+        __atomic_store_n(&real_dlclose, fn, __ATOMIC_RELEASE);
+    }
+    int rc = fn(handle);
+    ch_modules_after_dlclose();
+    return rc;
+}

@@ -1,0 +1,158 @@
+/*
+ * Live table: CH_LIVE_SHARDS shards, each a spinlock plus an open-addressing
+ * table with linear probing and backward-shift deletion (no tombstones, so
+ * probe chains never degrade under malloc/free churn).
+ *
+ * The shard is picked by the top bits of the address hash and the slot by the
+ * low bits, so the two are independent.
+ *
+ * Crash consistency (the launcher reads the table after SIGKILL): an entry's
+ * size_stack is written before its addr, so a visible addr has its size. A
+ * backward shift copies an entry to its new slot before clearing the old
+ * one, so an interrupted delete can show an entry twice, never lose one; a
+ * reader should ignore a repeated addr. On growth the new table is complete
+ * before table_off/log2_cap are published and the old pages are released
+ * only after that. The two fields are separate stores: a kill between them
+ * (a window of one instruction) leaves a table the reader can detect
+ * because `count` will not match the entries it finds.
+ */
+#include "agent/live.h"
+#include "agent/agent.h"
+#include "agent/spin.h"
+
+#include <sys/mman.h>
+
+#define SHARD_BITS __builtin_ctz(CH_LIVE_SHARDS)
+#define PAGE 4096ull
+
+static ch_live_entry *table_of(const ch_live_shard *s)
+{
+    return (ch_live_entry *)(ch_g.base + s->table_off);
+}
+
+/* Bump-allocates page-aligned bytes from the shm heap. Returns an offset from base, or 0. */
+static uint64_t heap_alloc(uint64_t bytes)
+{
+    ch_shm_header *h = ch_g.hdr;
+    bytes = (bytes + PAGE - 1) & ~(PAGE - 1);
+    uint64_t used = __atomic_load_n(&h->heap_used, __ATOMIC_RELAXED);
+    do {
+        /* Never overshoot heap_size: the launcher rejects a record with heap_used past it. */
+        if (bytes > h->heap_size - used)
+            return 0;
+    } while (!__atomic_compare_exchange_n(&h->heap_used, &used, used + bytes, 1, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    ch_count(&h->agent_bytes, bytes);
+    return h->heap_off + used;
+}
+
+static void insert_fresh(ch_live_entry *t, uint64_t mask, uint64_t addr, uint64_t size_stack)
+{
+    uint64_t i = ch_addr_hash(addr) & mask;
+    while (t[i].addr)
+        i = (i + 1) & mask;
+    t[i].size_stack = size_stack;
+    t[i].addr = addr;
+}
+
+/* Allocates the shard's first table, or a twice-larger one. Caller holds the lock. */
+static int grow(ch_live_shard *s)
+{
+    uint32_t log2 = s->table_off ? s->log2_cap + 1 : CH_LIVE_MIN_LOG2;
+    uint64_t cap = 1ull << log2;
+    uint64_t off = heap_alloc(cap * sizeof(ch_live_entry));
+    if (!off) {
+        ch_fail("shm heap for the live table is exhausted; stopped recording");
+        return 0;
+    }
+    ch_live_entry *fresh = (ch_live_entry *)(ch_g.base + off);
+    if (s->table_off) {
+        ch_live_entry *old = table_of(s);
+        uint64_t old_cap = 1ull << s->log2_cap;
+        for (uint64_t i = 0; i < old_cap; i++)
+            if (old[i].addr)
+                insert_fresh(fresh, cap - 1, old[i].addr, old[i].size_stack);
+        /* Publish the complete new table, then release the old one's pages. */
+        __atomic_store_n(&s->table_off, off, __ATOMIC_RELEASE);
+        __atomic_store_n(&s->log2_cap, log2, __ATOMIC_RELEASE);
+        madvise(old, old_cap * sizeof *old, MADV_REMOVE);
+        ch_count(&ch_g.hdr->agent_bytes, -(old_cap * sizeof *old));
+        return 1;
+    }
+    __atomic_store_n(&s->log2_cap, log2, __ATOMIC_RELEASE);
+    __atomic_store_n(&s->table_off, off, __ATOMIC_RELEASE);
+    return 1;
+}
+
+int ch_live_insert(uint64_t addr, uint64_t size, uint32_t stack_id)
+{
+    uint64_t h = ch_addr_hash(addr);
+    ch_live_shard *s = &ch_g.shards[h >> (64 - SHARD_BITS)];
+    uint64_t size_stack = ch_pack_size_stack(size, stack_id);
+    ch_spin_lock(&s->lock);
+    /* Keep the load at or below 0.7 so probe chains stay short. */
+    if ((!s->table_off || (s->count + 1) * 10 > (7ull << s->log2_cap)) && !grow(s) &&
+        (!s->table_off || s->count + 2 > (1ull << s->log2_cap))) {
+        ch_spin_unlock(&s->lock);
+        return -1;
+    }
+    ch_live_entry *t = table_of(s);
+    uint64_t mask = (1ull << s->log2_cap) - 1;
+    uint64_t i = h & mask;
+    for (; t[i].addr; i = (i + 1) & mask) {
+        if (t[i].addr == addr) {
+            /* A free we did not see (made while this thread was inside the agent). */
+            t[i].size_stack = size_stack;
+            ch_spin_unlock(&s->lock);
+            return 0;
+        }
+    }
+    t[i].size_stack = size_stack;
+    __atomic_store_n(&t[i].addr, addr, __ATOMIC_RELEASE);
+    s->count++;
+    ch_spin_unlock(&s->lock);
+    return 0;
+}
+
+/* True if slot `home` lies cyclically in (hole, j]: the entry at j must stay put. */
+static int stays(uint64_t home, uint64_t hole, uint64_t j)
+{
+    return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+}
+
+static void delete_at(ch_live_entry *t, uint64_t mask, uint64_t hole)
+{
+    for (uint64_t j = (hole + 1) & mask; t[j].addr; j = (j + 1) & mask) {
+        if (stays(ch_addr_hash(t[j].addr) & mask, hole, j))
+            continue;
+        t[hole].size_stack = t[j].size_stack;
+        __atomic_store_n(&t[hole].addr, t[j].addr, __ATOMIC_RELEASE);
+        hole = j;
+    }
+    __atomic_store_n(&t[hole].addr, 0, __ATOMIC_RELEASE);
+    t[hole].size_stack = 0;
+}
+
+int ch_live_remove(uint64_t addr, uint64_t *size_stack)
+{
+    uint64_t h = ch_addr_hash(addr);
+    ch_live_shard *s = &ch_g.shards[h >> (64 - SHARD_BITS)];
+    ch_spin_lock(&s->lock);
+    if (!s->table_off) {
+        ch_spin_unlock(&s->lock);
+        return 0;
+    }
+    ch_live_entry *t = table_of(s);
+    uint64_t mask = (1ull << s->log2_cap) - 1;
+    for (uint64_t i = h & mask; t[i].addr; i = (i + 1) & mask) {
+        if (t[i].addr == addr) {
+            *size_stack = t[i].size_stack;
+            delete_at(t, mask, i);
+            s->count--;
+            ch_spin_unlock(&s->lock);
+            return 1;
+        }
+    }
+    ch_spin_unlock(&s->lock);
+    return 0;
+}

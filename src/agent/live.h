@@ -1,0 +1,24 @@
+/* The sharded live-allocation table in shm: {addr, size, stack id} of every recorded block. */
+#ifndef CGOHEAP_AGENT_LIVE_H
+#define CGOHEAP_AGENT_LIVE_H
+
+#include <stdint.h>
+
+/* A strong 64-bit mix of an address (fmix64 from MurmurHash3); never used raw. */
+static inline uint64_t ch_addr_hash(uint64_t a)
+{
+    a ^= a >> 33;
+    a *= 0xff51afd7ed558ccdull;
+    a ^= a >> 33;
+    a *= 0xc4ceb9fe1a85ec53ull;
+    a ^= a >> 33;
+    return a;
+}
+
+/* Inserts (or overwrites) addr. Returns 0, or -1 if the shm heap is exhausted. */
+int ch_live_insert(uint64_t addr, uint64_t size, uint32_t stack_id);
+
+/* Removes addr. Returns 1 and its packed size_stack if it was recorded, else 0. */
+int ch_live_remove(uint64_t addr, uint64_t *size_stack);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * Module snapshot and shm module table.
+ *
+ * Readers (any thread, inside malloc) use a seqlock: they copy one entry and
+ * retry if a writer republished meanwhile, so lookups never block. A rescan
+ * runs under a try-lock and calls dl_iterate_phdr WITHOUT holding anything a
+ * reader waits on: dl_iterate_phdr takes the loader's lock, and a thread that
+ * holds that lock may itself be in malloc waiting for us. A thread that fails
+ * the try-lock simply proceeds with the old snapshot.
+ */
+#include "agent/modules.h"
+#include "agent/agent.h"
+#include "agent/spin.h"
+
+#include <elf.h>
+#include <link.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct mod_table {
+    uint32_t n;
+    ch_mod mods[CH_MAX_MODULES];
+} mod_table;
+
+static mod_table published; /* read under the seqlock */
+static mod_table scratch;   /* built under rescan_lock */
+static uint32_t seq;        /* odd while `published` is being rewritten */
+static uint32_t rescan_lock;
+static uint64_t generation;
+static uint64_t scanned_gen = ~0ull;
+static unsigned long long seen_adds, seen_subs;
+static char exe_path[sizeof(((ch_module_entry *)0)->path)];
+
+uint64_t ch_modules_gen(void)
+{
+    return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
+
+void ch_modules_after_dlclose(void)
+{
+    __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
+}
+
+int ch_mod_readable(const ch_mod *m, const void *p, uint64_t len)
+{
+    uint64_t a = (uint64_t)p;
+    for (uint32_t i = 0; i < m->nseg; i++)
+        if (a >= m->seg_lo[i] && a <= m->seg_hi[i] && len <= m->seg_hi[i] - a)
+            return 1;
+    return 0;
+}
+
+/* Validates .eh_frame_hdr; keeps it only if it has the table layout ld emits. */
+static void take_eh_hdr(ch_mod *m, const uint8_t *hdr)
+{
+    /* version 1; eh_frame_ptr pcrel|sdata4; fde_count udata4; table datarel|sdata4 */
+    if (!ch_mod_readable(m, hdr, 12) || hdr[0] != 1 || hdr[1] != 0x1b || hdr[2] != 0x03 ||
+        hdr[3] != 0x3b)
+        return;
+    uint32_t count;
+    memcpy(&count, hdr + 8, 4);
+    if (!ch_mod_readable(m, hdr + 12, (uint64_t)count * 8))
+        return;
+    m->eh_hdr = hdr;
+    m->eh_table = hdr + 12;
+    m->fde_count = count;
+}
+
+static void describe(struct dl_phdr_info *info, ch_mod *m)
+{
+    memset(m, 0, sizeof *m);
+    m->start = ~0ull;
+    m->bias = info->dlpi_addr;
+    const uint8_t *hdr = NULL;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uint64_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        if (ph->p_type == PT_GNU_EH_FRAME)
+            hdr = (const uint8_t *)lo;
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if (lo < m->start)
+            m->start = lo;
+        if (hi > m->end)
+            m->end = hi;
+        if ((ph->p_flags & PF_R) && m->nseg < CH_MOD_SEGS) {
+            /* Only the file-backed part: bytes past p_filesz are zero-fill (.bss). */
+            m->seg_lo[m->nseg] = lo;
+            m->seg_hi[m->nseg++] = lo + ph->p_filesz;
+        }
+    }
+    if (hdr)
+        take_eh_hdr(m, hdr);
+}
+
+/* The absolute path of a module for the symbolizer; 0 if it has no file (vdso). */
+static int module_path(const char *name, char *out, size_t outlen)
+{
+    if (!name || !name[0]) {
+        if (!exe_path[0]) {
+            ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
+            if (n <= 0)
+                return 0;
+            exe_path[n] = 0;
+        }
+        name = exe_path;
+    }
+    if (name[0] == '/') {
+        if (strlen(name) >= outlen)
+            return 0;
+        strcpy(out, name);
+        return 1;
+    }
+    if (!strchr(name, '/'))
+        return 0; /* linux-vdso.so.1: no file to read symbols from */
+    /* Relative dlopen path: resolve against the cwd (getcwd with a buffer never mallocs). */
+    if (!getcwd(out, outlen))
+        return 0;
+    size_t used = strlen(out);
+    if (used + 1 + strlen(name) >= outlen)
+        return 0;
+    out[used] = '/';
+    strcpy(out + used + 1, name);
+    return 1;
+}
+
+/* Appends to the shm table unless an identical entry is there. Caller holds rescan_lock. */
+static void publish_shm_module(const ch_mod *m, const char *name)
+{
+    ch_shm_header *h = ch_g.hdr;
+    ch_module_entry e;
+    memset(&e, 0, sizeof e);
+    if (!module_path(name, e.path, sizeof e.path))
+        return;
+    e.start = m->start;
+    e.end = m->end;
+    e.bias = m->bias;
+    ch_spin_lock(&h->module_lock);
+    uint32_t n = h->n_modules;
+    for (uint32_t i = 0; i < n; i++) {
+        const ch_module_entry *o = &ch_g.modules[i];
+        if (o->start == e.start && o->end == e.end && !strcmp(o->path, e.path)) {
+            ch_spin_unlock(&h->module_lock);
+            return;
+        }
+    }
+    if (n < CH_MAX_MODULES) {
+        ch_g.modules[n] = e;
+        /* Release: a reader that sees n+1 sees the whole entry. */
+        __atomic_store_n(&h->n_modules, n + 1, __ATOMIC_RELEASE);
+    }
+    ch_spin_unlock(&h->module_lock);
+}
+
+static int scan_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    (void)data;
+    seen_adds = info->dlpi_adds;
+    seen_subs = info->dlpi_subs;
+    if (scratch.n >= CH_MAX_MODULES)
+        return 0;
+    ch_mod *m = &scratch.mods[scratch.n];
+    describe(info, m);
+    if (m->end <= m->start)
+        return 0;
+    scratch.n++;
+    publish_shm_module(m, info->dlpi_name);
+    return 0;
+}
+
+static void sort_scratch(void)
+{
+    for (uint32_t i = 1; i < scratch.n; i++) {
+        ch_mod key = scratch.mods[i];
+        uint32_t j = i;
+        for (; j > 0 && scratch.mods[j - 1].start > key.start; j--)
+            scratch.mods[j] = scratch.mods[j - 1];
+        scratch.mods[j] = key;
+    }
+}
+
+static void rescan(void)
+{
+    if (!ch_spin_trylock(&rescan_lock))
+        return; /* another thread is rescanning: use the current snapshot */
+    uint64_t gen = ch_modules_gen();
+    scratch.n = 0;
+    dl_iterate_phdr(scan_cb, NULL);
+    sort_scratch();
+    __atomic_fetch_add(&seq, 1, __ATOMIC_ACQ_REL); /* odd: readers retry */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    memcpy(&published, &scratch, offsetof(mod_table, mods) + scratch.n * sizeof(ch_mod));
+    __atomic_fetch_add(&seq, 1, __ATOMIC_RELEASE); /* even: consistent again */
+    __atomic_store_n(&scanned_gen, gen, __ATOMIC_RELEASE);
+    ch_spin_unlock(&rescan_lock);
+}
+
+void ch_modules_init(void)
+{
+    rescan();
+}
+
+static int adds_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    unsigned long long *v = data;
+    v[0] = info->dlpi_adds;
+    v[1] = info->dlpi_subs;
+    return 1; /* the counters are the same in every entry: stop after the first */
+}
+
+void ch_modules_refresh(void)
+{
+    unsigned long long v[2] = {0, 0};
+    dl_iterate_phdr(adds_cb, v);
+    if (v[0] != __atomic_load_n(&seen_adds, __ATOMIC_RELAXED) ||
+        v[1] != __atomic_load_n(&seen_subs, __ATOMIC_RELAXED))
+        rescan();
+}
+
+/* Seqlock read of the entry containing pc. Returns 1 and copies it, 0 if none. */
+static int lookup(uint64_t pc, ch_mod *out)
+{
+    for (;;) {
+        uint32_t s1 = __atomic_load_n(&seq, __ATOMIC_ACQUIRE);
+        if (s1 & 1) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        int found = 0;
+        uint32_t lo = 0, hi = __atomic_load_n(&published.n, __ATOMIC_RELAXED);
+        if (hi > CH_MAX_MODULES)
+            hi = 0; /* torn read; the seq check below retries */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (published.mods[mid].start <= pc)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && pc < published.mods[lo - 1].end) {
+            memcpy(out, &published.mods[lo - 1], sizeof *out);
+            found = 1;
+        }
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&seq, __ATOMIC_RELAXED) == s1)
+            return found;
+    }
+}
+
+int ch_module_find(uint64_t pc, ch_mod *out)
+{
+    if (__atomic_load_n(&scanned_gen, __ATOMIC_ACQUIRE) != ch_modules_gen())
+        rescan(); /* a dlclose happened: drop unloaded modules before any CFI read */
+    if (lookup(pc, out))
+        return 1;
+    ch_modules_refresh();
+    return lookup(pc, out);
+}

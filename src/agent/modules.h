@@ -1,0 +1,41 @@
+/*
+ * Loaded modules: a private, sorted snapshot used by the unwinder to find
+ * .eh_frame_hdr for a pc, and the append-only module table in shm that the
+ * symbolizer reads after the target is gone.
+ */
+#ifndef CGOHEAP_AGENT_MODULES_H
+#define CGOHEAP_AGENT_MODULES_H
+
+#include <stdint.h>
+
+#define CH_MOD_SEGS 4u /* readable PT_LOAD segments kept per module */
+
+typedef struct ch_mod {
+    uint64_t start, end, bias;
+    const uint8_t *eh_hdr;   /* .eh_frame_hdr, or NULL: no CFI (FP walk) */
+    const uint8_t *eh_table; /* binary-search table (datarel sdata4 pairs) */
+    uint32_t fde_count;
+    uint32_t nseg;
+    uint64_t seg_lo[CH_MOD_SEGS], seg_hi[CH_MOD_SEGS];
+} ch_mod;
+
+/* Scans dl_iterate_phdr, fills the snapshot and the shm table. Called at attach. */
+void ch_modules_init(void);
+
+/*
+ * Finds the module containing pc and copies it to *out. Rescans the loaded
+ * objects if pc is in none (a dlopen since the last scan). Returns 0 if none.
+ */
+int ch_module_find(uint64_t pc, ch_mod *out);
+
+/* True if [p, p+len) lies inside one readable segment of m: CFI reads never fault. */
+int ch_mod_readable(const ch_mod *m, const void *p, uint64_t len);
+
+/* Generation: bumped after every dlclose; rule caches filled earlier are stale. */
+uint64_t ch_modules_gen(void);
+void ch_modules_after_dlclose(void);
+
+/* Checks for objects loaded since the last scan (cheap when nothing changed). */
+void ch_modules_refresh(void);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * The compact unwind rule for one return address: everything a frame step
+ * needs, so a warm unwind is a cache probe and two loads per frame.
+ */
+#ifndef CGOHEAP_AGENT_RULE_H
+#define CGOHEAP_AGENT_RULE_H
+
+#include <stdint.h>
+
+enum {
+    CH_RULE_CFI = 0, /* step with cfa/ra/rbp below */
+    CH_RULE_NOFDE,   /* no CFI for this pc (Go code, JIT...): continue by frame pointer */
+    CH_RULE_END,     /* return address undefined: outermost frame */
+    CH_RULE_STOP     /* CFI we do not model (expressions, odd registers): stop here */
+};
+
+enum {
+    CH_RBP_SAME = 0, /* the caller's RBP is the current RBP */
+    CH_RBP_OFFSET,   /* saved at CFA + rbp_off */
+    CH_RBP_VALOFF,   /* equals CFA + rbp_off */
+    CH_RBP_UNDEF     /* unknown: 0 */
+};
+
+#define CH_RULE_KIND(f) ((f)&3u)
+#define CH_RULE_CFA_RBP 4u /* CFA is based on RBP (else RSP) */
+#define CH_RULE_RBP(f) (((f) >> 3) & 3u)
+#define CH_RULE_MAKE(kind, cfa_rbp, rbp) ((kind) | ((cfa_rbp) ? CH_RULE_CFA_RBP : 0) | ((rbp) << 3))
+
+typedef struct ch_rule {
+    uint64_t pc;     /* cache key: the return address; 0 = empty slot */
+    int32_t cfa_off; /* CFA = (RBP or RSP) + cfa_off */
+    int16_t rbp_off; /* see CH_RBP_* */
+    int8_t ra_off8;  /* return address saved at CFA + 8 * ra_off8 */
+    uint8_t flags;   /* CH_RULE_MAKE(...) */
+} ch_rule;
+
+_Static_assert(sizeof(ch_rule) == 16, "rule cache entries are 16 bytes");
+
+/* Rule cache entries per thread (power of two): 64 KiB, touched lazily. */
+#define CH_RULE_CACHE 4096u
+
+/*
+ * Computes the rule for return address `pc` from the module's .eh_frame
+ * (slow path, no cache). Returns 1 if the rule may be cached.
+ */
+int ch_cfi_rule(uint64_t pc, ch_rule *out);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * Per-thread state: the TLS block, batched counters and the rule cache.
+ *
+ * Rule caches are 64 KiB mmaps (never malloc: we are the allocator). A
+ * pthread key destructor returns a dying thread's cache to a free list so
+ * thread churn does not leak mappings. pthread_setspecific on a key made at
+ * start-up uses the thread's static key block and does not allocate; if it
+ * ever did, the allocation would arrive with t->inside set and pass through.
+ */
+#include "agent/thread.h"
+#include "agent/modules.h"
+#include "agent/rule.h"
+#include "agent/spin.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+
+__thread ch_thread ch_self;
+
+static pthread_key_t rules_key;
+static int have_key;
+static uint32_t free_lock;
+static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
+
+#define RULES_BYTES (CH_RULE_CACHE * sizeof(ch_rule))
+
+void ch_thread_flush(ch_thread *t)
+{
+    ch_shm_header *h = ch_g.hdr;
+    if (!h)
+        return;
+    if (t->pending_events)
+        ch_count(&h->n_events, t->pending_events);
+    if (t->pending_dropped)
+        ch_count(&h->n_dropped, t->pending_dropped);
+    t->pending_events = 0;
+    t->pending_dropped = 0;
+}
+
+static void recycle_rules(void *p)
+{
+    ch_rule *r = p;
+    ch_thread *t = &ch_self;
+    t->rules = NULL;
+    ch_thread_flush(t); /* the last batch of a dying thread */
+    ch_spin_lock(&free_lock);
+    r[0].pc = (uint64_t)free_list;
+    free_list = r;
+    ch_spin_unlock(&free_lock);
+}
+
+void ch_thread_setup(void)
+{
+    have_key = pthread_key_create(&rules_key, recycle_rules) == 0;
+}
+
+static ch_rule *take_rules(void)
+{
+    ch_rule *r;
+    ch_spin_lock(&free_lock);
+    r = free_list;
+    if (r)
+        free_list = (ch_rule *)r[0].pc;
+    ch_spin_unlock(&free_lock);
+    if (r) {
+        memset(r, 0, RULES_BYTES); /* entries of another thread's time may be stale */
+        return r;
+    }
+    r = mmap(NULL, RULES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED)
+        return NULL;
+    ch_count(&ch_g.hdr->agent_bytes, RULES_BYTES);
+    return r;
+}
+
+ch_rule *ch_thread_rules(ch_thread *t)
+{
+    if (ch_g.exact)
+        return NULL;
+    uint64_t gen = ch_modules_gen();
+    if (CH_UNLIKELY(!t->rules)) {
+        /* Without a key the cache could not be recycled: parse every time instead. */
+        if (!have_key || !(t->rules = take_rules()))
+            return NULL;
+        pthread_setspecific(rules_key, t->rules);
+        t->rules_gen = gen;
+    }
+    if (CH_UNLIKELY(t->rules_gen != gen)) {
+        /* A dlclose: a cached pc may now belong to another module. */
+        memset(t->rules, 0, RULES_BYTES);
+        t->rules_gen = gen;
+    }
+    return t->rules;
+}

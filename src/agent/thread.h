@@ -1,0 +1,68 @@
+/*
+ * Per-thread agent state, in initial-exec TLS.
+ *
+ * Initial-exec TLS is a fixed offset from %fs: reading it never calls
+ * __tls_get_addr (which may malloc). That is valid because the agent is
+ * preloaded, so its TLS block is part of the static TLS of every thread.
+ */
+#ifndef CGOHEAP_AGENT_THREAD_H
+#define CGOHEAP_AGENT_THREAD_H
+
+#include "agent/agent.h"
+
+#include <stdint.h>
+
+/* Validated-page cache for stack reads: direct mapped, a power of two. */
+#define CH_PAGE_CACHE 32u
+/* Events are counted per thread and added to the header in batches. */
+#define CH_EVENT_FLUSH 64u
+
+/* Registers that define a frame: where the unwinder starts. */
+typedef struct ch_regs {
+    uint64_t pc; /* a return address */
+    uint64_t sp; /* the caller's RSP after that return */
+    uint64_t bp; /* the caller's RBP */
+} ch_regs;
+
+struct ch_rule;
+
+typedef struct ch_thread {
+    /*
+     * Set while the agent runs on this thread. Any malloc-family call that
+     * finds it set (from libc inside the agent, or from a signal handler that
+     * interrupted the agent, possibly while it holds a spinlock) passes
+     * straight through without touching shared state: that is what makes the
+     * agent reentrancy- and signal-safe without blocking signals.
+     */
+    uint32_t inside;
+    uint32_t seeded;
+    int64_t sample_left; /* bytes until the next sampled allocation */
+    uint64_t rng;
+    struct ch_rule *rules; /* rule cache (mmap'ed lazily), NULL in exact mode */
+    uint64_t rules_gen;    /* module generation the cache was filled under */
+    uint64_t pending_events;
+    uint64_t pending_dropped;
+    uint64_t last_mark;     /* the last stack-switch mark this thread recorded */
+    uint64_t pages[CH_PAGE_CACHE]; /* (page << 1) | 1 of pages known readable */
+    uint64_t frames[CH_MAX_FRAMES];
+} ch_thread;
+
+extern __thread ch_thread ch_self;
+
+/* Adds the thread's batched counters to the header. */
+void ch_thread_flush(ch_thread *t);
+
+/* Counts an interposed call; flushes the batch now and then. */
+static inline void ch_thread_event(ch_thread *t)
+{
+    if (CH_UNLIKELY(++t->pending_events >= CH_EVENT_FLUSH))
+        ch_thread_flush(t);
+}
+
+/* Ensures t->rules is usable and current; returns it or NULL (then parse every time). */
+struct ch_rule *ch_thread_rules(ch_thread *t);
+
+/* Called once at attach: the key whose destructor recycles rule caches. */
+void ch_thread_setup(void);
+
+#endif

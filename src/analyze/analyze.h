@@ -1,0 +1,41 @@
+/* analyze: reachability scan, classification, grouping, suppressions. */
+#ifndef CGOHEAP_ANALYZE_H
+#define CGOHEAP_ANALYZE_H
+
+#include "common/profile.h"
+#include <stdio.h>
+
+/* Reads target memory; returns bytes read (short or -1 on a hole). */
+typedef long (*ch_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
+
+/* A root region: readable-writable memory that may hold pointers. */
+typedef struct ch_region {
+    uint64_t start, end;
+    char name[64]; /* from /proc/PID/maps, for diagnostics */
+} ch_region;
+
+/*
+ * Marks every block of p->blocks with its kind, as valgrind memcheck does:
+ * start pointers and interior pointers from roots, then from reachable
+ * blocks; blocks reached only from lost blocks are indirectly lost.
+ * `regs` are extra root words (thread registers). Sets p->scanned.
+ */
+int ch_scan(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
+            size_t nregs, ch_read_fn read, void *ctx);
+
+/* Groups blocks into loss records by (stack, kind), biggest first. */
+ch_record *ch_group(const ch_profile *p, size_t *nrecords);
+
+/* Suppressions in LeakSanitizer's format: "leak:PATTERN" lines, '#' comments. */
+typedef struct ch_suppressions ch_suppressions;
+ch_suppressions *ch_supp_new(void);
+/* Adds the built-in list (Go runtime, glibc, ld.so internals). */
+void ch_supp_add_defaults(ch_suppressions *s);
+/* Returns 0, or -1 with a one-line error in err. */
+int ch_supp_load(ch_suppressions *s, const char *path, char *err, size_t errlen);
+void ch_supp_print_defaults(FILE *out);
+/* The pattern that matches any frame (function, file or module), or NULL. */
+const char *ch_supp_match(const ch_suppressions *s, const ch_symstack *st);
+void ch_supp_free(ch_suppressions *s);
+
+#endif

@@ -1,0 +1,67 @@
+/* A sorted view of the profile's blocks for pointer lookups during the scan. */
+#ifndef CGOHEAP_BLOCK_INDEX_H
+#define CGOHEAP_BLOCK_INDEX_H
+
+#include "common/profile.h"
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ch_block_index {
+    const ch_block *blocks; /* sorted by address (sorted in place by init) */
+    uint64_t *starts;       /* blocks[i].addr, contiguous for a cache-friendly search */
+    uint64_t *ends;         /* one past the last byte; start + 1 for a zero-size block */
+    size_t n;
+    uint64_t lo, hi; /* every block lies in [lo, hi): the cheap first test */
+} ch_block_index;
+
+/* Sorts blocks[0..n) by address and builds the index. Returns 0, or -1 (no memory). */
+int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n);
+void ch_block_index_free(ch_block_index *ix);
+
+/* First block whose end lies above addr (the first that can overlap [addr, ...)). */
+size_t ch_block_index_first_ending_after(const ch_block_index *ix, uint64_t addr);
+
+/*
+ * Where glibc's malloc puts the header of the chunk that follows a block of
+ * `size` bytes at `addr`: chunks are max(32, size + 8 rounded up to 16)
+ * bytes and user memory starts 16 bytes into its chunk. The next header's
+ * first 8 bytes overlap the end of a block whose size leaves no slack, so a
+ * pointer to it looks like an interior pointer into the block.
+ */
+static inline uint64_t ch_glibc_next_chunk(uint64_t addr, uint64_t size)
+{
+    uint64_t chunk = (size + 8 + 15) & ~15ull;
+    return addr - 16 + (chunk < 32 ? 32 : chunk);
+}
+
+/*
+ * The block that word w points into, or -1. *at_start tells a start pointer
+ * from an interior one. Like valgrind, a pointer to a zero-size block counts
+ * only if it equals the block's address.
+ *
+ * A word that points exactly at the next glibc chunk header is malloc's own
+ * bookkeeping (the arena's top chunk, bin lists of free chunks: it lives in
+ * libc's data, a root) and is no pointer to the block: counting it would make
+ * every block allocated just before free space "possibly lost".
+ */
+static inline long ch_block_index_find(const ch_block_index *ix, uint64_t w, int *at_start)
+{
+    if (w < ix->lo || w >= ix->hi)
+        return -1;
+    size_t lo = 0, hi = ix->n; /* find the last start <= w */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->starts[mid] <= w)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (ix->starts[lo] > w || w >= ix->ends[lo])
+        return -1;
+    *at_start = ix->starts[lo] == w;
+    if (!*at_start && w == ch_glibc_next_chunk(ix->starts[lo], ix->blocks[lo].size))
+        return -1;
+    return (long)lo;
+}
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * The reachability scan, following valgrind memcheck's leak checker:
+ *
+ * 1. Every aligned word of the roots (and each register) that points at a
+ *    block marks it: a start pointer from a root makes it REACHABLE, an
+ *    interior pointer only POSSIBLE. Marked blocks are scanned in turn; a
+ *    start pointer found in a REACHABLE block makes its target REACHABLE,
+ *    anything found in a POSSIBLE block (or an interior pointer anywhere)
+ *    makes its target at best POSSIBLE. A block upgraded from POSSIBLE to
+ *    REACHABLE is scanned again so the upgrade propagates.
+ * 2. The blocks still unreached are lost. In address order, each one still
+ *    unreached leads a "clique": every unreached block reachable from it
+ *    (start or interior pointer) is INDIRECT. The leader stays unreached and
+ *    ends DEFINITE. A later leader that reaches an earlier one demotes it to
+ *    INDIRECT, so in a tree only the root is definite, and in a cycle with no
+ *    way in, the lowest-addressed member is definite and the rest indirect.
+ *
+ * An explicit mark stack replaces recursion: a linked list of a million
+ * blocks must not overflow the C stack. Each block is pushed at most twice
+ * per phase (the upgrade above), so the stack needs 2n entries at most.
+ */
+#include "analyze/analyze.h"
+#include "analyze/block_index.h"
+#include "analyze/mem_window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { UNREACHED, INDIRECT, POSSIBLE, REACHABLE };
+
+typedef struct scanner {
+    ch_block_index ix;
+    ch_mem_window win;
+    uint8_t *state;  /* per sorted block */
+    uint32_t *stack; /* mark stack of block indices */
+    size_t depth, stack_cap;
+    long leader; /* clique pass: the leader's index; -1 in the first pass */
+} scanner;
+
+static void push(scanner *s, size_t i)
+{
+    /* Cannot overflow: see the bound in the comment at the top. */
+    if (s->depth < s->stack_cap)
+        s->stack[s->depth++] = (uint32_t)i;
+}
+
+/* First pass: valgrind's lc_push_without_clique_if_a_chunk_ptr. */
+static void mark_word(scanner *s, uint64_t w, int prior_definite)
+{
+    int at_start;
+    long i = ch_block_index_find(&s->ix, w, &at_start);
+    if (i < 0 || s->state[i] == REACHABLE)
+        return;
+    if (at_start && prior_definite) {
+        s->state[i] = REACHABLE;
+        push(s, (size_t)i);
+    } else if (s->state[i] == UNREACHED) {
+        s->state[i] = POSSIBLE;
+        push(s, (size_t)i);
+    }
+}
+
+/* Clique pass: valgrind's lc_push_with_clique_if_a_chunk_ptr (start and
+ * interior pointers alike). */
+static void clique_word(scanner *s, uint64_t w)
+{
+    int at_start;
+    long i = ch_block_index_find(&s->ix, w, &at_start);
+    if (i < 0 || s->state[i] != UNREACHED || i == s->leader)
+        return;
+    s->state[i] = INDIRECT;
+    push(s, (size_t)i);
+}
+
+static void scan_words(scanner *s, const uint8_t *p, size_t n, int prior_definite)
+{
+    for (size_t off = 0; off + 8 <= n; off += 8) {
+        uint64_t w;
+        memcpy(&w, p + off, 8); /* aligned in practice; memcpy keeps it defined */
+        if (w < s->ix.lo || w >= s->ix.hi)
+            continue; /* the common case: not a heap address at all */
+        if (s->leader < 0)
+            mark_word(s, w, prior_definite);
+        else
+            clique_word(s, w);
+    }
+}
+
+/* Scans target bytes [start, end), 8-aligned, in window-sized chunks. */
+static void scan_range(scanner *s, uint64_t start, uint64_t end, int prior_definite)
+{
+    start = (start + 7) & ~7ull;
+    end &= ~7ull;
+    while (start < end) {
+        uint64_t left = end - start;
+        size_t len = left < CH_WINDOW_MAX ? (size_t)left : CH_WINDOW_MAX;
+        size_t want = len;
+        const uint8_t *p = ch_mem_window_get(&s->win, start, &len);
+        scan_words(s, p, len, prior_definite);
+        if (len < want)
+            return; /* a hole: the rest of this range cannot be read */
+        start += len;
+    }
+}
+
+static void drain(scanner *s)
+{
+    while (s->depth) {
+        size_t i = s->stack[--s->depth];
+        const ch_block *b = &s->ix.blocks[i];
+        uint64_t end = b->addr + b->size < b->addr ? UINT64_MAX : b->addr + b->size;
+        scan_range(s, b->addr, end, s->state[i] == REACHABLE);
+    }
+}
+
+/* A root region minus the bytes of tracked blocks: a block is scanned only
+ * once something reaches it, never as a root. */
+static void scan_root(scanner *s, uint64_t start, uint64_t end)
+{
+    size_t i = ch_block_index_first_ending_after(&s->ix, start);
+    for (; i < s->ix.n && s->ix.starts[i] < end && start < end; i++) {
+        if (s->ix.starts[i] > start)
+            scan_range(s, start, s->ix.starts[i], 1);
+        if (s->ix.ends[i] > start)
+            start = s->ix.ends[i];
+    }
+    if (start < end)
+        scan_range(s, start, end, 1);
+}
+
+static void find_cliques(scanner *s)
+{
+    for (size_t i = 0; i < s->ix.n; i++) {
+        if (s->state[i] != UNREACHED)
+            continue;
+        s->leader = (long)i;
+        push(s, i);
+        drain(s);
+    }
+    s->leader = -1;
+}
+
+static const uint8_t kind_of_state[] = {
+    [UNREACHED] = CH_KIND_DEFINITE,
+    [INDIRECT] = CH_KIND_INDIRECT,
+    [POSSIBLE] = CH_KIND_POSSIBLE,
+    [REACHABLE] = CH_KIND_REACHABLE,
+};
+
+static void scanner_free(scanner *s)
+{
+    ch_block_index_free(&s->ix);
+    ch_mem_window_free(&s->win);
+    free(s->state);
+    free(s->stack);
+}
+
+static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
+{
+    memset(s, 0, sizeof *s);
+    s->leader = -1;
+    if (p->nblocks > UINT32_MAX / 2)
+        return -1; /* the mark stack holds 32-bit indices */
+    s->stack_cap = 2 * p->nblocks + 1;
+    s->state = calloc(p->nblocks + 1, 1);
+    s->stack = malloc(s->stack_cap * sizeof *s->stack);
+    int win_ok = ch_mem_window_init(&s->win, read, ctx) == 0;
+    if (!s->state || !s->stack || !win_ok || ch_block_index_init(&s->ix, p->blocks, p->nblocks)) {
+        scanner_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+int ch_scan(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
+            size_t nregs, ch_read_fn read, void *ctx)
+{
+    scanner s;
+    if (scanner_init(&s, p, read, ctx))
+        return -1;
+    for (size_t r = 0; r < nregs; r++)
+        mark_word(&s, regs[r], 1);
+    for (size_t r = 0; r < nroots; r++)
+        scan_root(&s, roots[r].start, roots[r].end);
+    drain(&s);
+    find_cliques(&s);
+    for (size_t i = 0; i < p->nblocks; i++)
+        p->blocks[i].kind = kind_of_state[s.state[i]];
+    p->scanned = true;
+    p->scan_notice[0] = 0;
+    scanner_free(&s);
+    return 0;
+}

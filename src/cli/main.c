@@ -1,0 +1,37 @@
+/* cgoheap: a C heap profiler and leak checker whose stacks see through cgo. */
+#include "cli/options.h"
+#include "cli/run.h"
+#include "cgoheap/shm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CGOHEAP_VERSION "0.1.0"
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        ch_print_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("cgoheap %s (record format %u)\n", CGOHEAP_VERSION, CH_SHM_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "run")) {
+        fprintf(stderr, "cgoheap: unknown command '%s' (usage: cgoheap run [options] [--] PROGRAM)\n",
+                argv[1]);
+        return 2;
+    }
+    ch_options o;
+    char err[512];
+    int rc = ch_parse_run_options(argc - 2, argv + 2, &o, err, sizeof err);
+    if (rc > 0)
+        return 0;
+    if (rc < 0) {
+        fprintf(stderr, "cgoheap: %s\n", err);
+        return 2;
+    }
+    return ch_run(&o);
+}

@@ -1,0 +1,37 @@
+/* Command-line options of `cgoheap run`. */
+#ifndef CGOHEAP_OPTIONS_H
+#define CGOHEAP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CH_MAX_SUPP_FILES 32
+
+typedef struct ch_options {
+    const char *log_file, *pprof_file, *json_file, *folded_file;
+    unsigned show_kinds;   /* bit per ch_kind */
+    unsigned error_kinds;  /* bit per ch_kind */
+    int error_exitcode;    /* 0 = off */
+    const char *supp_files[CH_MAX_SUPP_FILES];
+    size_t nsupp_files;
+    bool gen_suppressions, print_default_suppressions, show_internal, scan, verbose;
+    bool default_suppressions; /* --no-default-suppressions turns off */
+    uint64_t sample_rate;
+    const char *unwind;    /* NULL, "fast" or "exact" */
+    char **argv;           /* the program and its arguments */
+} ch_options;
+
+/*
+ * Parses argv after "run". Returns 0 on success, 1 if the caller should exit
+ * 0 at once (help printed), -1 on a bad option (one-line error in err).
+ */
+int ch_parse_run_options(int argc, char **argv, ch_options *o, char *err, size_t errlen);
+
+/* Parses "definite,indirect,possible,reachable|all|none" into a kind mask. */
+int ch_parse_kinds(const char *s, unsigned *mask);
+
+void ch_print_usage(FILE *out);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * `cgoheap run`: the pipeline collect -> analyze -> symbolize -> report.
+ * Everything the user asked for that can fail before the program runs (bad
+ * suppression files, an unwritable log file, a missing agent) fails first:
+ * running a long test suite only to lose its report would be worse.
+ */
+#include "cli/run.h"
+#include "analyze/analyze.h"
+#include "collect/collect.h"
+#include "report/report.h"
+#include "symbolize/symbolize.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_CGOHEAP_ERROR 1
+#define EXIT_NO_PROGRAM 127
+
+static void fail(const char *what, const char *detail)
+{
+    fprintf(stderr, "cgoheap: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+}
+
+/* The agent lives at ../lib/libcgoheap.so from the CLI binary; CGOHEAP_AGENT overrides. */
+static int find_agent(char *path, size_t len)
+{
+    const char *env = getenv("CGOHEAP_AGENT");
+    if (env && *env) {
+        snprintf(path, len, "%s", env);
+    } else {
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0)
+            return -1;
+        self[n] = 0;
+        char *slash = strrchr(self, '/');
+        if (!slash)
+            return -1;
+        *slash = 0;
+        if ((size_t)snprintf(path, len, "%.*s/../lib/libcgoheap.so", (int)(len - 32), self) >= len)
+            return -1;
+    }
+    return access(path, R_OK);
+}
+
+static ch_suppressions *load_suppressions(const ch_options *o)
+{
+    ch_suppressions *s = ch_supp_new();
+    if (!s)
+        return NULL;
+    if (o->default_suppressions)
+        ch_supp_add_defaults(s);
+    for (size_t i = 0; i < o->nsupp_files; i++) {
+        char err[512];
+        if (ch_supp_load(s, o->supp_files[i], err, sizeof err)) {
+            fail(err, NULL);
+            ch_supp_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+typedef struct pipeline {
+    const ch_options *opt;
+    ch_profile prof;
+    ch_record *records;
+    size_t nrecords;
+    ch_symbolizer *sym;
+    ch_symstack *stacks; /* indexed by stack id; frames NULL until symbolized */
+    const char **build_ids;
+} pipeline;
+
+static void symbolize_one(pipeline *p, uint32_t id)
+{
+    if (id >= p->prof.nstacks || p->stacks[id].frames)
+        return;
+    if (ch_symbolize_stack(p->sym, &p->prof.stacks[id], &p->stacks[id]))
+        p->stacks[id].nframes = 0;
+}
+
+/* Symbolizes what the reports will print: every record's stack, and for
+ * pprof/json every stack with allocations. */
+static int symbolize_needed(pipeline *p)
+{
+    p->sym = ch_symbolizer_new(p->prof.modules, p->prof.nmodules);
+    p->stacks = calloc(p->prof.nstacks ? p->prof.nstacks : 1, sizeof *p->stacks);
+    p->build_ids = calloc(p->prof.nmodules ? p->prof.nmodules : 1, sizeof *p->build_ids);
+    if (!p->sym || !p->stacks || !p->build_ids)
+        return -1;
+    for (size_t i = 0; i < p->nrecords; i++)
+        symbolize_one(p, p->records[i].stack_id);
+    if (p->opt->pprof_file || p->opt->json_file)
+        for (size_t id = 1; id < p->prof.nstacks; id++)
+            if (p->prof.stacks[id].alloc_count)
+                symbolize_one(p, (uint32_t)id);
+    for (size_t m = 0; m < p->prof.nmodules; m++)
+        p->build_ids[m] = ch_symbolizer_build_id(p->sym, m);
+    return 0;
+}
+
+static void apply_suppressions(pipeline *p, const ch_suppressions *supp)
+{
+    for (size_t i = 0; i < p->nrecords; i++) {
+        ch_record *r = &p->records[i];
+        const char *pat = ch_supp_match(supp, &p->stacks[r->stack_id]);
+        r->suppressed = pat != NULL;
+        r->suppressed_by = pat;
+    }
+}
+
+static bool has_error_leaks(const pipeline *p)
+{
+    unsigned kinds = p->opt->error_kinds;
+    /* Unscanned memory cannot be told apart: unfreed blocks count as errors
+     * whenever any kind does, so a gate never passes by accident. */
+    if (kinds)
+        kinds |= 1u << CH_KIND_UNFREED;
+    for (size_t i = 0; i < p->nrecords; i++)
+        if (!p->records[i].suppressed && (kinds & (1u << p->records[i].kind)))
+            return true;
+    return false;
+}
+
+static FILE *open_output(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fail(path, strerror(errno));
+    return f;
+}
+
+static int write_side_reports(const pipeline *p, const ch_report_input *in)
+{
+    int rc = 0;
+    if (p->opt->pprof_file && ch_report_pprof(p->opt->pprof_file, in)) {
+        fail(p->opt->pprof_file, strerror(errno));
+        rc = -1;
+    }
+    const char *paths[2] = {p->opt->json_file, p->opt->folded_file};
+    for (int k = 0; k < 2; k++) {
+        if (!paths[k])
+            continue;
+        FILE *f = open_output(paths[k]);
+        int bad = !f || (k == 0 ? ch_report_json(f, in) : ch_report_folded(f, in));
+        if (f && fclose(f))
+            bad = 1;
+        if (bad) {
+            if (f)
+                fail(paths[k], "write failed");
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+static int report(pipeline *p, FILE *log)
+{
+    ch_report_input in = {
+        .prof = &p->prof,
+        .records = p->records,
+        .nrecords = p->nrecords,
+        .stacks = p->stacks,
+        .build_ids = p->build_ids,
+        .program = p->opt->argv[0],
+        .pid = p->prof.pid,
+    };
+    ch_report_opts ro = {
+        .show_kinds = p->opt->show_kinds | (p->prof.scanned ? 0 : 1u << CH_KIND_UNFREED),
+        .show_internal = p->opt->show_internal,
+        .gen_suppressions = p->opt->gen_suppressions,
+    };
+    int rc = ch_report_text(log, &in, &ro);
+    fflush(log);
+    return write_side_reports(p, &in) || rc ? -1 : 0;
+}
+
+static void pipeline_free(pipeline *p)
+{
+    if (p->stacks)
+        for (size_t i = 0; i < p->prof.nstacks; i++)
+            free(p->stacks[i].frames);
+    free(p->stacks);
+    free(p->build_ids);
+    free(p->records);
+    if (p->sym)
+        ch_symbolizer_free(p->sym);
+    ch_profile_free(&p->prof);
+}
+
+static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *log)
+{
+    p->records = ch_group(&p->prof, &p->nrecords);
+    if (!p->records && p->prof.nblocks) {
+        fail("out of memory", NULL);
+        return -1;
+    }
+    if (symbolize_needed(p)) {
+        fail("out of memory while symbolizing", NULL);
+        return -1;
+    }
+    apply_suppressions(p, supp);
+    return report(p, log);
+}
+
+int ch_run(const ch_options *o)
+{
+    if (o->print_default_suppressions) {
+        ch_supp_print_defaults(stdout);
+        return 0;
+    }
+    char agent[PATH_MAX];
+    if (find_agent(agent, sizeof agent)) {
+        fail("cannot find the agent libcgoheap.so (set CGOHEAP_AGENT)", agent);
+        return EXIT_CGOHEAP_ERROR;
+    }
+    ch_suppressions *supp = load_suppressions(o);
+    if (!supp)
+        return EXIT_CGOHEAP_ERROR;
+    FILE *log = o->log_file ? open_output(o->log_file) : stderr;
+    if (!log) {
+        ch_supp_free(supp);
+        return EXIT_CGOHEAP_ERROR;
+    }
+    if (o->unwind)
+        setenv("CGOHEAP_UNWIND", o->unwind, 1);
+
+    pipeline p = {.opt = o};
+    ch_run_opts ro = {.argv = o->argv,
+                      .agent_path = agent,
+                      .sample_rate = o->sample_rate,
+                      .scan = o->scan,
+                      .verbose = o->verbose};
+    char err[512] = "";
+    int status;
+    if (ch_collect_run(&ro, &p.prof, err, sizeof err)) {
+        fail(err, NULL);
+        status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;
+    } else {
+        status = ch_exit_status(&p.prof.exit);
+        if (analyze_and_report(&p, supp, log))
+            status = EXIT_CGOHEAP_ERROR;
+        else if (o->error_exitcode && has_error_leaks(&p))
+            status = o->error_exitcode;
+    }
+    pipeline_free(&p);
+    ch_supp_free(supp);
+    if (log != stderr)
+        fclose(log);
+    return status;
+}

@@ -1,0 +1,33 @@
+/* collect: start the target under the agent, stop it at exit, read the record. */
+#ifndef CGOHEAP_COLLECT_H
+#define CGOHEAP_COLLECT_H
+
+#include "common/profile.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ch_run_opts {
+    char *const *argv;      /* program and its arguments; argv[0] looked up in PATH */
+    const char *agent_path; /* libcgoheap.so */
+    uint64_t sample_rate;   /* bytes; 1 = every allocation */
+    bool scan;              /* stop at exit and scan memory (reachability) */
+    bool verbose;           /* notices about the launcher itself on stderr */
+} ch_run_opts;
+
+/*
+ * Runs the program to completion and fills *out: the unfreed blocks (with
+ * kinds set by the reachability scan when it could run, else CH_KIND_UNFREED
+ * and a one-line scan_notice), every recorded stack, the modules and the exit
+ * status. Forwards SIGINT/SIGTERM/SIGHUP to the target meanwhile.
+ * Returns 0, or -1 after writing a one-line error to `err` (e.g. the program
+ * does not exist: then no target ran).
+ */
+int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t errlen);
+
+/* Frees what ch_collect_run allocated. */
+void ch_profile_free(ch_profile *p);
+
+/* The exit status cgoheap should itself return for this target: the code, or 128+signal. */
+int ch_exit_status(const ch_exit *e);
+
+#endif

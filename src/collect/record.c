@@ -1,0 +1,258 @@
+/*
+ * Reading the shared record.
+ *
+ * The record comes from another process that may have died at any moment,
+ * or been hostile: nothing in it is trusted. The header is validated by
+ * ch_shm_validate; every shard table, stack slot, frame range and module
+ * path is checked here against its region before it is followed.
+ *
+ * The target is stopped or dead while this runs, so plain loads suffice;
+ * a block whose stack slot is not (or no longer) published gets stack id 0,
+ * the "unknown" stack, instead of failing the whole record.
+ */
+#include "collect/record.h"
+#include "common/shm_layout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAGE 4096u
+/* Addresses below this are never returned by malloc; such an entry is
+ * garbage (or a deletion marker) and is skipped rather than reported. */
+#define MIN_BLOCK_ADDR 4096u
+
+typedef struct reader {
+    const ch_shm_header *h;
+    const uint8_t *base;
+    int fd;
+    char *err;
+    size_t errlen;
+} reader;
+
+static int fail(reader *r, const char *why)
+{
+    snprintf(r->err, r->errlen, "corrupt cgoheap record: %s", why);
+    return -1;
+}
+
+/* The shard's table, or NULL if its offset or size leaves the heap area. */
+static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *s, uint64_t *cap)
+{
+    const ch_shm_header *h = r->h;
+    if (s->table_off == 0 && s->log2_cap == 0)
+        return NULL; /* never used */
+    if (s->log2_cap > 40 || s->table_off % 8 != 0)
+        return (const ch_live_entry *)-1;
+    uint64_t bytes = (1ull << s->log2_cap) * sizeof(ch_live_entry);
+    if (s->table_off < h->heap_off || s->table_off - h->heap_off > h->heap_size ||
+        bytes > h->heap_size - (s->table_off - h->heap_off))
+        return (const ch_live_entry *)-1;
+    *cap = 1ull << s->log2_cap;
+    return (const ch_live_entry *)(r->base + s->table_off);
+}
+
+static int by_address(const void *a, const void *b)
+{
+    const ch_block *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Blocks come out sorted by address: root selection searches them. */
+static int read_blocks(reader *r, ch_profile *p)
+{
+    const ch_live_shard *shards = (const ch_live_shard *)(r->base + r->h->shards_off);
+    size_t n = 0, cap = 0;
+    for (unsigned pass = 0; pass < 2; pass++) { /* count, then fill */
+        for (unsigned i = 0; i < CH_LIVE_SHARDS; i++) {
+            uint64_t slots = 0;
+            const ch_live_entry *t = shard_table(r, &shards[i], &slots);
+            if (t == (const ch_live_entry *)-1)
+                return fail(r, "a shard table lies outside its area");
+            for (uint64_t k = 0; t && k < slots; k++) {
+                if (t[k].addr < MIN_BLOCK_ADDR)
+                    continue;
+                if (pass == 1 && n < cap)
+                    p->blocks[n] = (ch_block){.addr = t[k].addr,
+                                              .size = ch_entry_size(&t[k]),
+                                              .stack_id = ch_entry_stack(&t[k]),
+                                              .kind = CH_KIND_UNFREED};
+                n++;
+            }
+        }
+        if (pass == 0) {
+            cap = n;
+            n = 0;
+            if (!(p->blocks = calloc(cap ? cap : 1, sizeof *p->blocks)))
+                return fail(r, "out of memory");
+        }
+    }
+    p->nblocks = n < cap ? n : cap;
+    qsort(p->blocks, p->nblocks, sizeof *p->blocks, by_address);
+    return 0;
+}
+
+/* Next byte offset at or after off (within [off, end)) that may hold data:
+ * the record is a sparse file and most stack slots were never written, and
+ * reading a hole of a memfd through the mapping would allocate it. */
+static uint64_t next_data(const reader *r, uint64_t off, uint64_t end)
+{
+    if (r->fd < 0)
+        return off;
+    off_t d = lseek(r->fd, (off_t)off, SEEK_DATA);
+    if (d < 0)
+        return end; /* ENXIO: no data after off */
+    return (uint64_t)d < end ? (uint64_t)d : end;
+}
+
+static uint64_t next_hole(const reader *r, uint64_t off, uint64_t end)
+{
+    if (r->fd < 0)
+        return end;
+    off_t d = lseek(r->fd, (off_t)off, SEEK_HOLE);
+    return d < 0 || (uint64_t)d > end ? end : (uint64_t)d;
+}
+
+static int check_slot(reader *r, const ch_stack_slot *s)
+{
+    uint64_t off = (uint64_t)s->frames_off8 * 8;
+    uint64_t bytes = (uint64_t)s->depth * 8;
+    if (s->depth > CH_MAX_FRAMES)
+        return fail(r, "a stack is deeper than the maximum");
+    if (off > r->h->frames_size || bytes > r->h->frames_size - off)
+        return fail(r, "a stack's frames lie outside the frames area");
+    return 0;
+}
+
+/*
+ * Visits used slots in id order. Slot ids are hashes spread over the whole
+ * table (millions of slots), so the profile gets dense ids instead: stack k
+ * of the profile is the k-th used slot, and remap[slot id] = k. On the
+ * counting pass (remap == NULL) only p->nstacks is advanced.
+ */
+static int walk_slots(reader *r, ch_profile *p, uint32_t *remap)
+{
+    const ch_shm_header *h = r->h;
+    const ch_stack_slot *slots = (const ch_stack_slot *)(r->base + h->stacks_off);
+    const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + h->stats_off);
+    uint64_t start = h->stacks_off, end = start + (uint64_t)h->stack_cap * sizeof *slots;
+    for (uint64_t off = next_data(r, start, end); off < end; off = next_data(r, off, end)) {
+        uint64_t stop = next_hole(r, off, end);
+        if (stop <= off) /* the file changed under us: move on rather than spin */
+            stop = off + PAGE < end ? off + PAGE : end;
+        for (uint64_t id = (off - start) / sizeof *slots; id * sizeof *slots + start < stop; id++) {
+            const ch_stack_slot *s = &slots[id];
+            if (id == 0 || s->hash == 0)
+                continue;
+            if (check_slot(r, s))
+                return -1;
+            size_t k = p->nstacks++;
+            if (!remap)
+                continue;
+            remap[id] = (uint32_t)k;
+            p->stacks[k] = (ch_stack){
+                .pcs = (const uint64_t *)(r->base + h->frames_off + (uint64_t)s->frames_off8 * 8),
+                .depth = s->depth,
+                .flags = s->flags,
+                .alloc_count = stats[id].alloc_count,
+                .alloc_bytes = stats[id].alloc_bytes,
+            };
+        }
+        off = (stop + PAGE - 1) / PAGE * PAGE;
+    }
+    return 0;
+}
+
+static int read_stacks(reader *r, ch_profile *p)
+{
+    p->nstacks = 1; /* stacks[0]: the empty "unknown" stack */
+    if (walk_slots(r, p, NULL))
+        return -1;
+    size_t n = p->nstacks;
+    /* calloc of a large array maps zero pages lazily: only used ids cost. */
+    uint32_t *remap = calloc(r->h->stack_cap, sizeof *remap);
+    if (!remap || !(p->stacks = calloc(n, sizeof *p->stacks))) {
+        free(remap);
+        return fail(r, "out of memory");
+    }
+    p->nstacks = 1;
+    int rc = walk_slots(r, p, remap);
+    if (rc == 0 && p->nstacks != n)
+        rc = fail(r, "the stack table changed while it was read");
+    for (size_t i = 0; rc == 0 && i < p->nblocks; i++) {
+        uint32_t id = p->blocks[i].stack_id;
+        p->blocks[i].stack_id = id < r->h->stack_cap ? remap[id] : 0;
+    }
+    /* Allocations made without a stack (table full) are counted in slot 0. */
+    const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + r->h->stats_off);
+    p->stacks[0].alloc_count = stats[0].alloc_count;
+    p->stacks[0].alloc_bytes = stats[0].alloc_bytes;
+    free(remap);
+    return rc;
+}
+
+static int read_modules(reader *r, ch_profile *p)
+{
+    const ch_module_entry *m = (const ch_module_entry *)(r->base + r->h->modules_off);
+    uint32_t n = r->h->n_modules; /* <= CH_MAX_MODULES: checked by ch_shm_validate */
+    if (!(p->modules = calloc(n ? n : 1, sizeof *p->modules)))
+        return fail(r, "out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        if (!memchr(m[i].path, 0, sizeof m[i].path))
+            return fail(r, "a module path is not terminated");
+        p->modules[i] = (ch_module){.start = m[i].start, .end = m[i].end, .bias = m[i].bias};
+        if (!(p->modules[i].path = strdup(m[i].path)))
+            return fail(r, "out of memory");
+        p->nmodules = i + 1;
+    }
+    return 0;
+}
+
+static void read_counters(const ch_shm_header *h, ch_profile *p)
+{
+    p->sample_rate = h->sample_rate ? h->sample_rate : 1;
+    p->n_allocs = h->n_allocs;
+    p->n_frees = h->n_frees;
+    p->n_events = h->n_events;
+    p->bytes_alloc = h->bytes_alloc;
+    p->n_dropped = h->n_dropped;
+    p->agent_bytes = h->agent_bytes;
+    p->agent_attached = (h->agent_flags & CH_AGENT_ATTACHED) != 0;
+    if (h->agent_flags & CH_AGENT_FAILED) {
+        memcpy(p->agent_fail_reason, h->fail_reason, sizeof p->agent_fail_reason - 1);
+        p->agent_fail_reason[sizeof p->agent_fail_reason - 1] = 0;
+        if (!p->agent_fail_reason[0])
+            snprintf(p->agent_fail_reason, sizeof p->agent_fail_reason, "unknown reason");
+    }
+}
+
+int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *out, char *err,
+                   size_t errlen)
+{
+    reader r = {.h = hdr, .base = (const uint8_t *)hdr, .fd = fd, .err = err, .errlen = errlen};
+    const char *why = ch_shm_validate(hdr, size);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    read_counters(hdr, out);
+    if (read_blocks(&r, out) || read_stacks(&r, out) || read_modules(&r, out)) {
+        ch_record_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void ch_record_free(ch_profile *p)
+{
+    for (size_t i = 0; i < p->nmodules; i++)
+        free(p->modules[i].path);
+    free(p->modules);
+    free(p->blocks);
+    free(p->stacks);
+    p->modules = NULL;
+    p->blocks = NULL;
+    p->stacks = NULL;
+    p->nmodules = p->nblocks = p->nstacks = 0;
+}

@@ -1,0 +1,24 @@
+/* Reading the agent's shared record into a ch_profile. */
+#ifndef CGOHEAP_RECORD_H
+#define CGOHEAP_RECORD_H
+
+#include "cgoheap/shm.h"
+#include "common/profile.h"
+#include <stddef.h>
+
+/*
+ * Fills blocks (sorted by address, kind CH_KIND_UNFREED), stacks, modules, counters and agent
+ * status from the record at hdr (size bytes). Validates the header first and
+ * bounds-checks every offset and index it follows, so a corrupt or hostile
+ * record gives a one-line error, never a crash. stacks[].pcs point into the
+ * record: it must stay mapped until the profile is freed. fd, if >= 0, is
+ * the record's file, used only to skip its holes (never-written pages) fast.
+ * Returns 0, or -1 with err set; on error nothing is left allocated.
+ */
+int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *out, char *err,
+                   size_t errlen);
+
+/* Frees what ch_record_read allocated (not the record itself). */
+void ch_record_free(ch_profile *p);
+
+#endif

@@ -1,0 +1,33 @@
+/* Choosing the root regions of the scan from the target's memory map. */
+#ifndef CGOHEAP_ROOTS_H
+#define CGOHEAP_ROOTS_H
+
+#include "analyze/analyze.h"
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct ch_roots_ctx {
+    uint64_t shm_inode;     /* the record's memfd: never a root */
+    const char *agent_path; /* the agent's own data: never a root */
+    uint64_t main_sp;       /* the main thread's stack pointer at exit */
+    const uint64_t *marks;  /* stack-switch marks (shm.h); 0 entries are unwritten */
+    size_t nmarks;
+    const ch_block *blocks; /* tracked blocks, sorted by address */
+    size_t nblocks;
+} ch_roots_ctx;
+
+/*
+ * Parses /proc/PID/smaps (or any file in its format, for tests) and returns
+ * the root regions: every readable and writable mapping except the record,
+ * the agent's data, [vvar]/[vsyscall]/[vdso], malloc's arenas ([heap] and
+ * mappings holding small tracked blocks or a glibc heap header) and mappings
+ * never touched (no resident or swapped page: nothing there but zeros).
+ * The main thread's [stack] is cut to start at its stack pointer; any other
+ * stack holding stack-switch marks is cut to start at its highest mark. Returns
+ * a malloc'd array, or NULL with errno set.
+ */
+ch_region *ch_roots_from_smaps(const char *smaps_path, const ch_roots_ctx *ctx, size_t *nroots,
+                               ch_read_fn read, void *read_ctx);
+
+#endif

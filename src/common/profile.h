@@ -1,0 +1,103 @@
+/*
+ * The in-memory model that the CLI pipeline passes from stage to stage:
+ *   collect (fills ch_profile from the shared record and the stopped target)
+ *   -> analyze (classifies blocks, groups them into records)
+ *   -> symbolize (turns stack PCs into frames)
+ *   -> report (writes text, pprof, json, folded).
+ * Nothing here is shared with the agent; see include/cgoheap/shm.h for that.
+ */
+#ifndef CGOHEAP_PROFILE_H
+#define CGOHEAP_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Leak kinds, in valgrind's order of severity. */
+typedef enum ch_kind {
+    CH_KIND_DEFINITE = 0,  /* no pointer to the block at all */
+    CH_KIND_INDIRECT = 1,  /* reachable only from lost blocks */
+    CH_KIND_POSSIBLE = 2,  /* reachable only through interior pointers */
+    CH_KIND_REACHABLE = 3, /* a chain of start pointers from a root */
+    CH_KIND_UNFREED = 4,   /* memory could not be scanned: unfreed at exit */
+    CH_KIND_COUNT = 5
+} ch_kind;
+
+/* One unfreed block, as recorded by the agent. */
+typedef struct ch_block {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t stack_id; /* index into ch_profile.stacks; 0 = unknown */
+    uint8_t kind;      /* ch_kind, set by analyze */
+    uint8_t pad[3];
+} ch_block;
+
+/* One distinct allocation stack: return addresses, leaf first. */
+typedef struct ch_stack {
+    const uint64_t *pcs;
+    uint32_t depth;
+    uint32_t flags;        /* CH_STACK_F_* from shm.h */
+    uint64_t alloc_count;  /* cumulative, from the agent */
+    uint64_t alloc_bytes;
+} ch_stack;
+
+typedef struct ch_module {
+    uint64_t start, end, bias;
+    char *path;
+} ch_module;
+
+/* How the target ended. */
+typedef struct ch_exit {
+    bool signaled;   /* killed by a signal */
+    int code;        /* exit code, or signal number if signaled */
+} ch_exit;
+
+typedef struct ch_profile {
+    ch_block *blocks;
+    size_t nblocks;
+    ch_stack *stacks; /* stacks[0] is the empty "unknown" stack */
+    size_t nstacks;
+    ch_module *modules;
+    size_t nmodules;
+
+    uint64_t sample_rate;  /* 1 = every allocation recorded */
+    uint64_t n_allocs, n_frees, n_events, bytes_alloc, n_dropped, agent_bytes;
+    bool agent_attached;
+    char agent_fail_reason[128];
+
+    int pid;               /* the target's pid (report prefix ==PID==) */
+    ch_exit exit;
+    bool scanned;          /* reachability scan ran; else kinds are UNFREED */
+    char scan_notice[256]; /* why not, one line; empty if scanned */
+
+    void *owner;           /* collect's private state (mapping, buffers) */
+} ch_profile;
+
+/* A loss record: blocks that share a stack and a kind. */
+typedef struct ch_record {
+    uint32_t stack_id;
+    ch_kind kind;
+    uint64_t bytes;
+    uint64_t blocks;
+    bool suppressed;
+    const char *suppressed_by; /* pattern, if suppressed */
+} ch_record;
+
+/* One symbolized frame. Inlined calls expand into several frames. */
+typedef struct ch_frame {
+    uint64_t pc;          /* the return address as recorded */
+    const char *function; /* NULL if unknown */
+    const char *file;     /* NULL if unknown */
+    int line;             /* 0 if unknown */
+    const char *module;   /* path of the module, NULL if none */
+    uint64_t module_off;  /* pc - module bias (file-relative vaddr) */
+    bool inlined;         /* this frame was inlined into the next one */
+    bool internal;        /* cgo glue, Go runtime call machinery or the agent */
+} ch_frame;
+
+typedef struct ch_symstack {
+    ch_frame *frames;
+    size_t nframes;
+} ch_symstack;
+
+#endif

@@ -1,0 +1,102 @@
+
+#include "common/shm_layout.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Reserved (sparse) sizes. Only touched pages cost memory. */
+#define LIVE_HEAP_SIZE (16ull << 30) /* grows shard tables; enough for >100M live */
+#define FRAMES_SIZE (4ull << 30)
+
+static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap)
+{
+    uint64_t off = align_up(sizeof(ch_shm_header), 4096);
+    ch_shm_header h;
+    memset(&h, 0, sizeof h);
+    h.magic = CH_SHM_MAGIC;
+    h.version = CH_SHM_VERSION;
+    h.header_size = sizeof h;
+    h.sample_rate = sample_rate ? sample_rate : 1;
+    h.shards_off = off;
+    off = align_up(off + CH_LIVE_SHARDS * sizeof(ch_live_shard), 4096);
+    h.modules_off = off;
+    off = align_up(off + CH_MAX_MODULES * sizeof(ch_module_entry), 4096);
+    h.marks_off = off;
+    off = align_up(off + CH_MAX_MARKS * sizeof(uint64_t), 4096);
+    h.stack_cap = stack_cap;
+    h.stacks_off = off;
+    off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_slot), 4096);
+    h.stats_off = off;
+    off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_stats), 4096);
+    h.frames_off = off;
+    h.frames_size = FRAMES_SIZE;
+    off = align_up(off + FRAMES_SIZE, 4096);
+    h.heap_off = off;
+    h.heap_size = LIVE_HEAP_SIZE;
+    off = align_up(off + LIVE_HEAP_SIZE, 4096);
+    h.total_size = off;
+
+    /* Not CLOEXEC: the target inherits it across exec. */
+    int fd = memfd_create("cgoheap", 0);
+    if (fd < 0)
+        return -1;
+    if (ftruncate(fd, (off_t)off) != 0)
+        goto fail;
+    void *p = mmap(NULL, off, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    if (p == MAP_FAILED)
+        goto fail;
+    memcpy(p, &h, sizeof h);
+    shm->fd = fd;
+    shm->hdr = p;
+    shm->size = off;
+    return 0;
+fail:;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+}
+
+void ch_shm_destroy(ch_shm *shm)
+{
+    if (shm->hdr)
+        munmap(shm->hdr, shm->size);
+    if (shm->fd >= 0)
+        close(shm->fd);
+    shm->hdr = NULL;
+    shm->fd = -1;
+}
+
+static int region_ok(uint64_t off, uint64_t len, size_t size)
+{
+    return off <= size && len <= size - off;
+}
+
+const char *ch_shm_validate(const ch_shm_header *h, size_t size)
+{
+    if (size < sizeof *h || h->magic != CH_SHM_MAGIC)
+        return "not a cgoheap record (bad magic)";
+    if (h->version != CH_SHM_VERSION || h->header_size != sizeof *h)
+        return "cgoheap record of another version";
+    if (h->total_size != size)
+        return "cgoheap record has the wrong size";
+    if (h->stack_cap == 0 || (h->stack_cap & (h->stack_cap - 1)) ||
+        h->stack_cap > (1u << CH_STACK_ID_BITS))
+        return "cgoheap record has a bad stack capacity";
+    if (!region_ok(h->shards_off, CH_LIVE_SHARDS * sizeof(ch_live_shard), size) ||
+        !region_ok(h->modules_off, CH_MAX_MODULES * sizeof(ch_module_entry), size) ||
+        !region_ok(h->stacks_off, (uint64_t)h->stack_cap * sizeof(ch_stack_slot), size) ||
+        !region_ok(h->stats_off, (uint64_t)h->stack_cap * sizeof(ch_stack_stats), size) ||
+        !region_ok(h->marks_off, CH_MAX_MARKS * sizeof(uint64_t), size) ||
+        !region_ok(h->frames_off, h->frames_size, size) ||
+        !region_ok(h->heap_off, h->heap_size, size))
+        return "cgoheap record has a region outside the file";
+    if (h->frames_used > h->frames_size || h->heap_used > h->heap_size ||
+        h->n_modules > CH_MAX_MODULES)
+        return "cgoheap record is corrupt (usage past its region)";
+    return NULL;
+}

@@ -1,0 +1,29 @@
+/* Creating and sizing the shared record (launcher side). */
+#ifndef CGOHEAP_SHM_LAYOUT_H
+#define CGOHEAP_SHM_LAYOUT_H
+
+#include "cgoheap/shm.h"
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct ch_shm {
+    int fd;                /* memfd, inheritable (no CLOEXEC) */
+    ch_shm_header *hdr;    /* the launcher's own MAP_SHARED view */
+    size_t size;
+} ch_shm;
+
+/*
+ * Creates the memfd, reserves every region (sparse) and writes the header.
+ * stack_cap must be a power of two. Returns 0, or -1 with errno set.
+ */
+int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap);
+void ch_shm_destroy(ch_shm *shm);
+
+/*
+ * Checks that a mapping of `size` bytes holds a header this build can read
+ * and that every region lies inside it. Returns NULL if it does, else a
+ * one-line reason. Used on the launcher's view before trusting any offset.
+ */
+const char *ch_shm_validate(const ch_shm_header *hdr, size_t size);
+
+#endif

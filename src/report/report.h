@@ -1,0 +1,32 @@
+/* report: text (valgrind-style), pprof, json, folded. */
+#ifndef CGOHEAP_REPORT_H
+#define CGOHEAP_REPORT_H
+
+#include "common/profile.h"
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct ch_report_opts {
+    unsigned show_kinds;    /* bit (1 << ch_kind) per kind whose records are printed */
+    bool show_internal;     /* show frames marked internal */
+    bool gen_suppressions;  /* print a suppression entry after each record */
+} ch_report_opts;
+
+typedef struct ch_report_input {
+    const ch_profile *prof;
+    const ch_record *records;   /* sorted biggest first */
+    size_t nrecords;
+    const ch_symstack *stacks;  /* indexed by stack id, prof->nstacks entries */
+    const char *const *build_ids; /* per module, "" if none */
+    const char *program;        /* argv[0] as given */
+    int pid;                    /* the target's pid, for the "==PID==" prefix */
+} ch_report_input;
+
+int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o);
+/* gzipped profile.proto, Go heap profile sample types. 0 or -1 with errno. */
+int ch_report_pprof(const char *path, const ch_report_input *in);
+int ch_report_json(FILE *out, const ch_report_input *in);
+/* Brendan Gregg's folded stacks: "root;...;leaf bytes" per record. */
+int ch_report_folded(FILE *out, const ch_report_input *in);
+
+#endif

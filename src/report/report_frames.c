@@ -1,0 +1,154 @@
+/*
+ * Which frames a report shows, and how a cgo allocation is recognised.
+ */
+#include "report/report_internal.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const ch_stack *chr_raw_stack(const ch_report_input *in, uint32_t stack_id)
+{
+    const ch_profile *p = in->prof;
+    if (!p || !p->stacks || stack_id >= p->nstacks)
+        return NULL;
+    return &p->stacks[stack_id];
+}
+
+long chr_module_index(const ch_profile *p, const ch_frame *fr)
+{
+    for (size_t i = 0; i < p->nmodules; i++) {
+        if (fr->pc >= p->modules[i].start && fr->pc < p->modules[i].end)
+            return (long)i;
+    }
+    /* The symbolizer may know the module even when the range is odd
+     * (e.g. a PC just past the last mapped byte): trust its path. */
+    for (size_t i = 0; fr->module && i < p->nmodules; i++) {
+        if (p->modules[i].path && strcmp(p->modules[i].path, fr->module) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Frames with module and offset only, from the recorded return addresses. */
+static int synthesize_frames(const ch_profile *p, const ch_stack *st, chr_frames *out)
+{
+    ch_frame *v = calloc(st->depth, sizeof *v);
+    if (!v) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (uint32_t i = 0; i < st->depth; i++) {
+        v[i].pc = st->pcs[i];
+        long m = chr_module_index(p, &v[i]);
+        if (m >= 0) {
+            v[i].module = p->modules[m].path;
+            v[i].module_off = v[i].pc - p->modules[m].bias;
+        }
+    }
+    out->v = out->owned = v;
+    out->n = st->depth;
+    return 0;
+}
+
+int chr_stack_frames(const ch_report_input *in, uint32_t stack_id, chr_frames *out)
+{
+    memset(out, 0, sizeof *out);
+    const ch_stack *st = chr_raw_stack(in, stack_id);
+    if (!st)
+        return 0;
+    if (in->stacks && in->stacks[stack_id].nframes > 0) {
+        out->v = in->stacks[stack_id].frames;
+        out->n = in->stacks[stack_id].nframes;
+        return 0;
+    }
+    if (st->depth == 0 || !st->pcs)
+        return 0;
+    return synthesize_frames(in->prof, st, out);
+}
+
+void chr_frames_release(chr_frames *f)
+{
+    free(f->owned);
+    memset(f, 0, sizeof *f);
+}
+
+bool chr_show_internal(const chr_frames *f, bool show_internal)
+{
+    if (show_internal)
+        return true;
+    for (size_t i = 0; i < f->n; i++) {
+        if (!f->v[i].internal)
+            return false;
+    }
+    return true;
+}
+
+size_t chr_next_shown(const chr_frames *f, size_t from, bool show_all)
+{
+    while (from < f->n && !show_all && f->v[from].internal)
+        from++;
+    return from;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+/*
+ * cgo generates a Go wrapper per helper, named "_Cfunc_CString" etc. in the
+ * calling package ("main._Cfunc_CString"). Matching ".NAME" or the bare NAME
+ * avoids false hits on user functions that merely end in the same letters.
+ */
+static chr_cgo_kind cgo_kind_of(const char *fn)
+{
+    static const struct {
+        const char *name;
+        chr_cgo_kind kind;
+    } helpers[] = {
+        {"_Cfunc_CString", CHR_CGO_CSTRING},
+        {"_Cfunc_CBytes", CHR_CGO_CBYTES},
+        {"_Cfunc__CMalloc", CHR_CGO_MALLOC},
+    };
+    for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++) {
+        const char *name = helpers[i].name;
+        size_t ln = strlen(name), lf = strlen(fn);
+        if (strcmp(fn, name) == 0 || (ends_with(fn, name) && lf > ln && fn[lf - ln - 1] == '.'))
+            return helpers[i].kind;
+    }
+    return CHR_CGO_NONE;
+}
+
+chr_cgo_origin chr_find_cgo_origin(const chr_frames *f)
+{
+    chr_cgo_origin o = {CHR_CGO_NONE, NULL};
+    size_t i = 0;
+    for (; i < f->n && o.kind == CHR_CGO_NONE; i++) {
+        if (f->v[i].function)
+            o.kind = cgo_kind_of(f->v[i].function);
+    }
+    /* i is now one past the helper: its callers start there. */
+    for (; o.kind != CHR_CGO_NONE && i < f->n; i++) {
+        if (!f->v[i].internal && f->v[i].function) {
+            o.caller = &f->v[i];
+            break;
+        }
+    }
+    return o;
+}
+
+const char *chr_cgo_name(chr_cgo_kind k)
+{
+    switch (k) {
+    case CHR_CGO_CSTRING:
+        return "C.CString";
+    case CHR_CGO_CBYTES:
+        return "C.CBytes";
+    case CHR_CGO_MALLOC:
+        return "C.malloc";
+    case CHR_CGO_NONE:
+        break;
+    }
+    return NULL;
+}

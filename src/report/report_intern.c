@@ -1,0 +1,150 @@
+/* String table and uint64 -> id map for the pprof writer; see report_intern.h. */
+#include "report/report_intern.h"
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t hash_u64(uint64_t x)
+{
+    /* splitmix64 finalizer: PCs differ in low bits only, spread them. */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* Rebuilds the slot array at twice the size from the strs array. */
+static bool strtab_grow_slots(chr_strtab *t)
+{
+    size_t nslots = t->nslots ? t->nslots * 2 : 64;
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t j = hash_str(t->strs[i]) & (nslots - 1);
+        while (slots[j])
+            j = (j + 1) & (nslots - 1);
+        slots[j] = (uint32_t)i + 1;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return true;
+}
+
+static bool strtab_append(chr_strtab *t, const char *s)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        const char **strs = realloc(t->strs, cap * sizeof *strs);
+        if (!strs)
+            return false;
+        t->strs = strs;
+        t->cap = cap;
+    }
+    t->strs[t->n++] = s;
+    /* Load factor <= 1/2 keeps probe chains short and guarantees an empty slot. */
+    return t->n * 2 <= t->nslots || strtab_grow_slots(t);
+}
+
+void chr_strtab_init(chr_strtab *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!strtab_append(t, ""))
+        t->failed = true;
+}
+
+void chr_strtab_free(chr_strtab *t)
+{
+    free(t->strs);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+uint64_t chr_strtab_id(chr_strtab *t, const char *s)
+{
+    if (!s)
+        s = "";
+    if (t->failed)
+        return 0;
+    size_t j = hash_str(s) & (t->nslots - 1);
+    for (; t->slots[j]; j = (j + 1) & (t->nslots - 1)) {
+        if (strcmp(t->strs[t->slots[j] - 1], s) == 0)
+            return t->slots[j] - 1;
+    }
+    if (!strtab_append(t, s)) {
+        t->failed = true;
+        return 0;
+    }
+    return t->n - 1;
+}
+
+void chr_idmap_free(chr_idmap *m)
+{
+    free(m->keys);
+    free(m->ids);
+    memset(m, 0, sizeof *m);
+}
+
+uint32_t chr_idmap_get(const chr_idmap *m, uint64_t key)
+{
+    if (m->nslots == 0)
+        return 0;
+    for (size_t j = hash_u64(key) & (m->nslots - 1); m->ids[j]; j = (j + 1) & (m->nslots - 1)) {
+        if (m->keys[j] == key)
+            return m->ids[j];
+    }
+    return 0;
+}
+
+static void idmap_insert(uint64_t *keys, uint32_t *ids, size_t nslots, uint64_t key, uint32_t id)
+{
+    size_t j = hash_u64(key) & (nslots - 1);
+    while (ids[j] && keys[j] != key)
+        j = (j + 1) & (nslots - 1);
+    keys[j] = key;
+    ids[j] = id;
+}
+
+static bool idmap_grow(chr_idmap *m)
+{
+    size_t nslots = m->nslots ? m->nslots * 2 : 256;
+    uint64_t *keys = calloc(nslots, sizeof *keys);
+    uint32_t *ids = calloc(nslots, sizeof *ids);
+    if (!keys || !ids) {
+        free(keys);
+        free(ids);
+        return false;
+    }
+    for (size_t i = 0; i < m->nslots; i++) {
+        if (m->ids[i])
+            idmap_insert(keys, ids, nslots, m->keys[i], m->ids[i]);
+    }
+    free(m->keys);
+    free(m->ids);
+    m->keys = keys;
+    m->ids = ids;
+    m->nslots = nslots;
+    return true;
+}
+
+bool chr_idmap_put(chr_idmap *m, uint64_t key, uint32_t id)
+{
+    /* Grow before the load factor passes 1/2 so an empty slot always exists. */
+    if ((m->n + 1) * 2 > m->nslots && !idmap_grow(m)) {
+        m->failed = true;
+        return false;
+    }
+    if (!chr_idmap_get(m, key))
+        m->n++;
+    idmap_insert(m->keys, m->ids, m->nslots, key, id);
+    return true;
+}

@@ -1,0 +1,158 @@
+/*
+ * The json report: everything the text report knows, every record of every
+ * kind and every frame (internal ones flagged). The schema is documented in
+ * docs/json-schema.md; bump CHR_JSON_VERSION on any incompatible change.
+ */
+#include "cgoheap/shm.h"
+#include "report/report_internal.h"
+#include "report/report_jsonw.h"
+#include <string.h>
+
+#define CHR_JSON_VERSION 1
+
+/* A fixed-size text field of the profile; a full one may lack its NUL. */
+static void fixed_str(chr_json *j, const char *key, const char *field, size_t size)
+{
+    char copy[512];
+    size_t n = strnlen(field, size < sizeof copy ? size : sizeof copy - 1);
+    memcpy(copy, field, n);
+    copy[n] = '\0';
+    chr_json_str(j, key, n ? copy : NULL);
+}
+
+static void amount(chr_json *j, const char *key, chr_amount a)
+{
+    chr_json_open(j, key, '{', true);
+    chr_json_u64(j, "bytes", a.bytes);
+    chr_json_u64(j, "blocks", a.count);
+    chr_json_close(j, '}');
+}
+
+static void write_summary(chr_json *j, const chr_summary *s)
+{
+    chr_json_open(j, "summary", '{', false);
+    amount(j, "definitely_lost", s->by_kind[CH_KIND_DEFINITE]);
+    amount(j, "indirectly_lost", s->by_kind[CH_KIND_INDIRECT]);
+    amount(j, "possibly_lost", s->by_kind[CH_KIND_POSSIBLE]);
+    amount(j, "still_reachable", s->by_kind[CH_KIND_REACHABLE]);
+    amount(j, "unfreed", s->by_kind[CH_KIND_UNFREED]);
+    amount(j, "suppressed", s->suppressed);
+    amount(j, "in_use", s->in_use);
+    chr_json_open(j, "total", '{', true);
+    chr_json_u64(j, "allocs", s->allocs);
+    chr_json_u64(j, "frees", s->frees);
+    chr_json_u64(j, "bytes", s->bytes_alloc);
+    chr_json_close(j, '}');
+    chr_json_close(j, '}');
+}
+
+static void write_frame(chr_json *j, const ch_frame *fr)
+{
+    chr_json_open(j, NULL, '{', true);
+    chr_json_str(j, "function", fr->function);
+    chr_json_str(j, "file", fr->file);
+    if (fr->line > 0)
+        chr_json_i64(j, "line", fr->line);
+    else
+        chr_json_null(j, "line");
+    chr_json_str(j, "module", fr->module);
+    chr_json_hex(j, "address", fr->pc);
+    chr_json_hex(j, "offset", fr->module_off);
+    chr_json_bool(j, "inlined", fr->inlined);
+    chr_json_bool(j, "internal", fr->internal);
+    chr_json_close(j, '}');
+}
+
+static int write_record(chr_json *j, const ch_report_input *in, const ch_record *r, size_t num)
+{
+    chr_frames f;
+    if (chr_stack_frames(in, r->stack_id, &f) != 0)
+        return -1;
+    chr_amount a = chr_record_amount(in, r);
+    const ch_stack *st = chr_raw_stack(in, r->stack_id);
+    chr_json_open(j, NULL, '{', false);
+    if (r->suppressed)
+        chr_json_null(j, "loss_record");
+    else
+        chr_json_u64(j, "loss_record", num);
+    chr_json_str(j, "kind", chr_kind_id(r->kind));
+    chr_json_u64(j, "bytes", a.bytes);
+    chr_json_u64(j, "blocks", a.count);
+    chr_json_u64(j, "stack_id", r->stack_id);
+    chr_json_bool(j, "suppressed", r->suppressed);
+    chr_json_str(j, "suppressed_by", r->suppressed ? r->suppressed_by : NULL);
+    chr_json_str(j, "cgo_origin", chr_cgo_name(chr_find_cgo_origin(&f).kind));
+    chr_json_bool(j, "truncated", st && (st->flags & CH_STACK_F_TRUNCATED));
+    chr_json_open(j, "frames", '[', false);
+    for (size_t i = 0; i < f.n; i++)
+        write_frame(j, &f.v[i]);
+    chr_json_close(j, ']');
+    chr_json_close(j, '}');
+    chr_frames_release(&f);
+    return 0;
+}
+
+static int write_records(chr_json *j, const ch_report_input *in)
+{
+    size_t num = 0;
+    chr_json_open(j, "records", '[', false);
+    for (size_t i = 0; i < in->nrecords; i++) {
+        const ch_record *r = &in->records[i];
+        /* Same numbering as the text report: suppressed records have none. */
+        if (!r->suppressed)
+            num++;
+        if (write_record(j, in, r, num) != 0)
+            return -1;
+    }
+    chr_json_close(j, ']');
+    return 0;
+}
+
+static void write_agent(chr_json *j, const ch_profile *p)
+{
+    chr_json_open(j, "agent", '{', true);
+    chr_json_bool(j, "attached", p->agent_attached);
+    fixed_str(j, "fail_reason", p->agent_fail_reason, sizeof p->agent_fail_reason);
+    chr_json_u64(j, "dropped", p->n_dropped);
+    chr_json_u64(j, "memory_bytes", p->agent_bytes);
+    chr_json_close(j, '}');
+}
+
+static void add_note(void *ctx, const char *note)
+{
+    chr_json_str(ctx, NULL, note);
+}
+
+static void write_header(chr_json *j, const ch_report_input *in)
+{
+    const ch_profile *p = in->prof;
+    chr_json_str(j, "schema", "cgoheap-report");
+    chr_json_u64(j, "version", CHR_JSON_VERSION);
+    chr_json_str(j, "program", in->program);
+    chr_json_i64(j, "pid", chr_pid(in));
+    chr_json_open(j, "exit", '{', true);
+    chr_json_bool(j, "signaled", p->exit.signaled);
+    chr_json_i64(j, "code", p->exit.code);
+    chr_json_close(j, '}');
+    chr_json_bool(j, "scanned", p->scanned);
+    fixed_str(j, "notice", p->scan_notice, sizeof p->scan_notice);
+    chr_json_u64(j, "sample_rate", p->sample_rate > 1 ? p->sample_rate : 1);
+    write_agent(j, p);
+    chr_json_open(j, "notes", '[', false);
+    chr_notes(in, add_note, j);
+    chr_json_close(j, ']');
+}
+
+int ch_report_json(FILE *out, const ch_report_input *in)
+{
+    chr_json j = {.out = out};
+    chr_summary s;
+    chr_summarize(in, &s);
+    chr_json_open(&j, NULL, '{', false);
+    write_header(&j, in);
+    write_summary(&j, &s);
+    if (write_records(&j, in) != 0)
+        return -1;
+    chr_json_close(&j, '}');
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}

@@ -1,0 +1,349 @@
+/*
+ * The pprof writer: a gzipped profile.proto with the sample types of Go's
+ * heap profile (runtime/pprof writeHeapProto), so `go tool pprof` reads it
+ * and can merge it with a Go heap profile of the same program.
+ *
+ * profile.proto lets repeated fields come in any order, so samples,
+ * locations and functions are appended as they are first met, and the
+ * mappings and string table (complete only at the end) come last.
+ */
+#include "report/report_gzip.h"
+#include "report/report_intern.h"
+#include "report/report_internal.h"
+#include "report/report_pb.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Field numbers of profile.proto (github.com/google/pprof/proto/profile.proto). */
+enum {
+    PROFILE_SAMPLE_TYPE = 1,
+    PROFILE_SAMPLE = 2,
+    PROFILE_MAPPING = 3,
+    PROFILE_LOCATION = 4,
+    PROFILE_FUNCTION = 5,
+    PROFILE_STRING_TABLE = 6,
+    PROFILE_TIME_NANOS = 9,
+    PROFILE_PERIOD_TYPE = 11,
+    PROFILE_PERIOD = 12,
+    PROFILE_COMMENT = 13,
+    VALUE_TYPE_TYPE = 1,
+    VALUE_TYPE_UNIT = 2,
+    SAMPLE_LOCATION_ID = 1,
+    SAMPLE_VALUE = 2,
+    SAMPLE_LABEL = 3,
+    LABEL_KEY = 1,
+    LABEL_NUM = 3,
+    MAPPING_ID = 1,
+    MAPPING_START = 2,
+    MAPPING_LIMIT = 3,
+    MAPPING_OFFSET = 4,
+    MAPPING_FILENAME = 5,
+    MAPPING_BUILD_ID = 6,
+    MAPPING_HAS_FUNCTIONS = 7,
+    MAPPING_HAS_FILENAMES = 8,
+    MAPPING_HAS_LINE_NUMBERS = 9,
+    MAPPING_HAS_INLINE_FRAMES = 10,
+    LOCATION_ID = 1,
+    LOCATION_MAPPING_ID = 2,
+    LOCATION_ADDRESS = 3,
+    LOCATION_LINE = 4,
+    LINE_FUNCTION_ID = 1,
+    LINE_LINE = 2,
+    FUNCTION_ID = 1,
+    FUNCTION_NAME = 2,
+    FUNCTION_SYSTEM_NAME = 3,
+    FUNCTION_FILENAME = 4,
+};
+
+/* What the locations of one mapping carry; pprof re-symbolizes otherwise. */
+typedef struct mapping_info {
+    bool all_functions, all_files, all_lines, inlines;
+} mapping_info;
+
+typedef struct builder {
+    const ch_report_input *in;
+    chr_pb prof;               /* the Profile message being built */
+    chr_pb loc, line, fn, smp; /* scratch for nested messages */
+    chr_strtab strs;
+    chr_idmap locs;  /* location key (pc) -> location id */
+    chr_idmap funcs; /* name index << 32 | file index -> function id */
+    uint32_t nlocs, nfuncs;
+    mapping_info *maps; /* per module */
+    uint64_t *loc_ids;  /* one sample's location ids */
+    size_t loc_cap;
+    chr_amount *inuse; /* unfreed blocks per stack id */
+    size_t ninuse;
+    bool oom;
+} builder;
+
+static void value_type(builder *b, uint32_t field, const char *type, const char *unit)
+{
+    chr_pb_reset(&b->smp);
+    chr_pb_varint_opt(&b->smp, VALUE_TYPE_TYPE, chr_strtab_id(&b->strs, type));
+    chr_pb_varint_opt(&b->smp, VALUE_TYPE_UNIT, chr_strtab_id(&b->strs, unit));
+    chr_pb_message_field(&b->prof, field, &b->smp);
+}
+
+/* The header fields, as Go's writeHeapProto writes them. */
+static void write_header(builder *b)
+{
+    uint64_t rate = b->in->prof->sample_rate;
+    value_type(b, PROFILE_PERIOD_TYPE, "space", "bytes");
+    chr_pb_varint_opt(&b->prof, PROFILE_PERIOD, rate > 1 ? rate : 1);
+    value_type(b, PROFILE_SAMPLE_TYPE, "alloc_objects", "count");
+    value_type(b, PROFILE_SAMPLE_TYPE, "alloc_space", "bytes");
+    value_type(b, PROFILE_SAMPLE_TYPE, "inuse_objects", "count");
+    value_type(b, PROFILE_SAMPLE_TYPE, "inuse_space", "bytes");
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    chr_pb_varint_opt(&b->prof, PROFILE_TIME_NANOS,
+                      (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+    chr_pb_varint_field(&b->prof, PROFILE_COMMENT,
+                        chr_strtab_id(&b->strs, "cgoheap: C heap profile"));
+}
+
+static uint32_t function_id(builder *b, const ch_frame *fr)
+{
+    uint64_t name = chr_strtab_id(&b->strs, fr->function);
+    uint64_t file = chr_strtab_id(&b->strs, fr->file);
+    uint64_t key = name << 32 | file;
+    uint32_t id = chr_idmap_get(&b->funcs, key);
+    if (id)
+        return id;
+    id = ++b->nfuncs;
+    if (!chr_idmap_put(&b->funcs, key, id))
+        b->oom = true;
+    chr_pb_reset(&b->fn);
+    chr_pb_varint_field(&b->fn, FUNCTION_ID, id);
+    chr_pb_varint_opt(&b->fn, FUNCTION_NAME, name);
+    chr_pb_varint_opt(&b->fn, FUNCTION_SYSTEM_NAME, name);
+    chr_pb_varint_opt(&b->fn, FUNCTION_FILENAME, file);
+    chr_pb_message_field(&b->prof, PROFILE_FUNCTION, &b->fn);
+    return id;
+}
+
+static void note_mapping(builder *b, long m, const ch_frame *v, size_t n)
+{
+    if (m < 0)
+        return;
+    mapping_info *mi = &b->maps[m];
+    for (size_t k = 0; k < n; k++) {
+        mi->all_functions &= v[k].function != NULL;
+        mi->all_files &= v[k].file != NULL;
+        mi->all_lines &= v[k].line > 0;
+    }
+    mi->inlines |= n > 1;
+}
+
+/*
+ * One location per PC: v[0..n-1] are the frames of that PC, innermost first
+ * (all but the last inlined into the next), which is pprof's order of lines.
+ */
+static uint64_t location_id(builder *b, const ch_frame *v, size_t n)
+{
+    const ch_frame *outer = &v[n - 1];
+    uint32_t id = chr_idmap_get(&b->locs, outer->pc);
+    if (id)
+        return id;
+    id = ++b->nlocs;
+    if (!chr_idmap_put(&b->locs, outer->pc, id))
+        b->oom = true;
+    long m = chr_module_index(b->in->prof, outer);
+    note_mapping(b, m, v, n);
+    /* Functions go straight into the profile, so build this location aside. */
+    chr_pb_reset(&b->loc);
+    chr_pb_varint_field(&b->loc, LOCATION_ID, id);
+    chr_pb_varint_opt(&b->loc, LOCATION_MAPPING_ID, m >= 0 ? (uint64_t)m + 1 : 0);
+    chr_pb_varint_opt(&b->loc, LOCATION_ADDRESS, outer->pc);
+    for (size_t k = 0; k < n; k++) {
+        if (!v[k].function)
+            continue;
+        uint32_t fid = function_id(b, &v[k]);
+        chr_pb_reset(&b->line);
+        chr_pb_varint_field(&b->line, LINE_FUNCTION_ID, fid);
+        chr_pb_varint_opt(&b->line, LINE_LINE, v[k].line > 0 ? (uint64_t)v[k].line : 0);
+        chr_pb_message_field(&b->loc, LOCATION_LINE, &b->line);
+    }
+    chr_pb_message_field(&b->prof, PROFILE_LOCATION, &b->loc);
+    return id;
+}
+
+/* Fills b->loc_ids for a stack, leaf first; returns how many. */
+static size_t stack_locations(builder *b, const chr_frames *f)
+{
+    static const ch_frame unknown = {.function = "[unknown stack]"};
+    if (f->n == 0) {
+        b->loc_ids[0] = location_id(b, &unknown, 1);
+        return 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < f->n;) {
+        size_t j = i;
+        while (j + 1 < f->n && f->v[j].inlined)
+            j++;
+        b->loc_ids[n++] = location_id(b, &f->v[i], j - i + 1);
+        i = j + 1;
+    }
+    return n;
+}
+
+static bool reserve_loc_ids(builder *b, size_t n)
+{
+    if (n <= b->loc_cap)
+        return true;
+    uint64_t *p = realloc(b->loc_ids, n * sizeof *p);
+    if (!p)
+        return false;
+    b->loc_ids = p;
+    b->loc_cap = n;
+    return true;
+}
+
+static int64_t as_int64(uint64_t v)
+{
+    return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+static void write_sample_values(builder *b, chr_amount alloc, chr_amount inuse, uint64_t blocksize)
+{
+    uint64_t values[4] = {
+        (uint64_t)as_int64(alloc.count),
+        (uint64_t)as_int64(alloc.bytes),
+        (uint64_t)as_int64(inuse.count),
+        (uint64_t)as_int64(inuse.bytes),
+    };
+    chr_pb_packed_field(&b->smp, SAMPLE_VALUE, values, 4);
+    /* Go labels each heap sample with its average block size, "bytes". */
+    if (blocksize) {
+        chr_pb_reset(&b->line);
+        chr_pb_varint_field(&b->line, LABEL_KEY, chr_strtab_id(&b->strs, "bytes"));
+        chr_pb_varint_field(&b->line, LABEL_NUM, (uint64_t)as_int64(blocksize));
+        chr_pb_message_field(&b->smp, SAMPLE_LABEL, &b->line);
+    }
+}
+
+static int write_sample(builder *b, uint32_t stack_id)
+{
+    const ch_stack *st = chr_raw_stack(b->in, stack_id);
+    uint64_t rate = b->in->prof->sample_rate;
+    uint64_t count = st ? st->alloc_count : 0, bytes = st ? st->alloc_bytes : 0;
+    chr_amount inuse = b->inuse[stack_id];
+    if (count == 0 && inuse.count == 0)
+        return 0;
+    chr_frames f;
+    if (chr_stack_frames(b->in, stack_id, &f) != 0 || !reserve_loc_ids(b, f.n + 1)) {
+        chr_frames_release(&f);
+        return -1;
+    }
+    size_t nlocs = stack_locations(b, &f);
+    chr_frames_release(&f);
+    /* Locations were appended to the profile above; the sample goes after them. */
+    chr_pb_reset(&b->smp);
+    chr_pb_packed_field(&b->smp, SAMPLE_LOCATION_ID, b->loc_ids, nlocs);
+    write_sample_values(b, chr_scale(count, bytes, rate), chr_scale(inuse.count, inuse.bytes, rate),
+                        count ? bytes / count : 0);
+    chr_pb_message_field(&b->prof, PROFILE_SAMPLE, &b->smp);
+    return 0;
+}
+
+/* Sums the unfreed blocks per stack; an out-of-range id counts as unknown (0). */
+static int sum_inuse(builder *b)
+{
+    const ch_profile *p = b->in->prof;
+    b->ninuse = p->nstacks ? p->nstacks : 1;
+    b->inuse = calloc(b->ninuse, sizeof *b->inuse);
+    if (!b->inuse)
+        return -1;
+    for (size_t i = 0; i < p->nblocks; i++) {
+        uint32_t s = p->blocks[i].stack_id < b->ninuse ? p->blocks[i].stack_id : 0;
+        b->inuse[s].count++;
+        b->inuse[s].bytes += p->blocks[i].size;
+    }
+    return 0;
+}
+
+static void write_mappings(builder *b)
+{
+    const ch_profile *p = b->in->prof;
+    for (size_t i = 0; i < p->nmodules; i++) {
+        const ch_module *m = &p->modules[i];
+        const mapping_info *mi = &b->maps[i];
+        const char *build_id = b->in->build_ids && b->in->build_ids[i] ? b->in->build_ids[i] : "";
+        chr_pb_reset(&b->loc);
+        chr_pb_varint_field(&b->loc, MAPPING_ID, i + 1);
+        chr_pb_varint_opt(&b->loc, MAPPING_START, m->start);
+        chr_pb_varint_opt(&b->loc, MAPPING_LIMIT, m->end);
+        /* The file offset of `start` is unknown here; 0 matches the usual
+         * first PT_LOAD segment, which maps the file from its beginning. */
+        chr_pb_varint_opt(&b->loc, MAPPING_OFFSET, 0);
+        chr_pb_varint_opt(&b->loc, MAPPING_FILENAME, chr_strtab_id(&b->strs, m->path));
+        chr_pb_varint_opt(&b->loc, MAPPING_BUILD_ID, chr_strtab_id(&b->strs, build_id));
+        chr_pb_bool_opt(&b->loc, MAPPING_HAS_FUNCTIONS, mi->all_functions);
+        chr_pb_bool_opt(&b->loc, MAPPING_HAS_FILENAMES, mi->all_files);
+        chr_pb_bool_opt(&b->loc, MAPPING_HAS_LINE_NUMBERS, mi->all_lines);
+        chr_pb_bool_opt(&b->loc, MAPPING_HAS_INLINE_FRAMES, mi->inlines);
+        chr_pb_message_field(&b->prof, PROFILE_MAPPING, &b->loc);
+    }
+}
+
+static void write_string_table(builder *b)
+{
+    for (size_t i = 0; i < b->strs.n; i++) {
+        const char *s = b->strs.strs[i];
+        chr_pb_bytes_field(&b->prof, PROFILE_STRING_TABLE, s, strlen(s));
+    }
+}
+
+static int build(builder *b)
+{
+    const ch_profile *p = b->in->prof;
+    chr_strtab_init(&b->strs);
+    b->maps = calloc(p->nmodules ? p->nmodules : 1, sizeof *b->maps);
+    if (!b->maps || sum_inuse(b) != 0)
+        return -1;
+    for (size_t i = 0; i < p->nmodules; i++)
+        b->maps[i] = (mapping_info){true, true, true, false};
+    write_header(b);
+    for (size_t s = 0; s < b->ninuse; s++) {
+        if (write_sample(b, (uint32_t)s) != 0)
+            return -1;
+    }
+    write_mappings(b);
+    write_string_table(b);
+    bool failed = b->oom || b->strs.failed || b->prof.failed || b->loc.failed || b->line.failed ||
+                  b->fn.failed || b->smp.failed;
+    return failed ? -1 : 0;
+}
+
+static void builder_free(builder *b)
+{
+    chr_pb_free(&b->prof);
+    chr_pb_free(&b->loc);
+    chr_pb_free(&b->line);
+    chr_pb_free(&b->fn);
+    chr_pb_free(&b->smp);
+    chr_strtab_free(&b->strs);
+    chr_idmap_free(&b->locs);
+    chr_idmap_free(&b->funcs);
+    free(b->maps);
+    free(b->loc_ids);
+    free(b->inuse);
+}
+
+int ch_report_pprof(const char *path, const ch_report_input *in)
+{
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.in = in;
+    int rc = build(&b);
+    if (rc != 0)
+        errno = ENOMEM;
+    else
+        rc = chr_write_gzip(path, b.prof.data, b.prof.len);
+    int e = errno;
+    builder_free(&b);
+    errno = e;
+    return rc;
+}

@@ -1,0 +1,31 @@
+/* C/C++ locations from DWARF (libdw): function, file:line, inlined calls. */
+#ifndef CGOHEAP_SYM_DWARF_H
+#define CGOHEAP_SYM_DWARF_H
+
+#include "symbolize/sym_elf.h"
+
+#include <elfutils/libdw.h>
+
+typedef struct sym_cu_range sym_cu_range;
+typedef struct sym_unit sym_unit;
+
+typedef struct sym_dwarf {
+    Dwarf *dbg;
+    sym_unit *units; /* every compile unit */
+    size_t nunits, units_cap;
+    sym_cu_range *ranges; /* their address ranges, sorted */
+    size_t nranges;
+} sym_dwarf;
+
+/* Returns 0 if e carries DWARF line or unit info, else -1. */
+int sym_dwarf_open(sym_dwarf *d, sym_elf *e);
+void sym_dwarf_close(sym_dwarf *d);
+
+/*
+ * Locations for the instruction at vaddr, innermost inlined call first
+ * (function may be NULL when no subprogram DIE covers it). Returns how many
+ * were stored (<= max), 0 if no unit covers vaddr.
+ */
+int sym_dwarf_lookup(sym_dwarf *d, uint64_t vaddr, sym_loc *locs, int max);
+
+#endif

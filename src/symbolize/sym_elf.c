@@ -1,0 +1,278 @@
+/*
+ * ELF file access for the symbolizer. The file is copied into memory rather
+ * than mapped: a mapped file that shrinks under us would raise SIGBUS, and
+ * modules are untrusted input. Every offset taken from the file is checked
+ * against the image size before use.
+ */
+#include "symbolize/sym_elf.h"
+
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Larger files are refused: far beyond any real binary, and a guard against /dev/zero-likes. */
+#define MAX_ELF_SIZE (4ULL << 30)
+
+static int read_all(int fd, uint8_t *buf, size_t size)
+{
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = read(fd, buf + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+static int load_file(sym_elf *e, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    int rc = -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= MAX_ELF_SIZE) {
+        e->size = (size_t)st.st_size;
+        e->image = malloc(e->size);
+        if (e->image != NULL && read_all(fd, e->image, e->size) == 0)
+            rc = 0;
+    }
+    close(fd);
+    return rc;
+}
+
+int sym_elf_open(sym_elf *e, const char *path)
+{
+    memset(e, 0, sizeof(*e));
+    if (path == NULL || path[0] != '/' || load_file(e, path) != 0)
+        goto fail;
+    /* libelf needs its version negotiated once; repeating it is harmless. */
+    elf_version(EV_CURRENT);
+    e->elf = elf_memory((char *)e->image, e->size);
+    if (e->elf == NULL || elf_kind(e->elf) != ELF_K_ELF)
+        goto fail;
+    if (gelf_getehdr(e->elf, &e->ehdr) == NULL || e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
+        e->ehdr.e_machine != EM_X86_64)
+        goto fail;
+    if (elf_getshdrstrndx(e->elf, &e->shstrndx) != 0)
+        e->shstrndx = 0;
+    return 0;
+fail:
+    sym_elf_close(e);
+    return -1;
+}
+
+void sym_elf_close(sym_elf *e)
+{
+    if (e->elf != NULL)
+        elf_end(e->elf);
+    free(e->image);
+    free(e->relocs);
+    memset(e, 0, sizeof(*e));
+}
+
+Elf_Scn *sym_elf_section(const sym_elf *e, const char *name, GElf_Shdr *sh)
+{
+    if (e->shstrndx == 0)
+        return NULL;
+    for (Elf_Scn *scn = elf_nextscn(e->elf, NULL); scn; scn = elf_nextscn(e->elf, scn)) {
+        if (gelf_getshdr(scn, sh) == NULL)
+            continue;
+        const char *n = elf_strptr(e->elf, e->shstrndx, sh->sh_name);
+        if (n != NULL && strcmp(n, name) == 0)
+            return scn;
+    }
+    return NULL;
+}
+
+sym_bytes sym_elf_section_bytes(const sym_elf *e, const GElf_Shdr *sh)
+{
+    sym_bytes b = {NULL, 0};
+    if (sh->sh_type == SHT_NOBITS || sh->sh_offset > e->size ||
+        sh->sh_size > e->size - sh->sh_offset)
+        return b;
+    b.p = e->image + sh->sh_offset;
+    b.n = sh->sh_size;
+    return b;
+}
+
+sym_bytes sym_elf_vaddr_bytes(const sym_elf *e, uint64_t vaddr)
+{
+    sym_bytes b = {NULL, 0};
+    size_t nph = 0;
+    if (elf_getphdrnum(e->elf, &nph) != 0)
+        return b;
+    for (size_t i = 0; i < nph; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(e->elf, (int)i, &ph) == NULL || ph.p_type != PT_LOAD)
+            continue;
+        if (vaddr < ph.p_vaddr || vaddr - ph.p_vaddr >= ph.p_filesz)
+            continue;
+        uint64_t off = ph.p_offset + (vaddr - ph.p_vaddr);
+        uint64_t len = ph.p_filesz - (vaddr - ph.p_vaddr);
+        if (ph.p_offset > e->size || off > e->size)
+            return b;
+        if (len > e->size - off)
+            len = e->size - off;
+        b.p = e->image + off;
+        b.n = len;
+        return b;
+    }
+    return b;
+}
+
+static int cmp_reloc(const void *a, const void *b)
+{
+    const sym_reloc *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static void add_relocs_from(sym_elf *e, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+    Elf_Data *d = elf_getdata(scn, NULL);
+    if (d == NULL || sh->sh_entsize == 0)
+        return;
+    size_t n = d->d_size / sh->sh_entsize;
+    sym_reloc *grown = realloc(e->relocs, (e->nrelocs + n) * sizeof(*grown));
+    if (grown == NULL)
+        return;
+    e->relocs = grown;
+    for (size_t i = 0; i < n; i++) {
+        GElf_Rela r;
+        if (gelf_getrela(d, (int)i, &r) == NULL || GELF_R_TYPE(r.r_info) != R_X86_64_RELATIVE)
+            continue;
+        e->relocs[e->nrelocs].offset = r.r_offset;
+        e->relocs[e->nrelocs].addend = (uint64_t)r.r_addend;
+        e->nrelocs++;
+    }
+}
+
+/* Only PIEs need these, and only while the Go table is set up: load once, lazily. */
+static void load_relocs(sym_elf *e)
+{
+    if (e->relocs_loaded)
+        return;
+    e->relocs_loaded = true;
+    for (Elf_Scn *scn = elf_nextscn(e->elf, NULL); scn; scn = elf_nextscn(e->elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) != NULL && sh.sh_type == SHT_RELA)
+            add_relocs_from(e, scn, &sh);
+    }
+    if (e->nrelocs > 1)
+        qsort(e->relocs, e->nrelocs, sizeof(*e->relocs), cmp_reloc);
+}
+
+static const sym_reloc *find_reloc(sym_elf *e, uint64_t offset)
+{
+    load_relocs(e);
+    size_t lo = 0, hi = e->nrelocs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->relocs[mid].offset < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < e->nrelocs && e->relocs[lo].offset == offset ? &e->relocs[lo] : NULL;
+}
+
+int sym_elf_read_ptr(sym_elf *e, uint64_t vaddr, uint64_t *out)
+{
+    if (sym_read_u64(sym_elf_vaddr_bytes(e, vaddr), 0, out) != 0)
+        return -1;
+    if (*out == 0 && e->ehdr.e_type == ET_DYN) {
+        const sym_reloc *r = find_reloc(e, vaddr);
+        if (r != NULL)
+            *out = r->addend;
+    }
+    return 0;
+}
+
+static size_t scan_section(const sym_elf *e, const GElf_Shdr *sh, uint64_t target, uint64_t *out,
+                           size_t max)
+{
+    sym_bytes b = sym_elf_section_bytes(e, sh);
+    size_t found = 0;
+    uint64_t first = (8 - (sh->sh_addr & 7)) & 7;
+    for (uint64_t off = first; found < max && off + 8 <= b.n; off += 8) {
+        uint64_t v;
+        memcpy(&v, b.p + off, 8);
+        if (v == target)
+            out[found++] = sh->sh_addr + off;
+    }
+    return found;
+}
+
+size_t sym_elf_find_ptrs(sym_elf *e, uint64_t target, uint64_t *out, size_t max)
+{
+    size_t found = 0;
+    for (Elf_Scn *scn = elf_nextscn(e->elf, NULL); scn && found < max;
+         scn = elf_nextscn(e->elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
+            !(sh.sh_flags & SHF_WRITE) || !(sh.sh_flags & SHF_ALLOC))
+            continue;
+        found += scan_section(e, &sh, target, out + found, max - found);
+    }
+    if (e->ehdr.e_type != ET_DYN)
+        return found;
+    load_relocs(e);
+    for (size_t i = 0; i < e->nrelocs && found < max; i++)
+        if (e->relocs[i].addend == target)
+            out[found++] = e->relocs[i].offset;
+    return found;
+}
+
+static void hex_encode(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 2 < cap; i++) {
+        buf[j++] = digits[p[i] >> 4];
+        buf[j++] = digits[p[i] & 15];
+    }
+    buf[j] = '\0';
+}
+
+/* Go writes its build ID as a note named "Go", type 4, whose payload is ASCII. */
+static void go_build_id(const sym_elf *e, char *buf, size_t cap)
+{
+    GElf_Shdr sh;
+    if (sym_elf_section(e, ".note.go.buildid", &sh) == NULL)
+        return;
+    sym_bytes b = sym_elf_section_bytes(e, &sh);
+    uint32_t namesz, descsz, type;
+    if (sym_read_u32(b, 0, &namesz) || sym_read_u32(b, 4, &descsz) || sym_read_u32(b, 8, &type))
+        return;
+    uint64_t desc = 12 + (((uint64_t)namesz + 3) & ~3ULL);
+    if (type != 4 || desc > b.n || descsz > b.n - desc)
+        return;
+    size_t n = descsz < cap - 1 ? descsz : cap - 1;
+    memcpy(buf, b.p + desc, n);
+    buf[n] = '\0';
+    if (strlen(buf) != n) /* embedded NUL: not the text we expect */
+        buf[0] = '\0';
+}
+
+void sym_elf_build_id(const sym_elf *e, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    const void *id = NULL;
+    ssize_t n = dwelf_elf_gnu_build_id(e->elf, &id);
+    if (n > 0 && id != NULL) {
+        hex_encode(id, (size_t)n, buf, cap);
+        return;
+    }
+    go_build_id(e, buf, cap);
+}

@@ -1,0 +1,60 @@
+/*
+ * One ELF file, read whole into memory and opened with libelf, plus the
+ * raw reads the Go table parser needs (bytes at a virtual address, pointers
+ * that a PIE leaves to dynamic relocations).
+ */
+#ifndef CGOHEAP_SYM_ELF_H
+#define CGOHEAP_SYM_ELF_H
+
+#include "symbolize/sym_loc.h"
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sym_reloc {
+    uint64_t offset, addend; /* R_X86_64_RELATIVE: *offset = bias + addend */
+} sym_reloc;
+
+typedef struct sym_elf {
+    uint8_t *image; /* the whole file; libelf reads from it */
+    size_t size;
+    Elf *elf;
+    GElf_Ehdr ehdr;
+    size_t shstrndx;
+    sym_reloc *relocs; /* sorted by offset; loaded on first use */
+    size_t nrelocs;
+    bool relocs_loaded;
+} sym_elf;
+
+/* Returns 0, or -1 if the file is missing, not a 64-bit x86-64 ELF, or unreadable. */
+int sym_elf_open(sym_elf *e, const char *path);
+void sym_elf_close(sym_elf *e);
+
+/* The section called name (its header in *sh), or NULL. */
+Elf_Scn *sym_elf_section(const sym_elf *e, const char *name, GElf_Shdr *sh);
+
+/* The file bytes of a section (not decompressed); n = 0 if NOBITS or out of file. */
+sym_bytes sym_elf_section_bytes(const sym_elf *e, const GElf_Shdr *sh);
+
+/* The file-backed bytes from vaddr to the end of its PT_LOAD segment. */
+sym_bytes sym_elf_vaddr_bytes(const sym_elf *e, uint64_t vaddr);
+
+/*
+ * The pointer stored at vaddr, as the loader would leave it with bias 0:
+ * a PIE stores 0 there and keeps the value as a RELATIVE relocation's addend.
+ */
+int sym_elf_read_ptr(sym_elf *e, uint64_t vaddr, uint64_t *out);
+
+/*
+ * Addresses (8-aligned, in writable or relro data) that hold a pointer to
+ * target, either in place or as a RELATIVE relocation. Returns how many
+ * were stored (at most max).
+ */
+size_t sym_elf_find_ptrs(sym_elf *e, uint64_t target, uint64_t *out, size_t max);
+
+/* Build ID as lowercase hex (GNU note), else the Go build ID string, else "". */
+void sym_elf_build_id(const sym_elf *e, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,84 @@
+/* Per-module lookup: chooses the right source of truth for each address. */
+#include "symbolize/sym_module.h"
+
+#include "symbolize/sym_debugfile.h"
+
+#include <string.h>
+
+void sym_module_init(sym_module *m, const char *path)
+{
+    memset(m, 0, sizeof(*m));
+    m->path = path;
+}
+
+void sym_module_free(sym_module *m)
+{
+    if (m->has_dwarf)
+        sym_dwarf_close(&m->dwarf);
+    sym_symtab_free(&m->symtab);
+    if (m->has_debug)
+        sym_elf_close(&m->debug);
+    if (m->has_elf)
+        sym_elf_close(&m->elf);
+    memset(m, 0, sizeof(*m));
+}
+
+/*
+ * Opening is lazy because most modules of a process (locale files, unused
+ * libraries) never appear in a leak stack. A file that cannot be read
+ * leaves the module with nothing, and every lookup then yields module+offset.
+ */
+static void open_module(sym_module *m)
+{
+    m->opened = true;
+    if (sym_elf_open(&m->elf, m->path) != 0)
+        return;
+    m->has_elf = true;
+    sym_elf_build_id(&m->elf, m->build_id, sizeof(m->build_id));
+    m->has_go = sym_gotab_init(&m->go, &m->elf) == 0;
+    m->has_debug = sym_debugfile_open(&m->elf, m->path, &m->debug) == 0;
+    /* The debug file's DWARF and full .symtab win over what stripping left. */
+    sym_elf *with_debug = m->has_debug ? &m->debug : &m->elf;
+    m->has_dwarf = sym_dwarf_open(&m->dwarf, with_debug) == 0;
+    if (!m->has_dwarf && m->has_debug)
+        m->has_dwarf = sym_dwarf_open(&m->dwarf, &m->elf) == 0;
+    sym_symtab_load(&m->symtab, with_debug);
+    if (m->symtab.n == 0 && m->has_debug) {
+        sym_symtab_free(&m->symtab);
+        sym_symtab_load(&m->symtab, &m->elf);
+    }
+}
+
+int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max)
+{
+    if (!m->opened)
+        open_module(m);
+    if (!m->has_elf || max <= 0)
+        return 0;
+    memset(locs, 0, sizeof(*locs) * (size_t)max);
+    int n = 0;
+    if (m->has_go)
+        n = sym_gotab_lookup(&m->go, vaddr, locs, max);
+    if (n == 0 && m->has_dwarf) {
+        n = sym_dwarf_lookup(&m->dwarf, vaddr, locs, max);
+        for (int i = 0; i < n; i++)
+            locs[i].may_be_mangled = true;
+    }
+    /* Code without a DWARF subprogram (assembly, stripped objects) still has a symbol. */
+    if (n == 0 || locs[n - 1].function == NULL) {
+        const char *name = sym_symtab_lookup(&m->symtab, vaddr);
+        if (name != NULL) {
+            n = n > 0 ? n : 1;
+            locs[n - 1].function = name;
+            locs[n - 1].may_be_mangled = true;
+        }
+    }
+    return n;
+}
+
+const char *sym_module_build_id(sym_module *m)
+{
+    if (!m->opened)
+        open_module(m);
+    return m->build_id;
+}

@@ -1,0 +1,33 @@
+/* One loaded module: its files opened lazily, once, and looked up by file vaddr. */
+#ifndef CGOHEAP_SYM_MODULE_H
+#define CGOHEAP_SYM_MODULE_H
+
+#include "symbolize/sym_dwarf.h"
+#include "symbolize/sym_gopcln.h"
+#include "symbolize/sym_symtab.h"
+
+typedef struct sym_module {
+    const char *path;
+    bool opened; /* an attempt was made; never retried */
+    bool has_elf, has_debug, has_go, has_dwarf;
+    sym_elf elf;   /* the module itself */
+    sym_elf debug; /* its separate debug file, if any */
+    sym_symtab symtab;
+    sym_gotab go;
+    sym_dwarf dwarf;
+    char build_id[129];
+} sym_module;
+
+void sym_module_init(sym_module *m, const char *path);
+void sym_module_free(sym_module *m);
+
+/*
+ * Locations for the instruction at file vaddr, innermost first: Go table,
+ * else DWARF, else the symbol table. Returns the count, 0 if nothing is known.
+ */
+int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max);
+
+/* Lowercase hex build ID, or "" if none or the file cannot be read. */
+const char *sym_module_build_id(sym_module *m);
+
+#endif

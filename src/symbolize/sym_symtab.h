@@ -1,0 +1,28 @@
+/* Function symbols of one ELF file (.symtab, else .dynsym), for address -> name. */
+#ifndef CGOHEAP_SYM_SYMTAB_H
+#define CGOHEAP_SYM_SYMTAB_H
+
+#include "symbolize/sym_elf.h"
+
+typedef struct sym_symbol {
+    uint64_t addr, end; /* [addr, end): st_size, or the section's end when 0 */
+    const char *name;   /* points into the ELF image */
+    bool sized;         /* st_size was given */
+} sym_symbol;
+
+typedef struct sym_symtab {
+    sym_symbol *syms; /* sorted by addr */
+    size_t n;
+} sym_symtab;
+
+/* Loads the function symbols; an empty table if there are none or on failure. */
+void sym_symtab_load(sym_symtab *t, const sym_elf *e);
+void sym_symtab_free(sym_symtab *t);
+
+/* The function containing vaddr, or NULL. */
+const char *sym_symtab_lookup(const sym_symtab *t, uint64_t vaddr);
+
+/* The address of the symbol called name (any type), or 0. */
+uint64_t sym_symtab_find_name(const sym_elf *e, const char *name);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * The symbolizer: PC -> module -> frames, memoized per PC. Every PC is a
+ * return address, so the instruction looked up is the call at pc - 1, in
+ * the module's file vaddr space (pc - bias).
+ */
+#include "symbolize/symbolize.h"
+
+#include "symbolize/sym_cache.h"
+#include "symbolize/sym_demangle.h"
+#include "symbolize/sym_intern.h"
+#include "symbolize/sym_internal.h"
+#include "symbolize/sym_module.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct range {
+    uint64_t start, end, bias;
+    size_t index; /* into mods */
+} range;
+
+struct ch_symbolizer {
+    sym_module *mods;
+    range *ranges; /* sorted by start, for the PC -> module search */
+    size_t nmods;
+    sym_intern *strings;
+    sym_demangler *cxx_names;
+    sym_cache cache;
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+    const range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+ch_symbolizer *ch_symbolizer_new(const ch_module *mods, size_t nmods)
+{
+    ch_symbolizer *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->strings = sym_intern_new();
+    s->cxx_names = s->strings ? sym_demangler_new(s->strings) : NULL;
+    s->mods = calloc(nmods ? nmods : 1, sizeof(*s->mods));
+    s->ranges = calloc(nmods ? nmods : 1, sizeof(*s->ranges));
+    if (s->strings == NULL || s->cxx_names == NULL || s->mods == NULL || s->ranges == NULL ||
+        sym_cache_init(&s->cache) != 0)
+        goto fail;
+    for (size_t i = 0; i < nmods; i++) {
+        /* The caller's paths may not outlive us: keep our own copies. */
+        const char *path = sym_intern_str(s->strings, mods[i].path ? mods[i].path : "");
+        if (path == NULL)
+            goto fail;
+        sym_module_init(&s->mods[i], path);
+        s->ranges[i] = (range){mods[i].start, mods[i].end, mods[i].bias, i};
+    }
+    s->nmods = nmods;
+    qsort(s->ranges, nmods, sizeof(*s->ranges), cmp_range);
+    return s;
+fail:
+    ch_symbolizer_free(s);
+    return NULL;
+}
+
+void ch_symbolizer_free(ch_symbolizer *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->nmods; i++)
+        sym_module_free(&s->mods[i]);
+    free(s->mods);
+    free(s->ranges);
+    sym_cache_free(&s->cache);
+    sym_demangler_free(s->cxx_names); /* before the strings it interns into */
+    sym_intern_free(s->strings);
+    free(s);
+}
+
+static const range *find_range(const ch_symbolizer *s, uint64_t pc)
+{
+    size_t lo = 0, hi = s->nmods;
+    while (lo < hi) { /* first range starting above pc */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->ranges[mid].start <= pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || pc >= s->ranges[lo - 1].end)
+        return NULL;
+    return &s->ranges[lo - 1];
+}
+
+/* Interns a string; NULL stays NULL, and so does a failed copy (the frame just loses it). */
+static const char *keep(ch_symbolizer *s, const char *str)
+{
+    return str != NULL ? sym_intern_str(s->strings, str) : NULL;
+}
+
+/* A location's function name, interned; C++ ABI names demangled (addr2line -C style). */
+static const char *keep_function(ch_symbolizer *s, const sym_loc *loc)
+{
+    if (loc->function == NULL)
+        return NULL;
+    if (loc->may_be_mangled)
+        return sym_demangle(s->cxx_names, loc->function);
+    return sym_intern_str(s->strings, loc->function);
+}
+
+/* Fills frames for pc (at least one), returns how many. */
+static size_t resolve_pc(ch_symbolizer *s, uint64_t pc, ch_frame *frames)
+{
+    memset(frames, 0, sizeof(*frames));
+    frames[0].pc = pc;
+    frames[0].module_off = pc;
+    const range *r = find_range(s, pc);
+    if (r == NULL)
+        return 1;
+    sym_module *m = &s->mods[r->index];
+    sym_loc locs[SYM_MAX_INLINE];
+    uint64_t vaddr = (pc ? pc - 1 : 0) - r->bias;
+    int n = sym_module_lookup(m, vaddr, locs, SYM_MAX_INLINE);
+    size_t count = n > 0 ? (size_t)n : 1;
+    for (size_t i = 0; i < count; i++) {
+        ch_frame *f = &frames[i];
+        memset(f, 0, sizeof(*f));
+        f->pc = pc;
+        f->module = m->path[0] ? m->path : NULL;
+        f->module_off = pc - r->bias;
+        if (n > 0) {
+            f->function = keep_function(s, &locs[i]);
+            f->file = keep(s, locs[i].file);
+            f->line = locs[i].line;
+        }
+        f->inlined = i + 1 < count;
+        f->internal = sym_is_internal(f->function, f->module);
+    }
+    return count;
+}
+
+static const ch_frame *frames_for(ch_symbolizer *s, uint64_t pc, size_t *n)
+{
+    const ch_frame *cached = sym_cache_get(&s->cache, pc, n);
+    if (cached != NULL)
+        return cached;
+    ch_frame fresh[SYM_MAX_INLINE];
+    *n = resolve_pc(s, pc, fresh);
+    if (sym_cache_put(&s->cache, pc, fresh, *n) != 0)
+        return NULL;
+    return sym_cache_get(&s->cache, pc, n);
+}
+
+int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
+{
+    size_t cap = st->depth + 8, nframes = 0;
+    ch_frame *frames = malloc(cap * sizeof(*frames));
+    out->frames = NULL;
+    out->nframes = 0;
+    if (frames == NULL)
+        return -1;
+    for (uint32_t i = 0; i < st->depth; i++) {
+        size_t n;
+        const ch_frame *f = frames_for(s, st->pcs[i], &n);
+        if (f == NULL)
+            goto fail;
+        if (cap - nframes < n) {
+            cap = (cap + n) * 2;
+            ch_frame *grown = realloc(frames, cap * sizeof(*frames));
+            if (grown == NULL)
+                goto fail;
+            frames = grown;
+        }
+        memcpy(&frames[nframes], f, n * sizeof(*f));
+        nframes += n;
+    }
+    out->frames = frames;
+    out->nframes = nframes;
+    return 0;
+fail:
+    free(frames);
+    return -1;
+}
+
+const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index)
+{
+    if (s == NULL || module_index >= s->nmods)
+        return "";
+    return sym_module_build_id(&s->mods[module_index]);
+}

@@ -1,0 +1,25 @@
+/* symbolize: return addresses -> function, file:line, module (ELF/DWARF/Go). */
+#ifndef CGOHEAP_SYMBOLIZE_H
+#define CGOHEAP_SYMBOLIZE_H
+
+#include "common/profile.h"
+
+typedef struct ch_symbolizer ch_symbolizer;
+
+/* Modules as recorded by the agent. Files are opened lazily, once each. */
+ch_symbolizer *ch_symbolizer_new(const ch_module *mods, size_t nmods);
+void ch_symbolizer_free(ch_symbolizer *s);
+
+/*
+ * Symbolizes a whole recorded stack (return addresses, leaf first) into
+ * out->frames (malloc'ed; inlined frames expanded, innermost first; frames
+ * marked `internal` where they are cgo glue, Go call machinery or the agent).
+ * Strings belong to the symbolizer and live until ch_symbolizer_free.
+ * Returns 0, -1 on allocation failure.
+ */
+int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out);
+
+/* The build ID of a module as lowercase hex ("" if none). */
+const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * minilaunch: a tiny launcher to test the agent on its own.
+ *
+ *   minilaunch [-a AGENT] [-s SAMPLE_RATE] [-o DUMP] [-p PID] -- PROGRAM [ARGS...]
+ *
+ * -p writes PID as the record's target pid instead of the child's (to test
+ * that the agent stays passive in a process the record is not for).
+ *
+ * Creates the shared record, runs PROGRAM with the agent preloaded, waits,
+ * and writes the record as text lines (to DUMP, else stdout):
+ *   header KEY=VALUE...
+ *   module START END BIAS PATH
+ *   stack ID FLAGS DEPTH COUNT BYTES
+ *   frame ID INDEX PC MODULE_PATH|- ELF_ADDRESS_OF(PC-1)
+ *   live ADDR SIZE STACK_ID
+ *   exit STATUS
+ * Exits with the program's exit status (128+N for signal N).
+ */
+#include "common/shm_layout.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const ch_module_entry *module_of(const ch_shm_header *h, uint64_t pc)
+{
+    const ch_module_entry *m = (const void *)((const char *)h + h->modules_off);
+    const ch_module_entry *best = NULL;
+    for (uint32_t i = 0; i < h->n_modules; i++) /* later entries win: newer loads */
+        if (pc >= m[i].start && pc < m[i].end)
+            best = &m[i];
+    return best;
+}
+
+static void dump_header(FILE *f, const ch_shm_header *h)
+{
+    fprintf(f,
+            "header n_allocs=%" PRIu64 " n_frees=%" PRIu64 " n_events=%" PRIu64
+            " bytes_alloc=%" PRIu64 " n_dropped=%" PRIu64 " agent_bytes=%" PRIu64
+            " flags=%u unwind_mode=%u n_stacks=%" PRIu64 " n_modules=%u heap_used=%" PRIu64
+            " frames_used=%" PRIu64 " fail=\"%s\"\n",
+            h->n_allocs, h->n_frees, h->n_events, h->bytes_alloc, h->n_dropped, h->agent_bytes,
+            h->agent_flags, h->unwind_mode, h->n_stacks, h->n_modules, h->heap_used, h->frames_used,
+            h->fail_reason);
+    const ch_module_entry *m = (const void *)((const char *)h + h->modules_off);
+    for (uint32_t i = 0; i < h->n_modules; i++)
+        fprintf(f, "module 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %s\n", m[i].start, m[i].end,
+                m[i].bias, m[i].path);
+}
+
+static void dump_stacks(FILE *f, const ch_shm_header *h)
+{
+    const char *base = (const char *)h;
+    const ch_stack_slot *slots = (const void *)(base + h->stacks_off);
+    const ch_stack_stats *stats = (const void *)(base + h->stats_off);
+    const uint64_t *frames = (const void *)(base + h->frames_off);
+    for (uint32_t id = 0; id < h->stack_cap; id++) {
+        if (!slots[id].hash && !(id == 0 && stats[0].alloc_count))
+            continue;
+        fprintf(f, "stack %u %u %u %" PRIu64 " %" PRIu64 "\n", id, slots[id].flags, slots[id].depth,
+                stats[id].alloc_count, stats[id].alloc_bytes);
+        for (uint32_t i = 0; id && i < slots[id].depth; i++) {
+            uint64_t pc = frames[slots[id].frames_off8 + i];
+            const ch_module_entry *m = module_of(h, pc);
+            fprintf(f, "frame %u %u 0x%" PRIx64 " %s 0x%" PRIx64 "\n", id, i, pc, m ? m->path : "-",
+                    m ? pc - 1 - m->bias : pc - 1);
+        }
+    }
+}
+
+static void dump_live(FILE *f, const ch_shm_header *h)
+{
+    const char *base = (const char *)h;
+    const ch_live_shard *shards = (const void *)(base + h->shards_off);
+    for (uint32_t s = 0; s < CH_LIVE_SHARDS; s++) {
+        if (!shards[s].table_off)
+            continue;
+        const ch_live_entry *t = (const void *)(base + shards[s].table_off);
+        uint64_t found = 0;
+        for (uint64_t i = 0; i < (1ull << shards[s].log2_cap); i++) {
+            if (!t[i].addr)
+                continue;
+            found++;
+            fprintf(f, "live 0x%" PRIx64 " %" PRIu64 " %u\n", t[i].addr, ch_entry_size(&t[i]),
+                    ch_entry_stack(&t[i]));
+        }
+        if (found != shards[s].count)
+            fprintf(f, "error shard %u count %" PRIu64 " but %" PRIu64 " entries\n", s,
+                    shards[s].count, found);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *agent = getenv("CGOHEAP_AGENT");
+    const char *out = NULL;
+    uint64_t rate = 1;
+    long force_pid = 0;
+    int opt;
+    while ((opt = getopt(argc, argv, "+a:s:o:p:")) != -1) {
+        if (opt == 'a')
+            agent = optarg;
+        else if (opt == 's')
+            rate = strtoull(optarg, NULL, 10);
+        else if (opt == 'o')
+            out = optarg;
+        else if (opt == 'p')
+            force_pid = strtol(optarg, NULL, 10);
+        else
+            return 2;
+    }
+    if (optind >= argc || !agent) {
+        fprintf(stderr, "usage: minilaunch -a AGENT [-s RATE] [-o DUMP] -- PROGRAM [ARGS...]\n");
+        return 2;
+    }
+    ch_shm shm;
+    if (ch_shm_create(&shm, rate, 1u << 16) != 0) {
+        perror("minilaunch: shm");
+        return 2;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        char fdbuf[16];
+        snprintf(fdbuf, sizeof fdbuf, "%d", shm.fd);
+        shm.hdr->target_pid = force_pid ? (int32_t)force_pid : getpid(); /* shared mapping */
+        setenv(CH_ENV_SHM_FD, fdbuf, 1);
+        setenv("LD_PRELOAD", agent, 1);
+        execvp(argv[optind], argv + optind);
+        perror("minilaunch: exec");
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    const char *why = ch_shm_validate(shm.hdr, shm.size);
+    if (why) {
+        fprintf(stderr, "minilaunch: %s\n", why);
+        return 2;
+    }
+    FILE *f = out ? fopen(out, "w") : stdout;
+    if (!f) {
+        perror("minilaunch: dump");
+        return 2;
+    }
+    int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+    dump_header(f, shm.hdr);
+    dump_stacks(f, shm.hdr);
+    dump_live(f, shm.hdr);
+    fprintf(f, "exit %d\n", code);
+    if (out)
+        fclose(f);
+    return code;
+}

@@ -1,0 +1,176 @@
+#!/bin/sh
+# Agent tests: builds the agent, the mini launcher and the test programs into a
+# temporary directory, runs each case under the agent and checks the dumped
+# record (sizes, stacks symbolized with addr2line). One line per case; exits
+# non-zero if any case failed.
+#   CGOHEAP_GO123 / CGOHEAP_GO119: Go toolchains (default /usr/lib/go-1.2x/bin/go)
+#   KEEP=1: keep the work directory
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+W=$(mktemp -d -t cgoheap-agent.XXXXXX)
+[ "${KEEP:-0}" = 1 ] && echo "work dir: $W" || trap 'rm -rf "$W"' EXIT
+GO123=${CGOHEAP_GO123:-/usr/lib/go-1.23/bin/go}
+GO119=${CGOHEAP_GO119:-/usr/lib/go-1.19/bin/go}
+CFLAGS="-std=gnu11 -Wall -Wextra -Werror -Wshadow -O2 -g"
+AGENT=$W/build/lib/libcgoheap.so
+FAILS=0
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
+check() { # name condition-description test-command...
+    name=$1 what=$2
+    shift 2
+    if "$@"; then pass "$name"; else fail "$name" "$what"; fi
+}
+
+# --- dump helpers --------------------------------------------------------
+hdr() { sed -n "1s/.* $2=\([^ ]*\).*/\1/p" "$1"; }     # hdr DUMP FIELD
+live_count() { awk -v s="$2" '$1=="live" && $3==s {n++} END {print n+0}' "$1"; }
+live_total() { awk '$1=="live" {n++} END {print n+0}' "$1"; }
+live_stack() { awk -v s="$2" '$1=="live" && $3==s {print $4; exit}' "$1"; }
+stack_flags() { awk -v id="$2" '$1=="stack" && $2==id {print $3}' "$1"; }
+# symstack DUMP ID: "function file:line" per frame, leaf first.
+symstack() {
+    awk -v id="$2" '$1=="frame" && $2==id {print $5, $6}' "$1" |
+        while read -r path off; do
+            if [ "$path" = - ]; then echo "? ?"; continue; fi
+            addr2line -f -e "$path" "$off" | paste -sd' ' | sed 's| .*/| |'
+        done
+}
+# normstacks DUMP: every stack as module:offset frames, sorted (ASLR-independent).
+normstacks() {
+    awk '$1=="frame" {s[$2] = s[$2] " " $5 ":" $6} END {for (k in s) print s[k]}' "$1" | sort
+}
+no_shard_errors() { ! grep -q '^error' "$1"; }
+consistent() { [ $(($(hdr "$1" n_allocs) - $(hdr "$1" n_frees))) -eq "$(live_total "$1")" ]; }
+run() { "$W/minilaunch" -a "$AGENT" "$@"; }
+
+# --- build ---------------------------------------------------------------
+if ! make -s -C "$ROOT" BUILD="$W/build" "$AGENT" >"$W/build.log" 2>&1; then
+    fail build "agent does not build: $(tail -3 "$W/build.log")"
+    exit 1
+fi
+# The Makefile passes -D_GNU_SOURCE; do the same unless the file defines it itself.
+gnu=-D_GNU_SOURCE
+grep -q '^#define _GNU_SOURCE' "$ROOT/src/common/shm_layout.c" && gnu=
+cc $CFLAGS $gnu -I"$ROOT/include" -I"$ROOT/src" "$HERE/minilaunch.c" "$ROOT/src/common/shm_layout.c" \
+    -o "$W/minilaunch" || { fail build minilaunch; exit 1; }
+for p in leak threads kill dl bench; do
+    cc $CFLAGS "$HERE/$p.c" -o "$W/$p" -ldl -lpthread || { fail build "$p"; exit 1; }
+done
+cc $CFLAGS -shared -fPIC "$HERE/dl_lib.c" -o "$W/dl_lib.so" || { fail build dl_lib; exit 1; }
+pass build
+
+# --- C: a known leak with the right size and stack --------------------------
+run -o "$W/leak.dump" -- "$W/leak"
+id=$(live_stack "$W/leak.dump" 17)
+syms=$(symstack "$W/leak.dump" "${id:-0}" | head -3 | awk '{print $1}' | paste -sd' ')
+line=$(grep -n 'void \*p = malloc(n);' "$HERE/leak.c" | cut -d: -f1)
+leaf=$(symstack "$W/leak.dump" "${id:-0}" | head -1)
+check c_leak_size "one live 17-byte block" [ "$(live_count "$W/leak.dump" 17)" = 1 ]
+check c_leak_stack "stack is '$syms'" [ "$syms" = "leaf_alloc middle_alloc main" ]
+check c_leak_line "leaf frame is '$leaf'" [ "$leaf" = "leaf_alloc leak.c:$line" ]
+check c_leak_balanced "freed blocks still live or counters off" \
+    sh -c "[ $(live_total "$W/leak.dump") = 1 ] && [ $(hdr "$W/leak.dump" n_allocs) = 19 ] && [ $(hdr "$W/leak.dump" n_frees) = 18 ]"
+
+# --- Go: C.CString, malloc in C, malloc in a C thread (two toolchains) ------
+src=$HERE/go/cstr/main.go
+l_cs=$(grep -n LEAK-CSTRING "$src" | cut -d: -f1)
+l_c=$(grep -n LEAK-FROM-C "$src" | cut -d: -f1)
+for go in "$GO123" "$GO119"; do
+    v=$(basename "$(dirname "$(dirname "$go")")")
+    if [ ! -x "$go" ]; then echo "SKIP go_$v: no $go"; continue; fi
+    mkdir -p "$W/$v" && cp "$src" "$W/$v/main.go"
+    if ! (cd "$W/$v" && GO111MODULE=off GOPATH="$W/gopath" GOCACHE="$W/gocache" \
+        GOFLAGS=-buildvcs=false CGO_ENABLED=1 "$go" build -o cstr . >build.log 2>&1); then
+        fail "go_$v" "build failed"
+        continue
+    fi
+    d=$W/$v/cstr.dump
+    run -o "$d" -- "$W/$v/cstr" >/dev/null
+    s=$(symstack "$d" "$(live_stack "$d" 6)")
+    check "go_${v}_cstring" "no 'main.main main.go:$l_cs' in: $(echo $s)" \
+        sh -c "echo '$s' | grep -q '^main.main main.go:$l_cs\$'"
+    check "go_${v}_cstring_flag" "stack not marked GO" \
+        [ $(($(stack_flags "$d" "$(live_stack "$d" 6)") & 2)) = 2 ]
+    s=$(symstack "$d" "$(live_stack "$d" 33)")
+    check "go_${v}_c_malloc" "stack: $(echo $s)" sh -c "echo '$s' | head -1 | grep -q '^c_alloc ' &&
+        echo '$s' | grep -q '^main.main main.go:$l_c\$'"
+    s=$(symstack "$d" "$(live_stack "$d" 55)")
+    check "go_${v}_c_thread" "stack: $(echo $s)" sh -c "echo '$s' | head -1 | grep -q '^thread_body ' &&
+        echo '$s' | grep -q '^start_thread '"
+done
+
+# --- threads, realloc, fork + exec -------------------------------------------
+d=$W/threads.dump
+run -o "$d" -- "$W/threads"
+check threads_exit "exit status $?" [ "$(tail -1 "$d")" = "exit 0" ]
+check threads_leaks "1234-byte leaks: $(live_count "$d" 1234), want 40" [ "$(live_count "$d" 1234)" = 40 ]
+check threads_after_fork "parent leak after fork not recorded" [ "$(live_count "$d" 999)" = 1 ]
+check threads_child_passive "child/exec'd allocations recorded" [ "$(live_count "$d" 4321)" = 0 ]
+check threads_counters "n_allocs-n_frees != live blocks" consistent "$d"
+check threads_table "$(grep '^error' "$d" | head -1)" no_shard_errors "$d"
+
+# --- Go: 16 goroutines CString/free -------------------------------------------
+if [ -x "$W/go-1.23/cstr" ]; then
+    mkdir -p "$W/many" && cp "$HERE/go/many/main.go" "$W/many/"
+    (cd "$W/many" && GO111MODULE=off GOPATH="$W/gopath" GOCACHE="$W/gocache" GOFLAGS=-buildvcs=false \
+        CGO_ENABLED=1 "$GO123" build -o many . >build.log 2>&1)
+    d=$W/many.dump
+    run -o "$d" -- "$W/many/many"
+    check go_goroutines_exit "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 0" ]
+    check go_goroutines_leaks "8-byte leaks: $(live_count "$d" 8), 25-byte: $(live_count "$d" 25)" \
+        sh -c "[ $(live_count "$d" 8) = 16 ] && [ $(live_count "$d" 25) = 0 ]"
+    check go_goroutines_counters "n_allocs-n_frees != live blocks" consistent "$d"
+fi
+
+# --- SIGKILL: the record is complete after an abrupt end ----------------------
+d=$W/kill.dump
+run -o "$d" -- "$W/kill"
+check kill_status "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 137" ]
+check kill_live "24-byte blocks: $(live_count "$d" 24)" [ "$(live_count "$d" 24)" = 100000 ]
+check kill_table "$(grep '^error' "$d" | head -1)" no_shard_errors "$d"
+
+# --- dlopen / dlclose ----------------------------------------------------------
+d=$W/dl.dump
+run -o "$d" -- "$W/dl" "$W/dl_lib.so"
+s=$(symstack "$d" "$(live_stack "$d" 4001)" | head -1 | awk '{print $1}')
+check dl_exit "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 0" ]
+check dl_leaks "missing blocks" sh -c "[ $(live_count "$d" 4000) = 1 ] && [ $(live_count "$d" 4001) = 1 ] && [ $(live_count "$d" 4002) = 1 ]"
+check dl_stack "leaf of the dlopen'ed leak is '$s'" [ "$s" = dl_lib_alloc ]
+check dl_module "dl_lib.so not in the module table" grep -q "^module .*dl_lib.so\$" "$d"
+
+# --- fast (cached rules) and exact unwinding give identical stacks --------------
+for p in leak bench; do
+    run -o "$W/$p.fast" -- "$W/$p" 2000 >/dev/null
+    CGOHEAP_UNWIND=exact run -o "$W/$p.exact" -- "$W/$p" 2000 >/dev/null
+    normstacks "$W/$p.fast" >"$W/$p.fast.n"
+    normstacks "$W/$p.exact" >"$W/$p.exact.n"
+    check "exact_vs_fast_$p" "stack tables differ" sh -c "[ -s '$W/$p.fast.n' ] &&
+        cmp -s '$W/$p.fast.n' '$W/$p.exact.n' && [ $(hdr "$W/$p.exact" unwind_mode) = 1 ]"
+done
+
+# --- sampling: few recorded, frees of sampled blocks recognised -----------------
+d=$W/sample.dump
+run -s 4096 -o "$d" -- "$W/bench" 200000 >/dev/null
+na=$(hdr "$d" n_allocs)
+check sample_rate "n_allocs=$na for ~9.5 MB at 4096" sh -c "[ $na -gt 1000 ] && [ $na -lt 5000 ]"
+check sample_frees "sampled blocks left live: $(live_total "$d")" sh -c "[ $(live_total "$d") -le 3 ] && [ $(hdr "$d" n_events) -ge 399000 ]"
+
+# --- passive: a record for another pid, or no record at all ---------------------
+d=$W/passive.dump
+run -p 1 -o "$d" -- "$W/leak"
+check passive_pid "recorded for a foreign pid" sh -c "[ $(hdr "$d" n_allocs) = 0 ] && [ $(hdr "$d" flags) = 0 ]"
+LD_PRELOAD=$AGENT "$W/leak"
+check passive_noenv "exit status $?" [ $? = 0 ]
+
+# --- cost per malloc/free pair (20-deep chain, -O2) ------------------------------
+n1=$("$W/bench" 1000000 | awk '{print $2}')
+n2=$(run -o "$W/bench.dump" -- "$W/bench" 1000000 | awk '{print $2}')
+n3=$(CGOHEAP_UNWIND=exact run -o "$W/bench.dump" -- "$W/bench" 100000 | awk '{print $2}')
+n4=$(run -s 524288 -o "$W/bench.dump" -- "$W/bench" 1000000 | awk '{print $2}')
+echo "INFO ns per malloc/free pair: native $n1, agent $n2, agent exact $n3, agent sampled@512KiB $n4"
+
+[ "$FAILS" = 0 ] && echo "agent tests: all passed" || echo "agent tests: $FAILS failed"
+[ "$FAILS" = 0 ]

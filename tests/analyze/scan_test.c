@@ -1,0 +1,415 @@
+/*
+ * Unit tests of the reachability scan and the grouping, on synthetic memory
+ * served by a fake read callback. Usage: scan_test CASE (or "bench").
+ * Prints one line; exits non-zero on failure.
+ */
+#include "analyze/analyze.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- a sparse fake address space: a few segments of real bytes ---- */
+typedef struct segment {
+    uint64_t addr;
+    uint8_t *bytes;
+    size_t len;
+} segment;
+
+typedef struct fake_mem {
+    segment seg[16];
+    int n;
+} fake_mem;
+
+static long fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    fake_mem *m = ctx;
+    for (int i = 0; i < m->n; i++) {
+        segment *s = &m->seg[i];
+        if (addr >= s->addr && addr < s->addr + s->len) {
+            size_t n = s->addr + s->len - addr < len ? s->addr + s->len - addr : len;
+            memcpy(buf, s->bytes + (addr - s->addr), n);
+            return (long)n;
+        }
+    }
+    return -1;
+}
+
+static uint8_t *add_segment(fake_mem *m, uint64_t addr, size_t len)
+{
+    segment *s = &m->seg[m->n++];
+    s->addr = addr;
+    s->len = len;
+    s->bytes = calloc(1, len);
+    return s->bytes;
+}
+
+static void put(fake_mem *m, uint64_t addr, uint64_t value)
+{
+    for (int i = 0; i < m->n; i++)
+        if (addr >= m->seg[i].addr && addr + 8 <= m->seg[i].addr + m->seg[i].len) {
+            memcpy(m->seg[i].bytes + (addr - m->seg[i].addr), &value, 8);
+            return;
+        }
+    fprintf(stderr, "put outside memory\n");
+    exit(2);
+}
+
+#define ROOT 0x10000ull  /* a 4 KiB root region */
+#define HEAP 0x100000ull /* the "heap": blocks live here */
+
+typedef struct world {
+    fake_mem mem;
+    ch_profile prof;
+    ch_block blocks[64];
+} world;
+
+static void world_init(world *w)
+{
+    memset(w, 0, sizeof *w);
+    add_segment(&w->mem, ROOT, 4096);
+    add_segment(&w->mem, HEAP, 1 << 20);
+    w->prof.blocks = w->blocks;
+    w->prof.nstacks = 100;
+}
+
+/* Block i lives at HEAP + i * 0x100 with the given size; its stack id is i + 1. */
+static uint64_t block(world *w, int i, uint64_t size)
+{
+    w->blocks[w->prof.nblocks++] = (ch_block){.addr = HEAP + (uint64_t)i * 0x100,
+                                              .size = size,
+                                              .stack_id = (uint32_t)i + 1,
+                                              .kind = CH_KIND_UNFREED};
+    return HEAP + (uint64_t)i * 0x100;
+}
+
+static void scan(world *w)
+{
+    ch_region root = {.start = ROOT, .end = ROOT + 4096, .name = "root"};
+    if (ch_scan(&w->prof, &root, 1, NULL, 0, fake_read, &w->mem)) {
+        printf("FAIL ch_scan returned an error\n");
+        exit(1);
+    }
+}
+
+/* Kind of the block at addr (blocks are re-sorted by the scan). */
+static int kind_at(const world *w, uint64_t addr)
+{
+    for (size_t i = 0; i < w->prof.nblocks; i++)
+        if (w->prof.blocks[i].addr == addr)
+            return w->prof.blocks[i].kind;
+    return -1;
+}
+
+static const char *kname(int k)
+{
+    static const char *n[] = {"definite", "indirect", "possible", "reachable", "unfreed"};
+    return k >= 0 && k < 5 ? n[k] : "missing";
+}
+
+static int failures;
+static void expect(const world *w, uint64_t addr, int kind, const char *what)
+{
+    int got = kind_at(w, addr);
+    if (got != kind) {
+        printf("FAIL %s: block 0x%llx is %s, expected %s\n", what, (unsigned long long)addr,
+               kname(got), kname(kind));
+        failures++;
+    }
+}
+
+static int case_start_pointer(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t a = block(&w, 0, 32);
+    put(&w.mem, ROOT + 8, a);
+    scan(&w);
+    expect(&w, a, CH_KIND_REACHABLE, "start pointer from a root");
+    return failures;
+}
+
+static int case_interior(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t a = block(&w, 0, 256), b = block(&w, 1, 16);
+    put(&w.mem, ROOT, a + 100);
+    put(&w.mem, a + 8, b); /* a start pointer inside a possible block: b at best possible */
+    scan(&w);
+    expect(&w, a, CH_KIND_POSSIBLE, "interior pointer only");
+    expect(&w, b, CH_KIND_POSSIBLE, "start pointer from a possible block");
+    return failures;
+}
+
+static int case_upgrade(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t a = block(&w, 0, 64), b = block(&w, 1, 64), c = block(&w, 2, 64);
+    put(&w.mem, ROOT, a + 8); /* a: possible first ... */
+    put(&w.mem, ROOT + 8, b); /* b: reachable */
+    put(&w.mem, b + 16, a);   /* ... then reachable through b */
+    put(&w.mem, a + 24, c);   /* so c must be reachable too (re-scan after upgrade) */
+    scan(&w);
+    expect(&w, a, CH_KIND_REACHABLE, "possible upgraded by a start pointer");
+    expect(&w, c, CH_KIND_REACHABLE, "child of an upgraded block");
+    return failures;
+}
+
+static int case_cycle(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t a = block(&w, 0, 32), b = block(&w, 1, 32), c = block(&w, 2, 32);
+    put(&w.mem, a, b);
+    put(&w.mem, b, c);
+    put(&w.mem, c, a);
+    scan(&w);
+    int definite = 0, indirect = 0;
+    for (size_t i = 0; i < w.prof.nblocks; i++) {
+        definite += w.prof.blocks[i].kind == CH_KIND_DEFINITE;
+        indirect += w.prof.blocks[i].kind == CH_KIND_INDIRECT;
+    }
+    if (definite != 1 || indirect != 2) {
+        printf("FAIL cycle without root: %d definite, %d indirect (expected 1, 2)\n", definite,
+               indirect);
+        failures++;
+    }
+    expect(&w, a, CH_KIND_DEFINITE, "lowest block of a lost cycle");
+    return failures;
+}
+
+static int case_tree(void)
+{
+    world w;
+    world_init(&w);
+    /* The root of the lost tree is at the HIGHEST address: the clique pass
+     * meets the children first and must still end with only the root definite. */
+    uint64_t c1 = block(&w, 0, 48), c2 = block(&w, 1, 48), g = block(&w, 2, 48);
+    uint64_t r = block(&w, 3, 48);
+    put(&w.mem, r, c1);
+    put(&w.mem, r + 8, c2 + 4); /* interior pointers count in lost structures too */
+    put(&w.mem, c1 + 16, g);
+    scan(&w);
+    expect(&w, r, CH_KIND_DEFINITE, "root of a lost tree");
+    expect(&w, c1, CH_KIND_INDIRECT, "child of a lost root");
+    expect(&w, c2, CH_KIND_INDIRECT, "child via interior pointer");
+    expect(&w, g, CH_KIND_INDIRECT, "grandchild of a lost root");
+    return failures;
+}
+
+static int case_chain(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t prev = 0;
+    for (int i = 0; i < 20; i++) {
+        uint64_t b = block(&w, i, 16);
+        if (prev)
+            put(&w.mem, prev + 8, b);
+        else
+            put(&w.mem, ROOT + 64, b);
+        prev = b;
+    }
+    uint64_t lost = block(&w, 30, 16);
+    scan(&w);
+    for (int i = 0; i < 20; i++)
+        expect(&w, HEAP + (uint64_t)i * 0x100, CH_KIND_REACHABLE, "chain from a reachable block");
+    expect(&w, lost, CH_KIND_DEFINITE, "unreferenced block");
+    return failures;
+}
+
+static int case_block_bytes_not_root(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t a = block(&w, 0, 32), b = block(&w, 1, 32);
+    put(&w.mem, a, b);
+    ch_region whole_heap = {.start = HEAP, .end = HEAP + (1 << 20), .name = "heap"};
+    ch_scan(&w.prof, &whole_heap, 1, NULL, 0, fake_read, &w.mem);
+    expect(&w, a, CH_KIND_DEFINITE, "a block inside a root region is no root");
+    expect(&w, b, CH_KIND_INDIRECT, "pointed to only from a lost block");
+    return failures;
+}
+
+static int case_registers(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t a = block(&w, 0, 32), b = block(&w, 1, 32);
+    uint64_t regs[2] = {0x1234, a};
+    ch_scan(&w.prof, NULL, 0, regs, 2, fake_read, &w.mem);
+    expect(&w, a, CH_KIND_REACHABLE, "pointer in a register");
+    expect(&w, b, CH_KIND_DEFINITE, "no pointer at all");
+    return failures;
+}
+
+static int case_zero_size_and_holes(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t z = block(&w, 0, 0), y = block(&w, 1, 0);
+    put(&w.mem, ROOT, z);
+    put(&w.mem, ROOT + 8, y + 1); /* one past a zero-size block points at nothing */
+    /* A root region running into unmapped memory and a block that cannot be read. */
+    w.blocks[w.prof.nblocks++] = (ch_block){.addr = 0x900000, .size = 64, .stack_id = 5};
+    put(&w.mem, ROOT + 16, 0x900000);
+    ch_region roots[2] = {{.start = ROOT, .end = ROOT + 8192},
+                          {.start = 0x800000, .end = 0x801000}};
+    ch_scan(&w.prof, roots, 2, NULL, 0, fake_read, &w.mem);
+    expect(&w, z, CH_KIND_REACHABLE, "start pointer to a zero-size block");
+    expect(&w, y, CH_KIND_DEFINITE, "pointer one past a zero-size block");
+    expect(&w, 0x900000, CH_KIND_REACHABLE, "unreadable block still classified");
+    return failures;
+}
+
+/* glibc keeps pointers to the chunk after a block (top chunk, free bins) in
+ * libc's data: they must not make the block "possibly lost". */
+static int case_glibc_chunk(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t a = block(&w, 0, 24), b = block(&w, 1, 40);
+    put(&w.mem, ROOT, a + 16);    /* next chunk header of a 24-byte block (chunk 32) */
+    put(&w.mem, ROOT + 8, b + 8); /* a real interior pointer */
+    scan(&w);
+    expect(&w, a, CH_KIND_DEFINITE, "pointer to the next glibc chunk header");
+    expect(&w, b, CH_KIND_POSSIBLE, "interior pointer");
+    return failures;
+}
+
+static int case_group(void)
+{
+    ch_block b[] = {
+        {.addr = 0x1000, .size = 10, .stack_id = 2, .kind = CH_KIND_DEFINITE},
+        {.addr = 0x2000, .size = 10, .stack_id = 2, .kind = CH_KIND_DEFINITE},
+        {.addr = 0x3000, .size = 20, .stack_id = 2, .kind = CH_KIND_REACHABLE},
+        {.addr = 0x4000, .size = 20, .stack_id = 1, .kind = CH_KIND_DEFINITE},
+        {.addr = 0x5000, .size = 5, .stack_id = 999, .kind = CH_KIND_POSSIBLE},
+        {.addr = 0x6000, .size = 100, .stack_id = 3, .kind = CH_KIND_INDIRECT},
+    };
+    ch_profile p = {.blocks = b, .nblocks = 6, .nstacks = 4};
+    size_t n;
+    ch_record *r = ch_group(&p, &n);
+    /* Expected: 100 (3,ind) ; then 20/2 blocks (2,def) before 20/1 (1,def) and
+     * 20/1 (2,reach) ordered by stack id; then 5 (0,possible: bad id -> 0). */
+    struct {
+        uint32_t id;
+        int kind;
+        uint64_t bytes, blocks;
+    } want[] = {
+        {3, CH_KIND_INDIRECT, 100, 1}, {2, CH_KIND_DEFINITE, 20, 2}, {1, CH_KIND_DEFINITE, 20, 1},
+        {2, CH_KIND_REACHABLE, 20, 1}, {0, CH_KIND_POSSIBLE, 5, 1},
+    };
+    if (!r || n != 5) {
+        printf("FAIL group: %zu records, expected 5\n", n);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (r[i].stack_id != want[i].id || (int)r[i].kind != want[i].kind ||
+            r[i].bytes != want[i].bytes || r[i].blocks != want[i].blocks) {
+            printf("FAIL group: record %zu is stack %u %s %llu bytes/%llu blocks\n", i,
+                   r[i].stack_id, kname(r[i].kind), (unsigned long long)r[i].bytes,
+                   (unsigned long long)r[i].blocks);
+            failures++;
+        }
+    free(r);
+    ch_profile empty = {0};
+    r = ch_group(&empty, &n);
+    if (!r || n != 0) {
+        printf("FAIL group of nothing\n");
+        failures++;
+    }
+    free(r);
+    return failures;
+}
+
+/* ---- the benchmark: 1M blocks of 1 KiB (1 GiB), generated on the fly ---- */
+#define BENCH_N (1u << 20)
+#define BENCH_SIZE 1024u
+#define BENCH_BASE 0x10000000000ull
+#define BENCH_ROOT 0x1000ull
+#define CHAIN 1024u /* blocks per linked chain */
+
+/* Block i's first word points to block i + 1 within its chain, its third word
+ * holds a non-pointer; the root holds the head of every even chain. */
+static long bench_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    (void)ctx;
+    memset(buf, 0, len);
+    if (addr < BENCH_BASE) {
+        for (uint64_t c = 0; c < BENCH_N / CHAIN; c += 2) {
+            uint64_t at = BENCH_ROOT + c * 8;
+            uint64_t head = BENCH_BASE + c * CHAIN * BENCH_SIZE;
+            if (at >= addr && at + 8 <= addr + len)
+                memcpy((char *)buf + (at - addr), &head, 8);
+        }
+        return (long)len;
+    }
+    uint64_t first = (addr - BENCH_BASE + BENCH_SIZE - 1) / BENCH_SIZE;
+    for (uint64_t i = first; i < BENCH_N; i++) {
+        uint64_t at = BENCH_BASE + i * BENCH_SIZE;
+        if (at + 24 > addr + len)
+            break;
+        uint64_t next = (i + 1) % CHAIN ? at + BENCH_SIZE : 0, junk = 0x4141414141414141ull;
+        memcpy((char *)buf + (at - addr), &next, 8);
+        memcpy((char *)buf + (at - addr) + 16, &junk, 8);
+    }
+    return (long)len;
+}
+
+static int bench(void)
+{
+    ch_profile p = {.nblocks = BENCH_N, .nstacks = 1};
+    p.blocks = calloc(BENCH_N, sizeof *p.blocks);
+    for (uint64_t i = 0; i < BENCH_N; i++) /* reversed: the scan must sort */
+        p.blocks[i] =
+            (ch_block){.addr = BENCH_BASE + (BENCH_N - 1 - i) * BENCH_SIZE, .size = BENCH_SIZE};
+    ch_region root = {.start = BENCH_ROOT, .end = BENCH_ROOT + 8192};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = ch_scan(&p, &root, 1, NULL, 0, bench_read, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    size_t count[CH_KIND_COUNT] = {0};
+    for (size_t i = 0; i < p.nblocks; i++)
+        count[p.blocks[i].kind]++;
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("bench: %u blocks, %u MiB scanned in %.2f s (reachable %zu, definite %zu, indirect "
+           "%zu)\n",
+           BENCH_N, (unsigned)((uint64_t)BENCH_N * BENCH_SIZE >> 20), s, count[CH_KIND_REACHABLE],
+           count[CH_KIND_DEFINITE], count[CH_KIND_INDIRECT]);
+    size_t chains = BENCH_N / CHAIN;
+    int ok = rc == 0 && count[CH_KIND_REACHABLE] == chains / 2 * CHAIN &&
+             count[CH_KIND_DEFINITE] == chains / 2 &&
+             count[CH_KIND_INDIRECT] == chains / 2 * (CHAIN - 1);
+    free(p.blocks);
+    return !ok;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(void);
+    } cases[] = {
+        {"start_pointer", case_start_pointer},
+        {"interior", case_interior},
+        {"upgrade", case_upgrade},
+        {"cycle", case_cycle},
+        {"tree", case_tree},
+        {"chain", case_chain},
+        {"block_bytes", case_block_bytes_not_root},
+        {"registers", case_registers},
+        {"zero_size_holes", case_zero_size_and_holes},
+        {"group", case_group},
+        {"glibc_chunk", case_glibc_chunk},
+        {"bench", bench},
+    };
+    for (size_t i = 0; argc > 1 && i < sizeof cases / sizeof cases[0]; i++)
+        if (!strcmp(argv[1], cases[i].name))
+            return cases[i].fn() ? 1 : 0;
+    fprintf(stderr, "usage: scan_test CASE\n");
+    return 2;
+}

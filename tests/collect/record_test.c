@@ -1,0 +1,191 @@
+/*
+ * ch_shm_validate and the record reader against corrupt and hostile
+ * records: every case must give a one-line error or a sane profile, never a
+ * crash (built with ASan/UBSan). Usage: record_test CASE
+ */
+#include "collect/record.h"
+#include "common/shm_layout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ch_shm shm;
+#define H (shm.hdr)
+#define AT(off) ((char *)shm.hdr + (off))
+
+/* A small valid record: 3 blocks in shard 5, stack ids 1 and 7, one module. */
+static void make_valid(void)
+{
+    if (ch_shm_create(&shm, 1, 1u << 12)) {
+        perror("ch_shm_create");
+        exit(2);
+    }
+    ch_live_shard *s = (ch_live_shard *)AT(H->shards_off) + 5;
+    s->log2_cap = CH_LIVE_MIN_LOG2;
+    s->table_off = H->heap_off + 4096;
+    ch_live_entry *t = (ch_live_entry *)AT(s->table_off);
+    t[3] = (ch_live_entry){0x7000, ch_pack_size_stack(16, 1)};
+    t[9] = (ch_live_entry){0x5000, ch_pack_size_stack(32, 7)};
+    t[1000] = (ch_live_entry){0x6000, ch_pack_size_stack(48, 3000)}; /* unpublished id -> 0 */
+    s->count = 3;
+    uint64_t *frames = (uint64_t *)AT(H->frames_off);
+    frames[0] = 0x401000;
+    frames[1] = 0x401100;
+    frames[2] = 0x401200;
+    ch_stack_slot *slots = (ch_stack_slot *)AT(H->stacks_off);
+    slots[1] = (ch_stack_slot){.hash = 11, .frames_off8 = 0, .depth = 2};
+    slots[7] = (ch_stack_slot){.hash = 77, .frames_off8 = 2, .depth = 1};
+    H->frames_used = 24;
+    ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
+    m[0] = (ch_module_entry){.start = 0x400000, .end = 0x500000};
+    strcpy(m[0].path, "/bin/prog");
+    H->n_modules = 1;
+}
+
+static int read_it(size_t size, char *err, size_t errlen, ch_profile *p)
+{
+    memset(p, 0, sizeof *p);
+    return ch_record_read(shm.hdr, size, shm.fd, p, err, errlen);
+}
+
+/* Expects an error; prints it. */
+static int expect_error(const char *what, size_t size)
+{
+    ch_profile p;
+    char err[256] = "";
+    if (read_it(size, err, sizeof err, &p) == 0) {
+        printf("FAIL %s: accepted\n", what);
+        ch_record_free(&p);
+        return 1;
+    }
+    if (!err[0] || strchr(err, '\n')) {
+        printf("FAIL %s: error is not one line: '%s'\n", what, err);
+        return 1;
+    }
+    printf("%s -> %s\n", what, err);
+    return 0;
+}
+
+static int case_valid(void)
+{
+    make_valid();
+    ch_profile p;
+    char err[256] = "";
+    if (read_it(shm.size, err, sizeof err, &p)) {
+        printf("FAIL valid record rejected: %s\n", err);
+        return 1;
+    }
+    int ok = p.nblocks == 3 && p.blocks[0].addr == 0x5000 && p.blocks[0].stack_id == 7 &&
+             p.blocks[1].addr == 0x6000 && p.blocks[1].stack_id == 0 && p.blocks[2].size == 16 &&
+             p.nstacks == 8 && p.stacks[1].depth == 2 && p.stacks[1].pcs[1] == 0x401100 &&
+             p.stacks[7].pcs[0] == 0x401200 && p.nmodules == 1 &&
+             !strcmp(p.modules[0].path, "/bin/prog") && p.blocks[0].kind == CH_KIND_UNFREED;
+    printf("%s: %zu blocks, %zu stacks, %zu modules\n", ok ? "ok" : "FAIL valid record misread",
+           p.nblocks, p.nstacks, p.nmodules);
+    ch_record_free(&p);
+    return !ok;
+}
+
+static int case_corrupt(void)
+{
+    int fails = 0;
+    make_valid();
+    ch_shm_header saved = *H;
+    ch_live_shard *s = (ch_live_shard *)AT(H->shards_off) + 5;
+    ch_live_shard saved_shard = *s;
+    ch_stack_slot *slot = (ch_stack_slot *)AT(H->stacks_off) + 7;
+    ch_stack_slot saved_slot = *slot;
+    ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
+
+#define RESTORE() (*H = saved, *s = saved_shard, *slot = saved_slot)
+    H->magic ^= 1;
+    fails += expect_error("bad magic", shm.size);
+    RESTORE();
+    H->version = 99;
+    fails += expect_error("other version", shm.size);
+    RESTORE();
+    fails += expect_error("truncated mapping", shm.size / 2);
+    fails += expect_error("shorter than a header", 16);
+    H->stacks_off = shm.size - 8;
+    fails += expect_error("stack table past the end", shm.size);
+    RESTORE();
+    H->stack_cap = 3;
+    fails += expect_error("stack capacity not a power of two", shm.size);
+    RESTORE();
+    H->n_modules = CH_MAX_MODULES + 1;
+    fails += expect_error("too many modules", shm.size);
+    RESTORE();
+    H->frames_used = H->frames_size + 8;
+    fails += expect_error("frames used past the area", shm.size);
+    RESTORE();
+    s->table_off = H->heap_off + H->heap_size - 64;
+    fails += expect_error("shard table past the heap area", shm.size);
+    RESTORE();
+    s->table_off = 8;
+    fails += expect_error("shard table before the heap area", shm.size);
+    RESTORE();
+    s->log2_cap = 63;
+    fails += expect_error("shard capacity 2^63", shm.size);
+    RESTORE();
+    slot->depth = CH_MAX_FRAMES + 1;
+    fails += expect_error("stack deeper than the maximum", shm.size);
+    RESTORE();
+    slot->frames_off8 = UINT32_MAX;
+    slot->depth = 128;
+    fails += expect_error("frames outside the frames area", shm.size);
+    RESTORE();
+    memset(m[0].path, 'A', sizeof m[0].path);
+    fails += expect_error("module path without NUL", shm.size);
+    return fails;
+}
+
+/* Random bytes over the header's tail, the shards and the slots: only
+ * errors or sane profiles may come out. */
+static int case_fuzz(void)
+{
+    make_valid();
+    ch_shm_header saved = *H;
+    srand(12345);
+    int errors = 0, accepted = 0;
+    for (int round = 0; round < 300; round++) {
+        *H = saved;
+        unsigned char *regions[3] = {(unsigned char *)H, (unsigned char *)AT(H->shards_off),
+                                     (unsigned char *)AT(H->stacks_off)};
+        size_t lens[3] = {sizeof *H, CH_LIVE_SHARDS * sizeof(ch_live_shard), 256};
+        int r = rand() % 3;
+        for (int k = 0; k < 1 + rand() % 8; k++)
+            regions[r][rand() % lens[r]] = (unsigned char)rand();
+        ch_profile p;
+        char err[256] = "";
+        if (read_it(shm.size, err, sizeof err, &p) == 0) {
+            for (size_t i = 0; i < p.nblocks; i++)
+                if (p.blocks[i].stack_id >= p.nstacks) {
+                    printf("FAIL fuzz: stack id out of range\n");
+                    return 1;
+                }
+            accepted++;
+            ch_record_free(&p);
+        } else if (!err[0] || strchr(err, '\n')) {
+            printf("FAIL fuzz: bad error '%s'\n", err);
+            return 1;
+        } else {
+            errors++;
+        }
+    }
+    printf("fuzz: 300 corrupted records, %d rejected, %d read\n", errors, accepted);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = 2;
+    if (argc > 1 && !strcmp(argv[1], "valid"))
+        rc = case_valid();
+    else if (argc > 1 && !strcmp(argv[1], "corrupt"))
+        rc = case_corrupt();
+    else if (argc > 1 && !strcmp(argv[1], "fuzz"))
+        rc = case_fuzz();
+    ch_shm_destroy(&shm);
+    return rc;
+}

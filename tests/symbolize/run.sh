@@ -1,0 +1,269 @@
+#!/bin/bash
+# Symbolizer tests: compares symdrv (the symbolizer driven over chosen
+# addresses) with independent oracles -- binutils addr2line for C,
+# `go tool addr2line` for Go -- on Go 1.19 and 1.23 cgo binaries, stripped
+# and not, and feeds it hostile files. The driver is built with ASan/UBSan.
+# Prints one line per case; exits non-zero if any case fails.
+# Env: GO119, GO123 (go binaries), KEEP=1 keeps the work directory.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+GO119=${GO119:-/usr/lib/go-1.19/bin/go}
+GO123=${GO123:-/usr/lib/go-1.23/bin/go}
+WORK=$(mktemp -d)
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+FAILS=0
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1${2:+: $2}"; FAILS=$((FAILS + 1)); }
+check() { # check NAME EXPECTED_FILE ACTUAL_FILE
+    if cmp -s "$2" "$3"; then pass "$1 ($(wc -l <"$2") addresses)"; else
+        fail "$1" "$(diff "$2" "$3" | grep -c '^[<>]') differing lines, e.g."
+        diff "$2" "$3" | head -6 | sed 's/^/    /'
+    fi
+}
+
+# --- normalizers: one line per address, "ADDR<TAB>func|basename|line ; ..." ---
+norm_addr2line() { # binutils `addr2line -f -i -a` output
+    awk '/^0x/ { if (out != "") print out; a = $1; sub(/^0x0*/, "", a); out = a "\t"; n = 0; next }
+         { if (n % 2 == 0) fn = $0; else {
+               fl = $0; sub(/ \(discriminator [0-9]+\)/, "", fl)
+               f = fl; sub(/:[^:]*$/, "", f); sub(/.*\//, "", f); l = fl; sub(/.*:/, "", l)
+               if (fn == "??") fn = "?"; if (f == "??") f = "?"; if (l == "?") l = 0
+               out = out (n > 1 ? " ; " : "") fn "|" f "|" l }
+           n++ }
+         END { if (out != "") print out }'
+}
+norm_ours() { # symdrv output, full chain, flags dropped
+    awk -F'\t' '{ n = split($2, fr, " ; "); out = $1 "\t"
+        for (i = 1; i <= n; i++) { split(fr[i], p, "|"); f = p[2]; sub(/.*\//, "", f)
+            out = out (i > 1 ? " ; " : "") p[1] "|" f "|" p[3] }
+        print out }'
+}
+ours_go_view() { # what `go tool addr2line` shows: outermost function, innermost file:line
+    awk -F'\t' '{ n = split($2, fr, " ; "); split(fr[1], in_, "|"); split(fr[n], out_, "|")
+        print $1 "\t" out_[1] "|" in_[2] "|" in_[3] }'
+}
+norm_go_addr2line() { # ADDRS file + `go tool addr2line` output
+    paste -d'\t' "$1" <(paste - - <"$2") |
+        awk -F'\t' '{ a = $1; sub(/^0x0*/, "", a); fl = $3; l = fl; sub(/.*:/, "", l)
+            sub(/:[^:]*$/, "", fl); if (fl == "?") l = 0
+            print a "\t" $2 "|" fl "|" l }'
+}
+insn_addrs() { # insn_addrs BIN FUNC: every instruction address of FUNC
+    # Alignment padding after the function is skipped: no call returns there,
+    # and DWARF puts it outside the function's range.
+    objdump -d --no-show-raw-insn "$1" |
+        awk -v fn="<$2>:" '$2 == fn { on = 1; next } /^$/ { on = 0 }
+                            on && $1 ~ /:$/ && !/nop|xchg +%ax,%ax|int3/ { sub(":", "", $1); print $1 }'
+}
+base_names() { sed 's#|[^|]*/\([^/|]*\)|#|\1|#g'; }
+
+# --- build the driver ---
+DRV=$WORK/symdrv
+if gcc -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -O1 -g \
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+    -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$DRV" \
+    "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c -ldw -lelf -lz; then
+    pass "build driver (ASan/UBSan)"
+else
+    fail "build driver"; exit 1
+fi
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+
+# --- C at -O2: every instruction, inlined calls from a header, PIE with a bias ---
+mkdir -p "$WORK/c"
+cat >"$WORK/c/util.h" <<'C'
+#include <stdlib.h>
+static inline int twice(int x) { return (int)(long)malloc((size_t)x * 2) + x; }
+static inline int helper(int x) { return twice(x) * 3 + 1; }
+C
+cat >"$WORK/c/prog.c" <<'C'
+#include "util.h"
+#include <stdio.h>
+__attribute__((noinline)) int work(int n)
+{
+    int s = 0;
+    for (int i = 0; i < n; i++)
+        s += helper(i);
+    return s;
+}
+int main(int argc, char **argv)
+{
+    (void)argv;
+    printf("%d\n", work(argc + 5));
+    return 0;
+}
+C
+gcc -O2 -g -o "$WORK/c/prog" "$WORK/c/prog.c"
+ADDRS=$( (insn_addrs "$WORK/c/prog" work; insn_addrs "$WORK/c/prog" main) | tr '\n' ' ')
+addr2line -f -i -a -e "$WORK/c/prog" $ADDRS | norm_addr2line >"$WORK/c/expect"
+"$DRV" --bias=7f12a4000000 "$WORK/c/prog" $ADDRS >"$WORK/c/raw" || fail "C driver run"
+norm_ours <"$WORK/c/raw" >"$WORK/c/got"
+check "C -O2 PIE vs addr2line -f -i" "$WORK/c/expect" "$WORK/c/got"
+if base_names <"$WORK/c/raw" |
+    grep -q '^[0-9a-f]*	twice|util.h|[0-9]*|i ; helper|util.h|[0-9]*|i ; work|prog.c|7|-$'
+then pass "C inlined chain twice -> helper -> work:7, inlined flags"
+else fail "C inlined chain twice -> helper -> work:7"; fi
+
+objcopy --strip-debug "$WORK/c/prog" "$WORK/c/prog.nodebug"
+WORK_ENTRY=$(nm "$WORK/c/prog" | awk '$3 == "work" { print $1 }')
+GOT=$("$DRV" "$WORK/c/prog.nodebug" "$(printf %x $((0x$WORK_ENTRY + 2)))" | cut -f2)
+[ "$GOT" = "work|?|0|-" ] && pass "C without DWARF: function from .symtab" ||
+    fail "C without DWARF" "$GOT"
+
+BID=$(readelf -n "$WORK/c/prog" | awk '/Build ID/ { print $3 }')
+GOT=$("$DRV" --build-id "$WORK/c/prog")
+[ -n "$BID" ] && [ "$GOT" = "$BID" ] && pass "GNU build id" || fail "GNU build id" "$GOT vs $BID"
+
+# --- Go (cgo) on each toolchain, stripped and not ---
+mkdir -p "$WORK/go/src"
+cat >"$WORK/go/src/main.go" <<'GO'
+package main
+
+/*
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((noinline)) int cwork(int n) {
+	char *p = malloc(n + 1);
+	memset(p, 'a', n);
+	int r = p[0] + n;
+	free(p);
+	return r;
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+)
+
+func square(x int) int {
+	return x * x // SQUARE_BODY
+}
+
+func addSquares(a, b int) int {
+	return square(a) + square(b) // SQUARE_CALL
+}
+
+func main() {
+	n := len(os.Args)
+	s := addSquares(n, n+1) // ADD_CALL
+	r := C.cwork(C.int(s))
+	p := C.CString("hello")
+	fmt.Println(s, r, p != nil)
+}
+GO
+line_of() { grep -n "$1" "$WORK/go/src/main.go" | cut -d: -f1; }
+L_BODY=$(line_of SQUARE_BODY); L_SQCALL=$(line_of SQUARE_CALL); L_ADDCALL=$(line_of ADD_CALL)
+
+go_case() { # go_case NAME GOBIN
+    local name=$1 gobin=$2 d="$WORK/go/$1"
+    mkdir -p "$d"
+    if [ ! -x "$gobin" ]; then fail "$name" "no Go toolchain at $gobin"; return; fi
+    if ! (cd "$WORK/go/src" && GOCACHE="$d/cache" GOFLAGS=-buildvcs=false GO111MODULE=off \
+            GOPATH="$d/gopath" "$gobin" build -o "$d/bin" main.go &&
+          GOCACHE="$d/cache" GOFLAGS=-buildvcs=false GO111MODULE=off GOPATH="$d/gopath" \
+            "$gobin" build -ldflags='-s -w' -o "$d/bin.s" main.go); then
+        fail "$name build"; return
+    fi
+    # Go functions (package-qualified names) sampled across the binary, at mid-function.
+    "$gobin" tool nm -size "$d/bin" |
+        awk '($3 == "T" || $3 == "t") && $2 > 8 && $4 ~ /\./ && NR % 7 == 0 { print $1, int($2 / 2) }' |
+        while read -r a half; do printf '0x%x\n' $((0x$a + half)); done >"$d/addrs"
+    "$gobin" tool objdump -s '^main\.main$' "$d/bin" | awk '$2 ~ /^0x/ { print $2 }' >>"$d/addrs"
+    "$gobin" tool addr2line "$d/bin" <"$d/addrs" >"$d/oracle.raw"
+    norm_go_addr2line "$d/addrs" "$d/oracle.raw" >"$d/expect"
+    "$DRV" "$d/bin" <"$d/addrs" >"$d/raw" || fail "$name driver run"
+    ours_go_view <"$d/raw" >"$d/got"
+    check "$name Go funcs+lines vs go tool addr2line" "$d/expect" "$d/got"
+    "$DRV" "$d/bin.s" <"$d/addrs" >"$d/raw.s" || fail "$name stripped driver run"
+    check "$name -s -w gives the same frames (inline chains included)" "$d/raw" "$d/raw.s"
+
+    # An address inside the inlined square() called from addSquares() inlined into main.
+    local inl
+    inl=$("$gobin" tool objdump -s '^main\.main$' "$d/bin" |
+        awk -v l="main.go:$L_BODY" '$1 == l { print $2; exit }')
+    local want="main.square|main.go|$L_BODY|i ; main.addSquares|main.go|$L_SQCALL|i ; main.main|main.go|$L_ADDCALL|-"
+    for b in bin bin.s; do
+        local got
+        got=$("$DRV" "$d/$b" "$inl" | cut -f2 | base_names)
+        [ -n "$inl" ] && [ "$got" = "$want" ] && pass "$name $b Go inline tree at $inl" ||
+            fail "$name $b Go inline tree" "got '$got' want '$want'"
+    done
+
+    # A PC inside the cgo C function: that C function with its DWARF line, not a Go function.
+    # (binutils 2.40 names the DWARF 5 file entry 0, main.cgo2.c, for file 1 which is
+    # main.go via cgo's #line: lines and functions are compared, the file must be main.go.)
+    insn_addrs "$d/bin" cwork >"$d/caddrs"
+    addr2line -f -i -a -e "$d/bin" $(cat "$d/caddrs") | norm_addr2line |
+        sed 's/|[^|]*|\([0-9]*\)$/|main.go|\1/' >"$d/cexpect"
+    "$DRV" "$d/bin" <"$d/caddrs" | norm_ours >"$d/cgot"
+    check "$name cgo C function vs addr2line" "$d/cexpect" "$d/cgot"
+
+    # Internal frames: cgo glue and call machinery yes, user code no.
+    local flags=""
+    for fn in main._Cfunc_CString '_cgo_[0-9a-f]*_Cfunc_cwork' runtime.cgocall main.main; do
+        local a
+        a=$("$gobin" tool nm "$d/bin" | awk -v f="^$fn\$" '$2 == "T" || $2 == "t" { if ($3 ~ f) print $1 }')
+        flags="$flags $("$DRV" "$d/bin" "$(printf %x $((0x$a + 1)))" | awk -F'|' '{ print $NF }')"
+    done
+    [ "$flags" = " x x x -" ] && pass "$name internal flags" || fail "$name internal flags" "$flags"
+
+    local gid
+    gid=$("$DRV" --build-id "$d/bin")
+    [ -n "$gid" ] && { readelf -n "$d/bin" | grep -q "$gid" || [ "$gid" = "$("$gobin" tool buildid "$d/bin")" ]; } &&
+        pass "$name build id" || fail "$name build id" "$gid"
+}
+go_case go1.19 "$GO119"
+go_case go1.23 "$GO123"
+
+# --- hostile modules: no crash, no sanitizer report, module+offset ---
+hostile() { # hostile NAME FILE
+    local out
+    out=$("$DRV" "$2" 401000 1234 0 2>&1)
+    if [ $? -eq 0 ] && ! grep -q 'Sanitizer\|runtime error' <<<"$out"; then
+        pass "hostile: $1"
+    else
+        fail "hostile: $1" "$(head -3 <<<"$out")"
+    fi
+}
+head -c 65536 /dev/urandom >"$WORK/random.bin"
+hostile "random bytes" "$WORK/random.bin"
+GOT=$("$DRV" "$WORK/random.bin" 1234 | cut -f2)
+[ "$GOT" = "?|?|0|-|$WORK/random.bin+0x1235" ] && pass "unknown module -> module+offset" ||
+    fail "unknown module -> module+offset" "$GOT"
+hostile "missing file" "$WORK/does-not-exist"
+for n in 16 64 1000 5000; do
+    head -c $n "$WORK/c/prog" >"$WORK/trunc$n"
+    hostile "ELF truncated to $n bytes" "$WORK/trunc$n"
+done
+GOBIN=$WORK/go/go1.23/bin
+if [ -f "$GOBIN" ]; then
+    head -c $(($(stat -c %s "$GOBIN") / 2)) "$GOBIN" >"$WORK/go.half"
+    "$DRV" "$WORK/go.half" <"$WORK/go/go1.23/addrs" >/dev/null 2>"$WORK/half.err" &&
+        ! grep -q Sanitizer "$WORK/half.err" && pass "hostile: Go binary cut in half" ||
+        fail "hostile: Go binary cut in half" "$(head -3 "$WORK/half.err")"
+    for sec in .gopclntab .debug_info .debug_line .symtab; do
+        cp "$GOBIN" "$WORK/corrupt"
+        read -r off size < <(readelf -SW "$GOBIN" | awk -v s="$sec" '$2 == s { print $5, $6 }')
+        [ -n "${off:-}" ] || continue
+        # Overwrite from 64 bytes in (keeps some headers valid, so parsing goes deep).
+        dd if=/dev/urandom of="$WORK/corrupt" bs=1 seek=$((0x$off + 64)) \
+            count=$((0x$size > 4096 ? 4096 : 0x$size / 2)) conv=notrunc status=none
+        "$DRV" "$WORK/corrupt" <"$WORK/go/go1.23/addrs" >/dev/null 2>"$WORK/corrupt.err" &&
+            ! grep -q Sanitizer "$WORK/corrupt.err" && pass "hostile: Go binary, $sec overwritten" ||
+            fail "hostile: Go binary, $sec overwritten" "$(head -3 "$WORK/corrupt.err")"
+    done
+fi
+
+# --- speed (informational): many stacks over a few thousand distinct PCs ---
+if [ -f "$GOBIN" ]; then
+    gcc -std=gnu11 -O2 -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$WORK/symdrv.fast" \
+        "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c -ldw -lelf -lz &&
+        echo "INFO $("$WORK/symdrv.fast" --bench=200000 "$GOBIN" $(sed 's/^0x//' "$WORK/go/go1.23/addrs"))"
+fi
+
+[ $FAILS -eq 0 ] && echo "symbolize: all passed" || echo "symbolize: $FAILS failed"
+[ $FAILS -eq 0 ]
