@@ -300,13 +300,35 @@ static int call_line(Dwarf_Die *inl)
  * DW_AT_specification (a method defined outside its class), where GCC and
  * clang put the linkage name; libdw bounds those chains.
  */
-static const char *function_name(Dwarf_Die *die)
+static const char *linkage_name(Dwarf_Die *die)
 {
     Dwarf_Attribute attr;
     const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
     if (name == NULL)
         name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    return name;
+}
+
+static const char *function_name(Dwarf_Die *die)
+{
+    const char *name = linkage_name(die);
     return name != NULL ? name : dwarf_diename(die);
+}
+
+/*
+ * GCC omits the linkage name of internal-linkage C++ functions at -O0
+ * (anonymous namespaces, static members' helpers), leaving only the bare
+ * DW_AT_name. The ELF symbol that starts where the function's first range
+ * starts still has the qualified mangled name; binutils addr2line uses it
+ * the same way. The first range is the function's entry part, so a split
+ * .cold part gets the entry's name, not "[clone .cold]".
+ */
+static const char *symbol_name(Dwarf_Die *fn, const sym_symtab *symtab)
+{
+    Dwarf_Addr base, lo, hi;
+    if (symtab == NULL || linkage_name(fn) != NULL || dwarf_ranges(fn, 0, &base, &lo, &hi) <= 0)
+        return NULL;
+    return sym_symtab_mangled_at(symtab, lo);
 }
 
 /*
@@ -329,7 +351,7 @@ static int chain_to_locs(Dwarf_Die *cu, fn_chain *chain, sym_loc *locs, int max)
     return n;
 }
 
-int sym_dwarf_lookup(sym_dwarf *d, uint64_t vaddr, sym_loc *locs, int max)
+int sym_dwarf_lookup(sym_dwarf *d, const sym_symtab *symtab, uint64_t vaddr, sym_loc *locs, int max)
 {
     sym_unit *unit = find_unit(d, vaddr);
     if (unit == NULL || max <= 0)
@@ -350,5 +372,11 @@ int sym_dwarf_lookup(sym_dwarf *d, uint64_t vaddr, sym_loc *locs, int max)
         find_in_children(fn, vaddr, &chain, 1);
     }
     int n = chain_to_locs(cu, &chain, locs, max);
+    /* locs[n - 1] is the subprogram itself unless a deep inline chain was cut. */
+    if (fn != NULL && n == chain.n) {
+        const char *sym = symbol_name(fn, symtab);
+        if (sym != NULL)
+            locs[n - 1].function = sym;
+    }
     return n > 0 ? n : 1; /* the unit covers vaddr even if no function DIE does */
 }

@@ -3,6 +3,7 @@
 #define CGOHEAP_SYM_DWARF_H
 
 #include "symbolize/sym_elf.h"
+#include "symbolize/sym_symtab.h"
 
 #include <elfutils/libdw.h>
 
@@ -23,9 +24,12 @@ void sym_dwarf_close(sym_dwarf *d);
 
 /*
  * Locations for the instruction at vaddr, innermost inlined call first
- * (function may be NULL when no subprogram DIE covers it). Returns how many
+ * (function may be NULL when no subprogram DIE covers it). C++ functions are
+ * named by their mangled linkage name. symtab (may be NULL) supplies that
+ * name for an outermost function whose DWARF lacks one. Returns how many
  * were stored (<= max), 0 if no unit covers vaddr.
  */
-int sym_dwarf_lookup(sym_dwarf *d, uint64_t vaddr, sym_loc *locs, int max);
+int sym_dwarf_lookup(sym_dwarf *d, const sym_symtab *symtab, uint64_t vaddr, sym_loc *locs,
+                     int max);
 
 #endif

@@ -60,7 +60,7 @@ int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max)
     if (m->has_go)
         n = sym_gotab_lookup(&m->go, vaddr, locs, max);
     if (n == 0 && m->has_dwarf) {
-        n = sym_dwarf_lookup(&m->dwarf, vaddr, locs, max);
+        n = sym_dwarf_lookup(&m->dwarf, &m->symtab, vaddr, locs, max);
         for (int i = 0; i < n; i++)
             locs[i].may_be_mangled = true;
     }

@@ -102,6 +102,23 @@ const char *sym_symtab_lookup(const sym_symtab *t, uint64_t vaddr)
     return NULL;
 }
 
+const char *sym_symtab_mangled_at(const sym_symtab *t, uint64_t vaddr)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) { /* first symbol with addr >= vaddr */
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->syms[mid].addr < vaddr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* Aliases share the address (C1/C2 constructors, local + global names). */
+    for (size_t i = lo; i < t->n && t->syms[i].addr == vaddr; i++)
+        if (strncmp(t->syms[i].name, "_Z", 2) == 0)
+            return t->syms[i].name;
+    return NULL;
+}
+
 uint64_t sym_symtab_find_name(const sym_elf *e, const char *name)
 {
     GElf_Shdr sh;

@@ -22,6 +22,9 @@ void sym_symtab_free(sym_symtab *t);
 /* The function containing vaddr, or NULL. */
 const char *sym_symtab_lookup(const sym_symtab *t, uint64_t vaddr);
 
+/* The C++ mangled ("_Z") name of a function symbol starting exactly at vaddr, or NULL. */
+const char *sym_symtab_mangled_at(const sym_symtab *t, uint64_t vaddr);
+
 /* The address of the symbol called name (any type), or 0. */
 uint64_t sym_symtab_find_name(const sym_elf *e, const char *name);
 

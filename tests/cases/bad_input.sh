@@ -2,8 +2,10 @@
 # (no crash), for each of them.
 . "$ROOT/tests/lib.sh"
 need_cgoheap
+# Not executable: an executable file that is not ELF would legitimately be
+# run by /bin/sh, as execvp() and shells do.
 printf '\177ELF garbage that is not a program' >"$WORK/not-a-program"
-chmod +x "$WORK/not-a-program"
+chmod -x "$WORK/not-a-program"
 printf 'this is { not a suppression\n' >"$WORK/bad.supp"
 
 check_bad() { # check_bad WHY ARGS...
@@ -25,6 +27,7 @@ check_bad "missing program" run -- "$WORK/does-not-exist"
 check_bad "no program" run
 check_bad "no program after --" run --
 check_bad "not an executable" run -- "$WORK/not-a-program"
+check_bad "a directory" run -- "$WORK"
 check_bad "bad --sample-rate" run --sample-rate=lots -- /bin/true
 check_bad "bad --error-exitcode" run --error-exitcode=x -- /bin/true
 check_bad "bad --show-leak-kinds" run --show-leak-kinds=sometimes -- /bin/true

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Symbolizer tests: compares symdrv (the symbolizer driven over chosen
-# addresses) with independent oracles -- binutils addr2line for C,
-# `go tool addr2line` for Go -- on Go 1.19 and 1.23 cgo binaries, stripped
+# addresses) with independent oracles -- binutils addr2line for C and
+# (with -C) C++, `go tool addr2line` for Go -- on Go 1.19 and 1.23 cgo binaries, stripped
 # and not, and feeds it hostile files. The driver is built with ASan/UBSan.
 # Prints one line per case; exits non-zero if any case fails.
 # Env: GO119, GO123 (go binaries), KEEP=1 keeps the work directory.
@@ -115,6 +115,147 @@ BID=$(readelf -n "$WORK/c/prog" | awk '/Build ID/ { print $3 }')
 GOT=$("$DRV" --build-id "$WORK/c/prog")
 [ -n "$BID" ] && [ "$GOT" = "$BID" ] && pass "GNU build id" || fail "GNU build id" "$GOT vs $BID"
 
+# --- C++: qualified, demangled names like addr2line -C (namespaces, methods, templates) ---
+# Addresses: every instruction of every C++ function and main, then the split
+# .cold parts. The .cold parts go last because addr2line names a function
+# without a linkage name (GCC's anonymous-namespace functions at -O0) from the
+# symbol at its entry only once that entry has been looked up; we always do.
+fn_addrs() { # fn_addrs BIN REGEX: instruction addresses of functions whose raw name matches
+    objdump -d --no-show-raw-insn "$1" |
+        awk -v re="$2" '/^[0-9a-f]+ <[^>]*>:$/ { name = substr($2, 2, length($2) - 3)
+                            on = name ~ re && (re ~ /cold/ || name !~ /\.cold$/); next }
+                        /^$/ { on = 0 }
+                        on && $1 ~ /:$/ && !/nop|xchg +%ax,%ax|int3/ { sub(":", "", $1); print $1 }'
+}
+drop_files() { sed 's/|[^|]*|\([0-9]*\)\( ;\|$\)/|\1\2/g'; }
+mkdir -p "$WORK/cxx"
+cat >"$WORK/cxx/prog.cc" <<'CXX'
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace shapes {
+namespace detail {
+template <typename T> struct Pool {
+    std::vector<T *> items;
+    __attribute__((noinline)) T *make(int n)
+    {
+        T *p = new T[(size_t)n + 1];
+        items.push_back(p);
+        return p;
+    }
+};
+} // namespace detail
+
+class Square {
+  public:
+    explicit Square(int side) : side_(side) {}
+    int area() const { return side_ * side_; }
+    __attribute__((noinline)) long *remember(int copies);
+    static int count;
+
+  private:
+    int side_;
+};
+int Square::count = 0;
+
+long *Square::remember(int copies)
+{
+    detail::Pool<long> pool;
+    long *p = pool.make(copies + area());
+    count += (int)pool.items.size();
+    return p;
+}
+} // namespace shapes
+
+namespace {
+__attribute__((noinline)) std::string label(int n)
+{
+    std::map<int, std::string> names;
+    names[n] = std::to_string(n);
+    return names[n] + "!";
+}
+} // namespace
+
+void *operator new[](size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == nullptr)
+        abort();
+    return p;
+}
+
+// A C symbol that merely looks mangled: the demangler rejects it, the name stays.
+extern "C" __attribute__((noinline)) int _Znot_mangled(int x) { return x * 3 + 1; }
+
+int main(int argc, char **argv)
+{
+    (void)argv;
+    shapes::Square sq(argc + 2);
+    long *p = sq.remember(argc);
+    std::printf("%ld %s %d\n", p[0], label(argc).c_str(), _Znot_mangled(argc));
+    return 0;
+}
+CXX
+cxx_case() { # cxx_case OPT DWARF_VERSION
+    local d="$WORK/cxx/O$1-dwarf$2" addrs
+    mkdir -p "$d"
+    if ! g++ "-O$1" -g "-gdwarf-$2" -o "$d/prog" "$WORK/cxx/prog.cc"; then
+        fail "C++ -O$1 DWARF $2 build"; return
+    fi
+    addrs=$(fn_addrs "$d/prog" '^(_Z[^@]*|main)$'; fn_addrs "$d/prog" '\.cold$')
+    addr2line -f -C -i -a -e "$d/prog" $addrs | norm_addr2line >"$d/expect"
+    "$DRV" --bias=7f12a4000000 "$d/prog" $addrs >"$d/raw" || fail "C++ -O$1 driver run"
+    norm_ours <"$d/raw" >"$d/got"
+    if [ "$2" = 5 ]; then
+        # binutils 2.40 reads DWARF 5 file 1 as file 0 (the .cc), so compare
+        # functions and lines only there; DWARF 4 compares files too.
+        drop_files <"$d/expect" >"$d/expect.nf"; drop_files <"$d/got" >"$d/got.nf"
+        check "C++ -O$1 DWARF $2 vs addr2line -f -C -i (functions, lines)" "$d/expect.nf" "$d/got.nf"
+    else
+        check "C++ -O$1 DWARF $2 vs addr2line -f -C -i" "$d/expect" "$d/got"
+    fi
+    local want missing=""
+    for want in 'shapes::Square::remember(int)' 'shapes::detail::Pool<long>::make(int)' \
+        'operator new[](unsigned long)' '(anonymous namespace)::label(int)' '_Znot_mangled' \
+        'std::vector<long*, std::allocator<long*> >::push_back(long* const&)'; do
+        cut -f2 "$d/raw" | tr ';' '\n' | sed 's/^ //; s/|.*//' | grep -qxF "$want" ||
+            missing="$missing '$want'"
+    done
+    [ -z "$missing" ] && pass "C++ -O$1 DWARF $2 names qualified and demangled" ||
+        fail "C++ -O$1 DWARF $2 names" "missing$missing"
+}
+cxx_case 0 4
+cxx_case 2 4
+cxx_case 0 5
+cxx_case 2 5
+
+# Without DWARF the names come from .symtab and are demangled the same way.
+CXXBIN=$WORK/cxx/O2-dwarf4/prog
+if [ -f "$CXXBIN" ]; then
+    objcopy --strip-debug "$CXXBIN" "$CXXBIN.nodebug"
+    ADDRS=$(fn_addrs "$CXXBIN" '^(_Z[^@]*|main)(\.cold)?$' | awk 'NR % 5 == 0')
+    addr2line -f -C -a -e "$CXXBIN.nodebug" $ADDRS | norm_addr2line >"$WORK/cxx/sym.expect"
+    "$DRV" "$CXXBIN.nodebug" $ADDRS | norm_ours >"$WORK/cxx/sym.got"
+    check "C++ without DWARF: .symtab names vs addr2line -f -C" "$WORK/cxx/sym.expect" "$WORK/cxx/sym.got"
+
+    # No C++ runtime to load: names stay mangled, nothing breaks.
+    if gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+        -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -DSYM_DEMANGLE_LIB='"libabsent-runtime.so.0"' \
+        -o "$WORK/symdrv.nocxx" "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c \
+        -ldw -lelf -lz; then
+        ENTRY=$(nm "$CXXBIN" | awk '$3 == "_ZN6shapes6Square8rememberEi" { print $1 }')
+        GOT=$("$WORK/symdrv.nocxx" "$CXXBIN" "$(printf %x $((0x$ENTRY + 2)))" | cut -f2)
+        [ -n "$ENTRY" ] && [ "${GOT%%|*}" = _ZN6shapes6Square8rememberEi ] &&
+            pass "C++ runtime missing: mangled names kept" ||
+            fail "C++ runtime missing: mangled names kept" "$GOT"
+    else
+        fail "build driver without C++ runtime"
+    fi
+fi
+
 # --- Go (cgo) on each toolchain, stripped and not ---
 mkdir -p "$WORK/go/src"
 cat >"$WORK/go/src/main.go" <<'GO'
@@ -201,6 +342,12 @@ go_case() { # go_case NAME GOBIN
         sed 's/|[^|]*|\([0-9]*\)$/|main.go|\1/' >"$d/cexpect"
     "$DRV" "$d/bin" <"$d/caddrs" | norm_ours >"$d/cgot"
     check "$name cgo C function vs addr2line" "$d/cexpect" "$d/cgot"
+
+    # Go names are never demangled; that is safe only while no Go symbol looks mangled.
+    local zsyms
+    zsyms=$("$gobin" tool nm "$d/bin" | awk '$2 ~ /^[Tt]$/ && $3 ~ /^_Z/' | wc -l)
+    [ "$zsyms" -eq 0 ] && pass "$name no text symbol starts with _Z" ||
+        fail "$name text symbols starting with _Z" "$zsyms"
 
     # Internal frames: cgo glue and call machinery yes, user code no.
     local flags=""

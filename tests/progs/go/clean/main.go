@@ -1,7 +1,10 @@
 // A cgo program that frees everything: 16 goroutines doing C.CString/free,
 // C.CBytes/free and C-side malloc/free. No leak may be reported.
+// -fno-builtin-malloc: gcc -O2 would otherwise delete churn's
+// malloc/memset/free altogether.
 package main
 
+// #cgo CFLAGS: -fno-builtin-malloc
 // #include <stdlib.h>
 // #include <string.h>
 //

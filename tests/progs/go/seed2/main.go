@@ -2,8 +2,14 @@
 // it and drops the pointer. The record must name f1 and main.main.
 // (The seed also imports net/http/pprof; it plays no part in the leak and
 // is left out to keep the build small.)
+//
+// gcc -O2 (cgo's default) deletes a malloc whose block is only written and
+// then dropped, memset included: f1 would compile to a bare "ret". The
+// -fno-builtin-* flags in the preamble keep the seed's code as written
+// (with only malloc kept, f1 would tail-call it and have no frame).
 package main
 
+// #cgo CFLAGS: -fno-builtin-malloc -fno-builtin-memset
 // #include <stdio.h>
 // #include <stdlib.h>
 // #include <string.h>

@@ -2,8 +2,14 @@
 // created, so its stack holds C frames only (f1, start_thread, clone).
 // Unlike the seed, f2 joins the thread so the malloc surely happens
 // before the program exits.
+//
+// gcc -O2 (cgo's default) deletes a malloc whose block is only written and
+// then dropped, memset included: f1 would compile to a bare "ret". The
+// -fno-builtin-* flags in the preamble keep the seed's code as written
+// (with only malloc kept, f1 would tail-call it and have no frame).
 package main
 
+// #cgo CFLAGS: -fno-builtin-malloc -fno-builtin-memset
 // #include <stdio.h>
 // #include <stdlib.h>
 // #include <string.h>

@@ -1,8 +1,14 @@
 // Seed experiment 4 without its HTTP server (tests have no network): the
 // pprof handlers are linked in as in the seed, both the C.CString and the
 // 128 MiB malloc in f1 leak, and both must be reported.
+//
+// gcc -O2 (cgo's default) deletes a malloc whose block is only written and
+// then dropped, memset included: f1 would compile to a bare "ret". The
+// -fno-builtin-* flags in the preamble keep the seed's code as written
+// (with only malloc kept, f1 would tail-call it and have no frame).
 package main
 
+// #cgo CFLAGS: -fno-builtin-malloc -fno-builtin-memset
 // #include <stdio.h>
 // #include <stdlib.h>
 // #include <string.h>
