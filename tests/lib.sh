@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for tests/cases/*.sh. Sourced by every case; tests/run sets:
 #   ROOT      repository root (absolute)
 #   OUT       tests/out (absolute): build products and per-case scratch

@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "agent/modules.h"
 #include "agent/record.h"
+#include "agent/sample.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -42,7 +43,7 @@ extern void *__libc_pvalloc(size_t);
 CH_INTERPOSER void *malloc(size_t n)
 {
     void *p = __libc_malloc(n);
-    if (ch_is_active()) {
+    if (ch_is_active() && !ch_alloc_unsampled(&ch_self, p, n)) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n, &r);
     }
@@ -52,7 +53,7 @@ CH_INTERPOSER void *malloc(size_t n)
 CH_INTERPOSER void *calloc(size_t n, size_t size)
 {
     void *p = __libc_calloc(n, size);
-    if (ch_is_active()) {
+    if (ch_is_active() && !ch_alloc_unsampled(&ch_self, p, n * size)) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n * size, &r); /* no overflow: calloc returned NULL if it did */
     }
@@ -96,7 +97,7 @@ CH_INTERPOSER void *reallocarray(void *old, size_t n, size_t size)
 CH_INTERPOSER void free(void *p)
 {
     uint64_t size_stack;
-    if (p && ch_is_active())
+    if (p && ch_is_active() && !ch_free_unrecorded(&ch_self, p))
         ch_on_free(p, &size_stack);
     __libc_free(p);
 }

@@ -34,9 +34,14 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     int saved_errno = errno;
     t->inside = 1;
     uint16_t flags;
-    uint32_t depth = ch_unwind(t, r, &flags);
-    uint32_t id = ch_stack_intern(t->frames, depth, flags);
-    ch_stack_count(id, size);
+    uint64_t hash;
+    uint32_t id;
+    uint32_t depth = ch_unwind(t, r, &flags, &hash, &id);
+    if (!id) {
+        id = ch_stack_intern(t->frames, depth, flags, hash);
+        ch_unwind_set_id(t, id);
+    }
+    ch_stack_count(t, id, size);
     ch_filter_add((uint64_t)p);
     if (ch_live_insert((uint64_t)p, size, id) == 0) {
         ch_count(&ch_g.hdr->n_allocs, 1);

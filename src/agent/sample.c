@@ -15,10 +15,10 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#define FILTER_BITS 22u
-#define FILTER_SIZE (1u << FILTER_BITS)
+#define FILTER_SIZE (1u << CH_FILTER_BITS)
 
-static uint8_t *filter;
+/* Written once at attach, before ch_state becomes ACTIVE (release), then read-only. */
+uint8_t *ch_filter;
 
 int ch_sample_setup(void)
 {
@@ -28,7 +28,7 @@ int ch_sample_setup(void)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return 0;
-    filter = p;
+    ch_filter = p;
     ch_count(&ch_g.hdr->agent_bytes, FILTER_SIZE);
     return 1;
 }
@@ -84,16 +84,11 @@ int ch_sample_hit(ch_thread *t, uint64_t size)
     return 1;
 }
 
-static uint8_t *counter(uint64_t addr)
-{
-    return &filter[ch_addr_hash(addr) >> (64 - FILTER_BITS)];
-}
-
 void ch_filter_add(uint64_t addr)
 {
-    if (!filter)
+    if (!ch_filter)
         return;
-    uint8_t *c = counter(addr), v = __atomic_load_n(c, __ATOMIC_RELAXED);
+    uint8_t *c = ch_filter_counter(addr), v = __atomic_load_n(c, __ATOMIC_RELAXED);
     while (v != 255 &&
            !__atomic_compare_exchange_n(c, &v, v + 1, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
@@ -101,15 +96,10 @@ void ch_filter_add(uint64_t addr)
 
 void ch_filter_del(uint64_t addr)
 {
-    if (!filter)
+    if (!ch_filter)
         return;
-    uint8_t *c = counter(addr), v = __atomic_load_n(c, __ATOMIC_RELAXED);
+    uint8_t *c = ch_filter_counter(addr), v = __atomic_load_n(c, __ATOMIC_RELAXED);
     while (v != 255 && v != 0 &&
            !__atomic_compare_exchange_n(c, &v, v - 1, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
-}
-
-int ch_filter_maybe(uint64_t addr)
-{
-    return !filter || __atomic_load_n(counter(addr), __ATOMIC_RELAXED) != 0;
 }

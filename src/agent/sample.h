@@ -22,14 +22,61 @@ static inline int ch_sampled(ch_thread *t, uint64_t size)
 {
     if (CH_LIKELY(ch_g.sample_rate <= 1))
         return 1;
-    if (CH_LIKELY(t->seeded && (t->sample_left -= (int64_t)size) > 0))
+    /* An unseeded thread has sample_left 0 (TLS starts zeroed): it takes the slow path. */
+    if (CH_LIKELY((t->sample_left -= (int64_t)size) > 0))
         return 0;
     return ch_sample_hit(t, size);
 }
 
-/* Counting filter over hash(addr): 0 means "certainly not recorded". */
+/*
+ * The interposer's fast path for an allocation of `size` at p: returns 1 if
+ * sampling is on and this one is not sampled (the call is fully handled: it
+ * is counted as an event). Inline, no call: unsampled allocations must cost
+ * about nothing next to the real malloc. Returns 0 (call ch_on_alloc) when
+ * the allocation is sampled, when p is NULL, or inside the agent, with the
+ * countdown left as it was.
+ */
+static inline int ch_alloc_unsampled(ch_thread *t, void *p, uint64_t size)
+{
+    if (ch_g.sample_rate <= 1 || !p || t->inside)
+        return 0;
+    if (CH_UNLIKELY((t->sample_left -= (int64_t)size) <= 0)) {
+        t->sample_left += (int64_t)size; /* ch_on_alloc draws again */
+        return 0;
+    }
+    ch_thread_event(t);
+    return 1;
+}
+
+/* Counting filter over hash(addr): 0 means "certainly not recorded". NULL if not sampling. */
+#define CH_FILTER_BITS 22u
+extern uint8_t *ch_filter;
+
+/* Fibonacci hashing: one multiply. Independent of the live table's hash. */
+static inline uint8_t *ch_filter_counter(uint64_t addr)
+{
+    return &ch_filter[(addr * 0x9e3779b97f4a7c15ull) >> (64 - CH_FILTER_BITS)];
+}
+
 void ch_filter_add(uint64_t addr);
 void ch_filter_del(uint64_t addr);
-int ch_filter_maybe(uint64_t addr);
+
+static inline int ch_filter_maybe(uint64_t addr)
+{
+    return !ch_filter || __atomic_load_n(ch_filter_counter(addr), __ATOMIC_RELAXED) != 0;
+}
+
+/*
+ * The interposer's fast path for free(p): returns 1 (counted as an event,
+ * nothing else to do) if the filter says p was certainly not recorded.
+ */
+static inline int ch_free_unrecorded(ch_thread *t, void *p)
+{
+    if (!ch_filter || t->inside ||
+        __atomic_load_n(ch_filter_counter((uint64_t)p), __ATOMIC_RELAXED) != 0)
+        return 0;
+    ch_thread_event(t);
+    return 1;
+}
 
 #endif

@@ -10,19 +10,9 @@
 #include "agent/stacks.h"
 #include "agent/agent.h"
 #include "agent/spin.h"
+#include "agent/thread.h"
 
 #include <string.h>
-
-static uint64_t stack_hash(const uint64_t *f, uint32_t depth, uint16_t flags)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)depth << 16 | flags);
-    for (uint32_t i = 0; i < depth; i++) {
-        h ^= f[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    return h ? h : 1;
-}
 
 static int same_stack(const ch_stack_slot *s, const uint64_t *f, uint32_t depth, uint16_t flags)
 {
@@ -77,9 +67,8 @@ static uint32_t insert_locked(uint64_t h, const uint64_t *f, uint32_t depth, uin
     return slot;
 }
 
-uint32_t ch_stack_intern(const uint64_t *f, uint32_t depth, uint16_t flags)
+uint32_t ch_stack_intern(const uint64_t *f, uint32_t depth, uint16_t flags, uint64_t h)
 {
-    uint64_t h = stack_hash(f, depth, flags);
     uint32_t empty;
     uint32_t id = probe(h, f, depth, flags, &empty);
     if (id)
@@ -90,9 +79,33 @@ uint32_t ch_stack_intern(const uint64_t *f, uint32_t depth, uint16_t flags)
     return id;
 }
 
-void ch_stack_count(uint32_t id, uint64_t size)
+static void add_stats(uint32_t id, uint64_t count, uint64_t bytes)
 {
     ch_stack_stats *st = &ch_g.stats[id];
-    __atomic_fetch_add(&st->alloc_count, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&st->alloc_bytes, size, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&st->alloc_count, count, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&st->alloc_bytes, bytes, __ATOMIC_RELAXED);
+}
+
+void ch_stack_count(ch_thread *t, uint32_t id, uint64_t size)
+{
+    __typeof__(t->pend[0]) *e = &t->pend[id & (CH_PEND_STATS - 1)];
+    if (e->count && (e->id != id || e->count == UINT32_MAX)) {
+        add_stats(e->id, e->count, e->bytes);
+        e->count = 0;
+        e->bytes = 0;
+    }
+    e->id = id;
+    e->count++;
+    e->bytes += size;
+}
+
+void ch_stack_flush(ch_thread *t)
+{
+    for (uint32_t i = 0; i < CH_PEND_STATS; i++) {
+        if (t->pend[i].count) {
+            add_stats(t->pend[i].id, t->pend[i].count, t->pend[i].bytes);
+            t->pend[i].count = 0;
+            t->pend[i].bytes = 0;
+        }
+    }
 }

@@ -11,8 +11,11 @@
 #include "agent/modules.h"
 #include "agent/rule.h"
 #include "agent/spin.h"
+#include "agent/stacks.h"
+#include "agent/walkmemo.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -23,19 +26,36 @@ static int have_key;
 static uint32_t free_lock;
 static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
 
-#define RULES_BYTES (CH_RULE_CACHE * sizeof(ch_rule))
+/* One mapping per thread: the rule cache, then the walk memo (zeroed = empty). */
+typedef struct thread_cache {
+    ch_rule rules[CH_RULE_CACHE];
+    ch_walk_memo memo;
+} thread_cache;
 
+#define RULES_BYTES sizeof(thread_cache)
+
+_Static_assert(offsetof(thread_cache, memo) == CH_RULE_CACHE * sizeof(ch_rule),
+               "ch_thread_memo finds the memo right after the rules");
+
+/*
+ * Runs with t->inside set: a signal handler that mallocs in the middle
+ * passes through instead of flushing the same batch a second time.
+ */
 void ch_thread_flush(ch_thread *t)
 {
     ch_shm_header *h = ch_g.hdr;
     if (!h)
         return;
+    uint32_t was_inside = t->inside;
+    t->inside = 1;
     if (t->pending_events)
         ch_count(&h->n_events, t->pending_events);
     if (t->pending_dropped)
         ch_count(&h->n_dropped, t->pending_dropped);
     t->pending_events = 0;
     t->pending_dropped = 0;
+    ch_stack_flush(t);
+    t->inside = was_inside;
 }
 
 static void recycle_rules(void *p)
@@ -87,7 +107,7 @@ ch_rule *ch_thread_rules(ch_thread *t)
         t->rules_gen = gen;
     }
     if (CH_UNLIKELY(t->rules_gen != gen)) {
-        /* A dlclose: a cached pc may now belong to another module. */
+        /* A dlclose: a cached pc may now belong to another module (memo included). */
         memset(t->rules, 0, RULES_BYTES);
         t->rules_gen = gen;
     }

@@ -9,6 +9,7 @@
 #define CGOHEAP_AGENT_THREAD_H
 
 #include "agent/agent.h"
+#include "agent/rule.h"
 
 #include <stdint.h>
 
@@ -16,6 +17,8 @@
 #define CH_PAGE_CACHE 32u
 /* Events are counted per thread and added to the header in batches. */
 #define CH_EVENT_FLUSH 64u
+/* Per-stack counters batched per thread: direct mapped by stack id, a power of two. */
+#define CH_PEND_STATS 16u
 
 /* Registers that define a frame: where the unwinder starts. */
 typedef struct ch_regs {
@@ -25,6 +28,7 @@ typedef struct ch_regs {
 } ch_regs;
 
 struct ch_rule;
+struct ch_walk_memo;
 
 typedef struct ch_thread {
     /*
@@ -43,13 +47,22 @@ typedef struct ch_thread {
     uint64_t pending_events;
     uint64_t pending_dropped;
     uint64_t last_mark;     /* the last stack-switch mark this thread recorded */
+    /*
+     * [stk_lo, stk_hi): pages of this thread's stack known readable, every
+     * one probed (memprobe.h). Checked with two compares before the page cache.
+     */
+    uint64_t stk_lo, stk_hi;
     uint64_t pages[CH_PAGE_CACHE]; /* (page << 1) | 1 of pages known readable */
+    struct {
+        uint32_t id, count; /* count 0: empty */
+        uint64_t bytes;
+    } pend[CH_PEND_STATS]; /* ch_stack_stats increments not yet added (stacks.c) */
     uint64_t frames[CH_MAX_FRAMES];
 } ch_thread;
 
 extern __thread ch_thread ch_self;
 
-/* Adds the thread's batched counters to the header. */
+/* Adds the thread's batched counters to the header and the stack stats. */
 void ch_thread_flush(ch_thread *t);
 
 /* Counts an interposed call; flushes the batch now and then. */
@@ -61,6 +74,13 @@ static inline void ch_thread_event(ch_thread *t)
 
 /* Ensures t->rules is usable and current; returns it or NULL (then parse every time). */
 struct ch_rule *ch_thread_rules(ch_thread *t);
+
+/* The walk memo stored after the rule cache; NULL in exact mode or before ch_thread_rules. */
+static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t)
+{
+    /* thread.c maps the memo right after the CH_RULE_CACHE rules (struct thread_cache). */
+    return t->rules ? (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) : NULL;
+}
 
 /* Called once at attach: the key whose destructor recycles rule caches. */
 void ch_thread_setup(void);

@@ -9,17 +9,42 @@
  * chain for the rest of the walk: Go keeps RBP as a frame pointer, and the
  * CFI walk has recovered the RBP that the C frames preserved for it.
  *
+ * In fast mode the walk also replays runs of steps from the previous walk
+ * of this thread (walkmemo.h): consecutive allocations mostly share the
+ * outer part of their stacks, and a replayed step costs two independent
+ * loads and compares instead of a rule lookup and a dependent load chain.
+ *
  * Every stack read goes through ch_safe_read: a bad rule or a garbage frame
- * pointer ends the walk, never faults.
+ * pointer ends the walk, never faults. A replayed read re-reads a word that
+ * ch_safe_read validated in an earlier walk of this thread: validated pages
+ * stay readable (memprobe.h).
  */
 #include "agent/unwind.h"
 #include "agent/memprobe.h"
 #include "agent/rule.h"
+#include "agent/stacks.h"
+#include "agent/walkmemo.h"
 
 /* A frame larger than this, or a frame-pointer jump this far, means a broken chain. */
 #define CH_MAX_FRAME_SPAN (16ull << 20)
 
-static ch_rule rule_for(ch_thread *t, ch_rule *cache, uint64_t pc)
+typedef struct walk {
+    ch_thread *t;
+    ch_rule *cache;     /* NULL in exact mode */
+    ch_walk_memo *memo; /* NULL in exact mode */
+    uint32_t old_steps; /* memo->nsteps of the previous walk */
+    uint32_t old_depth; /* its depth: frames[0..old_depth) are still its frames */
+    uint64_t pc, sp, bp, hsum;
+    uint32_t mode; /* CH_MODE_* */
+    uint32_t n;    /* frames pushed; the current state is n - 1 */
+    uint16_t flags;
+    int changed;    /* some frame differs from the previous walk's */
+    int bp_differs; /* at a matched state: bp differs from the previous walk's */
+} walk;
+
+enum { STEP_STOP = 0, STEP_NEXT };
+
+static ch_rule rule_for(ch_rule *cache, uint64_t pc)
 {
     ch_rule r;
     if (cache) {
@@ -30,7 +55,6 @@ static ch_rule rule_for(ch_thread *t, ch_rule *cache, uint64_t pc)
             *slot = r;
         return r;
     }
-    (void)t;
     ch_cfi_rule(pc, &r);
     return r;
 }
@@ -57,37 +81,47 @@ static void note_stack_switch(ch_thread *t, uint64_t sp, uint64_t bp)
         __atomic_store_n((uint64_t *)(ch_g.base + h->marks_off) + i, sp, __ATOMIC_RELEASE);
 }
 
-/* Follows [rbp] = caller's rbp, [rbp+8] = return address. Returns the new depth. */
-static uint32_t walk_frame_pointers(ch_thread *t, uint64_t bp, uint32_t n, int *truncated)
+/*
+ * One frame-pointer step: [bp] = caller's bp, [bp+8] = return address.
+ * w->sp holds the previous frame pointer (0 at the first Go frame): the
+ * chain must move up the stack, which rejects loops and garbage.
+ */
+static int fp_step(walk *w, ch_memo_read *rd)
 {
-    while (n < CH_MAX_FRAMES) {
-        uint64_t next, ra;
-        if (!ch_safe_read(t, bp, &next) || !ch_safe_read(t, bp + 8, &ra) || ra < 4096)
-            return n;
-        t->frames[n++] = ra;
-        /* The chain must move up the stack: this rejects loops and garbage. */
-        if (next <= bp || next - bp > CH_MAX_FRAME_SPAN)
-            return n;
-        bp = next;
+    uint64_t next, ra, bp = w->bp;
+    if (w->sp && (bp <= w->sp || bp - w->sp > CH_MAX_FRAME_SPAN))
+        return STEP_STOP;
+    if (w->n == CH_MAX_FRAMES) {
+        w->flags |= CH_STACK_F_TRUNCATED;
+        return STEP_STOP;
     }
-    *truncated = 1;
-    return n;
+    if (!ch_safe_read(w->t, bp, &next) || !ch_safe_read(w->t, bp + 8, &ra) || ra < 4096)
+        return STEP_STOP;
+    *rd = (ch_memo_read){bp, next, bp + 8, ra};
+    w->pc = ra;
+    w->sp = bp;
+    w->bp = next;
+    return STEP_NEXT;
 }
 
-/* One CFI step: from (pc, sp, bp) of a frame to its caller's. Returns 0 to stop. */
-static int cfi_step(ch_thread *t, const ch_rule *r, uint64_t *pc, uint64_t *sp, uint64_t *bp)
+/* One CFI step: from (pc, sp, bp) of a frame to its caller's. */
+static int cfi_step(walk *w, const ch_rule *r, ch_memo_read *rd)
 {
-    uint64_t cfa = ((r->flags & CH_RULE_CFA_RBP) ? *bp : *sp) + (int64_t)r->cfa_off;
-    uint64_t ra, caller_bp = *bp;
+    uint64_t cfa = ((r->flags & CH_RULE_CFA_RBP) ? w->bp : w->sp) + (int64_t)r->cfa_off;
+    uint64_t ra, ra_at, caller_bp = w->bp;
     /* The CFA is above the frame's stack pointer, and not absurdly far. */
-    if (cfa <= *sp || cfa - *sp > CH_MAX_FRAME_SPAN)
-        return 0;
-    if (!ch_safe_read(t, cfa + 8 * (int64_t)r->ra_off8, &ra))
-        return 0;
+    if (cfa <= w->sp || cfa - w->sp > CH_MAX_FRAME_SPAN)
+        return STEP_STOP;
+    ra_at = cfa + 8 * (int64_t)r->ra_off8;
+    if (!ch_safe_read(w->t, ra_at, &ra))
+        return STEP_STOP;
+    *rd = (ch_memo_read){ra_at, ra, ra_at, ra};
     switch (CH_RULE_RBP(r->flags)) {
     case CH_RBP_OFFSET:
-        if (!ch_safe_read(t, cfa + (int64_t)r->rbp_off, &caller_bp))
-            return 0;
+        if (!ch_safe_read(w->t, cfa + (int64_t)r->rbp_off, &caller_bp))
+            return STEP_STOP;
+        rd->a1 = cfa + (int64_t)r->rbp_off;
+        rd->v1 = caller_bp;
         break;
     case CH_RBP_VALOFF:
         caller_bp = cfa + (int64_t)r->rbp_off;
@@ -99,38 +133,175 @@ static int cfi_step(ch_thread *t, const ch_rule *r, uint64_t *pc, uint64_t *sp, 
         break;
     }
     if (ra < 4096)
-        return 0; /* outermost frame (some runtimes end the stack with a zero RA) */
-    *pc = ra;
-    *sp = cfa;
-    *bp = caller_bp;
-    return 1;
+        return STEP_STOP; /* outermost frame (some runtimes end the stack with a zero RA) */
+    if (w->n == CH_MAX_FRAMES) {
+        w->flags |= CH_STACK_F_TRUNCATED;
+        return STEP_STOP;
+    }
+    w->pc = ra;
+    w->sp = cfa;
+    w->bp = caller_bp;
+    return STEP_NEXT;
 }
 
-uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags)
+/* Step from the current state (index n - 1); its reads go to *rd, its kind to *kind. */
+static int step(walk *w, ch_memo_read *rd, uint32_t *kind)
 {
-    ch_rule *cache = ch_thread_rules(t);
-    uint64_t pc = start->pc, sp = start->sp, bp = start->bp;
-    uint32_t n = 0;
-    int truncated = 0;
-    *flags = 0;
-    for (;;) {
-        if (n == CH_MAX_FRAMES) {
-            truncated = 1;
-            break;
-        }
-        t->frames[n++] = pc;
-        ch_rule r = rule_for(t, cache, pc);
-        unsigned kind = CH_RULE_KIND(r.flags);
-        if (kind == CH_RULE_NOFDE) {
-            *flags |= CH_STACK_F_GO;
-            note_stack_switch(t, sp, bp);
-            n = walk_frame_pointers(t, bp, n, &truncated);
-            break;
-        }
-        if (kind != CH_RULE_CFI || !cfi_step(t, &r, &pc, &sp, &bp))
-            break;
+    if (w->mode == CH_MODE_FP) {
+        *kind = CH_STEP_FP | CH_STEP_USES_BP | CH_STEP_SETS_BP;
+        return fp_step(w, rd);
     }
-    if (truncated)
-        *flags |= CH_STACK_F_TRUNCATED;
-    return n;
+    ch_rule r = rule_for(w->cache, w->pc);
+    unsigned k = CH_RULE_KIND(r.flags);
+    if (k == CH_RULE_NOFDE) {
+        w->flags |= CH_STACK_F_GO;
+        note_stack_switch(w->t, w->sp, w->bp);
+        w->mode = CH_MODE_FP;
+        w->sp = 0; /* no previous frame pointer yet */
+        *kind = CH_STEP_SWITCH | CH_STEP_USES_BP | CH_STEP_SETS_BP;
+        return fp_step(w, rd);
+    }
+    *kind = CH_STEP_CFI | ((r.flags & CH_RULE_CFA_RBP) ? CH_STEP_USES_BP : 0) |
+            (CH_RULE_RBP(r.flags) != CH_RBP_SAME ? CH_STEP_SETS_BP : 0);
+    return k == CH_RULE_CFI ? cfi_step(w, &r, rd) : STEP_STOP;
+}
+
+/*
+ * Pushes w->pc as frame n and records the new state in the memo. Returns 1
+ * if the previous walk had this very state with a recorded step after it
+ * (then *old_hsum is its hash sum up to this frame).
+ */
+static int enter(walk *w, uint64_t *old_hsum)
+{
+    uint32_t j = w->n++;
+    uint64_t *frame = &w->t->frames[j];
+    int same = 0;
+    w->hsum += ch_stack_term(w->pc, j);
+    if (w->memo) {
+        ch_memo_state *s = &w->memo->st[j];
+        if (j >= w->old_depth || *frame != w->pc) {
+            w->changed = 1;
+        } else if (j < w->old_steps && s->sp == w->sp && s->mode == w->mode) {
+            w->bp_differs = s->bp != w->bp;
+            same = !w->bp_differs || !(s->step & CH_STEP_USES_BP);
+        }
+        *old_hsum = s->hsum;
+        /* Keep the old step bits: replay reads them; a fresh step overwrites them. */
+        *s = (ch_memo_state){w->sp, w->bp, w->hsum, w->mode, s->step};
+    }
+    *frame = w->pc;
+    return same;
+}
+
+/* True if the words a recorded step read still hold what it read. */
+static inline int same_words(const ch_memo_read *r)
+{
+    /* Independent loads: the addresses come from the memo, not from the previous load. */
+    uint64_t v0 = *(const volatile uint64_t *)r->a0, v1 = *(const volatile uint64_t *)r->a1;
+    return v0 == r->v0 && v1 == r->v1;
+}
+
+/*
+ * At state i, equal to the previous walk's state i (except maybe bp): re-reads
+ * what its steps i, i+1, ... read and jumps over every step whose words are
+ * unchanged and whose result does not depend on a differing bp.
+ */
+static void replay(walk *w, uint64_t old_hsum)
+{
+    ch_walk_memo *m = w->memo;
+    uint32_t i = w->n - 1, k = i;
+    int bp_differs = w->bp_differs;
+    /* While bp differs, a step that uses it ends the run; one that reloads it ends the doubt. */
+    for (; k < w->old_steps && bp_differs; k++) {
+        const ch_memo_read *r = &m->rd[k];
+        uint32_t kind = m->st[k].step;
+        if ((kind & CH_STEP_USES_BP) || !same_words(r))
+            goto done;
+        if (kind & CH_STEP_SETS_BP)
+            bp_differs = 0;
+    }
+    while (k < w->old_steps && same_words(&m->rd[k]))
+        k++;
+done:
+    if (k == i)
+        return;
+    uint64_t delta = w->hsum - old_hsum; /* the frames before i may differ from last time */
+    bp_differs = w->bp_differs;
+    /* Only the previous walk's GO flag says whether any recorded step was a SWITCH. */
+    int had_switch = w->memo->last_flags & CH_STACK_F_GO;
+    for (uint32_t j = i; j < k && (delta || bp_differs || had_switch); j++) {
+        uint32_t kind = m->st[j].step;
+        if (CH_STEP_KIND(kind) == CH_STEP_SWITCH) {
+            w->flags |= CH_STACK_F_GO;
+            note_stack_switch(w->t, m->st[j].sp, m->st[j].bp);
+        }
+        if (kind & CH_STEP_SETS_BP)
+            bp_differs = 0;
+        if (bp_differs)
+            m->st[j + 1].bp = w->bp; /* this walk's bp, carried through unchanged */
+        m->st[j + 1].hsum += delta;
+    }
+    const ch_memo_state *s = &m->st[k];
+    w->pc = w->t->frames[k];
+    w->sp = s->sp;
+    w->bp = s->bp;
+    w->mode = s->mode;
+    w->hsum = s->hsum;
+    w->n = k + 1;
+}
+
+uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags, uint64_t *hash,
+                   uint32_t *known_id)
+{
+    ch_memo_read scratch;
+    walk w = {.t = t, .pc = start->pc, .sp = start->sp, .bp = start->bp, .mode = CH_MODE_CFI};
+    w.cache = ch_thread_rules(t);
+    w.memo = ch_thread_memo(t);
+    if (w.memo) {
+        w.old_steps = w.memo->nsteps;
+        w.old_depth = w.memo->last_depth;
+    }
+    ch_stack_range_start(t, start->sp);
+    uint64_t old_hsum = 0;
+    uint32_t recorded = 0; /* steps recorded in the memo, each followed by a state */
+    int same = enter(&w, &old_hsum);
+    for (;;) {
+        if (same) {
+            replay(&w, old_hsum);
+            recorded = w.n - 1;
+        }
+        uint32_t i = w.n - 1, kind;
+        ch_memo_read *rd = w.memo ? &w.memo->rd[i] : &scratch;
+        if (step(&w, rd, &kind) == STEP_STOP)
+            break;
+        if (w.memo)
+            w.memo->st[i].step = kind;
+        recorded = i + 1;
+        same = enter(&w, &old_hsum);
+    }
+    *flags = w.flags;
+    *hash = ch_stack_hash_final(w.hsum, w.n, w.flags);
+    *known_id = 0;
+    if (w.memo) {
+        ch_walk_memo *m = w.memo;
+        int identical = !w.changed && w.n == m->last_depth && w.flags == m->last_flags;
+        m->nsteps = recorded;
+        m->last_depth = w.n;
+        m->last_flags = w.flags;
+        if (identical && m->has_id) {
+            *known_id = m->last_id;
+            return w.n;
+        }
+        m->has_id = 0;
+    }
+    return w.n;
+}
+
+void ch_unwind_set_id(ch_thread *t, uint32_t id)
+{
+    ch_walk_memo *m = ch_thread_memo(t);
+    if (m) {
+        m->last_id = id;
+        m->has_id = 1;
+    }
 }

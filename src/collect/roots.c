@@ -125,19 +125,37 @@ static uint64_t live_start(const ch_roots_ctx *c, const mapping *m)
     return start;
 }
 
+/*
+ * Every stack a thread can run on starts at a multiple of 2 KiB: pthread and
+ * main stacks are page aligned, and Go carves goroutine stacks (2 KiB at the
+ * least) out of page-aligned spans at multiples of their size. So the bytes
+ * from the stack pointer down to the previous 2 KiB boundary belong to the
+ * same stack and are dead, even when the stack itself (a goroutine's, inside
+ * a Go heap arena) cannot be told apart from the memory around it. Go 1.19
+ * leaves a copy of a dropped C.CString pointer exactly there.
+ */
+#define MIN_STACK_ALIGN 2048u
+
 static int emit(region_list *l, const ch_roots_ctx *c, const mapping *m)
 {
     uint64_t start = live_start(c, m);
+    const char *name = m->path[0] ? m->path : "[anon]";
+    uint64_t sp = c->main_sp;
+    if (sp < m->start || sp >= m->end)
+        return add_region(l, start, m->end, name);
     /* Below the stack pointer lies only dead data. The ABI's 128-byte red
      * zone is left out too: at the exit stop the thread sits in exit_group
      * (or was killed), and the red zone there holds stale frames of calls
-     * that already returned, e.g. the pointer a leaking function dropped. */
-    /* The main thread's own stack pointer, where known, is exact: it wins
-     * over marks (a C function called from Go may be the one calling exit,
-     * and its frames below the mark are then alive). */
-    if (!strcmp(m->path, "[stack]") && c->main_sp >= m->start && c->main_sp < m->end)
-        start = c->main_sp;
-    return add_region(l, start, m->end, m->path[0] ? m->path : "[anon]");
+     * that already returned, e.g. the pointer a leaking function dropped.
+     * The main thread's own stack pointer is exact: on [stack] it wins over
+     * marks (a C function called from Go may be the one calling exit, and
+     * its frames below the mark are then alive). */
+    if (!strcmp(m->path, "[stack]"))
+        return add_region(l, sp, m->end, name);
+    uint64_t dead = sp & ~(uint64_t)(MIN_STACK_ALIGN - 1);
+    if (dead > start && add_region(l, start, dead, name))
+        return -1;
+    return add_region(l, sp > start ? sp : start, m->end, name);
 }
 
 static int parse_header(const char *line, mapping *m)

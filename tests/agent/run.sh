@@ -56,7 +56,7 @@ gnu=-D_GNU_SOURCE
 grep -q '^#define _GNU_SOURCE' "$ROOT/src/common/shm_layout.c" && gnu=
 cc $CFLAGS $gnu -I"$ROOT/include" -I"$ROOT/src" "$HERE/minilaunch.c" "$ROOT/src/common/shm_layout.c" \
     -o "$W/minilaunch" || { fail build minilaunch; exit 1; }
-for p in leak threads kill dl bench; do
+for p in leak threads kill dl bench alt; do
     cc $CFLAGS "$HERE/$p.c" -o "$W/$p" -ldl -lpthread || { fail build "$p"; exit 1; }
 done
 cc $CFLAGS -shared -fPIC "$HERE/dl_lib.c" -o "$W/dl_lib.so" || { fail build dl_lib; exit 1; }
@@ -142,7 +142,7 @@ check dl_stack "leaf of the dlopen'ed leak is '$s'" [ "$s" = dl_lib_alloc ]
 check dl_module "dl_lib.so not in the module table" grep -q "^module .*dl_lib.so\$" "$d"
 
 # --- fast (cached rules) and exact unwinding give identical stacks --------------
-for p in leak bench; do
+for p in leak bench alt; do
     run -o "$W/$p.fast" -- "$W/$p" 2000 >/dev/null
     CGOHEAP_UNWIND=exact run -o "$W/$p.exact" -- "$W/$p" 2000 >/dev/null
     normstacks "$W/$p.fast" >"$W/$p.fast.n"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Bad command lines: a clear one-line error, a non-zero status below 128
 # (no crash), for each of them.
 . "$ROOT/tests/lib.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Plain C: malloc, calloc, realloc and posix_memalign leaks, each reported
 # as definitely lost with the file:line of its call.
 . "$ROOT/tests/lib.sh"

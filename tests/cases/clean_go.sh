@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A cgo program that frees everything from 16 goroutines: nothing lost,
 # and the allocations were really seen (a tool that saw none would also
 # report no leak).

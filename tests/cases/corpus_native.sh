@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Every test program builds and behaves as its case expects when run
 # natively (no cgoheap): exit statuses and output. A broken corpus would
 # otherwise show up as failures of the tool.

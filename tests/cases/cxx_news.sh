@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Plain C++: a leaked new[] and a leaked new object, each reported as
 # definitely lost with the file:line of the new expression.
 . "$ROOT/tests/lib.sh"

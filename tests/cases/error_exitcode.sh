@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # --error-exitcode=N: a leaking program makes cgoheap exit N, a clean one
 # keeps its own status; --errors-for-leak-kinds selects which kinds count.
 . "$ROOT/tests/lib.sh"

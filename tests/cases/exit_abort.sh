@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # C abort() under GOTRACEBACK=crash after a leak: status 128+6, leak reported.
 # go: both
 . "$ROOT/tests/lib.sh"

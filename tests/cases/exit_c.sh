@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # C's exit(5) called from Go after a leak: status 5 and the leak reported.
 # go: both
 . "$ROOT/tests/lib.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The program SIGKILLs itself after a leak: status 128+9 and the leak still reported.
 # go: both
 . "$ROOT/tests/lib.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # os.Exit(3) after a C.CString leak: cgoheap exits 3 and reports the leak.
 # go: both
 . "$ROOT/tests/lib.sh"

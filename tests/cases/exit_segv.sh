@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A NULL dereference in C (default SIGSEGV action) after a leak: status 128+11, leak reported.
 # go: both
 . "$ROOT/tests/lib.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # --gen-suppressions prints a LeakSanitizer-format entry per record; the
 # entry printed for one record, fed back with --suppressions, suppresses
 # exactly that record.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # C memory that Go drops (the pointer dies with its frame, the stack is
 # overwritten afterwards) is definitely lost (valgrind agrees).
 # go: both

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # C memory whose pointers a live Go struct and slice hold at exit is still
 # reachable (valgrind agrees), never lost.
 # go: both

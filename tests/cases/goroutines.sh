@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # C.CBytes in one goroutine and C.malloc in another: two records, each
 # naming its own goroutine function and line.
 # go: both

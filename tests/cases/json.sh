@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # --json=FILE: valid JSON whose summary and totals match the text report,
 # whose records add up to the summary, and whose frames carry full paths.
 # go: both

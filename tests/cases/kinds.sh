@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # cgoheap --show-leak-kinds=all and valgrind memcheck classify the same
 # program's leaks alike: the four kind totals (bytes and blocks) are equal.
 # valgrind runs without its freeres hooks (cgoheap runs none either), so

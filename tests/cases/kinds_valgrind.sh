@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The kinds corpus is right: for each program, valgrind memcheck (default
 # options) finds the kind totals its "expect:" line states. This checks the
 # test programs themselves, so it runs without cgoheap.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Seed experiment 1: C.CString without C.free is definitely lost, and the
 # report names the Go line of the C.CString call plus a hint.
 # go: both

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Seed experiment 2: malloc(128 MiB) in C function f1 called from Go: one
 # record naming f1 at the malloc line and main.main at the C.f1() line.
 # go: both

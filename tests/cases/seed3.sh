@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Seed experiment 3: the 128 MiB malloc in a thread created by C: the
 # record names f1 at its malloc line and the C thread's start_thread.
 # go: both

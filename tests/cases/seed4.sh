@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Seed experiment 4 without the HTTP server: both the C.CString leak and
 # the 128 MiB f1 leak are reported, each with its own Go line.
 # go: both

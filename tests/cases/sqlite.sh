@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # mattn/go-sqlite3 used correctly (in-memory db, 1000 rows, query, close):
 # no C memory definitely, indirectly or possibly lost. The library's cgo
 # build (sqlite3.c) is slow the first time; go's cache in tests/out keeps it.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The target's stdout is byte-identical with and without cgoheap, stdin
 # reaches the target, its stderr stays on stderr, and --log-file takes the
 # report away from stderr.

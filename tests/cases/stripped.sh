@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A Go binary linked with -ldflags='-s -w' (no symbol table, no DWARF):
 # .gopclntab survives, so the C.CString leak still names main.main and line.
 # go: both

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # --suppressions with a file that matches one of two records removes
 # exactly that one: its bytes move from "definitely lost" to "suppressed".
 # The same suppression in valgrind's format is checked with valgrind too.

@@ -14,9 +14,15 @@ struct Owner {
 
 Owner *kept_owner;
 
-static void leak_one() { new Owner(); }
+static void leak_one()
+{
+    new Owner();
+}
 
-static void leak_array() { new Owner[3]; }
+static void leak_array()
+{
+    new Owner[3];
+}
 
 int main()
 {

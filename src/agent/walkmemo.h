@@ -1,0 +1,61 @@
+/*
+ * The per-thread memo of the previous stack walk (fast mode only).
+ *
+ * A walk is a chain of steps: step i goes from state i (pc = frames[i], sp,
+ * bp, mode) to state i+1 by reading at most two words of memory. The result
+ * of a step is a pure function of its state, of the rule for its pc (fixed
+ * for a module generation) and of the words it read. So if a new walk
+ * reaches a state equal to state i of the previous walk, and the words that
+ * steps i..k-1 read still hold the values they held, then states i+1..k and
+ * frames i+1..k are the previous walk's, and the walk may jump to state k
+ * without looking up a rule. The re-reads have addresses known in advance,
+ * so they run in parallel instead of as a chain of dependent loads.
+ *
+ * Frames are not copied: t->frames keeps the previous walk's frames between
+ * calls (only the walk writes it), and the memo is updated in place as the
+ * new walk proceeds from leaf to root.
+ */
+#ifndef CGOHEAP_AGENT_WALKMEMO_H
+#define CGOHEAP_AGENT_WALKMEMO_H
+
+#include "cgoheap/shm.h"
+
+#include <stdint.h>
+
+enum { CH_MODE_CFI = 0, CH_MODE_FP };
+enum { CH_STEP_CFI = 0, CH_STEP_SWITCH, CH_STEP_FP }; /* SWITCH: a CFI state whose pc has no FDE */
+#define CH_STEP_KIND(s) ((s)&3u)
+/*
+ * RBP often holds a plain variable in code built without frame pointers, so
+ * states that differ only in bp must still match. A step whose result does
+ * not depend on bp (CFA from RSP, bp passed through or reloaded) replays
+ * even if bp differs; the bp is then carried through until a step reloads it.
+ */
+#define CH_STEP_USES_BP 4u /* the step's result depends on the incoming bp */
+#define CH_STEP_SETS_BP 8u /* the caller's bp does not come from the incoming bp */
+
+/* State i, and the kind of step i taken from it. */
+typedef struct ch_memo_state {
+    uint64_t sp;   /* CFI: the frame's RSP; FP: the previous frame pointer (0: none) */
+    uint64_t bp;   /* RBP, or the frame pointer to follow */
+    uint64_t hsum; /* stack hash terms of frames[0..i] */
+    uint32_t mode; /* CH_MODE_* */
+    uint32_t step; /* CH_STEP_* kind | CH_STEP_USES_BP | CH_STEP_SETS_BP */
+} ch_memo_state;
+
+/* The two words step i read (a single read is stored twice). */
+typedef struct ch_memo_read {
+    uint64_t a0, v0, a1, v1;
+} ch_memo_read;
+
+typedef struct ch_walk_memo {
+    uint32_t nsteps;     /* steps 0..nsteps-1 are recorded and each led to a further state */
+    uint32_t last_depth; /* result of the previous walk, for the same-stack shortcut */
+    uint32_t last_id;
+    uint16_t last_flags;
+    uint16_t has_id; /* last_id belongs to the frames now in t->frames */
+    ch_memo_state st[CH_MAX_FRAMES];
+    ch_memo_read rd[CH_MAX_FRAMES];
+} ch_walk_memo;
+
+#endif
