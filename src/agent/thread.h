@@ -46,7 +46,7 @@ typedef struct ch_thread {
     uint64_t rules_gen;    /* module generation the cache was filled under */
     uint64_t pending_events;
     uint64_t pending_dropped;
-    uint64_t last_mark;     /* the last stack-switch mark this thread recorded */
+    uint64_t last_mark; /* the last stack-switch mark this thread recorded */
     /*
      * [stk_lo, stk_hi): pages of this thread's stack known readable, every
      * one probed (memprobe.h). Checked with two compares before the page cache.

@@ -255,15 +255,16 @@ int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o
     put_clean(out, in->program ? in->program : "(unknown program)");
     fputc('\n', out);
     blank(&c);
-    long hidden = print_records(&c, s.n_listed);
-    if (hidden < 0)
-        return -1;
+    /* valgrind's order: heap summary, loss records, leak summary. */
     print_heap_summary(&c, &s);
     /* With no agent nothing was recorded: "no leaks" would be a false claim. */
     if (s.in_use.count == 0 && in->prof->agent_attached) {
         prefix(&c);
         fputs(" All heap blocks were freed -- no leaks are possible\n", out);
     } else {
+        long hidden = print_records(&c, s.n_listed);
+        if (hidden < 0)
+            return -1;
         print_leak_summary(&c, &s, hidden);
     }
     chr_notes(in, print_note, &c);
