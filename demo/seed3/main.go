@@ -1,6 +1,10 @@
 // Demo: the same leak in a thread that C created (seed experiment 3).
 package main
 
+// gcc -O2 (cgo's default) deletes a malloc whose block is only written and
+// then dropped, memset included; these flags keep the seed's code as written.
+
+// #cgo CFLAGS: -fno-builtin-malloc -fno-builtin-memset
 // #include <stdio.h>
 // #include <stdlib.h>
 // #include <string.h>

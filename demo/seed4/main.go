@@ -1,6 +1,10 @@
 // Demo: Go's own heap profile does not see C memory; cgoheap does (seed experiment 4).
 package main
 
+// gcc -O2 (cgo's default) deletes a malloc whose block is only written and
+// then dropped, memset included; these flags keep the seed's code as written.
+
+// #cgo CFLAGS: -fno-builtin-malloc -fno-builtin-memset
 // #include <stdio.h>
 // #include <stdlib.h>
 // #include <string.h>

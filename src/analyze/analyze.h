@@ -23,6 +23,27 @@ typedef struct ch_region {
 int ch_scan(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
             size_t nregs, ch_read_fn read, void *ctx);
 
+/* A mapping of the target (a line of /proc/PID/maps), for the vtable test of
+ * the multipleinheritance heuristic. */
+typedef struct ch_mapping {
+    uint64_t start, end;
+    unsigned flags; /* CH_MAP_* */
+} ch_mapping;
+#define CH_MAP_READ 1u
+#define CH_MAP_WRITE 2u
+#define CH_MAP_EXEC 4u
+#define CH_MAP_FILE 8u /* backed by a file: the line names a path */
+
+/*
+ * ch_scan plus the target's mappings, sorted by address. Like valgrind, an
+ * interior pointer that one of its default leak-check heuristics recognises
+ * (stdstring, length64, newarray, multipleinheritance) counts as a start
+ * pointer. ch_scan is this without mappings: multipleinheritance, which needs
+ * them to recognise vtables, then never applies.
+ */
+int ch_scan_mapped(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
+                   size_t nregs, const ch_mapping *maps, size_t nmaps, ch_read_fn read, void *ctx);
+
 /* Groups blocks into loss records by (stack, kind), biggest first. */
 ch_record *ch_group(const ch_profile *p, size_t *nrecords);
 

@@ -7,7 +7,9 @@
  *    start pointer found in a REACHABLE block makes its target REACHABLE,
  *    anything found in a POSSIBLE block (or an interior pointer anywhere)
  *    makes its target at best POSSIBLE. A block upgraded from POSSIBLE to
- *    REACHABLE is scanned again so the upgrade propagates.
+ *    REACHABLE is scanned again so the upgrade propagates. An interior
+ *    pointer that one of valgrind's leak-check heuristics recognises
+ *    (heuristics.h) counts as a start pointer.
  * 2. The blocks still unreached are lost. In address order, each one still
  *    unreached leads a "clique": every unreached block reachable from it
  *    (start or interior pointer) is INDIRECT. The leader stays unreached and
@@ -21,6 +23,7 @@
  */
 #include "analyze/analyze.h"
 #include "analyze/block_index.h"
+#include "analyze/heuristics.h"
 #include "analyze/mem_window.h"
 
 #include <stdlib.h>
@@ -31,8 +34,9 @@ enum { UNREACHED, INDIRECT, POSSIBLE, REACHABLE };
 typedef struct scanner {
     ch_block_index ix;
     ch_mem_window win;
-    uint8_t *state;  /* per sorted block */
-    uint32_t *stack; /* mark stack of block indices */
+    ch_heur_env heur; /* reads on its own: `win`'s buffer is in use while words are marked */
+    uint8_t *state;   /* per sorted block */
+    uint32_t *stack;  /* mark stack of block indices */
     size_t depth, stack_cap;
     long leader; /* clique pass: the leader's index; -1 in the first pass */
 } scanner;
@@ -44,14 +48,24 @@ static void push(scanner *s, size_t i)
         s->stack[s->depth++] = (uint32_t)i;
 }
 
-/* First pass: valgrind's lc_push_without_clique_if_a_chunk_ptr. */
+/* An interior pointer that valgrind would treat as a start pointer. */
+static int via_heuristic(const scanner *s, uint64_t w, size_t i)
+{
+    const ch_block *b = &s->ix.blocks[i];
+    return ch_heuristic_reachedness(&s->heur, w, b->addr, b->size) != CH_HEUR_NONE;
+}
+
+/* First pass: valgrind's lc_push_without_clique_if_a_chunk_ptr. A heuristic
+ * only matters when the pointer comes from a root or a reachable block (else
+ * the target is at best POSSIBLE anyway), so it is tested only then: that
+ * keeps its target reads off the common path. */
 static void mark_word(scanner *s, uint64_t w, int prior_definite)
 {
     int at_start;
     long i = ch_block_index_find(&s->ix, w, &at_start);
     if (i < 0 || s->state[i] == REACHABLE)
         return;
-    if (at_start && prior_definite) {
+    if (prior_definite && (at_start || via_heuristic(s, w, (size_t)i))) {
         s->state[i] = REACHABLE;
         push(s, (size_t)i);
     } else if (s->state[i] == UNREACHED) {
@@ -159,6 +173,8 @@ static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
 {
     memset(s, 0, sizeof *s);
     s->leader = -1;
+    s->heur.read = read;
+    s->heur.ctx = ctx;
     if (p->nblocks > UINT32_MAX / 2)
         return -1; /* the mark stack holds 32-bit indices */
     s->stack_cap = 2 * p->nblocks + 1;
@@ -172,12 +188,14 @@ static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
     return 0;
 }
 
-int ch_scan(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
-            size_t nregs, ch_read_fn read, void *ctx)
+int ch_scan_mapped(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
+                   size_t nregs, const ch_mapping *maps, size_t nmaps, ch_read_fn read, void *ctx)
 {
     scanner s;
     if (scanner_init(&s, p, read, ctx))
         return -1;
+    s.heur.maps = maps;
+    s.heur.nmaps = nmaps;
     for (size_t r = 0; r < nregs; r++)
         mark_word(&s, regs[r], 1);
     for (size_t r = 0; r < nroots; r++)
@@ -190,4 +208,10 @@ int ch_scan(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t
     p->scan_notice[0] = 0;
     scanner_free(&s);
     return 0;
+}
+
+int ch_scan(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
+            size_t nregs, ch_read_fn read, void *ctx)
+{
+    return ch_scan_mapped(p, roots, nroots, regs, nregs, NULL, 0, read, ctx);
 }

@@ -4,6 +4,7 @@
  */
 #include "collect/collect.h"
 #include "analyze/analyze.h"
+#include "collect/goroots.h"
 #include "collect/launch.h"
 #include "collect/procmem.h"
 #include "collect/record.h"
@@ -76,6 +77,47 @@ static void scan_failed(ch_profile *p, const char *why)
              "memory not scanned: cannot read the target's memory (%s)" UNFREED_TAIL, why);
 }
 
+/* One /proc/PID/maps line as a ch_mapping; 0 if it is not one. */
+static int parse_mapping(const char *line, ch_mapping *m)
+{
+    unsigned long long start, end;
+    char perms[5];
+    int path_at = 0;
+    if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3)
+        return 0;
+    m->start = start;
+    m->end = end;
+    m->flags = (perms[0] == 'r' ? CH_MAP_READ : 0) | (perms[1] == 'w' ? CH_MAP_WRITE : 0) |
+               (perms[2] == 'x' ? CH_MAP_EXEC : 0) |
+               (path_at && line[path_at] == '/' ? CH_MAP_FILE : 0);
+    return 1;
+}
+
+/* The target's mappings, in the kernel's (address) order, for the scan's
+ * vtable test. NULL on failure: the scan then runs without them. */
+static ch_mapping *read_mappings(pid_t pid, size_t *n)
+{
+    char path[64], line[PATH_MAX + 128];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    ch_mapping *maps = NULL;
+    size_t cap = 0;
+    *n = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 256;
+            ch_mapping *grown = realloc(maps, cap * sizeof *maps);
+            if (!grown)
+                break;
+            maps = grown;
+        }
+        *n += (size_t)parse_mapping(line, &maps[*n]);
+    }
+    if (f)
+        fclose(f);
+    return maps;
+}
+
 static void scan_target(run_state *s, pid_t pid, int memfd, const struct user_regs_struct *regs)
 {
     ch_profile *p = s->prof;
@@ -94,16 +136,22 @@ static void scan_target(run_state *s, pid_t pid, int memfd, const struct user_re
     ch_region *roots = ch_roots_from_smaps(smaps, &rc, &nroots, ch_procmem_read, &memfd);
     if (!roots)
         return scan_failed(p, strerror(errno));
+    roots = ch_go_refine_roots(pid, regs->rsp, roots, &nroots, ch_procmem_read, &memfd,
+                               s->opts->verbose);
     const uint64_t words[] = {regs->rax, regs->rbx, regs->rcx, regs->rdx, regs->rsi, regs->rdi,
                               regs->rbp, regs->rsp, regs->r8,  regs->r9,  regs->r10, regs->r11,
                               regs->r12, regs->r13, regs->r14, regs->r15, regs->rip};
+    size_t nmaps;
+    ch_mapping *maps = read_mappings(pid, &nmaps);
     double t0 = now();
-    if (ch_scan(p, roots, nroots, words, sizeof words / sizeof words[0], ch_procmem_read, &memfd))
+    if (ch_scan_mapped(p, roots, nroots, words, sizeof words / sizeof words[0], maps, nmaps,
+                       ch_procmem_read, &memfd))
         scan_failed(p, strerror(ENOMEM));
     else if (s->opts->verbose)
         fprintf(stderr, "cgoheap: scanned %zu root regions and %zu blocks in %.3f s\n", nroots,
                 p->nblocks, now() - t0);
     free(roots);
+    free(maps);
 }
 
 /* The exit stop: the record is complete and the memory still readable. */

@@ -4,6 +4,7 @@
  * Prints one line; exits non-zero on failure.
  */
 #include "analyze/analyze.h"
+#include "analyze/heuristics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,148 @@ static int case_glibc_chunk(void)
     return failures;
 }
 
+/* ---- valgrind's leak-check heuristics: each one positive, one negative ---- */
+#define VTABLES 0x200000ull /* a read-only file mapping holding vtables */
+#define CODE 0x300000ull    /* an executable file mapping */
+
+static const ch_mapping test_maps[] = {
+    {.start = ROOT, .end = ROOT + 4096, .flags = CH_MAP_READ | CH_MAP_WRITE},
+    {.start = HEAP, .end = HEAP + (1 << 20), .flags = CH_MAP_READ | CH_MAP_WRITE},
+    {.start = VTABLES, .end = VTABLES + 4096, .flags = CH_MAP_READ | CH_MAP_FILE},
+    {.start = CODE, .end = CODE + 4096, .flags = CH_MAP_READ | CH_MAP_EXEC | CH_MAP_FILE},
+};
+
+static void scan_mapped(world *w, const ch_mapping *maps, size_t nmaps)
+{
+    ch_region root = {.start = ROOT, .end = ROOT + 4096, .name = "root"};
+    if (ch_scan_mapped(&w->prof, &root, 1, NULL, 0, maps, nmaps, fake_read, &w->mem)) {
+        printf("FAIL ch_scan_mapped returned an error\n");
+        exit(1);
+    }
+}
+
+/* Checks which heuristic, if any, recognises ptr as a pointer into the block. */
+static void expect_heur(world *w, uint64_t ptr, uint64_t addr, uint64_t size, ch_heuristic want,
+                        const char *what)
+{
+    ch_heur_env env = {.read = fake_read, .ctx = &w->mem, .maps = test_maps, .nmaps = 4};
+    ch_heuristic got = ch_heuristic_reachedness(&env, ptr, addr, size);
+    if (got != want) {
+        printf("FAIL %s: heuristic %d, expected %d\n", what, (int)got, (int)want);
+        failures++;
+    }
+}
+
+/* Each heuristic case builds two blocks: `yes` matches, `no` misses by one
+ * condition. Both are reached only through an interior pointer from a root. */
+static int case_heur_stdstring(void)
+{
+    world w;
+    world_init(&w);
+    /* length, capacity, refcount, then capacity + 1 chars */
+    uint64_t yes = block(&w, 0, 3 * 8 + 10 + 1), no = block(&w, 1, 3 * 8 + 10 + 1);
+    put(&w.mem, yes, 5);
+    put(&w.mem, yes + 8, 10);
+    put(&w.mem, no, 11); /* length > capacity */
+    put(&w.mem, no + 8, 10);
+    put(&w.mem, ROOT, yes + 24);
+    put(&w.mem, ROOT + 8, no + 24);
+    scan_mapped(&w, test_maps, 4);
+    expect(&w, yes, CH_KIND_REACHABLE, "stdstring layout");
+    expect(&w, no, CH_KIND_POSSIBLE, "stdstring with length > capacity");
+    expect_heur(&w, yes + 24, yes, 35, CH_HEUR_STDSTRING, "stdstring is named");
+    return failures;
+}
+
+static int case_heur_length64(void)
+{
+    world w;
+    world_init(&w);
+    /* 40 bytes = an 8-byte length of the 32 that follow. (newarray would match
+     * this too -- 32 % 32 == 0 -- but length64 comes first.) */
+    uint64_t yes = block(&w, 0, 40), no = block(&w, 1, 40);
+    put(&w.mem, yes, 32);
+    put(&w.mem, no, 31); /* neither the rest's length nor a divisor of it */
+    put(&w.mem, ROOT, yes + 8);
+    put(&w.mem, ROOT + 8, no + 8);
+    scan_mapped(&w, test_maps, 4);
+    expect(&w, yes, CH_KIND_REACHABLE, "length64 layout");
+    expect(&w, no, CH_KIND_POSSIBLE, "length64 with a wrong length");
+    expect_heur(&w, yes + 8, yes, 40, CH_HEUR_LENGTH64, "length64 is named");
+    return failures;
+}
+
+static int case_heur_newarray(void)
+{
+    world w;
+    world_init(&w);
+    uint64_t yes = block(&w, 0, 8 + 4 * 8), no = block(&w, 1, 8 + 4 * 8);
+    uint64_t zero = block(&w, 2, 8 + 4 * 8), far = block(&w, 3, 8 + 4 * 8);
+    put(&w.mem, yes, 4); /* 4 elements of 8 bytes */
+    put(&w.mem, no, 5);  /* 32 bytes are no whole number of 5 elements */
+    put(&w.mem, far, 4);
+    put(&w.mem, ROOT, yes + 8);
+    put(&w.mem, ROOT + 8, no + 8);
+    put(&w.mem, ROOT + 16, zero + 8); /* a count of 0 is no array */
+    put(&w.mem, ROOT + 24, far + 16); /* only the word after the count counts */
+    /* A heuristic match from a possibly-reached block only makes it possible. */
+    uint64_t via_possible = block(&w, 4, 8 + 4 * 8), holder = block(&w, 5, 64);
+    put(&w.mem, via_possible, 4);
+    put(&w.mem, holder + 8, via_possible + 8);
+    put(&w.mem, ROOT + 32, holder + 16);
+    scan_mapped(&w, test_maps, 4);
+    expect(&w, yes, CH_KIND_REACHABLE, "newarray layout");
+    expect(&w, no, CH_KIND_POSSIBLE, "newarray count not dividing the rest");
+    expect(&w, zero, CH_KIND_POSSIBLE, "newarray count of 0");
+    expect(&w, far, CH_KIND_POSSIBLE, "newarray pointer past the first element");
+    expect(&w, via_possible, CH_KIND_POSSIBLE, "newarray pointer from a possible block");
+    expect_heur(&w, yes + 8, yes, 40, CH_HEUR_NEWARRAY, "newarray is named");
+    return failures;
+}
+
+/* A vtable at `at` whose first two non-null entries are `f1` and `f2`. */
+static void vtable(world *w, uint64_t at, uint64_t f1, uint64_t f2)
+{
+    put(&w->mem, at, 0); /* null entries are skipped */
+    put(&w->mem, at + 8, f1);
+    put(&w->mem, at + 16, f2);
+}
+
+static int case_heur_multipleinheritance(void)
+{
+    world w;
+    world_init(&w);
+    add_segment(&w.mem, VTABLES, 4096);
+    vtable(&w, VTABLES + 0x100, CODE + 0x10, CODE + 0x40);  /* the first base's */
+    vtable(&w, VTABLES + 0x200, CODE + 0x80, CODE + 0xc0);  /* the second base's */
+    vtable(&w, VTABLES + 0x300, CODE + 0x80, HEAP + 0x800); /* a data pointer: no vtable */
+    /* Objects of 32 bytes: vptr, a field, the second base's vptr, a field. */
+    uint64_t yes = block(&w, 0, 32), no = block(&w, 1, 32), novptr = block(&w, 2, 32);
+    put(&w.mem, yes, VTABLES + 0x100);
+    put(&w.mem, yes + 16, VTABLES + 0x200);
+    put(&w.mem, no, VTABLES + 0x100);
+    put(&w.mem, no + 16, VTABLES + 0x300);
+    put(&w.mem, ROOT, yes + 16);
+    put(&w.mem, ROOT + 8, no + 16);
+    put(&w.mem, novptr, HEAP + 0x900); /* the first word must be a vtable pointer too */
+    put(&w.mem, novptr + 16, VTABLES + 0x200);
+    put(&w.mem, ROOT + 16, novptr + 16);
+    /* The same memory with the vtables in anonymous memory: not recognised. */
+    ch_mapping anon[4];
+    memcpy(anon, test_maps, sizeof anon);
+    anon[2].flags &= ~CH_MAP_FILE;
+    world w2 = w;
+    scan_mapped(&w, test_maps, 4);
+    expect(&w, yes, CH_KIND_REACHABLE, "multipleinheritance layout");
+    expect(&w, no, CH_KIND_POSSIBLE, "multipleinheritance with a non-code vtable entry");
+    expect(&w, novptr, CH_KIND_POSSIBLE, "multipleinheritance without a first vtable pointer");
+    expect_heur(&w, yes + 16, yes, 32, CH_HEUR_MULTIPLEINHERITANCE, "multipleinheritance named");
+    w2.prof.blocks = w2.blocks;
+    scan_mapped(&w2, anon, 4);
+    expect(&w2, yes, CH_KIND_POSSIBLE, "multipleinheritance with vtables in anonymous memory");
+    return failures;
+}
+
 static int case_group(void)
 {
     ch_block b[] = {
@@ -405,6 +548,10 @@ int main(int argc, char **argv)
         {"zero_size_holes", case_zero_size_and_holes},
         {"group", case_group},
         {"glibc_chunk", case_glibc_chunk},
+        {"heur_stdstring", case_heur_stdstring},
+        {"heur_length64", case_heur_length64},
+        {"heur_newarray", case_heur_newarray},
+        {"heur_multipleinheritance", case_heur_multipleinheritance},
         {"bench", bench},
     };
     for (size_t i = 0; argc > 1 && i < sizeof cases / sizeof cases[0]; i++)

@@ -4,7 +4,7 @@
 # "unfreed at exit" and says in one line why memory was not scanned.
 . "$ROOT/tests/lib.sh"
 need_cgoheap
-wrap=$(c_build tests/progs/c/noptrace.c) || exit 1
+wrap=$(c_build tests/progs/tools/noptrace.c) || exit 1
 bin=$(c_build tests/progs/c/two_leaks.c) || exit 1
 
 # The wrapper really denies ptrace: strace (itself a ptrace user) must fail.

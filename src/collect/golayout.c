@@ -1,0 +1,221 @@
+/*
+ * Go runtime layouts from a Go executable (see golayout.h).
+ *
+ * The Go linker writes every runtime type into DWARF as a top-level
+ * DW_TAG_structure_type named "runtime.g", "runtime.mspan", ... with
+ * constant DW_AT_data_member_location members, so one pass over the top
+ * level of each compile unit finds them. Nothing read here is trusted:
+ * every offset must lie inside its struct and every member must have the
+ * size the launcher reads, or the layout is refused.
+ */
+#include "collect/golayout.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { S_MHEAP, S_MSPAN, S_G, S_STACK, S_GOBUF, NSTRUCTS };
+static const char *const struct_names[NSTRUCTS] = {"runtime.mheap", "runtime.mspan", "runtime.g",
+                                                   "runtime.stack", "runtime.gobuf"};
+
+/* A member the launcher reads: its struct, name and required byte size. */
+typedef struct member_want {
+    int in;
+    const char *name;
+    uint64_t size;
+} member_want;
+
+enum { M_ALLSPANS, M_START, M_NPAGES, M_STATE, M_STACK, M_SCHED, M_STATUS, M_LO, M_HI, M_SP, NM };
+static const member_want members[NM] = {
+    [M_ALLSPANS] = {S_MHEAP, "allspans", 24},
+    [M_START] = {S_MSPAN, "startAddr", 8},
+    [M_NPAGES] = {S_MSPAN, "npages", 8},
+    [M_STATE] = {S_MSPAN, "state", 1},
+    [M_STACK] = {S_G, "stack", 16},
+    [M_SCHED] = {S_G, "sched", 0},
+    [M_STATUS] = {S_G, "atomicstatus", 4},
+    [M_LO] = {S_STACK, "lo", 8},
+    [M_HI] = {S_STACK, "hi", 8},
+    [M_SP] = {S_GOBUF, "sp", 8},
+};
+
+typedef struct scan_state {
+    bool found[NSTRUCTS];
+    uint64_t struct_size[NSTRUCTS];
+    bool have[NM];
+    uint64_t off[NM];
+    uint64_t var_addr[2]; /* runtime.mheap_, runtime.allgs from DWARF */
+} scan_state;
+
+static const char *const var_names[2] = {"runtime.mheap_", "runtime.allgs"};
+
+static void read_member(scan_state *st, int s, Dwarf_Die *m)
+{
+    const char *name = dwarf_diename(m);
+    Dwarf_Attribute a;
+    Dwarf_Word off;
+    Dwarf_Die type;
+    for (int i = 0; name && i < NM; i++) {
+        if (members[i].in != s || strcmp(members[i].name, name))
+            continue;
+        if (!dwarf_attr(m, DW_AT_data_member_location, &a) || dwarf_formudata(&a, &off) ||
+            !dwarf_attr_integrate(m, DW_AT_type, &a) || !dwarf_formref_die(&a, &type))
+            return;
+        Dwarf_Word size;
+        if (dwarf_aggregate_size(&type, &size) || (members[i].size && size != members[i].size))
+            return; /* a member of another shape: this runtime is not understood */
+        if (off > st->struct_size[s] || size > st->struct_size[s] - off)
+            return;
+        st->off[i] = off;
+        st->have[i] = true;
+    }
+}
+
+static void read_struct(scan_state *st, Dwarf_Die *die)
+{
+    const char *name = dwarf_diename(die);
+    Dwarf_Word size;
+    for (int s = 0; name && s < NSTRUCTS; s++) {
+        if (st->found[s] || strcmp(name, struct_names[s]) || dwarf_aggregate_size(die, &size))
+            continue;
+        st->found[s] = true;
+        st->struct_size[s] = size;
+        Dwarf_Die m;
+        if (dwarf_child(die, &m) != 0)
+            return;
+        do
+            if (dwarf_tag(&m) == DW_TAG_member)
+                read_member(st, s, &m);
+        while (dwarf_siblingof(&m, &m) == 0);
+    }
+}
+
+/* A package variable's address: a location that is one DW_OP_addr. */
+static void read_variable(scan_state *st, Dwarf_Die *die)
+{
+    const char *name = dwarf_diename(die);
+    Dwarf_Attribute a;
+    Dwarf_Op *ops;
+    size_t nops;
+    for (int v = 0; name && v < 2; v++)
+        if (!st->var_addr[v] && !strcmp(name, var_names[v]) &&
+            dwarf_attr(die, DW_AT_location, &a) && dwarf_getlocation(&a, &ops, &nops) == 0 &&
+            nops == 1 && ops[0].atom == DW_OP_addr)
+            st->var_addr[v] = ops[0].number;
+}
+
+static bool all_found(const scan_state *st)
+{
+    for (int s = 0; s < NSTRUCTS; s++)
+        if (!st->found[s])
+            return false;
+    return st->var_addr[0] && st->var_addr[1];
+}
+
+static void scan_dwarf(Dwarf *dw, scan_state *st)
+{
+    Dwarf_Off off = 0, next;
+    size_t hsize;
+    while (!all_found(st) && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+        Dwarf_Die cu, die;
+        if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &die) == 0) {
+            do {
+                int tag = dwarf_tag(&die);
+                if (tag == DW_TAG_structure_type)
+                    read_struct(st, &die);
+                else if (tag == DW_TAG_variable)
+                    read_variable(st, &die);
+            } while (dwarf_siblingof(&die, &die) == 0);
+        }
+        off = next;
+    }
+}
+
+/* runtime.mheap_ and runtime.allgs from .symtab; left 0 when absent. */
+static void read_symtab(Elf *elf, uint64_t addr[2])
+{
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    while ((scn = elf_nextscn(elf, scn))) {
+        Elf_Data *data;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
+            !(data = elf_getdata(scn, NULL)))
+            continue;
+        size_t n = sh.sh_size / sh.sh_entsize;
+        for (size_t i = 0; i < n; i++) {
+            GElf_Sym sym;
+            const char *name;
+            if (!gelf_getsym(data, (int)i, &sym) ||
+                !(name = elf_strptr(elf, sh.sh_link, sym.st_name)))
+                continue;
+            for (int v = 0; v < 2; v++)
+                if (!addr[v] && !strcmp(name, var_names[v]))
+                    addr[v] = sym.st_value;
+        }
+    }
+}
+
+static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errlen)
+{
+    for (int i = 0; i < NM; i++)
+        if (!st->have[i]) {
+            snprintf(err, errlen, "no DWARF layout for %s.%s", struct_names[members[i].in],
+                     members[i].name);
+            return -1;
+        }
+    if (!st->var_addr[0] || !st->var_addr[1]) {
+        snprintf(err, errlen, "no runtime.mheap_ / runtime.allgs symbol");
+        return -1;
+    }
+    /* Nested members: runtime.stack and runtime.gobuf lie inside runtime.g,
+     * and read_member checked that each fits in its own struct. */
+    out->mheap_addr = st->var_addr[0];
+    out->allgs_addr = st->var_addr[1];
+    out->allspans = (uint32_t)st->off[M_ALLSPANS];
+    out->span_start = (uint32_t)st->off[M_START];
+    out->span_npages = (uint32_t)st->off[M_NPAGES];
+    out->span_state = (uint32_t)st->off[M_STATE];
+    out->g_lo = (uint32_t)(st->off[M_STACK] + st->off[M_LO]);
+    out->g_hi = (uint32_t)(st->off[M_STACK] + st->off[M_HI]);
+    out->g_sp = (uint32_t)(st->off[M_SCHED] + st->off[M_SP]);
+    out->g_status = (uint32_t)st->off[M_STATUS];
+    if (st->off[M_SCHED] + st->off[M_SP] + 8 > st->struct_size[S_G] ||
+        st->struct_size[S_G] > 65536 || st->struct_size[S_MSPAN] > 65536) {
+        snprintf(err, errlen, "implausible runtime.g / runtime.mspan layout");
+        return -1;
+    }
+    out->span_read = (uint32_t)st->struct_size[S_MSPAN];
+    out->g_read = (uint32_t)st->struct_size[S_G];
+    return 0;
+}
+
+int ch_go_layout_read(int fd, ch_go_layout *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    elf_version(EV_CURRENT);
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    GElf_Ehdr eh;
+    if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+        snprintf(err, errlen, "not an ELF file");
+        if (elf)
+            elf_end(elf);
+        return -1;
+    }
+    out->entry = eh.e_entry;
+    out->pie = eh.e_type == ET_DYN;
+    scan_state st = {0};
+    read_symtab(elf, st.var_addr);
+    Dwarf *dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+    if (dw) {
+        scan_dwarf(dw, &st);
+        dwarf_end(dw);
+    }
+    elf_end(elf);
+    if (!dw) {
+        snprintf(err, errlen, "no DWARF");
+        return -1;
+    }
+    return fill(&st, out, err, errlen);
+}

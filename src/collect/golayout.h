@@ -1,0 +1,38 @@
+/*
+ * Where the Go runtime keeps its spans and goroutines, read from a Go
+ * executable's symbol table and DWARF: addresses of runtime.mheap_ and
+ * runtime.allgs, and the offsets of the struct members the launcher needs.
+ * Layouts come from DWARF, never from constants, so one launcher works for
+ * every Go version whose runtime keeps these members.
+ */
+#ifndef CGOHEAP_GOLAYOUT_H
+#define CGOHEAP_GOLAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ch_go_layout {
+    uint64_t entry;       /* ELF e_entry: with AT_ENTRY gives the load bias */
+    bool pie;             /* ET_DYN: addresses below move by the load bias */
+    uint64_t mheap_addr;  /* &runtime.mheap_ (link-time address) */
+    uint64_t allgs_addr;  /* &runtime.allgs, a []*g */
+    uint32_t allspans;    /* runtime.mheap.allspans, a []*mspan */
+    uint32_t span_start;  /* runtime.mspan.startAddr (uintptr) */
+    uint32_t span_npages; /* runtime.mspan.npages (uintptr) */
+    uint32_t span_state;  /* runtime.mspan.state (one byte) */
+    uint32_t span_read;   /* bytes of an mspan that hold the members above */
+    uint32_t g_lo, g_hi;  /* runtime.g.stack.lo / .hi */
+    uint32_t g_sp;        /* runtime.g.sched.sp */
+    uint32_t g_status;    /* runtime.g.atomicstatus (four bytes) */
+    uint32_t g_read;      /* bytes of a g that hold the members above */
+} ch_go_layout;
+
+/*
+ * Fills *out from the ELF file open on fd. Returns 0, or -1 if the file is
+ * not a Go program with its symbols and DWARF (stripped, another language,
+ * a runtime without these members, a damaged file); err then says why.
+ */
+int ch_go_layout_read(int fd, ch_go_layout *out, char *err, size_t errlen);
+
+#endif

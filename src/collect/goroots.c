@@ -1,0 +1,143 @@
+/*
+ * Precise roots for Go programs (see goroots.h): the layouts come from the
+ * executable the process runs now (/proc/PID/exe, so a wrapper script that
+ * exec'd the Go program is seen through), the data from its memory.
+ */
+#include "collect/goroots.h"
+#include "collect/golayout.h"
+#include "collect/goruntime.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The load bias: AT_ENTRY (where the entry point is mapped) minus e_entry. */
+static int load_bias(pid_t pid, const ch_go_layout *L, uint64_t *bias)
+{
+    char path[64];
+    uint64_t av[2];
+    snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    while (read(fd, av, sizeof av) == (ssize_t)sizeof av && av[0] != AT_NULL)
+        if (av[0] == AT_ENTRY) {
+            *bias = av[1] - L->entry;
+            rc = L->pie || *bias == 0 ? 0 : -1; /* ET_EXEC never moves */
+            break;
+        }
+    close(fd);
+    return rc;
+}
+
+static int read_layout(pid_t pid, ch_go_layout *L, uint64_t *bias, char *err, size_t errlen)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s", path);
+        return -1;
+    }
+    int rc = ch_go_layout_read(fd, L, err, errlen);
+    close(fd);
+    if (rc == 0 && load_bias(pid, L, bias)) {
+        snprintf(err, errlen, "no load bias from /proc/%d/auxv", (int)pid);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* The first dead range that ends after addr (dead is sorted, disjoint). */
+static size_t first_after(const struct ch_range *dead, size_t ndead, uint64_t addr)
+{
+    size_t lo = 0, hi = ndead;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dead[mid].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int push(ch_region **v, size_t *n, size_t *cap, const ch_region *src, uint64_t start,
+                uint64_t end)
+{
+    if (end <= start)
+        return 0;
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 64;
+        ch_region *nv = realloc(*v, c * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = c;
+    }
+    (*v)[*n] = *src;
+    (*v)[*n].start = start;
+    (*v)[(*n)++].end = end;
+    return 0;
+}
+
+ch_region *ch_regions_subtract(const ch_region *roots, size_t nroots, const struct ch_range *dead,
+                               size_t ndead, size_t *nout)
+{
+    ch_region *v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < nroots; i++) {
+        uint64_t cur = roots[i].start, end = roots[i].end;
+        for (size_t k = first_after(dead, ndead, cur); k < ndead && dead[k].start < end; k++) {
+            if (push(&v, &n, &cap, &roots[i], cur, dead[k].start < end ? dead[k].start : end))
+                goto oom;
+            if (dead[k].end > cur)
+                cur = dead[k].end;
+        }
+        if (cur < end && push(&v, &n, &cap, &roots[i], cur, end))
+            goto oom;
+    }
+    if (!v && !(v = malloc(sizeof *v)))
+        return NULL;
+    *nout = n;
+    return v;
+oom:
+    free(v);
+    return NULL;
+}
+
+ch_region *ch_go_refine_roots(pid_t pid, uint64_t main_sp, ch_region *roots, size_t *nroots,
+                              ch_read_fn read, void *read_ctx, bool verbose)
+{
+    ch_go_layout L;
+    uint64_t bias = 0;
+    ch_range_list dead = {0};
+    char err[160] = "";
+    ch_region *out = NULL;
+    size_t nout = 0;
+    if (read_layout(pid, &L, &bias, err, sizeof err) == 0 &&
+        ch_go_dead_ranges(&L, bias, main_sp, read, read_ctx, &dead, err, sizeof err) == 0 &&
+        !(out = ch_regions_subtract(roots, *nroots, dead.v, dead.n, &nout)))
+        snprintf(err, sizeof err, "out of memory");
+    if (verbose && out) {
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < dead.n; i++)
+            bytes += dead.v[i].end - dead.v[i].start;
+        fprintf(stderr,
+                "cgoheap: Go runtime read: %zu ranges (%llu KiB) of dead stacks and "
+                "free spans are not roots\n",
+                dead.n, (unsigned long long)(bytes >> 10));
+    } else if (verbose) {
+        fprintf(stderr, "cgoheap: Go stacks scanned whole (%s)\n", err);
+    }
+    free(dead.v);
+    if (!out)
+        return roots;
+    free(roots);
+    *nroots = nout;
+    return out;
+}

@@ -1,0 +1,282 @@
+/*
+ * Dead goroutine stacks in a stopped Go program (see goruntime.h).
+ *
+ * Go allocates goroutine stacks from spans in state mSpanManual and, when a
+ * stack grows, copies it to a bigger one and frees the old one without
+ * clearing it; a freed span goes back to the page heap, still uncleared.
+ * Those bytes keep stale copies of C pointers that Go dropped long ago, so
+ * treating all of Go's heap as a root would report such C blocks as still
+ * reachable. The runtime itself knows better: mheap_.allspans lists every
+ * span with its state, and allgs every goroutine with its stack bounds and
+ * saved stack pointer. Memory the GC'd heap uses (mSpanInUse) stays a root
+ * (memory held by Go is held).
+ *
+ * Everything here is read from a process that may be hostile or corrupt:
+ * every count is bounded, every range checked, and any failed read or
+ * implausible value makes the whole answer "unknown" (the caller then keeps
+ * scanning Go's memory whole, as before).
+ */
+#include "collect/goruntime.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Constant in every Go runtime since 1.x on amd64 (runtime/malloc.go). */
+#define GO_PAGE_SIZE 8192ull
+/* The user address space of amd64 (47 bits). */
+#define ADDR_LIMIT (1ull << 47)
+/* Bounds on what a real program can have: 4M spans is 32 GiB of heap even
+ * at one page a span; 2M goroutines is far more than anyone runs. */
+#define MAX_SPANS (1u << 22)
+#define MAX_GS (1u << 21)
+#define MAX_STACK (1ull << 30) /* Go's default maximum stack is 1 GB */
+#define PTR_CHUNK 4096         /* slice elements read per pread */
+
+/* runtime/mheap.go and runtime2.go (the same in Go 1.17 .. 1.23). */
+enum { SPAN_DEAD = 0, SPAN_IN_USE = 1, SPAN_MANUAL = 2 };
+enum { G_RUNNING = 2, G_DEAD = 6, G_SCAN = 0x1000 };
+
+int ch_range_add(ch_range_list *l, uint64_t start, uint64_t end)
+{
+    if (end <= start)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        ch_range *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (ch_range){start, end};
+    return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const ch_range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void ch_range_normalize(ch_range_list *l)
+{
+    if (!l->n)
+        return;
+    qsort(l->v, l->n, sizeof *l->v, by_start);
+    size_t k = 0;
+    for (size_t i = 1; i < l->n; i++) {
+        if (l->v[i].start <= l->v[k].end) {
+            if (l->v[i].end > l->v[k].end)
+                l->v[k].end = l->v[i].end;
+        } else {
+            l->v[++k] = l->v[i];
+        }
+    }
+    l->n = k + 1;
+}
+
+int ch_range_subtract(const ch_range_list *a, const ch_range_list *b, ch_range_list *out)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        uint64_t cur = a->v[i].start, end = a->v[i].end;
+        while (j < b->n && b->v[j].end <= cur)
+            j++;
+        /* b is sorted and disjoint: walk the pieces of b inside this range,
+         * without advancing j past one that may reach into the next range. */
+        for (size_t k = j; k < b->n && b->v[k].start < end && cur < end; k++) {
+            if (b->v[k].start > cur && ch_range_add(out, cur, b->v[k].start))
+                return -1;
+            if (b->v[k].end > cur)
+                cur = b->v[k].end;
+        }
+        if (cur < end && ch_range_add(out, cur, end))
+            return -1;
+    }
+    return 0;
+}
+
+typedef struct go_reader {
+    const ch_go_layout *L;
+    ch_read_fn read;
+    void *ctx;
+    char *err;
+    size_t errlen;
+} go_reader;
+
+static int fail(go_reader *r, const char *what, uint64_t addr)
+{
+    snprintf(r->err, r->errlen, "cannot read %s at 0x%llx", what, (unsigned long long)addr);
+    return -1;
+}
+
+static int read_exact(go_reader *r, uint64_t addr, void *buf, size_t len, const char *what)
+{
+    if (addr >= ADDR_LIMIT || r->read(r->ctx, addr, buf, len) != (long)len)
+        return fail(r, what, addr);
+    return 0;
+}
+
+static uint64_t word_at(const unsigned char *p, uint32_t off)
+{
+    uint64_t w;
+    memcpy(&w, p + off, sizeof w);
+    return w;
+}
+
+/* A Go slice header {ptr, len, cap}, checked against `max` elements. */
+static int read_slice(go_reader *r, uint64_t addr, uint64_t max, uint64_t *ptr, uint64_t *len,
+                      const char *what)
+{
+    uint64_t h[3];
+    if (read_exact(r, addr, h, sizeof h, what))
+        return -1;
+    if (h[1] > h[2] || h[1] > max || (h[1] && (h[0] == 0 || h[0] % 8 || h[0] >= ADDR_LIMIT))) {
+        snprintf(r->err, r->errlen, "implausible %s (len %llu)", what, (unsigned long long)h[1]);
+        return -1;
+    }
+    *ptr = h[0];
+    *len = h[1];
+    return 0;
+}
+
+/* Calls fn(r, element pointer, arg) for each non-nil element of a []*T. */
+typedef int (*elem_fn)(go_reader *r, uint64_t elem, void *arg);
+
+static int each_pointer(go_reader *r, uint64_t ptr, uint64_t len, const char *what, elem_fn fn,
+                        void *arg)
+{
+    uint64_t buf[PTR_CHUNK];
+    for (uint64_t i = 0; i < len; i += PTR_CHUNK) {
+        size_t n = len - i < PTR_CHUNK ? (size_t)(len - i) : PTR_CHUNK;
+        if (read_exact(r, ptr + 8 * i, buf, n * 8, what))
+            return -1;
+        for (size_t k = 0; k < n; k++)
+            if (buf[k] && fn(r, buf[k], arg))
+                return -1;
+    }
+    return 0;
+}
+
+typedef struct span_lists {
+    ch_range_list drop;   /* stack spans and freed spans */
+    ch_range_list keep;   /* spans of the GC'd heap, live stack parts */
+    ch_range_list manual; /* stack spans alone (for the main thread's SP) */
+} span_lists;
+
+static int visit_span(go_reader *r, uint64_t span, void *arg)
+{
+    span_lists *sl = arg;
+    const ch_go_layout *L = r->L;
+    unsigned char s[65536];
+    if (read_exact(r, span, s, L->span_read, "runtime.mspan"))
+        return -1;
+    uint64_t start = word_at(s, L->span_start), npages = word_at(s, L->span_npages);
+    unsigned state = s[L->span_state];
+    bool bad_range = start % GO_PAGE_SIZE || start >= ADDR_LIMIT || npages == 0 ||
+                     npages > (ADDR_LIMIT - start) / GO_PAGE_SIZE;
+    if (state == SPAN_DEAD && bad_range)
+        return 0; /* a span record waiting for reuse, its fields cleared */
+    if (state > SPAN_MANUAL || bad_range) {
+        snprintf(r->err, r->errlen, "implausible span at 0x%llx (state %u)",
+                 (unsigned long long)span, state);
+        return -1;
+    }
+    uint64_t end = start + npages * GO_PAGE_SIZE;
+    if (state == SPAN_IN_USE)
+        return ch_range_add(&sl->keep, start, end);
+    if (state == SPAN_MANUAL && ch_range_add(&sl->manual, start, end))
+        return -1;
+    /* A dead span's bounds are those it had when freed: its pages are free
+     * now unless a live span (kept above) took them again. */
+    return ch_range_add(&sl->drop, start, end);
+}
+
+typedef struct g_state {
+    span_lists *sl;
+    uint64_t main_sp;
+    bool main_found; /* main_sp lies in some goroutine's stack */
+    size_t live;     /* goroutines whose stacks were kept */
+} g_state;
+
+static int visit_g(go_reader *r, uint64_t gp, void *arg)
+{
+    g_state *gs = arg;
+    const ch_go_layout *L = r->L;
+    unsigned char g[65536];
+    if (read_exact(r, gp, g, L->g_read, "runtime.g"))
+        return -1;
+    uint32_t status;
+    memcpy(&status, g + L->g_status, sizeof status);
+    status &= ~(uint32_t)G_SCAN;
+    uint64_t lo = word_at(g, L->g_lo), hi = word_at(g, L->g_hi), sp = word_at(g, L->g_sp);
+    if (status == G_DEAD || lo == 0)
+        return 0; /* no stack, or one kept only for reuse: nothing live on it */
+    if (hi <= lo || hi - lo > MAX_STACK || hi > ADDR_LIMIT) {
+        snprintf(r->err, r->errlen, "implausible goroutine stack [0x%llx, 0x%llx)",
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return -1;
+    }
+    uint64_t from = lo; /* running elsewhere: its stack pointer is unknown */
+    if (gs->main_sp >= lo && gs->main_sp < hi) {
+        from = gs->main_sp; /* the main thread's own register: exact */
+        gs->main_found = true;
+    } else if (status != G_RUNNING && sp >= lo && sp < hi) {
+        from = sp; /* saved when it stopped running; below is dead */
+    }
+    gs->live++;
+    return ch_range_add(&gs->sl->keep, from & ~7ull, hi);
+}
+
+/* The main thread may run on a Go-allocated stack that is no goroutine's
+ * (a signal stack): keep what lies above its stack pointer in that span. */
+static int keep_main_span(span_lists *sl, uint64_t main_sp)
+{
+    for (size_t i = 0; i < sl->manual.n; i++)
+        if (main_sp >= sl->manual.v[i].start && main_sp < sl->manual.v[i].end)
+            return ch_range_add(&sl->keep, main_sp & ~7ull, sl->manual.v[i].end);
+    return 0;
+}
+
+static void free_lists(span_lists *sl)
+{
+    free(sl->drop.v);
+    free(sl->keep.v);
+    free(sl->manual.v);
+}
+
+int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, uint64_t main_sp, ch_read_fn read,
+                      void *ctx, ch_range_list *dead, char *err, size_t errlen)
+{
+    go_reader r = {L, read, ctx, err, errlen};
+    span_lists sl = {0};
+    g_state gs = {.sl = &sl, .main_sp = main_sp};
+    uint64_t ptr, len;
+    int rc = -1;
+    if (L->span_read > 65536 ||
+        L->g_read > 65536) /* golayout bounds them; the buffers rely on it */
+        goto out;
+    if (read_slice(&r, L->mheap_addr + bias + L->allspans, MAX_SPANS, &ptr, &len,
+                   "runtime.mheap_.allspans") ||
+        each_pointer(&r, ptr, len, "runtime.mheap_.allspans", visit_span, &sl))
+        goto out;
+    if (read_slice(&r, L->allgs_addr + bias, MAX_GS, &ptr, &len, "runtime.allgs") ||
+        each_pointer(&r, ptr, len, "runtime.allgs", visit_g, &gs))
+        goto out;
+    if (!gs.live) { /* a Go program always has its main goroutine */
+        snprintf(err, errlen, "no live goroutine in runtime.allgs");
+        goto out;
+    }
+    if (!gs.main_found && keep_main_span(&sl, main_sp))
+        goto out;
+    ch_range_normalize(&sl.drop);
+    ch_range_normalize(&sl.keep);
+    rc = ch_range_subtract(&sl.drop, &sl.keep, dead);
+    if (rc)
+        snprintf(err, errlen, "out of memory");
+out:
+    free_lists(&sl);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * Which parts of a stopped Go program's memory are dead goroutine stacks,
+ * read from the Go runtime's own data structures in the target.
+ */
+#ifndef CGOHEAP_GORUNTIME_H
+#define CGOHEAP_GORUNTIME_H
+
+#include "analyze/analyze.h"
+#include "collect/golayout.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ch_range {
+    uint64_t start, end; /* [start, end) */
+} ch_range;
+
+typedef struct ch_range_list {
+    ch_range *v;
+    size_t n, cap;
+} ch_range_list;
+
+int ch_range_add(ch_range_list *l, uint64_t start, uint64_t end);
+/* Sorts and merges overlapping or touching ranges. */
+void ch_range_normalize(ch_range_list *l);
+/* a \ b for normalized lists, into *out (appended). Returns 0 or -1 (ENOMEM). */
+int ch_range_subtract(const ch_range_list *a, const ch_range_list *b, ch_range_list *out);
+
+/*
+ * The Go heap memory that holds nothing live, as normalized ranges:
+ * stack spans (mSpanManual) and freed spans, minus the live part of every
+ * goroutine's stack ([sched.sp, stack.hi) for a goroutine that is not
+ * running, [main_sp, stack.hi) for the one the main thread runs, the whole
+ * stack otherwise) and minus every span in use by the garbage-collected
+ * heap. `bias` is the executable's load bias. Returns 0, or -1 with err set
+ * when the runtime's data cannot be read or is implausible.
+ */
+int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, uint64_t main_sp, ch_read_fn read,
+                      void *ctx, ch_range_list *dead, char *err, size_t errlen);
+
+#endif
