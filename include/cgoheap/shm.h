@@ -103,15 +103,26 @@ typedef struct ch_module_entry {
 #define CH_MAX_MODULES 1024u
 
 /*
- * ---- stack-switch marks ----
- * Where a cgo call entered the system (g0) stack: the stack pointer of the
- * outermost C frame when the walk crossed into Go on another stack. Below a
- * mark lie only the frames of C calls made from Go, which are dead once the
- * calls return, yet still hold copies of the pointers they were passed. The
- * launcher leaves them out of the scan's roots (see src/collect/roots.c).
+ * ---- stack marks ----
+ * Events that tell the launcher which part of a thread stack is dead at
+ * exit. Each mark is a stack pointer (8-byte aligned) with its type in the
+ * low 3 bits:
+ *  SWITCH: where a cgo call entered the system (g0) stack: the stack pointer
+ *    of the outermost C frame when the walk crossed into Go on another
+ *    stack. Below it lie only frames of C calls made from Go, dead once the
+ *    calls return, yet still holding copies of the pointers they were passed.
+ *  BIRTH: a thread created with pthread_create started on this stack
+ *    (glibc reuses the stacks of joined threads).
+ *  DEATH: that thread ended; everything below this point is dead.
+ * The launcher replays a stack's marks in slot order (see src/collect/roots.c).
  * Slots are claimed with a fetch-add of n_marks and then written; a slot
  * still 0 was claimed by a thread that died before writing it.
  */
+#define CH_MARK_SWITCH 0u
+#define CH_MARK_BIRTH 1u
+#define CH_MARK_DEATH 2u
+#define CH_MARK_TYPE(v) ((unsigned)((v) & 7u))
+#define CH_MARK_SP(v) ((v) & ~7ull)
 #define CH_MAX_MARKS 4096u
 
 /* ---- agent status flags ---- */

@@ -20,6 +20,7 @@
  * stay readable (memprobe.h).
  */
 #include "agent/unwind.h"
+#include "agent/marks.h"
 #include "agent/memprobe.h"
 #include "agent/rule.h"
 #include "agent/stacks.h"
@@ -75,10 +76,7 @@ static void note_stack_switch(ch_thread *t, uint64_t sp, uint64_t bp)
     if (sp == t->last_mark)
         return;
     t->last_mark = sp;
-    ch_shm_header *h = ch_g.hdr;
-    uint32_t i = __atomic_fetch_add(&h->n_marks, 1, __ATOMIC_RELAXED);
-    if (i < CH_MAX_MARKS)
-        __atomic_store_n((uint64_t *)(ch_g.base + h->marks_off) + i, sp, __ATOMIC_RELEASE);
+    ch_mark(sp, CH_MARK_SWITCH);
 }
 
 /*

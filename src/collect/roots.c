@@ -12,6 +12,7 @@
  * below their stack pointers can make a lost block look reachable.
  */
 #include "collect/roots.h"
+#include "cgoheap/shm.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -109,18 +110,32 @@ static int is_root(const ch_roots_ctx *c, const mapping *m, ch_read_fn read, voi
 }
 
 /*
- * The highest stack-switch mark inside the mapping, or its start. Below a
- * mark are only the frames of C functions that Go called on that system
- * stack; once they return, what they left there (copies of the pointers
- * they were passed) is dead, like anything below a stack pointer.
+ * Where the live part of a mapping starts, replaying its stack marks
+ * (shm.h) in the order they were made: below a SWITCH mark lie only the
+ * frames of C functions that Go called on that system stack, dead once they
+ * return; a DEATH mark kills everything below it (the thread ended; glibc
+ * keeps its stack for reuse); a BIRTH mark means a new thread took the stack
+ * over, so nothing known about the old one holds any more.
  */
 static uint64_t live_start(const ch_roots_ctx *c, const mapping *m)
 {
     uint64_t start = m->start;
     for (size_t i = 0; i < c->nmarks; i++) {
-        uint64_t mk = c->marks[i];
-        if (mk > start && mk < m->end)
-            start = mk & ~7ull;
+        uint64_t v = c->marks[i], sp = CH_MARK_SP(v);
+        if (!v || sp <= m->start || sp >= m->end)
+            continue;
+        switch (CH_MARK_TYPE(v)) {
+        case CH_MARK_BIRTH:
+            start = m->start;
+            break;
+        case CH_MARK_DEATH:
+            start = sp;
+            break;
+        default: /* SWITCH */
+            if (sp > start)
+                start = sp;
+            break;
+        }
     }
     return start;
 }

@@ -27,11 +27,12 @@ build() { # OUT SOURCES...
         $CC $CFLAGS $def -c -o "$o" "$src" || return 1
         objs="$objs $o"
     done
-    $CC $SAN -o "$out" $objs
+    $CC $SAN -o "$out" $objs -ldw -lelf
 }
 LIBSRC="$ROOT/src/common/shm_layout.c $(ls "$ROOT"/src/collect/*.c "$ROOT"/src/analyze/*.c)"
 build "$TMP/collect_test" "$ROOT/tests/collect/collect_test.c" $LIBSRC || exit 1
 build "$TMP/record_test" "$ROOT/tests/collect/record_test.c" $LIBSRC || exit 1
+build "$TMP/goroots_test" "$ROOT/tests/collect/goroots_test.c" $LIBSRC || exit 1
 $CC -std=gnu11 $WARN -O1 -g $INC -shared -fPIC -o "$TMP/fake_agent.so" \
     "$ROOT/tests/collect/fake_agent.c" || exit 1
 $CC -std=gnu11 -O1 -g -o "$TMP/target" "$ROOT/tests/collect/target.c" -ldl -lpthread || exit 1
@@ -118,6 +119,40 @@ for c in valid corrupt fuzz; do
     else
         fail "record_$c" "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
     fi
+done
+
+# Go runtime roots: synthetic targets, then layouts of real executables.
+# A non-Go file, a truncated Go binary and a stripped one (-s -w) have no
+# layout; binaries of every installed Go toolchain must have one.
+for c in ranges runtime hostile; do
+    if out=$(timeout 60 "$TMP/goroots_test" $c 2>&1); then
+        pass "goroots_$c" "$(tail -n 1 <<<"$out")"
+    else
+        fail "goroots_$c" "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
+    fi
+done
+layout() { # NAME FILE MUST
+    if out=$(timeout 60 "$TMP/goroots_test" layout "$2" "$3" 2>&1); then
+        pass "$1" "$(tail -n 1 <<<"$out")"
+    else
+        fail "$1" "$(tail -n 3 <<<"$out")"
+    fi
+}
+layout goroots_layout_c "$TMP/target" 0
+for go in "${GO119:-/usr/lib/go-1.19/bin/go}" "${GO123:-/usr/lib/go-1.23/bin/go}"; do
+    [ -x "$go" ] || { echo "SKIP collect/goroots_layout: no $go"; continue; }
+    v=$("$go" env GOVERSION)
+    bin=$TMP/godrop-$v
+    export GO111MODULE=off GOFLAGS=-buildvcs=false GOCACHE=$TMP/gocache-$v
+    if ! (cd "$ROOT/tests/progs/go/godrop" && "$go" build -o "$bin" . &&
+        "$go" build -ldflags='-s -w' -o "$bin-stripped" .) >"$TMP/gobuild.log" 2>&1; then
+        fail "goroots_layout_$v" "cannot build: $(tail -n 1 "$TMP/gobuild.log")"
+        continue
+    fi
+    layout "goroots_layout_$v" "$bin" 1
+    layout "goroots_layout_stripped_$v" "$bin-stripped" 0
+    head -c $(($(stat -c %s "$bin") / 3)) "$bin" >"$bin-truncated"
+    layout "goroots_layout_truncated_$v" "$bin-truncated" 0
 done
 
 [ $fails -eq 0 ]
