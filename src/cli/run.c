@@ -83,34 +83,79 @@ static void symbolize_one(pipeline *p, uint32_t id)
         p->stacks[id].nframes = 0;
 }
 
-/* Symbolizes what the reports will print: every record's stack, and for
- * pprof/json every stack with allocations. */
-static int symbolize_needed(pipeline *p)
+static int symbolizer_open(pipeline *p)
 {
     p->sym = ch_symbolizer_new(p->prof.modules, p->prof.nmodules);
     p->stacks = calloc(p->prof.nstacks ? p->prof.nstacks : 1, sizeof *p->stacks);
     p->build_ids = calloc(p->prof.nmodules ? p->prof.nmodules : 1, sizeof *p->build_ids);
     if (!p->sym || !p->stacks || !p->build_ids)
         return -1;
-    for (size_t i = 0; i < p->nrecords; i++)
-        symbolize_one(p, p->records[i].stack_id);
-    if (p->opt->pprof_file || p->opt->json_file)
-        for (size_t id = 1; id < p->prof.nstacks; id++)
-            if (p->prof.stacks[id].alloc_count)
-                symbolize_one(p, (uint32_t)id);
+    /* Build IDs are for pprof's mappings and the JSON report only. */
     for (size_t m = 0; m < p->prof.nmodules; m++)
-        p->build_ids[m] = ch_symbolizer_build_id(p->sym, m);
+        p->build_ids[m] =
+            p->opt->pprof_file || p->opt->json_file ? ch_symbolizer_build_id(p->sym, m) : "";
     return 0;
 }
 
-static void apply_suppressions(pipeline *p, const ch_suppressions *supp)
+/*
+ * Suppressed records are not printed, so when only the text and folded
+ * reports are wanted a record is first matched on names alone (symbol
+ * tables and Go's table: no DWARF), and only what is not suppressed then is
+ * symbolized in full and matched again. Names are a subset of what the full
+ * answer gives, so the first pass never suppresses what the second would
+ * not; it spares loading the DWARF of libraries (often large, compressed
+ * separate debug files) whose frames appear only in suppressed records,
+ * such as glibc's thread start-up allocations in every Go program.
+ */
+static void match_by_names(pipeline *p, const ch_suppressions *supp, ch_record *r)
 {
+    ch_symstack names = {0};
+    if (r->stack_id >= p->prof.nstacks || p->stacks[r->stack_id].frames ||
+        ch_symbolize_stack_names(p->sym, &p->prof.stacks[r->stack_id], &names))
+        return;
+    const char *pat = ch_supp_match(supp, &names);
+    if (pat) {
+        r->suppressed = true;
+        r->suppressed_by = pat;
+        p->stacks[r->stack_id] = names;
+    } else {
+        free(names.frames);
+    }
+}
+
+static unsigned shown_kinds(const pipeline *p)
+{
+    return p->opt->show_kinds | (p->prof.scanned ? 0 : 1u << CH_KIND_UNFREED);
+}
+
+/* A record that is neither printed nor can fail the run only adds to its
+ * kind's total, and the built-in suppressions name functions: the names
+ * are enough for it, unless the user's own patterns may name files. */
+static bool needs_full_symbols(const pipeline *p, const ch_record *r)
+{
+    unsigned bit = 1u << r->kind;
+    unsigned errors = p->opt->error_exitcode ? p->opt->error_kinds | 1u << CH_KIND_UNFREED : 0;
+    return (shown_kinds(p) & bit) || (errors & bit) || p->opt->nsupp_files > 0;
+}
+
+static void suppress_and_symbolize(pipeline *p, const ch_suppressions *supp)
+{
+    bool every_stack = p->opt->pprof_file || p->opt->json_file;
     for (size_t i = 0; i < p->nrecords; i++) {
         ch_record *r = &p->records[i];
+        if (!every_stack)
+            match_by_names(p, supp, r);
+        if (r->suppressed || (!every_stack && !needs_full_symbols(p, r)))
+            continue;
+        symbolize_one(p, r->stack_id);
         const char *pat = ch_supp_match(supp, &p->stacks[r->stack_id]);
         r->suppressed = pat != NULL;
         r->suppressed_by = pat;
     }
+    if (every_stack)
+        for (size_t id = 1; id < p->prof.nstacks; id++)
+            if (p->prof.stacks[id].alloc_count)
+                symbolize_one(p, (uint32_t)id);
 }
 
 static bool has_error_leaks(const pipeline *p)
@@ -170,7 +215,7 @@ static int report(pipeline *p, FILE *log)
         .pid = p->prof.pid,
     };
     ch_report_opts ro = {
-        .show_kinds = p->opt->show_kinds | (p->prof.scanned ? 0 : 1u << CH_KIND_UNFREED),
+        .show_kinds = shown_kinds(p),
         .show_internal = p->opt->show_internal,
         .gen_suppressions = p->opt->gen_suppressions,
     };
@@ -199,11 +244,11 @@ static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *lo
         fail("out of memory", NULL);
         return -1;
     }
-    if (symbolize_needed(p)) {
+    if (symbolizer_open(p)) {
         fail("out of memory while symbolizing", NULL);
         return -1;
     }
-    apply_suppressions(p, supp);
+    suppress_and_symbolize(p, supp);
     return report(p, log);
 }
 

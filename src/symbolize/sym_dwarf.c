@@ -306,6 +306,11 @@ static const char *linkage_name(Dwarf_Die *die)
     const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
     if (name == NULL)
         name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    /* Only a C++ mangled name says more than DW_AT_name. C code may carry an
+     * assembler alias here (glibc's __GI__dl_allocate_tls for
+     * _dl_allocate_tls): users, addr2line and suppressions know the C name. */
+    if (name != NULL && strncmp(name, "_Z", 2) != 0)
+        return NULL;
     return name;
 }
 

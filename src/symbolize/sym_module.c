@@ -28,20 +28,28 @@ void sym_module_free(sym_module *m)
  * libraries) never appear in a leak stack. A file that cannot be read
  * leaves the module with nothing, and every lookup then yields module+offset.
  */
-static void open_module(sym_module *m)
+static void open_file(sym_module *m)
 {
-    m->opened = true;
+    m->file_opened = true;
     if (sym_elf_open(&m->elf, m->path) != 0)
         return;
     m->has_elf = true;
     sym_elf_build_id(&m->elf, m->build_id, sizeof(m->build_id));
+}
+
+/* Symbols are a second step: a build ID alone (for pprof's mappings) must
+ * not cost a separate debug file's DWARF, which may be large and compressed. */
+static void open_module(sym_module *m)
+{
+    m->opened = true;
+    if (!m->file_opened)
+        open_file(m);
+    if (!m->has_elf)
+        return;
     m->has_go = sym_gotab_init(&m->go, &m->elf) == 0;
     m->has_debug = sym_debugfile_open(&m->elf, m->path, &m->debug) == 0;
-    /* The debug file's DWARF and full .symtab win over what stripping left. */
+    /* The debug file's full .symtab wins over what stripping left. */
     sym_elf *with_debug = m->has_debug ? &m->debug : &m->elf;
-    m->has_dwarf = sym_dwarf_open(&m->dwarf, with_debug) == 0;
-    if (!m->has_dwarf && m->has_debug)
-        m->has_dwarf = sym_dwarf_open(&m->dwarf, &m->elf) == 0;
     sym_symtab_load(&m->symtab, with_debug);
     if (m->symtab.n == 0 && m->has_debug) {
         sym_symtab_free(&m->symtab);
@@ -49,17 +57,32 @@ static void open_module(sym_module *m)
     }
 }
 
-int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max)
+/* DWARF is the costly part (a separate debug file's sections are often
+ * compressed), so it is a third step, taken only for full lookups. */
+static void open_dwarf(sym_module *m)
+{
+    m->dwarf_opened = true;
+    if (!m->has_elf)
+        return;
+    /* The debug file's DWARF wins over what stripping left. */
+    m->has_dwarf = sym_dwarf_open(&m->dwarf, m->has_debug ? &m->debug : &m->elf) == 0;
+    if (!m->has_dwarf && m->has_debug)
+        m->has_dwarf = sym_dwarf_open(&m->dwarf, &m->elf) == 0;
+}
+
+int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max, bool names_only)
 {
     if (!m->opened)
         open_module(m);
+    if (!names_only && !m->dwarf_opened)
+        open_dwarf(m);
     if (!m->has_elf || max <= 0)
         return 0;
     memset(locs, 0, sizeof(*locs) * (size_t)max);
     int n = 0;
     if (m->has_go)
         n = sym_gotab_lookup(&m->go, vaddr, locs, max);
-    if (n == 0 && m->has_dwarf) {
+    if (n == 0 && m->has_dwarf && !names_only) {
         n = sym_dwarf_lookup(&m->dwarf, &m->symtab, vaddr, locs, max);
         for (int i = 0; i < n; i++)
             locs[i].may_be_mangled = true;
@@ -78,7 +101,7 @@ int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max)
 
 const char *sym_module_build_id(sym_module *m)
 {
-    if (!m->opened)
-        open_module(m);
+    if (!m->file_opened)
+        open_file(m);
     return m->build_id;
 }

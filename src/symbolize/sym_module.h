@@ -8,7 +8,9 @@
 
 typedef struct sym_module {
     const char *path;
-    bool opened; /* an attempt was made; never retried */
+    bool file_opened; /* the ELF file was read (for its build ID); never retried */
+    bool opened;      /* symbol tables were loaded; never retried */
+    bool dwarf_opened; /* DWARF was loaded; never retried */
     bool has_elf, has_debug, has_go, has_dwarf;
     sym_elf elf;   /* the module itself */
     sym_elf debug; /* its separate debug file, if any */
@@ -23,9 +25,11 @@ void sym_module_free(sym_module *m);
 
 /*
  * Locations for the instruction at file vaddr, innermost first: Go table,
- * else DWARF, else the symbol table. Returns the count, 0 if nothing is known.
+ * else DWARF, else the symbol table. names_only skips DWARF (no C file:line,
+ * no inlined C frames) and so never loads it. Returns the count, 0 if
+ * nothing is known.
  */
-int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max);
+int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max, bool names_only);
 
 /* Lowercase hex build ID, or "" if none or the file cannot be read. */
 const char *sym_module_build_id(sym_module *m);

@@ -25,7 +25,8 @@ struct ch_symbolizer {
     size_t nmods;
     sym_intern *strings;
     sym_demangler *cxx_names;
-    sym_cache cache;
+    sym_cache cache;       /* full results */
+    sym_cache names_cache; /* names-only results */
 };
 
 static int cmp_range(const void *a, const void *b)
@@ -44,7 +45,7 @@ ch_symbolizer *ch_symbolizer_new(const ch_module *mods, size_t nmods)
     s->mods = calloc(nmods ? nmods : 1, sizeof(*s->mods));
     s->ranges = calloc(nmods ? nmods : 1, sizeof(*s->ranges));
     if (s->strings == NULL || s->cxx_names == NULL || s->mods == NULL || s->ranges == NULL ||
-        sym_cache_init(&s->cache) != 0)
+        sym_cache_init(&s->cache) != 0 || sym_cache_init(&s->names_cache) != 0)
         goto fail;
     for (size_t i = 0; i < nmods; i++) {
         /* The caller's paths may not outlive us: keep our own copies. */
@@ -71,6 +72,7 @@ void ch_symbolizer_free(ch_symbolizer *s)
     free(s->mods);
     free(s->ranges);
     sym_cache_free(&s->cache);
+    sym_cache_free(&s->names_cache);
     sym_demangler_free(s->cxx_names); /* before the strings it interns into */
     sym_intern_free(s->strings);
     free(s);
@@ -108,7 +110,7 @@ static const char *keep_function(ch_symbolizer *s, const sym_loc *loc)
 }
 
 /* Fills frames for pc (at least one), returns how many. */
-static size_t resolve_pc(ch_symbolizer *s, uint64_t pc, ch_frame *frames)
+static size_t resolve_pc(ch_symbolizer *s, uint64_t pc, ch_frame *frames, bool names_only)
 {
     memset(frames, 0, sizeof(*frames));
     frames[0].pc = pc;
@@ -119,7 +121,7 @@ static size_t resolve_pc(ch_symbolizer *s, uint64_t pc, ch_frame *frames)
     sym_module *m = &s->mods[r->index];
     sym_loc locs[SYM_MAX_INLINE];
     uint64_t vaddr = (pc ? pc - 1 : 0) - r->bias;
-    int n = sym_module_lookup(m, vaddr, locs, SYM_MAX_INLINE);
+    int n = sym_module_lookup(m, vaddr, locs, SYM_MAX_INLINE, names_only);
     size_t count = n > 0 ? (size_t)n : 1;
     for (size_t i = 0; i < count; i++) {
         ch_frame *f = &frames[i];
@@ -138,19 +140,22 @@ static size_t resolve_pc(ch_symbolizer *s, uint64_t pc, ch_frame *frames)
     return count;
 }
 
-static const ch_frame *frames_for(ch_symbolizer *s, uint64_t pc, size_t *n)
+/* Full results are memoized; names-only ones go to their own cache, so a
+ * later full lookup of the same PC is never answered with less. */
+static const ch_frame *frames_for(ch_symbolizer *s, uint64_t pc, size_t *n, bool names_only)
 {
-    const ch_frame *cached = sym_cache_get(&s->cache, pc, n);
+    sym_cache *cache = names_only ? &s->names_cache : &s->cache;
+    const ch_frame *cached = sym_cache_get(cache, pc, n);
     if (cached != NULL)
         return cached;
     ch_frame fresh[SYM_MAX_INLINE];
-    *n = resolve_pc(s, pc, fresh);
-    if (sym_cache_put(&s->cache, pc, fresh, *n) != 0)
+    *n = resolve_pc(s, pc, fresh, names_only);
+    if (sym_cache_put(cache, pc, fresh, *n) != 0)
         return NULL;
-    return sym_cache_get(&s->cache, pc, n);
+    return sym_cache_get(cache, pc, n);
 }
 
-int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
+static int symbolize(ch_symbolizer *s, const ch_stack *st, ch_symstack *out, bool names_only)
 {
     size_t cap = st->depth + 8, nframes = 0;
     ch_frame *frames = malloc(cap * sizeof(*frames));
@@ -160,7 +165,7 @@ int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
         return -1;
     for (uint32_t i = 0; i < st->depth; i++) {
         size_t n;
-        const ch_frame *f = frames_for(s, st->pcs[i], &n);
+        const ch_frame *f = frames_for(s, st->pcs[i], &n, names_only);
         if (f == NULL)
             goto fail;
         if (cap - nframes < n) {
@@ -179,6 +184,16 @@ int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
 fail:
     free(frames);
     return -1;
+}
+
+int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
+{
+    return symbolize(s, st, out, false);
+}
+
+int ch_symbolize_stack_names(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
+{
+    return symbolize(s, st, out, true);
 }
 
 const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index)

@@ -19,6 +19,14 @@ void ch_symbolizer_free(ch_symbolizer *s);
  */
 int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out);
 
+/*
+ * The same with names only: Go frames in full (function, file:line, inlined
+ * calls), C/C++ frames with the function from the symbol table but no file,
+ * line or inlined frames, and without ever loading DWARF. Cheap; enough to
+ * match suppressions by function name before paying for the full answer.
+ */
+int ch_symbolize_stack_names(ch_symbolizer *s, const ch_stack *st, ch_symstack *out);
+
 /* The build ID of a module as lowercase hex ("" if none). */
 const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index);
 
