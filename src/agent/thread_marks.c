@@ -8,10 +8,15 @@
  * (the stack may be a reused one: what was dead there is now live again)
  * and again when its start routine returns or it calls pthread_exit.
  *
- * The wrapper adds one frame at the bottom of every thread and allocates
- * its small start record with the real allocator, so the program sees no
- * extra allocation. If the real functions cannot be found, or the agent is
- * not recording, the calls pass straight through.
+ * The wrapper adds one frame at the bottom of every thread. Its start
+ * record (the program's routine and argument) lives in a pool of its own,
+ * an anonymous mapping the scan treats as a root, like the thread
+ * descriptor that held the argument before: between pthread_create and the
+ * new thread's first instruction, the argument may be the only pointer to a
+ * heap block (Go's thread-start record is). Records are zeroed when
+ * released, so a stale argument never keeps anything alive. If the pool is
+ * full, the real functions cannot be found, or the agent is not recording,
+ * the calls pass straight through without marks.
  */
 #include "agent/agent.h"
 #include "agent/marks.h"
@@ -21,8 +26,7 @@
 #include <errno.h>
 #include <pthread.h>
 
-extern void *__libc_malloc(size_t);
-extern void __libc_free(void *);
+#include <sys/mman.h>
 
 typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 typedef void (*exit_fn)(void *);
@@ -34,6 +38,49 @@ typedef struct start_record {
 
 static create_fn real_create;
 static exit_fn real_exit;
+
+#define POOL_RECORDS 4096u /* threads starting at the same moment, at most */
+
+static start_record *pool;     /* mmap'ed once; never freed */
+static uint32_t pool_hint;     /* where the next claim starts looking */
+
+/* Lock-free: a record is free while its fn is NULL; a CAS claims it. */
+static start_record *claim_record(void *(*fn)(void *), void *arg)
+{
+    start_record *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+    if (!p) {
+        p = mmap(NULL, POOL_RECORDS * sizeof *p, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        start_record *none = NULL;
+        if (!__atomic_compare_exchange_n(&pool, &none, p, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE)) {
+            munmap(p, POOL_RECORDS * sizeof *p); /* another thread won */
+            p = none;
+        } else {
+            ch_count(&ch_g.hdr->agent_bytes, POOL_RECORDS * sizeof *p);
+        }
+    }
+    uint32_t first = __atomic_fetch_add(&pool_hint, 1, __ATOMIC_RELAXED);
+    for (uint32_t i = 0; i < POOL_RECORDS; i++) {
+        start_record *r = &p[(first + i) % POOL_RECORDS];
+        void *(*expected)(void *) = NULL;
+        if (__atomic_compare_exchange_n(&r->fn, &expected, fn, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED)) {
+            __atomic_store_n(&r->arg, arg, __ATOMIC_RELEASE);
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* Zeroes the record (arg first: fn == NULL frees the slot for others). */
+static void release_record(start_record *r)
+{
+    __atomic_store_n(&r->arg, NULL, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->fn, NULL, __ATOMIC_RELEASE);
+}
 
 /* dlsym may allocate (dlerror's buffer): with `inside` set, that passes
  * through unrecorded instead of re-entering the agent. Racing threads
@@ -59,7 +106,7 @@ static uint64_t here(void) { return (uint64_t)__builtin_frame_address(0); }
 static void *thread_start(void *p)
 {
     start_record s = *(start_record *)p;
-    __libc_free(p);
+    release_record(p);
     if (ch_is_active())
         ch_mark(here(), CH_MARK_BIRTH);
     void *ret = s.fn(s.arg);
@@ -74,14 +121,12 @@ CH_EXPORT int pthread_create(pthread_t *tid, const pthread_attr_t *attr, void *(
     create_fn create = (create_fn)resolve((void **)&real_create, "pthread_create");
     if (!create)
         return EAGAIN; /* cannot happen with glibc: pthread_create is in libc */
-    start_record *s = ch_is_active() ? __libc_malloc(sizeof *s) : NULL;
+    start_record *s = ch_is_active() ? claim_record(fn, arg) : NULL;
     if (!s)
         return create(tid, attr, fn, arg);
-    s->fn = fn;
-    s->arg = arg;
     int rc = create(tid, attr, thread_start, s);
     if (rc != 0)
-        __libc_free(s);
+        release_record(s);
     return rc;
 }
 
