@@ -5,6 +5,7 @@
 #include "collect/collect.h"
 #include "analyze/analyze.h"
 #include "collect/goroots.h"
+#include "collect/goruntime.h"
 #include "collect/launch.h"
 #include "collect/procmem.h"
 #include "collect/record.h"
@@ -136,7 +137,8 @@ static void scan_target(run_state *s, pid_t pid, int memfd, const struct user_re
     ch_region *roots = ch_roots_from_smaps(smaps, &rc, &nroots, ch_procmem_read, &memfd);
     if (!roots)
         return scan_failed(p, strerror(errno));
-    roots = ch_go_refine_roots(pid, regs->rsp, roots, &nroots, ch_procmem_read, &memfd,
+    ch_go_threads threads = {.main_sp = regs->rsp, .marks = rc.marks, .nmarks = rc.nmarks};
+    roots = ch_go_refine_roots(pid, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
     const uint64_t words[] = {regs->rax, regs->rbx, regs->rcx, regs->rdx, regs->rsi, regs->rdi,
                               regs->rbp, regs->rsp, regs->r8,  regs->r9,  regs->r10, regs->r11,

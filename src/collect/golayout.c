@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { S_MHEAP, S_MSPAN, S_G, S_STACK, S_GOBUF, NSTRUCTS };
+enum { S_MHEAP, S_MSPAN, S_G, S_STACK, S_GOBUF, S_M, NSTRUCTS };
 static const char *const struct_names[NSTRUCTS] = {"runtime.mheap", "runtime.mspan", "runtime.g",
-                                                   "runtime.stack", "runtime.gobuf"};
+                                                   "runtime.stack", "runtime.gobuf", "runtime.m"};
 
 /* A member the launcher reads: its struct, name and required byte size. */
 typedef struct member_want {
@@ -27,7 +27,27 @@ typedef struct member_want {
     uint64_t size;
 } member_want;
 
-enum { M_ALLSPANS, M_START, M_NPAGES, M_STATE, M_STACK, M_SCHED, M_STATUS, M_LO, M_HI, M_SP, NM };
+enum {
+    M_ALLSPANS,
+    M_START,
+    M_NPAGES,
+    M_STATE,
+    M_STACK,
+    M_SCHED,
+    M_STATUS,
+    M_LO,
+    M_HI,
+    M_SP,
+    NREQUIRED, /* the members below only refine the answer: without them, no M walk */
+    M_G0 = NREQUIRED,
+    M_CURG,
+    M_ALLLINK,
+    M_INCGO,
+    M_NCGO,
+    M_EXTRA_IN_C,
+    M_ISEXTRA,
+    NM
+};
 static const member_want members[NM] = {
     [M_ALLSPANS] = {S_MHEAP, "allspans", 24},
     [M_START] = {S_MSPAN, "startAddr", 8},
@@ -39,17 +59,26 @@ static const member_want members[NM] = {
     [M_LO] = {S_STACK, "lo", 8},
     [M_HI] = {S_STACK, "hi", 8},
     [M_SP] = {S_GOBUF, "sp", 8},
+    [M_G0] = {S_M, "g0", 8},
+    [M_CURG] = {S_M, "curg", 8},
+    [M_ALLLINK] = {S_M, "alllink", 8},
+    [M_INCGO] = {S_M, "incgo", 1},
+    [M_NCGO] = {S_M, "ncgo", 4},
+    [M_EXTRA_IN_C] = {S_M, "isExtraInC", 1}, /* Go 1.21 and later */
+    [M_ISEXTRA] = {S_M, "isextra", 1},       /* Go 1.20 and later */
 };
+
+enum { NVARS = 3 };
 
 typedef struct scan_state {
     bool found[NSTRUCTS];
     uint64_t struct_size[NSTRUCTS];
     bool have[NM];
     uint64_t off[NM];
-    uint64_t var_addr[2]; /* runtime.mheap_, runtime.allgs from DWARF */
+    uint64_t var_addr[NVARS]; /* runtime.mheap_, runtime.allgs, runtime.allm */
 } scan_state;
 
-static const char *const var_names[2] = {"runtime.mheap_", "runtime.allgs"};
+static const char *const var_names[NVARS] = {"runtime.mheap_", "runtime.allgs", "runtime.allm"};
 
 static void read_member(scan_state *st, int s, Dwarf_Die *m)
 {
@@ -99,7 +128,7 @@ static void read_variable(scan_state *st, Dwarf_Die *die)
     Dwarf_Attribute a;
     Dwarf_Op *ops;
     size_t nops;
-    for (int v = 0; name && v < 2; v++)
+    for (int v = 0; name && v < NVARS; v++)
         if (!st->var_addr[v] && !strcmp(name, var_names[v]) &&
             dwarf_attr(die, DW_AT_location, &a) && dwarf_getlocation(&a, &ops, &nops) == 0 &&
             nops == 1 && ops[0].atom == DW_OP_addr)
@@ -111,7 +140,7 @@ static bool all_found(const scan_state *st)
     for (int s = 0; s < NSTRUCTS; s++)
         if (!st->found[s])
             return false;
-    return st->var_addr[0] && st->var_addr[1];
+    return st->var_addr[0] && st->var_addr[1] && st->var_addr[2];
 }
 
 static void scan_dwarf(Dwarf *dw, scan_state *st)
@@ -134,7 +163,7 @@ static void scan_dwarf(Dwarf *dw, scan_state *st)
 }
 
 /* runtime.mheap_ and runtime.allgs from .symtab; left 0 when absent. */
-static void read_symtab(Elf *elf, uint64_t addr[2])
+static void read_symtab(Elf *elf, uint64_t addr[NVARS])
 {
     Elf_Scn *scn = NULL;
     GElf_Shdr sh;
@@ -150,16 +179,38 @@ static void read_symtab(Elf *elf, uint64_t addr[2])
             if (!gelf_getsym(data, (int)i, &sym) ||
                 !(name = elf_strptr(elf, sh.sh_link, sym.st_name)))
                 continue;
-            for (int v = 0; v < 2; v++)
+            for (int v = 0; v < NVARS; v++)
                 if (!addr[v] && !strcmp(name, var_names[v]))
                     addr[v] = sym.st_value;
         }
     }
 }
 
+/* The M walk (runtime.allm) is optional: a runtime without these members
+ * still gets the span and goroutine answer. isExtraInC is optional within
+ * it, and so is isextra (Go 1.19 has neither: its extra Ms are told apart
+ * by their goroutine and their g0 bounds, see goruntime.c). */
+static void fill_m(const scan_state *st, ch_go_layout *out)
+{
+    for (int i = M_G0; i < M_EXTRA_IN_C; i++)
+        if (!st->have[i])
+            return;
+    if (!st->var_addr[2] || st->struct_size[S_M] > 65536)
+        return;
+    out->allm_addr = st->var_addr[2];
+    out->m_g0 = (uint32_t)st->off[M_G0];
+    out->m_curg = (uint32_t)st->off[M_CURG];
+    out->m_alllink = (uint32_t)st->off[M_ALLLINK];
+    out->m_incgo = (uint32_t)st->off[M_INCGO];
+    out->m_ncgo = (uint32_t)st->off[M_NCGO];
+    out->m_extra_in_c = st->have[M_EXTRA_IN_C] ? (uint32_t)st->off[M_EXTRA_IN_C] : CH_GO_NO_MEMBER;
+    out->m_isextra = st->have[M_ISEXTRA] ? (uint32_t)st->off[M_ISEXTRA] : CH_GO_NO_MEMBER;
+    out->m_read = (uint32_t)st->struct_size[S_M];
+}
+
 static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errlen)
 {
-    for (int i = 0; i < NM; i++)
+    for (int i = 0; i < NREQUIRED; i++)
         if (!st->have[i]) {
             snprintf(err, errlen, "no DWARF layout for %s.%s", struct_names[members[i].in],
                      members[i].name);
@@ -188,6 +239,7 @@ static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errle
     }
     out->span_read = (uint32_t)st->struct_size[S_MSPAN];
     out->g_read = (uint32_t)st->struct_size[S_G];
+    fill_m(st, out);
     return 0;
 }
 

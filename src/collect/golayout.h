@@ -26,7 +26,20 @@ typedef struct ch_go_layout {
     uint32_t g_sp;        /* runtime.g.sched.sp */
     uint32_t g_status;    /* runtime.g.atomicstatus (four bytes) */
     uint32_t g_read;      /* bytes of a g that hold the members above */
+    /* The Ms (threads), for their system (g0) stacks; allm_addr is 0 when
+     * the runtime's DWARF lacks any of these. */
+    uint64_t allm_addr;    /* &runtime.allm, a *m heading the m.alllink list */
+    uint32_t m_g0;         /* runtime.m.g0 (*g) */
+    uint32_t m_curg;       /* runtime.m.curg (*g) */
+    uint32_t m_alllink;    /* runtime.m.alllink (*m) */
+    uint32_t m_incgo;      /* runtime.m.incgo (bool): inside a cgo call */
+    uint32_t m_ncgo;       /* runtime.m.ncgo (int32): cgo calls in progress */
+    uint32_t m_isextra;    /* runtime.m.isextra (bool), or CH_GO_NO_MEMBER */
+    uint32_t m_extra_in_c; /* runtime.m.isExtraInC (bool), or CH_GO_NO_MEMBER */
+    uint32_t m_read;       /* sizeof(runtime.m) */
 } ch_go_layout;
+
+#define CH_GO_NO_MEMBER UINT32_MAX
 
 /*
  * Fills *out from the ELF file open on fd. Returns 0, or -1 if the file is

@@ -110,7 +110,7 @@ oom:
     return NULL;
 }
 
-ch_region *ch_go_refine_roots(pid_t pid, uint64_t main_sp, ch_region *roots, size_t *nroots,
+ch_region *ch_go_refine_roots(pid_t pid, const ch_go_threads *t, ch_region *roots, size_t *nroots,
                               ch_read_fn read, void *read_ctx, bool verbose)
 {
     ch_go_layout L;
@@ -120,7 +120,7 @@ ch_region *ch_go_refine_roots(pid_t pid, uint64_t main_sp, ch_region *roots, siz
     ch_region *out = NULL;
     size_t nout = 0;
     if (read_layout(pid, &L, &bias, err, sizeof err) == 0 &&
-        ch_go_dead_ranges(&L, bias, main_sp, read, read_ctx, &dead, err, sizeof err) == 0 &&
+        ch_go_dead_ranges(&L, bias, t, read, read_ctx, &dead, err, sizeof err) == 0 &&
         !(out = ch_regions_subtract(roots, *nroots, dead.v, dead.n, &nout)))
         snprintf(err, sizeof err, "out of memory");
     if (verbose && out) {

@@ -12,12 +12,13 @@
  * If pid (stopped at its exit) runs a Go program whose runtime can be read
  * (symbols and DWARF present), removes from `roots` the Go memory that holds
  * nothing live: stack spans outside the live part of each goroutine's stack,
- * and freed spans. Returns the new array (the old one is freed) and updates
- * *nroots; on any failure returns `roots` unchanged (the whole Go heap stays
- * a root, as for a stripped binary), saying why on stderr if verbose.
+ * freed spans, and the dead part of each idle thread's system stack. Returns the new array (the old
+ * one is freed) and updates *nroots; on any failure returns `roots` unchanged (the whole Go heap
+ * stays a root, as for a stripped binary), saying why on stderr if verbose.
  */
-ch_region *ch_go_refine_roots(pid_t pid, uint64_t main_sp, ch_region *roots, size_t *nroots,
-                              ch_read_fn read, void *read_ctx, bool verbose);
+struct ch_go_threads;
+ch_region *ch_go_refine_roots(pid_t pid, const struct ch_go_threads *t, ch_region *roots,
+                              size_t *nroots, ch_read_fn read, void *read_ctx, bool verbose);
 
 /* roots minus the normalized ranges dead[0..ndead): a new array, or NULL. */
 struct ch_range;

@@ -17,6 +17,7 @@
  * scanning Go's memory whole, as before).
  */
 #include "collect/goruntime.h"
+#include "cgoheap/shm.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,12 +32,13 @@
  * at one page a span; 2M goroutines is far more than anyone runs. */
 #define MAX_SPANS (1u << 22)
 #define MAX_GS (1u << 21)
+#define MAX_MS (1u << 16)      /* Go's default limit is 10000 threads */
 #define MAX_STACK (1ull << 30) /* Go's default maximum stack is 1 GB */
 #define PTR_CHUNK 4096         /* slice elements read per pread */
 
 /* runtime/mheap.go and runtime2.go (the same in Go 1.17 .. 1.23). */
 enum { SPAN_DEAD = 0, SPAN_IN_USE = 1, SPAN_MANUAL = 2 };
-enum { G_RUNNING = 2, G_DEAD = 6, G_SCAN = 0x1000 };
+enum { G_RUNNING = 2, G_SYSCALL = 3, G_DEAD = 6, G_SCAN = 0x1000 };
 
 int ch_range_add(ch_range_list *l, uint64_t start, uint64_t end)
 {
@@ -230,6 +232,111 @@ static int visit_g(go_reader *r, uint64_t gp, void *arg)
     return ch_range_add(&gs->sl->keep, from & ~7ull, hi);
 }
 
+/*
+ * The system (g0) stack of each M (thread). mstart1 sets g0.sched.sp once,
+ * near the base of the thread's stack, and every later use of g0 (mcall,
+ * systemstack, asmcgocall for a cgo call) starts there again: below it lie
+ * only frames of runtime code and of C functions that already returned,
+ * with their stale copies of C pointers. The exceptions keep the whole
+ * stack: an M inside a cgo call (m.incgo, or a cgo call counted in m.ncgo
+ * while its goroutine is still in _Gsyscall) has live C frames below
+ * g0.sched.sp; an extra M (a C thread that called into Go) that is back in
+ * C (m.isExtraInC, Go 1.21 and later) or returned to the free list (its
+ * goroutine is _Gdead) describes a thread stack it no longer owns; and the
+ * main thread's own stack pointer, where it lies on a g0 stack, is exact and
+ * handled by the caller. While C calls back into Go, cgocallback lowers
+ * g0.sched.sp to the C frames' stack pointer, so they stay above it.
+ */
+static uint32_t g_status_at(go_reader *r, uint64_t gp, bool *ok)
+{
+    unsigned char g[65536];
+    *ok = read_exact(r, gp, g, r->L->g_read, "runtime.g") == 0;
+    uint32_t status = 0;
+    if (*ok)
+        memcpy(&status, g + r->L->g_status, sizeof status);
+    return status & ~(uint32_t)G_SCAN;
+}
+
+/*
+ * Where the dead part of an idle M's g0 stack ends. Normally at g0.sched.sp.
+ * But a thread that Go started itself (its g0.sched.sp still where mstart1
+ * put it, a few bytes below g0.stack.hi, which is a local of mstart0) has
+ * above g0.stack.hi only the frames that started it: mstart0, crosscall1
+ * and cgo's threadentry, which keeps the pointer to the thread-start record
+ * it freed (glibc soon hands that chunk out again, e.g. to a C.CString).
+ * The agent's BIRTH mark is the frame just above threadentry, so when one
+ * lies close above g0.stack.hi everything below it is dead too. An extra M
+ * (a C thread in a Go callback) has its g0.sched.sp far below g0.stack.hi
+ * (Go 1.19: hi is 1 KiB above it; later versions say m.isextra), and the C
+ * frames between are alive: it never gets this.
+ */
+#define MSTART_SLACK 256u        /* g0.stack.hi - g0.sched.sp of a Go-started M */
+#define THREAD_START_REACH 4096u /* mstart0 .. threadentry frames, generously */
+
+static uint64_t dead_end(const ch_go_layout *L, const unsigned char *m, uint64_t hi, uint64_t sp,
+                         const ch_go_threads *t)
+{
+    uint64_t end = sp & ~7ull;
+    bool extra = L->m_isextra != CH_GO_NO_MEMBER && m[L->m_isextra];
+    if (extra || hi - sp > MSTART_SLACK)
+        return end;
+    uint64_t birth = 0;
+    for (size_t i = 0; i < t->nmarks; i++) {
+        uint64_t v = t->marks[i], at = CH_MARK_SP(v);
+        if (v && CH_MARK_TYPE(v) == CH_MARK_BIRTH && at >= hi && at - hi <= THREAD_START_REACH &&
+            (!birth || at < birth))
+            birth = at;
+    }
+    return birth ? birth : end;
+}
+
+static int visit_m(go_reader *r, const unsigned char *m, const ch_go_threads *t, span_lists *sl)
+{
+    const ch_go_layout *L = r->L;
+    int32_t ncgo;
+    memcpy(&ncgo, m + L->m_ncgo, sizeof ncgo);
+    uint64_t g0 = word_at(m, L->m_g0), curg = word_at(m, L->m_curg);
+    if (!g0 || m[L->m_incgo] || (L->m_extra_in_c != CH_GO_NO_MEMBER && m[L->m_extra_in_c]))
+        return 0;
+    if (curg) {
+        bool ok;
+        uint32_t status = g_status_at(r, curg, &ok);
+        if (!ok || status == G_DEAD || (status == G_SYSCALL && ncgo > 0))
+            return 0;
+    }
+    unsigned char g[65536];
+    if (read_exact(r, g0, g, L->g_read, "runtime.g (g0)"))
+        return -1;
+    uint64_t lo = word_at(g, L->g_lo), hi = word_at(g, L->g_hi), sp = word_at(g, L->g_sp);
+    if (!lo || hi <= lo || hi - lo > MAX_STACK || hi > ADDR_LIMIT || sp <= lo || sp > hi)
+        return 0; /* not started yet, or not understood: leave it whole */
+    if (t->main_sp >= lo && t->main_sp < hi)
+        return 0;
+    return ch_range_add(&sl->drop, lo, dead_end(L, m, hi, sp, t));
+}
+
+/* Walks runtime.allm; only a failed read of the list itself is an error. */
+static int visit_ms(go_reader *r, uint64_t bias, const ch_go_threads *t, span_lists *sl)
+{
+    const ch_go_layout *L = r->L;
+    if (!L->allm_addr || L->m_read > 65536)
+        return 0; /* a runtime without these members: g0 stacks stay whole */
+    uint64_t mp;
+    if (read_exact(r, L->allm_addr + bias, &mp, sizeof mp, "runtime.allm"))
+        return -1;
+    unsigned char m[65536];
+    for (unsigned n = 0; mp; n++) {
+        if (n == MAX_MS) {
+            snprintf(r->err, r->errlen, "runtime.allm: more than %u Ms (a cycle?)", MAX_MS);
+            return -1;
+        }
+        if (read_exact(r, mp, m, L->m_read, "runtime.m") || visit_m(r, m, t, sl))
+            return -1;
+        mp = word_at(m, L->m_alllink);
+    }
+    return 0;
+}
+
 /* The main thread may run on a Go-allocated stack that is no goroutine's
  * (a signal stack): keep what lies above its stack pointer in that span. */
 static int keep_main_span(span_lists *sl, uint64_t main_sp)
@@ -247,11 +354,12 @@ static void free_lists(span_lists *sl)
     free(sl->manual.v);
 }
 
-int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, uint64_t main_sp, ch_read_fn read,
+int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, const ch_go_threads *t, ch_read_fn read,
                       void *ctx, ch_range_list *dead, char *err, size_t errlen)
 {
     go_reader r = {L, read, ctx, err, errlen};
     span_lists sl = {0};
+    uint64_t main_sp = t->main_sp;
     g_state gs = {.sl = &sl, .main_sp = main_sp};
     uint64_t ptr, len;
     int rc = -1;
@@ -264,6 +372,8 @@ int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, uint64_t main_sp, ch
         goto out;
     if (read_slice(&r, L->allgs_addr + bias, MAX_GS, &ptr, &len, "runtime.allgs") ||
         each_pointer(&r, ptr, len, "runtime.allgs", visit_g, &gs))
+        goto out;
+    if (visit_ms(&r, bias, t, &sl))
         goto out;
     if (!gs.live) { /* a Go program always has its main goroutine */
         snprintf(err, errlen, "no live goroutine in runtime.allgs");

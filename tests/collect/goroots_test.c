@@ -122,7 +122,8 @@ static void build_target(void)
 static int dead_ranges(uint64_t main_sp, ch_range_list *dead, char *err)
 {
     memset(dead, 0, sizeof *dead);
-    return ch_go_dead_ranges(&layout, 0, main_sp, fake_read, NULL, dead, err, 160);
+    ch_go_threads t = {.main_sp = main_sp};
+    return ch_go_dead_ranges(&layout, 0, &t, fake_read, NULL, dead, err, 160);
 }
 
 static void test_runtime(void)
