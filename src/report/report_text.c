@@ -68,7 +68,11 @@ static void print_frames(const text_ctx *c, const chr_frames *f, bool show_all)
         prefix(c);
         fprintf(c->out, "    %s 0x%" PRIX64 ": ", verb, f->v[i].pc);
         put_frame_desc(c->out, &f->v[i]);
-        fputs(f->v[i].inlined ? " [inlined]\n" : "\n", c->out);
+        /* "[inlined]" says: inlined into the next line. When the function it
+         * was inlined into is hidden (cgo's C wrapper), that would point at
+         * the wrong caller, so the mark goes with the hidden frame. */
+        bool into_shown = i + 1 < f->n && chr_next_shown(f, i + 1, show_all) == i + 1;
+        fputs(f->v[i].inlined && into_shown ? " [inlined]\n" : "\n", c->out);
         verb = "by";
     }
     if (f->n == 0) {
