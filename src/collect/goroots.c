@@ -3,6 +3,7 @@
  * executable the process runs now (/proc/PID/exe, so a wrapper script that
  * exec'd the Go program is seen through), the data from its memory.
  */
+#include "common/search.h"
 #include "collect/goroots.h"
 #include "collect/golayout.h"
 #include "collect/goruntime.h"
@@ -55,15 +56,7 @@ static int read_layout(pid_t pid, ch_go_layout *L, uint64_t *bias, char *err, si
 /* The first dead range that ends after addr (dead is sorted, disjoint). */
 static size_t first_after(const struct ch_range *dead, size_t ndead, uint64_t addr)
 {
-    size_t lo = 0, hi = ndead;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (dead[mid].end <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return CH_FIRST_ABOVE(dead, ndead, end, addr);
 }
 
 static int push(ch_region **v, size_t *n, size_t *cap, const ch_region *src, uint64_t start,

@@ -11,6 +11,7 @@
  * threads' stacks (anonymous mappings) are scanned whole, so stale values
  * below their stack pointers can make a lost block look reachable.
  */
+#include "common/search.h"
 #include "collect/roots.h"
 #include "cgoheap/shm.h"
 
@@ -60,14 +61,7 @@ static int is_kernel_special(const char *path)
 /* A mapping holding a small tracked block is a malloc arena. */
 static int holds_small_block(const ch_roots_ctx *c, const mapping *m)
 {
-    size_t lo = 0, hi = c->nblocks;
-    while (lo < hi) { /* first block at or above m->start */
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->blocks[mid].addr < m->start)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = CH_FIRST_AT_LEAST(c->blocks, c->nblocks, addr, m->start);
     for (size_t i = lo; i < c->nblocks && c->blocks[i].addr < m->end; i++)
         if (c->blocks[i].size < MMAP_THRESHOLD)
             return 1;

@@ -4,6 +4,7 @@
  * because .debug_aranges is optional (clang omits it) and libdw's
  * dwarf_addrdie relies on it.
  */
+#include "common/search.h"
 #include "symbolize/sym_dwarf.h"
 
 #include <dwarf.h>
@@ -134,14 +135,7 @@ void sym_dwarf_close(sym_dwarf *d)
 
 static sym_unit *find_unit(sym_dwarf *d, uint64_t vaddr)
 {
-    size_t lo = 0, hi = d->nranges;
-    while (lo < hi) { /* first range starting above vaddr */
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->ranges[mid].lo <= vaddr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = CH_FIRST_ABOVE(d->ranges, d->nranges, lo, vaddr);
     /* Units rarely overlap, but a few earlier ranges may still be wider. */
     for (size_t i = lo, tried = 0; i > 0 && tried < 4; i--, tried++)
         if (vaddr < d->ranges[i - 1].hi)
@@ -257,14 +251,7 @@ static Dwarf_Die *find_fn(sym_unit *u, uint64_t vaddr)
         if (u->nfns > 1)
             qsort(u->fns, u->nfns, sizeof(*u->fns), cmp_fn);
     }
-    size_t lo = 0, hi = u->nfns;
-    while (lo < hi) { /* first function starting above vaddr */
-        size_t mid = lo + (hi - lo) / 2;
-        if (u->fns[mid].lo <= vaddr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = CH_FIRST_ABOVE(u->fns, u->nfns, lo, vaddr);
     for (size_t i = lo, tried = 0; i > 0 && tried < 4; i--, tried++)
         if (vaddr < u->fns[i - 1].hi)
             return &u->fns[i - 1].die;

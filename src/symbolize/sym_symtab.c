@@ -1,4 +1,5 @@
 /* Function symbols: a sorted array searched by address. */
+#include "common/search.h"
 #include "symbolize/sym_symtab.h"
 
 #include <stdlib.h>
@@ -81,14 +82,7 @@ void sym_symtab_free(sym_symtab *t)
 
 const char *sym_symtab_lookup(const sym_symtab *t, uint64_t vaddr)
 {
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) { /* first symbol with addr > vaddr */
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->syms[mid].addr <= vaddr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = CH_FIRST_ABOVE(t->syms, t->n, addr, vaddr);
     /*
      * A size-0 symbol (hand-written assembly, crt stubs) reaches to its
      * section's end, so it may only claim the address when it is the nearest
@@ -104,14 +98,7 @@ const char *sym_symtab_lookup(const sym_symtab *t, uint64_t vaddr)
 
 const char *sym_symtab_mangled_at(const sym_symtab *t, uint64_t vaddr)
 {
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) { /* first symbol with addr >= vaddr */
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->syms[mid].addr < vaddr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = CH_FIRST_AT_LEAST(t->syms, t->n, addr, vaddr);
     /* Aliases share the address (C1/C2 constructors, local + global names). */
     for (size_t i = lo; i < t->n && t->syms[i].addr == vaddr; i++)
         if (strncmp(t->syms[i].name, "_Z", 2) == 0)

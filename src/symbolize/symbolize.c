@@ -3,6 +3,7 @@
  * return address, so the instruction looked up is the call at pc - 1, in
  * the module's file vaddr space (pc - bias).
  */
+#include "common/search.h"
 #include "symbolize/symbolize.h"
 
 #include "symbolize/sym_cache.h"
@@ -80,14 +81,7 @@ void ch_symbolizer_free(ch_symbolizer *s)
 
 static const range *find_range(const ch_symbolizer *s, uint64_t pc)
 {
-    size_t lo = 0, hi = s->nmods;
-    while (lo < hi) { /* first range starting above pc */
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->ranges[mid].start <= pc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = CH_FIRST_ABOVE(s->ranges, s->nmods, start, pc);
     if (lo == 0 || pc >= s->ranges[lo - 1].end)
         return NULL;
     return &s->ranges[lo - 1];
