@@ -32,6 +32,8 @@ void ch_print_usage(FILE *out)
           "                               record every allocation)\n"
           "  --no-scan                    do not scan memory at exit (kinds become 'unfreed')\n"
           "  --unwind=fast|exact          exact: no unwind-rule cache (for checking)\n"
+          "  --trace-threads=all|main     stop every thread at exit (default, exact stack\n"
+          "                               pointers) or only the main one (cheaper thread start)\n"
           "  -v, --verbose                notices about cgoheap itself\n"
           "  --version, --help\n",
           out);
@@ -126,6 +128,10 @@ static int parse_value_option(const char *a, ch_options *o, char *err, size_t er
     } else if ((v = value_of(a, "--sample-rate"))) {
         if (parse_u64(v, &o->sample_rate))
             goto bad;
+    } else if ((v = value_of(a, "--trace-threads"))) {
+        if (strcmp(v, "all") && strcmp(v, "main"))
+            goto bad;
+        o->trace_threads = v;
     } else if ((v = value_of(a, "--unwind"))) {
         if (strcmp(v, "fast") && strcmp(v, "exact"))
             goto bad;

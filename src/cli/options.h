@@ -20,6 +20,7 @@ typedef struct ch_options {
     bool default_suppressions; /* --no-default-suppressions turns off */
     uint64_t sample_rate;
     const char *unwind;    /* NULL, "fast" or "exact" */
+    const char *trace_threads; /* NULL, "all" or "main" */
     char **argv;           /* the program and its arguments */
 } ch_options;
 

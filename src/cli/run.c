@@ -273,6 +273,8 @@ int ch_run(const ch_options *o)
     }
     if (o->unwind)
         setenv("CGOHEAP_UNWIND", o->unwind, 1);
+    if (o->trace_threads)
+        setenv("CGOHEAP_TRACE_THREADS", strcmp(o->trace_threads, "main") ? "1" : "0", 1);
 
     pipeline p = {.opt = o};
     ch_run_opts ro = {.argv = o->argv,

@@ -64,14 +64,6 @@ static void read_record(run_state *s)
         s->record_read = 1;
 }
 
-/* At exit_group, the kernel kills the other threads before the main thread
- * stops; wait briefly until they are gone, so none is still writing. */
-static void wait_for_other_threads(pid_t pid)
-{
-    for (int i = 0; i < 200 && ch_thread_count(pid) > 1; i++)
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
-}
-
 static void scan_failed(ch_profile *p, const char *why)
 {
     snprintf(p->scan_notice, sizeof p->scan_notice,
@@ -119,12 +111,61 @@ static ch_mapping *read_mappings(pid_t pid, size_t *n)
     return maps;
 }
 
-static void scan_target(run_state *s, pid_t pid, int memfd, const struct user_regs_struct *regs)
+/* Every general register of every stopped thread is a root word (as in
+ * valgrind: a pointer held only in a register is held). */
+#define REGS_PER_THREAD 17
+
+static void register_words(const ch_exit_threads *t, uint64_t *w)
+{
+    for (size_t i = 0; i < t->n; i++, w += REGS_PER_THREAD) {
+        const struct user_regs_struct *r = &t->v[i].regs;
+        const uint64_t one[REGS_PER_THREAD] = {r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi,
+                                               r->rbp, r->rsp, r->r8,  r->r9,  r->r10, r->r11,
+                                               r->r12, r->r13, r->r14, r->r15, r->rip};
+        memcpy(w, one, sizeof one);
+    }
+}
+
+/* The stack pointer and TLS base of each stopped thread, and the same
+ * stack pointers alone for the Go runtime reader. */
+typedef struct thread_sps {
+    ch_thread_sp *v;
+    uint64_t *sp;
+    uint64_t *words;
+} thread_sps;
+
+static int thread_sps_make(thread_sps *ts, const ch_exit_threads *t)
+{
+    size_t n = t->n ? t->n : 1;
+    ts->v = malloc(n * sizeof *ts->v);
+    ts->sp = malloc(n * sizeof *ts->sp);
+    ts->words = malloc(n * REGS_PER_THREAD * sizeof *ts->words);
+    if (!ts->v || !ts->sp || !ts->words)
+        return -1;
+    for (size_t i = 0; i < t->n; i++) {
+        ts->v[i] = (ch_thread_sp){.sp = t->v[i].regs.rsp, .tls = t->v[i].regs.fs_base};
+        ts->sp[i] = t->v[i].regs.rsp;
+    }
+    register_words(t, ts->words);
+    return 0;
+}
+
+static void thread_sps_free(thread_sps *ts)
+{
+    free(ts->v);
+    free(ts->sp);
+    free(ts->words);
+}
+
+static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads *t,
+                       const thread_sps *ts)
 {
     ch_profile *p = s->prof;
     struct stat st;
     char smaps[64];
-    ch_roots_ctx rc = {.agent_path = s->agent, .main_sp = regs->rsp};
+    ch_roots_ctx rc = {.agent_path = s->agent, .main_sp = t->main_sp};
+    rc.threads = ts->v;
+    rc.nthreads = t->n;
     if (fstat(s->own->shm.fd, &st) == 0)
         rc.shm_inode = st.st_ino;
     snprintf(smaps, sizeof smaps, "/proc/%d/smaps", (int)pid);
@@ -137,41 +178,58 @@ static void scan_target(run_state *s, pid_t pid, int memfd, const struct user_re
     ch_region *roots = ch_roots_from_smaps(smaps, &rc, &nroots, ch_procmem_read, &memfd);
     if (!roots)
         return scan_failed(p, strerror(errno));
-    ch_go_threads threads = {.main_sp = regs->rsp, .marks = rc.marks, .nmarks = rc.nmarks};
+    ch_go_threads threads = {
+        .main_sp = t->main_sp, .sps = ts->sp, .nsps = t->n, .marks = rc.marks, .nmarks = rc.nmarks};
     roots = ch_go_refine_roots(pid, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
-    const uint64_t words[] = {regs->rax, regs->rbx, regs->rcx, regs->rdx, regs->rsi, regs->rdi,
-                              regs->rbp, regs->rsp, regs->r8,  regs->r9,  regs->r10, regs->r11,
-                              regs->r12, regs->r13, regs->r14, regs->r15, regs->rip};
     size_t nmaps;
     ch_mapping *maps = read_mappings(pid, &nmaps);
     double t0 = now();
-    if (ch_scan_mapped(p, roots, nroots, words, sizeof words / sizeof words[0], maps, nmaps,
+    if (ch_scan_mapped(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps,
                        ch_procmem_read, &memfd))
         scan_failed(p, strerror(ENOMEM));
     else if (s->opts->verbose)
-        fprintf(stderr, "cgoheap: scanned %zu root regions and %zu blocks in %.3f s\n", nroots,
-                p->nblocks, now() - t0);
+        fprintf(stderr,
+                "cgoheap: scanned %zu root regions, %zu threads' registers and %zu blocks in "
+                "%.3f s\n",
+                nroots, t->n, p->nblocks, now() - t0);
     free(roots);
     free(maps);
 }
 
+static void scan_target(run_state *s, pid_t pid, int memfd, const ch_exit_threads *t)
+{
+    thread_sps ts = {0};
+    if (thread_sps_make(&ts, t))
+        scan_failed(s->prof, strerror(ENOMEM));
+    else
+        scan_roots(s, pid, memfd, t, &ts);
+    thread_sps_free(&ts);
+}
+
 /* The exit stop: the record is complete and the memory still readable. */
-static void on_exit_stop(void *ctx, pid_t pid, const struct user_regs_struct *regs)
+static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
 {
     run_state *s = ctx;
     if ((s->exec_errno = ch_child_exec_errno(&s->child)))
         return; /* the program never ran */
-    wait_for_other_threads(pid);
     read_record(s);
     if (!s->record_read)
         return;
+    /* A main thread that ended first (pthread_exit in main) is a zombie
+     * whose /proc entries show no memory: read through a stopped thread's
+     * (/proc/TID works for any thread id). */
+    pid_t at = threads->n ? threads->v[0].tid : pid;
+    for (size_t i = 0; i < threads->n; i++)
+        if (threads->v[i].tid == pid)
+            at = pid;
+    pid = at;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
     int memfd = open(path, O_RDONLY | O_CLOEXEC);
     if (memfd < 0)
         return scan_failed(s->prof, strerror(errno));
-    scan_target(s, pid, memfd, regs);
+    scan_target(s, pid, memfd, threads);
     close(memfd);
 }
 
@@ -184,7 +242,14 @@ static bool seize(run_state *s)
                  "memory not scanned (--no-scan)" UNFREED_TAIL);
         return false;
     }
+    /* Every thread is traced (new ones from their clone on) so that each
+     * one's registers are known at exit: its stack is cut at its stack
+     * pointer and its registers are roots. CGOHEAP_TRACE_THREADS=0 traces
+     * the main thread alone (other stacks are then scanned whole). */
+    const char *env = getenv("CGOHEAP_TRACE_THREADS");
     long o = PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+    if (!env || strcmp(env, "0"))
+        o |= PTRACE_O_TRACECLONE;
     if (ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0)
         return true;
     snprintf(p->scan_notice, sizeof p->scan_notice,

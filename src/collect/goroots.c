@@ -3,10 +3,10 @@
  * executable the process runs now (/proc/PID/exe, so a wrapper script that
  * exec'd the Go program is seen through), the data from its memory.
  */
-#include "common/search.h"
 #include "collect/goroots.h"
 #include "collect/golayout.h"
 #include "collect/goruntime.h"
+#include "common/search.h"
 
 #include <elf.h>
 #include <fcntl.h>

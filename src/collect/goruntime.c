@@ -198,10 +198,27 @@ static int visit_span(go_reader *r, uint64_t span, void *arg)
 
 typedef struct g_state {
     span_lists *sl;
-    uint64_t main_sp;
+    const ch_go_threads *t;
     bool main_found; /* main_sp lies in some goroutine's stack */
+    bool *sp_found;  /* t->sps[i] lies in some goroutine's stack (NULL if none) */
     size_t live;     /* goroutines whose stacks were kept */
 } g_state;
+
+/* The lowest thread stack pointer in [lo, hi), or 0. A goroutine's stack is
+ * run by one thread at a time; taking the lowest keeps the most. */
+static uint64_t thread_sp_in(g_state *gs, uint64_t lo, uint64_t hi)
+{
+    uint64_t best = 0;
+    for (size_t i = 0; i < gs->t->nsps; i++) {
+        uint64_t sp = gs->t->sps[i];
+        if (sp < lo || sp >= hi)
+            continue;
+        gs->sp_found[i] = true;
+        if (!best || sp < best)
+            best = sp;
+    }
+    return best;
+}
 
 static int visit_g(go_reader *r, uint64_t gp, void *arg)
 {
@@ -222,10 +239,16 @@ static int visit_g(go_reader *r, uint64_t gp, void *arg)
         return -1;
     }
     uint64_t from = lo; /* running elsewhere: its stack pointer is unknown */
-    if (gs->main_sp >= lo && gs->main_sp < hi) {
-        from = gs->main_sp; /* the main thread's own register: exact */
+    uint64_t thread_sp = thread_sp_in(gs, lo, hi);
+    bool saved_ok = status != G_RUNNING && sp >= lo && sp < hi;
+    if (gs->t->main_sp >= lo && gs->t->main_sp < hi) {
+        from = gs->t->main_sp; /* the main thread's own register: exact */
         gs->main_found = true;
-    } else if (status != G_RUNNING && sp >= lo && sp < hi) {
+    } else if (thread_sp) {
+        /* Another thread's register at its exit stop: exact too (if it
+         * was not running this goroutine, its saved sp may be lower). */
+        from = saved_ok && sp < thread_sp ? sp : thread_sp;
+    } else if (saved_ok) {
         from = sp; /* saved when it stopped running; below is dead */
     }
     gs->live++;
@@ -337,13 +360,23 @@ static int visit_ms(go_reader *r, uint64_t bias, const ch_go_threads *t, span_li
     return 0;
 }
 
-/* The main thread may run on a Go-allocated stack that is no goroutine's
- * (a signal stack): keep what lies above its stack pointer in that span. */
-static int keep_main_span(span_lists *sl, uint64_t main_sp)
+/* A thread may run on a Go-allocated stack that is no goroutine's (a
+ * signal stack): keep what lies above its stack pointer in that span. */
+static int keep_sp_span(span_lists *sl, uint64_t sp)
 {
     for (size_t i = 0; i < sl->manual.n; i++)
-        if (main_sp >= sl->manual.v[i].start && main_sp < sl->manual.v[i].end)
-            return ch_range_add(&sl->keep, main_sp & ~7ull, sl->manual.v[i].end);
+        if (sp >= sl->manual.v[i].start && sp < sl->manual.v[i].end)
+            return ch_range_add(&sl->keep, sp & ~7ull, sl->manual.v[i].end);
+    return 0;
+}
+
+static int keep_unfound_spans(span_lists *sl, const g_state *gs)
+{
+    if (!gs->main_found && keep_sp_span(sl, gs->t->main_sp))
+        return -1;
+    for (size_t i = 0; i < gs->t->nsps; i++)
+        if (!gs->sp_found[i] && keep_sp_span(sl, gs->t->sps[i]))
+            return -1;
     return 0;
 }
 
@@ -359,10 +392,13 @@ int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, const ch_go_threads 
 {
     go_reader r = {L, read, ctx, err, errlen};
     span_lists sl = {0};
-    uint64_t main_sp = t->main_sp;
-    g_state gs = {.sl = &sl, .main_sp = main_sp};
+    g_state gs = {.sl = &sl, .t = t};
     uint64_t ptr, len;
     int rc = -1;
+    if (t->nsps && !(gs.sp_found = calloc(t->nsps, sizeof *gs.sp_found))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (L->span_read > 65536 ||
         L->g_read > 65536) /* golayout bounds them; the buffers rely on it */
         goto out;
@@ -379,7 +415,7 @@ int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, const ch_go_threads 
         snprintf(err, errlen, "no live goroutine in runtime.allgs");
         goto out;
     }
-    if (!gs.main_found && keep_main_span(&sl, main_sp))
+    if (keep_unfound_spans(&sl, &gs))
         goto out;
     ch_range_normalize(&sl.drop);
     ch_range_normalize(&sl.keep);
@@ -388,5 +424,6 @@ int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, const ch_go_threads 
         snprintf(err, errlen, "out of memory");
 out:
     free_lists(&sl);
+    free(gs.sp_found);
     return rc;
 }

@@ -27,10 +27,13 @@ void ch_range_normalize(ch_range_list *l);
 int ch_range_subtract(const ch_range_list *a, const ch_range_list *b, ch_range_list *out);
 
 /* What the launcher knows of the target's threads besides the runtime's
- * data: the main thread's stack pointer at exit and the agent's stack marks
- * (shm.h; 0 entries are unwritten). */
+ * data: the main thread's stack pointer at exit, every traced thread's stack
+ * pointer at its exit stop (sps, the main thread's included; may be empty)
+ * and the agent's stack marks (shm.h; 0 entries are unwritten). */
 typedef struct ch_go_threads {
     uint64_t main_sp;
+    const uint64_t *sps;
+    size_t nsps;
     const uint64_t *marks;
     size_t nmarks;
 } ch_go_threads;
@@ -39,8 +42,9 @@ typedef struct ch_go_threads {
  * The Go heap memory that holds nothing live, as normalized ranges:
  * stack spans (mSpanManual) and freed spans, minus the live part of every
  * goroutine's stack ([sched.sp, stack.hi) for a goroutine that is not
- * running, [main_sp, stack.hi) for the one the main thread runs, the whole
- * stack otherwise) and minus every span in use by the garbage-collected
+ * running, [main_sp, stack.hi) for the one the main thread runs, [sp,
+ * stack.hi) for one holding another thread's stack pointer, the whole stack
+ * otherwise) and minus every span in use by the garbage-collected
  * heap; plus, for each M (thread) at rest, the dead part of its system (g0)
  * stack (see visit_m). `bias` is the executable's load bias. Returns 0, or
  * -1 with err set when the runtime's data cannot be read or is implausible.

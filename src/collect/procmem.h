@@ -9,7 +9,14 @@
 /* A ch_read_fn: ctx points to the open /proc/PID/mem descriptor (an int). */
 long ch_procmem_read(void *ctx, uint64_t addr, void *buf, size_t len);
 
-/* Number of threads of pid still listed in /proc/PID/task, or -1. */
-int ch_thread_count(pid_t pid);
+/* The thread ids listed in /proc/PID/task, at most max of them; count or -1. */
+int ch_thread_list(pid_t pid, pid_t *tids, int max);
+
+/* A thread's state letter (R, S, D, t, Z, X...), or 0 if it is gone. */
+char ch_thread_state(pid_t pid, pid_t tid);
+
+/* The system call a blocked or stopped thread is in (from
+ * /proc/PID/task/TID/syscall), or -1 if none or unknown. */
+long ch_thread_syscall(pid_t pid, pid_t tid);
 
 #endif

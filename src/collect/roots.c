@@ -7,13 +7,15 @@
  * chunks there still hold stale pointers, which would keep leaks "alive";
  * a block is scanned only when something reaches it (as valgrind does).
  *
- * Limits: only the main thread's stack is cut at its stack pointer; other
- * threads' stacks (anonymous mappings) are scanned whole, so stale values
- * below their stack pointers can make a lost block look reachable.
+ * Stacks are cut at the stack pointers of the threads stopped at exit (the
+ * main thread's [stack], glibc thread stacks). Limit: a thread that was not
+ * stopped (not traced, or it never reached its exit stop in time) has its
+ * stack scanned whole, so stale values below its stack pointer can make a
+ * lost block look reachable.
  */
-#include "common/search.h"
 #include "collect/roots.h"
 #include "cgoheap/shm.h"
+#include "common/search.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -145,26 +147,85 @@ static uint64_t live_start(const ch_roots_ctx *c, const mapping *m)
  */
 #define MIN_STACK_ALIGN 2048u
 
-static int emit(region_list *l, const ch_roots_ctx *c, const mapping *m)
+/*
+ * A glibc thread stack: mmap'd with its guard page (a PROT_NONE mapping)
+ * right below it, and the thread's descriptor, which its TLS base (fs)
+ * points to, at its very top. A mapping holding a thread's stack pointer
+ * with that thread's TLS base in its top TLS_AT_TOP bytes is that thread's
+ * stack, nothing else: everything below the stack pointer is dead. (A Go
+ * heap arena holding a goroutine stack never has both.)
+ */
+#define TLS_AT_TOP (64u << 10)
+
+static const ch_thread_sp *thread_stack_of(const ch_roots_ctx *c, const mapping *m,
+                                           const mapping *below)
+{
+    if (!below || below->end != m->start || strcmp(below->perms, "---p"))
+        return NULL;
+    for (size_t i = 0; i < c->nthreads; i++) {
+        const ch_thread_sp *t = &c->threads[i];
+        if (t->sp >= m->start && t->sp < t->tls && t->tls < m->end && m->end - t->tls <= TLS_AT_TOP)
+            return t;
+    }
+    return NULL;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The stack pointers (the main thread's and every stopped thread's) inside
+ * m, sorted: a malloc'd array (NULL if none or out of memory, *n = 0). */
+static uint64_t *sps_inside(const ch_roots_ctx *c, const mapping *m, size_t *n)
+{
+    uint64_t *v = malloc((c->nthreads + 1) * sizeof *v);
+    *n = 0;
+    if (!v)
+        return NULL;
+    if (c->main_sp >= m->start && c->main_sp < m->end)
+        v[(*n)++] = c->main_sp;
+    for (size_t i = 0; i < c->nthreads; i++)
+        if (c->threads[i].sp >= m->start && c->threads[i].sp < m->end)
+            v[(*n)++] = c->threads[i].sp;
+    qsort(v, *n, sizeof *v, by_value);
+    return v;
+}
+
+static int emit(region_list *l, const ch_roots_ctx *c, const mapping *m, const mapping *below)
 {
     uint64_t start = live_start(c, m);
     const char *name = m->path[0] ? m->path : "[anon]";
-    uint64_t sp = c->main_sp;
-    if (sp < m->start || sp >= m->end)
-        return add_region(l, start, m->end, name);
     /* Below the stack pointer lies only dead data. The ABI's 128-byte red
      * zone is left out too: at the exit stop the thread sits in exit_group
      * (or was killed), and the red zone there holds stale frames of calls
      * that already returned, e.g. the pointer a leaking function dropped.
      * The main thread's own stack pointer is exact: on [stack] it wins over
      * marks (a C function called from Go may be the one calling exit, and
-     * its frames below the mark are then alive). */
-    if (!strcmp(m->path, "[stack]"))
-        return add_region(l, sp, m->end, name);
-    uint64_t dead = sp & ~(uint64_t)(MIN_STACK_ALIGN - 1);
-    if (dead > start && add_region(l, start, dead, name))
-        return -1;
-    return add_region(l, sp > start ? sp : start, m->end, name);
+     * its frames below the mark are then alive). So does any thread's on
+     * its own glibc stack. */
+    if (c->main_sp >= m->start && c->main_sp < m->end && !strcmp(m->path, "[stack]"))
+        return add_region(l, c->main_sp, m->end, name);
+    const ch_thread_sp *t = thread_stack_of(c, m, below);
+    if (t)
+        return add_region(l, t->sp, m->end, name);
+    /* Elsewhere (a Go heap arena, a stack of unknown extent) only the
+     * bytes from each stack pointer down to its 2 KiB boundary are known
+     * to be dead. */
+    size_t n;
+    uint64_t *sps = sps_inside(c, m, &n), cur = start;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t dead = sps[i] & ~(uint64_t)(MIN_STACK_ALIGN - 1);
+        if (dead > cur && add_region(l, cur, dead, name)) {
+            free(sps);
+            return -1;
+        }
+        if (sps[i] > cur)
+            cur = sps[i];
+    }
+    free(sps);
+    return add_region(l, cur, m->end, name);
 }
 
 static int parse_header(const char *line, mapping *m)
@@ -200,8 +261,8 @@ ch_region *ch_roots_from_smaps(const char *smaps_path, const ch_roots_ctx *ctx, 
     if (!f)
         return NULL;
     region_list l = {0};
-    mapping m, next;
-    int have = 0, bad = 0;
+    mapping m, next, below; /* below: the mapping before m (a guard page?) */
+    int have = 0, have_below = 0, bad = 0;
     char *line = NULL;
     size_t cap = 0;
     while (!bad && getline(&line, &cap, f) >= 0) {
@@ -211,12 +272,16 @@ ch_region *ch_roots_from_smaps(const char *smaps_path, const ch_roots_ctx *ctx, 
             continue;
         }
         if (have && is_root(ctx, &m, read, read_ctx))
-            bad = emit(&l, ctx, &m);
+            bad = emit(&l, ctx, &m, have_below ? &below : NULL);
+        if (have) {
+            below = m;
+            have_below = 1;
+        }
         m = next;
         have = 1;
     }
     if (!bad && have && is_root(ctx, &m, read, read_ctx))
-        bad = emit(&l, ctx, &m);
+        bad = emit(&l, ctx, &m, have_below ? &below : NULL);
     free(line);
     fclose(f);
     if (bad || !(l.v || (l.v = malloc(sizeof *l.v)))) {

@@ -7,11 +7,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* A thread's stack pointer and TLS base (fs) at its exit stop. */
+typedef struct ch_thread_sp {
+    uint64_t sp, tls;
+} ch_thread_sp;
+
 typedef struct ch_roots_ctx {
-    uint64_t shm_inode;     /* the record's memfd: never a root */
-    const char *agent_path; /* the agent's own data: never a root */
-    uint64_t main_sp;       /* the main thread's stack pointer at exit */
-    const uint64_t *marks;  /* stack-switch marks (shm.h); 0 entries are unwritten */
+    uint64_t shm_inode;          /* the record's memfd: never a root */
+    const char *agent_path;      /* the agent's own data: never a root */
+    uint64_t main_sp;            /* the main thread's stack pointer at exit */
+    const ch_thread_sp *threads; /* every thread stopped at exit (main's included) */
+    size_t nthreads;
+    const uint64_t *marks; /* stack-switch marks (shm.h); 0 entries are unwritten */
     size_t nmarks;
     const ch_block *blocks; /* tracked blocks, sorted by address */
     size_t nblocks;
@@ -23,8 +30,11 @@ typedef struct ch_roots_ctx {
  * the agent's data, [vvar]/[vsyscall]/[vdso], malloc's arenas ([heap] and
  * mappings holding small tracked blocks or a glibc heap header) and mappings
  * never touched (no resident or swapped page: nothing there but zeros).
- * The main thread's [stack] is cut to start at its stack pointer; any other
- * stack holding stack-switch marks is cut to start at its highest mark. Returns
+ * The main thread's [stack] is cut to start at its stack pointer, and so is
+ * a glibc thread stack holding a thread's stack pointer; any other stack
+ * holding stack-switch marks is cut to start at its highest mark, and in any
+ * other mapping holding a thread's stack pointer the bytes just below it
+ * (down to a 2 KiB boundary) are left out. Returns
  * a malloc'd array, or NULL with errno set.
  */
 ch_region *ch_roots_from_smaps(const char *smaps_path, const ch_roots_ctx *ctx, size_t *nroots,

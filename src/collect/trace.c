@@ -1,21 +1,25 @@
 /*
  * The wait loop of the launcher.
  *
- * Only the main thread is traced (no PTRACE_O_TRACECLONE): Go sends signals
- * to its threads all the time (SIGURG preemption), and stopping every thread
- * for each would slow the target. The main thread's PTRACE_EVENT_EXIT stop
- * comes for exit_group, for a fatal signal and even for SIGKILL, before the
- * address space is torn down: that is when the scan runs.
+ * The launcher traces the main thread, or with PTRACE_O_TRACECLONE every
+ * thread (new ones are attached by the kernel at clone, before they run).
+ * A thread's PTRACE_EVENT_EXIT stop comes for exit_group, for a fatal
+ * signal and even for SIGKILL, before the address space is torn down. When
+ * the process is ending, each thread is held at its exit stop, its
+ * registers kept, and once all are stopped (or gone, or 200 ms passed) the
+ * scan runs; then they are let go and the exit status reaped.
  */
 #include "collect/trace.h"
 #include "collect/procmem.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
 #define NFORWARDED (sizeof forwarded / sizeof forwarded[0])
@@ -61,69 +65,235 @@ void ch_restore_signals(void)
     forward_pid = 0;
 }
 
+/* How long the scan waits for the threads of an ending process to reach
+ * their exit stops: the kernel kills them at once, so this is only a bound
+ * against a thread that never stops (untraced, or stuck in the kernel). */
+#define ALL_STOPPED_WAIT 0.2
+#define MAX_TASKS 65536
+
+typedef struct tracer {
+    pid_t pid;
+    ch_exit_stop_fn on_exit;
+    void *ctx;
+    bool ending;  /* the process is ending: hold threads at their exit stops */
+    bool scanned; /* on_exit was called */
+    double deadline;
+    ch_thread_regs *held;
+    size_t nheld, cap;
+    uint64_t main_sp;
+    bool main_gone; /* the main thread left by the plain exit (pthread_exit in main) */
+    pid_t *leaving; /* threads let go from a plain exit, not reaped yet */
+    size_t nleaving, leaving_cap;
+} tracer;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
 static int is_stop_signal(int sig)
 {
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/*
- * The main thread calling the plain exit syscall while other threads run
- * (pthread_exit in main) is not the end of the process: let it go. Anything
- * else (exit_group, a fatal signal, SIGKILL, the last thread leaving) is.
- */
-static int is_process_end(pid_t pid, const struct user_regs_struct *regs)
+static bool is_held(const tracer *t, pid_t tid)
 {
-    unsigned long status = 0;
-    ptrace(PTRACE_GETEVENTMSG, pid, 0, &status);
-    if (WIFEXITED((int)status) && regs->orig_rax == SYS_exit)
-        return ch_thread_count(pid) <= 1;
-    return 1;
+    for (size_t i = 0; i < t->nheld; i++)
+        if (t->held[i].tid == tid)
+            return true;
+    return false;
 }
 
-static void at_exit_stop(pid_t pid, ch_exit_stop_fn on_exit, void *ctx, int *scanned)
+/* Whether a thread of pid other than `self` (and, if skip_held, not held at
+ * its exit stop) is alive: neither a zombie nor dead. Stops at the first. */
+static bool other_alive(const tracer *t, pid_t self, bool skip_held)
+{
+    static pid_t tids[MAX_TASKS]; /* the launcher is single-threaded */
+    int n = ch_thread_list(t->pid, tids, MAX_TASKS);
+    for (int i = 0; i < n; i++) {
+        if (tids[i] == self || (skip_held && is_held(t, tids[i])))
+            continue;
+        char st = ch_thread_state(t->pid, tids[i]);
+        if (st && st != 'Z' && st != 'X')
+            return true;
+    }
+    return false;
+}
+
+/* Whether a thread of pid is inside execve: it kills the others, and the
+ * program goes on as a new image. */
+static bool exec_in_progress(const tracer *t)
+{
+    static pid_t tids[MAX_TASKS];
+    int n = ch_thread_list(t->pid, tids, MAX_TASKS);
+    for (int i = 0; i < n; i++) {
+        long nr = ch_thread_syscall(t->pid, tids[i]);
+        if (nr == SYS_execve || nr == SYS_execveat)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Whether this thread's exit is the process's end. A thread leaves alone
+ * only through the plain exit syscall (return from its start routine,
+ * pthread_exit, also in main) while others still run; anything else (its
+ * own exit_group, the SIGKILL that exit_group or a fatal signal sends to
+ * every thread, the last thread leaving) ends the process. The exception:
+ * a thread in execve kills the others, and the program goes on.
+ */
+static bool is_process_end(const tracer *t, pid_t tid, const struct user_regs_struct *regs)
+{
+    unsigned long status = 0;
+    ptrace(PTRACE_GETEVENTMSG, tid, 0, &status);
+    /* While the main thread lives, another thread's plain exit is not the
+     * end: known without reading /proc, which matters to programs that
+     * start and end many threads. */
+    if (WIFEXITED((int)status) && regs->orig_rax == SYS_exit)
+        return (tid == t->pid || t->main_gone) && !other_alive(t, tid, false);
+    return !exec_in_progress(t);
+}
+
+static int hold(tracer *t, pid_t tid, const struct user_regs_struct *regs)
+{
+    if (t->nheld == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 16;
+        ch_thread_regs *v = realloc(t->held, cap * sizeof *v);
+        if (!v)
+            return -1;
+        t->held = v;
+        t->cap = cap;
+    }
+    t->held[t->nheld++] = (ch_thread_regs){.tid = tid, .regs = *regs};
+    return 0;
+}
+
+/*
+ * A traced thread that exits stays a zombie until the launcher reaps it,
+ * and waitpid(-1) reports the newest tracees first: in a program that
+ * starts and ends threads all the time, zombies would pile up (and count
+ * against the user's process limit). Threads let go from their exit stop
+ * are therefore reaped by their own id as soon as they are gone.
+ */
+static void note_leaving(tracer *t, pid_t tid)
+{
+    if (t->nleaving == t->leaving_cap) {
+        size_t cap = t->leaving_cap ? 2 * t->leaving_cap : 16;
+        pid_t *v = realloc(t->leaving, cap * sizeof *v);
+        if (!v)
+            return; /* waitpid(-1) will reap it later */
+        t->leaving = v;
+        t->leaving_cap = cap;
+    }
+    t->leaving[t->nleaving++] = tid;
+}
+
+static void reap_leaving(tracer *t)
+{
+    for (size_t i = 0; i < t->nleaving;) {
+        int status;
+        pid_t w = waitpid(t->leaving[i], &status, __WALL | WNOHANG);
+        if (w > 0 && WIFSTOPPED(status))
+            ptrace(PTRACE_CONT, w, 0, 0); /* none is expected after the exit stop */
+        if (w == 0 || (w > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)))
+            i++; /* still exiting */
+        else
+            t->leaving[i] = t->leaving[--t->nleaving]; /* reaped, or not ours any more */
+    }
+}
+
+static void at_exit_stop(tracer *t, pid_t tid)
 {
     struct user_regs_struct regs;
     memset(&regs, 0, sizeof regs);
-    if (ptrace(PTRACE_GETREGS, pid, 0, &regs) == 0 && is_process_end(pid, &regs) && !*scanned) {
-        *scanned = 1;
-        on_exit(ctx, pid, &regs);
+    bool have = ptrace(PTRACE_GETREGS, tid, 0, &regs) == 0;
+    if (have && tid == t->pid)
+        t->main_sp = regs.rsp;
+    if (have && !t->scanned && (t->ending || is_process_end(t, tid, &regs))) {
+        if (!t->ending)
+            t->deadline = now() + ALL_STOPPED_WAIT;
+        t->ending = true;
+        if (hold(t, tid, &regs) == 0)
+            return; /* stays stopped until the scan */
     }
-    ptrace(PTRACE_CONT, pid, 0, 0);
+    if (tid == t->pid)
+        t->main_gone = true;
+    if (tid != t->pid)
+        note_leaving(t, tid);
+    ptrace(PTRACE_CONT, tid, 0, 0);
 }
 
-static void at_stop(pid_t pid, int status, ch_exit_stop_fn on_exit, void *ctx, int *scanned)
+static void at_stop(tracer *t, pid_t tid, int status)
 {
     int sig = WSTOPSIG(status);
     int event = (unsigned)status >> 16;
     if (event == PTRACE_EVENT_EXIT)
-        at_exit_stop(pid, on_exit, ctx, scanned);
+        at_exit_stop(t, tid);
     else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig))
-        ptrace(PTRACE_LISTEN, pid, 0, 0); /* stay stopped, but report SIGCONT */
-    else if (event == PTRACE_EVENT_STOP)
-        ptrace(PTRACE_CONT, pid, 0, 0);
+        ptrace(PTRACE_LISTEN, tid, 0, 0); /* stay stopped, but report SIGCONT */
+    else if (event) /* a new thread's first stop, PTRACE_EVENT_CLONE, a SIGCONT'd listener */
+        ptrace(PTRACE_CONT, tid, 0, 0);
     else
-        ptrace(PTRACE_CONT, pid, 0, sig); /* signal-delivery stop: deliver it */
+        ptrace(PTRACE_CONT, tid, 0, sig); /* signal-delivery stop: deliver it */
+}
+
+/* Scans once every thread is held, gone or a zombie, or the wait is over;
+ * then lets the held threads finish exiting. */
+static bool try_finish(tracer *t)
+{
+    if (other_alive(t, 0, true) && now() < t->deadline)
+        return false;
+    ch_exit_threads threads = {.v = t->held, .n = t->nheld, .main_sp = t->main_sp};
+    t->on_exit(t->ctx, t->pid, &threads);
+    t->scanned = true;
+    for (size_t i = 0; i < t->nheld; i++)
+        ptrace(PTRACE_CONT, t->held[i].tid, 0, 0);
+    return true;
+}
+
+static int wait_any(tracer *t, bool traced, int *status)
+{
+    for (;;) {
+        if (traced && t->ending && !t->scanned && !try_finish(t)) {
+            pid_t w = waitpid(-1, status, __WALL | WNOHANG);
+            if (w != 0)
+                return w;
+            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+            continue;
+        }
+        /* Traced threads are the launcher's to reap too: wait for any. */
+        reap_leaving(t);
+        return waitpid(traced ? -1 : t->pid, status, __WALL);
+    }
 }
 
 int ch_trace_wait(pid_t pid, bool traced, ch_exit_stop_fn on_exit, void *ctx, ch_exit *out)
 {
-    int scanned = 0;
+    tracer t = {.pid = pid, .on_exit = on_exit, .ctx = ctx};
+    int rc = -1;
     for (;;) {
         int status;
-        pid_t w = waitpid(pid, &status, __WALL);
+        pid_t w = wait_any(&t, traced, &status);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
-            return -1;
-        if (WIFEXITED(status)) {
+            break;
+        if (w == pid && WIFEXITED(status)) {
             *out = (ch_exit){.signaled = false, .code = WEXITSTATUS(status)};
-            return 0;
+            rc = 0;
+            break;
         }
-        if (WIFSIGNALED(status)) {
+        if (w == pid && WIFSIGNALED(status)) {
             *out = (ch_exit){.signaled = true, .code = WTERMSIG(status)};
-            return 0;
+            rc = 0;
+            break;
         }
         if (traced && WIFSTOPPED(status))
-            at_stop(pid, status, on_exit, ctx, &scanned);
+            at_stop(&t, w, status);
     }
+    free(t.held);
+    free(t.leaving);
+    return rc;
 }

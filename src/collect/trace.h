@@ -4,18 +4,36 @@
 
 #include "common/profile.h"
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
 
-/* Called once, at the exit stop that ends the process, while every mapping
- * of the target is still readable. */
-typedef void (*ch_exit_stop_fn)(void *ctx, pid_t pid, const struct user_regs_struct *regs);
+/* One thread stopped at its exit stop, and its registers there. */
+typedef struct ch_thread_regs {
+    pid_t tid;
+    struct user_regs_struct regs;
+} ch_thread_regs;
+
+/* What the launcher knows of the target's threads when the process ends. */
+typedef struct ch_exit_threads {
+    const ch_thread_regs *v; /* the threads held at their exit stops (n may be 0) */
+    size_t n;
+    uint64_t main_sp; /* the main thread's stack pointer at its exit stop (this one or
+                       * an earlier plain exit of it, pthread_exit in main); 0 if unknown */
+} ch_exit_threads;
+
+/* Called once, when the process ends, while every thread that could be
+ * stopped is stopped at its exit stop and every mapping is still readable. */
+typedef void (*ch_exit_stop_fn)(void *ctx, pid_t pid, const ch_exit_threads *threads);
 
 /*
  * Waits until the child is gone and stores how it ended. If `traced` (the
- * child was PTRACE_SEIZEd with PTRACE_O_TRACEEXIT), passes signals on,
- * keeps group-stops stopped (PTRACE_LISTEN) and calls on_exit at the exit
- * stop of the process's end. Returns 0, or -1 if waiting failed.
+ * child was PTRACE_SEIZEd with PTRACE_O_TRACEEXIT, and perhaps
+ * PTRACE_O_TRACECLONE: then every thread is a tracee), passes signals on,
+ * keeps group-stops stopped (PTRACE_LISTEN) and calls on_exit once the
+ * process is ending and all its traced threads reached their exit stops
+ * (or after a bounded wait). Returns 0, or -1 if waiting failed.
  */
 int ch_trace_wait(pid_t pid, bool traced, ch_exit_stop_fn on_exit, void *ctx, ch_exit *out);
 

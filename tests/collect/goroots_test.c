@@ -119,11 +119,43 @@ static void build_target(void)
     set_slices(6, 4);
 }
 
-static int dead_ranges(uint64_t main_sp, ch_range_list *dead, char *err)
+static int dead_ranges_sps(uint64_t main_sp, const uint64_t *sps, size_t nsps, ch_range_list *dead,
+                           char *err)
 {
     memset(dead, 0, sizeof *dead);
-    ch_go_threads t = {.main_sp = main_sp};
+    ch_go_threads t = {.main_sp = main_sp, .sps = sps, .nsps = nsps};
     return ch_go_dead_ranges(&layout, 0, &t, fake_read, NULL, dead, err, 160);
+}
+
+static int dead_ranges(uint64_t main_sp, ch_range_list *dead, char *err)
+{
+    return dead_ranges_sps(main_sp, NULL, 0, dead, err);
+}
+
+/* Other threads' stack pointers: one on the running goroutine 1 cuts its
+ * stack there (it was kept whole); one on the signal stack span keeps what
+ * lies above it. */
+static void test_thread_sps(void)
+{
+    build_target();
+    ch_range_list d;
+    char err[160] = "";
+    uint64_t s = HEAP + 4 * PG, main_sp = s + 3 * PG + 0x1000;
+    const uint64_t on_g1[] = {main_sp, s + PG + 0x600};
+    CHECK(dead_ranges_sps(main_sp, on_g1, 2, &d, err) == 0);
+    const ch_range want[] = {{s, s + 0x1800},
+                             {s + PG, s + PG + 0x600},
+                             {s + 2 * PG, s + 3 * PG + 0x1000},
+                             {HEAP + 8 * PG, HEAP + 16 * PG}};
+    CHECK(d.n == 4);
+    for (size_t i = 0; i < 4 && i < d.n; i++)
+        CHECK(d.v[i].start == want[i].start && d.v[i].end == want[i].end);
+    free(d.v);
+    const uint64_t on_signal_stack[] = {HEAP + 14 * PG + 8};
+    CHECK(dead_ranges_sps(main_sp, on_signal_stack, 1, &d, err) == 0);
+    CHECK(d.n == 3 && d.v[2].start == HEAP + 8 * PG && d.v[2].end == HEAP + 14 * PG + 8);
+    free(d.v);
+    printf("thread_sps: %s\n", fails ? "failed" : "ok");
 }
 
 static void test_runtime(void)
@@ -245,11 +277,15 @@ int main(int argc, char **argv)
         test_ranges();
     else if (!strcmp(what, "runtime"))
         test_runtime();
+    else if (!strcmp(what, "thread_sps"))
+        test_thread_sps();
     else if (!strcmp(what, "hostile"))
         test_hostile();
     else if (!strcmp(what, "layout") && argc == 4)
         test_layout(argv[2], atoi(argv[3]));
     else
-        return fprintf(stderr, "usage: goroots_test ranges|runtime|hostile|layout FILE GO\n"), 2;
+        return fprintf(stderr,
+                       "usage: goroots_test ranges|runtime|thread_sps|hostile|layout FILE GO\n"),
+               2;
     return fails ? 1 : 0;
 }

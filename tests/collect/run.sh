@@ -33,6 +33,7 @@ LIBSRC="$ROOT/src/common/shm_layout.c $(ls "$ROOT"/src/collect/*.c "$ROOT"/src/a
 build "$TMP/collect_test" "$ROOT/tests/collect/collect_test.c" $LIBSRC || exit 1
 build "$TMP/record_test" "$ROOT/tests/collect/record_test.c" $LIBSRC || exit 1
 build "$TMP/goroots_test" "$ROOT/tests/collect/goroots_test.c" $LIBSRC || exit 1
+build "$TMP/roots_test" "$ROOT/tests/collect/roots_test.c" $LIBSRC || exit 1
 $CC -std=gnu11 $WARN -O1 -g $INC -shared -fPIC -o "$TMP/fake_agent.so" \
     "$ROOT/tests/collect/fake_agent.c" || exit 1
 $CC -std=gnu11 -O1 -g -o "$TMP/target" "$ROOT/tests/collect/target.c" -ldl -lpthread || exit 1
@@ -77,7 +78,21 @@ check sigsegv_crash "$out" 'status=139 scanned=1 ' "$KINDS"
 out=$($DRV --no-scan "$TMP/target" exit 0)
 check no_scan "$out" 'status=0 scanned=0 blocks=6 .*unfreed=6' 'notice=memory not scanned'
 out=$($DRV "$TMP/target" pthread_exit 4)
-check pthread_exit_in_main "$out" 'status=4 scanned=0 blocks=6 .*unfreed=6' 'notice=memory not'
+# Every thread is traced: the thread that calls exit after main's
+# pthread_exit stops at its exit too, and the memory is read through it.
+check pthread_exit_in_main "$out" 'status=4 scanned=1 blocks=6 ' "$KINDS"
+# Main thread alone traced: its plain exit is let go, nothing is scanned.
+out=$(CGOHEAP_TRACE_THREADS=0 $DRV "$TMP/target" pthread_exit 4)
+check pthread_exit_main_only "$out" 'status=4 scanned=0 blocks=6 .*unfreed=6' 'notice=memory not'
+# A thread ends the process while main waits: the block it lost has only
+# dead copies below that thread's stack pointer, so it is definitely lost
+# (one more than KINDS). Traced alone, main's view keeps it reachable.
+out=$($DRV "$TMP/target" thread_exit 6)
+check thread_exit_cut_at_sp "$out" 'status=6 scanned=1 blocks=7 ' 'definite=3 indirect=2 possible=1 reachable=1 '
+out=$(CGOHEAP_TRACE_THREADS=0 $DRV "$TMP/target" thread_exit 6)
+check thread_exit_main_only "$out" 'status=6 scanned=1 blocks=7 ' 'definite=2 indirect=2 possible=1 reachable=2 '
+out=$(CGOHEAP_TRACE_THREADS=0 $DRV "$TMP/target" exit 3)
+check exit_main_only "$out" 'status=3 scanned=1 blocks=6 ' "$KINDS"
 
 # SIGSTOP: the target stays stopped (group-stop) until someone continues it.
 "$TMP/collect_test" "$TMP/fake_agent.so" "$TMP/target" stop 7 >"$TMP/stop.out" &
@@ -121,10 +136,17 @@ for c in valid corrupt fuzz; do
     fi
 done
 
+# Stacks cut at the stopped threads' stack pointers, on a synthetic smaps.
+if out=$(timeout 60 "$TMP/roots_test" "$TMP" 2>&1); then
+    pass roots_thread_stacks "$(tail -n 1 <<<"$out")"
+else
+    fail roots_thread_stacks "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
+fi
+
 # Go runtime roots: synthetic targets, then layouts of real executables.
 # A non-Go file, a truncated Go binary and a stripped one (-s -w) have no
 # layout; binaries of every installed Go toolchain must have one.
-for c in ranges runtime hostile; do
+for c in ranges runtime thread_sps hostile; do
     if out=$(timeout 60 "$TMP/goroots_test" $c 2>&1); then
         pass "goroots_$c" "$(tail -n 1 <<<"$out")"
     else

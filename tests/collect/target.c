@@ -1,7 +1,7 @@
 /*
  * Test target for the launcher: allocates blocks of every kind, reports
  * them through the fake agent, then ends as argv[1] says:
- *   exit N | signal N | pthread_exit | stop | sleep
+ *   exit N | signal N | pthread_exit | thread_exit N | stop | sleep
  * Kinds (valgrind's): g_reach reachable from a global; lost definite;
  * g_interior possible; a tree hanging off `lost` indirect.
  */
@@ -49,6 +49,37 @@ __attribute__((noinline)) static void make_blocks(void)
     big[0] = g_reach;
 }
 
+/* Allocates a block and loses it, leaving copies of its address in this
+ * frame. The address never leaves this frame's call tree (no caller's
+ * callee-saved register holds it). */
+__attribute__((noinline)) static void lose_block(void)
+{
+    volatile void *copy[64];
+    void *p = allocate(16);
+    for (int i = 0; i < 64; i++)
+        copy[i] = p;
+    __asm__ volatile("" ::"r"(copy) : "memory");
+}
+
+/* Calls lose_block 32 KiB down the stack: once it returns, its copies are
+ * dead bytes below the thread's stack pointer, deeper than the frames of
+ * exit reach (they would reuse slots nearer the top). */
+__attribute__((noinline)) static void lose_block_deep(void)
+{
+    volatile char pad[32768];
+    pad[0] = 0;
+    lose_block();
+    __asm__ volatile("" ::"r"(pad) : "memory");
+}
+
+/* A thread that loses a block, then ends the process while main is blocked
+ * in pthread_join. */
+static void *stale_then_exit(void *arg)
+{
+    lose_block_deep();
+    exit((int)(long)arg);
+}
+
 /* Overwrites the dead frames make_blocks left below main's frame, so no
  * stale copy of a lost pointer survives there. */
 __attribute__((noinline)) static void scrub_stack(void)
@@ -70,6 +101,11 @@ int main(int argc, char **argv)
         pthread_t t;
         pthread_create(&t, NULL, late_exit, (void *)(long)n);
         pthread_exit(NULL);
+    }
+    if (!strcmp(how, "thread_exit")) {
+        pthread_t t;
+        pthread_create(&t, NULL, stale_then_exit, (void *)(long)n);
+        pthread_join(t, NULL);
     }
     if (!strcmp(how, "stop"))
         raise(SIGSTOP); /* the test continues it */
