@@ -13,17 +13,105 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * Memo: string -> index of the first pattern that matches it (or NONE).
+ * A report can hold a million stacks of twenty frames sharing a few
+ * thousand distinct names; wildcard-matching every name against every
+ * pattern each time dominated the run. Keyed by content (a copy is kept),
+ * never by pointer, so a caller's reused buffer cannot return a stale
+ * answer. Cleared whenever a pattern is added.
+ */
+#define NONE ((size_t)-1)
+
+typedef struct memo_slot {
+    char *key; /* NULL: empty */
+    size_t first;
+} memo_slot;
+
+typedef struct memo {
+    memo_slot *slots;
+    size_t nslots, used; /* nslots: 0 or a power of two */
+} memo;
 
 struct ch_suppressions {
     char **patterns;
     size_t n, cap;
+    memo *memo; /* mutable behind the const ch_suppressions of ch_supp_match */
 };
+
+static uint64_t hash_str(const char *str)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *str; str++)
+        h = (h ^ (unsigned char)*str) * 1099511628211ull;
+    return h;
+}
+
+static void memo_clear(memo *m)
+{
+    for (size_t i = 0; i < m->nslots; i++)
+        free(m->slots[i].key);
+    free(m->slots);
+    m->slots = NULL;
+    m->nslots = m->used = 0;
+}
+
+static memo_slot *memo_find(const memo *m, const char *key)
+{
+    size_t mask = m->nslots - 1;
+    for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask)
+        if (!m->slots[i].key || !strcmp(m->slots[i].key, key))
+            return &m->slots[i];
+}
+
+static int memo_grow(memo *m)
+{
+    memo bigger = {calloc(m->nslots ? 2 * m->nslots : 1024, sizeof(memo_slot)),
+                   m->nslots ? 2 * m->nslots : 1024, m->used};
+    if (!bigger.slots)
+        return -1;
+    for (size_t i = 0; i < m->nslots; i++)
+        if (m->slots[i].key)
+            *memo_find(&bigger, m->slots[i].key) = m->slots[i];
+    free(m->slots);
+    *m = bigger;
+    return 0;
+}
+
+/* Index of the first pattern matching str, memoized; NONE if none. */
+static size_t first_match(const ch_suppressions *s, const char *str)
+{
+    if (!str)
+        return NONE;
+    memo *m = s->memo;
+    memo_slot *slot = m && (m->used + 1) * 2 <= m->nslots ? memo_find(m, str) : NULL;
+    if (slot && slot->key)
+        return slot->first;
+    size_t first = NONE;
+    for (size_t i = 0; i < s->n && first == NONE; i++)
+        if (ch_wildcard_match(s->patterns[i], str))
+            first = i;
+    if (m && !slot && memo_grow(m) == 0)
+        slot = memo_find(m, str);
+    if (slot && (slot->key = strdup(str))) {
+        slot->first = first;
+        m->used++;
+    }
+    return first;
+}
 
 ch_suppressions *ch_supp_new(void)
 {
-    return calloc(1, sizeof(ch_suppressions));
+    ch_suppressions *s = calloc(1, sizeof(ch_suppressions));
+    if (s && !(s->memo = calloc(1, sizeof(memo)))) {
+        free(s);
+        return NULL;
+    }
+    return s;
 }
 
 void ch_supp_free(ch_suppressions *s)
@@ -33,6 +121,9 @@ void ch_supp_free(ch_suppressions *s)
     for (size_t i = 0; i < s->n; i++)
         free(s->patterns[i]);
     free(s->patterns);
+    if (s->memo)
+        memo_clear(s->memo);
+    free(s->memo);
     free(s);
 }
 
@@ -49,6 +140,8 @@ int ch_supp_add(ch_suppressions *s, const char *pattern)
     if (!(s->patterns[s->n] = strdup(pattern)))
         return -1;
     s->n++;
+    if (s->memo)
+        memo_clear(s->memo); /* answers may change with the new pattern */
     return 0;
 }
 
@@ -108,15 +201,15 @@ int ch_supp_load(ch_suppressions *s, const char *path, char *err, size_t errlen)
     return why ? -1 : 0;
 }
 
+/* The first pattern that matches the frame's function, file or module. */
 static const char *match_frame(const ch_suppressions *s, const ch_frame *f)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        const char *p = s->patterns[i];
-        if (ch_wildcard_match(p, f->function) || ch_wildcard_match(p, f->file) ||
-            ch_wildcard_match(p, f->module))
-            return p;
-    }
-    return NULL;
+    size_t first = first_match(s, f->function), i;
+    if ((i = first_match(s, f->file)) < first)
+        first = i;
+    if ((i = first_match(s, f->module)) < first)
+        first = i;
+    return first == NONE ? NULL : s->patterns[first];
 }
 
 const char *ch_supp_match(const ch_suppressions *s, const ch_symstack *st)

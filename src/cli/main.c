@@ -1,7 +1,7 @@
 /* cgoheap: a C heap profiler and leak checker whose stacks see through cgo. */
+#include "cgoheap/shm.h"
 #include "cli/options.h"
 #include "cli/run.h"
-#include "cgoheap/shm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +20,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "run")) {
-        fprintf(stderr, "cgoheap: unknown command '%s' (usage: cgoheap run [options] [--] PROGRAM)\n",
+        fprintf(stderr,
+                "cgoheap: unknown command '%s' (usage: cgoheap run [options] [--] PROGRAM)\n",
                 argv[1]);
         return 2;
     }

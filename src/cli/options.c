@@ -11,32 +11,33 @@
 
 void ch_print_usage(FILE *out)
 {
-    fputs("usage: cgoheap run [options] [--] PROGRAM [ARGS...]\n"
-          "Runs PROGRAM, tracks its C heap, and reports what it never freed, with stacks\n"
-          "that continue from C into the Go code that caused each allocation.\n"
-          "\n"
-          "  --log-file=FILE              write the report to FILE instead of stderr\n"
-          "  --pprof=FILE                 write a gzipped pprof heap profile\n"
-          "  --json=FILE                  write the whole report as JSON\n"
-          "  --folded=FILE                write folded stacks (flame graphs)\n"
-          "  --show-leak-kinds=KINDS      definite,indirect,possible,reachable|all|none\n"
-          "                               (default definite,possible)\n"
-          "  --errors-for-leak-kinds=KINDS  kinds that count as errors (default definite,possible)\n"
-          "  --error-exitcode=N           exit N if error kinds remain\n"
-          "  --suppressions=FILE          LeakSanitizer-format suppressions (repeatable)\n"
-          "  --no-default-suppressions    do not apply the built-in list\n"
-          "  --print-default-suppressions print the built-in list and exit\n"
-          "  --gen-suppressions           print a suppression entry after each record\n"
-          "  --show-internal-frames       show cgo glue and agent frames\n"
-          "  --sample-rate=BYTES          sample one allocation per BYTES on average (default 1:\n"
-          "                               record every allocation)\n"
-          "  --no-scan                    do not scan memory at exit (kinds become 'unfreed')\n"
-          "  --unwind=fast|exact          exact: no unwind-rule cache (for checking)\n"
-          "  --trace-threads=all|main     stop every thread at exit (default, exact stack\n"
-          "                               pointers) or only the main one (cheaper thread start)\n"
-          "  -v, --verbose                notices about cgoheap itself\n"
-          "  --version, --help\n",
-          out);
+    fputs(
+        "usage: cgoheap run [options] [--] PROGRAM [ARGS...]\n"
+        "Runs PROGRAM, tracks its C heap, and reports what it never freed, with stacks\n"
+        "that continue from C into the Go code that caused each allocation.\n"
+        "\n"
+        "  --log-file=FILE              write the report to FILE instead of stderr\n"
+        "  --pprof=FILE                 write a gzipped pprof heap profile\n"
+        "  --json=FILE                  write the whole report as JSON\n"
+        "  --folded=FILE                write folded stacks (flame graphs)\n"
+        "  --show-leak-kinds=KINDS      definite,indirect,possible,reachable|all|none\n"
+        "                               (default definite,possible)\n"
+        "  --errors-for-leak-kinds=KINDS  kinds that count as errors (default definite,possible)\n"
+        "  --error-exitcode=N           exit N if error kinds remain\n"
+        "  --suppressions=FILE          LeakSanitizer-format suppressions (repeatable)\n"
+        "  --no-default-suppressions    do not apply the built-in list\n"
+        "  --print-default-suppressions print the built-in list and exit\n"
+        "  --gen-suppressions           print a suppression entry after each record\n"
+        "  --show-internal-frames       show cgo glue and agent frames\n"
+        "  --sample-rate=BYTES          sample one allocation per BYTES on average (default 1:\n"
+        "                               record every allocation)\n"
+        "  --no-scan                    do not scan memory at exit (kinds become 'unfreed')\n"
+        "  --unwind=fast|exact          exact: no unwind-rule cache (for checking)\n"
+        "  --trace-threads=all|main     stop every thread at exit (default, exact stack\n"
+        "                               pointers) or only the main one (cheaper thread start)\n"
+        "  -v, --verbose                notices about cgoheap itself\n"
+        "  --version, --help\n",
+        out);
 }
 
 int ch_parse_kinds(const char *s, unsigned *mask)
@@ -120,8 +121,7 @@ static int parse_value_option(const char *a, ch_options *o, char *err, size_t er
         o->error_exitcode = (int)n;
     } else if ((v = value_of(a, "--suppressions"))) {
         if (o->nsupp_files == CH_MAX_SUPP_FILES) {
-            snprintf(err, errlen, "too many --suppressions files (at most %d)",
-                     CH_MAX_SUPP_FILES);
+            snprintf(err, errlen, "too many --suppressions files (at most %d)", CH_MAX_SUPP_FILES);
             return -1;
         }
         o->supp_files[o->nsupp_files++] = v;

@@ -11,17 +11,17 @@
 
 typedef struct ch_options {
     const char *log_file, *pprof_file, *json_file, *folded_file;
-    unsigned show_kinds;   /* bit per ch_kind */
-    unsigned error_kinds;  /* bit per ch_kind */
-    int error_exitcode;    /* 0 = off */
+    unsigned show_kinds;  /* bit per ch_kind */
+    unsigned error_kinds; /* bit per ch_kind */
+    int error_exitcode;   /* 0 = off */
     const char *supp_files[CH_MAX_SUPP_FILES];
     size_t nsupp_files;
     bool gen_suppressions, print_default_suppressions, show_internal, scan, verbose;
     bool default_suppressions; /* --no-default-suppressions turns off */
     uint64_t sample_rate;
-    const char *unwind;    /* NULL, "fast" or "exact" */
+    const char *unwind;        /* NULL, "fast" or "exact" */
     const char *trace_threads; /* NULL, "all" or "main" */
-    char **argv;           /* the program and its arguments */
+    char **argv;               /* the program and its arguments */
 } ch_options;
 
 /*
