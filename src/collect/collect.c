@@ -9,6 +9,7 @@
 #include "collect/launch.h"
 #include "collect/procmem.h"
 #include "collect/record.h"
+#include "collect/pagemap.h"
 #include "collect/roots.h"
 #include "collect/trace.h"
 #include "common/shm_layout.h"
@@ -182,6 +183,7 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
         .main_sp = t->main_sp, .sps = ts->sp, .nsps = t->n, .marks = rc.marks, .nmarks = rc.nmarks};
     roots = ch_go_refine_roots(pid, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
+    roots = ch_roots_resident(pid, roots, &nroots);
     size_t nmaps;
     ch_mapping *maps = read_mappings(pid, &nmaps);
     double t0 = now();
