@@ -122,7 +122,8 @@ static int attach(void)
     ch_shm_header *h = fd >= 0 ? map_record(fd) : NULL;
     if (!h)
         return CH_ST_PASSIVE;
-    close(fd); /* the mapping keeps the record; the target must not see an extra fd */
+    /* The descriptor stays open (at the high number the launcher chose, out
+     * of the program's way) for an image this process may exec. */
     fill_globals(h);
     ch_thread_setup();
     if (!ch_sample_setup())
@@ -147,47 +148,16 @@ int ch_init_lazy(void)
     return next == CH_ST_ACTIVE;
 }
 
-/*
- * Hides CGOHEAP_SHM_FD from the C environment (getenv, exec'd children) by
- * pointing environ at a copy without it. The original array is not edited:
- * it sits on the initial stack right before the auxiliary vector, and
- * shortening it in place would make the Go runtime (which finds auxv by
- * walking envp to its NULL) read a wrong auxv. Go's own environment copy
- * therefore still shows the variable; an exec'd child finds the fd closed.
- */
-static void hide_env(void)
-{
-    extern char **environ;
-    size_t n = 0, drop = (size_t)-1, key = strlen(CH_ENV_SHM_FD);
-    if (!environ)
-        return;
-    for (; environ[n]; n++)
-        if (!strncmp(environ[n], CH_ENV_SHM_FD, key) && environ[n][key] == '=')
-            drop = n;
-    if (drop == (size_t)-1)
-        return;
-    size_t bytes = (n + 1) * sizeof(char *);
-    char **copy = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (copy == MAP_FAILED)
-        return;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i != drop)
-            copy[j++] = environ[i];
-    copy[j] = NULL;
-    environ = copy;
-    ch_count(&ch_g.hdr->agent_bytes, bytes);
-}
-
 __attribute__((constructor)) static void ch_ctor(void)
 {
     __atomic_store_n(&ctor_ran, 1, __ATOMIC_RELEASE);
-    if (ch_is_active()) {
-        ch_thread *t = &ch_self;
-        t->inside = 1;
-        hide_env();
-        t->inside = 0;
-    }
+    /* CGOHEAP_SHM_FD and LD_PRELOAD stay in the environment, as valgrind's
+     * and heaptrack's variables do: a program that execs another image in
+     * this process (a wrapper, env(1)) passes them on, and the new image's
+     * agent attaches to the same record (the launcher empties it at the
+     * exec). Forked children and their programs find another pid in the
+     * record and stay passive. */
+    (void)ch_is_active();
 }
 
 __attribute__((destructor)) static void ch_dtor(void)

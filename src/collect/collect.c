@@ -235,6 +235,21 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
     close(memfd);
 }
 
+/*
+ * The target became another program (execve in the same process: a wrapper
+ * script, env(1)). What the old image recorded means nothing in the new one
+ * (its blocks vanished with its address space), so the record starts over;
+ * the new image's agent attaches to it. The exec stop of our own first exec
+ * comes before the agent ran, when the record is still empty.
+ */
+static void on_exec_stop(void *ctx, pid_t pid)
+{
+    run_state *s = ctx;
+    (void)pid;
+    if (ch_shm_reset(&s->own->shm) != 0 && s->opts->verbose)
+        fprintf(stderr, "cgoheap: cannot empty the record at exec: %s\n", strerror(errno));
+}
+
 /* PTRACE_SEIZE before the child may run; on refusal, run without the scan. */
 static bool seize(run_state *s)
 {
@@ -249,7 +264,7 @@ static bool seize(run_state *s)
      * pointer and its registers are roots. CGOHEAP_TRACE_THREADS=0 traces
      * the main thread alone (other stacks are then scanned whole). */
     const char *env = getenv("CGOHEAP_TRACE_THREADS");
-    long o = PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+    long o = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
     if (!env || strcmp(env, "0"))
         o |= PTRACE_O_TRACECLONE;
     if (ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0)
@@ -271,7 +286,8 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     bool traced = seize(s);
     ch_forward_signals(s->child.pid);
     ch_child_go(&s->child);
-    int rc = ch_trace_wait(s->child.pid, traced, on_exit_stop, s, &s->prof->exit);
+    const ch_trace_hooks hooks = {.on_exit = on_exit_stop, .on_exec = on_exec_stop};
+    int rc = ch_trace_wait(s->child.pid, traced, &hooks, s, &s->prof->exit);
     ch_restore_signals();
     if (!s->exec_errno)
         s->exec_errno = ch_child_exec_errno(&s->child);

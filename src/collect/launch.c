@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,16 +112,43 @@ static void child_main(int go_rd, int exec_wr, const char *path, char *const *ar
     _exit(127);
 }
 
+/*
+ * The target gets its own copy of the record's descriptor at a high number,
+ * out of the way of the program's own descriptors (valgrind does the same),
+ * and not close-on-exec: when the program execs another image in the same
+ * process (a wrapper script, env(1)), the new image's agent attaches to the
+ * same record. The launcher's own descriptor stays out of the target.
+ */
+static int target_fd(int shm_fd)
+{
+    struct rlimit rl;
+    long want = 1000;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (long)rl.rlim_cur - 16 < want)
+        want = (long)rl.rlim_cur - 16;
+    if (want < 3)
+        want = 3;
+    if (fcntl(shm_fd, F_SETFD, FD_CLOEXEC) != 0)
+        return -1;
+    return fcntl(shm_fd, F_DUPFD, (int)want);
+}
+
 int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char *agent, int shm_fd,
                    char *err, size_t errlen)
 {
     int go[2], ex[2];
     char fdstr[16];
-    snprintf(fdstr, sizeof fdstr, "%d", shm_fd);
+    int child_fd = target_fd(shm_fd);
+    if (child_fd < 0) {
+        snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
+        return -1;
+    }
+    snprintf(fdstr, sizeof fdstr, "%d", child_fd);
     char *preload = preload_value(agent);
     if (!preload || pipe2(go, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
         free(preload);
+        close(child_fd);
         return -1;
     }
     if (pipe2(ex, O_CLOEXEC) != 0)
@@ -134,6 +162,7 @@ int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char 
         child_main(go[0], ex[1], path, argv, preload, fdstr);
     }
     free(preload);
+    close(child_fd);
     close(go[0]);
     close(ex[1]);
     c->go_fd = go[1];
@@ -151,6 +180,7 @@ close_go:
     close(go[0]);
     close(go[1]);
     free(preload);
+    close(child_fd);
     return -1;
 }
 

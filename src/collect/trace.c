@@ -74,6 +74,7 @@ void ch_restore_signals(void)
 typedef struct tracer {
     pid_t pid;
     ch_exit_stop_fn on_exit;
+    ch_exec_stop_fn on_exec;
     void *ctx;
     bool ending;  /* the process is ending: hold threads at their exit stops */
     bool scanned; /* on_exit was called */
@@ -229,9 +230,13 @@ static void at_stop(tracer *t, pid_t tid, int status)
 {
     int sig = WSTOPSIG(status);
     int event = (unsigned)status >> 16;
-    if (event == PTRACE_EVENT_EXIT)
+    if (event == PTRACE_EVENT_EXIT) {
         at_exit_stop(t, tid);
-    else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig))
+    } else if (event == PTRACE_EVENT_EXEC) {
+        if (t->on_exec)
+            t->on_exec(t->ctx, t->pid);
+        ptrace(PTRACE_CONT, tid, 0, 0);
+    } else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig))
         ptrace(PTRACE_LISTEN, tid, 0, 0); /* stay stopped, but report SIGCONT */
     else if (event) /* a new thread's first stop, PTRACE_EVENT_CLONE, a SIGCONT'd listener */
         ptrace(PTRACE_CONT, tid, 0, 0);
@@ -269,9 +274,9 @@ static int wait_any(tracer *t, bool traced, int *status)
     }
 }
 
-int ch_trace_wait(pid_t pid, bool traced, ch_exit_stop_fn on_exit, void *ctx, ch_exit *out)
+int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx, ch_exit *out)
 {
-    tracer t = {.pid = pid, .on_exit = on_exit, .ctx = ctx};
+    tracer t = {.pid = pid, .on_exit = hooks->on_exit, .on_exec = hooks->on_exec, .ctx = ctx};
     int rc = -1;
     for (;;) {
         int status;

@@ -27,6 +27,15 @@ typedef struct ch_exit_threads {
  * stopped is stopped at its exit stop and every mapping is still readable. */
 typedef void (*ch_exit_stop_fn)(void *ctx, pid_t pid, const ch_exit_threads *threads);
 
+/* Called at the exec stop (PTRACE_O_TRACEEXEC) when the process has become a
+ * new program image: its old threads are gone and the new one has not run. */
+typedef void (*ch_exec_stop_fn)(void *ctx, pid_t pid);
+
+typedef struct ch_trace_hooks {
+    ch_exit_stop_fn on_exit;
+    ch_exec_stop_fn on_exec; /* may be NULL */
+} ch_trace_hooks;
+
 /*
  * Waits until the child is gone and stores how it ended. If `traced` (the
  * child was PTRACE_SEIZEd with PTRACE_O_TRACEEXIT, and perhaps
@@ -35,7 +44,7 @@ typedef void (*ch_exit_stop_fn)(void *ctx, pid_t pid, const ch_exit_threads *thr
  * process is ending and all its traced threads reached their exit stops
  * (or after a bounded wait). Returns 0, or -1 if waiting failed.
  */
-int ch_trace_wait(pid_t pid, bool traced, ch_exit_stop_fn on_exit, void *ctx, ch_exit *out);
+int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx, ch_exit *out);
 
 /* Forward SIGINT/SIGTERM/SIGHUP sent to the launcher to pid until restored. */
 void ch_forward_signals(pid_t pid);

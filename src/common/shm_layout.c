@@ -2,6 +2,7 @@
 #include "common/shm_layout.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -10,7 +11,10 @@
 #define LIVE_HEAP_SIZE (16ull << 30) /* grows shard tables; enough for >100M live */
 #define FRAMES_SIZE (4ull << 30)
 
-static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
 
 int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap)
 {
@@ -59,6 +63,43 @@ fail:;
     close(fd);
     errno = e;
     return -1;
+}
+
+/* Zeroes [off, off+len) of the memfd; punching a hole also frees its pages. */
+static int zero_region(ch_shm *shm, uint64_t off, uint64_t len)
+{
+    /* Never memset instead: the regions are gigabytes of sparse file. */
+    if (len == 0)
+        return 0;
+    return fallocate(shm->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
+}
+
+int ch_shm_reset(ch_shm *shm)
+{
+    ch_shm_header *h = shm->hdr, keep = *h;
+    uint64_t data = align_up(sizeof *h, 4096);
+    if (zero_region(shm, data, h->total_size - data))
+        return -1;
+    memset(h, 0, sizeof *h);
+    /* Layout and the launcher's settings stay; what the agent wrote goes. */
+    h->magic = keep.magic;
+    h->version = keep.version;
+    h->header_size = keep.header_size;
+    h->total_size = keep.total_size;
+    h->target_pid = keep.target_pid;
+    h->options = keep.options;
+    h->sample_rate = keep.sample_rate;
+    h->shards_off = keep.shards_off;
+    h->heap_off = keep.heap_off;
+    h->heap_size = keep.heap_size;
+    h->stacks_off = keep.stacks_off;
+    h->stats_off = keep.stats_off;
+    h->stack_cap = keep.stack_cap;
+    h->frames_off = keep.frames_off;
+    h->frames_size = keep.frames_size;
+    h->modules_off = keep.modules_off;
+    h->marks_off = keep.marks_off;
+    return 0;
 }
 
 void ch_shm_destroy(ch_shm *shm)

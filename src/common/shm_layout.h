@@ -20,6 +20,14 @@ int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap);
 void ch_shm_destroy(ch_shm *shm);
 
 /*
+ * Empties the record for a new program image: when the target calls execve,
+ * the old image's blocks, stacks and modules mean nothing in the new one.
+ * Only valid while no thread of the target runs (at the exec stop). Keeps
+ * the launcher's settings (pid, sample rate). Returns 0 or -1 with errno.
+ */
+int ch_shm_reset(ch_shm *shm);
+
+/*
  * Checks that a mapping of `size` bytes holds a header this build can read
  * and that every region lies inside it. Returns NULL if it does, else a
  * one-line reason. Used on the launcher's view before trusting any offset.
