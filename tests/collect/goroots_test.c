@@ -17,14 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fails;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c);                                    \
-            fails++;                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 /* The fake target: one buffer mapped at BASE. */
 #define BASE 0x10000000ull

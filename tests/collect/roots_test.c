@@ -8,14 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int fails;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c);                                    \
-            fails++;                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 /* A guard page, a thread stack above it, an anonymous mapping with no
  * guard below it, and the main stack. Every rw mapping has resident pages. */
