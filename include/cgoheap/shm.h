@@ -178,4 +178,35 @@ typedef struct ch_shm_header {
     uint32_t pad_marks;
 } ch_shm_header;
 
+/*
+ * Empties the header for a new program image (after an execve in the
+ * target): keeps the layout and the launcher's settings, drops everything
+ * the agent wrote. The regions themselves (from shards_off to the end) must
+ * be zeroed by the caller, by punching a hole in the memfd. Valid only while
+ * no thread writes the record. Used by the launcher at the exec stop and, if
+ * the launcher is not tracing, by the new image's agent.
+ */
+static inline void ch_shm_forget(ch_shm_header *h)
+{
+    ch_shm_header keep = *h;
+    __builtin_memset(h, 0, sizeof *h);
+    h->magic = keep.magic;
+    h->version = keep.version;
+    h->header_size = keep.header_size;
+    h->total_size = keep.total_size;
+    h->target_pid = keep.target_pid;
+    h->options = keep.options;
+    h->sample_rate = keep.sample_rate;
+    h->shards_off = keep.shards_off;
+    h->heap_off = keep.heap_off;
+    h->heap_size = keep.heap_size;
+    h->stacks_off = keep.stacks_off;
+    h->stats_off = keep.stats_off;
+    h->stack_cap = keep.stack_cap;
+    h->frames_off = keep.frames_off;
+    h->frames_size = keep.frames_size;
+    h->modules_off = keep.modules_off;
+    h->marks_off = keep.marks_off;
+}
+
 #endif

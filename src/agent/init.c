@@ -14,6 +14,7 @@
 #include "agent/sample.h"
 #include "agent/thread.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,22 @@ static void child_after_fork(void)
     __atomic_store_n(&ch_state, CH_ST_PASSIVE, __ATOMIC_RELEASE);
 }
 
+/*
+ * An earlier image of this very process (before an execve) recorded here.
+ * A tracing launcher empties the record at the exec stop; one that could
+ * not trace (ptrace refused) cannot, so the new image does it: the old
+ * blocks vanished with the old address space. Safe because the exec left
+ * this image single-threaded and nothing else writes the record.
+ */
+static void forget_previous_image(ch_shm_header *h, int fd)
+{
+    if (!(__atomic_load_n(&h->agent_flags, __ATOMIC_ACQUIRE) & CH_AGENT_ATTACHED))
+        return;
+    if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)h->shards_off,
+                  (off_t)(h->total_size - h->shards_off)) == 0)
+        ch_shm_forget(h);
+}
+
 /* Returns the next state: ACTIVE, PASSIVE, or UNINIT (decide later). */
 static int attach(void)
 {
@@ -124,6 +141,7 @@ static int attach(void)
         return CH_ST_PASSIVE;
     /* The descriptor stays open (at the high number the launcher chose, out
      * of the program's way) for an image this process may exec. */
+    forget_previous_image(h, fd);
     fill_globals(h);
     ch_thread_setup();
     if (!ch_sample_setup())

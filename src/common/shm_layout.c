@@ -76,29 +76,10 @@ static int zero_region(ch_shm *shm, uint64_t off, uint64_t len)
 
 int ch_shm_reset(ch_shm *shm)
 {
-    ch_shm_header *h = shm->hdr, keep = *h;
-    uint64_t data = align_up(sizeof *h, 4096);
-    if (zero_region(shm, data, h->total_size - data))
+    ch_shm_header *h = shm->hdr;
+    if (zero_region(shm, h->shards_off, h->total_size - h->shards_off))
         return -1;
-    memset(h, 0, sizeof *h);
-    /* Layout and the launcher's settings stay; what the agent wrote goes. */
-    h->magic = keep.magic;
-    h->version = keep.version;
-    h->header_size = keep.header_size;
-    h->total_size = keep.total_size;
-    h->target_pid = keep.target_pid;
-    h->options = keep.options;
-    h->sample_rate = keep.sample_rate;
-    h->shards_off = keep.shards_off;
-    h->heap_off = keep.heap_off;
-    h->heap_size = keep.heap_size;
-    h->stacks_off = keep.stacks_off;
-    h->stats_off = keep.stats_off;
-    h->stack_cap = keep.stack_cap;
-    h->frames_off = keep.frames_off;
-    h->frames_size = keep.frames_size;
-    h->modules_off = keep.modules_off;
-    h->marks_off = keep.marks_off;
+    ch_shm_forget(h);
     return 0;
 }
 
