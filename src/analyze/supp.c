@@ -10,6 +10,7 @@
 #include "analyze/analyze.h"
 #include "analyze/supp_internal.h"
 #include "analyze/wildcard.h"
+#include "common/grow.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -130,12 +131,10 @@ void ch_supp_free(ch_suppressions *s)
 int ch_supp_add(ch_suppressions *s, const char *pattern)
 {
     if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 16;
-        char **p = realloc(s->patterns, cap * sizeof *p);
+        char **p = ch_grow(s->patterns, &s->cap, sizeof *p, 16);
         if (!p)
             return -1;
         s->patterns = p;
-        s->cap = cap;
     }
     if (!(s->patterns[s->n] = strdup(pattern)))
         return -1;

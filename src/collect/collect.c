@@ -7,11 +7,12 @@
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
 #include "collect/launch.h"
+#include "collect/pagemap.h"
 #include "collect/procmem.h"
 #include "collect/record.h"
-#include "collect/pagemap.h"
 #include "collect/roots.h"
 #include "collect/trace.h"
+#include "common/grow.h"
 #include "common/shm_layout.h"
 
 #include <errno.h>
@@ -99,8 +100,7 @@ static ch_mapping *read_mappings(pid_t pid, size_t *n)
     *n = 0;
     while (f && fgets(line, sizeof line, f)) {
         if (*n == cap) {
-            cap = cap ? 2 * cap : 256;
-            ch_mapping *grown = realloc(maps, cap * sizeof *maps);
+            ch_mapping *grown = ch_grow(maps, &cap, sizeof *maps, 256);
             if (!grown)
                 break;
             maps = grown;

@@ -6,6 +6,7 @@
 #include "collect/goroots.h"
 #include "collect/golayout.h"
 #include "collect/goruntime.h"
+#include "common/grow.h"
 #include "common/search.h"
 
 #include <elf.h>
@@ -65,12 +66,10 @@ static int push(ch_region **v, size_t *n, size_t *cap, const ch_region *src, uin
     if (end <= start)
         return 0;
     if (*n == *cap) {
-        size_t c = *cap ? 2 * *cap : 64;
-        ch_region *nv = realloc(*v, c * sizeof *nv);
+        ch_region *nv = ch_grow(*v, cap, sizeof *nv, 64);
         if (!nv)
             return -1;
         *v = nv;
-        *cap = c;
     }
     (*v)[*n] = *src;
     (*v)[*n].start = start;

@@ -18,6 +18,7 @@
  */
 #include "collect/goruntime.h"
 #include "cgoheap/shm.h"
+#include "common/grow.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,12 +46,10 @@ int ch_range_add(ch_range_list *l, uint64_t start, uint64_t end)
     if (end <= start)
         return 0;
     if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 256;
-        ch_range *v = realloc(l->v, cap * sizeof *v);
+        ch_range *v = ch_grow(l->v, &l->cap, sizeof *v, 256);
         if (!v)
             return -1;
         l->v = v;
-        l->cap = cap;
     }
     l->v[l->n++] = (ch_range){start, end};
     return 0;

@@ -1,4 +1,5 @@
 #include "collect/pagemap.h"
+#include "common/grow.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -24,12 +25,10 @@ static int push(out_list *o, const ch_region *like, uint64_t start, uint64_t end
         return 0;
     }
     if (o->n == o->cap) {
-        size_t cap = o->cap ? 2 * o->cap : 64;
-        ch_region *v = realloc(o->v, cap * sizeof *v);
+        ch_region *v = ch_grow(o->v, &o->cap, sizeof *v, 64);
         if (!v)
             return -1;
         o->v = v;
-        o->cap = cap;
     }
     o->v[o->n] = *like;
     o->v[o->n].start = start;

@@ -15,6 +15,7 @@
  */
 #include "collect/roots.h"
 #include "cgoheap/shm.h"
+#include "common/grow.h"
 #include "common/search.h"
 
 #include <errno.h>
@@ -40,12 +41,10 @@ typedef struct region_list {
 static int add_region(region_list *l, uint64_t start, uint64_t end, const char *name)
 {
     if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        ch_region *v = realloc(l->v, cap * sizeof *v);
+        ch_region *v = ch_grow(l->v, &l->cap, sizeof *v, 64);
         if (!v)
             return -1;
         l->v = v;
-        l->cap = cap;
     }
     ch_region *r = &l->v[l->n++];
     r->start = start;

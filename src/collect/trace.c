@@ -11,6 +11,7 @@
  */
 #include "collect/trace.h"
 #include "collect/procmem.h"
+#include "common/grow.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -160,12 +161,10 @@ static bool is_process_end(const tracer *t, pid_t tid, const struct user_regs_st
 static int hold(tracer *t, pid_t tid, const struct user_regs_struct *regs)
 {
     if (t->nheld == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        ch_thread_regs *v = realloc(t->held, cap * sizeof *v);
+        ch_thread_regs *v = ch_grow(t->held, &t->cap, sizeof *v, 16);
         if (!v)
             return -1;
         t->held = v;
-        t->cap = cap;
     }
     t->held[t->nheld++] = (ch_thread_regs){.tid = tid, .regs = *regs};
     return 0;
@@ -181,12 +180,10 @@ static int hold(tracer *t, pid_t tid, const struct user_regs_struct *regs)
 static void note_leaving(tracer *t, pid_t tid)
 {
     if (t->nleaving == t->leaving_cap) {
-        size_t cap = t->leaving_cap ? 2 * t->leaving_cap : 16;
-        pid_t *v = realloc(t->leaving, cap * sizeof *v);
+        pid_t *v = ch_grow(t->leaving, &t->leaving_cap, sizeof *v, 16);
         if (!v)
             return; /* waitpid(-1) will reap it later */
         t->leaving = v;
-        t->leaving_cap = cap;
     }
     t->leaving[t->nleaving++] = tid;
 }
