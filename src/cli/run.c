@@ -7,6 +7,7 @@
 #include "cli/run.h"
 #include "analyze/analyze.h"
 #include "collect/collect.h"
+#include "common/phase.h"
 #include "report/report.h"
 #include "symbolize/symbolize.h"
 
@@ -239,6 +240,7 @@ static void pipeline_free(pipeline *p)
 
 static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *log)
 {
+    ch_phase("group");
     p->records = ch_group(&p->prof, &p->nrecords);
     if (!p->records && p->prof.nblocks) {
         fail("out of memory", NULL);
@@ -248,7 +250,9 @@ static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *lo
         fail("out of memory while symbolizing", NULL);
         return -1;
     }
+    ch_phase("symbolize");
     suppress_and_symbolize(p, supp);
+    ch_phase("report");
     return report(p, log);
 }
 
@@ -258,6 +262,7 @@ int ch_run(const ch_options *o)
         ch_supp_print_defaults(stdout);
         return 0;
     }
+    ch_phase("setup");
     char agent[PATH_MAX];
     if (find_agent(agent, sizeof agent)) {
         fail("cannot find the agent libcgoheap.so (set CGOHEAP_AGENT)", agent);
@@ -284,6 +289,7 @@ int ch_run(const ch_options *o)
                       .verbose = o->verbose};
     char err[512] = "";
     int status;
+    ch_phase("program");
     if (ch_collect_run(&ro, &p.prof, err, sizeof err)) {
         fail(err, NULL);
         status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;
@@ -294,8 +300,11 @@ int ch_run(const ch_options *o)
         else if (o->error_exitcode && has_error_leaks(&p))
             status = o->error_exitcode;
     }
+    ch_phase("cleanup");
     pipeline_free(&p);
     ch_supp_free(supp);
+    if (o->verbose)
+        ch_phase_print(stderr);
     if (log != stderr)
         fclose(log);
     return status;

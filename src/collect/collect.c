@@ -13,6 +13,7 @@
 #include "collect/roots.h"
 #include "collect/trace.h"
 #include "common/grow.h"
+#include "common/phase.h"
 #include "common/shm_layout.h"
 
 #include <errno.h>
@@ -176,17 +177,21 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     rc.marks = (const uint64_t *)((const char *)h + h->marks_off);
     rc.nmarks = h->n_marks < CH_MAX_MARKS ? h->n_marks : CH_MAX_MARKS;
     size_t nroots = 0;
+    ch_phase("roots");
     ch_region *roots = ch_roots_from_smaps(smaps, &rc, &nroots, ch_procmem_read, &memfd);
     if (!roots)
         return scan_failed(p, strerror(errno));
     ch_go_threads threads = {
         .main_sp = t->main_sp, .sps = ts->sp, .nsps = t->n, .marks = rc.marks, .nmarks = rc.nmarks};
+    ch_phase("go runtime");
     roots = ch_go_refine_roots(pid, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
+    ch_phase("resident pages");
     roots = ch_roots_resident(pid, roots, &nroots);
     size_t nmaps;
     ch_mapping *maps = read_mappings(pid, &nmaps);
     double t0 = now();
+    ch_phase("scan");
     if (ch_scan_mapped(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps,
                        ch_procmem_read, &memfd))
         scan_failed(p, strerror(ENOMEM));
@@ -215,6 +220,7 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
     run_state *s = ctx;
     if ((s->exec_errno = ch_child_exec_errno(&s->child)))
         return; /* the program never ran */
+    ch_phase("record");
     read_record(s);
     if (!s->record_read)
         return;
@@ -233,6 +239,7 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
         return scan_failed(s->prof, strerror(errno));
     scan_target(s, pid, memfd, threads);
     close(memfd);
+    ch_phase("exit");
 }
 
 /*
