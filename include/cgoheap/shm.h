@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
-#define CH_SHM_VERSION 1u
+#define CH_SHM_VERSION 2u
 
 /* Environment variables read by the agent. */
 #define CH_ENV_SHM_FD "CGOHEAP_SHM_FD"   /* fd number of the memfd */
@@ -29,7 +29,15 @@
 
 /* ---- live-allocation table: sharded open addressing ---- */
 #define CH_LIVE_SHARDS 64u        /* power of two */
-#define CH_LIVE_MIN_LOG2 10u      /* initial slots per shard = 1024 */
+#define CH_LIVE_MIN_CAP 1024u     /* initial slots per shard */
+/*
+ * A block's shard is chosen by its 64 MiB address window (hashed), not by
+ * its whole address. glibc gives each thread an arena whose heaps are
+ * 64 MiB-aligned, so a thread's blocks mostly share one shard: its lock and
+ * table lines stay in that thread's cache instead of bouncing between
+ * cores on every call. Blocks freed by another thread still find their shard.
+ */
+#define CH_LIVE_WINDOW_SHIFT 26u
 
 /*
  * One live allocation. addr == 0 means the slot is empty (malloc never
@@ -55,16 +63,19 @@ static inline uint32_t ch_entry_stack(const ch_live_entry *e) { return (uint32_t
 
 /*
  * A shard. The agent takes `lock` (a spinlock) to insert, delete or grow.
- * On growth it writes the new table, then publishes table_off/log2_cap, and
- * only then releases the old table's pages: a reader that finds the target
- * dead always sees one complete table.
+ * The capacity is any number of slots (tables grow by half, which keeps the
+ * bookkeeping per live block within 32 bytes); a slot's home is
+ * (hash * cap) >> 64. On growth the agent writes the new table, then
+ * publishes table_off and cap, and only then releases the old table's
+ * pages: a reader that finds the target dead always sees one complete table.
  */
 typedef struct ch_live_shard {
     uint32_t lock;
-    uint32_t log2_cap;
+    uint32_t pad0;
+    uint64_t cap;       /* slots in the table */
     uint64_t count;     /* entries in use */
-    uint64_t table_off; /* offset of ch_live_entry[1 << log2_cap] */
-    uint64_t pad[5];    /* one cache line per shard */
+    uint64_t table_off; /* offset of ch_live_entry[cap] */
+    uint64_t pad[4];    /* one cache line per shard */
 } ch_live_shard;
 
 /* ---- stack table: lock-free lookup, inserts under stack_lock ---- */
@@ -125,6 +136,21 @@ typedef struct ch_module_entry {
 #define CH_MARK_SP(v) ((v) & ~7ull)
 #define CH_MAX_MARKS 4096u
 
+/*
+ * ---- per-thread counters ----
+ * Each recording thread owns one slot and adds to it with plain stores (one
+ * writer, no atomic read-modify-write, no cache line shared with another
+ * thread): the totals are the sums over all slots plus the header's
+ * counters (used by threads that found no free slot). A thread that ends
+ * gives its slot to a later thread, which keeps adding to it.
+ */
+typedef struct ch_thread_counters {
+    uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;
+    uint64_t pad[3]; /* one cache line per slot */
+} ch_thread_counters;
+
+#define CH_MAX_COUNTER_SLOTS 4096u
+
 /* ---- agent status flags ---- */
 #define CH_AGENT_ATTACHED 1u   /* agent initialised and recording */
 #define CH_AGENT_FAILED 2u     /* agent stopped recording; see fail_reason */
@@ -146,7 +172,7 @@ typedef struct ch_shm_header {
     uint32_t unwind_mode;   /* 0 fast (cached rules), 1 exact */
     char fail_reason[128];
 
-    /* Counters (atomic adds by the agent). */
+    /* Counters: per-thread slots, plus these for threads without a slot (atomic adds). */
     uint64_t n_allocs;      /* recorded allocations */
     uint64_t n_frees;       /* recorded frees (of recorded blocks) */
     uint64_t n_events;      /* all interposed calls, recorded or not */
@@ -176,6 +202,10 @@ typedef struct ch_shm_header {
     uint64_t marks_off;     /* uint64_t[CH_MAX_MARKS] */
     uint32_t n_marks;       /* slots claimed; may exceed CH_MAX_MARKS (then ignored) */
     uint32_t pad_marks;
+
+    uint64_t counters_off;  /* ch_thread_counters[CH_MAX_COUNTER_SLOTS] */
+    uint32_t n_counter_slots; /* slots claimed; may exceed CH_MAX_COUNTER_SLOTS (then ignored) */
+    uint32_t pad_counters;
 } ch_shm_header;
 
 /*
@@ -207,6 +237,7 @@ static inline void ch_shm_forget(ch_shm_header *h)
     h->frames_size = keep.frames_size;
     h->modules_off = keep.modules_off;
     h->marks_off = keep.marks_off;
+    h->counters_off = keep.counters_off;
 }
 
 #endif

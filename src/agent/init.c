@@ -12,6 +12,7 @@
 #include "agent/agent.h"
 #include "agent/modules.h"
 #include "agent/sample.h"
+#include "agent/stacks.h"
 #include "agent/thread.h"
 
 #include <fcntl.h>
@@ -144,6 +145,7 @@ static int attach(void)
     forget_previous_image(h, fd);
     fill_globals(h);
     ch_thread_setup();
+    ch_stack_keys_setup();
     if (!ch_sample_setup())
         return CH_ST_PASSIVE;
     ch_modules_init();

@@ -3,15 +3,18 @@
  * table with linear probing and backward-shift deletion (no tombstones, so
  * probe chains never degrade under malloc/free churn).
  *
- * The shard is picked by the top bits of the address hash and the slot by the
- * low bits, so the two are independent.
+ * The shard is picked by the address's 64 MiB window (shm.h: a thread's
+ * arena stays in one shard, so threads do not share lock or table lines)
+ * and the slot by a hash of the whole address. Tables hold any number of
+ * slots (home = (hash * cap) >> 64) and grow by 40% at 75% load, so a live
+ * block costs 16 / 0.75 .. 16 / 0.54 = 21 .. 30 bytes of table.
  *
  * Crash consistency (the launcher reads the table after SIGKILL): an entry's
  * size_stack is written before its addr, so a visible addr has its size. A
  * backward shift copies an entry to its new slot before clearing the old
  * one, so an interrupted delete can show an entry twice, never lose one; a
  * reader should ignore a repeated addr. On growth the new table is complete
- * before table_off/log2_cap are published and the old pages are released
+ * before table_off/cap are published and the old pages are released
  * only after that. The two fields are separate stores: a kill between them
  * (a window of one instruction) leaves a table the reader can detect
  * because `count` will not match the entries it finds.
@@ -24,6 +27,29 @@
 
 #define SHARD_BITS __builtin_ctz(CH_LIVE_SHARDS)
 #define PAGE 4096ull
+
+/* Fibonacci hashing of the window number: windows next to each other land in different shards. */
+static inline ch_live_shard *shard_of(uint64_t addr)
+{
+    uint64_t w = (addr >> CH_LIVE_WINDOW_SHIFT) * 0x9e3779b97f4a7c15ull;
+    return &ch_g.shards[w >> (64 - SHARD_BITS)];
+}
+
+static inline uint64_t home_of(uint64_t hash, uint64_t cap)
+{
+    return (uint64_t)(((unsigned __int128)hash * cap) >> 64);
+}
+
+static inline uint64_t next_slot(uint64_t i, uint64_t cap)
+{
+    return ++i == cap ? 0 : i;
+}
+
+/* Keep the load at or below 3/4 so probe chains stay short. */
+static inline int needs_growth(const ch_live_shard *s)
+{
+    return !s->table_off || (s->count + 1) * 4 > s->cap * 3;
+}
 
 static ch_live_entry *table_of(const ch_live_shard *s)
 {
@@ -46,20 +72,19 @@ static uint64_t heap_alloc(uint64_t bytes)
     return h->heap_off + used;
 }
 
-static void insert_fresh(ch_live_entry *t, uint64_t mask, uint64_t addr, uint64_t size_stack)
+static void insert_fresh(ch_live_entry *t, uint64_t cap, uint64_t addr, uint64_t size_stack)
 {
-    uint64_t i = ch_addr_hash(addr) & mask;
+    uint64_t i = home_of(ch_addr_hash(addr), cap);
     while (t[i].addr)
-        i = (i + 1) & mask;
+        i = next_slot(i, cap);
     t[i].size_stack = size_stack;
     t[i].addr = addr;
 }
 
-/* Allocates the shard's first table, or a twice-larger one. Caller holds the lock. */
+/* Allocates the shard's first table, or a 40% larger one. Caller holds the lock. */
 static int grow(ch_live_shard *s)
 {
-    uint32_t log2 = s->table_off ? s->log2_cap + 1 : CH_LIVE_MIN_LOG2;
-    uint64_t cap = 1ull << log2;
+    uint64_t cap = s->table_off ? s->cap + s->cap * 2 / 5 : CH_LIVE_MIN_CAP;
     uint64_t off = heap_alloc(cap * sizeof(ch_live_entry));
     if (!off) {
         ch_fail("shm heap for the live table is exhausted; stopped recording");
@@ -68,18 +93,18 @@ static int grow(ch_live_shard *s)
     ch_live_entry *fresh = (ch_live_entry *)(ch_g.base + off);
     if (s->table_off) {
         ch_live_entry *old = table_of(s);
-        uint64_t old_cap = 1ull << s->log2_cap;
+        uint64_t old_cap = s->cap;
         for (uint64_t i = 0; i < old_cap; i++)
             if (old[i].addr)
-                insert_fresh(fresh, cap - 1, old[i].addr, old[i].size_stack);
+                insert_fresh(fresh, cap, old[i].addr, old[i].size_stack);
         /* Publish the complete new table, then release the old one's pages. */
         __atomic_store_n(&s->table_off, off, __ATOMIC_RELEASE);
-        __atomic_store_n(&s->log2_cap, log2, __ATOMIC_RELEASE);
+        __atomic_store_n(&s->cap, cap, __ATOMIC_RELEASE);
         madvise(old, old_cap * sizeof *old, MADV_REMOVE);
         ch_count(&ch_g.hdr->agent_bytes, -(old_cap * sizeof *old));
         return 1;
     }
-    __atomic_store_n(&s->log2_cap, log2, __ATOMIC_RELEASE);
+    __atomic_store_n(&s->cap, cap, __ATOMIC_RELEASE);
     __atomic_store_n(&s->table_off, off, __ATOMIC_RELEASE);
     return 1;
 }
@@ -87,19 +112,18 @@ static int grow(ch_live_shard *s)
 int ch_live_insert(uint64_t addr, uint64_t size, uint32_t stack_id)
 {
     uint64_t h = ch_addr_hash(addr);
-    ch_live_shard *s = &ch_g.shards[h >> (64 - SHARD_BITS)];
+    ch_live_shard *s = shard_of(addr);
     uint64_t size_stack = ch_pack_size_stack(size, stack_id);
     ch_spin_lock(&s->lock);
-    /* Keep the load at or below 0.7 so probe chains stay short. */
-    if ((!s->table_off || (s->count + 1) * 10 > (7ull << s->log2_cap)) && !grow(s) &&
-        (!s->table_off || s->count + 2 > (1ull << s->log2_cap))) {
+    /* If growing fails, the table may still take a few more (it keeps one slot empty). */
+    if (needs_growth(s) && !grow(s) && (!s->table_off || s->count + 2 > s->cap)) {
         ch_spin_unlock(&s->lock);
         return -1;
     }
     ch_live_entry *t = table_of(s);
-    uint64_t mask = (1ull << s->log2_cap) - 1;
-    uint64_t i = h & mask;
-    for (; t[i].addr; i = (i + 1) & mask) {
+    uint64_t cap = s->cap;
+    uint64_t i = home_of(h, cap);
+    for (; t[i].addr; i = next_slot(i, cap)) {
         if (t[i].addr == addr) {
             /* A free we did not see (made while this thread was inside the agent). */
             t[i].size_stack = size_stack;
@@ -120,10 +144,10 @@ static int stays(uint64_t home, uint64_t hole, uint64_t j)
     return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 }
 
-static void delete_at(ch_live_entry *t, uint64_t mask, uint64_t hole)
+static void delete_at(ch_live_entry *t, uint64_t cap, uint64_t hole)
 {
-    for (uint64_t j = (hole + 1) & mask; t[j].addr; j = (j + 1) & mask) {
-        if (stays(ch_addr_hash(t[j].addr) & mask, hole, j))
+    for (uint64_t j = next_slot(hole, cap); t[j].addr; j = next_slot(j, cap)) {
+        if (stays(home_of(ch_addr_hash(t[j].addr), cap), hole, j))
             continue;
         t[hole].size_stack = t[j].size_stack;
         __atomic_store_n(&t[hole].addr, t[j].addr, __ATOMIC_RELEASE);
@@ -136,18 +160,18 @@ static void delete_at(ch_live_entry *t, uint64_t mask, uint64_t hole)
 int ch_live_remove(uint64_t addr, uint64_t *size_stack)
 {
     uint64_t h = ch_addr_hash(addr);
-    ch_live_shard *s = &ch_g.shards[h >> (64 - SHARD_BITS)];
+    ch_live_shard *s = shard_of(addr);
     ch_spin_lock(&s->lock);
     if (!s->table_off) {
         ch_spin_unlock(&s->lock);
         return 0;
     }
     ch_live_entry *t = table_of(s);
-    uint64_t mask = (1ull << s->log2_cap) - 1;
-    for (uint64_t i = h & mask; t[i].addr; i = (i + 1) & mask) {
+    uint64_t cap = s->cap;
+    for (uint64_t i = home_of(h, cap); t[i].addr; i = next_slot(i, cap)) {
         if (t[i].addr == addr) {
             *size_stack = t[i].size_stack;
-            delete_at(t, mask, i);
+            delete_at(t, cap, i);
             s->count--;
             ch_spin_unlock(&s->lock);
             return 1;

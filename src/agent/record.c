@@ -1,8 +1,8 @@
 /*
  * Recording: sampling decision, unwind, stack interning, live table.
  *
- * Counters: n_allocs, n_frees and bytes_alloc are added at once with relaxed
- * atomics, so they are exact even at a SIGKILL; n_events and n_dropped are
+ * Counters (counters.h): n_allocs, n_frees and bytes_alloc are added at once
+ * to the thread's own slot, so they are exact even at a SIGKILL; n_events and n_dropped are
  * batched per thread (CH_EVENT_FLUSH) and may lag by a few dozen per thread
  * at an abrupt end. The live table and the stack table are always exact.
  *
@@ -10,6 +10,7 @@
  * probes), and a successful malloc must not change the caller's errno.
  */
 #include "agent/record.h"
+#include "agent/counters.h"
 #include "agent/live.h"
 #include "agent/sample.h"
 #include "agent/stacks.h"
@@ -44,8 +45,9 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     ch_stack_count(t, id, size);
     ch_filter_add((uint64_t)p);
     if (ch_live_insert((uint64_t)p, size, id) == 0) {
-        ch_count(&ch_g.hdr->n_allocs, 1);
-        ch_count(&ch_g.hdr->bytes_alloc, size);
+        ch_thread_counters *c = ch_counters(t);
+        CH_COUNT(c, n_allocs, 1);
+        CH_COUNT(c, bytes_alloc, size);
     } else {
         ch_filter_del((uint64_t)p);
         t->pending_dropped++;
@@ -66,7 +68,8 @@ int ch_on_free(void *p, uint64_t *size_stack)
     int found = ch_live_remove((uint64_t)p, size_stack);
     if (found) {
         ch_filter_del((uint64_t)p);
-        ch_count(&ch_g.hdr->n_frees, 1);
+        ch_thread_counters *c = ch_counters(t);
+        CH_COUNT(c, n_frees, 1);
     }
     t->inside = 0;
     return found;
@@ -78,9 +81,11 @@ void ch_restore_block(void *p, uint64_t size_stack)
     t->inside = 1;
     ch_filter_add((uint64_t)p);
     if (ch_live_insert((uint64_t)p, size_stack >> CH_STACK_ID_BITS,
-                       (uint32_t)(size_stack & CH_STACK_ID_MASK)) == 0)
-        __atomic_fetch_sub(&ch_g.hdr->n_frees, 1, __ATOMIC_RELAXED);
-    else
+                       (uint32_t)(size_stack & CH_STACK_ID_MASK)) == 0) {
+        ch_thread_counters *c = ch_counters(t);
+        CH_COUNT(c, n_frees, (uint64_t)-1); /* takes back the free ch_on_free counted */
+    } else {
         ch_filter_del((uint64_t)p);
+    }
     t->inside = 0;
 }

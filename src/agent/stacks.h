@@ -2,37 +2,43 @@
 #ifndef CGOHEAP_AGENT_STACKS_H
 #define CGOHEAP_AGENT_STACKS_H
 
+#include "cgoheap/shm.h"
+
 #include <stdint.h>
 
 /*
- * The stack hash is a sum of independently mixed per-frame terms, so the
- * unwinder can compute it while walking (no second pass over the frames),
- * the terms of different frames do not form a chain of dependent multiplies,
- * and a sum over a run of frames reused from the previous walk is a
- * difference of two prefix sums. The frame's index is mixed in, so order
- * matters. Only the agent hashes: the launcher reads a slot's hash just to
- * tell used slots from empty ones.
+ * The stack hash: NH (the universal hash of UMAC) over the frames, then a
+ * 64-bit finalizer. Each frame costs two 32-bit additions of per-position
+ * keys and one 32x32->64 multiply, and frames are independent of each other
+ * (no chain of dependent multiplies), so a deep stack hashes in a few
+ * nanoseconds. Position keys make the order matter. Only the agent hashes:
+ * the launcher reads a slot's hash just to tell used slots from empty ones,
+ * and the stack table compares frames too, so the hash only has to spread.
  */
-static inline uint64_t ch_stack_term(uint64_t pc, uint32_t index)
-{
-    uint64_t x = pc + (uint64_t)(index + 1) * 0x9e3779b97f4a7c15ull;
-    x ^= x >> 31;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 29;
-    return x;
-}
+extern uint32_t ch_stack_keys[2 * CH_MAX_FRAMES];
 
-static inline uint64_t ch_stack_hash_final(uint64_t sum, uint32_t depth, uint16_t flags)
+/* Fills ch_stack_keys (fixed pseudo-random values); called once at attach. */
+void ch_stack_keys_setup(void);
+
+static inline uint64_t ch_stack_hash(const uint64_t *frames, uint32_t depth, uint16_t flags)
 {
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < depth; i++) {
+        uint32_t lo = (uint32_t)frames[i] + ch_stack_keys[2 * i];
+        uint32_t hi = (uint32_t)(frames[i] >> 32) + ch_stack_keys[2 * i + 1];
+        sum += (uint64_t)lo * hi;
+    }
     uint64_t h = sum ^ ((uint64_t)depth << 48 | (uint64_t)flags << 40);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 33;
     return h ? h : 1; /* hash 0 marks an empty slot */
 }
 
 /*
- * Returns the id of this stack (hash from ch_stack_hash_final), inserting it
+ * Returns the id of this stack (hash from ch_stack_hash), inserting it
  * if new. Returns 0 ("no stack") when the slot table or the frames area is full.
  */
 uint32_t ch_stack_intern(const uint64_t *frames, uint32_t depth, uint16_t flags, uint64_t hash);

@@ -8,6 +8,7 @@
  * ever did, the allocation would arrive with t->inside set and pass through.
  */
 #include "agent/thread.h"
+#include "agent/counters.h"
 #include "agent/modules.h"
 #include "agent/rule.h"
 #include "agent/spin.h"
@@ -21,7 +22,7 @@
 
 __thread ch_thread ch_self;
 
-static pthread_key_t rules_key;
+static pthread_key_t end_key;
 static int have_key;
 static uint32_t free_lock;
 static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
@@ -48,22 +49,35 @@ void ch_thread_flush(ch_thread *t)
         return;
     uint32_t was_inside = t->inside;
     t->inside = 1;
+    ch_thread_counters *c = ch_counters(t);
     if (t->pending_events)
-        ch_count(&h->n_events, t->pending_events);
+        CH_COUNT(c, n_events, t->pending_events);
     if (t->pending_dropped)
-        ch_count(&h->n_dropped, t->pending_dropped);
+        CH_COUNT(c, n_dropped, t->pending_dropped);
     t->pending_events = 0;
     t->pending_dropped = 0;
     ch_stack_flush(t);
     t->inside = was_inside;
 }
 
-static void recycle_rules(void *p)
+/*
+ * The key's destructor, run by the ending thread itself: its last batch,
+ * then its rule cache and counter slot go to later threads. Calls it makes
+ * afterwards (other destructors freeing memory) use the header's counters
+ * and may take a fresh rule cache, which sets the key again: glibc then
+ * runs this destructor once more.
+ */
+static void thread_end(void *unused)
 {
-    ch_rule *r = p;
+    (void)unused;
     ch_thread *t = &ch_self;
+    t->registered = 0;
+    ch_thread_flush(t);
+    ch_counters_release(t);
+    ch_rule *r = t->rules;
+    if (!r)
+        return;
     t->rules = NULL;
-    ch_thread_flush(t); /* the last batch of a dying thread */
     ch_spin_lock(&free_lock);
     r[0].pc = (uint64_t)free_list;
     free_list = r;
@@ -72,7 +86,18 @@ static void recycle_rules(void *p)
 
 void ch_thread_setup(void)
 {
-    have_key = pthread_key_create(&rules_key, recycle_rules) == 0;
+    have_key = pthread_key_create(&end_key, thread_end) == 0;
+}
+
+int ch_thread_register(ch_thread *t)
+{
+    if (t->registered)
+        return 1;
+    /* Any non-NULL value: the destructor works on the ending thread's TLS. */
+    if (!have_key || pthread_setspecific(end_key, t) != 0)
+        return 0;
+    t->registered = 1;
+    return 1;
 }
 
 static ch_rule *take_rules(void)
@@ -101,9 +126,8 @@ ch_rule *ch_thread_rules(ch_thread *t)
     uint64_t gen = ch_modules_gen();
     if (CH_UNLIKELY(!t->rules)) {
         /* Without a key the cache could not be recycled: parse every time instead. */
-        if (!have_key || !(t->rules = take_rules()))
+        if (!ch_thread_register(t) || !(t->rules = take_rules()))
             return NULL;
-        pthread_setspecific(rules_key, t->rules);
         t->rules_gen = gen;
     }
     if (CH_UNLIKELY(t->rules_gen != gen)) {

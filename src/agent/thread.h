@@ -46,7 +46,10 @@ typedef struct ch_thread {
     uint64_t rules_gen;    /* module generation the cache was filled under */
     uint64_t pending_events;
     uint64_t pending_dropped;
-    uint64_t last_mark; /* the last stack-switch mark this thread recorded */
+    ch_thread_counters *ctr; /* this thread's counter slot (counters.h), or NULL */
+    uint32_t ctr_state;      /* counters.c: none yet, owned, or given up */
+    uint32_t registered;     /* the key whose destructor runs at thread end is set */
+    uint64_t last_mark;      /* the last stack-switch mark this thread recorded */
     /*
      * [stk_lo, stk_hi): pages of this thread's stack known readable, every
      * one probed (memprobe.h). Checked with two compares before the page cache.
@@ -82,7 +85,10 @@ static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t)
     return t->rules ? (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) : NULL;
 }
 
-/* Called once at attach: the key whose destructor recycles rule caches. */
+/* Called once at attach: the key whose destructor recycles rule caches and counter slots. */
 void ch_thread_setup(void);
+
+/* Arranges for thread_end to run when this thread ends. Returns 0 if it cannot. */
+int ch_thread_register(ch_thread *t);
 
 #endif

@@ -41,8 +41,8 @@ static exit_fn real_exit;
 
 #define POOL_RECORDS 4096u /* threads starting at the same moment, at most */
 
-static start_record *pool;     /* mmap'ed once; never freed */
-static uint32_t pool_hint;     /* where the next claim starts looking */
+static start_record *pool; /* mmap'ed once; never freed */
+static uint32_t pool_hint; /* where the next claim starts looking */
 
 /* Lock-free: a record is free while its fn is NULL; a CAS claims it. */
 static start_record *claim_record(void *(*fn)(void *), void *arg)
@@ -54,8 +54,7 @@ static start_record *claim_record(void *(*fn)(void *), void *arg)
         if (p == MAP_FAILED)
             return NULL;
         start_record *none = NULL;
-        if (!__atomic_compare_exchange_n(&pool, &none, p, 0, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE)) {
+        if (!__atomic_compare_exchange_n(&pool, &none, p, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
             munmap(p, POOL_RECORDS * sizeof *p); /* another thread won */
             p = none;
         } else {
@@ -99,7 +98,10 @@ static void *resolve(void **slot, const char *name)
     return f;
 }
 
-static uint64_t here(void) { return (uint64_t)__builtin_frame_address(0); }
+static uint64_t here(void)
+{
+    return (uint64_t)__builtin_frame_address(0);
+}
 
 /* Everything below this frame (the start routine's frames) dies with the
  * thread; the locals here hold only the start record's copy. */

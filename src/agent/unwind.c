@@ -35,7 +35,7 @@ typedef struct walk {
     ch_walk_memo *memo; /* NULL in exact mode */
     uint32_t old_steps; /* memo->nsteps of the previous walk */
     uint32_t old_depth; /* its depth: frames[0..old_depth) are still its frames */
-    uint64_t pc, sp, bp, hsum;
+    uint64_t pc, sp, bp;
     uint32_t mode; /* CH_MODE_* */
     uint32_t n;    /* frames pushed; the current state is n - 1 */
     uint16_t flags;
@@ -166,15 +166,13 @@ static int step(walk *w, ch_memo_read *rd, uint32_t *kind)
 
 /*
  * Pushes w->pc as frame n and records the new state in the memo. Returns 1
- * if the previous walk had this very state with a recorded step after it
- * (then *old_hsum is its hash sum up to this frame).
+ * if the previous walk had this very state with a recorded step after it.
  */
-static int enter(walk *w, uint64_t *old_hsum)
+static int enter(walk *w)
 {
     uint32_t j = w->n++;
     uint64_t *frame = &w->t->frames[j];
     int same = 0;
-    w->hsum += ch_stack_term(w->pc, j);
     if (w->memo) {
         ch_memo_state *s = &w->memo->st[j];
         if (j >= w->old_depth || *frame != w->pc) {
@@ -183,9 +181,8 @@ static int enter(walk *w, uint64_t *old_hsum)
             w->bp_differs = s->bp != w->bp;
             same = !w->bp_differs || !(s->step & CH_STEP_USES_BP);
         }
-        *old_hsum = s->hsum;
         /* Keep the old step bits: replay reads them; a fresh step overwrites them. */
-        *s = (ch_memo_state){w->sp, w->bp, w->hsum, w->mode, s->step};
+        *s = (ch_memo_state){w->sp, w->bp, w->mode, s->step};
     }
     *frame = w->pc;
     return same;
@@ -202,9 +199,10 @@ static inline int same_words(const ch_memo_read *r)
 /*
  * At state i, equal to the previous walk's state i (except maybe bp): re-reads
  * what its steps i, i+1, ... read and jumps over every step whose words are
- * unchanged and whose result does not depend on a differing bp.
+ * unchanged and whose result does not depend on a differing bp. Frames keep
+ * their index, so the frames jumped over are already in place.
  */
-static void replay(walk *w, uint64_t old_hsum)
+static void replay(walk *w)
 {
     ch_walk_memo *m = w->memo;
     uint32_t i = w->n - 1, k = i;
@@ -223,28 +221,30 @@ static void replay(walk *w, uint64_t old_hsum)
 done:
     if (k == i)
         return;
-    uint64_t delta = w->hsum - old_hsum; /* the frames before i may differ from last time */
     bp_differs = w->bp_differs;
-    /* Only the previous walk's GO flag says whether any recorded step was a SWITCH. */
-    int had_switch = w->memo->last_flags & CH_STACK_F_GO;
-    for (uint32_t j = i; j < k && (delta || bp_differs || had_switch); j++) {
+    /*
+     * A walk has at most one SWITCH step (it turns the mode to FP for good).
+     * If the previous walk had one and this walk is still in CFI mode, it
+     * may lie in the run: its stack-switch mark must be noted again.
+     */
+    int find_switch = (m->last_flags & CH_STACK_F_GO) && w->mode == CH_MODE_CFI;
+    for (uint32_t j = i; j < k && (bp_differs || find_switch); j++) {
         uint32_t kind = m->st[j].step;
         if (CH_STEP_KIND(kind) == CH_STEP_SWITCH) {
             w->flags |= CH_STACK_F_GO;
             note_stack_switch(w->t, m->st[j].sp, m->st[j].bp);
+            find_switch = 0;
         }
         if (kind & CH_STEP_SETS_BP)
             bp_differs = 0;
         if (bp_differs)
             m->st[j + 1].bp = w->bp; /* this walk's bp, carried through unchanged */
-        m->st[j + 1].hsum += delta;
     }
     const ch_memo_state *s = &m->st[k];
     w->pc = w->t->frames[k];
     w->sp = s->sp;
     w->bp = s->bp;
     w->mode = s->mode;
-    w->hsum = s->hsum;
     w->n = k + 1;
 }
 
@@ -260,12 +260,11 @@ uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags, uint64_t
         w.old_depth = w.memo->last_depth;
     }
     ch_stack_range_start(t, start->sp);
-    uint64_t old_hsum = 0;
     uint32_t recorded = 0; /* steps recorded in the memo, each followed by a state */
-    int same = enter(&w, &old_hsum);
+    int same = enter(&w);
     for (;;) {
         if (same) {
-            replay(&w, old_hsum);
+            replay(&w);
             recorded = w.n - 1;
         }
         uint32_t i = w.n - 1, kind;
@@ -275,10 +274,10 @@ uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags, uint64_t
         if (w.memo)
             w.memo->st[i].step = kind;
         recorded = i + 1;
-        same = enter(&w, &old_hsum);
+        same = enter(&w);
     }
     *flags = w.flags;
-    *hash = ch_stack_hash_final(w.hsum, w.n, w.flags);
+    *hash = 0;
     *known_id = 0;
     if (w.memo) {
         ch_walk_memo *m = w.memo;
@@ -287,11 +286,12 @@ uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags, uint64_t
         m->last_depth = w.n;
         m->last_flags = w.flags;
         if (identical && m->has_id) {
-            *known_id = m->last_id;
+            *known_id = m->last_id; /* no hash needed: the id is known */
             return w.n;
         }
         m->has_id = 0;
     }
+    *hash = ch_stack_hash(t->frames, w.n, w.flags);
     return w.n;
 }
 

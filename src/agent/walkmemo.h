@@ -38,7 +38,6 @@ enum { CH_STEP_CFI = 0, CH_STEP_SWITCH, CH_STEP_FP }; /* SWITCH: a CFI state who
 typedef struct ch_memo_state {
     uint64_t sp;   /* CFI: the frame's RSP; FP: the previous frame pointer (0: none) */
     uint64_t bp;   /* RBP, or the frame pointer to follow */
-    uint64_t hsum; /* stack hash terms of frames[0..i] */
     uint32_t mode; /* CH_MODE_* */
     uint32_t step; /* CH_STEP_* kind | CH_STEP_USES_BP | CH_STEP_SETS_BP */
 } ch_memo_state;

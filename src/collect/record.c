@@ -41,15 +41,15 @@ static int fail(reader *r, const char *why)
 static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *s, uint64_t *cap)
 {
     const ch_shm_header *h = r->h;
-    if (s->table_off == 0 && s->log2_cap == 0)
+    if (s->table_off == 0 && s->cap == 0)
         return NULL; /* never used */
-    if (s->log2_cap > 40 || s->table_off % 8 != 0)
+    if (s->cap > (1ull << 40) || s->table_off % 8 != 0)
         return (const ch_live_entry *)-1;
-    uint64_t bytes = (1ull << s->log2_cap) * sizeof(ch_live_entry);
+    uint64_t bytes = s->cap * sizeof(ch_live_entry);
     if (s->table_off < h->heap_off || s->table_off - h->heap_off > h->heap_size ||
         bytes > h->heap_size - (s->table_off - h->heap_off))
         return (const ch_live_entry *)-1;
-    *cap = 1ull << s->log2_cap;
+    *cap = s->cap;
     return (const ch_live_entry *)(r->base + s->table_off);
 }
 
@@ -217,6 +217,16 @@ static void read_counters(const ch_shm_header *h, ch_profile *p)
     p->n_events = h->n_events;
     p->bytes_alloc = h->bytes_alloc;
     p->n_dropped = h->n_dropped;
+    const ch_thread_counters *c = (const ch_thread_counters *)((const char *)h + h->counters_off);
+    uint32_t n =
+        h->n_counter_slots < CH_MAX_COUNTER_SLOTS ? h->n_counter_slots : CH_MAX_COUNTER_SLOTS;
+    for (uint32_t i = 0; i < n; i++) {
+        p->n_allocs += c[i].n_allocs;
+        p->n_frees += c[i].n_frees;
+        p->n_events += c[i].n_events;
+        p->bytes_alloc += c[i].bytes_alloc;
+        p->n_dropped += c[i].n_dropped;
+    }
     p->agent_bytes = h->agent_bytes;
     p->agent_attached = (h->agent_flags & CH_AGENT_ATTACHED) != 0;
     if (h->agent_flags & CH_AGENT_FAILED) {

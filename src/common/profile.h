@@ -36,8 +36,8 @@ typedef struct ch_block {
 typedef struct ch_stack {
     const uint64_t *pcs;
     uint32_t depth;
-    uint32_t flags;        /* CH_STACK_F_* from shm.h */
-    uint64_t alloc_count;  /* cumulative, from the agent */
+    uint32_t flags;       /* CH_STACK_F_* from shm.h */
+    uint64_t alloc_count; /* cumulative, from the agent */
     uint64_t alloc_bytes;
 } ch_stack;
 
@@ -48,8 +48,8 @@ typedef struct ch_module {
 
 /* How the target ended. */
 typedef struct ch_exit {
-    bool signaled;   /* killed by a signal */
-    int code;        /* exit code, or signal number if signaled */
+    bool signaled; /* killed by a signal */
+    int code;      /* exit code, or signal number if signaled */
 } ch_exit;
 
 typedef struct ch_profile {
@@ -60,17 +60,17 @@ typedef struct ch_profile {
     ch_module *modules;
     size_t nmodules;
 
-    uint64_t sample_rate;  /* 1 = every allocation recorded */
+    uint64_t sample_rate; /* 1 = every allocation recorded */
     uint64_t n_allocs, n_frees, n_events, bytes_alloc, n_dropped, agent_bytes;
     bool agent_attached;
     char agent_fail_reason[128];
 
-    int pid;               /* the target's pid (report prefix ==PID==) */
+    int pid; /* the target's pid (report prefix ==PID==) */
     ch_exit exit;
     bool scanned;          /* reachability scan ran; else kinds are UNFREED */
     char scan_notice[256]; /* why not, one line; empty if scanned */
 
-    void *owner;           /* collect's private state (mapping, buffers) */
+    void *owner; /* collect's private state (mapping, buffers) */
 } ch_profile;
 
 /* A loss record: blocks that share a stack and a kind. */

@@ -7,8 +7,8 @@
 #include <sys/types.h>
 
 typedef struct ch_shm {
-    int fd;                /* memfd, inheritable (no CLOEXEC) */
-    ch_shm_header *hdr;    /* the launcher's own MAP_SHARED view */
+    int fd;             /* memfd, inheritable (no CLOEXEC) */
+    ch_shm_header *hdr; /* the launcher's own MAP_SHARED view */
     size_t size;
 } ch_shm;
 

@@ -35,16 +35,37 @@ static const ch_module_entry *module_of(const ch_shm_header *h, uint64_t pc)
     return best;
 }
 
+/* The totals: the header's counters plus every thread's slot. */
+static void sum_counters(const ch_shm_header *h, uint64_t sum[5])
+{
+    const ch_thread_counters *c = (const void *)((const char *)h + h->counters_off);
+    uint32_t n =
+        h->n_counter_slots < CH_MAX_COUNTER_SLOTS ? h->n_counter_slots : CH_MAX_COUNTER_SLOTS;
+    sum[0] = h->n_allocs;
+    sum[1] = h->n_frees;
+    sum[2] = h->n_events;
+    sum[3] = h->bytes_alloc;
+    sum[4] = h->n_dropped;
+    for (uint32_t i = 0; i < n; i++) {
+        sum[0] += c[i].n_allocs;
+        sum[1] += c[i].n_frees;
+        sum[2] += c[i].n_events;
+        sum[3] += c[i].bytes_alloc;
+        sum[4] += c[i].n_dropped;
+    }
+}
+
 static void dump_header(FILE *f, const ch_shm_header *h)
 {
+    uint64_t sum[5];
+    sum_counters(h, sum);
     fprintf(f,
             "header n_allocs=%" PRIu64 " n_frees=%" PRIu64 " n_events=%" PRIu64
             " bytes_alloc=%" PRIu64 " n_dropped=%" PRIu64 " agent_bytes=%" PRIu64
             " flags=%u unwind_mode=%u n_stacks=%" PRIu64 " n_modules=%u heap_used=%" PRIu64
             " frames_used=%" PRIu64 " fail=\"%s\"\n",
-            h->n_allocs, h->n_frees, h->n_events, h->bytes_alloc, h->n_dropped, h->agent_bytes,
-            h->agent_flags, h->unwind_mode, h->n_stacks, h->n_modules, h->heap_used, h->frames_used,
-            h->fail_reason);
+            sum[0], sum[1], sum[2], sum[3], sum[4], h->agent_bytes, h->agent_flags, h->unwind_mode,
+            h->n_stacks, h->n_modules, h->heap_used, h->frames_used, h->fail_reason);
     const ch_module_entry *m = (const void *)((const char *)h + h->modules_off);
     for (uint32_t i = 0; i < h->n_modules; i++)
         fprintf(f, "module 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %s\n", m[i].start, m[i].end,
@@ -80,7 +101,7 @@ static void dump_live(FILE *f, const ch_shm_header *h)
             continue;
         const ch_live_entry *t = (const void *)(base + shards[s].table_off);
         uint64_t found = 0;
-        for (uint64_t i = 0; i < (1ull << shards[s].log2_cap); i++) {
+        for (uint64_t i = 0; i < shards[s].cap; i++) {
             if (!t[i].addr)
                 continue;
             found++;

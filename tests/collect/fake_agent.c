@@ -27,7 +27,7 @@ __attribute__((constructor)) static void attach(void)
         return;
     }
     ch_live_shard *s = (ch_live_shard *)((char *)hdr + hdr->shards_off);
-    s->log2_cap = CH_LIVE_MIN_LOG2;
+    s->cap = CH_LIVE_MIN_CAP;
     s->table_off = hdr->heap_off;
     ch_stack_slot *slot = (ch_stack_slot *)((char *)hdr + hdr->stacks_off) + 1;
     *(uint64_t *)((char *)hdr + hdr->frames_off) = frame;

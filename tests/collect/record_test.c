@@ -22,7 +22,7 @@ static void make_valid(void)
         exit(2);
     }
     ch_live_shard *s = (ch_live_shard *)AT(H->shards_off) + 5;
-    s->log2_cap = CH_LIVE_MIN_LOG2;
+    s->cap = CH_LIVE_MIN_CAP;
     s->table_off = H->heap_off + 4096;
     ch_live_entry *t = (ch_live_entry *)AT(s->table_off);
     t[3] = (ch_live_entry){0x7000, ch_pack_size_stack(16, 1)};
@@ -126,7 +126,7 @@ static int case_corrupt(void)
     s->table_off = 8;
     fails += expect_error("shard table before the heap area", shm.size);
     RESTORE();
-    s->log2_cap = 63;
+    s->cap = 1ull << 63;
     fails += expect_error("shard capacity 2^63", shm.size);
     RESTORE();
     slot->depth = CH_MAX_FRAMES + 1;

@@ -1,0 +1,52 @@
+/*
+ * Counter slots: claimed by a thread on its first recorded call, handed
+ * back when it ends (thread.c's key destructor), reused by later threads.
+ * Released slots form a stack of indices in agent-private memory; a
+ * spinlock guards it (taken once per thread start and end, never per call).
+ */
+#include "agent/counters.h"
+#include "agent/spin.h"
+
+enum { SLOT_NONE = 0, SLOT_OWNED, SLOT_GIVEN_UP };
+
+static uint32_t free_lock;
+static uint32_t free_top;
+static uint32_t free_slots[CH_MAX_COUNTER_SLOTS];
+
+static ch_thread_counters *slot_at(uint32_t i)
+{
+    return (ch_thread_counters *)(ch_g.base + ch_g.hdr->counters_off) + i;
+}
+
+ch_thread_counters *ch_counters_claim(ch_thread *t)
+{
+    if (t->ctr_state != SLOT_NONE || !ch_thread_register(t))
+        return NULL;
+    uint32_t i = CH_MAX_COUNTER_SLOTS;
+    ch_spin_lock(&free_lock);
+    if (free_top)
+        i = free_slots[--free_top];
+    ch_spin_unlock(&free_lock);
+    if (i == CH_MAX_COUNTER_SLOTS)
+        i = __atomic_fetch_add(&ch_g.hdr->n_counter_slots, 1, __ATOMIC_RELAXED);
+    if (i >= CH_MAX_COUNTER_SLOTS) {
+        t->ctr_state = SLOT_GIVEN_UP; /* the header's counters from now on */
+        return NULL;
+    }
+    t->ctr_state = SLOT_OWNED;
+    t->ctr = slot_at(i);
+    return t->ctr;
+}
+
+void ch_counters_release(ch_thread *t)
+{
+    if (t->ctr_state != SLOT_OWNED)
+        return;
+    uint32_t i = (uint32_t)(t->ctr - slot_at(0));
+    t->ctr = NULL;
+    /* Whatever this thread still does on its way out goes to the header. */
+    t->ctr_state = SLOT_GIVEN_UP;
+    ch_spin_lock(&free_lock);
+    free_slots[free_top++] = i;
+    ch_spin_unlock(&free_lock);
+}

@@ -1,0 +1,43 @@
+/*
+ * The recording counters (allocations, frees, bytes, events, drops), kept
+ * per thread in the record's counter slots (shm.h) so that no call does an
+ * atomic read-modify-write on a line other threads write.
+ */
+#ifndef CGOHEAP_AGENT_COUNTERS_H
+#define CGOHEAP_AGENT_COUNTERS_H
+
+#include "agent/thread.h"
+
+/* Slow path of ch_counters: claims a slot. NULL if none is left. */
+ch_thread_counters *ch_counters_claim(ch_thread *t);
+
+/* At thread end: hands the slot to a later thread; the thread uses the header from now on. */
+void ch_counters_release(ch_thread *t);
+
+/* The thread's slot, or NULL: then add to the header's counters with atomics. */
+static inline ch_thread_counters *ch_counters(ch_thread *t)
+{
+    if (CH_LIKELY(t->ctr != NULL))
+        return t->ctr;
+    return ch_counters_claim(t);
+}
+
+/*
+ * Adds n to a counter of the thread's own slot, or atomically to the
+ * header's when slot is NULL. The slot has one writer, so a plain relaxed
+ * store is exact: the launcher reads each 8-byte counter whole, even after
+ * a SIGKILL. The caller runs with t->inside set, so a signal handler
+ * cannot interleave an update of the same counter on this thread.
+ */
+static inline void ch_counter_add(ch_thread_counters *slot, uint64_t *own, uint64_t *shared,
+                                  uint64_t n)
+{
+    if (CH_LIKELY(slot != NULL))
+        __atomic_store_n(own, *own + n, __ATOMIC_RELAXED);
+    else
+        ch_count(shared, n);
+}
+
+#define CH_COUNT(slot, field, n) ch_counter_add((slot), &(slot)->field, &ch_g.hdr->field, (n))
+
+#endif
