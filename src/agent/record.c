@@ -34,13 +34,12 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     }
     int saved_errno = errno;
     t->inside = 1;
-    uint16_t flags;
-    uint64_t hash;
-    uint32_t id;
-    uint32_t depth = ch_unwind(t, r, &flags, &hash, &id);
+    ch_walk_result walk;
+    ch_unwind(t, r, &walk);
+    uint32_t id = walk.known_id;
     if (!id) {
-        id = ch_stack_intern(t->frames, depth, flags, hash);
-        ch_unwind_set_id(t, id);
+        id = ch_stack_intern(walk.frames, walk.depth, walk.flags, walk.hash);
+        ch_unwind_set_id(&walk, id);
     }
     ch_stack_count(t, id, size);
     ch_filter_add((uint64_t)p);

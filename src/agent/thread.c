@@ -27,16 +27,23 @@ static int have_key;
 static uint32_t free_lock;
 static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
 
-/* One mapping per thread: the rule cache, then the walk memo (zeroed = empty). */
+/* One mapping per thread: the rule cache, then the walk memos (zeroed = empty). */
 typedef struct thread_cache {
     ch_rule rules[CH_RULE_CACHE];
-    ch_walk_memo memo;
+    ch_walk_memo memo[CH_WALK_MEMOS];
 } thread_cache;
 
 #define RULES_BYTES sizeof(thread_cache)
 
 _Static_assert(offsetof(thread_cache, memo) == CH_RULE_CACHE * sizeof(ch_rule),
-               "ch_thread_memo finds the memo right after the rules");
+               "ch_thread_memo finds the memos right after the rules");
+
+ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc)
+{
+    if (!t->rules)
+        return NULL;
+    return &((thread_cache *)(void *)t->rules)->memo[ch_memo_index(first_pc)];
+}
 
 /*
  * Runs with t->inside set: a signal handler that mallocs in the middle

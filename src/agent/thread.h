@@ -59,8 +59,8 @@ typedef struct ch_thread {
     struct {
         uint32_t id, count; /* count 0: empty */
         uint64_t bytes;
-    } pend[CH_PEND_STATS]; /* ch_stack_stats increments not yet added (stacks.c) */
-    uint64_t frames[CH_MAX_FRAMES];
+    } pend[CH_PEND_STATS];          /* ch_stack_stats increments not yet added (stacks.c) */
+    uint64_t frames[CH_MAX_FRAMES]; /* frames of a walk without a memo (exact mode) */
 } ch_thread;
 
 extern __thread ch_thread ch_self;
@@ -78,12 +78,11 @@ static inline void ch_thread_event(ch_thread *t)
 /* Ensures t->rules is usable and current; returns it or NULL (then parse every time). */
 struct ch_rule *ch_thread_rules(ch_thread *t);
 
-/* The walk memo stored after the rule cache; NULL in exact mode or before ch_thread_rules. */
-static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t)
-{
-    /* thread.c maps the memo right after the CH_RULE_CACHE rules (struct thread_cache). */
-    return t->rules ? (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) : NULL;
-}
+/*
+ * The walk memo for walks whose first return address is first_pc, stored
+ * after the rule cache; NULL in exact mode or before ch_thread_rules.
+ */
+struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc);
 
 /* Called once at attach: the key whose destructor recycles rule caches and counter slots. */
 void ch_thread_setup(void);

@@ -33,6 +33,7 @@ typedef struct walk {
     ch_thread *t;
     ch_rule *cache;     /* NULL in exact mode */
     ch_walk_memo *memo; /* NULL in exact mode */
+    uint64_t *frames;   /* the memo's, or the thread's in exact mode */
     uint32_t old_steps; /* memo->nsteps of the previous walk */
     uint32_t old_depth; /* its depth: frames[0..old_depth) are still its frames */
     uint64_t pc, sp, bp;
@@ -171,7 +172,7 @@ static int step(walk *w, ch_memo_read *rd, uint32_t *kind)
 static int enter(walk *w)
 {
     uint32_t j = w->n++;
-    uint64_t *frame = &w->t->frames[j];
+    uint64_t *frame = &w->frames[j];
     int same = 0;
     if (w->memo) {
         ch_memo_state *s = &w->memo->st[j];
@@ -241,20 +242,20 @@ done:
             m->st[j + 1].bp = w->bp; /* this walk's bp, carried through unchanged */
     }
     const ch_memo_state *s = &m->st[k];
-    w->pc = w->t->frames[k];
+    w->pc = w->frames[k];
     w->sp = s->sp;
     w->bp = s->bp;
     w->mode = s->mode;
     w->n = k + 1;
 }
 
-uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags, uint64_t *hash,
-                   uint32_t *known_id)
+void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
 {
     ch_memo_read scratch;
     walk w = {.t = t, .pc = start->pc, .sp = start->sp, .bp = start->bp, .mode = CH_MODE_CFI};
     w.cache = ch_thread_rules(t);
-    w.memo = ch_thread_memo(t);
+    w.memo = ch_thread_memo(t, start->pc);
+    w.frames = w.memo ? w.memo->frames : t->frames;
     if (w.memo) {
         w.old_steps = w.memo->nsteps;
         w.old_depth = w.memo->last_depth;
@@ -276,9 +277,7 @@ uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags, uint64_t
         recorded = i + 1;
         same = enter(&w);
     }
-    *flags = w.flags;
-    *hash = 0;
-    *known_id = 0;
+    *out = (ch_walk_result){.frames = w.frames, .depth = w.n, .flags = w.flags, .memo = w.memo};
     if (w.memo) {
         ch_walk_memo *m = w.memo;
         int identical = !w.changed && w.n == m->last_depth && w.flags == m->last_flags;
@@ -286,20 +285,18 @@ uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags, uint64_t
         m->last_depth = w.n;
         m->last_flags = w.flags;
         if (identical && m->has_id) {
-            *known_id = m->last_id; /* no hash needed: the id is known */
-            return w.n;
+            out->known_id = m->last_id; /* no hash needed: the id is known */
+            return;
         }
         m->has_id = 0;
     }
-    *hash = ch_stack_hash(t->frames, w.n, w.flags);
-    return w.n;
+    out->hash = ch_stack_hash(w.frames, w.n, w.flags);
 }
 
-void ch_unwind_set_id(ch_thread *t, uint32_t id)
+void ch_unwind_set_id(const ch_walk_result *res, uint32_t id)
 {
-    ch_walk_memo *m = ch_thread_memo(t);
-    if (m) {
-        m->last_id = id;
-        m->has_id = 1;
+    if (res->memo) {
+        res->memo->last_id = id;
+        res->memo->has_id = 1;
     }
 }

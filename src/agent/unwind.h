@@ -6,16 +6,21 @@
 
 #include <stdint.h>
 
-/*
- * Walks from `start` (the interposer's caller) into t->frames, leaf first.
- * Returns the depth; *flags gets CH_STACK_F_*, *hash the stack hash
- * (stacks.h). *known_id is non-zero when the stack is exactly the previous
- * walk's and that walk's id was set with ch_unwind_set_id: no need to intern.
- */
-uint32_t ch_unwind(ch_thread *t, const ch_regs *start, uint16_t *flags, uint64_t *hash,
-                   uint32_t *known_id);
+struct ch_walk_memo;
 
-/* Remembers the stack id of the frames the last walk left in t->frames. */
-void ch_unwind_set_id(ch_thread *t, uint32_t id);
+typedef struct ch_walk_result {
+    const uint64_t *frames; /* leaf first; valid until the thread's next walk */
+    uint32_t depth;
+    uint16_t flags;    /* CH_STACK_F_* */
+    uint32_t known_id; /* non-zero: the stack is exactly the one last given this id */
+    uint64_t hash;     /* the stack hash (stacks.h); not computed when known_id is set */
+    struct ch_walk_memo *memo;
+} ch_walk_result;
+
+/* Walks from `start` (the interposer's caller), leaf first. */
+void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out);
+
+/* Remembers the stack id of the walk's frames, for the next walk from the same call site. */
+void ch_unwind_set_id(const ch_walk_result *walk, uint32_t id);
 
 #endif

@@ -11,9 +11,14 @@
  * without looking up a rule. The re-reads have addresses known in advance,
  * so they run in parallel instead of as a chain of dependent loads.
  *
- * Frames are not copied: t->frames keeps the previous walk's frames between
- * calls (only the walk writes it), and the memo is updated in place as the
- * new walk proceeds from leaf to root.
+ * Frames are not copied: the memo keeps the previous walk's frames between
+ * calls (only the walk writes them), and it is updated in place as the new
+ * walk proceeds from leaf to root.
+ *
+ * A thread has CH_WALK_MEMOS memos, picked by the walk's first return
+ * address (the call site of malloc): programs that alternate between call
+ * sites (a cgo loop doing C.CString and then calling C code that mallocs)
+ * then replay each call site's own previous walk instead of a stranger's.
  */
 #ifndef CGOHEAP_AGENT_WALKMEMO_H
 #define CGOHEAP_AGENT_WALKMEMO_H
@@ -52,9 +57,18 @@ typedef struct ch_walk_memo {
     uint32_t last_depth; /* result of the previous walk, for the same-stack shortcut */
     uint32_t last_id;
     uint16_t last_flags;
-    uint16_t has_id; /* last_id belongs to the frames now in t->frames */
+    uint16_t has_id; /* last_id belongs to the frames now in `frames` */
     ch_memo_state st[CH_MAX_FRAMES];
     ch_memo_read rd[CH_MAX_FRAMES];
+    uint64_t frames[CH_MAX_FRAMES]; /* the previous walk's frames, leaf first */
 } ch_walk_memo;
+
+/* Memos per thread (a power of two). Pages of a memo are touched only as deep as its walks go. */
+#define CH_WALK_MEMOS 8u
+
+static inline uint32_t ch_memo_index(uint64_t first_pc)
+{
+    return (uint32_t)((first_pc * 0x9e3779b97f4a7c15ull) >> 61) & (CH_WALK_MEMOS - 1);
+}
 
 #endif
