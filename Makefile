@@ -25,7 +25,7 @@ CLI_SRC := $(wildcard src/common/*.c src/collect/*.c src/analyze/*.c \
                       src/symbolize/*.c src/report/*.c src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/cli/%.o)
 CLI_CFLAGS := $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
-CLI_LIBS := -ldw -lelf -lz -lm
+CLI_LIBS := -ldw -lelf -lz -lm -lpthread
 
 .PHONY: all clean check bench demo format
 all: $(BUILD)/lib/libcgoheap.so $(BUILD)/bin/cgoheap

@@ -4,6 +4,7 @@
  */
 #include "collect/collect.h"
 #include "analyze/analyze.h"
+#include "collect/goprefetch.h"
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
 #include "collect/launch.h"
@@ -40,6 +41,7 @@ typedef struct run_state {
     collect_owner *own;
     ch_child child;
     const char *agent;
+    ch_go_prefetch *go; /* the Go layouts, read while the program runs */
     int exec_errno;
     int record_read; /* ch_record_read succeeded */
     char record_err[256];
@@ -184,7 +186,7 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     ch_go_threads threads = {
         .main_sp = t->main_sp, .sps = ts->sp, .nsps = t->n, .marks = rc.marks, .nmarks = rc.nmarks};
     ch_phase("go runtime");
-    roots = ch_go_refine_roots(pid, &threads, roots, &nroots, ch_procmem_read, &memfd,
+    roots = ch_go_refine_roots(pid, s->go, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
     ch_phase("resident pages");
     roots = ch_roots_resident(pid, roots, &nroots);
@@ -291,6 +293,8 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     s->prof->pid = s->child.pid;
     own->shm.hdr->target_pid = s->child.pid; /* before the go-ahead: the agent checks it */
     bool traced = seize(s);
+    if (traced)
+        s->go = ch_go_prefetch_start(path);
     ch_forward_signals(s->child.pid);
     ch_child_go(&s->child);
     const ch_trace_hooks hooks = {.on_exit = on_exit_stop, .on_exec = on_exec_stop};
@@ -357,6 +361,7 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
         return -1;
     out->owner = s.own;
     int rc = run_child(&s, path, err, errlen);
+    ch_go_prefetch_free(s.go);
     if (rc == 0) {
         read_record(&s);
         if (!s.record_read) {

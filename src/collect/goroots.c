@@ -5,6 +5,7 @@
  */
 #include "collect/goroots.h"
 #include "collect/golayout.h"
+#include "collect/goprefetch.h"
 #include "collect/goruntime.h"
 #include "common/grow.h"
 #include "common/search.h"
@@ -36,7 +37,8 @@ static int load_bias(pid_t pid, const ch_go_layout *L, uint64_t *bias)
     return rc;
 }
 
-static int read_layout(pid_t pid, ch_go_layout *L, uint64_t *bias, char *err, size_t errlen)
+static int read_layout(pid_t pid, ch_go_prefetch *pf, ch_go_layout *L, uint64_t *bias, char *err,
+                       size_t errlen)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
@@ -45,7 +47,9 @@ static int read_layout(pid_t pid, ch_go_layout *L, uint64_t *bias, char *err, si
         snprintf(err, errlen, "cannot open %s", path);
         return -1;
     }
-    int rc = ch_go_layout_read(fd, L, err, errlen);
+    int rc = ch_go_prefetch_take(pf, fd, L, err, errlen);
+    if (rc == 1)
+        rc = ch_go_layout_read(fd, L, err, errlen);
     close(fd);
     if (rc == 0 && load_bias(pid, L, bias)) {
         snprintf(err, errlen, "no load bias from /proc/%d/auxv", (int)pid);
@@ -102,8 +106,9 @@ oom:
     return NULL;
 }
 
-ch_region *ch_go_refine_roots(pid_t pid, const ch_go_threads *t, ch_region *roots, size_t *nroots,
-                              ch_read_fn read, void *read_ctx, bool verbose)
+ch_region *ch_go_refine_roots(pid_t pid, ch_go_prefetch *pf, const ch_go_threads *t,
+                              ch_region *roots, size_t *nroots, ch_read_fn read, void *read_ctx,
+                              bool verbose)
 {
     ch_go_layout L;
     uint64_t bias = 0;
@@ -111,7 +116,7 @@ ch_region *ch_go_refine_roots(pid_t pid, const ch_go_threads *t, ch_region *root
     char err[160] = "";
     ch_region *out = NULL;
     size_t nout = 0;
-    if (read_layout(pid, &L, &bias, err, sizeof err) == 0 &&
+    if (read_layout(pid, pf, &L, &bias, err, sizeof err) == 0 &&
         ch_go_dead_ranges(&L, bias, t, read, read_ctx, &dead, err, sizeof err) == 0 &&
         !(out = ch_regions_subtract(roots, *nroots, dead.v, dead.n, &nout)))
         snprintf(err, sizeof err, "out of memory");

@@ -15,10 +15,13 @@
  * freed spans, and the dead part of each idle thread's system stack. Returns the new array (the old
  * one is freed) and updates *nroots; on any failure returns `roots` unchanged (the whole Go heap
  * stays a root, as for a stripped binary), saying why on stderr if verbose.
+ * pf (may be NULL) holds layouts read while the program ran.
  */
 struct ch_go_threads;
-ch_region *ch_go_refine_roots(pid_t pid, const struct ch_go_threads *t, ch_region *roots,
-                              size_t *nroots, ch_read_fn read, void *read_ctx, bool verbose);
+struct ch_go_prefetch;
+ch_region *ch_go_refine_roots(pid_t pid, struct ch_go_prefetch *pf, const struct ch_go_threads *t,
+                              ch_region *roots, size_t *nroots, ch_read_fn read, void *read_ctx,
+                              bool verbose);
 
 /* roots minus the normalized ranges dead[0..ndead): a new array, or NULL. */
 struct ch_range;
