@@ -24,12 +24,12 @@
 #define CH_SHM_VERSION 2u
 
 /* Environment variables read by the agent. */
-#define CH_ENV_SHM_FD "CGOHEAP_SHM_FD"   /* fd number of the memfd */
-#define CH_ENV_UNWIND "CGOHEAP_UNWIND"   /* "fast" (default) or "exact" */
+#define CH_ENV_SHM_FD "CGOHEAP_SHM_FD" /* fd number of the memfd */
+#define CH_ENV_UNWIND "CGOHEAP_UNWIND" /* "fast" (default) or "exact" */
 
 /* ---- live-allocation table: sharded open addressing ---- */
-#define CH_LIVE_SHARDS 64u        /* power of two */
-#define CH_LIVE_MIN_CAP 1024u     /* initial slots per shard */
+#define CH_LIVE_SHARDS 64u    /* power of two */
+#define CH_LIVE_MIN_CAP 1024u /* initial slots per shard */
 /*
  * A block's shard is chosen by its 64 MiB address window (hashed), not by
  * its whole address. glibc gives each thread an arena whose heaps are
@@ -58,8 +58,14 @@ static inline uint64_t ch_pack_size_stack(uint64_t size, uint32_t stack_id)
         size = CH_SIZE_MAX_RECORDED;
     return (size << CH_STACK_ID_BITS) | (stack_id & CH_STACK_ID_MASK);
 }
-static inline uint64_t ch_entry_size(const ch_live_entry *e) { return e->size_stack >> CH_STACK_ID_BITS; }
-static inline uint32_t ch_entry_stack(const ch_live_entry *e) { return (uint32_t)(e->size_stack & CH_STACK_ID_MASK); }
+static inline uint64_t ch_entry_size(const ch_live_entry *e)
+{
+    return e->size_stack >> CH_STACK_ID_BITS;
+}
+static inline uint32_t ch_entry_stack(const ch_live_entry *e)
+{
+    return (uint32_t)(e->size_stack & CH_STACK_ID_MASK);
+}
 
 /*
  * A shard. The agent takes `lock` (a spinlock) to insert, delete or grow.
@@ -89,7 +95,7 @@ typedef struct ch_stack_slot {
     uint64_t hash;
     uint32_t frames_off8; /* offset / 8 from frames area start */
     uint16_t depth;
-    uint16_t flags;       /* CH_STACK_F_* */
+    uint16_t flags; /* CH_STACK_F_* */
 } ch_stack_slot;
 
 #define CH_STACK_F_TRUNCATED 1u /* the walk hit CH_MAX_FRAMES */
@@ -97,18 +103,18 @@ typedef struct ch_stack_slot {
 
 /* Per-stack cumulative counters, parallel to the slots (indexed by id). */
 typedef struct ch_stack_stats {
-    uint64_t alloc_count;  /* allocations recorded with this stack */
-    uint64_t alloc_bytes;  /* bytes requested by them */
+    uint64_t alloc_count; /* allocations recorded with this stack */
+    uint64_t alloc_bytes; /* bytes requested by them */
 } ch_stack_stats;
 
 #define CH_MAX_FRAMES 128u
 
 /* ---- modules seen by the agent (for symbolization after exit) ---- */
 typedef struct ch_module_entry {
-    uint64_t start;  /* lowest mapped address of the module's PT_LOAD segments */
-    uint64_t end;    /* one past the highest */
-    uint64_t bias;   /* dlpi_addr: load bias (0 for non-PIE executables) */
-    char path[232];  /* absolute path; the executable's real path, not "" */
+    uint64_t start; /* lowest mapped address of the module's PT_LOAD segments */
+    uint64_t end;   /* one past the highest */
+    uint64_t bias;  /* dlpi_addr: load bias (0 for non-PIE executables) */
+    char path[232]; /* absolute path; the executable's real path, not "" */
 } ch_module_entry;
 
 #define CH_MAX_MODULES 1024u
@@ -132,80 +138,96 @@ typedef struct ch_module_entry {
 #define CH_MARK_SWITCH 0u
 #define CH_MARK_BIRTH 1u
 #define CH_MARK_DEATH 2u
-#define CH_MARK_TYPE(v) ((unsigned)((v) & 7u))
+#define CH_MARK_TYPE(v) ((unsigned)((v)&7u))
 #define CH_MARK_SP(v) ((v) & ~7ull)
 #define CH_MAX_MARKS 4096u
 
 /*
- * ---- per-thread counters ----
- * Each recording thread owns one slot and adds to it with plain stores (one
- * writer, no atomic read-modify-write, no cache line shared with another
- * thread): the totals are the sums over all slots plus the header's
- * counters (used by threads that found no free slot). A thread that ends
- * gives its slot to a later thread, which keeps adding to it.
+ * ---- per-thread slots ----
+ * Each recording thread owns one slot (a later thread reuses it when the
+ * thread ends) and writes it with plain stores: one writer, no atomic
+ * read-modify-write, no cache line shared with another thread.
+ *
+ * Counters: the totals are the sums over all slots plus the header's
+ * counters (used by threads that found no free slot).
+ *
+ * Young blocks: the thread's most recent allocations live in `young`
+ * (direct mapped by CH_YOUNG_INDEX) before they move to the shared live
+ * table, so a block freed soon by the thread that allocated it never costs
+ * a shard lock. A block is in at most one place at a time, except for an
+ * instant while it moves from `young` to a shard (the reader keeps one of
+ * two entries with the same address). Another thread that frees a young
+ * block clears its entry with a compare-and-swap while holding the lock of
+ * the block's shard; the owner moves a block to a shard only under that
+ * same lock, after checking that its entry is still there.
  */
-typedef struct ch_thread_counters {
-    uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;
-    uint64_t pad[3]; /* one cache line per slot */
-} ch_thread_counters;
+#define CH_YOUNG_SLOTS 256u /* power of two */
+#define CH_YOUNG_INDEX(addr)                                                                       \
+    ((uint32_t)(((addr)*0x9e3779b97f4a7c15ull) >> 56) & (CH_YOUNG_SLOTS - 1))
 
-#define CH_MAX_COUNTER_SLOTS 4096u
+typedef struct ch_thread_slot {
+    uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;
+    uint64_t pad[3]; /* the counters fill one cache line */
+    ch_live_entry young[CH_YOUNG_SLOTS];
+} ch_thread_slot;
+
+#define CH_MAX_THREAD_SLOTS 4096u
 
 /* ---- agent status flags ---- */
-#define CH_AGENT_ATTACHED 1u   /* agent initialised and recording */
-#define CH_AGENT_FAILED 2u     /* agent stopped recording; see fail_reason */
+#define CH_AGENT_ATTACHED 1u /* agent initialised and recording */
+#define CH_AGENT_FAILED 2u   /* agent stopped recording; see fail_reason */
 
 /* ---- the header, at offset 0 ---- */
 typedef struct ch_shm_header {
     uint64_t magic;
     uint32_t version;
-    uint32_t header_size;   /* sizeof(ch_shm_header) */
-    uint64_t total_size;    /* size of the memfd */
+    uint32_t header_size; /* sizeof(ch_shm_header) */
+    uint64_t total_size;  /* size of the memfd */
 
     /* Written by the launcher before exec. */
-    int32_t target_pid;     /* agent records only if getpid() == target_pid */
-    uint32_t options;       /* reserved */
-    uint64_t sample_rate;   /* bytes; 1 = record every allocation */
+    int32_t target_pid;   /* agent records only if getpid() == target_pid */
+    uint32_t options;     /* reserved */
+    uint64_t sample_rate; /* bytes; 1 = record every allocation */
 
     /* Written by the agent. */
-    uint32_t agent_flags;   /* CH_AGENT_* */
-    uint32_t unwind_mode;   /* 0 fast (cached rules), 1 exact */
+    uint32_t agent_flags; /* CH_AGENT_* */
+    uint32_t unwind_mode; /* 0 fast (cached rules), 1 exact */
     char fail_reason[128];
 
     /* Counters: per-thread slots, plus these for threads without a slot (atomic adds). */
-    uint64_t n_allocs;      /* recorded allocations */
-    uint64_t n_frees;       /* recorded frees (of recorded blocks) */
-    uint64_t n_events;      /* all interposed calls, recorded or not */
-    uint64_t bytes_alloc;   /* bytes requested by recorded allocations */
-    uint64_t n_dropped;     /* allocations not recorded (table full, reentrancy) */
-    uint64_t agent_bytes;   /* memory the agent itself uses (own mmaps + touched shm) */
+    uint64_t n_allocs;    /* recorded allocations */
+    uint64_t n_frees;     /* recorded frees (of recorded blocks) */
+    uint64_t n_events;    /* all interposed calls, recorded or not */
+    uint64_t bytes_alloc; /* bytes requested by recorded allocations */
+    uint64_t n_dropped;   /* allocations not recorded (table full, reentrancy) */
+    uint64_t agent_bytes; /* memory the agent itself uses (own mmaps + touched shm) */
 
     /* Regions, fixed at creation by the launcher. */
-    uint64_t shards_off;    /* ch_live_shard[CH_LIVE_SHARDS] */
-    uint64_t heap_off;      /* bump area for shard tables */
+    uint64_t shards_off; /* ch_live_shard[CH_LIVE_SHARDS] */
+    uint64_t heap_off;   /* bump area for shard tables */
     uint64_t heap_size;
-    uint64_t heap_used;     /* atomic bump pointer, relative to heap_off */
+    uint64_t heap_used; /* atomic bump pointer, relative to heap_off */
 
-    uint64_t stacks_off;    /* ch_stack_slot[stack_cap] */
-    uint64_t stats_off;     /* ch_stack_stats[stack_cap] */
-    uint32_t stack_cap;     /* power of two, <= 1 << CH_STACK_ID_BITS */
-    uint32_t stack_lock;    /* spinlock for inserts */
-    uint64_t n_stacks;      /* slots in use */
-    uint64_t frames_off;    /* uint64_t frames area */
+    uint64_t stacks_off; /* ch_stack_slot[stack_cap] */
+    uint64_t stats_off;  /* ch_stack_stats[stack_cap] */
+    uint32_t stack_cap;  /* power of two, <= 1 << CH_STACK_ID_BITS */
+    uint32_t stack_lock; /* spinlock for inserts */
+    uint64_t n_stacks;   /* slots in use */
+    uint64_t frames_off; /* uint64_t frames area */
     uint64_t frames_size;
-    uint64_t frames_used;   /* bytes used, written under stack_lock */
+    uint64_t frames_used; /* bytes used, written under stack_lock */
 
-    uint64_t modules_off;   /* ch_module_entry[CH_MAX_MODULES] */
-    uint32_t n_modules;     /* published with release after the entry is written */
+    uint64_t modules_off; /* ch_module_entry[CH_MAX_MODULES] */
+    uint32_t n_modules;   /* published with release after the entry is written */
     uint32_t module_lock;
 
-    uint64_t marks_off;     /* uint64_t[CH_MAX_MARKS] */
-    uint32_t n_marks;       /* slots claimed; may exceed CH_MAX_MARKS (then ignored) */
+    uint64_t marks_off; /* uint64_t[CH_MAX_MARKS] */
+    uint32_t n_marks;   /* slots claimed; may exceed CH_MAX_MARKS (then ignored) */
     uint32_t pad_marks;
 
-    uint64_t counters_off;  /* ch_thread_counters[CH_MAX_COUNTER_SLOTS] */
-    uint32_t n_counter_slots; /* slots claimed; may exceed CH_MAX_COUNTER_SLOTS (then ignored) */
-    uint32_t pad_counters;
+    uint64_t slots_off; /* ch_thread_slot[CH_MAX_THREAD_SLOTS] */
+    uint32_t n_slots;   /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
+    uint32_t pad_slots;
 } ch_shm_header;
 
 /*
@@ -237,7 +259,7 @@ static inline void ch_shm_forget(ch_shm_header *h)
     h->frames_size = keep.frames_size;
     h->modules_off = keep.modules_off;
     h->marks_off = keep.marks_off;
-    h->counters_off = keep.counters_off;
+    h->slots_off = keep.slots_off;
 }
 
 #endif

@@ -5,31 +5,32 @@
  * spinlock guards it (taken once per thread start and end, never per call).
  */
 #include "agent/counters.h"
+#include "agent/live.h"
 #include "agent/spin.h"
 
 enum { SLOT_NONE = 0, SLOT_OWNED, SLOT_GIVEN_UP };
 
 static uint32_t free_lock;
 static uint32_t free_top;
-static uint32_t free_slots[CH_MAX_COUNTER_SLOTS];
+static uint32_t free_slots[CH_MAX_THREAD_SLOTS];
 
-static ch_thread_counters *slot_at(uint32_t i)
+static ch_thread_slot *slot_at(uint32_t i)
 {
-    return (ch_thread_counters *)(ch_g.base + ch_g.hdr->counters_off) + i;
+    return (ch_thread_slot *)(ch_g.base + ch_g.hdr->slots_off) + i;
 }
 
-ch_thread_counters *ch_counters_claim(ch_thread *t)
+ch_thread_slot *ch_counters_claim(ch_thread *t)
 {
     if (t->ctr_state != SLOT_NONE || !ch_thread_register(t))
         return NULL;
-    uint32_t i = CH_MAX_COUNTER_SLOTS;
+    uint32_t i = CH_MAX_THREAD_SLOTS;
     ch_spin_lock(&free_lock);
     if (free_top)
         i = free_slots[--free_top];
     ch_spin_unlock(&free_lock);
-    if (i == CH_MAX_COUNTER_SLOTS)
-        i = __atomic_fetch_add(&ch_g.hdr->n_counter_slots, 1, __ATOMIC_RELAXED);
-    if (i >= CH_MAX_COUNTER_SLOTS) {
+    if (i == CH_MAX_THREAD_SLOTS)
+        i = __atomic_fetch_add(&ch_g.hdr->n_slots, 1, __ATOMIC_RELAXED);
+    if (i >= CH_MAX_THREAD_SLOTS) {
         t->ctr_state = SLOT_GIVEN_UP; /* the header's counters from now on */
         return NULL;
     }
@@ -43,6 +44,7 @@ void ch_counters_release(ch_thread *t)
     if (t->ctr_state != SLOT_OWNED)
         return;
     uint32_t i = (uint32_t)(t->ctr - slot_at(0));
+    ch_live_flush_young(t->ctr);
     t->ctr = NULL;
     /* Whatever this thread still does on its way out goes to the header. */
     t->ctr_state = SLOT_GIVEN_UP;

@@ -9,13 +9,13 @@
 #include "agent/thread.h"
 
 /* Slow path of ch_counters: claims a slot. NULL if none is left. */
-ch_thread_counters *ch_counters_claim(ch_thread *t);
+ch_thread_slot *ch_counters_claim(ch_thread *t);
 
 /* At thread end: hands the slot to a later thread; the thread uses the header from now on. */
 void ch_counters_release(ch_thread *t);
 
 /* The thread's slot, or NULL: then add to the header's counters with atomics. */
-static inline ch_thread_counters *ch_counters(ch_thread *t)
+static inline ch_thread_slot *ch_counters(ch_thread *t)
 {
     if (CH_LIKELY(t->ctr != NULL))
         return t->ctr;
@@ -29,8 +29,7 @@ static inline ch_thread_counters *ch_counters(ch_thread *t)
  * a SIGKILL. The caller runs with t->inside set, so a signal handler
  * cannot interleave an update of the same counter on this thread.
  */
-static inline void ch_counter_add(ch_thread_counters *slot, uint64_t *own, uint64_t *shared,
-                                  uint64_t n)
+static inline void ch_counter_add(ch_thread_slot *slot, uint64_t *own, uint64_t *shared, uint64_t n)
 {
     if (CH_LIKELY(slot != NULL))
         __atomic_store_n(own, *own + n, __ATOMIC_RELAXED);

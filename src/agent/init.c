@@ -183,7 +183,7 @@ __attribute__((constructor)) static void ch_ctor(void)
 __attribute__((destructor)) static void ch_dtor(void)
 {
     if (__atomic_load_n(&ch_state, __ATOMIC_ACQUIRE) == CH_ST_ACTIVE) {
-        ch_thread_flush(&ch_self);
+        ch_thread_flush(&ch_self, 1);
         ch_modules_refresh(); /* objects dlopen'ed but never on a stack */
     }
 }

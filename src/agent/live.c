@@ -1,5 +1,6 @@
 /*
- * Live table: CH_LIVE_SHARDS shards, each a spinlock plus an open-addressing
+ * Live table: each thread's young blocks (shm.h: a block freed soon by its
+ * own thread costs no lock), then CH_LIVE_SHARDS shards, each a spinlock plus an open-addressing
  * table with linear probing and backward-shift deletion (no tombstones, so
  * probe chains never degrade under malloc/free churn).
  *
@@ -109,32 +110,25 @@ static int grow(ch_live_shard *s)
     return 1;
 }
 
-int ch_live_insert(uint64_t addr, uint64_t size, uint32_t stack_id)
+/* Inserts (or overwrites) addr in its shard. Caller holds the shard's lock. */
+static int shard_insert(ch_live_shard *s, uint64_t addr, uint64_t size_stack)
 {
-    uint64_t h = ch_addr_hash(addr);
-    ch_live_shard *s = shard_of(addr);
-    uint64_t size_stack = ch_pack_size_stack(size, stack_id);
-    ch_spin_lock(&s->lock);
     /* If growing fails, the table may still take a few more (it keeps one slot empty). */
-    if (needs_growth(s) && !grow(s) && (!s->table_off || s->count + 2 > s->cap)) {
-        ch_spin_unlock(&s->lock);
+    if (needs_growth(s) && !grow(s) && (!s->table_off || s->count + 2 > s->cap))
         return -1;
-    }
     ch_live_entry *t = table_of(s);
     uint64_t cap = s->cap;
-    uint64_t i = home_of(h, cap);
+    uint64_t i = home_of(ch_addr_hash(addr), cap);
     for (; t[i].addr; i = next_slot(i, cap)) {
         if (t[i].addr == addr) {
             /* A free we did not see (made while this thread was inside the agent). */
             t[i].size_stack = size_stack;
-            ch_spin_unlock(&s->lock);
             return 0;
         }
     }
     t[i].size_stack = size_stack;
     __atomic_store_n(&t[i].addr, addr, __ATOMIC_RELEASE);
     s->count++;
-    ch_spin_unlock(&s->lock);
     return 0;
 }
 
@@ -157,26 +151,117 @@ static void delete_at(ch_live_entry *t, uint64_t cap, uint64_t hole)
     t[hole].size_stack = 0;
 }
 
-int ch_live_remove(uint64_t addr, uint64_t *size_stack)
+/* Removes addr from its shard. Caller holds the shard's lock. */
+static int shard_remove(ch_live_shard *s, uint64_t addr, uint64_t *size_stack)
 {
-    uint64_t h = ch_addr_hash(addr);
-    ch_live_shard *s = shard_of(addr);
-    ch_spin_lock(&s->lock);
-    if (!s->table_off) {
-        ch_spin_unlock(&s->lock);
+    if (!s->table_off)
         return 0;
-    }
     ch_live_entry *t = table_of(s);
     uint64_t cap = s->cap;
-    for (uint64_t i = home_of(h, cap); t[i].addr; i = next_slot(i, cap)) {
+    for (uint64_t i = home_of(ch_addr_hash(addr), cap); t[i].addr; i = next_slot(i, cap)) {
         if (t[i].addr == addr) {
             *size_stack = t[i].size_stack;
             delete_at(t, cap, i);
             s->count--;
-            ch_spin_unlock(&s->lock);
             return 1;
         }
     }
-    ch_spin_unlock(&s->lock);
     return 0;
+}
+
+static ch_thread_slot *slot_at(uint32_t i)
+{
+    return (ch_thread_slot *)(ch_g.base + ch_g.hdr->slots_off) + i;
+}
+
+/*
+ * Moves the young entry e (of its owner thread, the caller) to the shards.
+ * Under the shard's lock the entry is checked again: another thread may
+ * have freed the block and cleared it meanwhile (shm.h, young blocks). The
+ * entry is copied to the shard before it is cleared: a reader that finds the
+ * target dead in between sees it twice, never not at all.
+ */
+static int evict(ch_live_entry *e)
+{
+    uint64_t addr = e->addr, size_stack = e->size_stack;
+    ch_live_shard *s = shard_of(addr);
+    int rc = 0;
+    ch_spin_lock(&s->lock);
+    if (__atomic_load_n(&e->addr, __ATOMIC_RELAXED) == addr) {
+        rc = shard_insert(s, addr, size_stack);
+        if (rc == 0)
+            __atomic_store_n(&e->addr, 0, __ATOMIC_RELAXED);
+    }
+    ch_spin_unlock(&s->lock);
+    return rc;
+}
+
+int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t stack_id)
+{
+    uint64_t size_stack = ch_pack_size_stack(size, stack_id);
+    if (own) {
+        ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
+        if (e->addr && e->addr != addr && evict(e) != 0)
+            goto shared; /* the shm heap is full: the shard decides what is possible */
+        /* Plain stores, size first: the owner is the only writer of an entry it holds. */
+        __atomic_store_n(&e->size_stack, size_stack, __ATOMIC_RELAXED);
+        __atomic_store_n(&e->addr, addr, __ATOMIC_RELEASE);
+        return 0;
+    }
+shared:;
+    ch_live_shard *s = shard_of(addr);
+    ch_spin_lock(&s->lock);
+    int rc = shard_insert(s, addr, size_stack);
+    ch_spin_unlock(&s->lock);
+    return rc;
+}
+
+/*
+ * A block that is in no shard may still be young in another thread's slot
+ * (allocated there, freed here). Called with the block's shard locked, which
+ * keeps its owner from moving it meanwhile.
+ */
+static int remove_foreign_young(const ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
+{
+    uint32_t n = __atomic_load_n(&ch_g.hdr->n_slots, __ATOMIC_ACQUIRE);
+    uint32_t idx = CH_YOUNG_INDEX(addr);
+    for (uint32_t i = 0; i < n && i < CH_MAX_THREAD_SLOTS; i++) {
+        ch_thread_slot *other = slot_at(i);
+        ch_live_entry *e = &other->young[idx];
+        if (other == own || __atomic_load_n(&e->addr, __ATOMIC_ACQUIRE) != addr)
+            continue;
+        uint64_t ss = __atomic_load_n(&e->size_stack, __ATOMIC_RELAXED);
+        uint64_t expect = addr;
+        if (__atomic_compare_exchange_n(&e->addr, &expect, 0, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED)) {
+            *size_stack = ss;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
+{
+    if (own) {
+        ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
+        if (e->addr == addr) {
+            *size_stack = e->size_stack;
+            __atomic_store_n(&e->addr, 0, __ATOMIC_RELEASE);
+            return 1;
+        }
+    }
+    ch_live_shard *s = shard_of(addr);
+    ch_spin_lock(&s->lock);
+    int found = shard_remove(s, addr, size_stack) || remove_foreign_young(own, addr, size_stack);
+    ch_spin_unlock(&s->lock);
+    return found;
+}
+
+void ch_live_flush_young(ch_thread_slot *own)
+{
+    /* An entry that cannot move (shm heap full) stays valid where it is. */
+    for (uint32_t i = 0; i < CH_YOUNG_SLOTS; i++)
+        if (own->young[i].addr)
+            evict(&own->young[i]);
 }

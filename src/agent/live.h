@@ -2,6 +2,8 @@
 #ifndef CGOHEAP_AGENT_LIVE_H
 #define CGOHEAP_AGENT_LIVE_H
 
+#include "cgoheap/shm.h"
+
 #include <stdint.h>
 
 /* A strong 64-bit mix of an address (fmix64 from MurmurHash3); never used raw. */
@@ -15,10 +17,17 @@ static inline uint64_t ch_addr_hash(uint64_t a)
     return a;
 }
 
-/* Inserts (or overwrites) addr. Returns 0, or -1 if the shm heap is exhausted. */
-int ch_live_insert(uint64_t addr, uint64_t size, uint32_t stack_id);
+/*
+ * Inserts (or overwrites) addr, as a young block of `own` (the calling
+ * thread's slot) or, if own is NULL, in the shards. Returns 0, or -1 if the
+ * shm heap is exhausted.
+ */
+int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t stack_id);
 
 /* Removes addr. Returns 1 and its packed size_stack if it was recorded, else 0. */
-int ch_live_remove(uint64_t addr, uint64_t *size_stack);
+int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack);
+
+/* Moves the young blocks of a slot whose thread ends to the shards. */
+void ch_live_flush_young(ch_thread_slot *own);
 
 #endif

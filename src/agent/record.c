@@ -43,8 +43,8 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     }
     ch_stack_count(t, id, size);
     ch_filter_add((uint64_t)p);
-    if (ch_live_insert((uint64_t)p, size, id) == 0) {
-        ch_thread_counters *c = ch_counters(t);
+    ch_thread_slot *c = ch_counters(t);
+    if (ch_live_insert(c, (uint64_t)p, size, id) == 0) {
         CH_COUNT(c, n_allocs, 1);
         CH_COUNT(c, bytes_alloc, size);
     } else {
@@ -64,10 +64,10 @@ int ch_on_free(void *p, uint64_t *size_stack)
     if (!ch_filter_maybe((uint64_t)p))
         return 0;
     t->inside = 1;
-    int found = ch_live_remove((uint64_t)p, size_stack);
+    ch_thread_slot *c = ch_counters(t);
+    int found = ch_live_remove(c, (uint64_t)p, size_stack);
     if (found) {
         ch_filter_del((uint64_t)p);
-        ch_thread_counters *c = ch_counters(t);
         CH_COUNT(c, n_frees, 1);
     }
     t->inside = 0;
@@ -79,9 +79,9 @@ void ch_restore_block(void *p, uint64_t size_stack)
     ch_thread *t = &ch_self;
     t->inside = 1;
     ch_filter_add((uint64_t)p);
-    if (ch_live_insert((uint64_t)p, size_stack >> CH_STACK_ID_BITS,
+    ch_thread_slot *c = ch_counters(t);
+    if (ch_live_insert(c, (uint64_t)p, size_stack >> CH_STACK_ID_BITS,
                        (uint32_t)(size_stack & CH_STACK_ID_MASK)) == 0) {
-        ch_thread_counters *c = ch_counters(t);
         CH_COUNT(c, n_frees, (uint64_t)-1); /* takes back the free ch_on_free counted */
     } else {
         ch_filter_del((uint64_t)p);

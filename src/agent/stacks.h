@@ -48,11 +48,12 @@ struct ch_thread;
 /*
  * Adds one allocation of `size` bytes to the stack's counters (id 0
  * included). The increments are batched per thread and added with atomics
- * when another stack needs the batch entry and at every event flush
- * (thread.h): consecutive allocations from one stack then cost no atomic.
- * At a SIGKILL or an exit_group while other threads run, their last
- * batches (under CH_EVENT_FLUSH calls each) are lost: the stack table and
- * the live table stay exact, only these cumulative counters lag.
+ * when another stack needs the batch entry and every CH_STATS_FLUSH_EVERY
+ * event flushes (thread.h): consecutive allocations from one stack then
+ * cost no atomic. At a SIGKILL or an exit_group while other threads run,
+ * their last batches (under CH_EVENT_FLUSH * CH_STATS_FLUSH_EVERY calls
+ * each) are lost: the stack table and the live table stay exact, only
+ * these cumulative counters lag.
  */
 void ch_stack_count(struct ch_thread *t, uint32_t id, uint64_t size);
 

@@ -49,21 +49,23 @@ ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc)
  * Runs with t->inside set: a signal handler that mallocs in the middle
  * passes through instead of flushing the same batch a second time.
  */
-void ch_thread_flush(ch_thread *t)
+void ch_thread_flush(ch_thread *t, int all)
 {
     ch_shm_header *h = ch_g.hdr;
     if (!h)
         return;
     uint32_t was_inside = t->inside;
     t->inside = 1;
-    ch_thread_counters *c = ch_counters(t);
+    ch_thread_slot *c = ch_counters(t);
     if (t->pending_events)
         CH_COUNT(c, n_events, t->pending_events);
     if (t->pending_dropped)
         CH_COUNT(c, n_dropped, t->pending_dropped);
     t->pending_events = 0;
     t->pending_dropped = 0;
-    ch_stack_flush(t);
+    /* The stats are shared lines (atomic adds): every batch would cost more than the counts. */
+    if (all || ++t->batches % CH_STATS_FLUSH_EVERY == 0)
+        ch_stack_flush(t);
     t->inside = was_inside;
 }
 
@@ -79,7 +81,7 @@ static void thread_end(void *unused)
     (void)unused;
     ch_thread *t = &ch_self;
     t->registered = 0;
-    ch_thread_flush(t);
+    ch_thread_flush(t, 1);
     ch_counters_release(t);
     ch_rule *r = t->rules;
     if (!r)

@@ -15,10 +15,12 @@
 
 /* Validated-page cache for stack reads: direct mapped, a power of two. */
 #define CH_PAGE_CACHE 32u
-/* Events are counted per thread and added to the header in batches. */
+/* Events are counted per thread and added to its slot in batches. */
 #define CH_EVENT_FLUSH 64u
+/* The per-stack counters are added to the shared stats every this many batches. */
+#define CH_STATS_FLUSH_EVERY 16u
 /* Per-stack counters batched per thread: direct mapped by stack id, a power of two. */
-#define CH_PEND_STATS 16u
+#define CH_PEND_STATS 64u
 
 /* Registers that define a frame: where the unwinder starts. */
 typedef struct ch_regs {
@@ -46,10 +48,11 @@ typedef struct ch_thread {
     uint64_t rules_gen;    /* module generation the cache was filled under */
     uint64_t pending_events;
     uint64_t pending_dropped;
-    ch_thread_counters *ctr; /* this thread's counter slot (counters.h), or NULL */
-    uint32_t ctr_state;      /* counters.c: none yet, owned, or given up */
-    uint32_t registered;     /* the key whose destructor runs at thread end is set */
-    uint64_t last_mark;      /* the last stack-switch mark this thread recorded */
+    uint32_t batches;    /* event batches flushed, for CH_STATS_FLUSH_EVERY */
+    ch_thread_slot *ctr; /* this thread's counter slot (counters.h), or NULL */
+    uint32_t ctr_state;  /* counters.c: none yet, owned, or given up */
+    uint32_t registered; /* the key whose destructor runs at thread end is set */
+    uint64_t last_mark;  /* the last stack-switch mark this thread recorded */
     /*
      * [stk_lo, stk_hi): pages of this thread's stack known readable, every
      * one probed (memprobe.h). Checked with two compares before the page cache.
@@ -65,14 +68,17 @@ typedef struct ch_thread {
 
 extern __thread ch_thread ch_self;
 
-/* Adds the thread's batched counters to the header and the stack stats. */
-void ch_thread_flush(ch_thread *t);
+/*
+ * Adds the thread's batched event counts to its slot, and now and then (or
+ * always, if `all`) its batched per-stack counters to the shared stats.
+ */
+void ch_thread_flush(ch_thread *t, int all);
 
 /* Counts an interposed call; flushes the batch now and then. */
 static inline void ch_thread_event(ch_thread *t)
 {
     if (CH_UNLIKELY(++t->pending_events >= CH_EVENT_FLUSH))
-        ch_thread_flush(t);
+        ch_thread_flush(t, 0);
 }
 
 /* Ensures t->rules is usable and current; returns it or NULL (then parse every time). */

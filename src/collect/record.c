@@ -59,10 +59,41 @@ static int by_address(const void *a, const void *b)
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* Counts the table's entries, and stores them too once p->blocks has room (cap). */
+static void take_entries(ch_profile *p, const ch_live_entry *t, uint64_t slots, size_t *n,
+                         size_t cap)
+{
+    for (uint64_t k = 0; t && k < slots; k++) {
+        if (t[k].addr < MIN_BLOCK_ADDR)
+            continue;
+        if (*n < cap)
+            p->blocks[*n] = (ch_block){.addr = t[k].addr,
+                                       .size = ch_entry_size(&t[k]),
+                                       .stack_id = ch_entry_stack(&t[k]),
+                                       .kind = CH_KIND_UNFREED};
+        (*n)++;
+    }
+}
+
+/*
+ * An interrupted move between tables (a young block going to a shard, a
+ * backward shift in a shard) can leave one block in two entries: keep one.
+ */
+static size_t drop_repeats(ch_block *b, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out == 0 || b[out - 1].addr != b[i].addr)
+            b[out++] = b[i];
+    return out;
+}
+
 /* Blocks come out sorted by address: root selection searches them. */
 static int read_blocks(reader *r, ch_profile *p)
 {
     const ch_live_shard *shards = (const ch_live_shard *)(r->base + r->h->shards_off);
+    const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->slots_off);
+    uint32_t nts = r->h->n_slots < CH_MAX_THREAD_SLOTS ? r->h->n_slots : CH_MAX_THREAD_SLOTS;
     size_t n = 0, cap = 0;
     for (unsigned pass = 0; pass < 2; pass++) { /* count, then fill */
         for (unsigned i = 0; i < CH_LIVE_SHARDS; i++) {
@@ -70,17 +101,10 @@ static int read_blocks(reader *r, ch_profile *p)
             const ch_live_entry *t = shard_table(r, &shards[i], &slots);
             if (t == (const ch_live_entry *)-1)
                 return fail(r, "a shard table lies outside its area");
-            for (uint64_t k = 0; t && k < slots; k++) {
-                if (t[k].addr < MIN_BLOCK_ADDR)
-                    continue;
-                if (pass == 1 && n < cap)
-                    p->blocks[n] = (ch_block){.addr = t[k].addr,
-                                              .size = ch_entry_size(&t[k]),
-                                              .stack_id = ch_entry_stack(&t[k]),
-                                              .kind = CH_KIND_UNFREED};
-                n++;
-            }
+            take_entries(p, t, slots, &n, cap);
         }
+        for (uint32_t i = 0; i < nts; i++)
+            take_entries(p, ts[i].young, CH_YOUNG_SLOTS, &n, cap);
         if (pass == 0) {
             cap = n;
             n = 0;
@@ -90,6 +114,7 @@ static int read_blocks(reader *r, ch_profile *p)
     }
     p->nblocks = n < cap ? n : cap;
     qsort(p->blocks, p->nblocks, sizeof *p->blocks, by_address);
+    p->nblocks = drop_repeats(p->blocks, p->nblocks);
     return 0;
 }
 
@@ -217,9 +242,8 @@ static void read_counters(const ch_shm_header *h, ch_profile *p)
     p->n_events = h->n_events;
     p->bytes_alloc = h->bytes_alloc;
     p->n_dropped = h->n_dropped;
-    const ch_thread_counters *c = (const ch_thread_counters *)((const char *)h + h->counters_off);
-    uint32_t n =
-        h->n_counter_slots < CH_MAX_COUNTER_SLOTS ? h->n_counter_slots : CH_MAX_COUNTER_SLOTS;
+    const ch_thread_slot *c = (const ch_thread_slot *)((const char *)h + h->slots_off);
+    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
     for (uint32_t i = 0; i < n; i++) {
         p->n_allocs += c[i].n_allocs;
         p->n_frees += c[i].n_frees;

@@ -31,8 +31,8 @@ int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap)
     off = align_up(off + CH_MAX_MODULES * sizeof(ch_module_entry), 4096);
     h.marks_off = off;
     off = align_up(off + CH_MAX_MARKS * sizeof(uint64_t), 4096);
-    h.counters_off = off;
-    off = align_up(off + CH_MAX_COUNTER_SLOTS * sizeof(ch_thread_counters), 4096);
+    h.slots_off = off;
+    off = align_up(off + CH_MAX_THREAD_SLOTS * sizeof(ch_thread_slot), 4096);
     h.stack_cap = stack_cap;
     h.stacks_off = off;
     off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_slot), 4096);
@@ -116,7 +116,7 @@ const char *ch_shm_validate(const ch_shm_header *h, size_t size)
         !region_ok(h->stacks_off, (uint64_t)h->stack_cap * sizeof(ch_stack_slot), size) ||
         !region_ok(h->stats_off, (uint64_t)h->stack_cap * sizeof(ch_stack_stats), size) ||
         !region_ok(h->marks_off, CH_MAX_MARKS * sizeof(uint64_t), size) ||
-        !region_ok(h->counters_off, CH_MAX_COUNTER_SLOTS * sizeof(ch_thread_counters), size) ||
+        !region_ok(h->slots_off, CH_MAX_THREAD_SLOTS * sizeof(ch_thread_slot), size) ||
         !region_ok(h->frames_off, h->frames_size, size) ||
         !region_ok(h->heap_off, h->heap_size, size))
         return "cgoheap record has a region outside the file";

@@ -38,9 +38,8 @@ static const ch_module_entry *module_of(const ch_shm_header *h, uint64_t pc)
 /* The totals: the header's counters plus every thread's slot. */
 static void sum_counters(const ch_shm_header *h, uint64_t sum[5])
 {
-    const ch_thread_counters *c = (const void *)((const char *)h + h->counters_off);
-    uint32_t n =
-        h->n_counter_slots < CH_MAX_COUNTER_SLOTS ? h->n_counter_slots : CH_MAX_COUNTER_SLOTS;
+    const ch_thread_slot *c = (const void *)((const char *)h + h->slots_off);
+    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
     sum[0] = h->n_allocs;
     sum[1] = h->n_frees;
     sum[2] = h->n_events;
@@ -112,6 +111,16 @@ static void dump_live(FILE *f, const ch_shm_header *h)
             fprintf(f, "error shard %u count %" PRIu64 " but %" PRIu64 " entries\n", s,
                     shards[s].count, found);
     }
+    /* Young blocks, still in their thread's slot. */
+    const ch_thread_slot *ts = (const void *)(base + h->slots_off);
+    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < CH_YOUNG_SLOTS; k++) {
+            const ch_live_entry *e = &ts[i].young[k];
+            if (e->addr)
+                fprintf(f, "live 0x%" PRIx64 " %" PRIu64 " %u\n", e->addr, ch_entry_size(e),
+                        ch_entry_stack(e));
+        }
 }
 
 int main(int argc, char **argv)

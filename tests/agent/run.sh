@@ -56,7 +56,7 @@ gnu=-D_GNU_SOURCE
 grep -q '^#define _GNU_SOURCE' "$ROOT/src/common/shm_layout.c" && gnu=
 cc $CFLAGS $gnu -I"$ROOT/include" -I"$ROOT/src" "$HERE/minilaunch.c" "$ROOT/src/common/shm_layout.c" \
     -o "$W/minilaunch" || { fail build minilaunch; exit 1; }
-for p in leak threads kill dl bench alt; do
+for p in leak threads kill dl bench alt handoff; do
     cc $CFLAGS "$HERE/$p.c" -o "$W/$p" -ldl -lpthread || { fail build "$p"; exit 1; }
 done
 cc $CFLAGS -shared -fPIC "$HERE/dl_lib.c" -o "$W/dl_lib.so" || { fail build dl_lib; exit 1; }
@@ -111,6 +111,16 @@ check threads_after_fork "parent leak after fork not recorded" [ "$(live_count "
 check threads_child_passive "child/exec'd allocations recorded" [ "$(live_count "$d" 4321)" = 0 ]
 check threads_counters "n_allocs-n_frees != live blocks" consistent "$d"
 check threads_table "$(grep '^error' "$d" | head -1)" no_shard_errors "$d"
+
+# --- blocks freed by another thread, young or not -----------------------------
+d=$W/handoff.dump
+run -o "$d" -- "$W/handoff" >/dev/null
+check handoff_exit "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 0" ]
+check handoff_live "777: $(live_count "$d" 777), 555: $(live_count "$d" 555), 333: $(live_count "$d" 333)" \
+    sh -c "[ $(live_count "$d" 777) = 0 ] && [ $(live_count "$d" 555) = 0 ] && [ $(live_count "$d" 333) = 28 ]"
+check handoff_counters "n_allocs-n_frees != live blocks" consistent "$d"
+check handoff_unique "a block recorded twice" \
+    sh -c "[ -z \"\$(awk '\$1==\"live\" {print \$2}' '$d' | sort | uniq -d)\" ]"
 
 # --- Go: 16 goroutines CString/free -------------------------------------------
 if [ -x "$W/go-1.23/cstr" ]; then
