@@ -52,10 +52,16 @@ static inline int ch_alloc_unsampled(ch_thread *t, void *p, uint64_t size)
 #define CH_FILTER_BITS 22u
 extern uint8_t *ch_filter;
 
-/* Fibonacci hashing: one multiply. Independent of the live table's hash. */
+/*
+ * One counter per 16 bytes of address within a 64 MiB window, the window
+ * offset by a hash of its number: blocks allocated near each other (most of
+ * a thread's, from its arena) share the filter's cache lines, so the check in
+ * free() rarely misses the cache; windows (arenas) do not alias one another.
+ */
 static inline uint8_t *ch_filter_counter(uint64_t addr)
 {
-    return &ch_filter[(addr * 0x9e3779b97f4a7c15ull) >> (64 - CH_FILTER_BITS)];
+    uint64_t window = (addr >> 26) * 0x9e3779b97f4a7c15ull;
+    return &ch_filter[((addr >> 4) + (window >> 40)) & ((1u << CH_FILTER_BITS) - 1)];
 }
 
 void ch_filter_add(uint64_t addr);
