@@ -9,12 +9,14 @@
  * size the launcher reads, or the layout is refused.
  */
 #include "collect/golayout.h"
+#include "common/dwarf_subset.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { S_MHEAP, S_MSPAN, S_G, S_STACK, S_GOBUF, S_M, NSTRUCTS };
 static const char *const struct_names[NSTRUCTS] = {"runtime.mheap", "runtime.mspan", "runtime.g",
@@ -243,29 +245,53 @@ static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errle
     return 0;
 }
 
+/*
+ * The file is read with pread (ELF_C_READ), never mapped: a mapping of a
+ * file that shrinks under us would raise SIGBUS. A section header table
+ * that does not fit in the file is refused before libelf walks it.
+ */
+static Elf *open_elf(int fd, uint64_t *size, GElf_Ehdr *eh)
+{
+    struct stat st;
+    size_t shnum;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return NULL;
+    *size = (uint64_t)st.st_size;
+    elf_version(EV_CURRENT);
+    Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+    if (elf && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, eh) &&
+        eh->e_ident[EI_CLASS] == ELFCLASS64 && elf_getshdrnum(elf, &shnum) == 0 &&
+        eh->e_shoff <= *size && shnum <= (*size - eh->e_shoff) / sizeof(Elf64_Shdr))
+        return elf;
+    if (elf)
+        elf_end(elf);
+    return NULL;
+}
+
 int ch_go_layout_read(int fd, ch_go_layout *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    elf_version(EV_CURRENT);
-    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    uint64_t size;
     GElf_Ehdr eh;
-    if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+    Elf *elf = open_elf(fd, &size, &eh);
+    if (!elf) {
         snprintf(err, errlen, "not an ELF file");
-        if (elf)
-            elf_end(elf);
         return -1;
     }
     out->entry = eh.e_entry;
     out->pie = eh.e_type == ET_DYN;
     scan_state st = {0};
     read_symtab(elf, st.var_addr);
-    Dwarf *dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
-    if (dw) {
-        scan_dwarf(dw, &st);
-        dwarf_end(dw);
+    /* Only the sections types are made of: Go compresses every debug
+     * section, and libdw would inflate line tables and location lists too. */
+    ch_dwarf_subset dwarf;
+    int rc = ch_dwarf_subset_open(&dwarf, elf, size, ch_dwarf_types_sections, ch_read_fd, &fd);
+    if (rc == 0) {
+        scan_dwarf(dwarf.dw, &st);
+        ch_dwarf_subset_close(&dwarf);
     }
     elf_end(elf);
-    if (!dw) {
+    if (rc != 0) {
         snprintf(err, errlen, "no DWARF");
         return -1;
     }
