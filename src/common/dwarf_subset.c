@@ -26,19 +26,19 @@ const char *const ch_dwarf_lines_sections[] = {
     ".debug_addr",        ".debug_types",  ".gnu_debugaltlink", NULL};
 
 typedef struct picked {
-    GElf_Shdr sh;
-    const char *name; /* as spelled in the file */
-    uint64_t at;      /* offset in the image */
+    GElf_Shdr sh;      /* sh_size and sh_flags describe given when set */
+    const char *name;  /* as spelled in the file, or given's */
+    const void *given; /* the bytes, if not read from the file */
+    uint64_t at;       /* offset in the image */
 } picked;
 
 typedef struct subset {
     picked secs[MAX_PICKED];
     size_t n;
-    uint64_t data_size; /* the sections' bytes, aligned */
-    size_t names_size;  /* the name table */
+    size_t names_size; /* the name table */
 } subset;
 
-int ch_read_fd(void *ctx, void *buf, size_t n, uint64_t off)
+int ch_pread_all(void *ctx, void *buf, size_t n, uint64_t off)
 {
     int fd = *(const int *)ctx;
     size_t done = 0;
@@ -73,31 +73,48 @@ static int wanted_index(const char *name, const char *const *names)
     return -1;
 }
 
+/* The section stands for given: its bytes, uncompressed, under given's name. */
+static picked given_section(const GElf_Shdr *sh, const ch_section_bytes *given)
+{
+    picked p = {.sh = *sh, .name = given->name, .given = given->data};
+    p.sh.sh_size = given->size;
+    p.sh.sh_flags &= ~(GElf_Xword)SHF_COMPRESSED;
+    return p;
+}
+
 /*
  * The first section of each wanted name that lies in the file. Real files
  * never overlap sections, so more bytes than the file holds means a hostile
  * one (the same bytes claimed many times): refused.
  */
-static int pick(Elf *elf, uint64_t file_size, const char *const *names, subset *s)
+static int pick(const ch_dwarf_source *src, const char *const *names, const ch_section_bytes *given,
+                subset *s)
 {
     size_t shstrndx;
     bool taken[MAX_PICKED] = {false};
-    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+    int given_index = given ? wanted_index(given->name, names) : -1;
+    uint64_t from_file = 0;
+    if (elf_getshdrstrndx(src->elf, &shstrndx) != 0)
         return -1;
-    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+    for (Elf_Scn *scn = elf_nextscn(src->elf, NULL); scn; scn = elf_nextscn(src->elf, scn)) {
         GElf_Shdr sh;
         if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type == SHT_NOBITS)
             continue;
-        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        const char *name = elf_strptr(src->elf, shstrndx, sh.sh_name);
         int i = name ? wanted_index(name, names) : -1;
-        if (i < 0 || taken[i] || sh.sh_offset > file_size || sh.sh_size > file_size - sh.sh_offset)
+        if (i < 0 || taken[i] || sh.sh_offset > src->file_size ||
+            sh.sh_size > src->file_size - sh.sh_offset)
             continue;
         taken[i] = true;
-        s->data_size += align_up(sh.sh_size);
-        if (s->data_size > align_up(file_size))
-            return -1;
-        s->secs[s->n++] = (picked){.sh = sh, .name = name};
-        s->names_size += strlen(name) + 1;
+        if (i == given_index) {
+            s->secs[s->n] = given_section(&sh, given);
+        } else {
+            from_file += align_up(sh.sh_size);
+            if (from_file > align_up(src->file_size))
+                return -1;
+            s->secs[s->n] = (picked){.sh = sh, .name = name};
+        }
+        s->names_size += strlen(s->secs[s->n++].name) + 1;
     }
     return s->n > 0 ? 0 : -1;
 }
@@ -142,7 +159,16 @@ static void write_headers(char *image, const GElf_Ehdr *src, subset *s, uint64_t
         .sh_type = SHT_STRTAB, .sh_offset = names_at, .sh_size = name_off, .sh_addralign = 1};
 }
 
-static char *build_image(const GElf_Ehdr *eh, subset *s, ch_read_fn read, void *ctx, size_t *size)
+static int fill_section(const ch_dwarf_source *src, const picked *p, char *image)
+{
+    if (p->given != NULL) {
+        memcpy(image + p->at, p->given, p->sh.sh_size);
+        return 0;
+    }
+    return src->read(src->ctx, image + p->at, p->sh.sh_size, p->sh.sh_offset);
+}
+
+static char *build_image(const ch_dwarf_source *src, const GElf_Ehdr *eh, subset *s, size_t *size)
 {
     uint64_t at = align_up(sizeof(Elf64_Ehdr));
     for (size_t i = 0; i < s->n; i++) {
@@ -157,7 +183,7 @@ static char *build_image(const GElf_Ehdr *eh, subset *s, ch_read_fn read, void *
     if (image == NULL)
         return NULL;
     for (size_t i = 0; i < s->n; i++)
-        if (read(ctx, image + s->secs[i].at, s->secs[i].sh.sh_size, s->secs[i].sh.sh_offset)) {
+        if (fill_section(src, &s->secs[i], image) != 0) {
             free(image);
             return NULL;
         }
@@ -166,18 +192,18 @@ static char *build_image(const GElf_Ehdr *eh, subset *s, ch_read_fn read, void *
     return image;
 }
 
-int ch_dwarf_subset_open(ch_dwarf_subset *s, Elf *elf, uint64_t file_size, const char *const *names,
-                         ch_read_fn read, void *ctx)
+int ch_dwarf_subset_open(ch_dwarf_subset *s, const ch_dwarf_source *src, const char *const *names,
+                         const ch_section_bytes *given)
 {
     memset(s, 0, sizeof(*s));
     GElf_Ehdr eh;
     subset chosen = {.n = 0};
     /* The image is written in host order: a 64-bit little-endian file only. */
-    if (gelf_getehdr(elf, &eh) == NULL || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh.e_ident[EI_DATA] != ELFDATA2LSB || pick(elf, file_size, names, &chosen) != 0)
+    if (gelf_getehdr(src->elf, &eh) == NULL || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_ident[EI_DATA] != ELFDATA2LSB || pick(src, names, given, &chosen) != 0)
         return -1;
     size_t size = 0;
-    s->image = build_image(&eh, &chosen, read, ctx, &size);
+    s->image = build_image(src, &eh, &chosen, &size);
     if (s->image != NULL)
         s->elf = elf_memory(s->image, size);
     if (s->elf != NULL)

@@ -17,10 +17,25 @@
 #include <stdint.h>
 
 /* Reads n bytes at file offset off into buf; 0 on success, -1 unless all were read. */
-typedef int (*ch_read_fn)(void *ctx, void *buf, size_t n, uint64_t off);
+typedef int (*ch_file_read_fn)(void *ctx, void *buf, size_t n, uint64_t off);
 
-/* A ch_read_fn over a file descriptor: ctx points to the int fd. */
-int ch_read_fd(void *ctx, void *buf, size_t n, uint64_t off);
+/* A ch_file_read_fn over a file descriptor: ctx points to the int fd. */
+int ch_pread_all(void *ctx, void *buf, size_t n, uint64_t off);
+
+/* An ELF file whose sections are read on demand. */
+typedef struct ch_dwarf_source {
+    Elf *elf;           /* its headers and section table */
+    uint64_t file_size; /* bounds every section */
+    ch_file_read_fn read;
+    void *ctx; /* for read */
+} ch_dwarf_source;
+
+/* Bytes a caller already holds for one section, uncompressed: used instead of the file's. */
+typedef struct ch_section_bytes {
+    const char *name; /* ".debug_x" */
+    const void *data;
+    size_t size;
+} ch_section_bytes;
 
 typedef struct ch_dwarf_subset {
     Dwarf *dw;
@@ -29,13 +44,13 @@ typedef struct ch_dwarf_subset {
 } ch_dwarf_subset;
 
 /*
- * Opens the DWARF made of elf's sections named in names (NULL-terminated,
- * ".debug_x" spellings; the GNU ".zdebug_x" form of a name is taken too),
- * reading their bytes with read(ctx, ...). file_size bounds every section.
+ * Opens the DWARF made of the file's sections named in names (NULL-terminated,
+ * ".debug_x" spellings; the GNU ".zdebug_x" form of a name is taken too).
+ * given (may be NULL) stands for the file's section of its name.
  * Returns 0, or -1 if there is no usable DWARF among them.
  */
-int ch_dwarf_subset_open(ch_dwarf_subset *s, Elf *elf, uint64_t file_size, const char *const *names,
-                         ch_read_fn read, void *ctx);
+int ch_dwarf_subset_open(ch_dwarf_subset *s, const ch_dwarf_source *src, const char *const *names,
+                         const ch_section_bytes *given);
 void ch_dwarf_subset_close(ch_dwarf_subset *s);
 
 /* Sections for reading types and variables: what golayout needs. */

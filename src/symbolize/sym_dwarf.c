@@ -113,8 +113,8 @@ int sym_dwarf_open(sym_dwarf *d, sym_elf *e)
     memset(d, 0, sizeof(*d));
     /* Location lists and call frames are never read here, and are the bulk
      * of a debug file once inflated: libdw gets only what lookups use. */
-    if (ch_dwarf_subset_open(&d->sections, e->elf, e->size, ch_dwarf_lines_sections, sym_elf_read,
-                             e) != 0)
+    ch_dwarf_source src = {e->elf, e->size, sym_elf_read, e};
+    if (ch_dwarf_subset_open(&d->sections, &src, ch_dwarf_lines_sections, NULL) != 0)
         return -1;
     d->dbg = d->sections.dw;
     build_ranges(d);

@@ -36,7 +36,7 @@ static bool can_keep_fd(int fd)
 
 static int read_at(int fd, void *buf, size_t n, uint64_t off)
 {
-    return ch_read_fd(&fd, buf, n, off);
+    return ch_pread_all(&fd, buf, n, off);
 }
 
 int sym_elf_read(void *ctx, void *buf, size_t n, uint64_t off)

@@ -44,7 +44,7 @@ sym_bytes sym_elf_section_bytes(const sym_elf *e, Elf_Scn *scn, const GElf_Shdr 
 /* The file bytes from vaddr to the end of the allocated section holding it. */
 sym_bytes sym_elf_vaddr_bytes(const sym_elf *e, uint64_t vaddr);
 
-/* A ch_read_fn over the file (ctx is the sym_elf): n bytes at file offset off. */
+/* A ch_file_read_fn over the file (ctx is the sym_elf): n bytes at file offset off. */
 int sym_elf_read(void *ctx, void *buf, size_t n, uint64_t off);
 
 /*
