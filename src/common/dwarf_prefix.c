@@ -136,11 +136,10 @@ static void find_units(ch_dwarf_prefix *p)
     }
 }
 
-/* Inflates to at least target bytes and at least one more whole unit, or to the end. */
+/* Inflates until whole units reach target bytes, or to the end. */
 static int inflate_more(ch_dwarf_prefix *p, size_t target)
 {
-    size_t before = p->units_end;
-    while (!p->whole && (p->out_len < target || p->units_end == before)) {
+    while (!p->whole && p->units_end < target) {
         if (p->z.avail_in == 0 && refill(p) != 0)
             return -1;
         if (p->out_len == p->out_cap && grow(p, target) != 0)
@@ -163,7 +162,7 @@ static int inflate_more(ch_dwarf_prefix *p, size_t target)
 int ch_dwarf_prefix_next(ch_dwarf_prefix *p, const char *const *names, ch_dwarf_subset *s,
                          bool *whole)
 {
-    size_t target = p->units_end > FIRST_PREFIX / 2 ? p->units_end * 2 : FIRST_PREFIX;
+    size_t target = p->units_end >= FIRST_PREFIX / 2 ? p->units_end * 2 : FIRST_PREFIX;
     if (inflate_more(p, target) != 0)
         return -1;
     *whole = p->whole;

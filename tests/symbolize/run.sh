@@ -124,7 +124,8 @@ mkdir -p "$DROOT/.build-id/${BID:0:2}"
 objcopy --only-keep-debug --compress-debug-sections=zlib "$WORK/c/prog" \
     "$DROOT/.build-id/${BID:0:2}/${BID:2}.debug"
 objcopy --strip-debug "$WORK/c/prog" "$WORK/c/prog.split"
-CGOHEAP_DEBUG_ROOT=$DROOT "$DRV" --bias=7f12a4000000 "$WORK/c/prog.split" $ADDRS >"$WORK/c/raw.split"
+CGOHEAP_DEBUG_ROOT=$DROOT "$DRV" --bias=7f12a4000000 "$WORK/c/prog.split" $ADDRS \
+    >"$WORK/c/raw.split"
 norm_ours <"$WORK/c/raw.split" >"$WORK/c/got.split"
 check "C with a compressed separate debug file vs addr2line" "$WORK/c/expect" "$WORK/c/got.split"
 (ulimit -n 6 && CGOHEAP_DEBUG_ROOT=$DROOT "$DRV" --bias=7f12a4000000 "$WORK/c/prog.split" $ADDRS \
@@ -262,8 +263,8 @@ if [ -f "$CXXBIN" ]; then
     # No C++ runtime to load: names stay mangled, nothing breaks.
     if gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
         -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -DSYM_DEMANGLE_LIB='"libabsent-runtime.so.0"' \
-        -o "$WORK/symdrv.nocxx" "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c \
-        -ldw -lelf -lz; then
+        -o "$WORK/symdrv.nocxx" "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c \
+        "$ROOT"/src/common/dwarf_subset.c -ldw -lelf -lz; then
         ENTRY=$(nm "$CXXBIN" | awk '$3 == "_ZN6shapes6Square8rememberEi" { print $1 }')
         GOT=$("$WORK/symdrv.nocxx" "$CXXBIN" "$(printf %x $((0x$ENTRY + 2)))" | cut -f2)
         [ -n "$ENTRY" ] && [ "${GOT%%|*}" = _ZN6shapes6Square8rememberEi ] &&
