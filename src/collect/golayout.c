@@ -9,12 +9,14 @@
  * size the launcher reads, or the layout is refused.
  */
 #include "collect/golayout.h"
+#include "common/dwarf_prefix.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { S_MHEAP, S_MSPAN, S_G, S_STACK, S_GOBUF, S_M, NSTRUCTS };
 static const char *const struct_names[NSTRUCTS] = {"runtime.mheap", "runtime.mspan", "runtime.g",
@@ -76,6 +78,9 @@ typedef struct scan_state {
     bool have[NM];
     uint64_t off[NM];
     uint64_t var_addr[NVARS]; /* runtime.mheap_, runtime.allgs, runtime.allm */
+    /* A wanted struct or member whose type could not be read: it may lie
+     * past the units read so far, so a longer prefix may tell more. */
+    bool unresolved;
 } scan_state;
 
 static const char *const var_names[NVARS] = {"runtime.mheap_", "runtime.allgs", "runtime.allm"};
@@ -89,11 +94,15 @@ static void read_member(scan_state *st, int s, Dwarf_Die *m)
     for (int i = 0; name && i < NM; i++) {
         if (members[i].in != s || strcmp(members[i].name, name))
             continue;
-        if (!dwarf_attr(m, DW_AT_data_member_location, &a) || dwarf_formudata(&a, &off) ||
-            !dwarf_attr_integrate(m, DW_AT_type, &a) || !dwarf_formref_die(&a, &type))
-            return;
         Dwarf_Word size;
-        if (dwarf_aggregate_size(&type, &size) || (members[i].size && size != members[i].size))
+        if (!dwarf_attr(m, DW_AT_data_member_location, &a) || dwarf_formudata(&a, &off))
+            return;
+        if (!dwarf_attr_integrate(m, DW_AT_type, &a) || !dwarf_formref_die(&a, &type) ||
+            dwarf_aggregate_size(&type, &size)) {
+            st->unresolved = true;
+            return;
+        }
+        if (members[i].size && size != members[i].size)
             return; /* a member of another shape: this runtime is not understood */
         if (off > st->struct_size[s] || size > st->struct_size[s] - off)
             return;
@@ -107,8 +116,12 @@ static void read_struct(scan_state *st, Dwarf_Die *die)
     const char *name = dwarf_diename(die);
     Dwarf_Word size;
     for (int s = 0; name && s < NSTRUCTS; s++) {
-        if (st->found[s] || strcmp(name, struct_names[s]) || dwarf_aggregate_size(die, &size))
+        if (st->found[s] || strcmp(name, struct_names[s]))
             continue;
+        if (dwarf_aggregate_size(die, &size)) {
+            st->unresolved = true;
+            continue;
+        }
         st->found[s] = true;
         st->struct_size[s] = size;
         Dwarf_Die m;
@@ -143,9 +156,10 @@ static bool all_found(const scan_state *st)
     return st->var_addr[0] && st->var_addr[1] && st->var_addr[2];
 }
 
-static void scan_dwarf(Dwarf *dw, scan_state *st)
+/* Scans units from offset *from until everything is found; *from is left where it stopped. */
+static void scan_dwarf(Dwarf *dw, scan_state *st, Dwarf_Off *from)
 {
-    Dwarf_Off off = 0, next;
+    Dwarf_Off off = *from, next;
     size_t hsize;
     while (!all_found(st) && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
         Dwarf_Die cu, die;
@@ -160,6 +174,7 @@ static void scan_dwarf(Dwarf *dw, scan_state *st)
         }
         off = next;
     }
+    *from = off;
 }
 
 /* runtime.mheap_ and runtime.allgs from .symtab; left 0 when absent. */
@@ -243,29 +258,95 @@ static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errle
     return 0;
 }
 
+/*
+ * The file is read with pread (ELF_C_READ), never mapped: a mapping of a
+ * file that shrinks under us would raise SIGBUS. A section header table
+ * that does not fit in the file is refused before libelf walks it.
+ */
+static Elf *open_elf(int fd, uint64_t *size, GElf_Ehdr *eh)
+{
+    struct stat st;
+    size_t shnum;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return NULL;
+    *size = (uint64_t)st.st_size;
+    elf_version(EV_CURRENT);
+    Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+    if (elf && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, eh) &&
+        eh->e_ident[EI_CLASS] == ELFCLASS64 && elf_getshdrnum(elf, &shnum) == 0 &&
+        eh->e_shoff <= *size && shnum <= (*size - eh->e_shoff) / sizeof(Elf64_Shdr))
+        return elf;
+    if (elf)
+        elf_end(elf);
+    return NULL;
+}
+
+/*
+ * Go's linker writes the runtime's types into one of the first units of
+ * .debug_info, which it compresses with every package's units: growing
+ * prefixes are scanned until one answers fully (dwarf_prefix.h), each scan
+ * going on where the last stopped. A type that could not be read may lie
+ * past the last prefix: then the next one is scanned from the start.
+ * Returns -1 if the section cannot be read that way.
+ */
+static int scan_prefixes(const ch_dwarf_source *src, scan_state *st)
+{
+    ch_dwarf_prefix p;
+    if (ch_dwarf_prefix_begin(&p, src) != 0)
+        return -1;
+    const scan_state from_symtab = *st;
+    Dwarf_Off from = 0;
+    int rc = 0;
+    for (bool whole = false; !whole;) {
+        ch_dwarf_subset dwarf;
+        if (ch_dwarf_prefix_next(&p, ch_dwarf_types_sections, &dwarf, &whole) != 0) {
+            rc = -1;
+            break;
+        }
+        if (st->unresolved) {
+            *st = from_symtab;
+            from = 0;
+        }
+        scan_dwarf(dwarf.dw, st, &from);
+        ch_dwarf_subset_close(&dwarf);
+        if (all_found(st) && !st->unresolved)
+            break;
+    }
+    ch_dwarf_prefix_end(&p);
+    if (rc != 0)
+        *st = from_symtab;
+    return rc;
+}
+
+/* Only the sections types are made of: libdw would inflate line tables and location lists too. */
+static int scan_whole(const ch_dwarf_source *src, scan_state *st)
+{
+    ch_dwarf_subset dwarf;
+    Dwarf_Off from = 0;
+    if (ch_dwarf_subset_open(&dwarf, src, ch_dwarf_types_sections, NULL) != 0)
+        return -1;
+    scan_dwarf(dwarf.dw, st, &from);
+    ch_dwarf_subset_close(&dwarf);
+    return 0;
+}
+
 int ch_go_layout_read(int fd, ch_go_layout *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    elf_version(EV_CURRENT);
-    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    ch_dwarf_source src = {.read = ch_pread_all, .ctx = &fd};
     GElf_Ehdr eh;
-    if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
-        snprintf(err, errlen, "not an ELF file");
-        if (elf)
-            elf_end(elf);
+    src.elf = open_elf(fd, &src.file_size, &eh);
+    if (!src.elf) {
+        snprintf(err, errlen, "not an ELF file, or truncated");
         return -1;
     }
     out->entry = eh.e_entry;
     out->pie = eh.e_type == ET_DYN;
     scan_state st = {0};
-    read_symtab(elf, st.var_addr);
-    Dwarf *dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
-    if (dw) {
-        scan_dwarf(dw, &st);
-        dwarf_end(dw);
-    }
-    elf_end(elf);
-    if (!dw) {
+    read_symtab(src.elf, st.var_addr);
+    int rc = scan_prefixes(&src, &st) == 0 ? 0 : scan_whole(&src, &st);
+    elf_end(src.elf);
+    if (rc != 0) {
         snprintf(err, errlen, "no DWARF");
         return -1;
     }

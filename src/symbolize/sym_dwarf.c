@@ -4,8 +4,8 @@
  * because .debug_aranges is optional (clang omits it) and libdw's
  * dwarf_addrdie relies on it.
  */
-#include "common/search.h"
 #include "symbolize/sym_dwarf.h"
+#include "common/search.h"
 
 #include <dwarf.h>
 #include <stdlib.h>
@@ -111,9 +111,12 @@ static void build_ranges(sym_dwarf *d)
 int sym_dwarf_open(sym_dwarf *d, sym_elf *e)
 {
     memset(d, 0, sizeof(*d));
-    d->dbg = dwarf_begin_elf(e->elf, DWARF_C_READ, NULL);
-    if (d->dbg == NULL)
+    /* Location lists and call frames are never read here, and are the bulk
+     * of a debug file once inflated: libdw gets only what lookups use. */
+    ch_dwarf_source src = {e->elf, e->size, sym_elf_read, e};
+    if (ch_dwarf_subset_open(&d->sections, &src, ch_dwarf_lines_sections, NULL) != 0)
         return -1;
+    d->dbg = d->sections.dw;
     build_ranges(d);
     if (d->nranges == 0) {
         sym_dwarf_close(d);
@@ -124,8 +127,7 @@ int sym_dwarf_open(sym_dwarf *d, sym_elf *e)
 
 void sym_dwarf_close(sym_dwarf *d)
 {
-    if (d->dbg != NULL)
-        dwarf_end(d->dbg);
+    ch_dwarf_subset_close(&d->sections);
     for (size_t i = 0; i < d->nunits; i++)
         free(d->units[i].fns);
     free(d->units);

@@ -11,8 +11,9 @@ typedef struct sym_cu_range sym_cu_range;
 typedef struct sym_unit sym_unit;
 
 typedef struct sym_dwarf {
-    Dwarf *dbg;
-    sym_unit *units; /* every compile unit */
+    ch_dwarf_subset sections; /* the debug sections lookups use */
+    Dwarf *dbg;               /* over them */
+    sym_unit *units;          /* every compile unit */
     size_t nunits, units_cap;
     sym_cu_range *ranges; /* their address ranges, sorted */
     size_t nranges;

@@ -1,35 +1,63 @@
 /*
- * ELF file access for the symbolizer. The file is copied into memory rather
- * than mapped: a mapped file that shrinks under us would raise SIGBUS, and
- * modules are untrusted input. Every offset taken from the file is checked
- * against the image size before use.
+ * ELF file access for the symbolizer. Files are read, not mapped: a mapped
+ * file that shrinks under us would raise SIGBUS, and modules are untrusted
+ * input. libelf reads lazily through the open descriptor (ELF_C_READ): the
+ * headers, then only the sections asked for, with pread. A file truncated
+ * after that just fails to read. Every offset taken from the file is checked
+ * against the file size before use.
  */
 #include "symbolize/sym_elf.h"
 
 #include <elfutils/libdwelf.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /* Larger files are refused: far beyond any real binary, and a guard against /dev/zero-likes. */
 #define MAX_ELF_SIZE (4ULL << 30)
 
-static int read_all(int fd, uint8_t *buf, size_t size)
+/*
+ * A process may map hundreds of modules, each with a debug file, and every
+ * lazily read file holds its descriptor until closed. Descriptors are
+ * allocated lowest first, so one at half the limit or above means that many
+ * are open: such a file is copied into memory whole instead, and its
+ * descriptor closed at once, leaving the rest to the CLI's other files.
+ */
+static bool can_keep_fd(int fd)
 {
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = read(fd, buf + done, size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        done += (size_t)n;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return false;
+    return rl.rlim_cur == RLIM_INFINITY || (rlim_t)fd < rl.rlim_cur / 2;
+}
+
+static int read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+    return ch_pread_all(&fd, buf, n, off);
+}
+
+int sym_elf_read(void *ctx, void *buf, size_t n, uint64_t off)
+{
+    const sym_elf *e = ctx;
+    if (off > e->size || n > e->size - off)
+        return -1;
+    if (e->image != NULL) {
+        memcpy(buf, e->image + off, n);
+        return 0;
     }
-    return 0;
+    return read_at(e->fd, buf, n, off);
+}
+
+static int copy_whole(sym_elf *e, int fd)
+{
+    e->image = malloc(e->size);
+    if (e->image == NULL || read_at(fd, e->image, e->size, 0) != 0)
+        return -1;
+    e->elf = elf_memory((char *)e->image, e->size);
+    return e->elf != NULL ? 0 : -1;
 }
 
 static int load_file(sym_elf *e, const char *path)
@@ -38,30 +66,47 @@ static int load_file(sym_elf *e, const char *path)
     if (fd < 0)
         return -1;
     struct stat st;
-    int rc = -1;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size <= MAX_ELF_SIZE) {
-        e->size = (size_t)st.st_size;
-        e->image = malloc(e->size);
-        if (e->image != NULL && read_all(fd, e->image, e->size) == 0)
-            rc = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        (uint64_t)st.st_size > MAX_ELF_SIZE) {
+        close(fd);
+        return -1;
     }
+    e->size = (size_t)st.st_size;
+    if (can_keep_fd(fd)) {
+        e->fd = fd;
+        e->holds_fd = true;
+        e->elf = elf_begin(fd, ELF_C_READ, NULL);
+        return e->elf != NULL ? 0 : -1;
+    }
+    int rc = copy_whole(e, fd);
     close(fd);
     return rc;
+}
+
+/*
+ * libelf reads the section header table lazily and, reading a file rather
+ * than memory, does not bound it by the file size: check that it fits, so
+ * that a hostile section count cannot make every section walk a long one.
+ */
+static bool headers_fit(sym_elf *e)
+{
+    size_t shnum;
+    if (elf_getshdrnum(e->elf, &shnum) != 0)
+        return false;
+    return shnum == 0 || (e->ehdr.e_shoff <= e->size &&
+                          shnum <= (e->size - e->ehdr.e_shoff) / sizeof(Elf64_Shdr));
 }
 
 int sym_elf_open(sym_elf *e, const char *path)
 {
     memset(e, 0, sizeof(*e));
-    if (path == NULL || path[0] != '/' || load_file(e, path) != 0)
-        goto fail;
     /* libelf needs its version negotiated once; repeating it is harmless. */
     elf_version(EV_CURRENT);
-    e->elf = elf_memory((char *)e->image, e->size);
-    if (e->elf == NULL || elf_kind(e->elf) != ELF_K_ELF)
+    if (path == NULL || path[0] != '/' || load_file(e, path) != 0)
         goto fail;
-    if (gelf_getehdr(e->elf, &e->ehdr) == NULL || e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
-        e->ehdr.e_machine != EM_X86_64)
+    if (elf_kind(e->elf) != ELF_K_ELF || gelf_getehdr(e->elf, &e->ehdr) == NULL ||
+        e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || e->ehdr.e_machine != EM_X86_64 ||
+        !headers_fit(e))
         goto fail;
     if (elf_getshdrstrndx(e->elf, &e->shstrndx) != 0)
         e->shstrndx = 0;
@@ -75,6 +120,8 @@ void sym_elf_close(sym_elf *e)
 {
     if (e->elf != NULL)
         elf_end(e->elf);
+    if (e->holds_fd)
+        close(e->fd);
     free(e->image);
     free(e->relocs);
     memset(e, 0, sizeof(*e));
@@ -94,37 +141,39 @@ Elf_Scn *sym_elf_section(const sym_elf *e, const char *name, GElf_Shdr *sh)
     return NULL;
 }
 
-sym_bytes sym_elf_section_bytes(const sym_elf *e, const GElf_Shdr *sh)
+sym_bytes sym_elf_section_bytes(const sym_elf *e, Elf_Scn *scn, const GElf_Shdr *sh)
 {
     sym_bytes b = {NULL, 0};
     if (sh->sh_type == SHT_NOBITS || sh->sh_offset > e->size ||
         sh->sh_size > e->size - sh->sh_offset)
         return b;
-    b.p = e->image + sh->sh_offset;
-    b.n = sh->sh_size;
+    /* libelf reads the section once and keeps it until sym_elf_close. */
+    Elf_Data *d = elf_rawdata(scn, NULL);
+    if (d == NULL || d->d_buf == NULL || d->d_size != sh->sh_size)
+        return b;
+    b.p = d->d_buf;
+    b.n = d->d_size;
     return b;
 }
 
+/*
+ * Bounded by the section rather than the segment: the Go table, moduledata
+ * and inline trees each lie within one section, and only sections are read.
+ */
 sym_bytes sym_elf_vaddr_bytes(const sym_elf *e, uint64_t vaddr)
 {
     sym_bytes b = {NULL, 0};
-    size_t nph = 0;
-    if (elf_getphdrnum(e->elf, &nph) != 0)
-        return b;
-    for (size_t i = 0; i < nph; i++) {
-        GElf_Phdr ph;
-        if (gelf_getphdr(e->elf, (int)i, &ph) == NULL || ph.p_type != PT_LOAD)
+    for (Elf_Scn *scn = elf_nextscn(e->elf, NULL); scn; scn = elf_nextscn(e->elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == NULL || !(sh.sh_flags & SHF_ALLOC) ||
+            sh.sh_type == SHT_NOBITS || vaddr < sh.sh_addr || vaddr - sh.sh_addr >= sh.sh_size)
             continue;
-        if (vaddr < ph.p_vaddr || vaddr - ph.p_vaddr >= ph.p_filesz)
-            continue;
-        uint64_t off = ph.p_offset + (vaddr - ph.p_vaddr);
-        uint64_t len = ph.p_filesz - (vaddr - ph.p_vaddr);
-        if (ph.p_offset > e->size || off > e->size)
-            return b;
-        if (len > e->size - off)
-            len = e->size - off;
-        b.p = e->image + off;
-        b.n = len;
+        b = sym_elf_section_bytes(e, scn, &sh);
+        uint64_t skip = vaddr - sh.sh_addr;
+        if (skip >= b.n)
+            return (sym_bytes){NULL, 0};
+        b.p += skip;
+        b.n -= skip;
         return b;
     }
     return b;
@@ -197,10 +246,10 @@ int sym_elf_read_ptr(sym_elf *e, uint64_t vaddr, uint64_t *out)
     return 0;
 }
 
-static size_t scan_section(const sym_elf *e, const GElf_Shdr *sh, uint64_t target, uint64_t *out,
-                           size_t max)
+static size_t scan_section(const sym_elf *e, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t target,
+                           uint64_t *out, size_t max)
 {
-    sym_bytes b = sym_elf_section_bytes(e, sh);
+    sym_bytes b = sym_elf_section_bytes(e, scn, sh);
     size_t found = 0;
     uint64_t first = (8 - (sh->sh_addr & 7)) & 7;
     for (uint64_t off = first; found < max && off + 8 <= b.n; off += 8) {
@@ -221,7 +270,7 @@ size_t sym_elf_find_ptrs(sym_elf *e, uint64_t target, uint64_t *out, size_t max)
         if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
             !(sh.sh_flags & SHF_WRITE) || !(sh.sh_flags & SHF_ALLOC))
             continue;
-        found += scan_section(e, &sh, target, out + found, max - found);
+        found += scan_section(e, scn, &sh, target, out + found, max - found);
     }
     if (e->ehdr.e_type != ET_DYN)
         return found;
@@ -247,9 +296,10 @@ static void hex_encode(const uint8_t *p, size_t n, char *buf, size_t cap)
 static void go_build_id(const sym_elf *e, char *buf, size_t cap)
 {
     GElf_Shdr sh;
-    if (sym_elf_section(e, ".note.go.buildid", &sh) == NULL)
+    Elf_Scn *scn = sym_elf_section(e, ".note.go.buildid", &sh);
+    if (scn == NULL)
         return;
-    sym_bytes b = sym_elf_section_bytes(e, &sh);
+    sym_bytes b = sym_elf_section_bytes(e, scn, &sh);
     uint32_t namesz, descsz, type;
     if (sym_read_u32(b, 0, &namesz) || sym_read_u32(b, 4, &descsz) || sym_read_u32(b, 8, &type))
         return;

@@ -1,11 +1,12 @@
 /*
- * One ELF file, read whole into memory and opened with libelf, plus the
- * raw reads the Go table parser needs (bytes at a virtual address, pointers
- * that a PIE leaves to dynamic relocations).
+ * One ELF file opened with libelf, which reads what is asked for and keeps
+ * it until closed, plus the raw reads the Go table parser needs (bytes at a
+ * virtual address, pointers that a PIE leaves to dynamic relocations).
  */
 #ifndef CGOHEAP_SYM_ELF_H
 #define CGOHEAP_SYM_ELF_H
 
+#include "common/dwarf_subset.h"
 #include "symbolize/sym_loc.h"
 
 #include <gelf.h>
@@ -18,8 +19,10 @@ typedef struct sym_reloc {
 } sym_reloc;
 
 typedef struct sym_elf {
-    uint8_t *image; /* the whole file; libelf reads from it */
-    size_t size;
+    int fd; /* libelf reads through it while holds_fd */
+    bool holds_fd;
+    uint8_t *image; /* else the whole file, copied: libelf reads from it */
+    size_t size;    /* of the file when opened; bounds every read */
     Elf *elf;
     GElf_Ehdr ehdr;
     size_t shstrndx;
@@ -35,11 +38,14 @@ void sym_elf_close(sym_elf *e);
 /* The section called name (its header in *sh), or NULL. */
 Elf_Scn *sym_elf_section(const sym_elf *e, const char *name, GElf_Shdr *sh);
 
-/* The file bytes of a section (not decompressed); n = 0 if NOBITS or out of file. */
-sym_bytes sym_elf_section_bytes(const sym_elf *e, const GElf_Shdr *sh);
+/* The file bytes of section scn (not decompressed); n = 0 if NOBITS, out of file or unreadable. */
+sym_bytes sym_elf_section_bytes(const sym_elf *e, Elf_Scn *scn, const GElf_Shdr *sh);
 
-/* The file-backed bytes from vaddr to the end of its PT_LOAD segment. */
+/* The file bytes from vaddr to the end of the allocated section holding it. */
 sym_bytes sym_elf_vaddr_bytes(const sym_elf *e, uint64_t vaddr);
+
+/* A ch_file_read_fn over the file (ctx is the sym_elf): n bytes at file offset off. */
+int sym_elf_read(void *ctx, void *buf, size_t n, uint64_t off);
 
 /*
  * The pointer stored at vaddr, as the loader would leave it with bias 0:

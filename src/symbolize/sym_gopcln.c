@@ -60,9 +60,11 @@ static bool find_table(sym_elf *e, sym_bytes *tab, uint64_t *vaddr)
 {
     GElf_Shdr sh;
     /* A PIE linked by Go itself keeps the table in a relro section. */
-    if (sym_elf_section(e, ".gopclntab", &sh) ||
-        sym_elf_section(e, ".data.rel.ro.gopclntab", &sh)) {
-        *tab = sym_elf_section_bytes(e, &sh);
+    Elf_Scn *scn = sym_elf_section(e, ".gopclntab", &sh);
+    if (scn == NULL)
+        scn = sym_elf_section(e, ".data.rel.ro.gopclntab", &sh);
+    if (scn != NULL) {
+        *tab = sym_elf_section_bytes(e, scn, &sh);
         *vaddr = sh.sh_addr;
         return tab->n > 0;
     }

@@ -13,8 +13,9 @@
 #define SYM_MAX_INLINE 32
 
 /*
- * Strings point into data owned by the module that produced them (its file
- * image or its libdw handle); the symbolizer interns them before use.
+ * Strings point into data owned by the module that produced them (section
+ * data libelf read from its file, or its libdw handle); the symbolizer
+ * interns them before use.
  */
 typedef struct sym_loc {
     const char *function; /* NULL if unknown */

@@ -1,6 +1,6 @@
 /* Function symbols: a sorted array searched by address. */
-#include "common/search.h"
 #include "symbolize/sym_symtab.h"
+#include "common/search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,67 @@ static int cmp_symbol(const void *a, const void *b)
         return x->addr < y->addr ? -1 : 1;
     /* Among aliases, the tightest (sized) one first keeps lookups precise. */
     return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* Radix digits: the 8 bytes of end, then the 8 of addr (least significant first). */
+#define DIGITS 16
+
+static uint8_t digit(const sym_symbol *s, int d)
+{
+    uint64_t key = d < 8 ? s->end : s->addr;
+    return (uint8_t)(key >> (8 * (d % 8)));
+}
+
+/* One stable counting pass on digit d, where count holds how many symbols have each value. */
+static void radix_pass(const sym_symbol *src, sym_symbol *dst, size_t n, int d, size_t count[256])
+{
+    size_t pos = 0;
+    for (int b = 0; b < 256; b++) {
+        size_t c = count[b];
+        count[b] = pos;
+        pos += c;
+    }
+    for (size_t i = 0; i < n; i++)
+        dst[count[digit(&src[i], d)]++] = src[i];
+}
+
+/* How many symbols have each value of each digit, for all passes at once. */
+static void count_digits(const sym_symtab *t, size_t count[DIGITS][256])
+{
+    for (size_t i = 0; i < t->n; i++)
+        for (int byte = 0; byte < 8; byte++) {
+            count[byte][(uint8_t)(t->syms[i].end >> (8 * byte))]++;
+            count[8 + byte][(uint8_t)(t->syms[i].addr >> (8 * byte))]++;
+        }
+}
+
+/*
+ * The order of cmp_symbol, keeping the file's order among equal keys (as
+ * glibc's merge sort did). Sorting was most of loading a large table with
+ * qsort, which pays a call per comparison; an LSD radix sort passes over
+ * the table once per byte that differs between symbols.
+ */
+static void sort_symbols(sym_symtab *t)
+{
+    size_t count[DIGITS][256] = {{0}};
+    sym_symbol *tmp = t->n > 1 ? malloc(t->n * sizeof(*tmp)) : NULL;
+    if (tmp == NULL) {
+        qsort(t->syms, t->n, sizeof(*t->syms), cmp_symbol);
+        return;
+    }
+    count_digits(t, count);
+    sym_symbol *src = t->syms, *dst = tmp;
+    for (int d = 0; d < DIGITS; d++) {
+        if (count[d][digit(&src[0], d)] == t->n)
+            continue; /* every symbol has the same byte here */
+        radix_pass(src, dst, t->n, d, count[d]);
+        sym_symbol *was = src;
+        src = dst;
+        dst = was;
+    }
+    if (src != t->syms)
+        memcpy(t->syms, src, t->n * sizeof(*src));
+    free(tmp);
 }
 
 static uint64_t section_end(const sym_elf *e, size_t shndx)
@@ -71,7 +132,7 @@ void sym_symtab_load(sym_symtab *t, const sym_elf *e)
             continue;
         t->syms[t->n++] = (sym_symbol){s.st_value, end, name, s.st_size != 0};
     }
-    qsort(t->syms, t->n, sizeof(*t->syms), cmp_symbol);
+    sort_symbols(t);
 }
 
 void sym_symtab_free(sym_symtab *t)

@@ -6,7 +6,7 @@
 
 typedef struct sym_symbol {
     uint64_t addr, end; /* [addr, end): st_size, or the section's end when 0 */
-    const char *name;   /* points into the ELF image */
+    const char *name;   /* points into the ELF string table, kept until sym_elf_close */
     bool sized;         /* st_size was given */
 } sym_symbol;
 

@@ -27,7 +27,7 @@ build() { # OUT SOURCES...
         $CC $CFLAGS $def -c -o "$o" "$src" || return 1
         objs="$objs $o"
     done
-    $CC $SAN -o "$out" $objs -ldw -lelf
+    $CC $SAN -o "$out" $objs -ldw -lelf -lz
 }
 LIBSRC="$(ls "$ROOT"/src/common/*.c "$ROOT"/src/collect/*.c "$ROOT"/src/analyze/*.c)"
 build "$TMP/collect_test" "$ROOT/tests/collect/collect_test.c" $LIBSRC || exit 1
@@ -161,6 +161,28 @@ layout() { # NAME FILE MUST
     fi
 }
 layout goroots_layout_c "$TMP/target" 0
+# Go compresses .debug_info; the runtime's types are in its first units,
+# read without inflating the rest. So damage near the end of the stream
+# still leaves a layout; damage at its start, or an absurd uncompressed
+# size in its header, leaves none. Never a crash or a sanitizer report.
+patch_bytes() { # FILE OFFSET COUNT BYTE
+    head -c "$3" /dev/zero | tr '\0' "\\$4" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+damaged_debug_info() { # BIN GOVERSION
+    local off size
+    read -r off size < <(readelf -SW "$1" | awk '$2 == ".debug_info" { print $5, $6 }')
+    [ -n "${off:-}" ] || { fail "goroots_layout_damaged_$2" "no .debug_info in $1"; return; }
+    off=$((0x$off)) size=$((0x$size))
+    cp "$1" "$1-tail"
+    patch_bytes "$1-tail" $((off + size - 4096)) 2048 377
+    layout "goroots_layout_damaged_tail_$2" "$1-tail" 1
+    cp "$1" "$1-head"
+    patch_bytes "$1-head" $((off + 24 + 32)) 256 377
+    layout "goroots_layout_damaged_head_$2" "$1-head" 0
+    cp "$1" "$1-size"
+    patch_bytes "$1-size" $((off + 8)) 8 377
+    layout "goroots_layout_absurd_size_$2" "$1-size" 0
+}
 for go in "${GO119:-/usr/lib/go-1.19/bin/go}" "${GO123:-/usr/lib/go-1.23/bin/go}"; do
     [ -x "$go" ] || { echo "SKIP collect/goroots_layout: no $go"; continue; }
     v=$("$go" env GOVERSION)
@@ -175,6 +197,7 @@ for go in "${GO119:-/usr/lib/go-1.19/bin/go}" "${GO123:-/usr/lib/go-1.23/bin/go}
     layout "goroots_layout_stripped_$v" "$bin-stripped" 0
     head -c $(($(stat -c %s "$bin") / 3)) "$bin" >"$bin-truncated"
     layout "goroots_layout_truncated_$v" "$bin-truncated" 0
+    damaged_debug_info "$bin" "$v"
 done
 
 [ $fails -eq 0 ]

@@ -63,7 +63,8 @@ DRV=$WORK/symdrv
 if gcc -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -O1 -g \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$DRV" \
-    "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c -ldw -lelf -lz; then
+    "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c \
+    -ldw -lelf -lz; then
     pass "build driver (ASan/UBSan)"
 else
     fail "build driver"; exit 1
@@ -114,6 +115,24 @@ GOT=$("$DRV" "$WORK/c/prog.nodebug" "$(printf %x $((0x$WORK_ENTRY + 2)))" | cut 
 BID=$(readelf -n "$WORK/c/prog" | awk '/Build ID/ { print $3 }')
 GOT=$("$DRV" --build-id "$WORK/c/prog")
 [ -n "$BID" ] && [ "$GOT" = "$BID" ] && pass "GNU build id" || fail "GNU build id" "$GOT vs $BID"
+
+# A separate debug file found by build ID, its DWARF compressed: the same
+# answers. Then again with few descriptors left, where files are copied
+# into memory instead of being read lazily through a kept descriptor.
+DROOT=$WORK/c/debugroot
+mkdir -p "$DROOT/.build-id/${BID:0:2}"
+objcopy --only-keep-debug --compress-debug-sections=zlib "$WORK/c/prog" \
+    "$DROOT/.build-id/${BID:0:2}/${BID:2}.debug"
+objcopy --strip-debug "$WORK/c/prog" "$WORK/c/prog.split"
+CGOHEAP_DEBUG_ROOT=$DROOT "$DRV" --bias=7f12a4000000 "$WORK/c/prog.split" $ADDRS \
+    >"$WORK/c/raw.split"
+norm_ours <"$WORK/c/raw.split" >"$WORK/c/got.split"
+check "C with a compressed separate debug file vs addr2line" "$WORK/c/expect" "$WORK/c/got.split"
+(ulimit -n 6 && CGOHEAP_DEBUG_ROOT=$DROOT "$DRV" --bias=7f12a4000000 "$WORK/c/prog.split" $ADDRS \
+    >"$WORK/c/raw.copied")
+norm_ours <"$WORK/c/raw.copied" >"$WORK/c/got.copied"
+check "C with a separate debug file, files copied (few descriptors)" "$WORK/c/expect" \
+    "$WORK/c/got.copied"
 
 # --- C++: qualified, demangled names like addr2line -C (namespaces, methods, templates) ---
 # Addresses: every instruction of every C++ function and main, then the split
@@ -245,7 +264,7 @@ if [ -f "$CXXBIN" ]; then
     if gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
         -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -DSYM_DEMANGLE_LIB='"libabsent-runtime.so.0"' \
         -o "$WORK/symdrv.nocxx" "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c \
-        -ldw -lelf -lz; then
+        "$ROOT"/src/common/dwarf_subset.c -ldw -lelf -lz; then
         ENTRY=$(nm "$CXXBIN" | awk '$3 == "_ZN6shapes6Square8rememberEi" { print $1 }')
         GOT=$("$WORK/symdrv.nocxx" "$CXXBIN" "$(printf %x $((0x$ENTRY + 2)))" | cut -f2)
         [ -n "$ENTRY" ] && [ "${GOT%%|*}" = _ZN6shapes6Square8rememberEi ] &&
@@ -392,6 +411,20 @@ if [ -f "$GOBIN" ]; then
     "$DRV" "$WORK/go.half" <"$WORK/go/go1.23/addrs" >/dev/null 2>"$WORK/half.err" &&
         ! grep -q Sanitizer "$WORK/half.err" && pass "hostile: Go binary cut in half" ||
         fail "hostile: Go binary cut in half" "$(head -3 "$WORK/half.err")"
+    # A module that shrinks after it was opened: what is read later is gone.
+    # Lookups must still answer (module+offset at worst), where a mapped
+    # file would raise SIGBUS.
+    for n in $(($(stat -c %s "$GOBIN") / 2)) 4096; do
+        cp "$GOBIN" "$WORK/shrinks"
+        if "$DRV" --truncate-after-open=$n "$WORK/shrinks" <"$WORK/go/go1.23/addrs" \
+            >"$WORK/shrinks.out" 2>"$WORK/shrinks.err" && ! grep -q Sanitizer "$WORK/shrinks.err" &&
+            [ "$(wc -l <"$WORK/shrinks.out")" = "$(wc -l <"$WORK/go/go1.23/addrs")" ]; then
+            pass "hostile: Go binary truncated to $n bytes after it was opened"
+        else
+            fail "hostile: Go binary truncated to $n bytes after it was opened" \
+                "$(head -3 "$WORK/shrinks.err")"
+        fi
+    done
     for sec in .gopclntab .debug_info .debug_line .symtab; do
         cp "$GOBIN" "$WORK/corrupt"
         read -r off size < <(readelf -SW "$GOBIN" | awk -v s="$sec" '$2 == s { print $5, $6 }')
@@ -408,7 +441,8 @@ fi
 # --- speed (informational): many stacks over a few thousand distinct PCs ---
 if [ -f "$GOBIN" ]; then
     gcc -std=gnu11 -O2 -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$WORK/symdrv.fast" \
-        "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c -ldw -lelf -lz &&
+        "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c \
+        -ldw -lelf -lz &&
         echo "INFO $("$WORK/symdrv.fast" --bench=200000 "$GOBIN" $(sed 's/^0x//' "$WORK/go/go1.23/addrs"))"
 fi
 

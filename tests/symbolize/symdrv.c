@@ -6,6 +6,9 @@
  *       vaddr: "VADDR<TAB>frame ; frame ..." with frame = function|file|line|flags,
  *       flags "i" inlined, "x" internal, "-" none; "?" for an unknown field.
  *   symdrv --build-id MODULE
+ *   symdrv --truncate-after-open=BYTES MODULE [VADDR...]   opens MODULE (reads
+ *       its build ID), truncates the file to BYTES, then symbolizes: the
+ *       sections read after that are gone, as if the file shrank under us.
  *   symdrv --bench=STACKS MODULE VADDR...   random depth-16 stacks from
  *       the given vaddrs; prints stacks per second, cold and warm.
  */
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BENCH_DEPTH 16
 
@@ -84,10 +88,20 @@ static int bench(ch_symbolizer *s, uint64_t bias, size_t nstacks, char **addrs, 
     return cold < 0 || warm < 0;
 }
 
+static int open_then_truncate(ch_symbolizer *s, const char *path, off_t size)
+{
+    ch_symbolizer_build_id(s, 0);
+    if (truncate(path, size) == 0)
+        return 0;
+    perror("truncate");
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t bias = 0;
     size_t bench_stacks = 0;
+    long long truncate_to = -1;
     int build_id = 0, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strncmp(argv[i], "--bias=", 7) == 0)
@@ -96,9 +110,12 @@ int main(int argc, char **argv)
             bench_stacks = strtoull(argv[i] + 8, NULL, 10);
         else if (strcmp(argv[i], "--build-id") == 0)
             build_id = 1;
+        else if (strncmp(argv[i], "--truncate-after-open=", 22) == 0)
+            truncate_to = strtoll(argv[i] + 22, NULL, 10);
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: symdrv [--bias=HEX|--bench=N|--build-id] MODULE [VADDR...]\n");
+        fprintf(stderr, "usage: symdrv [--bias=HEX|--bench=N|--build-id|--truncate-after-open=N] "
+                        "MODULE [VADDR...]\n");
         return 2;
     }
     /* Modules are recorded with absolute paths; a missing file keeps its name. */
@@ -111,6 +128,10 @@ int main(int argc, char **argv)
     ch_symbolizer *s = ch_symbolizer_new(&mod, 1);
     if (s == NULL)
         return 1;
+    if (truncate_to >= 0 && open_then_truncate(s, path, (off_t)truncate_to) != 0) {
+        ch_symbolizer_free(s);
+        return 1;
+    }
     int rc = 0;
     if (build_id) {
         printf("%s\n", ch_symbolizer_build_id(s, 0));
