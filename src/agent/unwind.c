@@ -198,6 +198,22 @@ static inline int same_words(const ch_memo_read *r)
 }
 
 /*
+ * A walk has at most one SWITCH step (it turns the mode to FP for good). If
+ * the previous walk had one, it may lie in the run [i, k) just replayed: its
+ * stack-switch mark must be noted again.
+ */
+static void note_switch_in_run(walk *w, uint32_t i, uint32_t k)
+{
+    const ch_walk_memo *m = w->memo;
+    for (uint32_t j = i; j < k; j++)
+        if (CH_STEP_KIND(m->st[j].step) == CH_STEP_SWITCH) {
+            w->flags |= CH_STACK_F_GO;
+            note_stack_switch(w->t, m->st[j].sp, m->st[j].bp);
+            return;
+        }
+}
+
+/*
  * At state i, equal to the previous walk's state i (except maybe bp): re-reads
  * what its steps i, i+1, ... read and jumps over every step whose words are
  * unchanged and whose result does not depend on a differing bp. Frames keep
@@ -208,39 +224,28 @@ static void replay(walk *w)
     ch_walk_memo *m = w->memo;
     uint32_t i = w->n - 1, k = i;
     int bp_differs = w->bp_differs;
-    /* While bp differs, a step that uses it ends the run; one that reloads it ends the doubt. */
+    /*
+     * While bp differs, a step that uses it ends the run, one that reloads it
+     * ends the doubt, and every other one carries this walk's bp into the
+     * state it leads to: the memo then describes this walk, as the next
+     * walk's matching needs.
+     */
     for (; k < w->old_steps && bp_differs; k++) {
-        const ch_memo_read *r = &m->rd[k];
         uint32_t kind = m->st[k].step;
-        if ((kind & CH_STEP_USES_BP) || !same_words(r))
+        if ((kind & CH_STEP_USES_BP) || !same_words(&m->rd[k]))
             goto done;
         if (kind & CH_STEP_SETS_BP)
             bp_differs = 0;
+        else
+            m->st[k + 1].bp = w->bp;
     }
     while (k < w->old_steps && same_words(&m->rd[k]))
         k++;
 done:
     if (k == i)
         return;
-    bp_differs = w->bp_differs;
-    /*
-     * A walk has at most one SWITCH step (it turns the mode to FP for good).
-     * If the previous walk had one and this walk is still in CFI mode, it
-     * may lie in the run: its stack-switch mark must be noted again.
-     */
-    int find_switch = (m->last_flags & CH_STACK_F_GO) && w->mode == CH_MODE_CFI;
-    for (uint32_t j = i; j < k && (bp_differs || find_switch); j++) {
-        uint32_t kind = m->st[j].step;
-        if (CH_STEP_KIND(kind) == CH_STEP_SWITCH) {
-            w->flags |= CH_STACK_F_GO;
-            note_stack_switch(w->t, m->st[j].sp, m->st[j].bp);
-            find_switch = 0;
-        }
-        if (kind & CH_STEP_SETS_BP)
-            bp_differs = 0;
-        if (bp_differs)
-            m->st[j + 1].bp = w->bp; /* this walk's bp, carried through unchanged */
-    }
+    if ((m->last_flags & CH_STACK_F_GO) && w->mode == CH_MODE_CFI)
+        note_switch_in_run(w, i, k);
     const ch_memo_state *s = &m->st[k];
     w->pc = w->frames[k];
     w->sp = s->sp;
