@@ -169,7 +169,7 @@ static int step(walk *w, ch_memo_read *rd, uint32_t *kind)
  * Pushes w->pc as frame n and records the new state in the memo. Returns 1
  * if the previous walk had this very state with a recorded step after it.
  */
-static int enter(walk *w)
+static inline __attribute__((always_inline)) int enter(walk *w)
 {
     uint32_t j = w->n++;
     uint64_t *frame = &w->frames[j];
