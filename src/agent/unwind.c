@@ -36,9 +36,16 @@ typedef struct walk {
     uint64_t *frames;   /* the memo's, or the thread's in exact mode */
     uint32_t old_steps; /* memo->nsteps of the previous walk */
     uint32_t old_depth; /* its depth: frames[0..old_depth) are still its frames */
-    uint64_t pc, sp, bp;
+    /*
+     * sp and bp are not neighbours on purpose: the steps store them one by
+     * one, and a neighbouring pair gets loaded back as one 16-byte vector,
+     * which misses store forwarding and stalls the walk on every frame.
+     */
+    uint64_t sp;
     uint32_t mode; /* CH_MODE_* */
     uint32_t n;    /* frames pushed; the current state is n - 1 */
+    uint64_t bp;
+    uint64_t pc;
     uint16_t flags;
     int changed;    /* some frame differs from the previous walk's */
     int bp_differs; /* at a matched state: bp differs from the previous walk's */
@@ -175,15 +182,19 @@ static inline __attribute__((always_inline)) int enter(walk *w)
     uint64_t *frame = &w->frames[j];
     int same = 0;
     if (w->memo) {
+        uint64_t sp = w->sp, bp = w->bp;
+        uint32_t mode = w->mode;
         ch_memo_state *s = &w->memo->st[j];
         if (j >= w->old_depth || *frame != w->pc) {
             w->changed = 1;
-        } else if (j < w->old_steps && s->sp == w->sp && s->mode == w->mode) {
-            w->bp_differs = s->bp != w->bp;
+        } else if (j < w->old_steps && s->sp == sp && s->mode == mode) {
+            w->bp_differs = s->bp != bp;
             same = !w->bp_differs || !(s->step & CH_STEP_USES_BP);
         }
-        /* Keep the old step bits: replay reads them; a fresh step overwrites them. */
-        *s = (ch_memo_state){w->sp, w->bp, w->mode, s->step};
+        /* The old step bits stay: replay reads them; a fresh step overwrites them. */
+        s->sp = sp;
+        s->bp = bp;
+        s->mode = mode;
     }
     *frame = w->pc;
     return same;
