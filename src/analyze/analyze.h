@@ -57,6 +57,8 @@ int ch_supp_load(ch_suppressions *s, const char *path, char *err, size_t errlen)
 void ch_supp_print_defaults(FILE *out);
 /* The pattern that matches any frame (function, file or module), or NULL. */
 const char *ch_supp_match(const ch_suppressions *s, const ch_symstack *st);
+/* The same over frames v[0..n): a stack's answer is that of its first frame matched. */
+const char *ch_supp_match_frames(const ch_suppressions *s, const ch_frame *v, size_t n);
 void ch_supp_free(ch_suppressions *s);
 
 #endif

@@ -211,14 +211,19 @@ static const char *match_frame(const ch_suppressions *s, const ch_frame *f)
     return first == NONE ? NULL : s->patterns[first];
 }
 
-const char *ch_supp_match(const ch_suppressions *s, const ch_symstack *st)
+const char *ch_supp_match_frames(const ch_suppressions *s, const ch_frame *v, size_t n)
 {
-    if (!s || !st || !st->frames)
+    if (!s || !v)
         return NULL;
-    for (size_t i = 0; i < st->nframes; i++) {
-        const char *p = match_frame(s, &st->frames[i]);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = match_frame(s, &v[i]);
         if (p)
             return p;
     }
     return NULL;
+}
+
+const char *ch_supp_match(const ch_suppressions *s, const ch_symstack *st)
+{
+    return st ? ch_supp_match_frames(s, st->frames, st->nframes) : NULL;
 }

@@ -6,6 +6,7 @@
  */
 #include "cli/run.h"
 #include "analyze/analyze.h"
+#include "cli/symstacks.h"
 #include "collect/collect.h"
 #include "common/phase.h"
 #include "report/report.h"
@@ -72,22 +73,14 @@ typedef struct pipeline {
     ch_record *records;
     size_t nrecords;
     ch_symbolizer *sym;
-    ch_symstack *stacks; /* indexed by stack id; frames NULL until symbolized */
+    ch_symstacks *stacks; /* how far each stack is symbolized, its suppression */
     const char **build_ids;
 } pipeline;
 
-static void symbolize_one(pipeline *p, uint32_t id)
-{
-    if (id >= p->prof.nstacks || p->stacks[id].frames)
-        return;
-    if (ch_symbolize_stack(p->sym, &p->prof.stacks[id], &p->stacks[id]))
-        p->stacks[id].nframes = 0;
-}
-
-static int symbolizer_open(pipeline *p)
+static int symbolizer_open(pipeline *p, const ch_suppressions *supp)
 {
     p->sym = ch_symbolizer_new(p->prof.modules, p->prof.nmodules);
-    p->stacks = calloc(p->prof.nstacks ? p->prof.nstacks : 1, sizeof *p->stacks);
+    p->stacks = p->sym ? ch_symstacks_new(&p->prof, p->sym, supp) : NULL;
     p->build_ids = calloc(p->prof.nmodules ? p->prof.nmodules : 1, sizeof *p->build_ids);
     if (!p->sym || !p->stacks || !p->build_ids)
         return -1;
@@ -96,32 +89,6 @@ static int symbolizer_open(pipeline *p)
         p->build_ids[m] =
             p->opt->pprof_file || p->opt->json_file ? ch_symbolizer_build_id(p->sym, m) : "";
     return 0;
-}
-
-/*
- * Suppressed records are not printed, so when only the text and folded
- * reports are wanted a record is first matched on names alone (symbol
- * tables and Go's table: no DWARF), and only what is not suppressed then is
- * symbolized in full and matched again. Names are a subset of what the full
- * answer gives, so the first pass never suppresses what the second would
- * not; it spares loading the DWARF of libraries (often large, compressed
- * separate debug files) whose frames appear only in suppressed records,
- * such as glibc's thread start-up allocations in every Go program.
- */
-static void match_by_names(pipeline *p, const ch_suppressions *supp, ch_record *r)
-{
-    ch_symstack names = {0};
-    if (r->stack_id >= p->prof.nstacks || p->stacks[r->stack_id].frames ||
-        ch_symbolize_stack_names(p->sym, &p->prof.stacks[r->stack_id], &names))
-        return;
-    const char *pat = ch_supp_match(supp, &names);
-    if (pat) {
-        r->suppressed = true;
-        r->suppressed_by = pat;
-        p->stacks[r->stack_id] = names;
-    } else {
-        free(names.frames);
-    }
 }
 
 static unsigned shown_kinds(const pipeline *p)
@@ -139,24 +106,53 @@ static bool needs_full_symbols(const pipeline *p, const ch_record *r)
     return (shown_kinds(p) & bit) || (errors & bit) || p->opt->nsupp_files > 0;
 }
 
-static void suppress_and_symbolize(pipeline *p, const ch_suppressions *supp)
+static void set_verdict(ch_record *r, const char *pattern)
+{
+    r->suppressed = pattern != NULL;
+    r->suppressed_by = pattern;
+}
+
+/*
+ * Suppressed records are not printed, so when only the text and folded
+ * reports are wanted a record is first matched on names alone (symbol
+ * tables and Go's table: no DWARF), and only what is not suppressed then is
+ * symbolized in full and matched again. Names are a subset of what the full
+ * answer gives, so the first pass never suppresses what the second would
+ * not; it spares loading the DWARF of libraries (often large, compressed
+ * separate debug files) whose frames appear only in suppressed records,
+ * such as glibc's thread start-up allocations in every Go program.
+ * A stack keeps the level it was first matched at: the reports show it so.
+ */
+static void suppress_record(pipeline *p, ch_record *r, bool every_stack)
+{
+    uint32_t id = r->stack_id;
+    if (!every_stack && ch_symstacks_level(p->stacks, id) == CH_SYM_NONE) {
+        const char *by_name = ch_symstacks_match(p->stacks, id, CH_SYM_NAMES);
+        if (by_name) {
+            ch_symstacks_set_level(p->stacks, id, CH_SYM_NAMES);
+            set_verdict(r, by_name);
+            return;
+        }
+    }
+    if (!every_stack && !needs_full_symbols(p, r))
+        return;
+    if (ch_symstacks_level(p->stacks, id) == CH_SYM_NONE)
+        ch_symstacks_set_level(p->stacks, id, CH_SYM_FULL);
+    set_verdict(r, ch_symstacks_match(p->stacks, id, ch_symstacks_level(p->stacks, id)));
+}
+
+static void suppress_and_symbolize(pipeline *p)
 {
     bool every_stack = p->opt->pprof_file || p->opt->json_file;
     for (size_t i = 0; i < p->nrecords; i++) {
-        ch_record *r = &p->records[i];
-        if (!every_stack)
-            match_by_names(p, supp, r);
-        if (r->suppressed || (!every_stack && !needs_full_symbols(p, r)))
-            continue;
-        symbolize_one(p, r->stack_id);
-        const char *pat = ch_supp_match(supp, &p->stacks[r->stack_id]);
-        r->suppressed = pat != NULL;
-        r->suppressed_by = pat;
+        ch_prefetch_records(&p->prof, p->records, p->nrecords, i);
+        suppress_record(p, &p->records[i], every_stack);
     }
     if (every_stack)
         for (size_t id = 1; id < p->prof.nstacks; id++)
-            if (p->prof.stacks[id].alloc_count)
-                symbolize_one(p, (uint32_t)id);
+            if (p->prof.stacks[id].alloc_count &&
+                ch_symstacks_level(p->stacks, (uint32_t)id) == CH_SYM_NONE)
+                ch_symstacks_set_level(p->stacks, (uint32_t)id, CH_SYM_FULL);
 }
 
 static bool has_error_leaks(const pipeline *p)
@@ -210,7 +206,8 @@ static int report(pipeline *p, FILE *log)
         .prof = &p->prof,
         .records = p->records,
         .nrecords = p->nrecords,
-        .stacks = p->stacks,
+        .stack_frames = ch_symstacks_frames,
+        .stack_frames_ctx = p->stacks,
         .build_ids = p->build_ids,
         .program = p->opt->argv[0],
         .pid = p->prof.pid,
@@ -227,10 +224,7 @@ static int report(pipeline *p, FILE *log)
 
 static void pipeline_free(pipeline *p)
 {
-    if (p->stacks)
-        for (size_t i = 0; i < p->prof.nstacks; i++)
-            free(p->stacks[i].frames);
-    free(p->stacks);
+    ch_symstacks_free(p->stacks);
     free(p->build_ids);
     free(p->records);
     if (p->sym)
@@ -246,12 +240,12 @@ static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *lo
         fail("out of memory", NULL);
         return -1;
     }
-    if (symbolizer_open(p)) {
+    if (symbolizer_open(p, supp)) {
         fail("out of memory while symbolizing", NULL);
         return -1;
     }
     ch_phase("symbolize");
-    suppress_and_symbolize(p, supp);
+    suppress_and_symbolize(p);
     ch_phase("report");
     return report(p, log);
 }

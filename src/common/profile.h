@@ -95,6 +95,30 @@ typedef struct ch_frame {
     bool internal;        /* cgo glue, Go runtime call machinery or the agent */
 } ch_frame;
 
+/*
+ * Starts loading the stacks of records[i + CH_PREFETCH_AHEAD] into the
+ * cache. Records are read in their order, but their stacks lie all over the
+ * agent's memory, by hash: a stage that waits for each stack in turn spends
+ * much of its time waiting. The PCs of the record AHEAD on are asked for,
+ * and the stack entry of the one twice as far (needed to find its PCs).
+ */
+#define CH_PREFETCH_AHEAD 8
+static inline void ch_prefetch_stack(const ch_stack *st)
+{
+    for (uint32_t k = 0; k < st->depth; k += 8) /* 8 PCs per 64-byte cache line */
+        __builtin_prefetch(&st->pcs[k]);
+}
+
+static inline void ch_prefetch_records(const ch_profile *p, const ch_record *records, size_t n,
+                                       size_t i)
+{
+    size_t near = i + CH_PREFETCH_AHEAD, far = i + 2 * CH_PREFETCH_AHEAD;
+    if (far < n && records[far].stack_id < p->nstacks)
+        __builtin_prefetch(&p->stacks[records[far].stack_id]);
+    if (near < n && records[near].stack_id < p->nstacks)
+        ch_prefetch_stack(&p->stacks[records[near].stack_id]);
+}
+
 typedef struct ch_symstack {
     ch_frame *frames;
     size_t nframes;

@@ -7,19 +7,27 @@
 #include <stdio.h>
 
 typedef struct ch_report_opts {
-    unsigned show_kinds;    /* bit (1 << ch_kind) per kind whose records are printed */
-    bool show_internal;     /* show frames marked internal */
-    bool gen_suppressions;  /* print a suppression entry after each record */
+    unsigned show_kinds;   /* bit (1 << ch_kind) per kind whose records are printed */
+    bool show_internal;    /* show frames marked internal */
+    bool gen_suppressions; /* print a suppression entry after each record */
 } ch_report_opts;
 
 typedef struct ch_report_input {
     const ch_profile *prof;
-    const ch_record *records;   /* sorted biggest first */
+    const ch_record *records; /* sorted biggest first */
     size_t nrecords;
-    const ch_symstack *stacks;  /* indexed by stack id, prof->nstacks entries */
+    const ch_symstack *stacks;    /* indexed by stack id, prof->nstacks entries */
     const char *const *build_ids; /* per module, "" if none */
-    const char *program;        /* argv[0] as given */
-    int pid;                    /* the target's pid, for the "==PID==" prefix */
+    const char *program;          /* argv[0] as given */
+    int pid;                      /* the target's pid, for the "==PID==" prefix */
+    /*
+     * Instead of stacks (when that is NULL): makes one stack's frames on
+     * demand into out->frames (malloc'ed, the writer frees them), so that
+     * the frames of every stack need not be held at once. 0, or -1 when
+     * out of memory. Frame strings must live until the report is written.
+     */
+    int (*stack_frames)(void *ctx, uint32_t stack_id, ch_symstack *out);
+    void *stack_frames_ctx;
 } ch_report_input;
 
 int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o);

@@ -3,35 +3,37 @@
  * record that is not suppressed, "root;...;leaf BYTES", with the frames the
  * text report shows (internal ones hidden unless a stack has nothing else).
  */
+#include "report/report_fmemo.h"
 #include "report/report_internal.h"
-#include <inttypes.h>
 
 /*
  * ';' separates frames and '\n' lines, so neither may appear inside a name;
  * other control bytes would only confuse the viewers. Spaces are fine: the
  * parsers split the count off at the last space.
  */
-static void put_name(FILE *out, const char *s)
+static void put_name(chr_out *out, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        fputc(c == ';' ? ':' : c < 0x20 || c == 0x7f ? '?' : c, out);
+        chr_out_char(out, (char)(c == ';' ? ':' : c < 0x20 || c == 0x7f ? '?' : c));
     }
 }
 
-static void put_frame(FILE *out, const ch_frame *fr)
+static void put_frame(chr_out *out, const ch_frame *fr)
 {
     if (fr->function) {
         put_name(out, fr->function);
     } else if (fr->module) {
         put_name(out, chr_basename(fr->module));
-        fprintf(out, "+0x%" PRIx64, fr->module_off);
+        chr_out_str(out, "+0x");
+        chr_out_hex(out, fr->module_off, false);
     } else {
-        fprintf(out, "0x%" PRIx64, fr->pc);
+        chr_out_str(out, "0x");
+        chr_out_hex(out, fr->pc, false);
     }
 }
 
-static int write_line(FILE *out, const ch_report_input *in, const ch_record *r)
+static int write_line(chr_out *out, chr_fmemo *names, const ch_report_input *in, const ch_record *r)
 {
     chr_frames f;
     if (chr_stack_frames(in, r->stack_id, &f) != 0)
@@ -43,22 +45,33 @@ static int write_line(FILE *out, const ch_report_input *in, const ch_record *r)
         if (!show_all && f.v[i].internal)
             continue;
         if (!first)
-            fputc(';', out);
-        put_frame(out, &f.v[i]);
+            chr_out_char(out, ';');
+        chr_fmemo_put(names, out, &f.v[i]);
         first = false;
     }
     if (first)
-        fputs("[unknown stack]", out);
-    fprintf(out, " %" PRIu64 "\n", chr_record_amount(in, r).bytes);
+        chr_out_str(out, "[unknown stack]");
+    chr_out_char(out, ' ');
+    chr_out_u64(out, chr_record_amount(in, r).bytes);
+    chr_out_char(out, '\n');
     chr_frames_release(&f);
     return 0;
 }
 
 int ch_report_folded(FILE *out, const ch_report_input *in)
 {
-    for (size_t i = 0; i < in->nrecords; i++) {
-        if (!in->records[i].suppressed && write_line(out, in, &in->records[i]) != 0)
-            return -1;
+    chr_out o;
+    chr_out_init(&o, out);
+    chr_fmemo names;
+    chr_fmemo_init(&names, put_frame);
+    int rc = 0;
+    for (size_t i = 0; i < in->nrecords && rc == 0; i++) {
+        ch_prefetch_records(in->prof, in->records, in->nrecords, i);
+        if (!in->records[i].suppressed)
+            rc = write_line(&o, &names, in, &in->records[i]);
     }
-    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+    chr_fmemo_free(&names);
+    if (chr_out_finish(&o) != 0)
+        rc = -1;
+    return rc == 0 && fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

@@ -61,6 +61,19 @@ int chr_stack_frames(const ch_report_input *in, uint32_t stack_id, chr_frames *o
         out->n = in->stacks[stack_id].nframes;
         return 0;
     }
+    if (!in->stacks && in->stack_frames) {
+        ch_symstack made;
+        if (in->stack_frames(in->stack_frames_ctx, stack_id, &made) != 0) {
+            errno = ENOMEM;
+            return -1;
+        }
+        if (made.nframes > 0) {
+            out->v = out->owned = made.frames;
+            out->n = made.nframes;
+            return 0;
+        }
+        free(made.frames);
+    }
     if (st->depth == 0 || !st->pcs)
         return 0;
     return synthesize_frames(in->prof, st, out);
@@ -90,31 +103,30 @@ size_t chr_next_shown(const chr_frames *f, size_t from, bool show_all)
     return from;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t ls = strlen(s), lx = strlen(suffix);
-    return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
-}
-
 /*
  * cgo generates a Go wrapper per helper, named "_Cfunc_CString" etc. in the
  * calling package ("main._Cfunc_CString"). Matching ".NAME" or the bare NAME
  * avoids false hits on user functions that merely end in the same letters.
+ * Every frame of every record is checked, so the name is measured once.
  */
 static chr_cgo_kind cgo_kind_of(const char *fn)
 {
     static const struct {
         const char *name;
+        size_t len;
         chr_cgo_kind kind;
     } helpers[] = {
-        {"_Cfunc_CString", CHR_CGO_CSTRING},
-        {"_Cfunc_CBytes", CHR_CGO_CBYTES},
-        {"_Cfunc__CMalloc", CHR_CGO_MALLOC},
+#define HELPER(name, kind) {name, sizeof name - 1, kind}
+        HELPER("_Cfunc_CString", CHR_CGO_CSTRING),
+        HELPER("_Cfunc_CBytes", CHR_CGO_CBYTES),
+        HELPER("_Cfunc__CMalloc", CHR_CGO_MALLOC),
+#undef HELPER
     };
+    size_t lf = strlen(fn);
     for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++) {
-        const char *name = helpers[i].name;
-        size_t ln = strlen(name), lf = strlen(fn);
-        if (strcmp(fn, name) == 0 || (ends_with(fn, name) && lf > ln && fn[lf - ln - 1] == '.'))
+        size_t ln = helpers[i].len;
+        if (lf >= ln && memcmp(fn + lf - ln, helpers[i].name, ln) == 0 &&
+            (lf == ln || fn[lf - ln - 1] == '.'))
             return helpers[i].kind;
     }
     return CHR_CGO_NONE;

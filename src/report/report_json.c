@@ -4,6 +4,7 @@
  * docs/json-schema.md; bump CHR_JSON_VERSION on any incompatible change.
  */
 #include "cgoheap/shm.h"
+#include "report/report_fmemo.h"
 #include "report/report_internal.h"
 #include "report/report_jsonw.h"
 #include <string.h>
@@ -63,7 +64,26 @@ static void write_frame(chr_json *j, const ch_frame *fr)
     chr_json_close(j, '}');
 }
 
-static int write_record(chr_json *j, const ch_report_input *in, const ch_record *r, size_t num)
+/* A frame's object on its own, memoized: frames repeat across stacks. */
+static void frame_object(chr_out *out, const ch_frame *fr)
+{
+    chr_json j;
+    chr_json_init_inline(&j, out);
+    write_frame(&j, fr);
+}
+
+static void write_frames(chr_json *j, chr_fmemo *objects, const chr_frames *f)
+{
+    chr_json_open(j, "frames", '[', false);
+    for (size_t i = 0; i < f->n; i++) {
+        chr_json_element(j);
+        chr_fmemo_put(objects, j->out, &f->v[i]);
+    }
+    chr_json_close(j, ']');
+}
+
+static int write_record(chr_json *j, chr_fmemo *objects, const ch_report_input *in,
+                        const ch_record *r, size_t num)
 {
     chr_frames f;
     if (chr_stack_frames(in, r->stack_id, &f) != 0)
@@ -83,10 +103,7 @@ static int write_record(chr_json *j, const ch_report_input *in, const ch_record 
     chr_json_str(j, "suppressed_by", r->suppressed ? r->suppressed_by : NULL);
     chr_json_str(j, "cgo_origin", chr_cgo_name(chr_find_cgo_origin(&f).kind));
     chr_json_bool(j, "truncated", st && (st->flags & CH_STACK_F_TRUNCATED));
-    chr_json_open(j, "frames", '[', false);
-    for (size_t i = 0; i < f.n; i++)
-        write_frame(j, &f.v[i]);
-    chr_json_close(j, ']');
+    write_frames(j, objects, &f);
     chr_json_close(j, '}');
     chr_frames_release(&f);
     return 0;
@@ -94,18 +111,25 @@ static int write_record(chr_json *j, const ch_report_input *in, const ch_record 
 
 static int write_records(chr_json *j, const ch_report_input *in)
 {
+    chr_fmemo objects;
+    chr_fmemo_init(&objects, frame_object);
+    int rc = 0;
     size_t num = 0;
     chr_json_open(j, "records", '[', false);
     for (size_t i = 0; i < in->nrecords; i++) {
         const ch_record *r = &in->records[i];
+        ch_prefetch_records(in->prof, in->records, in->nrecords, i);
         /* Same numbering as the text report: suppressed records have none. */
         if (!r->suppressed)
             num++;
-        if (write_record(j, in, r, num) != 0)
-            return -1;
+        if (write_record(j, &objects, in, r, num) != 0) {
+            rc = -1;
+            break;
+        }
     }
+    chr_fmemo_free(&objects);
     chr_json_close(j, ']');
-    return 0;
+    return rc;
 }
 
 static void write_agent(chr_json *j, const ch_profile *p)
@@ -145,14 +169,17 @@ static void write_header(chr_json *j, const ch_report_input *in)
 
 int ch_report_json(FILE *out, const ch_report_input *in)
 {
-    chr_json j = {.out = out};
+    chr_out o;
+    chr_out_init(&o, out);
+    chr_json j = {.out = &o};
     chr_summary s;
     chr_summarize(in, &s);
     chr_json_open(&j, NULL, '{', false);
     write_header(&j, in);
     write_summary(&j, &s);
-    if (write_records(&j, in) != 0)
-        return -1;
+    int rc = write_records(&j, in);
     chr_json_close(&j, '}');
-    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+    if (chr_out_finish(&o) != 0)
+        rc = -1;
+    return rc == 0 && fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

@@ -1,7 +1,7 @@
 /* A streaming JSON writer; see report_jsonw.h. */
 #include "report/report_jsonw.h"
-#include <inttypes.h>
 #include <stdbool.h>
+#include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (2..4), or 0 (RFC 3629, table 3-7). */
 static int utf8_seq_len(const unsigned char *s)
@@ -34,29 +34,32 @@ static int utf8_seq_len(const unsigned char *s)
     return len;
 }
 
-static void escape_byte(FILE *out, unsigned char c)
+static void escape_byte(chr_out *out, unsigned char c)
 {
     switch (c) {
     case '"':
-        fputs("\\\"", out);
+        chr_out_str(out, "\\\"");
         return;
     case '\\':
-        fputs("\\\\", out);
+        chr_out_str(out, "\\\\");
         return;
     case '\n':
-        fputs("\\n", out);
+        chr_out_str(out, "\\n");
         return;
     case '\t':
-        fputs("\\t", out);
+        chr_out_str(out, "\\t");
         return;
     case '\r':
-        fputs("\\r", out);
+        chr_out_str(out, "\\r");
         return;
     }
-    if (c < 0x20 || c >= 0x80)
-        fprintf(out, "\\u%04x", c);
-    else
-        fputc(c, out);
+    if (c < 0x20 || c >= 0x80) {
+        chr_out_str(out, "\\u00");
+        chr_out_char(out, "0123456789abcdef"[c >> 4]);
+        chr_out_char(out, "0123456789abcdef"[c & 15]);
+    } else {
+        chr_out_char(out, (char)c);
+    }
 }
 
 /* Bytes copied as they are: printable ASCII other than '"' and '\\'. */
@@ -65,28 +68,28 @@ static bool plain(unsigned char c)
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-void chr_json_escape(FILE *out, const char *s)
+void chr_json_escape(chr_out *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-    fputc('"', out);
+    chr_out_char(out, '"');
     while (*p) {
-        /* Runs of plain bytes in one fwrite: names are mostly plain ASCII. */
+        /* Runs of plain bytes in one copy: names are mostly plain ASCII. */
         const unsigned char *run = p;
         while (plain(*p))
             p++;
         if (p > run)
-            fwrite(run, 1, (size_t)(p - run), out);
+            chr_out_mem(out, run, (size_t)(p - run));
         if (!*p)
             break;
         int n = *p >= 0x80 ? utf8_seq_len(p) : 0;
         if (n > 0) {
-            fwrite(p, 1, (size_t)n, out);
+            chr_out_mem(out, p, (size_t)n);
             p += n;
         } else {
             escape_byte(out, *p++);
         }
     }
-    fputc('"', out);
+    chr_out_char(out, '"');
 }
 
 /*
@@ -98,27 +101,35 @@ static int slot(int depth)
     return depth > CHR_JSON_MAX_DEPTH ? CHR_JSON_MAX_DEPTH - 1 : depth - 1;
 }
 
+/* A new line, indented to the current depth. */
+static void newline(chr_json *j)
+{
+    chr_out_char(j->out, '\n');
+    for (int i = 0; i < j->depth; i++)
+        chr_out_mem(j->out, "  ", 2);
+}
+
 /* The separator, newline and indentation before a value, then its key. */
 static void begin_value(chr_json *j, const char *key)
 {
     if (j->depth > 0) {
         int s = slot(j->depth);
         if (j->has_member[s])
-            fputs(j->one_line[s] ? ", " : ",", j->out);
+            chr_out_str(j->out, j->one_line[s] ? ", " : ",");
         if (!j->one_line[s])
-            fprintf(j->out, "\n%*s", 2 * j->depth, "");
+            newline(j);
         j->has_member[s] = true;
     }
     if (key) {
         chr_json_escape(j->out, key);
-        fputs(": ", j->out);
+        chr_out_mem(j->out, ": ", 2);
     }
 }
 
 void chr_json_open(chr_json *j, const char *key, char open, bool one_line)
 {
     begin_value(j, key);
-    fputc(open, j->out);
+    chr_out_char(j->out, open);
     bool parent_one_line = j->depth > 0 && j->one_line[slot(j->depth)];
     j->depth++;
     int s = slot(j->depth);
@@ -131,10 +142,26 @@ void chr_json_close(chr_json *j, char close)
     int s = slot(j->depth);
     j->depth--;
     if (!j->one_line[s] && j->has_member[s])
-        fprintf(j->out, "\n%*s", 2 * j->depth, "");
-    fputc(close, j->out);
+        newline(j);
+    chr_out_char(j->out, close);
     if (j->depth == 0)
-        fputc('\n', j->out);
+        chr_out_char(j->out, '\n');
+}
+
+void chr_json_element(chr_json *j)
+{
+    begin_value(j, NULL);
+}
+
+void chr_json_init_inline(chr_json *j, chr_out *out)
+{
+    memset(j, 0, sizeof *j);
+    j->out = out;
+    /* As if one level into a one-line container with nothing in it yet:
+     * no separator, newline or indentation before the value, and closing
+     * it at depth 1 adds no final newline. */
+    j->depth = 1;
+    j->one_line[0] = true;
 }
 
 void chr_json_str(chr_json *j, const char *key, const char *v)
@@ -143,35 +170,37 @@ void chr_json_str(chr_json *j, const char *key, const char *v)
     if (v)
         chr_json_escape(j->out, v);
     else
-        fputs("null", j->out);
+        chr_out_str(j->out, "null");
 }
 
 void chr_json_u64(chr_json *j, const char *key, uint64_t v)
 {
     begin_value(j, key);
-    fprintf(j->out, "%" PRIu64, v);
+    chr_out_u64(j->out, v);
 }
 
 void chr_json_i64(chr_json *j, const char *key, int64_t v)
 {
     begin_value(j, key);
-    fprintf(j->out, "%" PRId64, v);
+    chr_out_i64(j->out, v);
 }
 
 void chr_json_bool(chr_json *j, const char *key, bool v)
 {
     begin_value(j, key);
-    fputs(v ? "true" : "false", j->out);
+    chr_out_str(j->out, v ? "true" : "false");
 }
 
 void chr_json_null(chr_json *j, const char *key)
 {
     begin_value(j, key);
-    fputs("null", j->out);
+    chr_out_str(j->out, "null");
 }
 
 void chr_json_hex(chr_json *j, const char *key, uint64_t v)
 {
     begin_value(j, key);
-    fprintf(j->out, "\"0x%" PRIx64 "\"", v);
+    chr_out_str(j->out, "\"0x");
+    chr_out_hex(j->out, v, false);
+    chr_out_char(j->out, '"');
 }

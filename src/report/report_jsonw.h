@@ -6,14 +6,14 @@
 #ifndef CGOHEAP_REPORT_JSONW_H
 #define CGOHEAP_REPORT_JSONW_H
 
+#include "report/report_out.h"
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define CHR_JSON_MAX_DEPTH 16
 
 typedef struct chr_json {
-    FILE *out;
+    chr_out *out;
     int depth;
     bool has_member[CHR_JSON_MAX_DEPTH]; /* a member was written at this depth */
     bool one_line[CHR_JSON_MAX_DEPTH];   /* this container is written on one line */
@@ -25,6 +25,17 @@ typedef struct chr_json {
  */
 void chr_json_open(chr_json *j, const char *key, char open, bool one_line);
 void chr_json_close(chr_json *j, char close);
+/*
+ * For a value written whole by other means (such as text memoized by
+ * chr_fmemo): writes only what goes before an array element, the separator
+ * and indentation.
+ */
+void chr_json_element(chr_json *j);
+/*
+ * A writer for one value on its own, with nothing around it: what a value
+ * inside a one-line container looks like, to be copied into one later.
+ */
+void chr_json_init_inline(chr_json *j, chr_out *out);
 void chr_json_str(chr_json *j, const char *key, const char *v); /* NULL -> null */
 void chr_json_u64(chr_json *j, const char *key, uint64_t v);
 void chr_json_i64(chr_json *j, const char *key, int64_t v);
@@ -39,6 +50,6 @@ void chr_json_hex(chr_json *j, const char *key, uint64_t v);
  * becomes \u00XX (the Latin-1 character of that byte), so nothing is lost
  * silently and the result is always valid.
  */
-void chr_json_escape(FILE *out, const char *s);
+void chr_json_escape(chr_out *out, const char *s);
 
 #endif

@@ -307,6 +307,9 @@ static int build(builder *b)
         b->maps[i] = (mapping_info){true, true, true, false};
     write_header(b);
     for (size_t s = 0; s < b->ninuse; s++) {
+        /* Stack ids come in order here, but their PCs lie all over the agent's memory. */
+        if (s + CH_PREFETCH_AHEAD < p->nstacks)
+            ch_prefetch_stack(&p->stacks[s + CH_PREFETCH_AHEAD]);
         if (write_sample(b, (uint32_t)s) != 0)
             return -1;
     }

@@ -4,105 +4,118 @@
  * --gen-suppressions entries do not, so they can be pasted into a file as is.
  */
 #include "cgoheap/shm.h"
+#include "report/report_fmemo.h"
 #include "report/report_internal.h"
-#include <inttypes.h>
 #include <stdio.h>
 
 typedef struct text_ctx {
-    FILE *out;
+    chr_out out;
     const ch_report_input *in;
     const ch_report_opts *o;
+    char prefix[32]; /* "==PID==" */
+    size_t prefix_len;
+    chr_fmemo frames; /* "0xPC: FUNC (FILE:LINE)" per distinct frame */
 } text_ctx;
 
-/* Names come from the target's files: a control byte must not break a line. */
-static void put_clean(FILE *out, const char *s)
+static void prefix(text_ctx *c)
 {
-    for (; *s; s++)
-        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+    chr_out_mem(&c->out, c->prefix, c->prefix_len);
 }
 
-static void prefix(const text_ctx *c)
-{
-    fprintf(c->out, "==%d==", chr_pid(c->in));
-}
-
-static void blank(const text_ctx *c)
+static void blank(text_ctx *c)
 {
     prefix(c);
-    fputc('\n', c->out);
+    chr_out_char(&c->out, '\n');
 }
 
 /* "FUNC (FILE:LINE)", "FUNC (in MODULE)" or "MODULE+0xOFF". */
-static void put_frame_desc(FILE *out, const ch_frame *fr)
+static void put_frame_desc(chr_out *out, const ch_frame *fr)
 {
     if (!fr->function) {
         if (fr->module) {
-            put_clean(out, fr->module);
-            fprintf(out, "+0x%" PRIx64, fr->module_off);
+            chr_out_clean(out, fr->module);
+            chr_out_str(out, "+0x");
+            chr_out_hex(out, fr->module_off, false);
         } else {
-            fputs("(unknown module)", out);
+            chr_out_str(out, "(unknown module)");
         }
         return;
     }
-    put_clean(out, fr->function);
+    chr_out_clean(out, fr->function);
     if (fr->file && fr->line > 0) {
-        fputs(" (", out);
-        put_clean(out, chr_basename(fr->file));
-        fprintf(out, ":%d)", fr->line);
+        chr_out_str(out, " (");
+        chr_out_clean(out, chr_basename(fr->file));
+        chr_out_char(out, ':');
+        chr_out_i64(out, fr->line);
+        chr_out_char(out, ')');
     } else if (fr->module) {
-        fputs(" (in ", out);
-        put_clean(out, fr->module);
-        fputc(')', out);
+        chr_out_str(out, " (in ");
+        chr_out_clean(out, fr->module);
+        chr_out_char(out, ')');
     } else if (fr->file) {
-        fputs(" (", out);
-        put_clean(out, chr_basename(fr->file));
-        fputc(')', out);
+        chr_out_str(out, " (");
+        chr_out_clean(out, chr_basename(fr->file));
+        chr_out_char(out, ')');
     }
 }
 
-static void print_frames(const text_ctx *c, const chr_frames *f, bool show_all)
+/* What follows "at " or "by " on a frame line, the same for every line of that frame. */
+static void put_frame_line(chr_out *out, const ch_frame *fr)
 {
-    const char *verb = "at";
+    chr_out_str(out, "0x");
+    chr_out_hex(out, fr->pc, true);
+    chr_out_str(out, ": ");
+    put_frame_desc(out, fr);
+}
+
+static void print_frames(text_ctx *c, const chr_frames *f, bool show_all)
+{
+    const char *verb = "    at ";
     for (size_t i = chr_next_shown(f, 0, show_all); i < f->n;
          i = chr_next_shown(f, i + 1, show_all)) {
         prefix(c);
-        fprintf(c->out, "    %s 0x%" PRIX64 ": ", verb, f->v[i].pc);
-        put_frame_desc(c->out, &f->v[i]);
+        chr_out_mem(&c->out, verb, 7);
+        chr_fmemo_put(&c->frames, &c->out, &f->v[i]);
         /* "[inlined]" says: inlined into the next line. When the function it
          * was inlined into is hidden (cgo's C wrapper), that would point at
          * the wrong caller, so the mark goes with the hidden frame. */
         bool into_shown = i + 1 < f->n && chr_next_shown(f, i + 1, show_all) == i + 1;
-        fputs(f->v[i].inlined && into_shown ? " [inlined]\n" : "\n", c->out);
-        verb = "by";
+        if (f->v[i].inlined && into_shown)
+            chr_out_str(&c->out, " [inlined]\n");
+        else
+            chr_out_char(&c->out, '\n');
+        verb = "    by ";
     }
     if (f->n == 0) {
         prefix(c);
-        fputs("    at (no stack recorded)\n", c->out);
+        chr_out_str(&c->out, "    at (no stack recorded)\n");
     }
 }
 
-static void print_cgo_origin(const text_ctx *c, const chr_cgo_origin *o)
+static void print_cgo_origin(text_ctx *c, const chr_cgo_origin *o)
 {
     prefix(c);
-    fprintf(c->out, "    allocated by %s", chr_cgo_name(o->kind));
+    chr_out_str(&c->out, "    allocated by ");
+    chr_out_str(&c->out, chr_cgo_name(o->kind));
     if (o->caller) {
-        fputs(" in ", c->out);
-        put_frame_desc(c->out, o->caller);
+        chr_out_str(&c->out, " in ");
+        put_frame_desc(&c->out, o->caller);
     }
-    fputc('\n', c->out);
+    chr_out_char(&c->out, '\n');
 }
 
-static void print_cgo_hint(const text_ctx *c, chr_cgo_kind k)
+static void print_cgo_hint(text_ctx *c, chr_cgo_kind k)
 {
     prefix(c);
     if (k == CHR_CGO_MALLOC)
-        fputs("    hint: memory from C.malloc is not managed by Go's GC; free it with C.free\n",
-              c->out);
+        chr_out_str(
+            &c->out,
+            "    hint: memory from C.malloc is not managed by Go's GC; free it with C.free\n");
     else
-        fprintf(c->out,
-                "    hint: memory from %s is not managed by Go's GC; free it with "
-                "C.free(unsafe.Pointer(p))\n",
-                chr_cgo_name(k));
+        chr_out_printf(&c->out,
+                       "    hint: memory from %s is not managed by Go's GC; free it with "
+                       "C.free(unsafe.Pointer(p))\n",
+                       chr_cgo_name(k));
 }
 
 /* The first shown frame with a function, else with a module; NULL if none. */
@@ -119,41 +132,71 @@ static const ch_frame *suppression_frame(const chr_frames *f, bool show_all)
     return with_module;
 }
 
-/* A LeakSanitizer-format entry, "leak:FUNC" (LSan also matches module names). */
-static void print_suppression(const text_ctx *c, const chr_frames *f, bool show_all,
-                              const ch_record *r, size_t num, size_t of)
+static void put_record_number(text_ctx *c, size_t num, size_t of)
 {
-    fprintf(c->out, "# loss record %zu of %zu: %s\n", num, of, chr_kind_phrase(r->kind));
-    const ch_frame *fr = suppression_frame(f, show_all);
-    if (!fr) {
-        fputs("# no function or module to suppress on\n", c->out);
-        return;
-    }
-    fputs("leak:", c->out);
-    put_clean(c->out, fr->function ? fr->function : chr_basename(fr->module));
-    fputc('\n', c->out);
+    chr_out_str(&c->out, "loss record ");
+    chr_out_u64(&c->out, num);
+    chr_out_str(&c->out, " of ");
+    chr_out_u64(&c->out, of);
 }
 
-static int print_record(const text_ctx *c, const ch_record *r, size_t num, size_t of)
+/* A LeakSanitizer-format entry, "leak:FUNC" (LSan also matches module names). */
+static void print_suppression(text_ctx *c, const chr_frames *f, bool show_all, const ch_record *r,
+                              size_t num, size_t of)
+{
+    chr_out_str(&c->out, "# ");
+    put_record_number(c, num, of);
+    chr_out_str(&c->out, ": ");
+    chr_out_str(&c->out, chr_kind_phrase(r->kind));
+    chr_out_char(&c->out, '\n');
+    const ch_frame *fr = suppression_frame(f, show_all);
+    if (!fr) {
+        chr_out_str(&c->out, "# no function or module to suppress on\n");
+        return;
+    }
+    chr_out_str(&c->out, "leak:");
+    chr_out_clean(&c->out, fr->function ? fr->function : chr_basename(fr->module));
+    chr_out_char(&c->out, '\n');
+}
+
+/* " 32 bytes in 1 blocks": the figures of a record or a summary line. */
+static void put_amount(text_ctx *c, chr_amount a)
+{
+    char num[CHR_NUM_LEN];
+    chr_out_char(&c->out, ' ');
+    chr_out_str(&c->out, chr_commas(a.bytes, num));
+    chr_out_str(&c->out, " bytes in ");
+    chr_out_str(&c->out, chr_commas(a.count, num));
+    chr_out_str(&c->out, " blocks");
+}
+
+static void print_record_header(text_ctx *c, const ch_record *r, size_t num, size_t of)
+{
+    prefix(c);
+    put_amount(c, chr_record_amount(c->in, r));
+    chr_out_str(&c->out, " are ");
+    chr_out_str(&c->out, chr_kind_phrase(r->kind));
+    chr_out_str(&c->out, " in ");
+    put_record_number(c, num, of);
+    chr_out_char(&c->out, '\n');
+}
+
+static int print_record(text_ctx *c, const ch_record *r, size_t num, size_t of)
 {
     chr_frames f;
     if (chr_stack_frames(c->in, r->stack_id, &f) != 0)
         return -1;
     bool show_all = chr_show_internal(&f, c->o->show_internal);
     chr_cgo_origin origin = chr_find_cgo_origin(&f);
-    chr_amount a = chr_record_amount(c->in, r);
-    char nb[CHR_NUM_LEN], nc[CHR_NUM_LEN];
 
-    prefix(c);
-    fprintf(c->out, " %s bytes in %s blocks are %s in loss record %zu of %zu\n",
-            chr_commas(a.bytes, nb), chr_commas(a.count, nc), chr_kind_phrase(r->kind), num, of);
+    print_record_header(c, r, num, of);
     if (origin.kind != CHR_CGO_NONE)
         print_cgo_origin(c, &origin);
     print_frames(c, &f, show_all);
     const ch_stack *st = chr_raw_stack(c->in, r->stack_id);
     if (st && (st->flags & CH_STACK_F_TRUNCATED)) {
         prefix(c);
-        fprintf(c->out, "    (stack truncated at %u frames)\n", CH_MAX_FRAMES);
+        chr_out_printf(&c->out, "    (stack truncated at %u frames)\n", CH_MAX_FRAMES);
     }
     if (origin.kind != CHR_CGO_NONE)
         print_cgo_hint(c, origin.kind);
@@ -177,12 +220,13 @@ static bool kind_shown(const ch_report_opts *o, ch_kind k)
 }
 
 /* Prints the shown records; returns how many listed ones were not shown, or -1. */
-static long print_records(const text_ctx *c, size_t of)
+static long print_records(text_ctx *c, size_t of)
 {
     size_t num = 0;
     long hidden = 0;
     for (size_t i = 0; i < c->in->nrecords; i++) {
         const ch_record *r = &c->in->records[i];
+        ch_prefetch_records(c->in->prof, c->in->records, c->in->nrecords, i);
         if (r->suppressed)
             continue;
         /* Numbering counts unshown records too, as valgrind does. */
@@ -197,32 +241,34 @@ static long print_records(const text_ctx *c, size_t of)
     return hidden;
 }
 
-static void print_amount_line(const text_ctx *c, const char *label, chr_amount a)
+static void print_amount_line(text_ctx *c, const char *label, chr_amount a)
 {
-    char nb[CHR_NUM_LEN], nc[CHR_NUM_LEN];
     prefix(c);
-    fprintf(c->out, " %18s: %s bytes in %s blocks\n", label, chr_commas(a.bytes, nb),
-            chr_commas(a.count, nc));
+    chr_out_printf(&c->out, " %18s:", label);
+    put_amount(c, a);
+    chr_out_char(&c->out, '\n');
 }
 
-static void print_heap_summary(const text_ctx *c, const chr_summary *s)
+static void print_heap_summary(text_ctx *c, const chr_summary *s)
 {
     char n1[CHR_NUM_LEN], n2[CHR_NUM_LEN], n3[CHR_NUM_LEN];
     prefix(c);
-    fputs(" HEAP SUMMARY:\n", c->out);
+    chr_out_str(&c->out, " HEAP SUMMARY:\n");
     print_amount_line(c, "in use at exit", s->in_use);
     prefix(c);
-    fprintf(c->out, " %18s: %s allocs, %s frees, %s bytes allocated\n", "total heap usage",
-            chr_commas(s->allocs, n1), chr_commas(s->frees, n2), chr_commas(s->bytes_alloc, n3));
+    chr_out_printf(&c->out, " %18s: %s allocs, %s frees, %s bytes allocated\n", "total heap usage",
+                   chr_commas(s->allocs, n1), chr_commas(s->frees, n2),
+                   chr_commas(s->bytes_alloc, n3));
     prefix(c);
-    fprintf(c->out, " cgoheap: agent memory: %s bytes\n", chr_commas(c->in->prof->agent_bytes, n1));
+    chr_out_printf(&c->out, " cgoheap: agent memory: %s bytes\n",
+                   chr_commas(c->in->prof->agent_bytes, n1));
     blank(c);
 }
 
-static void print_leak_summary(const text_ctx *c, const chr_summary *s, long hidden)
+static void print_leak_summary(text_ctx *c, const chr_summary *s, long hidden)
 {
     prefix(c);
-    fputs(" LEAK SUMMARY:\n", c->out);
+    chr_out_str(&c->out, " LEAK SUMMARY:\n");
     if (c->in->prof->scanned) {
         for (int k = CH_KIND_DEFINITE; k <= CH_KIND_REACHABLE; k++)
             print_amount_line(c, chr_kind_phrase((ch_kind)k), s->by_kind[k]);
@@ -232,45 +278,59 @@ static void print_leak_summary(const text_ctx *c, const chr_summary *s, long hid
     print_amount_line(c, "suppressed", s->suppressed);
     if (hidden > 0) {
         prefix(c);
-        fprintf(c->out,
-                " %ld loss records of kinds not shown; to see them, rerun with: "
-                "--show-leak-kinds=all\n",
-                hidden);
+        chr_out_printf(&c->out,
+                       " %ld loss records of kinds not shown; to see them, rerun with: "
+                       "--show-leak-kinds=all\n",
+                       hidden);
     }
 }
 
 static void print_note(void *ctx, const char *note)
 {
-    const text_ctx *c = ctx;
+    text_ctx *c = ctx;
     prefix(c);
-    fputs(" note: ", c->out);
-    put_clean(c->out, note);
-    fputc('\n', c->out);
+    chr_out_str(&c->out, " note: ");
+    chr_out_clean(&c->out, note);
+    chr_out_char(&c->out, '\n');
+}
+
+/* Everything but the header; -1 if a stack's frames could not be had. */
+static int print_body(text_ctx *c, const chr_summary *s)
+{
+    /* valgrind's order: heap summary, loss records, leak summary. */
+    print_heap_summary(c, s);
+    /* With no agent nothing was recorded: "no leaks" would be a false claim. */
+    if (s->in_use.count == 0 && c->in->prof->agent_attached) {
+        prefix(c);
+        chr_out_str(&c->out, " All heap blocks were freed -- no leaks are possible\n");
+    } else {
+        long hidden = print_records(c, s->n_listed);
+        if (hidden < 0)
+            return -1;
+        print_leak_summary(c, s, hidden);
+    }
+    chr_notes(c->in, print_note, c);
+    return 0;
 }
 
 int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o)
 {
-    text_ctx c = {out, in, o};
+    text_ctx c = {.in = in, .o = o};
+    chr_out_init(&c.out, out);
+    chr_fmemo_init(&c.frames, put_frame_line);
+    int n = snprintf(c.prefix, sizeof c.prefix, "==%d==", chr_pid(in));
+    c.prefix_len = n > 0 ? (size_t)n : 0;
     chr_summary s;
     chr_summarize(in, &s);
 
     prefix(&c);
-    fputs(" cgoheap: C heap check of ", out);
-    put_clean(out, in->program ? in->program : "(unknown program)");
-    fputc('\n', out);
+    chr_out_str(&c.out, " cgoheap: C heap check of ");
+    chr_out_clean(&c.out, in->program ? in->program : "(unknown program)");
+    chr_out_char(&c.out, '\n');
     blank(&c);
-    /* valgrind's order: heap summary, loss records, leak summary. */
-    print_heap_summary(&c, &s);
-    /* With no agent nothing was recorded: "no leaks" would be a false claim. */
-    if (s.in_use.count == 0 && in->prof->agent_attached) {
-        prefix(&c);
-        fputs(" All heap blocks were freed -- no leaks are possible\n", out);
-    } else {
-        long hidden = print_records(&c, s.n_listed);
-        if (hidden < 0)
-            return -1;
-        print_leak_summary(&c, &s, hidden);
-    }
-    chr_notes(in, print_note, &c);
-    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+    int rc = print_body(&c, &s);
+    chr_fmemo_free(&c.frames);
+    if (chr_out_finish(&c.out) != 0)
+        rc = -1;
+    return rc == 0 && fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

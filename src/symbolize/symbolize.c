@@ -3,8 +3,8 @@
  * return address, so the instruction looked up is the call at pc - 1, in
  * the module's file vaddr space (pc - bias).
  */
-#include "common/search.h"
 #include "symbolize/symbolize.h"
+#include "common/search.h"
 
 #include "symbolize/sym_cache.h"
 #include "symbolize/sym_demangle.h"
@@ -188,6 +188,11 @@ int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
 int ch_symbolize_stack_names(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
 {
     return symbolize(s, st, out, true);
+}
+
+const ch_frame *ch_symbolize_pc(ch_symbolizer *s, uint64_t pc, bool names_only, size_t *n)
+{
+    return frames_for(s, pc, n, names_only);
 }
 
 const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index)

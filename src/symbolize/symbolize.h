@@ -27,6 +27,14 @@ int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out);
  */
 int ch_symbolize_stack_names(ch_symbolizer *s, const ch_stack *st, ch_symstack *out);
 
+/*
+ * The frames of one return address, in full or names only as above
+ * (inlined calls expanded, innermost first; *n of them, at least one).
+ * Memoized: they belong to the symbolizer and stay valid until its next
+ * call. NULL on allocation failure.
+ */
+const ch_frame *ch_symbolize_pc(ch_symbolizer *s, uint64_t pc, bool names_only, size_t *n);
+
 /* The build ID of a module as lowercase hex ("" if none). */
 const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index);
 

@@ -3,7 +3,7 @@
  * stacks, blocks, loss records, symbolized frames) and writes one report.
  *
  *   driver SCENARIO FORMAT OUT [all] [internal] [gensupp] [nosym]
- *     SCENARIO  main | freed | unscanned | sampled | noagent | hostile
+ *     SCENARIO  main | freed | unscanned | sampled | noagent | hostile | many
  *     FORMAT    text | json | folded | pprof      OUT  a file, or - for stdout
  *     all       show every leak kind (default: definite and possible)
  *     internal  show internal frames;  gensupp  print suppression entries
@@ -239,6 +239,89 @@ static int setup(const char *scenario, ch_profile *p)
     return 0;
 }
 
+/*
+ * "many": MANY_RECORDS loss records, each on a stack of its own, whose
+ * frames come from a small pool as in a real program: every stack is
+ * alloc_block inlined into grab, then one of two callers per level (the
+ * stack number's bits), then main. Frames are made on demand through
+ * stack_frames, as the CLI makes them. The reports are megabytes: their
+ * buffers are written out many times. tests/report/run.sh recomputes them.
+ */
+#define MANY_RECORDS 4096
+#define MANY_LEVELS 21
+#define MANY_DEPTH (MANY_LEVELS + 2) /* PCs: grab (alloc_block inlined), levels, main */
+
+static ch_stack many_stacks[MANY_RECORDS + 1];
+static uint64_t many_pcs[MANY_RECORDS + 1][MANY_DEPTH];
+static ch_block many_blocks[MANY_RECORDS];
+static ch_record many_records[MANY_RECORDS];
+
+static uint64_t level_pc(size_t level, unsigned bit)
+{
+    return 0x500000 + level * 0x100 + bit * 0x10;
+}
+
+static int many_frames(void *ctx, uint32_t stack_id, ch_symstack *out)
+{
+    (void)ctx;
+    memset(out, 0, sizeof *out);
+    if (stack_id == 0 || stack_id > MANY_RECORDS)
+        return 0;
+    ch_frame *v = calloc(MANY_DEPTH + 1, sizeof *v);
+    if (!v)
+        return -1;
+    v[0] = (ch_frame){0x4ff000, "alloc_block", "/src/app/pick.c", 10, EXE, 0x4ff000, true, false};
+    v[1] = (ch_frame){0x4ff000, "grab", "/src/app/pick.c", 20, EXE, 0x4ff000, false, false};
+    for (size_t l = 0; l < MANY_LEVELS; l++) {
+        unsigned bit = (stack_id >> l) & 1;
+        uint64_t pc = level_pc(l, bit);
+        v[2 + l] = (ch_frame){pc,
+                              bit ? "pick_b" : "pick_a",
+                              "/src/app/pick.c",
+                              (int)(100 + 2 * l + bit),
+                              EXE,
+                              pc,
+                              false,
+                              false};
+    }
+    v[MANY_DEPTH] = (ch_frame){0x400500, "main", "/src/app/main.c", 5, EXE, 0x400500, false, false};
+    out->frames = v;
+    out->nframes = MANY_DEPTH + 1;
+    return 0;
+}
+
+static void many_stack(uint32_t id)
+{
+    uint64_t *pc = many_pcs[id];
+    pc[0] = 0x4ff000;
+    for (size_t l = 0; l < MANY_LEVELS; l++)
+        pc[1 + l] = level_pc(l, (id >> l) & 1);
+    pc[MANY_DEPTH - 1] = 0x400500;
+    many_stacks[id] = (ch_stack){pc, MANY_DEPTH, 0, 1, 8 * (uint64_t)id};
+}
+
+/* Stack k has one block of 8 * (MANY_RECORDS + 1 - k) bytes: record k is the k-th biggest. */
+static void setup_many(ch_profile *p, ch_report_input *in)
+{
+    p->n_allocs = p->n_frees = p->bytes_alloc = 0;
+    for (uint32_t k = 1; k <= MANY_RECORDS; k++) {
+        many_stack(k);
+        uint64_t size = 8 * (uint64_t)(MANY_RECORDS + 1 - k);
+        many_blocks[k - 1] = (ch_block){0x10000 + 0x100 * k, size, k, CH_KIND_DEFINITE, {0}};
+        many_records[k - 1] = (ch_record){k, CH_KIND_DEFINITE, size, 1, false, NULL};
+        p->n_allocs++;
+        p->bytes_alloc += size;
+    }
+    p->stacks = many_stacks;
+    p->nstacks = MANY_RECORDS + 1;
+    p->blocks = many_blocks;
+    p->nblocks = MANY_RECORDS;
+    in->records = many_records;
+    in->nrecords = MANY_RECORDS;
+    in->stacks = NULL;
+    in->stack_frames = many_frames;
+}
+
 static bool has_opt(int argc, char **argv, const char *opt)
 {
     for (int i = 4; i < argc; i++) {
@@ -251,7 +334,9 @@ static bool has_opt(int argc, char **argv, const char *opt)
 int main(int argc, char **argv)
 {
     ch_profile prof;
-    if (argc < 4 || setup(argv[1], &prof) != 0) {
+    /* "many" starts from the profile of "freed", which has no records. */
+    bool many = argc >= 4 && !strcmp(argv[1], "many");
+    if (argc < 4 || setup(many ? "freed" : argv[1], &prof) != 0) {
         fprintf(stderr, "usage: driver SCENARIO FORMAT OUT [all] [internal] [gensupp] [nosym]\n");
         return 2;
     }
@@ -260,6 +345,8 @@ int main(int argc, char **argv)
         in.program = "./ser\nver";
     if (has_opt(argc, argv, "nosym"))
         in.stacks = NULL;
+    if (many)
+        setup_many(&prof, &in);
     ch_report_opts o = {(1u << CH_KIND_DEFINITE) | (1u << CH_KIND_POSSIBLE),
                         has_opt(argc, argv, "internal"), has_opt(argc, argv, "gensupp")};
     if (has_opt(argc, argv, "all"))

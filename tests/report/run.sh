@@ -49,7 +49,7 @@ check_not() {
 
 if $CC -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -g \
     -Iinclude -Isrc -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -o "$D" tests/report/driver.c src/report/*.c -lz -lm; then
+    -o "$D" tests/report/driver.c src/report/*.c -lz -lm -lpthread; then
     pass "build driver (asan, ubsan)"
 else
     fail "build driver (asan, ubsan)"
@@ -250,6 +250,49 @@ if [ "$(wc -l <"$F")" -eq 3 ] && LC_ALL=C grep -q '^caller;weird:name[^;]* 10$' 
 else
     fail "folded: separators in names replaced"
 fi
+
+# ---- many records, frames made on demand ----
+# Megabytes of output: every writer's buffer is written out many times.
+# Each report is recomputed here from the driver's rule for the "many" stacks.
+M="$WORK/many"
+run "many text" many text "$M.txt" && run "many json" many json "$M.json" &&
+    run "many folded" many folded "$M.folded"
+if python3 - "$M" <<'EOF'; then pass "many: text, json and folded whole, in order"; else fail "many: text, json and folded"; fi
+import json, sys
+base, n, levels = sys.argv[1], 4096, 21
+def frames(k):
+    f = [("alloc_block", 0x4FF000, "pick.c", 10, True), ("grab", 0x4FF000, "pick.c", 20, False)]
+    for l in range(levels):
+        bit = (k >> l) & 1
+        f.append(("pick_b" if bit else "pick_a", 0x500000 + l * 0x100 + bit * 0x10, "pick.c",
+                  100 + 2 * l + bit, False))
+    return f + [("main", 0x400500, "main.c", 5, False)]
+def size(k):
+    return 8 * (n + 1 - k)
+P = "==4242=="
+want = []
+for k in range(1, n + 1):
+    want.append(f"{P} {size(k):,} bytes in 1 blocks are definitely lost in loss record {k} of {n}")
+    for i, (fn, pc, file, line, inl) in enumerate(frames(k)):
+        want.append(f"{P}    {'at' if i == 0 else 'by'} 0x{pc:X}: {fn} ({file}:{line})"
+                    + (" [inlined]" if inl else ""))
+    want.append(P)
+lines = open(base + ".txt").read().split("\n")
+first = lines.index(want[0])
+assert lines[first:first + len(want)] == want
+assert lines[first + len(want)] == f"{P} LEAK SUMMARY:"
+recs = json.load(open(base + ".json"))["records"]
+assert [r["loss_record"] for r in recs] == list(range(1, n + 1))
+for k, r in enumerate(recs, 1):
+    got = [(f["function"], int(f["address"], 16), f["file"].split("/")[-1], f["line"], f["inlined"])
+           for f in r["frames"]]
+    assert r["bytes"] == size(k) and got == frames(k), k
+folded = open(base + ".folded").read().split("\n")
+assert folded[-1] == "" and len(folded) == n + 1
+for k in range(1, n + 1):
+    names = [f[0] for f in reversed(frames(k))]
+    assert folded[k - 1] == ";".join(names) + f" {size(k)}", k
+EOF
 
 # ---- pprof ----
 if [ ! -x "$GO" ]; then

@@ -1,0 +1,148 @@
+/* Stacks as the reports see them; see symstacks.h. */
+#include "cli/symstacks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What suppressions answer for one PC's frames, per level once asked. */
+typedef struct pc_verdict {
+    uint64_t pc;
+    const char *pattern[2]; /* [level - 1]: names, full */
+    uint8_t known;          /* bit (level - 1): pattern[level - 1] is the answer */
+    bool used;
+} pc_verdict;
+
+struct ch_symstacks {
+    const ch_profile *prof;
+    ch_symbolizer *sym;
+    const ch_suppressions *supp;
+    uint8_t *levels; /* ch_sym_level per stack id */
+    pc_verdict *verdicts;
+    size_t nslots, used; /* nslots: 0 or a power of two */
+};
+
+ch_symstacks *ch_symstacks_new(const ch_profile *prof, ch_symbolizer *sym,
+                               const ch_suppressions *supp)
+{
+    ch_symstacks *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    *s = (ch_symstacks){.prof = prof, .sym = sym, .supp = supp};
+    s->levels = calloc(prof->nstacks ? prof->nstacks : 1, 1);
+    if (!s->levels) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void ch_symstacks_free(ch_symstacks *s)
+{
+    if (!s)
+        return;
+    free(s->levels);
+    free(s->verdicts);
+    free(s);
+}
+
+ch_sym_level ch_symstacks_level(const ch_symstacks *s, uint32_t stack_id)
+{
+    return stack_id < s->prof->nstacks ? (ch_sym_level)s->levels[stack_id] : CH_SYM_NONE;
+}
+
+void ch_symstacks_set_level(ch_symstacks *s, uint32_t stack_id, ch_sym_level level)
+{
+    if (stack_id < s->prof->nstacks)
+        s->levels[stack_id] = (uint8_t)level;
+}
+
+static size_t hash_pc(uint64_t pc)
+{
+    pc ^= pc >> 33; /* murmur3 finalizer: return addresses differ in low bits */
+    pc *= 0xff51afd7ed558ccdULL;
+    pc ^= pc >> 33;
+    return (size_t)pc;
+}
+
+static pc_verdict *find(pc_verdict *slots, size_t nslots, uint64_t pc)
+{
+    size_t mask = nslots - 1;
+    for (size_t i = hash_pc(pc) & mask;; i = (i + 1) & mask)
+        if (!slots[i].used || slots[i].pc == pc)
+            return &slots[i];
+}
+
+static bool grow(ch_symstacks *s)
+{
+    size_t nslots = s->nslots ? 2 * s->nslots : 1024;
+    pc_verdict *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < s->nslots; i++)
+        if (s->verdicts[i].used)
+            *find(slots, nslots, s->verdicts[i].pc) = s->verdicts[i];
+    free(s->verdicts);
+    s->verdicts = slots;
+    s->nslots = nslots;
+    return true;
+}
+
+/* pc's slot, added if new; NULL when out of memory (the answer is then not kept). */
+static pc_verdict *verdict_slot(ch_symstacks *s, uint64_t pc)
+{
+    /* Load factor at most 1/2: probes stay short. */
+    if ((s->used + 1) * 2 > s->nslots && !grow(s))
+        return NULL;
+    pc_verdict *v = find(s->verdicts, s->nslots, pc);
+    if (!v->used) {
+        *v = (pc_verdict){.pc = pc, .used = true};
+        s->used++;
+    }
+    return v;
+}
+
+static const char *pc_match(ch_symstacks *s, uint64_t pc, ch_sym_level level)
+{
+    pc_verdict *v = verdict_slot(s, pc);
+    unsigned bit = 1u << (level - 1);
+    if (v && (v->known & bit))
+        return v->pattern[level - 1];
+    size_t n;
+    const ch_frame *f = ch_symbolize_pc(s->sym, pc, level == CH_SYM_NAMES, &n);
+    const char *pattern = f ? ch_supp_match_frames(s->supp, f, n) : NULL;
+    if (v) {
+        v->pattern[level - 1] = pattern;
+        v->known |= bit;
+    }
+    return pattern;
+}
+
+const char *ch_symstacks_match(ch_symstacks *s, uint32_t stack_id, ch_sym_level level)
+{
+    if (level == CH_SYM_NONE || stack_id >= s->prof->nstacks)
+        return NULL;
+    const ch_stack *st = &s->prof->stacks[stack_id];
+    /* A stack's frames are its PCs' frames in order: its first match is theirs. */
+    for (uint32_t i = 0; i < st->depth; i++) {
+        const char *pattern = pc_match(s, st->pcs[i], level);
+        if (pattern)
+            return pattern;
+    }
+    return NULL;
+}
+
+int ch_symstacks_frames(void *ctx, uint32_t stack_id, ch_symstack *out)
+{
+    ch_symstacks *s = ctx;
+    memset(out, 0, sizeof *out);
+    ch_sym_level level = ch_symstacks_level(s, stack_id);
+    if (level == CH_SYM_NONE)
+        return 0;
+    const ch_stack *st = &s->prof->stacks[stack_id];
+    int rc = level == CH_SYM_NAMES ? ch_symbolize_stack_names(s->sym, st, out)
+                                   : ch_symbolize_stack(s->sym, st, out);
+    /* Out of memory, the stack just shows its raw PCs, like one never symbolized. */
+    if (rc != 0)
+        memset(out, 0, sizeof *out);
+    return 0;
+}
