@@ -98,12 +98,14 @@ static unsigned shown_kinds(const pipeline *p)
 
 /* A record that is neither printed nor can fail the run only adds to its
  * kind's total, and the built-in suppressions name functions: the names
- * are enough for it, unless the user's own patterns may name files. */
+ * are enough for it, unless the user's own patterns may name files. The
+ * folded report prints every record that is not suppressed. */
 static bool needs_full_symbols(const pipeline *p, const ch_record *r)
 {
     unsigned bit = 1u << r->kind;
     unsigned errors = p->opt->error_exitcode ? p->opt->error_kinds | 1u << CH_KIND_UNFREED : 0;
-    return (shown_kinds(p) & bit) || (errors & bit) || p->opt->nsupp_files > 0;
+    return (shown_kinds(p) & bit) || (errors & bit) || p->opt->nsupp_files > 0 ||
+           p->opt->folded_file;
 }
 
 static void set_verdict(ch_record *r, const char *pattern)

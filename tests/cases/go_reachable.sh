@@ -17,3 +17,10 @@ expect_record '^==[0-9]+== 20 bytes in 1 blocks are still reachable' \
 expect_record '^==[0-9]+== 400 bytes in 4 blocks are still reachable' \
     "$(cgo_re malloc main.main "$malloc_line")"
 expect_eq "$(summary definite "$WORK/report")" "0 0" "definitely lost"
+
+# The folded report lists the still-reachable records too, with their Go
+# frames (not module+offset), though the text report does not show them.
+ch_run --folded="$WORK/folded" -- "$bin"
+expect_grep '^runtime\.goexit;runtime\.main;main\.main 400$' "$WORK/folded"
+expect_grep '^runtime\.goexit;runtime\.main;main\.main 20$' "$WORK/folded"
+expect_no_grep '\+0x' "$WORK/folded"
