@@ -27,19 +27,14 @@ static mod_table published; /* read under the seqlock */
 static mod_table scratch;   /* built under rescan_lock */
 static uint32_t seq;        /* odd while `published` is being rewritten */
 static uint32_t rescan_lock;
-static uint64_t generation;
+uint64_t ch_modules_generation;
 static uint64_t scanned_gen = ~0ull;
 static unsigned long long seen_adds, seen_subs;
 static char exe_path[sizeof(((ch_module_entry *)0)->path)];
 
-uint64_t ch_modules_gen(void)
-{
-    return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
-}
-
 void ch_modules_after_dlclose(void)
 {
-    __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_RELEASE);
 }
 
 int ch_mod_readable(const ch_mod *m, const void *p, uint64_t len)

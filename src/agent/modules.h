@@ -32,7 +32,12 @@ int ch_module_find(uint64_t pc, ch_mod *out);
 int ch_mod_readable(const ch_mod *m, const void *p, uint64_t len);
 
 /* Generation: bumped after every dlclose; rule caches filled earlier are stale. */
-uint64_t ch_modules_gen(void);
+extern uint64_t ch_modules_generation;
+
+static inline uint64_t ch_modules_gen(void)
+{
+    return __atomic_load_n(&ch_modules_generation, __ATOMIC_ACQUIRE);
+}
 void ch_modules_after_dlclose(void);
 
 /* Checks for objects loaded since the last scan (cheap when nothing changed). */

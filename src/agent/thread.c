@@ -38,12 +38,9 @@ typedef struct thread_cache {
 _Static_assert(offsetof(thread_cache, memo) == CH_RULE_CACHE * sizeof(ch_rule),
                "ch_thread_memo finds the memos right after the rules");
 
-ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc)
-{
-    if (!t->rules)
-        return NULL;
-    return &((thread_cache *)(void *)t->rules)->memo[ch_memo_index(first_pc)];
-}
+_Static_assert(sizeof(thread_cache) ==
+                   CH_RULE_CACHE * sizeof(ch_rule) + CH_WALK_MEMOS * sizeof(ch_walk_memo),
+               "ch_thread_memo finds memo i at rules + CH_RULE_CACHE + i");
 
 /*
  * Runs with t->inside set: a signal handler that mallocs in the middle
@@ -128,7 +125,7 @@ static ch_rule *take_rules(void)
     return r;
 }
 
-ch_rule *ch_thread_rules(ch_thread *t)
+ch_rule *ch_thread_rules_slow(ch_thread *t)
 {
     if (ch_g.exact)
         return NULL;

@@ -9,7 +9,9 @@
 #define CGOHEAP_AGENT_THREAD_H
 
 #include "agent/agent.h"
+#include "agent/modules.h"
 #include "agent/rule.h"
+#include "agent/walkmemo.h"
 
 #include <stdint.h>
 
@@ -81,14 +83,27 @@ static inline void ch_thread_event(ch_thread *t)
         ch_thread_flush(t, 0);
 }
 
+/* Slow path of ch_thread_rules: maps, recycles or resets the cache. */
+struct ch_rule *ch_thread_rules_slow(ch_thread *t);
+
 /* Ensures t->rules is usable and current; returns it or NULL (then parse every time). */
-struct ch_rule *ch_thread_rules(ch_thread *t);
+static inline struct ch_rule *ch_thread_rules(ch_thread *t)
+{
+    if (CH_LIKELY(t->rules && t->rules_gen == ch_modules_gen()))
+        return t->rules;
+    return ch_thread_rules_slow(t);
+}
 
 /*
  * The walk memo for walks whose first return address is first_pc, stored
  * after the rule cache; NULL in exact mode or before ch_thread_rules.
  */
-struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc);
+static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc)
+{
+    if (!t->rules)
+        return NULL;
+    return (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) + ch_memo_index(first_pc);
+}
 
 /* Called once at attach: the key whose destructor recycles rule caches and counter slots. */
 void ch_thread_setup(void);
