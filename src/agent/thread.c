@@ -77,17 +77,21 @@ static void thread_end(void *unused)
 {
     (void)unused;
     ch_thread *t = &ch_self;
+    /* Locks are taken below: a signal handler's malloc meanwhile must pass through. */
+    uint32_t was_inside = t->inside;
+    t->inside = 1;
     t->registered = 0;
     ch_thread_flush(t, 1);
     ch_counters_release(t);
     ch_rule *r = t->rules;
-    if (!r)
-        return;
-    t->rules = NULL;
-    ch_spin_lock(&free_lock);
-    r[0].pc = (uint64_t)free_list;
-    free_list = r;
-    ch_spin_unlock(&free_lock);
+    if (r) {
+        t->rules = NULL;
+        ch_spin_lock(&free_lock);
+        r[0].pc = (uint64_t)free_list;
+        free_list = r;
+        ch_spin_unlock(&free_lock);
+    }
+    t->inside = was_inside;
 }
 
 void ch_thread_setup(void)
