@@ -184,6 +184,10 @@ __attribute__((destructor)) static void ch_dtor(void)
 {
     if (__atomic_load_n(&ch_state, __ATOMIC_ACQUIRE) == CH_ST_ACTIVE) {
         ch_thread_flush(&ch_self, 1);
+        /* The rescan holds a seqlock that a signal handler's walk would spin on: pass through. */
+        uint32_t was_inside = ch_self.inside;
+        ch_self.inside = 1;
         ch_modules_refresh(); /* objects dlopen'ed but never on a stack */
+        ch_self.inside = was_inside;
     }
 }
