@@ -268,15 +268,23 @@ done:
 void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
 {
     ch_memo_read scratch;
-    walk w = {.t = t, .pc = start->pc, .sp = start->sp, .bp = start->bp, .mode = CH_MODE_CFI};
+    /*
+     * One scalar load each (atomic loads are never merged): the interposer
+     * stored the three just now, one by one, and the 16-byte load GCC makes
+     * of two neighbouring fields would miss store forwarding and stall.
+     */
+    uint64_t pc = __atomic_load_n(&start->pc, __ATOMIC_RELAXED);
+    uint64_t sp = __atomic_load_n(&start->sp, __ATOMIC_RELAXED);
+    uint64_t bp = __atomic_load_n(&start->bp, __ATOMIC_RELAXED);
+    walk w = {.t = t, .pc = pc, .sp = sp, .bp = bp, .mode = CH_MODE_CFI};
     w.cache = ch_thread_rules(t);
-    w.memo = ch_thread_memo(t, start->pc);
+    w.memo = ch_thread_memo(t, pc);
     w.frames = w.memo ? w.memo->frames : t->frames;
     if (w.memo) {
         w.old_steps = w.memo->nsteps;
         w.old_depth = w.memo->last_depth;
     }
-    ch_stack_range_start(t, start->sp);
+    ch_stack_range_start(t, sp);
     uint32_t recorded = 0; /* steps recorded in the memo, each followed by a state */
     int same = enter(&w);
     for (;;) {
