@@ -112,13 +112,6 @@ check threads_child_passive "child/exec'd allocations recorded" [ "$(live_count 
 check threads_counters "n_allocs-n_frees != live blocks" consistent "$d"
 check threads_table "$(grep '^error' "$d" | head -1)" no_shard_errors "$d"
 
-# --- the vectorized stack hash is NH ---------------------------------------------
-if cc $CFLAGS -I"$ROOT/include" -I"$ROOT/src" "$HERE/nh_test.c" -o "$W/nh_test"; then
-    check stack_hash_nh "SSE2 and plain NH differ" sh -c "'$W/nh_test' >/dev/null"
-else
-    fail stack_hash_nh "nh_test does not build"
-fi
-
 # --- blocks freed by another thread, young or not -----------------------------
 d=$W/handoff.dump
 run -o "$d" -- "$W/handoff" >/dev/null
