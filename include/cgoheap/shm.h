@@ -161,9 +161,9 @@ typedef struct ch_module_entry {
  * the block's shard; the owner moves a block to a shard only under that
  * same lock, after checking that its entry is still there.
  */
-#define CH_YOUNG_SLOTS 256u /* power of two */
-#define CH_YOUNG_INDEX(addr)                                                                       \
-    ((uint32_t)(((addr)*0x9e3779b97f4a7c15ull) >> 56) & (CH_YOUNG_SLOTS - 1))
+#define CH_YOUNG_BITS 9u
+#define CH_YOUNG_SLOTS (1u << CH_YOUNG_BITS)
+#define CH_YOUNG_INDEX(addr) ((uint32_t)(((addr)*0x9e3779b97f4a7c15ull) >> (64 - CH_YOUNG_BITS)))
 
 typedef struct ch_thread_slot {
     uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;

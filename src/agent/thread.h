@@ -22,7 +22,7 @@
 /* The per-stack counters are added to the shared stats every this many batches. */
 #define CH_STATS_FLUSH_EVERY 16u
 /* Per-stack counters batched per thread: direct mapped by stack id, a power of two. */
-#define CH_PEND_STATS 64u
+#define CH_PEND_STATS 256u
 
 /* Registers that define a frame: where the unwinder starts. */
 typedef struct ch_regs {
