@@ -28,6 +28,7 @@
 
 #define SHARD_BITS __builtin_ctz(CH_LIVE_SHARDS)
 #define PAGE 4096ull
+#define REHASH_AHEAD 8
 
 /* Fibonacci hashing of the window number: windows next to each other land in different shards. */
 static inline ch_live_shard *shard_of(uint64_t addr)
@@ -95,9 +96,18 @@ static int grow(ch_live_shard *s)
     if (s->table_off) {
         ch_live_entry *old = table_of(s);
         uint64_t old_cap = s->cap;
-        for (uint64_t i = 0; i < old_cap; i++)
+        for (uint64_t i = 0; i < old_cap; i++) {
+            /*
+             * The new homes are random in a table far larger than the
+             * caches: asking for the line a few entries ahead keeps several
+             * misses in flight instead of one at a time.
+             */
+            if (i + REHASH_AHEAD < old_cap && old[i + REHASH_AHEAD].addr)
+                __builtin_prefetch(&fresh[home_of(ch_addr_hash(old[i + REHASH_AHEAD].addr), cap)],
+                                   1);
             if (old[i].addr)
                 insert_fresh(fresh, cap, old[i].addr, old[i].size_stack);
+        }
         /* Publish the complete new table, then release the old one's pages. */
         __atomic_store_n(&s->table_off, off, __ATOMIC_RELEASE);
         __atomic_store_n(&s->cap, cap, __ATOMIC_RELEASE);
