@@ -42,8 +42,10 @@ extern void *__libc_pvalloc(size_t);
 
 CH_INTERPOSER void *malloc(size_t n)
 {
+    if (ch_is_active() && ch_alloc_unsampled(&ch_self, n))
+        return __libc_malloc(n); /* not sampled: a tail call */
     void *p = __libc_malloc(n);
-    if (ch_is_active() && !ch_alloc_unsampled(&ch_self, p, n)) {
+    if (ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n, &r);
     }
@@ -52,8 +54,12 @@ CH_INTERPOSER void *malloc(size_t n)
 
 CH_INTERPOSER void *calloc(size_t n, size_t size)
 {
+    size_t bytes;
+    int overflow = __builtin_mul_overflow(n, size, &bytes);
+    if (!overflow && ch_is_active() && ch_alloc_unsampled(&ch_self, bytes))
+        return __libc_calloc(n, size); /* not sampled: a tail call */
     void *p = __libc_calloc(n, size);
-    if (ch_is_active() && !ch_alloc_unsampled(&ch_self, p, n * size)) {
+    if (ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n * size, &r); /* no overflow: calloc returned NULL if it did */
     }
@@ -97,8 +103,11 @@ CH_INTERPOSER void *reallocarray(void *old, size_t n, size_t size)
 CH_INTERPOSER void free(void *p)
 {
     uint64_t size_stack;
-    if (p && ch_is_active() && !ch_free_unrecorded(&ch_self, p))
-        ch_on_free(p, &size_stack);
+    if (!p || !ch_is_active() || ch_free_unrecorded(&ch_self, p)) {
+        __libc_free(p); /* nothing recorded to remove: a tail call */
+        return;
+    }
+    ch_on_free(p, &size_stack);
     __libc_free(p);
 }
 

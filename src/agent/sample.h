@@ -29,16 +29,17 @@ static inline int ch_sampled(ch_thread *t, uint64_t size)
 }
 
 /*
- * The interposer's fast path for an allocation of `size` at p: returns 1 if
- * sampling is on and this one is not sampled (the call is fully handled: it
- * is counted as an event). Inline, no call: unsampled allocations must cost
- * about nothing next to the real malloc. Returns 0 (call ch_on_alloc) when
- * the allocation is sampled, when p is NULL, or inside the agent, with the
- * countdown left as it was.
+ * The interposer's fast path for an allocation of `size`, decided before
+ * the real allocator runs: returns 1 if sampling is on and this one is not
+ * sampled (it is counted as an event and nothing else is to be done: the
+ * interposer then tail-calls glibc, with no frame of its own on the way).
+ * Inline, no call: unsampled allocations must cost about nothing next to
+ * the real malloc. Returns 0 (record it: ch_on_alloc) when the allocation
+ * is sampled or made inside the agent, with the countdown left as it was.
  */
-static inline int ch_alloc_unsampled(ch_thread *t, void *p, uint64_t size)
+static inline int ch_alloc_unsampled(ch_thread *t, uint64_t size)
 {
-    if (ch_g.sample_rate <= 1 || !p || t->inside)
+    if (ch_g.sample_rate <= 1 || t->inside)
         return 0;
     if (CH_UNLIKELY((t->sample_left -= (int64_t)size) <= 0)) {
         t->sample_left += (int64_t)size; /* ch_on_alloc draws again */
