@@ -225,16 +225,17 @@ static void fill_m(const scan_state *st, ch_go_layout *out)
 
 static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errlen)
 {
+    /* The symbols first: without them it is no Go program, whatever its DWARF holds. */
+    if (!st->var_addr[0] || !st->var_addr[1]) {
+        snprintf(err, errlen, "no runtime.mheap_ / runtime.allgs symbol");
+        return -1;
+    }
     for (int i = 0; i < NREQUIRED; i++)
         if (!st->have[i]) {
             snprintf(err, errlen, "no DWARF layout for %s.%s", struct_names[members[i].in],
                      members[i].name);
             return -1;
         }
-    if (!st->var_addr[0] || !st->var_addr[1]) {
-        snprintf(err, errlen, "no runtime.mheap_ / runtime.allgs symbol");
-        return -1;
-    }
     /* Nested members: runtime.stack and runtime.gobuf lie inside runtime.g,
      * and read_member checked that each fits in its own struct. */
     out->mheap_addr = st->var_addr[0];
