@@ -178,15 +178,17 @@ static void scan_dwarf(Dwarf *dw, scan_state *st, Dwarf_Off *from)
 }
 
 /* runtime.mheap_ and runtime.allgs from .symtab; left 0 when absent. */
-static void read_symtab(Elf *elf, uint64_t addr[NVARS])
+static bool read_symtab(Elf *elf, uint64_t addr[NVARS])
 {
     Elf_Scn *scn = NULL;
     GElf_Shdr sh;
+    bool have_symtab = false;
     while ((scn = elf_nextscn(elf, scn))) {
         Elf_Data *data;
         if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
             !(data = elf_getdata(scn, NULL)))
             continue;
+        have_symtab = true;
         size_t n = sh.sh_size / sh.sh_entsize;
         for (size_t i = 0; i < n; i++) {
             GElf_Sym sym;
@@ -199,6 +201,7 @@ static void read_symtab(Elf *elf, uint64_t addr[NVARS])
                     addr[v] = sym.st_value;
         }
     }
+    return have_symtab;
 }
 
 /* The M walk (runtime.allm) is optional: a runtime without these members
@@ -344,7 +347,12 @@ int ch_go_layout_read(int fd, ch_go_layout *out, char *err, size_t errlen)
     out->entry = eh.e_entry;
     out->pie = eh.e_type == ET_DYN;
     scan_state st = {0};
-    read_symtab(src.elf, st.var_addr);
+    if (read_symtab(src.elf, st.var_addr) && (!st.var_addr[0] || !st.var_addr[1])) {
+        /* A symbol table without Go's runtime: no Go program, its DWARF is not read. */
+        elf_end(src.elf);
+        snprintf(err, errlen, "no runtime.mheap_ / runtime.allgs symbol");
+        return -1;
+    }
     int rc = scan_prefixes(&src, &st) == 0 ? 0 : scan_whole(&src, &st);
     elf_end(src.elf);
     if (rc != 0) {

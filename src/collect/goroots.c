@@ -128,7 +128,8 @@ ch_region *ch_go_refine_roots(pid_t pid, ch_go_prefetch *pf, const ch_go_threads
                 "cgoheap: Go runtime read: %zu ranges (%llu KiB) of dead stacks and "
                 "free spans are not roots\n",
                 dead.n, (unsigned long long)(bytes >> 10));
-    } else if (verbose) {
+    } else if (verbose && !strstr(err, "runtime.mheap_")) {
+        /* (A program without Go's runtime symbols is no Go program: nothing to say.) */
         fprintf(stderr, "cgoheap: Go stacks scanned whole (%s)\n", err);
     }
     free(dead.v);
