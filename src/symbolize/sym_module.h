@@ -8,8 +8,8 @@
 
 typedef struct sym_module {
     const char *path;
-    bool file_opened; /* the ELF file was read (for its build ID); never retried */
-    bool opened;      /* symbol tables were loaded; never retried */
+    bool file_opened;  /* the ELF file was read (for its build ID); never retried */
+    bool opened;       /* symbol tables were loaded; never retried */
     bool dwarf_opened; /* DWARF was loaded; never retried */
     bool has_elf, has_debug, has_go, has_dwarf;
     sym_elf elf;   /* the module itself */
