@@ -226,6 +226,14 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
     read_record(s);
     if (!s->record_read)
         return;
+    if (s->prof->nblocks == 0) {
+        /* No block left to classify (a clean run, or none sampled): the scan would find nothing. */
+        s->prof->scanned = true;
+        s->prof->scan_notice[0] = 0;
+        if (s->opts->verbose)
+            fprintf(stderr, "cgoheap: no recorded block left at exit: nothing to scan\n");
+        return;
+    }
     /* A main thread that ended first (pthread_exit in main) is a zombie
      * whose /proc entries show no memory: read through a stopped thread's
      * (/proc/TID works for any thread id). */

@@ -13,6 +13,7 @@
 struct ch_go_prefetch {
     pthread_t thread;
     bool joined;
+    bool taken; /* its answer was asked for */
     char *path;
     /* Written by the thread, read after the join. */
     bool opened;
@@ -76,6 +77,7 @@ int ch_go_prefetch_take(ch_go_prefetch *pf, int fd, ch_go_layout *out, char *err
     struct stat st;
     if (!pf || fstat(fd, &st) != 0)
         return 1;
+    pf->taken = true;
     join(pf);
     if (!pf->opened || pf->st.st_dev != st.st_dev || pf->st.st_ino != st.st_ino ||
         pf->st.st_mtim.tv_sec != st.st_mtim.tv_sec || pf->st.st_mtim.tv_nsec != st.st_mtim.tv_nsec)
@@ -85,10 +87,18 @@ int ch_go_prefetch_take(ch_go_prefetch *pf, int fd, ch_go_layout *out, char *err
     return pf->rc;
 }
 
+/* A prefetch nobody asked for is left to finish on its own (the process ends soon). */
+static ch_go_prefetch *abandoned;
+
 void ch_go_prefetch_free(ch_go_prefetch *pf)
 {
     if (!pf)
         return;
+    if (!pf->taken && !pf->joined && !abandoned && pthread_detach(pf->thread) == 0) {
+        /* Still referenced from here: the thread writes to it until it ends. */
+        abandoned = pf;
+        return;
+    }
     join(pf);
     free(pf->path);
     free(pf);

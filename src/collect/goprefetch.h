@@ -24,7 +24,10 @@ ch_go_prefetch *ch_go_prefetch_start(const char *path);
  */
 int ch_go_prefetch_take(ch_go_prefetch *pf, int fd, ch_go_layout *out, char *err, size_t errlen);
 
-/* Waits for the thread and frees everything. NULL is ignored. */
+/*
+ * Waits for the thread and frees everything; a prefetch whose answer was
+ * never asked for (nothing to scan) is not waited for. NULL is ignored.
+ */
 void ch_go_prefetch_free(ch_go_prefetch *pf);
 
 #endif
