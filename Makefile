@@ -17,7 +17,7 @@ SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-poin
 AGENT_SRC := $(wildcard src/agent/*.c)
 AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/obj/%.o)
 AGENT_CFLAGS := $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
-                -ftls-model=initial-exec -fno-stack-protector -fno-plt
+                -ftls-model=initial-exec -fno-stack-protector
 AGENT_LIBS := -ldl -lpthread
 
 # The CLI.
