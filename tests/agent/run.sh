@@ -56,7 +56,7 @@ gnu=-D_GNU_SOURCE
 grep -q '^#define _GNU_SOURCE' "$ROOT/src/common/shm_layout.c" && gnu=
 cc $CFLAGS $gnu -I"$ROOT/include" -I"$ROOT/src" "$HERE/minilaunch.c" "$ROOT/src/common/shm_layout.c" \
     -o "$W/minilaunch" || { fail build minilaunch; exit 1; }
-for p in leak threads kill dl bench alt handoff; do
+for p in leak threads kill dl bench alt handoff recycle; do
     cc $CFLAGS "$HERE/$p.c" -o "$W/$p" -ldl -lpthread || { fail build "$p"; exit 1; }
 done
 cc $CFLAGS -shared -fPIC "$HERE/dl_lib.c" -o "$W/dl_lib.so" || { fail build dl_lib; exit 1; }
@@ -121,6 +121,14 @@ check handoff_live "777: $(live_count "$d" 777), 555: $(live_count "$d" 555), 33
 check handoff_counters "n_allocs-n_frees != live blocks" consistent "$d"
 check handoff_unique "a block recorded twice" \
     sh -c "[ -z \"\$(awk '\$1==\"live\" {print \$2}' '$d' | sort | uniq -d)\" ]"
+
+# --- thread slots reused by later threads -------------------------------------
+d=$W/recycle.dump
+run -o "$d" -- "$W/recycle" >/dev/null
+check recycle_exit "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 0" ]
+check recycle_live "777-byte blocks: $(live_count "$d" 777), want 320; 100..109: $(awk '$1=="live" && $3>=100 && $3<=109' "$d" | wc -l)" \
+    sh -c "[ $(live_count "$d" 777) = 320 ] && [ $(awk '$1=="live" && $3>=100 && $3<=109' "$d" | wc -l) = 0 ]"
+check recycle_counters "n_allocs-n_frees != live blocks" consistent "$d"
 
 # --- Go: 16 goroutines CString/free -------------------------------------------
 if [ -x "$W/go-1.23/cstr" ]; then
