@@ -13,6 +13,7 @@
 #include "collect/record.h"
 #include "collect/roots.h"
 #include "collect/trace.h"
+#include "common/clock.h"
 #include "common/grow.h"
 #include "common/phase.h"
 #include "common/shm_layout.h"
@@ -25,7 +26,6 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define STACK_CAP (1u << 22)
@@ -50,13 +50,6 @@ typedef struct run_state {
 int ch_exit_status(const ch_exit *e)
 {
     return e->signaled ? 128 + e->code : e->code;
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
 static void read_record(run_state *s)
@@ -192,7 +185,7 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     roots = ch_roots_resident(pid, roots, &nroots);
     size_t nmaps;
     ch_mapping *maps = read_mappings(pid, &nmaps);
-    double t0 = now();
+    double t0 = ch_now();
     ch_phase("scan");
     if (ch_scan_mapped(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps,
                        ch_procmem_read, &memfd))
@@ -201,7 +194,7 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
         fprintf(stderr,
                 "cgoheap: scanned %zu root regions, %zu threads' registers and %zu blocks in "
                 "%.3f s\n",
-                nroots, t->n, p->nblocks, now() - t0);
+                nroots, t->n, p->nblocks, ch_now() - t0);
     free(roots);
     free(maps);
 }

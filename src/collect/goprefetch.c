@@ -1,9 +1,9 @@
 #include "collect/goprefetch.h"
+#include "common/quiet_thread.h"
 
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,13 +51,7 @@ ch_go_prefetch *ch_go_prefetch_start(const char *path)
         free(pf);
         return NULL;
     }
-    /* The thread takes no signal: the launcher's forwarding handlers run on the tracer. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&pf->thread, NULL, prefetch_main, pf);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
+    if (ch_start_quiet_thread(&pf->thread, prefetch_main, pf) != 0) {
         free(pf->path);
         free(pf);
         return NULL;

@@ -11,6 +11,7 @@
  */
 #include "collect/trace.h"
 #include "collect/procmem.h"
+#include "common/clock.h"
 #include "common/grow.h"
 
 #include <errno.h>
@@ -87,13 +88,6 @@ typedef struct tracer {
     pid_t *leaving; /* threads let go from a plain exit, not reaped yet */
     size_t nleaving, leaving_cap;
 } tracer;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static int is_stop_signal(int sig)
 {
@@ -211,7 +205,7 @@ static void at_exit_stop(tracer *t, pid_t tid)
         t->main_sp = regs.rsp;
     if (have && !t->scanned && (t->ending || is_process_end(t, tid, &regs))) {
         if (!t->ending)
-            t->deadline = now() + ALL_STOPPED_WAIT;
+            t->deadline = ch_now() + ALL_STOPPED_WAIT;
         t->ending = true;
         if (hold(t, tid, &regs) == 0)
             return; /* stays stopped until the scan */
@@ -245,7 +239,7 @@ static void at_stop(tracer *t, pid_t tid, int status)
  * then lets the held threads finish exiting. */
 static bool try_finish(tracer *t)
 {
-    if (other_alive(t, 0, true) && now() < t->deadline)
+    if (other_alive(t, 0, true) && ch_now() < t->deadline)
         return false;
     ch_exit_threads threads = {.v = t->held, .n = t->nheld, .main_sp = t->main_sp};
     t->on_exit(t->ctx, t->pid, &threads);

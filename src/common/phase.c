@@ -1,6 +1,5 @@
 #include "common/phase.h"
-
-#include <time.h>
+#include "common/clock.h"
 
 #define MAX_PHASES 16
 
@@ -11,13 +10,6 @@ static struct {
 static unsigned nphases;
 static const char *running;
 static double started;
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
 
 /* A phase entered twice (the exit stop of an exec'd image) adds up. */
 static void add(const char *name, double ms)
@@ -33,7 +25,7 @@ static void add(const char *name, double ms)
 
 void ch_phase(const char *name)
 {
-    double t = now_ms();
+    double t = ch_now() * 1e3;
     if (running)
         add(running, t - started);
     running = name;

@@ -1,7 +1,8 @@
 /* The background writer of the reports; see report_writer.h. */
 #include "report/report_writer.h"
+#include "common/quiet_thread.h"
+
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -52,13 +53,7 @@ chr_writer *chr_writer_start(FILE *sink)
     w->sink = sink;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->changed, NULL);
-    /* The thread takes no signal: the launcher's handlers stay on the main thread. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&w->thread, NULL, writer_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
+    if (ch_start_quiet_thread(&w->thread, writer_main, w) != 0) {
         pthread_cond_destroy(&w->changed);
         pthread_mutex_destroy(&w->lock);
         free(w);
