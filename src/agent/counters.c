@@ -1,6 +1,7 @@
 /*
- * Counter slots: claimed by a thread on its first recorded call, handed
- * back when it ends (thread.c's key destructor), reused by later threads.
+ * Thread slots: claimed by a thread on its first recorded call, handed
+ * back when it ends (thread.c's key destructor, after its young blocks
+ * moved to the shards), reused by later threads.
  * Released slots form a stack of indices in agent-private memory; a
  * spinlock guards it (taken once per thread start and end, never per call).
  */
@@ -13,11 +14,6 @@ enum { SLOT_NONE = 0, SLOT_OWNED, SLOT_GIVEN_UP };
 static uint32_t free_lock;
 static uint32_t free_top;
 static uint32_t free_slots[CH_MAX_THREAD_SLOTS];
-
-static ch_thread_slot *slot_at(uint32_t i)
-{
-    return (ch_thread_slot *)(ch_g.base + ch_g.hdr->slots_off) + i;
-}
 
 ch_thread_slot *ch_counters_claim(ch_thread *t)
 {
@@ -35,7 +31,7 @@ ch_thread_slot *ch_counters_claim(ch_thread *t)
         return NULL;
     }
     t->ctr_state = SLOT_OWNED;
-    t->ctr = slot_at(i);
+    t->ctr = ch_slot_at(i);
     return t->ctr;
 }
 
@@ -43,7 +39,7 @@ void ch_counters_release(ch_thread *t)
 {
     if (t->ctr_state != SLOT_OWNED)
         return;
-    uint32_t i = (uint32_t)(t->ctr - slot_at(0));
+    uint32_t i = (uint32_t)(t->ctr - ch_slot_at(0));
     ch_live_flush_young(t->ctr);
     t->ctr = NULL;
     /* Whatever this thread still does on its way out goes to the header. */

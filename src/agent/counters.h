@@ -1,12 +1,18 @@
 /*
- * The recording counters (allocations, frees, bytes, events, drops), kept
- * per thread in the record's counter slots (shm.h) so that no call does an
- * atomic read-modify-write on a line other threads write.
+ * The thread slots of the record (shm.h): each recording thread's counters
+ * (allocations, frees, bytes, events, drops) and young blocks, so that no
+ * call does an atomic read-modify-write on a line other threads write.
  */
 #ifndef CGOHEAP_AGENT_COUNTERS_H
 #define CGOHEAP_AGENT_COUNTERS_H
 
 #include "agent/thread.h"
+
+/* Slot i of the record's thread slots. */
+static inline ch_thread_slot *ch_slot_at(uint32_t i)
+{
+    return (ch_thread_slot *)(ch_g.base + ch_g.hdr->slots_off) + i;
+}
 
 /* Slow path of ch_counters: claims a slot. NULL if none is left. */
 ch_thread_slot *ch_counters_claim(ch_thread *t);

@@ -22,6 +22,7 @@
  */
 #include "agent/live.h"
 #include "agent/agent.h"
+#include "agent/counters.h"
 #include "agent/spin.h"
 
 #include <sys/mman.h>
@@ -179,11 +180,6 @@ static int shard_remove(ch_live_shard *s, uint64_t addr, uint64_t *size_stack)
     return 0;
 }
 
-static ch_thread_slot *slot_at(uint32_t i)
-{
-    return (ch_thread_slot *)(ch_g.base + ch_g.hdr->slots_off) + i;
-}
-
 /*
  * Moves the young entry e (of its owner thread, the caller) to the shards.
  * Under the shard's lock the entry is checked again: another thread may
@@ -236,7 +232,7 @@ static int remove_foreign_young(const ch_thread_slot *own, uint64_t addr, uint64
     uint32_t n = __atomic_load_n(&ch_g.hdr->n_slots, __ATOMIC_ACQUIRE);
     uint32_t idx = CH_YOUNG_INDEX(addr);
     for (uint32_t i = 0; i < n && i < CH_MAX_THREAD_SLOTS; i++) {
-        ch_thread_slot *other = slot_at(i);
+        ch_thread_slot *other = ch_slot_at(i);
         ch_live_entry *e = &other->young[idx];
         if (other == own || __atomic_load_n(&e->addr, __ATOMIC_ACQUIRE) != addr)
             continue;

@@ -61,7 +61,7 @@ extern uint8_t *ch_filter;
  */
 static inline uint8_t *ch_filter_counter(uint64_t addr)
 {
-    uint64_t window = (addr >> 26) * 0x9e3779b97f4a7c15ull;
+    uint64_t window = (addr >> CH_LIVE_WINDOW_SHIFT) * 0x9e3779b97f4a7c15ull;
     return &ch_filter[((addr >> 4) + (window >> 40)) & ((1u << CH_FILTER_BITS) - 1)];
 }
 

@@ -38,10 +38,6 @@ typedef struct thread_cache {
 _Static_assert(offsetof(thread_cache, memo) == CH_RULE_CACHE * sizeof(ch_rule),
                "ch_thread_memo finds the memos right after the rules");
 
-_Static_assert(sizeof(thread_cache) ==
-                   CH_RULE_CACHE * sizeof(ch_rule) + CH_WALK_MEMOS * sizeof(ch_walk_memo),
-               "ch_thread_memo finds memo i at rules + CH_RULE_CACHE + i");
-
 /*
  * Runs with t->inside set: a signal handler that mallocs in the middle
  * passes through instead of flushing the same batch a second time.
@@ -68,7 +64,7 @@ void ch_thread_flush(ch_thread *t, int all)
 
 /*
  * The key's destructor, run by the ending thread itself: its last batch,
- * then its rule cache and counter slot go to later threads. Calls it makes
+ * then its rule cache and thread slot go to later threads. Calls it makes
  * afterwards (other destructors freeing memory) use the header's counters
  * and may take a fresh rule cache, which sets the key again: glibc then
  * runs this destructor once more.

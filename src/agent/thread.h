@@ -51,7 +51,7 @@ typedef struct ch_thread {
     uint64_t pending_events;
     uint64_t pending_dropped;
     uint32_t batches;    /* event batches flushed, for CH_STATS_FLUSH_EVERY */
-    ch_thread_slot *ctr; /* this thread's counter slot (counters.h), or NULL */
+    ch_thread_slot *ctr; /* this thread's slot in the record (counters.h), or NULL */
     uint32_t ctr_state;  /* counters.c: none yet, owned, or given up */
     uint32_t registered; /* the key whose destructor runs at thread end is set */
     uint64_t last_mark;  /* the last stack-switch mark this thread recorded */
@@ -105,7 +105,7 @@ static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_p
     return (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) + ch_memo_index(first_pc);
 }
 
-/* Called once at attach: the key whose destructor recycles rule caches and counter slots. */
+/* Called once at attach: the key whose destructor recycles rule caches and thread slots. */
 void ch_thread_setup(void);
 
 /* Arranges for thread_end to run when this thread ends. Returns 0 if it cannot. */

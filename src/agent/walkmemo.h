@@ -68,7 +68,7 @@ typedef struct ch_walk_memo {
 
 static inline uint32_t ch_memo_index(uint64_t first_pc)
 {
-    return (uint32_t)((first_pc * 0x9e3779b97f4a7c15ull) >> 61) & (CH_WALK_MEMOS - 1);
+    return (uint32_t)((first_pc * 0x9e3779b97f4a7c15ull) >> (64 - __builtin_ctz(CH_WALK_MEMOS)));
 }
 
 #endif
