@@ -15,7 +15,8 @@ SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-poin
 
 # The agent: no libdw, no libc++ -- it lives inside someone else's process.
 AGENT_SRC := $(wildcard src/agent/*.c)
-AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/obj/%.o)
+AGENT_ASM := $(wildcard src/agent/*.S)
+AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/obj/%.o) $(AGENT_ASM:%.S=$(BUILD)/obj/%.o)
 AGENT_CFLAGS := $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
                 -ftls-model=initial-exec -fno-stack-protector
 AGENT_LIBS := -ldl -lpthread
@@ -37,6 +38,10 @@ $(BUILD)/lib/libcgoheap.so: $(AGENT_OBJ)
 $(BUILD)/obj/src/agent/%.o: src/agent/%.c include/cgoheap/shm.h $(wildcard src/agent/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/src/agent/%.o: src/agent/%.S src/agent/entry.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -c -o $@ $<
 
 $(BUILD)/bin/cgoheap: $(CLI_OBJ)
 	@mkdir -p $(dir $@)

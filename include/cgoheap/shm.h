@@ -197,7 +197,7 @@ typedef struct ch_shm_header {
     /* Counters: per-thread slots, plus these for threads without a slot (atomic adds). */
     uint64_t n_allocs;    /* recorded allocations */
     uint64_t n_frees;     /* recorded frees (of recorded blocks) */
-    uint64_t n_events;    /* all interposed calls, recorded or not */
+    uint64_t n_events;    /* interposed calls, recorded or not (sampled: not entry.S's) */
     uint64_t bytes_alloc; /* bytes requested by recorded allocations */
     uint64_t n_dropped;   /* allocations not recorded (table full, reentrancy) */
     uint64_t agent_bytes; /* memory the agent itself uses (own mmaps + touched shm) */

@@ -9,6 +9,10 @@
  * function: the agent is built with -fno-omit-frame-pointer, the functions are
  * noinline, and the regs are a local whose address escapes, which rules out
  * a tail call that would pop the frame.
+ *
+ * malloc and free themselves are in entry.S: their fast paths for a sampled
+ * run, which jump to ch_malloc_slow and ch_free_slow here for anything else.
+ * A jump, not a call: these two see the program's call as their own.
  */
 #include "agent/agent.h"
 #include "agent/modules.h"
@@ -29,6 +33,11 @@ extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
 #define CH_INTERPOSER CH_EXPORT __attribute__((noinline))
+/* Reached only by a jump from entry.S, in place of the exported function. */
+#define CH_ENTRY_SLOW __attribute__((noinline, used))
+
+void *ch_malloc_slow(size_t n);
+void ch_free_slow(void *p);
 
 /* Frame layout with a frame pointer: [fp] = caller's RBP, [fp+8] = return address. */
 #define CH_CALLER_REGS(r)                                                                          \
@@ -40,7 +49,7 @@ extern void *__libc_pvalloc(size_t);
         r.bp = fp_[0];                                                                             \
     } while (0)
 
-CH_INTERPOSER void *malloc(size_t n)
+CH_ENTRY_SLOW void *ch_malloc_slow(size_t n)
 {
     if (ch_is_active() && ch_alloc_unsampled(&ch_self, n))
         return __libc_malloc(n); /* not sampled: a tail call */
@@ -100,7 +109,7 @@ CH_INTERPOSER void *reallocarray(void *old, size_t n, size_t size)
     return realloc_recorded(old, bytes, &r);
 }
 
-CH_INTERPOSER void free(void *p)
+CH_ENTRY_SLOW void ch_free_slow(void *p)
 {
     uint64_t size_stack;
     if (!p || !ch_is_active() || ch_free_unrecorded(&ch_self, p)) {

@@ -17,6 +17,9 @@
 
 #define FILTER_SIZE (1u << CH_FILTER_BITS)
 
+_Static_assert(CH_FILTER_WINDOW_SHIFT == CH_LIVE_WINDOW_SHIFT,
+               "the filter groups addresses by the same arena windows as the live table");
+
 /* Written once at attach, before ch_state becomes ACTIVE (release), then read-only. */
 uint8_t *ch_filter;
 
@@ -76,11 +79,11 @@ int ch_sample_hit(ch_thread *t, uint64_t size)
         t->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)t ^ (uint64_t)ts.tv_sec;
         t->rng = ch_addr_hash(t->rng) | 1; /* xorshift state must be non-zero */
         t->seeded = 1;
-        t->sample_left = next_countdown(t) - (int64_t)size;
-        if (t->sample_left > 0)
+        ch_sample_left = next_countdown(t) - (int64_t)size;
+        if (ch_sample_left > 0)
             return 0;
     }
-    t->sample_left = next_countdown(t);
+    ch_sample_left = next_countdown(t);
     return 1;
 }
 

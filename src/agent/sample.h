@@ -2,6 +2,7 @@
 #ifndef CGOHEAP_AGENT_SAMPLE_H
 #define CGOHEAP_AGENT_SAMPLE_H
 
+#include "agent/entry.h"
 #include "agent/thread.h"
 
 #include <stdint.h>
@@ -22,8 +23,8 @@ static inline int ch_sampled(ch_thread *t, uint64_t size)
 {
     if (CH_LIKELY(ch_g.sample_rate <= 1))
         return 1;
-    /* An unseeded thread has sample_left 0 (TLS starts zeroed): it takes the slow path. */
-    if (CH_LIKELY((t->sample_left -= (int64_t)size) > 0))
+    /* An unseeded thread has ch_sample_left 0 (TLS starts zeroed): it takes the slow path. */
+    if (CH_LIKELY((ch_sample_left -= (int64_t)size) > 0))
         return 0;
     return ch_sample_hit(t, size);
 }
@@ -41,8 +42,8 @@ static inline int ch_alloc_unsampled(ch_thread *t, uint64_t size)
 {
     if (ch_g.sample_rate <= 1 || t->inside)
         return 0;
-    if (CH_UNLIKELY((t->sample_left -= (int64_t)size) <= 0)) {
-        t->sample_left += (int64_t)size; /* ch_on_alloc draws again */
+    if (CH_UNLIKELY((ch_sample_left -= (int64_t)size) <= 0)) {
+        ch_sample_left += (int64_t)size; /* ch_on_alloc draws again */
         return 0;
     }
     ch_thread_event(t);
@@ -50,7 +51,6 @@ static inline int ch_alloc_unsampled(ch_thread *t, uint64_t size)
 }
 
 /* Counting filter over hash(addr): 0 means "certainly not recorded". NULL if not sampling. */
-#define CH_FILTER_BITS 22u
 extern uint8_t *ch_filter;
 
 /*
@@ -61,8 +61,9 @@ extern uint8_t *ch_filter;
  */
 static inline uint8_t *ch_filter_counter(uint64_t addr)
 {
-    uint64_t window = (addr >> CH_LIVE_WINDOW_SHIFT) * 0x9e3779b97f4a7c15ull;
-    return &ch_filter[((addr >> 4) + (window >> 40)) & ((1u << CH_FILTER_BITS) - 1)];
+    uint64_t window = (addr >> CH_FILTER_WINDOW_SHIFT) * (uint64_t)CH_FILTER_WINDOW_MULT;
+    uint64_t i = (addr >> CH_FILTER_GRAIN_SHIFT) + (window >> CH_FILTER_HASH_SHIFT);
+    return &ch_filter[i & ((1u << CH_FILTER_BITS) - 1)];
 }
 
 void ch_filter_add(uint64_t addr);

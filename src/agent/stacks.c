@@ -102,6 +102,12 @@ static void add_stats(uint32_t id, uint64_t count, uint64_t bytes)
 
 void ch_stack_count(ch_thread *t, uint32_t id, uint64_t size)
 {
+    /* Sampled allocations are rare, and their events are not counted (entry.S
+     * finishes the others): batching would keep them unflushed for good. */
+    if (ch_g.sample_rate > 1) {
+        add_stats(id, 1, size);
+        return;
+    }
     __typeof__(t->pend[0]) *e = &t->pend[id & (CH_PEND_STATS - 1)];
     if (e->count && (e->id != id || e->count == UINT32_MAX)) {
         add_stats(e->id, e->count, e->bytes);

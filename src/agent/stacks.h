@@ -65,7 +65,7 @@ struct ch_thread;
  * cost no atomic. At a SIGKILL or an exit_group while other threads run,
  * their last batches (under CH_EVENT_FLUSH * CH_STATS_FLUSH_EVERY calls
  * each) are lost: the stack table and the live table stay exact, only
- * these cumulative counters lag.
+ * these cumulative counters lag. Sampled allocations are added at once.
  */
 void ch_stack_count(struct ch_thread *t, uint32_t id, uint64_t size);
 

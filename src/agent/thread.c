@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 __thread ch_thread ch_self;
+__thread int64_t ch_sample_left;
 
 static pthread_key_t end_key;
 static int have_key;

@@ -44,7 +44,6 @@ typedef struct ch_thread {
      */
     uint32_t inside;
     uint32_t seeded;
-    int64_t sample_left; /* bytes until the next sampled allocation */
     uint64_t rng;
     struct ch_rule *rules; /* rule cache (mmap'ed lazily), NULL in exact mode */
     uint64_t rules_gen;    /* module generation the cache was filled under */
@@ -69,6 +68,13 @@ typedef struct ch_thread {
 } ch_thread;
 
 extern __thread ch_thread ch_self;
+
+/*
+ * Bytes until this thread's next sampled allocation. Outside ch_self so that
+ * entry.S can find it by name: positive only while sampling is on and the
+ * agent attached (see there).
+ */
+extern __thread int64_t ch_sample_left;
 
 /*
  * Adds the thread's batched event counts to its slot, and now and then (or

@@ -294,7 +294,13 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     s->prof->pid = s->child.pid;
     own->shm.hdr->target_pid = s->child.pid; /* before the go-ahead: the agent checks it */
     bool traced = seize(s);
-    if (traced)
+    /*
+     * Full tracking reads the Go layouts while the program runs, on an idle
+     * CPU, so that the scan at exit need not wait for them. A sampled run is
+     * the one left on in production: there the program gets every CPU cycle,
+     * and the layouts are read at exit only if a sampled block is left.
+     */
+    if (traced && s->opts->sample_rate <= 1)
         s->go = ch_go_prefetch_start(path);
     ch_forward_signals(s->child.pid);
     ch_child_go(&s->child);

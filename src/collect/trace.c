@@ -249,14 +249,27 @@ static bool try_finish(tracer *t)
     return true;
 }
 
+/*
+ * While the threads of an ending process reach their exit stops, waitpid
+ * cannot block: an untraced thread dies without telling the launcher. The
+ * polls start 10 us apart, since the kernel kills the threads at once and
+ * the last stop usually follows within microseconds (a fixed 1 ms sleep was
+ * a visible part of a short run), and back off to 1 ms for a thread that
+ * takes longer.
+ */
+#define POLL_FIRST_NS 10000L
+#define POLL_MAX_NS 1000000L
+
 static int wait_any(tracer *t, bool traced, int *status)
 {
+    long pause_ns = POLL_FIRST_NS;
     for (;;) {
         if (traced && t->ending && !t->scanned && !try_finish(t)) {
             pid_t w = waitpid(-1, status, __WALL | WNOHANG);
             if (w != 0)
                 return w;
-            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+            nanosleep(&(struct timespec){.tv_nsec = pause_ns}, NULL);
+            pause_ns = pause_ns * 2 < POLL_MAX_NS ? pause_ns * 2 : POLL_MAX_NS;
             continue;
         }
         /* Traced threads are the launcher's to reap too: wait for any. */
