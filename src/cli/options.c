@@ -33,8 +33,9 @@ void ch_print_usage(FILE *out)
         "                               record every allocation)\n"
         "  --no-scan                    do not scan memory at exit (kinds become 'unfreed')\n"
         "  --unwind=fast|exact          exact: no unwind-rule cache (for checking)\n"
-        "  --trace-threads=all|main     stop every thread at exit (default, exact stack\n"
-        "                               pointers) or only the main one (cheaper thread start)\n"
+        "  --trace-threads=all|main     stop every thread at exit (exact stack pointers; the\n"
+        "                               default without sampling) or only the main one (no\n"
+        "                               stop per thread start and signal; the sampled default)\n"
         "  -v, --verbose                notices about cgoheap itself\n"
         "  --version, --help\n",
         out);

@@ -8,6 +8,7 @@
 #include "analyze/analyze.h"
 #include "cli/symstacks.h"
 #include "collect/collect.h"
+#include "common/outfile.h"
 #include "common/phase.h"
 #include "report/report.h"
 #include "symbolize/symbolize.h"
@@ -172,7 +173,7 @@ static bool has_error_leaks(const pipeline *p)
 
 static FILE *open_output(const char *path)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = ch_outfile_open(path);
     if (!f)
         fail(path, strerror(errno));
     return f;
@@ -191,7 +192,7 @@ static int write_side_reports(const pipeline *p, const ch_report_input *in)
             continue;
         FILE *f = open_output(paths[k]);
         int bad = !f || (k == 0 ? ch_report_json(f, in) : ch_report_folded(f, in));
-        if (f && fclose(f))
+        if (f && ch_outfile_close(f))
             bad = 1;
         if (bad) {
             if (f)
@@ -302,6 +303,6 @@ int ch_run(const ch_options *o)
     if (o->verbose)
         ch_phase_print(stderr);
     if (log != stderr)
-        fclose(log);
+        ch_outfile_close(log);
     return status;
 }

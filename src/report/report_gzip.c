@@ -3,6 +3,7 @@
  * meaningful for the caller, which gzopen/gzwrite do not guarantee.
  */
 #include "report/report_gzip.h"
+#include "common/outfile.h"
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -70,7 +71,7 @@ int chr_write_gzip(const char *path, const void *data, size_t len)
         errno = ENOMEM;
         return -1;
     }
-    FILE *f = fopen(path, "wb");
+    FILE *f = ch_outfile_open(path);
     if (!f) {
         int e = errno;
         free(gz);
@@ -80,7 +81,7 @@ int chr_write_gzip(const char *path, const void *data, size_t len)
     size_t wrote = fwrite(gz, 1, gzlen, f);
     int e = ferror(f) ? errno : 0;
     free(gz);
-    if (fclose(f) != 0 && !e)
+    if (ch_outfile_close(f) != 0 && !e)
         e = errno;
     if (wrote != gzlen || e) {
         errno = e ? e : EIO;

@@ -32,3 +32,17 @@ expect_grep '^==[0-9]+== (HEAP SUMMARY:|All heap blocks were freed)' "$WORK/log"
 expect_no_grep '^==[0-9]+== ' "$WORK/stderr" "no report lines on stderr with --log-file"
 expect_grep '^stderr line$' "$WORK/stderr" "the program's stderr with --log-file"
 expect_no_grep '^stderr line$' "$WORK/log" "program stderr kept out of the log file"
+
+# Report files that already exist, longer than the new reports, are replaced
+# whole: nothing of the old content is left after the new one.
+for f in log2 json2 pprof2; do
+    head -c 300000 /dev/zero | tr '\0' 'J' >"$WORK/$f"
+done
+RC=0
+"$CGOHEAP" run --log-file="$WORK/log2" --json="$WORK/json2" --pprof="$WORK/pprof2" -- "$bin" \
+    >/dev/null 2>/dev/null </dev/null || RC=$?
+expect_eq "$RC" 0 "exit status over existing report files"
+expect_no_grep 'JJJ' "$WORK/log2" "old content left in --log-file"
+python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$WORK/json2" ||
+    fail "--json over a longer file is not valid JSON"
+gzip -t "$WORK/pprof2" 2>/dev/null || fail "--pprof over a longer file is not a clean gzip file"
