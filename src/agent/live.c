@@ -202,6 +202,25 @@ static int evict(ch_live_entry *e)
     return rc;
 }
 
+/*
+ * Unlocked reads of the shard's table: the table may grow meanwhile, and a
+ * prefetch of a stale address is harmless (it never faults).
+ */
+void ch_live_prefetch_evict(const ch_thread_slot *own, uint64_t addr)
+{
+    if (!own)
+        return;
+    uint64_t old = __atomic_load_n(&own->young[CH_YOUNG_INDEX(addr)].addr, __ATOMIC_RELAXED);
+    if (!old || old == addr)
+        return;
+    ch_live_shard *s = shard_of(old);
+    uint64_t off = __atomic_load_n(&s->table_off, __ATOMIC_RELAXED);
+    uint64_t cap = __atomic_load_n(&s->cap, __ATOMIC_RELAXED);
+    if (off && cap)
+        __builtin_prefetch(
+            ch_g.base + off + home_of(ch_addr_hash(old), cap) * sizeof(ch_live_entry), 1);
+}
+
 int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t stack_id)
 {
     uint64_t size_stack = ch_pack_size_stack(size, stack_id);

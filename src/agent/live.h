@@ -24,6 +24,13 @@ static inline uint64_t ch_addr_hash(uint64_t a)
  */
 int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t stack_id);
 
+/*
+ * Called before the stack walk of a block about to be inserted: if it will
+ * push an older young block out to the shards, starts loading that block's
+ * shard slot, so the miss overlaps the walk instead of following it.
+ */
+void ch_live_prefetch_evict(const ch_thread_slot *own, uint64_t addr);
+
 /* Removes addr. Returns 1 and its packed size_stack if it was recorded, else 0. */
 int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack);
 

@@ -34,6 +34,8 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     }
     int saved_errno = errno;
     t->inside = 1;
+    ch_thread_slot *c = ch_counters(t);
+    ch_live_prefetch_evict(c, (uint64_t)p);
     ch_walk_result walk;
     ch_unwind(t, r, &walk);
     uint32_t id = walk.known_id;
@@ -43,7 +45,6 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     }
     ch_stack_count(t, id, size);
     ch_filter_add((uint64_t)p);
-    ch_thread_slot *c = ch_counters(t);
     if (ch_live_insert(c, (uint64_t)p, size, id) == 0) {
         CH_COUNT(c, n_allocs, 1);
         CH_COUNT(c, bytes_alloc, size);
