@@ -168,6 +168,7 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     snprintf(smaps, sizeof smaps, "/proc/%d/smaps", (int)pid);
     rc.blocks = p->blocks;
     rc.nblocks = p->nblocks;
+    rc.sampled = p->sample_rate > 1;
     const ch_shm_header *h = s->own->shm.hdr;
     rc.marks = (const uint64_t *)((const char *)h + h->marks_off);
     rc.nmarks = h->n_marks < CH_MAX_MARKS ? h->n_marks : CH_MAX_MARKS;

@@ -7,6 +7,15 @@
  * chunks there still hold stale pointers, which would keep leaks "alive";
  * a block is scanned only when something reaches it (as valgrind does).
  *
+ * In a sampled run the arenas also hold the live blocks that were not
+ * sampled, and nothing tells them from freed chunks. Left out, they would
+ * hide every pointer they hold: a sampled block kept only by an unsampled
+ * one (an array of strings, environ and its strings) would be "definitely
+ * lost". So the arenas are roots there (like every root, less the tracked
+ * blocks' own bytes, which the scan skips): a sampled block is lost only if
+ * no word anywhere points to it. The price is the other way round: a
+ * pointer left in a freed chunk keeps a leak "reachable".
+ *
  * Stacks are cut at the stack pointers of the threads stopped at exit (the
  * main thread's [stack], glibc thread stacks). Limit: a thread that was not
  * stopped (not traced, or it never reached its exit stop in time) has its
@@ -91,7 +100,7 @@ static int is_root(const ch_roots_ctx *c, const mapping *m, ch_read_fn read, voi
 {
     if (m->perms[0] != 'r' || m->perms[1] != 'w' || m->end <= m->start)
         return 0;
-    if (is_kernel_special(m->path) || !strcmp(m->path, "[heap]"))
+    if (is_kernel_special(m->path))
         return 0;
     if ((c->shm_inode && m->inode == c->shm_inode) || !strncmp(m->path, "/memfd:cgoheap", 14))
         return 0;
@@ -101,7 +110,9 @@ static int is_root(const ch_roots_ctx *c, const mapping *m, ch_read_fn read, voi
         return 0;
     if (m->rss_kb == 0 && m->swap_kb == 0)
         return 0; /* never touched: only zeros, and reading it would fault it in */
-    return !holds_small_block(c, m) && !is_glibc_heap(m, read, rctx);
+    if (c->sampled)
+        return 1; /* the scan skips the tracked blocks' own bytes in any root */
+    return strcmp(m->path, "[heap]") && !holds_small_block(c, m) && !is_glibc_heap(m, read, rctx);
 }
 
 /*

@@ -22,6 +22,7 @@ typedef struct ch_roots_ctx {
     size_t nmarks;
     const ch_block *blocks; /* tracked blocks, sorted by address */
     size_t nblocks;
+    int sampled; /* a sampled run: the blocks are a sample of the live ones */
 } ch_roots_ctx;
 
 /*
@@ -34,7 +35,8 @@ typedef struct ch_roots_ctx {
  * a glibc thread stack holding a thread's stack pointer; any other stack
  * holding stack-switch marks is cut to start at its highest mark, and in any
  * other mapping holding a thread's stack pointer the bytes just below it
- * (down to a 2 KiB boundary) are left out. Returns
+ * (down to a 2 KiB boundary) are left out. In a sampled run malloc's arenas
+ * are roots too (see roots.c). Returns
  * a malloc'd array, or NULL with errno set.
  */
 ch_region *ch_roots_from_smaps(const char *smaps_path, const ch_roots_ctx *ctx, size_t *nroots,
