@@ -203,12 +203,25 @@ static int evict(ch_live_entry *e)
 }
 
 /*
+ * Young blocks make full tracking cheap. A sampled run records too few
+ * blocks to need them, and without them a block missing from the shards was
+ * surely never recorded: a free that the sampling filter lets through by
+ * mistake (one counter serves an address in every arena window) then costs
+ * one shard lookup, not a look into every thread slot, which in a program
+ * with a thousand threads is a thousand cache misses.
+ */
+static inline int young_used(void)
+{
+    return ch_g.sample_rate <= 1;
+}
+
+/*
  * Unlocked reads of the shard's table: the table may grow meanwhile, and a
  * prefetch of a stale address is harmless (it never faults).
  */
 void ch_live_prefetch_evict(const ch_thread_slot *own, uint64_t addr)
 {
-    if (!own)
+    if (!own || !young_used())
         return;
     uint64_t old = __atomic_load_n(&own->young[CH_YOUNG_INDEX(addr)].addr, __ATOMIC_RELAXED);
     if (!old || old == addr)
@@ -224,7 +237,7 @@ void ch_live_prefetch_evict(const ch_thread_slot *own, uint64_t addr)
 int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t stack_id)
 {
     uint64_t size_stack = ch_pack_size_stack(size, stack_id);
-    if (own) {
+    if (own && young_used()) {
         ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
         if (e->addr && e->addr != addr && evict(e) != 0)
             goto shared; /* the shm heap is full: the shard decides what is possible */
@@ -268,6 +281,13 @@ static int remove_foreign_young(const ch_thread_slot *own, uint64_t addr, uint64
 
 int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
 {
+    if (!young_used()) {
+        ch_live_shard *s = shard_of(addr);
+        ch_spin_lock(&s->lock);
+        int found = shard_remove(s, addr, size_stack);
+        ch_spin_unlock(&s->lock);
+        return found;
+    }
     if (own) {
         ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
         if (e->addr == addr) {

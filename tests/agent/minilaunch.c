@@ -113,14 +113,17 @@ static void dump_live(FILE *f, const ch_shm_header *h)
     }
     /* Young blocks, still in their thread's slot. */
     const ch_thread_slot *ts = (const void *)(base + h->slots_off);
-    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
+    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS, young = 0;
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t k = 0; k < CH_YOUNG_SLOTS; k++) {
             const ch_live_entry *e = &ts[i].young[k];
-            if (e->addr)
-                fprintf(f, "live 0x%" PRIx64 " %" PRIu64 " %u\n", e->addr, ch_entry_size(e),
-                        ch_entry_stack(e));
+            if (!e->addr)
+                continue;
+            young++;
+            fprintf(f, "live 0x%" PRIx64 " %" PRIu64 " %u\n", e->addr, ch_entry_size(e),
+                    ch_entry_stack(e));
         }
+    fprintf(f, "young %u\n", young);
 }
 
 int main(int argc, char **argv)
