@@ -1,5 +1,6 @@
 /* Stacks as the reports see them; see symstacks.h. */
 #include "cli/symstacks.h"
+#include "common/hash_pc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,18 +57,10 @@ void ch_symstacks_set_level(ch_symstacks *s, uint32_t stack_id, ch_sym_level lev
         s->levels[stack_id] = (uint8_t)level;
 }
 
-static size_t hash_pc(uint64_t pc)
-{
-    pc ^= pc >> 33; /* murmur3 finalizer: return addresses differ in low bits */
-    pc *= 0xff51afd7ed558ccdULL;
-    pc ^= pc >> 33;
-    return (size_t)pc;
-}
-
 static pc_verdict *find(pc_verdict *slots, size_t nslots, uint64_t pc)
 {
     size_t mask = nslots - 1;
-    for (size_t i = hash_pc(pc) & mask;; i = (i + 1) & mask)
+    for (size_t i = ch_hash_pc(pc) & mask;; i = (i + 1) & mask)
         if (!slots[i].used || slots[i].pc == pc)
             return &slots[i];
 }

@@ -3,6 +3,7 @@
  * than pointers, so growing that array never invalidates a slot.
  */
 #include "symbolize/sym_cache.h"
+#include "common/hash_pc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,6 @@ typedef struct sym_cache_slot {
     uint32_t first; /* index into frames */
     uint32_t n;     /* 0 = empty slot: every cached PC has at least one frame */
 } sym_cache_slot;
-
-static size_t hash_pc(uint64_t pc)
-{
-    pc ^= pc >> 33; /* murmur3 finalizer: return addresses differ in low bits */
-    pc *= 0xff51afd7ed558ccdULL;
-    pc ^= pc >> 33;
-    return (size_t)pc;
-}
 
 int sym_cache_init(sym_cache *c)
 {
@@ -38,7 +31,7 @@ void sym_cache_free(sym_cache *c)
 
 static sym_cache_slot *find_slot(sym_cache_slot *slots, size_t nslots, uint64_t pc)
 {
-    size_t i = hash_pc(pc) & (nslots - 1);
+    size_t i = ch_hash_pc(pc) & (nslots - 1);
     while (slots[i].n != 0 && slots[i].pc != pc)
         i = (i + 1) & (nslots - 1);
     return &slots[i];
