@@ -49,10 +49,9 @@ void ch_free_slow(void *p);
         r.bp = fp_[0];                                                                             \
     } while (0)
 
+/* entry.S has seen that the countdown does not cover n: ch_on_alloc decides. */
 CH_ENTRY_SLOW void *ch_malloc_slow(size_t n)
 {
-    if (ch_is_active() && ch_alloc_unsampled(&ch_self, n))
-        return __libc_malloc(n); /* not sampled: a tail call */
     void *p = __libc_malloc(n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
@@ -112,7 +111,8 @@ CH_INTERPOSER void *reallocarray(void *old, size_t n, size_t size)
 CH_ENTRY_SLOW void ch_free_slow(void *p)
 {
     uint64_t size_stack;
-    if (!p || !ch_is_active() || ch_free_unrecorded(&ch_self, p)) {
+    /* entry.S has seen a non-zero filter counter, or no filter: ch_on_free decides. */
+    if (!p || !ch_is_active()) {
         __libc_free(p); /* nothing recorded to remove: a tail call */
         return;
     }

@@ -281,14 +281,8 @@ static int remove_foreign_young(const ch_thread_slot *own, uint64_t addr, uint64
 
 int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
 {
-    if (!young_used()) {
-        ch_live_shard *s = shard_of(addr);
-        ch_spin_lock(&s->lock);
-        int found = shard_remove(s, addr, size_stack);
-        ch_spin_unlock(&s->lock);
-        return found;
-    }
-    if (own) {
+    int young = young_used();
+    if (own && young) {
         ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
         if (e->addr == addr) {
             *size_stack = e->size_stack;
@@ -298,7 +292,8 @@ int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
     }
     ch_live_shard *s = shard_of(addr);
     ch_spin_lock(&s->lock);
-    int found = shard_remove(s, addr, size_stack) || remove_foreign_young(own, addr, size_stack);
+    int found =
+        shard_remove(s, addr, size_stack) || (young && remove_foreign_young(own, addr, size_stack));
     ch_spin_unlock(&s->lock);
     return found;
 }

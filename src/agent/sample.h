@@ -30,8 +30,8 @@ static inline int ch_sampled(ch_thread *t, uint64_t size)
 }
 
 /*
- * The interposer's fast path for an allocation of `size`, decided before
- * the real allocator runs: returns 1 if sampling is on and this one is not
+ * calloc's fast path (malloc's is in entry.S) for an allocation of `size`,
+ * decided before the real allocator runs: returns 1 if sampling is on and this one is not
  * sampled (it is counted as an event and nothing else is to be done: the
  * interposer then tail-calls glibc, with no frame of its own on the way).
  * Inline, no call: unsampled allocations must cost about nothing next to
@@ -57,7 +57,10 @@ extern uint8_t *ch_filter;
  * One counter per 16 bytes of address within a 64 MiB window, the window
  * offset by a hash of its number: blocks allocated near each other (most of
  * a thread's, from its arena) share the filter's cache lines, so the check in
- * free() rarely misses the cache; windows (arenas) do not alias one another.
+ * free() rarely misses the cache. A window covers the whole filter, so each
+ * counter also serves one address in every other window, at a different
+ * offset in each: a counter that another arena's block made non-zero is a
+ * false "maybe", settled by one shard lookup (live.c).
  */
 static inline uint8_t *ch_filter_counter(uint64_t addr)
 {
@@ -72,19 +75,6 @@ void ch_filter_del(uint64_t addr);
 static inline int ch_filter_maybe(uint64_t addr)
 {
     return !ch_filter || __atomic_load_n(ch_filter_counter(addr), __ATOMIC_RELAXED) != 0;
-}
-
-/*
- * The interposer's fast path for free(p): returns 1 (counted as an event,
- * nothing else to do) if the filter says p was certainly not recorded.
- */
-static inline int ch_free_unrecorded(ch_thread *t, void *p)
-{
-    if (!ch_filter || t->inside ||
-        __atomic_load_n(ch_filter_counter((uint64_t)p), __ATOMIC_RELAXED) != 0)
-        return 0;
-    ch_thread_event(t);
-    return 1;
 }
 
 #endif
