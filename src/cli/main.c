@@ -28,11 +28,17 @@ int main(int argc, char **argv)
     ch_options o;
     char err[512];
     int rc = ch_parse_run_options(argc - 2, argv + 2, &o, err, sizeof err);
+    o.cmd_argc = argc;
+    o.cmd_argv = argv;
     if (rc > 0)
         return 0;
     if (rc < 0) {
         fprintf(stderr, "cgoheap: %s\n", err);
         return 2;
     }
+    if (o.trace_children)
+        fputs("cgoheap: --trace-children=yes: children are not followed yet; only the program "
+              "itself is tracked\n",
+              stderr);
     return ch_run(&o);
 }

@@ -1,45 +1,163 @@
+/*
+ * `cgoheap run`'s command line, parsed by glibc's getopt_long (which gives
+ * unique prefixes and both `--opt VALUE` and `--opt=VALUE`; "+" stops at
+ * the first non-option, the program). Errors are one line, and name the
+ * option meant when the one typed is a slip (`--show-leak-kind`), or say
+ * so when it is a valgrind option cgoheap has no use for. Valgrind's own
+ * spellings are accepted where they mean what cgoheap does.
+ */
 #include "cli/options.h"
+#include "cli/optdefs.h"
+#include "cli/suggest.h"
 #include "common/profile.h"
 
+#include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KIND_BIT(k) (1u << (k))
 #define DEFAULT_KINDS (KIND_BIT(CH_KIND_DEFINITE) | KIND_BIT(CH_KIND_POSSIBLE))
+#define ALL_KINDS                                                                                  \
+    (KIND_BIT(CH_KIND_DEFINITE) | KIND_BIT(CH_KIND_INDIRECT) | KIND_BIT(CH_KIND_POSSIBLE) |        \
+     KIND_BIT(CH_KIND_REACHABLE))
+#define ENV_NAME "CGOHEAP_OPTIONS"
+#define MAX_OPTS 64
 
-void ch_print_usage(FILE *out)
-{
-    fputs(
-        "usage: cgoheap run [options] [--] PROGRAM [ARGS...]\n"
-        "Runs PROGRAM, tracks its C heap, and reports what it never freed, with stacks\n"
-        "that continue from C into the Go code that caused each allocation.\n"
-        "\n"
-        "  --log-file=FILE              write the report to FILE instead of stderr\n"
-        "  --pprof=FILE                 write a gzipped pprof heap profile\n"
-        "  --json=FILE                  write the whole report as JSON\n"
-        "  --folded=FILE                write folded stacks (flame graphs)\n"
-        "  --show-leak-kinds=KINDS      definite,indirect,possible,reachable|all|none\n"
-        "                               (default definite,possible)\n"
-        "  --errors-for-leak-kinds=KINDS  kinds that count as errors (default definite,possible)\n"
-        "  --error-exitcode=N           exit N if error kinds remain\n"
-        "  --suppressions=FILE          LeakSanitizer-format suppressions (repeatable)\n"
-        "  --no-default-suppressions    do not apply the built-in list\n"
-        "  --print-default-suppressions print the built-in list and exit\n"
-        "  --gen-suppressions           print a suppression entry after each record\n"
-        "  --show-internal-frames       show cgo glue and agent frames\n"
-        "  --sample-rate=BYTES          sample one allocation per BYTES on average (default 1:\n"
-        "                               record every allocation)\n"
-        "  --no-scan                    do not scan memory at exit (kinds become 'unfreed')\n"
-        "  --unwind=fast|exact          exact: no unwind-rule cache (for checking)\n"
-        "  --trace-threads=all|main     stop every thread at exit (exact stack pointers; the\n"
-        "                               default without sampling) or only the main one (no\n"
-        "                               stop per thread start and signal; the sampled default)\n"
-        "  -v, --verbose                notices about cgoheap itself\n"
-        "  --version, --help\n",
-        out);
-}
+enum {
+    OPT_LOG_FILE = 256,
+    OPT_PPROF,
+    OPT_JSON,
+    OPT_FOLDED,
+    OPT_SHOW_KINDS,
+    OPT_ERROR_KINDS,
+    OPT_ERROR_EXITCODE,
+    OPT_SUPP,
+    OPT_NO_DEFAULT_SUPP,
+    OPT_PRINT_DEFAULT_SUPP,
+    OPT_GEN_SUPP,
+    OPT_SHOW_INTERNAL,
+    OPT_SAMPLE_RATE,
+    OPT_NO_SCAN,
+    OPT_UNWIND,
+    OPT_TRACE_THREADS,
+    /* valgrind's spellings */
+    OPT_LEAK_CHECK,
+    OPT_SHOW_REACHABLE,
+    OPT_TRACE_CHILDREN,
+    OPT_DEFAULT_SUPP,
+};
+
+#define KINDS_HELP "definite,indirect,possible,reachable|all|none"
+
+const ch_optdef ch_optdefs[] = {
+    {"log-file", required_argument, OPT_LOG_FILE, "FILE", "FILE",
+     "write the report to FILE instead of stderr\n"
+     "(%p: the program's pid, %q{VAR}: $VAR, %%: %)"},
+    {"pprof", required_argument, OPT_PPROF, "FILE", "FILE", "write a gzipped pprof heap profile"},
+    {"json", required_argument, OPT_JSON, "FILE", "FILE", "write the whole report as JSON"},
+    {"folded", required_argument, OPT_FOLDED, "FILE", "FILE", "write folded stacks (flame graphs)"},
+    {"show-leak-kinds", required_argument, OPT_SHOW_KINDS, "KINDS", CH_KIND_WORDS,
+     KINDS_HELP "\n(default definite,possible)"},
+    {"errors-for-leak-kinds", required_argument, OPT_ERROR_KINDS, "KINDS", CH_KIND_WORDS,
+     "kinds that count as errors (default definite,possible)"},
+    {"error-exitcode", required_argument, OPT_ERROR_EXITCODE, "N", NULL,
+     "exit N (1-255) if error kinds remain; 0: off"},
+    {"suppressions", required_argument, OPT_SUPP, "FILE", "FILE",
+     "LeakSanitizer-format suppressions (repeatable)"},
+    {"no-default-suppressions", no_argument, OPT_NO_DEFAULT_SUPP, NULL, NULL,
+     "do not apply the built-in list"},
+    {"print-default-suppressions", no_argument, OPT_PRINT_DEFAULT_SUPP, NULL, NULL,
+     "print the built-in list and exit"},
+    {"gen-suppressions", optional_argument, OPT_GEN_SUPP, "all|no", "all no",
+     "print a suppression entry after each record"},
+    {"show-internal-frames", no_argument, OPT_SHOW_INTERNAL, NULL, NULL,
+     "show cgo glue and agent frames"},
+    {"sample-rate", required_argument, OPT_SAMPLE_RATE, "BYTES", NULL,
+     "sample one allocation per BYTES on average\n(default 1: record every allocation)"},
+    {"no-scan", no_argument, OPT_NO_SCAN, NULL, NULL,
+     "do not scan memory at exit (kinds become 'unfreed')"},
+    {"unwind", required_argument, OPT_UNWIND, "fast|exact", "fast exact",
+     "exact: no unwind-rule cache (for checking)"},
+    {"trace-threads", required_argument, OPT_TRACE_THREADS, "all|main", "all main",
+     "stop every thread at exit (exact stack pointers; the\n"
+     "default without sampling) or only the main one (no\n"
+     "stop per thread start and signal; the sampled default)"},
+    {"verbose", no_argument, 'v', NULL, NULL, "notices about cgoheap itself"},
+    {"v", no_argument, 'v', NULL, NULL, NULL},
+    {"help", no_argument, 'h', NULL, NULL, "print this help and exit"},
+    {"h", no_argument, 'h', NULL, NULL, NULL},
+    {"leak-check", required_argument, OPT_LEAK_CHECK, "full", "full yes", NULL},
+    {"show-reachable", required_argument, OPT_SHOW_REACHABLE, "yes|no", "yes no", NULL},
+    {"trace-children", required_argument, OPT_TRACE_CHILDREN, "yes|no", "yes no", NULL},
+    {"default-suppressions", required_argument, OPT_DEFAULT_SUPP, "yes|no", "yes no", NULL},
+};
+const size_t ch_noptdefs = sizeof ch_optdefs / sizeof ch_optdefs[0];
+
+const char *const ch_valgrind_unsupported[] = {
+    "tool",
+    "track-origins",
+    "num-callers",
+    "leak-resolution",
+    "vgdb",
+    "vgdb-error",
+    "db-attach",
+    "track-fds",
+    "time-stamp",
+    "log-fd",
+    "log-socket",
+    "quiet",
+    "demangle",
+    "max-stackframe",
+    "main-stacksize",
+    "malloc-fill",
+    "free-fill",
+    "keep-stacktraces",
+    "undef-value-errors",
+    "show-possibly-lost",
+    "show-mismatched-frees",
+    "partial-loads-ok",
+    "freelist-vol",
+    "freelist-big-blocks",
+    "redzone-size",
+    "leak-check-heuristics",
+    "show-below-main",
+    "fullpath-after",
+    "read-var-info",
+    "read-inline-info",
+    "smc-check",
+    "trace-children-skip",
+    "trace-children-skip-by-arg",
+    "child-silent-after-fork",
+    "sim-hints",
+    "fair-sched",
+    "xtree-memory",
+    "xtree-leak",
+    "expensive-definedness-checks",
+    "ignore-ranges",
+    "ignore-fn",
+    "alignment",
+    "extra-debuginfo-path",
+    "soname-synonyms",
+    "max-threads",
+    "show-emwarns",
+    "error-limit",
+    "show-error-list",
+    "run-libc-freeres",
+    "run-cxx-freeres",
+    "merge-recursive-frames",
+    "num-transtab-sectors",
+    "xml",
+    "xml-file",
+    "xml-fd",
+    "xml-socket",
+    "xml-user-comment",
+    "track-destroys",
+    "exit-on-first-error",
+};
+const size_t ch_nvalgrind_unsupported =
+    sizeof ch_valgrind_unsupported / sizeof ch_valgrind_unsupported[0];
 
 int ch_parse_kinds(const char *s, unsigned *mask)
 {
@@ -51,8 +169,7 @@ int ch_parse_kinds(const char *s, unsigned *mask)
         {"indirect", KIND_BIT(CH_KIND_INDIRECT)},
         {"possible", KIND_BIT(CH_KIND_POSSIBLE)},
         {"reachable", KIND_BIT(CH_KIND_REACHABLE)},
-        {"all", KIND_BIT(CH_KIND_DEFINITE) | KIND_BIT(CH_KIND_INDIRECT) |
-                    KIND_BIT(CH_KIND_POSSIBLE) | KIND_BIT(CH_KIND_REACHABLE)},
+        {"all", ALL_KINDS},
         {"none", 0},
     };
     unsigned m = 0;
@@ -76,13 +193,18 @@ int ch_parse_kinds(const char *s, unsigned *mask)
     return 0;
 }
 
-/* If arg is "--name=VALUE", returns VALUE; NULL otherwise. */
-static const char *value_of(const char *arg, const char *name)
+/* 0..255; valgrind's --error-exitcode=0 means off. */
+static int parse_exitcode(const char *s, int *out)
 {
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) == 0 && arg[n] == '=')
-        return arg + n + 1;
-    return NULL;
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v > 255)
+        return -1;
+    *out = (int)v;
+    return 0;
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -98,73 +220,309 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-static int parse_value_option(const char *a, ch_options *o, char *err, size_t errlen)
+/* yes/no into *b; -1 for anything else. */
+static int parse_yes_no(const char *v, bool *b)
 {
-    const char *v;
-    uint64_t n;
-    if ((v = value_of(a, "--log-file")))
-        o->log_file = v;
-    else if ((v = value_of(a, "--pprof")))
-        o->pprof_file = v;
-    else if ((v = value_of(a, "--json")))
-        o->json_file = v;
-    else if ((v = value_of(a, "--folded")))
-        o->folded_file = v;
-    else if ((v = value_of(a, "--show-leak-kinds"))) {
-        if (ch_parse_kinds(v, &o->show_kinds))
-            goto bad;
-    } else if ((v = value_of(a, "--errors-for-leak-kinds"))) {
-        if (ch_parse_kinds(v, &o->error_kinds))
-            goto bad;
-    } else if ((v = value_of(a, "--error-exitcode"))) {
-        if (parse_u64(v, &n) || n > 255)
-            goto bad;
-        o->error_exitcode = (int)n;
-    } else if ((v = value_of(a, "--suppressions"))) {
-        if (o->nsupp_files == CH_MAX_SUPP_FILES) {
-            snprintf(err, errlen, "too many --suppressions files (at most %d)", CH_MAX_SUPP_FILES);
-            return -1;
-        }
-        o->supp_files[o->nsupp_files++] = v;
-    } else if ((v = value_of(a, "--sample-rate"))) {
-        if (parse_u64(v, &o->sample_rate))
-            goto bad;
-    } else if ((v = value_of(a, "--trace-threads"))) {
-        if (strcmp(v, "all") && strcmp(v, "main"))
-            goto bad;
-        o->trace_threads = v;
-    } else if ((v = value_of(a, "--unwind"))) {
-        if (strcmp(v, "fast") && strcmp(v, "exact"))
-            goto bad;
-        o->unwind = v;
-    } else {
-        snprintf(err, errlen, "unknown option '%s' (see cgoheap --help)", a);
-        return -1;
+    if (!strcmp(v, "yes") || !strcmp(v, "no")) {
+        *b = v[0] == 'y';
+        return 0;
     }
-    if (!*v)
-        goto bad;
-    return 0;
-bad:
-    snprintf(err, errlen, "bad value in '%s' (see cgoheap --help)", a);
     return -1;
 }
 
-static int parse_flag(const char *a, ch_options *o)
+static const ch_optdef *def_of(int id)
 {
-    if (!strcmp(a, "--gen-suppressions"))
-        o->gen_suppressions = true;
-    else if (!strcmp(a, "--print-default-suppressions"))
-        o->print_default_suppressions = true;
-    else if (!strcmp(a, "--no-default-suppressions"))
-        o->default_suppressions = false;
-    else if (!strcmp(a, "--show-internal-frames"))
-        o->show_internal = true;
-    else if (!strcmp(a, "--no-scan"))
-        o->scan = false;
-    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-        o->verbose = true;
-    else
+    for (size_t i = 0; i < ch_noptdefs; i++)
+        if (ch_optdefs[i].id == id)
+            return &ch_optdefs[i];
+    return NULL;
+}
+
+/* Options whose value names a file: an empty one is a mistake. */
+static int set_path(const char **dst, const char *v)
+{
+    if (!*v)
         return -1;
+    *dst = v;
+    return 0;
+}
+
+static int apply_leak_check(const char *v, char *err, size_t errlen)
+{
+    if (!strcmp(v, "full") || !strcmp(v, "yes"))
+        return 0;
+    snprintf(err, errlen,
+             "--leak-check=%s is not supported: cgoheap always checks leaks in full "
+             "(--show-leak-kinds=none prints the summary only)",
+             v);
+    return -2;
+}
+
+static int apply_gen_supp(ch_options *o, const char *v, char *err, size_t errlen)
+{
+    if (!v || !strcmp(v, "all")) {
+        o->gen_suppressions = true;
+        return 0;
+    }
+    if (!strcmp(v, "no")) {
+        o->gen_suppressions = false;
+        return 0;
+    }
+    if (!strcmp(v, "yes")) {
+        snprintf(err, errlen,
+                 "--gen-suppressions=yes (ask per error) is not supported: use "
+                 "--gen-suppressions=all");
+        return -2;
+    }
+    return -1;
+}
+
+static int apply_valued(ch_options *o, int id, const char *v)
+{
+    bool b;
+    switch (id) {
+    case OPT_LOG_FILE:
+        return set_path(&o->log_file, v);
+    case OPT_PPROF:
+        return set_path(&o->pprof_file, v);
+    case OPT_JSON:
+        return set_path(&o->json_file, v);
+    case OPT_FOLDED:
+        return set_path(&o->folded_file, v);
+    case OPT_SHOW_KINDS:
+        return ch_parse_kinds(v, &o->show_kinds);
+    case OPT_ERROR_KINDS:
+        return ch_parse_kinds(v, &o->error_kinds);
+    case OPT_ERROR_EXITCODE:
+        return parse_exitcode(v, &o->error_exitcode);
+    case OPT_SAMPLE_RATE:
+        return parse_u64(v, &o->sample_rate);
+    case OPT_UNWIND:
+        o->unwind = v;
+        return strcmp(v, "fast") && strcmp(v, "exact") ? -1 : 0;
+    case OPT_TRACE_THREADS:
+        o->trace_threads = v;
+        return strcmp(v, "all") && strcmp(v, "main") ? -1 : 0;
+    case OPT_SHOW_REACHABLE:
+        if (parse_yes_no(v, &b))
+            return -1;
+        o->show_kinds = b ? ALL_KINDS : DEFAULT_KINDS;
+        return 0;
+    case OPT_TRACE_CHILDREN:
+        return parse_yes_no(v, &o->trace_children);
+    case OPT_DEFAULT_SUPP:
+        return parse_yes_no(v, &o->default_suppressions);
+    }
+    return -1;
+}
+
+/* One option getopt_long matched. 0, -1 (bad value) or -2 (err written). */
+static int apply(ch_options *o, int id, const char *v, char *err, size_t errlen)
+{
+    switch (id) {
+    case OPT_NO_DEFAULT_SUPP:
+        o->default_suppressions = false;
+        return 0;
+    case OPT_PRINT_DEFAULT_SUPP:
+        o->print_default_suppressions = true;
+        return 0;
+    case OPT_SHOW_INTERNAL:
+        o->show_internal = true;
+        return 0;
+    case OPT_NO_SCAN:
+        o->scan = false;
+        return 0;
+    case 'v':
+        o->verbose = true;
+        return 0;
+    case OPT_GEN_SUPP:
+        return apply_gen_supp(o, v, err, errlen);
+    case OPT_LEAK_CHECK:
+        return apply_leak_check(v, err, errlen);
+    case OPT_SUPP:
+        if (o->nsupp_files == CH_MAX_SUPP_FILES) {
+            snprintf(err, errlen, "too many --suppressions files (at most %d)", CH_MAX_SUPP_FILES);
+            return -2;
+        }
+        if (!*v)
+            return -1;
+        o->supp_files[o->nsupp_files++] = v;
+        return 0;
+    }
+    return apply_valued(o, id, v);
+}
+
+static bool is_valgrind_only(const char *name, size_t len)
+{
+    for (size_t i = 0; i < ch_nvalgrind_unsupported; i++)
+        if (strlen(ch_valgrind_unsupported[i]) == len &&
+            !strncmp(ch_valgrind_unsupported[i], name, len))
+            return true;
+    return false;
+}
+
+/* The long options that start with name[0..len), ", "-separated, into buf. */
+static size_t prefix_matches(const char *name, size_t len, char *buf, size_t buflen)
+{
+    size_t n = 0, used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < ch_noptdefs; i++) {
+        if (strlen(ch_optdefs[i].name) < 2 || strncmp(ch_optdefs[i].name, name, len))
+            continue;
+        if (used < buflen)
+            used += (size_t)snprintf(buf + used, buflen - used, "%s--%s", n ? ", " : "",
+                                     ch_optdefs[i].name);
+        n++;
+    }
+    return n;
+}
+
+/* The error for an unknown or ambiguous long option `arg` (the word as typed). */
+static void explain_unknown_long(const char *arg, char *err, size_t errlen)
+{
+    const char *name = arg + 2;
+    size_t len = strcspn(name, "=");
+    char list[256];
+    if (prefix_matches(name, len, list, sizeof list) > 1) {
+        snprintf(err, errlen, "option '--%.*s' is ambiguous: %s", (int)len, name, list);
+        return;
+    }
+    if (is_valgrind_only(name, len)) {
+        snprintf(err, errlen,
+                 "valgrind's option '--%.*s' is not supported by cgoheap (see cgoheap --help)",
+                 (int)len, name);
+        return;
+    }
+    const char *words[sizeof ch_optdefs / sizeof ch_optdefs[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < ch_noptdefs; i++)
+        if (ch_optdefs[i].name[1])
+            words[n++] = ch_optdefs[i].name;
+    const char *best = ch_suggest(name, len, words, n);
+    if (best)
+        snprintf(err, errlen, "unknown option '--%.*s'; did you mean '--%s'?", (int)len, name,
+                 best);
+    else
+        snprintf(err, errlen, "unknown option '--%.*s' (see cgoheap --help)", (int)len, name);
+}
+
+/* getopt_long's '?' or ':' for the word argv[optind - 1]. */
+static void explain_error(int c, const char *arg, char *err, size_t errlen)
+{
+    const ch_optdef *d = optopt ? def_of(optopt) : NULL;
+    if (c == ':' && d)
+        snprintf(err, errlen, "option '--%s' needs a value (--%s=%s)", d->name, d->name,
+                 d->arg ? d->arg : "VALUE");
+    else if (d && d->has_arg == no_argument && arg[0] == '-' && arg[1] == '-')
+        snprintf(err, errlen, "option '--%s' takes no value", d->name);
+    else if (arg[0] == '-' && arg[1] == '-')
+        explain_unknown_long(arg, err, errlen);
+    else
+        snprintf(err, errlen, "unknown option '-%c' (see cgoheap --help)", optopt ? optopt : '?');
+}
+
+static void make_longopts(struct option *lo)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ch_noptdefs; i++)
+        if (ch_optdefs[i].name[1]) /* single letters are short options */
+            lo[n++] =
+                (struct option){ch_optdefs[i].name, ch_optdefs[i].has_arg, NULL, ch_optdefs[i].id};
+    lo[n] = (struct option){0};
+}
+
+/*
+ * Applies the options of argv[1..argc) (argv[0] is a name for getopt).
+ * Returns the index of the first non-option, or -1 (err written), or -3
+ * for --help.
+ */
+static int parse_argv(int argc, char **argv, ch_options *o, char *err, size_t errlen)
+{
+    struct option lo[sizeof ch_optdefs / sizeof ch_optdefs[0] + 1];
+    make_longopts(lo);
+    optind = 0; /* glibc: start afresh */
+    opterr = 0;
+    int c, idx;
+    while ((c = getopt_long(argc, argv, "+:hv", lo, &idx)) != -1) {
+        const char *arg = argv[optind - 1];
+        if (c == '?' || c == ':') {
+            explain_error(c, arg, err, errlen);
+            return -1;
+        }
+        if (c == 'h')
+            return -3;
+        int rc = apply(o, c, optarg, err, errlen);
+        if (rc == -1) {
+            const ch_optdef *d = def_of(c);
+            snprintf(err, errlen, "bad value '%s' for --%s (see cgoheap --help)",
+                     optarg ? optarg : "", d ? d->name : "?");
+        }
+        if (rc)
+            return -1;
+    }
+    return optind;
+}
+
+/* Splits CGOHEAP_OPTIONS at blanks ('...' and "..." quote) into a NULL-ended argv
+ * whose argv[0] is ENV_NAME; the strings live until exit. NULL if unset. */
+static char **env_argv(int *argc, char *err, size_t errlen)
+{
+    static char *copy;
+    static char *args[MAX_OPTS + 2];
+    const char *env = getenv(ENV_NAME);
+    if (!env || !(copy = strdup(env)))
+        return NULL;
+    int n = 0;
+    args[n++] = (char *)ENV_NAME;
+    char *r = copy, *w = copy;
+    for (;;) {
+        while (isspace((unsigned char)*r))
+            r++;
+        if (!*r)
+            break;
+        if (n == MAX_OPTS + 1) {
+            snprintf(err, errlen, "%s: more than %d words", ENV_NAME, MAX_OPTS);
+            *argc = -1;
+            return NULL;
+        }
+        args[n++] = w;
+        char quote = 0;
+        while (*r && (quote || !isspace((unsigned char)*r))) {
+            if (!quote && (*r == '\'' || *r == '"'))
+                quote = *r++;
+            else if (quote && *r == quote)
+                quote = 0, r++;
+            else
+                *w++ = *r++;
+        }
+        if (*r)
+            r++;
+        *w++ = 0;
+    }
+    args[n] = NULL;
+    *argc = n;
+    return args;
+}
+
+static int parse_env(ch_options *o, char *err, size_t errlen)
+{
+    int argc = 0;
+    char **argv = env_argv(&argc, err, errlen);
+    if (argc < 0)
+        return -1;
+    if (!argv)
+        return 0;
+    char sub[400];
+    int rc = parse_argv(argc, argv, o, sub, sizeof sub);
+    if (rc == -3)
+        return -3;
+    if (rc >= 0 && rc < argc)
+        snprintf(sub, sizeof sub, "'%s' is not an option (the program goes on the command line)",
+                 argv[rc]);
+    if (rc < 0 || rc < argc) {
+        snprintf(err, errlen, "%s: %s", ENV_NAME, sub);
+        return -1;
+    }
     return 0;
 }
 
@@ -176,26 +534,18 @@ int ch_parse_run_options(int argc, char **argv, ch_options *o, char *err, size_t
     o->sample_rate = 1;
     o->scan = true;
     o->default_suppressions = true;
-    int i;
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--")) {
-            i++;
-            break;
-        }
-        if (a[0] != '-')
-            break;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            ch_print_usage(stdout);
-            return 1;
-        }
-        if (parse_flag(a, o) == 0)
-            continue;
-        if (parse_value_option(a, o, err, errlen))
-            return -1;
+    int rc = parse_env(o, err, errlen);
+    /* getopt_long looks at argv[1] onwards: argv[-1] is "run". */
+    if (rc == 0)
+        rc = parse_argv(argc + 1, argv - 1, o, err, errlen);
+    if (rc == -3) {
+        ch_print_usage(stdout);
+        return 1;
     }
-    o->argv = argv + i;
-    if (i >= argc && !o->print_default_suppressions) {
+    if (rc < 0)
+        return -1;
+    o->argv = argv - 1 + rc;
+    if (rc > argc && !o->print_default_suppressions) {
         snprintf(err, errlen, "no program given (usage: cgoheap run [options] [--] PROGRAM)");
         return -1;
     }

@@ -10,23 +10,29 @@
 #define CH_MAX_SUPP_FILES 32
 
 typedef struct ch_options {
-    const char *log_file, *pprof_file, *json_file, *folded_file;
-    unsigned show_kinds;  /* bit per ch_kind */
-    unsigned error_kinds; /* bit per ch_kind */
-    int error_exitcode;   /* 0 = off */
+    const char *log_file, *pprof_file, *json_file, *folded_file; /* may hold %p, %q{VAR} */
+    unsigned show_kinds;                                         /* bit per ch_kind */
+    unsigned error_kinds;                                        /* bit per ch_kind */
+    int error_exitcode;                                          /* 0 = off */
     const char *supp_files[CH_MAX_SUPP_FILES];
     size_t nsupp_files;
     bool gen_suppressions, print_default_suppressions, show_internal, scan, verbose;
     bool default_suppressions; /* --no-default-suppressions turns off */
+    bool trace_children;       /* --trace-children=yes: accepted, children not followed yet */
     uint64_t sample_rate;
     const char *unwind;        /* NULL, "fast" or "exact" */
     const char *trace_threads; /* NULL, "all" or "main" */
     char **argv;               /* the program and its arguments */
+    int cmd_argc;              /* cgoheap's own command line, for the reports */
+    char **cmd_argv;
 } ch_options;
 
 /*
- * Parses argv after "run". Returns 0 on success, 1 if the caller should exit
- * 0 at once (help printed), -1 on a bad option (one-line error in err).
+ * Parses argv after "run" like GNU getopt_long (`--opt VALUE`, `--opt=VALUE`,
+ * unique prefixes; `--` or the first non-option ends the options), after the
+ * options in the environment variable CGOHEAP_OPTIONS (the command line
+ * wins). Returns 0 on success, 1 if the caller should exit 0 at once (help
+ * printed), -1 on a bad option (one-line error in err).
  */
 int ch_parse_run_options(int argc, char **argv, ch_options *o, char *err, size_t errlen);
 
