@@ -9,6 +9,7 @@
 #include "cli/symstacks.h"
 #include "collect/collect.h"
 #include "common/outfile.h"
+#include "common/path_expand.h"
 #include "common/phase.h"
 #include "report/report.h"
 #include "symbolize/symbolize.h"
@@ -171,26 +172,61 @@ static bool has_error_leaks(const pipeline *p)
     return false;
 }
 
-static FILE *open_output(const char *path)
+/* Opens the report file named by tmpl (%p: pid, %q{VAR}, %%). */
+static FILE *open_output(const char *tmpl, long pid)
 {
+    char path[PATH_MAX], err[PATH_MAX + 128];
+    if (ch_path_expand(tmpl, pid, path, sizeof path, err, sizeof err)) {
+        fail(err, NULL);
+        return NULL;
+    }
     FILE *f = ch_outfile_open(path);
     if (!f)
         fail(path, strerror(errno));
     return f;
 }
 
+/* Before the run: every report name expands (the pid is not known yet,
+ * so ours stands in), and a log file named by pid will be creatable. */
+static int check_output_names(const ch_options *o)
+{
+    const char *tmpl[] = {o->log_file, o->pprof_file, o->json_file, o->folded_file};
+    char path[PATH_MAX], err[PATH_MAX + 128];
+    for (size_t i = 0; i < sizeof tmpl / sizeof tmpl[0]; i++) {
+        if (tmpl[i] && ch_path_expand(tmpl[i], getpid(), path, sizeof path, err, sizeof err)) {
+            fail(err, NULL);
+            return -1;
+        }
+    }
+    if (!o->log_file || !ch_path_has_pid(o->log_file))
+        return 0;
+    ch_path_expand(o->log_file, getpid(), path, sizeof path, err, sizeof err);
+    char *slash = strrchr(path, '/');
+    const char *dir = slash ? (slash == path ? "/" : (*slash = 0, path)) : ".";
+    if (access(dir, W_OK)) {
+        fail(dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int write_side_reports(const pipeline *p, const ch_report_input *in)
 {
     int rc = 0;
-    if (p->opt->pprof_file && ch_report_pprof(p->opt->pprof_file, in)) {
-        fail(p->opt->pprof_file, strerror(errno));
+    char pprof[PATH_MAX], err[PATH_MAX + 128];
+    if (p->opt->pprof_file &&
+        ch_path_expand(p->opt->pprof_file, p->prof.pid, pprof, sizeof pprof, err, sizeof err)) {
+        fail(err, NULL);
+        rc = -1;
+    } else if (p->opt->pprof_file && ch_report_pprof(pprof, in)) {
+        fail(pprof, strerror(errno));
         rc = -1;
     }
     const char *paths[2] = {p->opt->json_file, p->opt->folded_file};
     for (int k = 0; k < 2; k++) {
         if (!paths[k])
             continue;
-        FILE *f = open_output(paths[k]);
+        FILE *f = open_output(paths[k], p->prof.pid);
         int bad = !f || (k == 0 ? ch_report_json(f, in) : ch_report_folded(f, in));
         if (f && ch_outfile_close(f))
             bad = 1;
@@ -268,7 +304,11 @@ int ch_run(const ch_options *o)
     ch_suppressions *supp = load_suppressions(o);
     if (!supp)
         return EXIT_CGOHEAP_ERROR;
-    FILE *log = o->log_file ? open_output(o->log_file) : stderr;
+    /* A log named by pid is opened once the program runs. */
+    bool log_later = o->log_file && ch_path_has_pid(o->log_file);
+    FILE *log = check_output_names(o)       ? NULL
+                : o->log_file && !log_later ? open_output(o->log_file, 0)
+                                            : stderr;
     if (!log) {
         ch_supp_free(supp);
         return EXIT_CGOHEAP_ERROR;
@@ -292,7 +332,9 @@ int ch_run(const ch_options *o)
         status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;
     } else {
         status = ch_exit_status(&p.prof.exit);
-        if (analyze_and_report(&p, supp, log))
+        if (log_later && !(log = open_output(o->log_file, p.prof.pid)))
+            status = EXIT_CGOHEAP_ERROR;
+        else if (analyze_and_report(&p, supp, log))
             status = EXIT_CGOHEAP_ERROR;
         else if (o->error_exitcode && has_error_leaks(&p))
             status = o->error_exitcode;
@@ -302,7 +344,7 @@ int ch_run(const ch_options *o)
     ch_supp_free(supp);
     if (o->verbose)
         ch_phase_print(stderr);
-    if (log != stderr)
+    if (log && log != stderr)
         ch_outfile_close(log);
     return status;
 }
