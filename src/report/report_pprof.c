@@ -12,6 +12,7 @@
 #include "report/report_internal.h"
 #include "report/report_pb.h"
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +35,7 @@ enum {
     SAMPLE_VALUE = 2,
     SAMPLE_LABEL = 3,
     LABEL_KEY = 1,
+    LABEL_STR = 2,
     LABEL_NUM = 3,
     MAPPING_ID = 1,
     MAPPING_START = 2,
@@ -75,6 +77,7 @@ typedef struct builder {
     size_t loc_cap;
     chr_amount *inuse; /* unfreed blocks per stack id */
     size_t ninuse;
+    size_t *rec_head, *rec_next; /* the records of each stack id, a list */
     bool oom;
 } builder;
 
@@ -206,8 +209,27 @@ static int64_t as_int64(uint64_t v)
     return v > INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
-static void write_sample_values(builder *b, chr_amount alloc, chr_amount inuse, uint64_t blocksize)
+static void write_label(builder *b, const char *key, const char *str, uint64_t num)
 {
+    chr_pb_reset(&b->line);
+    chr_pb_varint_field(&b->line, LABEL_KEY, chr_strtab_id(&b->strs, key));
+    if (str)
+        chr_pb_varint_field(&b->line, LABEL_STR, chr_strtab_id(&b->strs, str));
+    else
+        chr_pb_varint_field(&b->line, LABEL_NUM, (uint64_t)as_int64(num));
+    chr_pb_message_field(&b->smp, SAMPLE_LABEL, &b->line);
+}
+
+/*
+ * One sample: the stack's locations (in b->loc_ids), its values, Go's
+ * "bytes" label (the average block size) and the leak kind as the string
+ * label "kind", so that `pprof -tagfocus kind=definite` keeps the leaks.
+ */
+static void write_one_sample(builder *b, size_t nlocs, const char *kind, chr_amount alloc,
+                             chr_amount inuse, uint64_t blocksize)
+{
+    chr_pb_reset(&b->smp);
+    chr_pb_packed_field(&b->smp, SAMPLE_LOCATION_ID, b->loc_ids, nlocs);
     uint64_t values[4] = {
         (uint64_t)as_int64(alloc.count),
         (uint64_t)as_int64(alloc.bytes),
@@ -215,19 +237,53 @@ static void write_sample_values(builder *b, chr_amount alloc, chr_amount inuse, 
         (uint64_t)as_int64(inuse.bytes),
     };
     chr_pb_packed_field(&b->smp, SAMPLE_VALUE, values, 4);
-    /* Go labels each heap sample with its average block size, "bytes". */
-    if (blocksize) {
-        chr_pb_reset(&b->line);
-        chr_pb_varint_field(&b->line, LABEL_KEY, chr_strtab_id(&b->strs, "bytes"));
-        chr_pb_varint_field(&b->line, LABEL_NUM, (uint64_t)as_int64(blocksize));
-        chr_pb_message_field(&b->smp, SAMPLE_LABEL, &b->line);
+    if (blocksize)
+        write_label(b, "bytes", NULL, blocksize);
+    write_label(b, "kind", kind, 0);
+    chr_pb_message_field(&b->prof, PROFILE_SAMPLE, &b->smp);
+}
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+    return a > b ? a - b : 0;
+}
+
+/*
+ * A stack's samples, one per leak kind of its unfreed blocks (their
+ * allocations counted with them), and "freed" for the allocations that
+ * were freed: summed they are the stack's figures as one sample had them.
+ */
+static void write_kind_samples(builder *b, uint32_t stack_id, size_t nlocs, uint64_t count,
+                               uint64_t bytes)
+{
+    uint64_t rate = b->in->prof->sample_rate;
+    chr_amount seen = {0, 0};
+    for (size_t r = b->rec_head[stack_id]; r != SIZE_MAX; r = b->rec_next[r]) {
+        const ch_record *rec = &b->in->records[r];
+        chr_amount a = chr_scale(rec->blocks, rec->bytes, rate);
+        const char *kind = rec->suppressed ? "suppressed" : chr_kind_id(rec->kind);
+        write_one_sample(b, nlocs, kind, a, a, rec->blocks ? rec->bytes / rec->blocks : 0);
+        seen.count += rec->blocks;
+        seen.bytes += rec->bytes;
+    }
+    /* Unfreed blocks no record holds (none, when grouping saw them all). */
+    chr_amount rest = {sub0(b->inuse[stack_id].count, seen.count),
+                       sub0(b->inuse[stack_id].bytes, seen.bytes)};
+    if (rest.count) {
+        chr_amount a = chr_scale(rest.count, rest.bytes, rate);
+        write_one_sample(b, nlocs, chr_kind_id(CH_KIND_UNFREED), a, a, rest.bytes / rest.count);
+    }
+    uint64_t freed = sub0(count, b->inuse[stack_id].count);
+    if (freed) {
+        uint64_t freed_bytes = sub0(bytes, b->inuse[stack_id].bytes);
+        write_one_sample(b, nlocs, "freed", chr_scale(freed, freed_bytes, rate), (chr_amount){0, 0},
+                         freed_bytes / freed);
     }
 }
 
 static int write_sample(builder *b, uint32_t stack_id)
 {
     const ch_stack *st = chr_raw_stack(b->in, stack_id);
-    uint64_t rate = b->in->prof->sample_rate;
     uint64_t count = st ? st->alloc_count : 0, bytes = st ? st->alloc_bytes : 0;
     chr_amount inuse = b->inuse[stack_id];
     if (count == 0 && inuse.count == 0)
@@ -239,12 +295,28 @@ static int write_sample(builder *b, uint32_t stack_id)
     }
     size_t nlocs = stack_locations(b, &f);
     chr_frames_release(&f);
-    /* Locations were appended to the profile above; the sample goes after them. */
-    chr_pb_reset(&b->smp);
-    chr_pb_packed_field(&b->smp, SAMPLE_LOCATION_ID, b->loc_ids, nlocs);
-    write_sample_values(b, chr_scale(count, bytes, rate), chr_scale(inuse.count, inuse.bytes, rate),
-                        count ? bytes / count : 0);
-    chr_pb_message_field(&b->prof, PROFILE_SAMPLE, &b->smp);
+    /* Locations were appended to the profile above; the samples go after them. */
+    write_kind_samples(b, stack_id, nlocs, count, bytes);
+    return 0;
+}
+
+/* Lists the records of each stack id (out-of-range ids are left out). */
+static int index_records(builder *b)
+{
+    const ch_report_input *in = b->in;
+    b->rec_head = malloc(b->ninuse * sizeof *b->rec_head);
+    b->rec_next = malloc((in->nrecords ? in->nrecords : 1) * sizeof *b->rec_next);
+    if (!b->rec_head || !b->rec_next)
+        return -1;
+    for (size_t s = 0; s < b->ninuse; s++)
+        b->rec_head[s] = SIZE_MAX;
+    for (size_t r = in->nrecords; r-- > 0;) {
+        uint32_t s = in->records[r].stack_id;
+        if (s < b->ninuse) {
+            b->rec_next[r] = b->rec_head[s];
+            b->rec_head[s] = r;
+        }
+    }
     return 0;
 }
 
@@ -301,7 +373,7 @@ static int build(builder *b)
     const ch_profile *p = b->in->prof;
     chr_strtab_init(&b->strs);
     b->maps = calloc(p->nmodules ? p->nmodules : 1, sizeof *b->maps);
-    if (!b->maps || sum_inuse(b) != 0)
+    if (!b->maps || sum_inuse(b) != 0 || index_records(b) != 0)
         return -1;
     for (size_t i = 0; i < p->nmodules; i++)
         b->maps[i] = (mapping_info){true, true, true, false};
@@ -333,6 +405,8 @@ static void builder_free(builder *b)
     free(b->maps);
     free(b->loc_ids);
     free(b->inuse);
+    free(b->rec_head);
+    free(b->rec_next);
 }
 
 int ch_report_pprof(const char *path, const ch_report_input *in)
