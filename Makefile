@@ -28,8 +28,19 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/cli/%.o)
 CLI_CFLAGS := $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
 CLI_LIBS := -ldw -lelf -lz -lm -lpthread
 
-.PHONY: all clean check bench demo format
+.PHONY: all clean check bench demo format FORCE
 all: $(BUILD)/lib/libcgoheap.so $(BUILD)/bin/cgoheap
+
+# The commit `cgoheap --version` names; "unknown" outside a git checkout.
+# The header is rewritten only when it changes, so it rebuilds one object.
+GIT_COMMIT := $(shell (git rev-parse --short=12 HEAD && (git diff --quiet HEAD -- || echo -dirty)) \
+                2>/dev/null | tr -d '\n')
+$(BUILD)/gen/cgoheap_commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define CGOHEAP_COMMIT "$(or $(GIT_COMMIT),unknown)"' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/obj/cli/src/cli/version.o: $(BUILD)/gen/cgoheap_commit.h
+$(BUILD)/obj/cli/src/cli/version.o: CPPFLAGS += -I$(BUILD)/gen
 
 $(BUILD)/lib/libcgoheap.so: $(AGENT_OBJ)
 	@mkdir -p $(dir $@)

@@ -2,11 +2,10 @@
 #include "cgoheap/shm.h"
 #include "cli/options.h"
 #include "cli/run.h"
+#include "cli/version.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define CGOHEAP_VERSION "0.1.0"
 
 int main(int argc, char **argv)
 {
@@ -16,7 +15,7 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("cgoheap %s (record format %u)\n", CGOHEAP_VERSION, CH_SHM_VERSION);
+        printf("cgoheap %s, record format %u\n", ch_version(), CH_SHM_VERSION);
         return 0;
     }
     if (strcmp(argv[1], "run")) {

@@ -7,6 +7,7 @@
 #include "cli/run.h"
 #include "analyze/analyze.h"
 #include "cli/symstacks.h"
+#include "cli/version.h"
 #include "collect/collect.h"
 #include "common/outfile.h"
 #include "common/path_expand.h"
@@ -77,6 +78,7 @@ typedef struct pipeline {
     ch_symbolizer *sym;
     ch_symstacks *stacks; /* how far each stack is symbolized, its suppression */
     const char **build_ids;
+    int status; /* what cgoheap exits with, once the leaks are known */
 } pipeline;
 
 static int symbolizer_open(pipeline *p, const ch_suppressions *supp)
@@ -93,6 +95,14 @@ static int symbolizer_open(pipeline *p, const ch_suppressions *supp)
     return 0;
 }
 
+/* The kinds that count as errors. Unscanned memory cannot be told apart:
+ * unfreed blocks count whenever any kind does, so a gate never passes by
+ * accident. */
+static unsigned error_kinds(const ch_options *o)
+{
+    return o->error_kinds ? o->error_kinds | 1u << CH_KIND_UNFREED : 0;
+}
+
 static unsigned shown_kinds(const pipeline *p)
 {
     return p->opt->show_kinds | (p->prof.scanned ? 0 : 1u << CH_KIND_UNFREED);
@@ -105,7 +115,7 @@ static unsigned shown_kinds(const pipeline *p)
 static bool needs_full_symbols(const pipeline *p, const ch_record *r)
 {
     unsigned bit = 1u << r->kind;
-    unsigned errors = p->opt->error_exitcode ? p->opt->error_kinds | 1u << CH_KIND_UNFREED : 0;
+    unsigned errors = p->opt->error_exitcode ? error_kinds(p->opt) : 0;
     return (shown_kinds(p) & bit) || (errors & bit) || p->opt->nsupp_files > 0 ||
            p->opt->folded_file;
 }
@@ -159,15 +169,10 @@ static void suppress_and_symbolize(pipeline *p)
                 ch_symstacks_set_level(p->stacks, (uint32_t)id, CH_SYM_FULL);
 }
 
-static bool has_error_leaks(const pipeline *p)
+static bool has_error_leaks(const pipeline *p, const ch_report_input *in)
 {
-    unsigned kinds = p->opt->error_kinds;
-    /* Unscanned memory cannot be told apart: unfreed blocks count as errors
-     * whenever any kind does, so a gate never passes by accident. */
-    if (kinds)
-        kinds |= 1u << CH_KIND_UNFREED;
     for (size_t i = 0; i < p->nrecords; i++)
-        if (!p->records[i].suppressed && (kinds & (1u << p->records[i].kind)))
+        if (ch_report_is_error(in, &p->records[i]))
             return true;
     return false;
 }
@@ -250,7 +255,13 @@ static int report(pipeline *p, FILE *log)
         .build_ids = p->build_ids,
         .program = p->opt->argv[0],
         .pid = p->prof.pid,
+        .tool_version = ch_version(),
+        .command_line = p->opt->cmd_argv,
+        .exit_status = p->status,
+        .error_kinds = error_kinds(p->opt),
     };
+    if (p->opt->error_exitcode && has_error_leaks(p, &in))
+        in.exit_status = p->status = p->opt->error_exitcode;
     ch_report_opts ro = {
         .show_kinds = shown_kinds(p),
         .show_internal = p->opt->show_internal,
@@ -331,13 +342,13 @@ int ch_run(const ch_options *o)
         fail(err, NULL);
         status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;
     } else {
-        status = ch_exit_status(&p.prof.exit);
+        p.status = ch_exit_status(&p.prof.exit);
         if (log_later && !(log = open_output(o->log_file, p.prof.pid)))
             status = EXIT_CGOHEAP_ERROR;
         else if (analyze_and_report(&p, supp, log))
             status = EXIT_CGOHEAP_ERROR;
-        else if (o->error_exitcode && has_error_leaks(&p))
-            status = o->error_exitcode;
+        else
+            status = p.status;
     }
     ch_phase("cleanup");
     pipeline_free(&p);

@@ -28,7 +28,18 @@ typedef struct ch_report_input {
      */
     int (*stack_frames)(void *ctx, uint32_t stack_id, ch_symstack *out);
     void *stack_frames_ctx;
+    /* The run, for the JSON and XML reports (NULL/0 when unknown). */
+    const char *tool_version;  /* "0.1.0 (commit abc123)" */
+    char *const *command_line; /* cgoheap's own argv, NULL-ended */
+    int exit_status;           /* the status cgoheap exits with */
+    unsigned error_kinds;      /* bit (1 << ch_kind) per kind that counts as an error */
 } ch_report_input;
+
+/* Whether a record counts as an error: not suppressed, of an error kind. */
+static inline bool ch_report_is_error(const ch_report_input *in, const ch_record *r)
+{
+    return !r->suppressed && (in->error_kinds & (1u << r->kind));
+}
 
 int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o);
 /* gzipped profile.proto, Go heap profile sample types. 0 or -1 with errno. */

@@ -100,6 +100,7 @@ static int write_record(chr_json *j, chr_fmemo *objects, const ch_report_input *
     chr_json_u64(j, "blocks", a.count);
     chr_json_u64(j, "stack_id", r->stack_id);
     chr_json_bool(j, "suppressed", r->suppressed);
+    chr_json_bool(j, "error", ch_report_is_error(in, r));
     chr_json_str(j, "suppressed_by", r->suppressed ? r->suppressed_by : NULL);
     chr_json_str(j, "cgo_origin", chr_cgo_name(chr_find_cgo_origin(&f).kind));
     chr_json_bool(j, "truncated", st && (st->flags & CH_STACK_F_TRUNCATED));
@@ -152,6 +153,12 @@ static void write_header(chr_json *j, const ch_report_input *in)
     const ch_profile *p = in->prof;
     chr_json_str(j, "schema", "cgoheap-report");
     chr_json_u64(j, "version", CHR_JSON_VERSION);
+    chr_json_str(j, "tool_version", in->tool_version);
+    chr_json_open(j, "command_line", '[', true);
+    for (char *const *a = in->command_line; a && *a; a++)
+        chr_json_str(j, NULL, *a);
+    chr_json_close(j, ']');
+    chr_json_i64(j, "exit_status", in->exit_status);
     chr_json_str(j, "program", in->program);
     chr_json_i64(j, "pid", chr_pid(in));
     chr_json_open(j, "exit", '{', true);
