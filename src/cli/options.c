@@ -30,6 +30,8 @@ enum {
     OPT_PPROF,
     OPT_JSON,
     OPT_FOLDED,
+    OPT_XML,
+    OPT_XML_FILE,
     OPT_SHOW_KINDS,
     OPT_ERROR_KINDS,
     OPT_ERROR_EXITCODE,
@@ -58,6 +60,9 @@ const ch_optdef ch_optdefs[] = {
     {"pprof", required_argument, OPT_PPROF, "FILE", "FILE", "write a gzipped pprof heap profile"},
     {"json", required_argument, OPT_JSON, "FILE", "FILE", "write the whole report as JSON"},
     {"folded", required_argument, OPT_FOLDED, "FILE", "FILE", "write folded stacks (flame graphs)"},
+    {"xml", required_argument, OPT_XML, "FILE", "FILE",
+     "write valgrind memcheck's XML (protocol 4); valgrind's\n"
+     "--xml=yes --xml-file=FILE works too"},
     {"show-leak-kinds", required_argument, OPT_SHOW_KINDS, "KINDS", CH_KIND_WORDS,
      KINDS_HELP "\n(default definite,possible)"},
     {"errors-for-leak-kinds", required_argument, OPT_ERROR_KINDS, "KINDS", CH_KIND_WORDS,
@@ -88,6 +93,7 @@ const ch_optdef ch_optdefs[] = {
     {"v", no_argument, 'v', NULL, NULL, NULL},
     {"help", no_argument, 'h', NULL, NULL, "print this help and exit"},
     {"h", no_argument, 'h', NULL, NULL, NULL},
+    {"xml-file", required_argument, OPT_XML_FILE, "FILE", "FILE", NULL},
     {"leak-check", required_argument, OPT_LEAK_CHECK, "full", "full yes", NULL},
     {"show-reachable", required_argument, OPT_SHOW_REACHABLE, "yes|no", "yes no", NULL},
     {"trace-children", required_argument, OPT_TRACE_CHILDREN, "yes|no", "yes no", NULL},
@@ -289,6 +295,13 @@ static int apply_valued(ch_options *o, int id, const char *v)
         return set_path(&o->json_file, v);
     case OPT_FOLDED:
         return set_path(&o->folded_file, v);
+    case OPT_XML:
+        o->xml_yes = !strcmp(v, "yes");
+        if (!strcmp(v, "no"))
+            o->xml_file = NULL;
+        return o->xml_yes || !strcmp(v, "no") ? 0 : set_path(&o->xml_file, v);
+    case OPT_XML_FILE:
+        return set_path(&o->xml_file, v);
     case OPT_SHOW_KINDS:
         return ch_parse_kinds(v, &o->show_kinds);
     case OPT_ERROR_KINDS:
@@ -544,6 +557,10 @@ int ch_parse_run_options(int argc, char **argv, ch_options *o, char *err, size_t
     }
     if (rc < 0)
         return -1;
+    if (o->xml_yes && !o->xml_file) {
+        snprintf(err, errlen, "--xml=yes needs --xml-file=FILE (or give --xml=FILE)");
+        return -1;
+    }
     o->argv = argv - 1 + rc;
     if (rc > argc && !o->print_default_suppressions) {
         snprintf(err, errlen, "no program given (usage: cgoheap run [options] [--] PROGRAM)");

@@ -10,10 +10,12 @@
 #define CH_MAX_SUPP_FILES 32
 
 typedef struct ch_options {
-    const char *log_file, *pprof_file, *json_file, *folded_file; /* may hold %p, %q{VAR} */
-    unsigned show_kinds;                                         /* bit per ch_kind */
-    unsigned error_kinds;                                        /* bit per ch_kind */
-    int error_exitcode;                                          /* 0 = off */
+    /* Report files; their names may hold %p, %q{VAR}. */
+    const char *log_file, *pprof_file, *json_file, *folded_file, *xml_file;
+    bool xml_yes;         /* valgrind's --xml=yes: --xml-file names the file */
+    unsigned show_kinds;  /* bit per ch_kind */
+    unsigned error_kinds; /* bit per ch_kind */
+    int error_exitcode;   /* 0 = off */
     const char *supp_files[CH_MAX_SUPP_FILES];
     size_t nsupp_files;
     bool gen_suppressions, print_default_suppressions, show_internal, scan, verbose;

@@ -9,6 +9,7 @@
 #include "cli/symstacks.h"
 #include "cli/version.h"
 #include "collect/collect.h"
+#include "common/clock.h"
 #include "common/outfile.h"
 #include "common/path_expand.h"
 #include "common/phase.h"
@@ -79,6 +80,7 @@ typedef struct pipeline {
     ch_symstacks *stacks; /* how far each stack is symbolized, its suppression */
     const char **build_ids;
     int status; /* what cgoheap exits with, once the leaks are known */
+    double run_seconds;
 } pipeline;
 
 static int symbolizer_open(pipeline *p, const ch_suppressions *supp)
@@ -195,7 +197,7 @@ static FILE *open_output(const char *tmpl, long pid)
  * so ours stands in), and a log file named by pid will be creatable. */
 static int check_output_names(const ch_options *o)
 {
-    const char *tmpl[] = {o->log_file, o->pprof_file, o->json_file, o->folded_file};
+    const char *tmpl[] = {o->log_file, o->pprof_file, o->json_file, o->folded_file, o->xml_file};
     char path[PATH_MAX], err[PATH_MAX + 128];
     for (size_t i = 0; i < sizeof tmpl / sizeof tmpl[0]; i++) {
         if (tmpl[i] && ch_path_expand(tmpl[i], getpid(), path, sizeof path, err, sizeof err)) {
@@ -215,7 +217,8 @@ static int check_output_names(const ch_options *o)
     return 0;
 }
 
-static int write_side_reports(const pipeline *p, const ch_report_input *in)
+static int write_side_reports(const pipeline *p, const ch_report_input *in,
+                              const ch_report_opts *ro)
 {
     int rc = 0;
     char pprof[PATH_MAX], err[PATH_MAX + 128];
@@ -227,12 +230,14 @@ static int write_side_reports(const pipeline *p, const ch_report_input *in)
         fail(pprof, strerror(errno));
         rc = -1;
     }
-    const char *paths[2] = {p->opt->json_file, p->opt->folded_file};
-    for (int k = 0; k < 2; k++) {
+    const char *paths[3] = {p->opt->json_file, p->opt->folded_file, p->opt->xml_file};
+    for (int k = 0; k < 3; k++) {
         if (!paths[k])
             continue;
         FILE *f = open_output(paths[k], p->prof.pid);
-        int bad = !f || (k == 0 ? ch_report_json(f, in) : ch_report_folded(f, in));
+        int bad = !f || (k == 0   ? ch_report_json(f, in)
+                         : k == 1 ? ch_report_folded(f, in)
+                                  : ch_report_xml(f, in, ro));
         if (f && ch_outfile_close(f))
             bad = 1;
         if (bad) {
@@ -257,6 +262,8 @@ static int report(pipeline *p, FILE *log)
         .pid = p->prof.pid,
         .tool_version = ch_version(),
         .command_line = p->opt->cmd_argv,
+        .program_argv = p->opt->argv,
+        .run_seconds = p->run_seconds,
         .exit_status = p->status,
         .error_kinds = error_kinds(p->opt),
     };
@@ -269,7 +276,7 @@ static int report(pipeline *p, FILE *log)
     };
     int rc = ch_report_text(log, &in, &ro);
     fflush(log);
-    return write_side_reports(p, &in) || rc ? -1 : 0;
+    return write_side_reports(p, &in, &ro) || rc ? -1 : 0;
 }
 
 static void pipeline_free(pipeline *p)
@@ -338,7 +345,10 @@ int ch_run(const ch_options *o)
     char err[512] = "";
     int status;
     ch_phase("program");
-    if (ch_collect_run(&ro, &p.prof, err, sizeof err)) {
+    double start = ch_now();
+    int collect_rc = ch_collect_run(&ro, &p.prof, err, sizeof err);
+    p.run_seconds = ch_now() - start;
+    if (collect_rc) {
         fail(err, NULL);
         status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;
     } else {

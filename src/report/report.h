@@ -31,6 +31,8 @@ typedef struct ch_report_input {
     /* The run, for the JSON and XML reports (NULL/0 when unknown). */
     const char *tool_version;  /* "0.1.0 (commit abc123)" */
     char *const *command_line; /* cgoheap's own argv, NULL-ended */
+    char *const *program_argv; /* the program's argv, NULL-ended */
+    double run_seconds;        /* how long the program ran */
     int exit_status;           /* the status cgoheap exits with */
     unsigned error_kinds;      /* bit (1 << ch_kind) per kind that counts as an error */
 } ch_report_input;
@@ -45,6 +47,8 @@ int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o
 /* gzipped profile.proto, Go heap profile sample types. 0 or -1 with errno. */
 int ch_report_pprof(const char *path, const ch_report_input *in);
 int ch_report_json(FILE *out, const ch_report_input *in);
+/* valgrind memcheck's XML (protocol 4), leak errors only. */
+int ch_report_xml(FILE *out, const ch_report_input *in, const ch_report_opts *o);
 /* Brendan Gregg's folded stacks: "root;...;leaf bytes" per record. */
 int ch_report_folded(FILE *out, const ch_report_input *in);
 

@@ -111,6 +111,13 @@ void chr_summarize(const ch_report_input *in, chr_summary *s);
 typedef void (*chr_note_fn)(void *ctx, const char *note);
 void chr_notes(const ch_report_input *in, chr_note_fn fn, void *ctx);
 
+/*
+ * Whether records of kind k are listed (--show-leak-kinds). Without a scan
+ * every block is UNFREED; it is shown whenever any kind of lost memory is
+ * asked for, since it may be any of them.
+ */
+bool chr_kind_shown(const ch_report_opts *o, ch_kind k);
+
 /* The module holding pc (by address range, else by path), or -1. */
 long chr_module_index(const ch_profile *p, const ch_frame *fr);
 

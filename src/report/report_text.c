@@ -207,18 +207,6 @@ static int print_record(text_ctx *c, const ch_record *r, size_t num, size_t of)
     return 0;
 }
 
-/*
- * Without a scan every block is UNFREED; it is shown whenever any kind of
- * lost memory is asked for, since it may be any of them.
- */
-static bool kind_shown(const ch_report_opts *o, ch_kind k)
-{
-    unsigned lost = (1u << CH_KIND_DEFINITE) | (1u << CH_KIND_INDIRECT) | (1u << CH_KIND_POSSIBLE);
-    if (k == CH_KIND_UNFREED && (o->show_kinds & lost))
-        return true;
-    return (unsigned)k < CH_KIND_COUNT && (o->show_kinds & (1u << k));
-}
-
 /* Prints the shown records; returns how many listed ones were not shown, or -1. */
 static long print_records(text_ctx *c, size_t of)
 {
@@ -231,7 +219,7 @@ static long print_records(text_ctx *c, size_t of)
             continue;
         /* Numbering counts unshown records too, as valgrind does. */
         num++;
-        if (!kind_shown(c->o, r->kind)) {
+        if (!chr_kind_shown(c->o, r->kind)) {
             hidden++;
             continue;
         }

@@ -167,3 +167,11 @@ void chr_notes(const ch_report_input *in, chr_note_fn fn, void *ctx)
         fn(ctx, line);
     }
 }
+
+bool chr_kind_shown(const ch_report_opts *o, ch_kind k)
+{
+    unsigned lost = (1u << CH_KIND_DEFINITE) | (1u << CH_KIND_INDIRECT) | (1u << CH_KIND_POSSIBLE);
+    if (k == CH_KIND_UNFREED && (o->show_kinds & lost))
+        return true;
+    return (unsigned)k < CH_KIND_COUNT && (o->show_kinds & (1u << k));
+}
