@@ -3,6 +3,9 @@
 #   build/bin/cgoheap         the CLI (collect -> analyze -> symbolize -> report)
 # `make SAN=1` builds the CLI and the test tools with ASan/UBSan.
 # `make check` runs the test suite (tests/run).
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the CLI in PREFIX/bin, the agent in
+# PREFIX/lib/cgoheap (where the installed CLI looks), the man page and bash completion
+# (both made by the CLI from its option table, like --help); `make uninstall` removes them.
 
 CC      ?= gcc
 BUILD   ?= build
@@ -28,7 +31,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/cli/%.o)
 CLI_CFLAGS := $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
 CLI_LIBS := -ldw -lelf -lz -lm -lpthread
 
-.PHONY: all clean check bench demo format FORCE
+.PHONY: all clean check bench demo format install uninstall FORCE
 all: $(BUILD)/lib/libcgoheap.so $(BUILD)/bin/cgoheap
 
 # The commit `cgoheap --version` names; "unknown" outside a git checkout.
@@ -61,6 +64,33 @@ $(BUILD)/bin/cgoheap: $(CLI_OBJ)
 $(BUILD)/obj/cli/%.o: %.c include/cgoheap/shm.h src/common/profile.h $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -c -o $@ $<
+
+MAN := $(BUILD)/share/man/man1/cgoheap.1
+COMPLETION := $(BUILD)/share/bash-completion/completions/cgoheap
+all: $(MAN) $(COMPLETION)
+
+$(MAN): $(BUILD)/bin/cgoheap
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/cgoheap --man >$@.tmp && mv -f $@.tmp $@
+
+$(COMPLETION): $(BUILD)/bin/cgoheap
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/cgoheap --bash-completion >$@.tmp && mv -f $@.tmp $@
+
+PREFIX  ?= /usr/local
+INSTALLED := $(DESTDIR)$(PREFIX)/bin/cgoheap $(DESTDIR)$(PREFIX)/lib/cgoheap/libcgoheap.so \
+             $(DESTDIR)$(PREFIX)/share/man/man1/cgoheap.1 \
+             $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cgoheap
+
+install: all
+	install -D -m 755 $(BUILD)/bin/cgoheap $(DESTDIR)$(PREFIX)/bin/cgoheap
+	install -D -m 755 $(BUILD)/lib/libcgoheap.so $(DESTDIR)$(PREFIX)/lib/cgoheap/libcgoheap.so
+	install -D -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/cgoheap.1
+	install -D -m 644 $(COMPLETION) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cgoheap
+
+uninstall:
+	rm -f $(INSTALLED)
+	-rmdir $(DESTDIR)$(PREFIX)/lib/cgoheap 2>/dev/null
 
 check: all
 	tests/run

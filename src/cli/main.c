@@ -18,6 +18,15 @@ int main(int argc, char **argv)
         printf("cgoheap %s, record format %u\n", ch_version(), CH_SHM_VERSION);
         return 0;
     }
+    /* For `make`: the man page and the completion script. */
+    if (!strcmp(argv[1], "--man")) {
+        ch_print_man(stdout, ch_version());
+        return 0;
+    }
+    if (!strcmp(argv[1], "--bash-completion")) {
+        ch_print_completion(stdout);
+        return 0;
+    }
     if (strcmp(argv[1], "run")) {
         fprintf(stderr,
                 "cgoheap: unknown command '%s' (usage: cgoheap run [options] [--] PROGRAM)\n",

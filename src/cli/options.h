@@ -43,4 +43,8 @@ int ch_parse_kinds(const char *s, unsigned *mask);
 
 void ch_print_usage(FILE *out);
 
+/* The man page (roff) and the bash completion script, made from the same table as --help. */
+void ch_print_man(FILE *out, const char *version);
+void ch_print_completion(FILE *out);
+
 #endif

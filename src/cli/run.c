@@ -31,26 +31,32 @@ static void fail(const char *what, const char *detail)
     fprintf(stderr, "cgoheap: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
 }
 
-/* The agent lives at ../lib/libcgoheap.so from the CLI binary; CGOHEAP_AGENT overrides. */
+/*
+ * The agent: CGOHEAP_AGENT, else next to the CLI binary, as `make install`
+ * puts it (PREFIX/bin/cgoheap, PREFIX/lib/cgoheap/libcgoheap.so) or as the
+ * build tree has it (build/bin/cgoheap, build/lib/libcgoheap.so).
+ */
 static int find_agent(char *path, size_t len)
 {
     const char *env = getenv("CGOHEAP_AGENT");
     if (env && *env) {
         snprintf(path, len, "%s", env);
-    } else {
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0)
-            return -1;
-        self[n] = 0;
-        char *slash = strrchr(self, '/');
-        if (!slash)
-            return -1;
-        *slash = 0;
-        if ((size_t)snprintf(path, len, "%.*s/../lib/libcgoheap.so", (int)(len - 32), self) >= len)
-            return -1;
+        return access(path, R_OK);
     }
-    return access(path, R_OK);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    static const char *const rel[] = {"../lib/cgoheap/libcgoheap.so", "../lib/libcgoheap.so"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
+        if ((size_t)snprintf(path, len, "%s/%s", self, rel[i]) < len && access(path, R_OK) == 0)
+            return 0;
+    return -1;
 }
 
 static ch_suppressions *load_suppressions(const ch_options *o)
