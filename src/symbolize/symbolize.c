@@ -12,6 +12,7 @@
 #include "symbolize/sym_internal.h"
 #include "symbolize/sym_module.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +150,50 @@ static const ch_frame *frames_for(ch_symbolizer *s, uint64_t pc, size_t *n, bool
     return sym_cache_get(cache, pc, n);
 }
 
+/* "C.NAME" for a cgo stub or wrapper name holding "_Cfunc_NAME", else NULL. */
+static const char *cgo_call_name(ch_symbolizer *s, const char *fn, const char *marker)
+{
+    const char *at = fn ? strstr(fn, marker) : NULL;
+    /* cgo's own helpers (_CMalloc for C.CString, C.CBytes, C.malloc) stay glue. */
+    if (!at || !at[strlen(marker)] || !strncmp(at + strlen(marker), "_C", 2))
+        return NULL;
+    char name[256];
+    snprintf(name, sizeof name, "C.%s", at + strlen(marker));
+    return sym_intern_str(s->strings, name);
+}
+
+/*
+ * `go test` links its test binaries stripped (-s -w). The C frame a cgo
+ * call runs is the wrapper _cgo_<hash>_Cfunc_NAME (small preamble functions
+ * inline into it). Go 1.19's linker still exports the wrapper in .dynsym,
+ * but as cgo glue it is hidden, and no line says which C function was
+ * called; Go 1.20 and later export nothing, and the frame has no name at
+ * all. Its Go caller, the stub pkg._Cfunc_NAME, keeps its name in
+ * .gopclntab. So a wrapper frame without debug information, or an unnamed
+ * frame right under runtime.asmcgocall whose Go frames lead (through
+ * runtime.cgocall) to such a stub, is shown as "C.NAME". Deeper unnamed C
+ * frames stay module+offset: nothing names them.
+ */
+static void name_cgo_calls(ch_symbolizer *s, ch_frame *f, size_t n)
+{
+    for (size_t i = 0; i + 2 < n; i++) {
+        const char *name = NULL;
+        if (f[i].function && !f[i].file && !strncmp(f[i].function, "_cgo_", 5))
+            name = cgo_call_name(s, f[i].function, "_Cfunc_");
+        else if (!f[i].function && f[i].module && f[i + 1].function &&
+                 !strcmp(f[i + 1].function, "runtime.asmcgocall"))
+            for (size_t j = i + 2; j < n && j < i + 4 && !name; j++) {
+                name = cgo_call_name(s, f[j].function, "._Cfunc_");
+                if (!f[j].function || strncmp(f[j].function, "runtime.", 8))
+                    break;
+            }
+        if (name) {
+            f[i].function = name;
+            f[i].internal = false;
+        }
+    }
+}
+
 static int symbolize(ch_symbolizer *s, const ch_stack *st, ch_symstack *out, bool names_only)
 {
     size_t cap = st->depth + 8, nframes = 0;
@@ -172,6 +217,7 @@ static int symbolize(ch_symbolizer *s, const ch_stack *st, ch_symstack *out, boo
         memcpy(&frames[nframes], f, n * sizeof(*f));
         nframes += n;
     }
+    name_cgo_calls(s, frames, nframes);
     out->frames = frames;
     out->nframes = nframes;
     return 0;

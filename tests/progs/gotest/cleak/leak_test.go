@@ -1,0 +1,5 @@
+package cleak
+
+import "testing"
+
+func TestLeak(t *testing.T) { Leak() }
