@@ -39,15 +39,24 @@ static int format_option(const ch_optdef *d, char *buf, size_t len)
     return snprintf(buf, len, "--%s=%s", d->name, d->arg);
 }
 
+/* Option i if --help lists it (help text, a long name), its form into opt. */
+static const ch_optdef *listed(size_t i, char opt[64])
+{
+    const ch_optdef *d = &ch_optdefs[i];
+    if (!d->help || !d->name[1])
+        return NULL;
+    format_option(d, opt, 64);
+    return d;
+}
+
 void ch_print_usage(FILE *out)
 {
     fputs(intro, out);
     for (size_t i = 0; i < ch_noptdefs; i++) {
-        const ch_optdef *d = &ch_optdefs[i];
-        if (!d->help || !d->name[1])
-            continue;
         char opt[64];
-        format_option(d, opt, sizeof opt);
+        const ch_optdef *d = listed(i, opt);
+        if (!d)
+            continue;
         int n;
         bool has_short =
             i + 1 < ch_noptdefs && !ch_optdefs[i + 1].name[1] && ch_optdefs[i + 1].id == d->id;
@@ -106,11 +115,10 @@ void ch_print_man(FILE *out, const char *version)
     roff_text(out, intro);
     fputs(".SH OPTIONS\n", out);
     for (size_t i = 0; i < ch_noptdefs; i++) {
-        const ch_optdef *d = &ch_optdefs[i];
-        if (!d->help || !d->name[1])
-            continue;
         char opt[64];
-        format_option(d, opt, sizeof opt);
+        const ch_optdef *d = listed(i, opt);
+        if (!d)
+            continue;
         fputs(".TP\n.B ", out);
         roff(out, opt, strlen(opt));
         fputc('\n', out);

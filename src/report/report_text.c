@@ -207,26 +207,22 @@ static int print_record(text_ctx *c, const ch_record *r, size_t num, size_t of)
     return 0;
 }
 
+typedef struct print_ctx {
+    text_ctx *c;
+    size_t of;
+} print_ctx;
+
+static int print_shown(void *ctx, const ch_record *r, size_t num)
+{
+    print_ctx *p = ctx;
+    return print_record(p->c, r, num, p->of);
+}
+
 /* Prints the shown records; returns how many listed ones were not shown, or -1. */
 static long print_records(text_ctx *c, size_t of)
 {
-    size_t num = 0;
-    long hidden = 0;
-    for (size_t i = 0; i < c->in->nrecords; i++) {
-        const ch_record *r = &c->in->records[i];
-        ch_prefetch_records(c->in->prof, c->in->records, c->in->nrecords, i);
-        if (r->suppressed)
-            continue;
-        /* Numbering counts unshown records too, as valgrind does. */
-        num++;
-        if (!chr_kind_shown(c->o, r->kind)) {
-            hidden++;
-            continue;
-        }
-        if (print_record(c, r, num, of) != 0)
-            return -1;
-    }
-    return hidden;
+    print_ctx p = {c, of};
+    return chr_each_shown_record(c->in, c->o, print_shown, &p);
 }
 
 static void print_amount_line(text_ctx *c, const char *label, chr_amount a)

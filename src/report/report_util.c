@@ -175,3 +175,23 @@ bool chr_kind_shown(const ch_report_opts *o, ch_kind k)
         return true;
     return (unsigned)k < CH_KIND_COUNT && (o->show_kinds & (1u << k));
 }
+
+long chr_each_shown_record(const ch_report_input *in, const ch_report_opts *o, chr_record_fn fn,
+                           void *ctx)
+{
+    size_t num = 0;
+    long hidden = 0;
+    for (size_t i = 0; i < in->nrecords; i++) {
+        const ch_record *r = &in->records[i];
+        ch_prefetch_records(in->prof, in->records, in->nrecords, i);
+        if (r->suppressed)
+            continue;
+        /* Numbering counts unshown records too, as valgrind does. */
+        num++;
+        if (!chr_kind_shown(o, r->kind))
+            hidden++;
+        else if (fn(ctx, r, num) != 0)
+            return -1;
+    }
+    return hidden;
+}

@@ -167,20 +167,22 @@ static int put_error(xml_ctx *c, const ch_record *r, size_t num, size_t of)
     return 0;
 }
 
+typedef struct error_ctx {
+    xml_ctx *c;
+    size_t of;
+} error_ctx;
+
+static int put_shown(void *ctx, const ch_record *r, size_t num)
+{
+    error_ctx *e = ctx;
+    return put_error(e->c, r, num, e->of);
+}
+
 /* The records shown, numbered like the text report's (valgrind's). */
 static int put_errors(xml_ctx *c, size_t of)
 {
-    size_t num = 0;
-    for (size_t i = 0; i < c->in->nrecords; i++) {
-        const ch_record *r = &c->in->records[i];
-        ch_prefetch_records(c->in->prof, c->in->records, c->in->nrecords, i);
-        if (r->suppressed)
-            continue;
-        num++;
-        if (chr_kind_shown(c->o, r->kind) && put_error(c, r, num, of) != 0)
-            return -1;
-    }
-    return 0;
+    error_ctx e = {c, of};
+    return chr_each_shown_record(c->in, c->o, put_shown, &e) < 0 ? -1 : 0;
 }
 
 /* How many records each suppression pattern took, as valgrind's <pair>s. */
