@@ -265,3 +265,22 @@ vg_default_supp() {
     ' "$WORK/defaults.lsan" >"$1"
     [ -s "$1" ] || fail "no leak: lines in --print-default-suppressions output"
 }
+
+# ---- waiting ------------------------------------------------------------
+
+# wait_for CMD... : polls CMD every 20 ms for up to WAIT_SECS (default 20 s,
+# scaled by TIMEOUT_SCALE); no fixed sleep stands for "long enough".
+wait_for() {
+    local tries
+    tries=$(awk -v s="${WAIT_SECS:-20}" -v k="${TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", s * k * 50 }')
+    while [ "$tries" -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.02
+        tries=$((tries - 1))
+    done
+    return 1
+}
+
+# wait_for_file PATH / wait_for_grep ERE FILE
+wait_for_file() { wait_for test -e "$1"; }
+wait_for_grep() { wait_for grep -qE -- "$1" "$2"; }

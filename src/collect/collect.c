@@ -12,6 +12,7 @@
 #include "collect/procmem.h"
 #include "collect/record.h"
 #include "collect/roots.h"
+#include "collect/sigforward.h"
 #include "collect/trace.h"
 #include "common/clock.h"
 #include "common/grow.h"
@@ -261,13 +262,21 @@ static void on_exec_stop(void *ctx, pid_t pid)
         fprintf(stderr, "cgoheap: cannot empty the record at exec: %s\n", strerror(errno));
 }
 
-/* PTRACE_SEIZE before the child may run; on refusal, run without the scan. */
-static bool seize(run_state *s)
+/*
+ * PTRACE_SEIZE before the child may run; on refusal, run without the scan.
+ * With --no-scan the main thread is still traced, without exit stops: its
+ * signal stops tell a signal sent to the whole process group from one sent
+ * to the launcher alone (collect/sigforward.c), and its exec stop empties
+ * the record of the old image. Returns whether exit stops will come.
+ */
+static bool seize(run_state *s, bool *seized)
 {
     ch_profile *p = s->prof;
+    long o = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
     if (!s->opts->scan) {
         snprintf(p->scan_notice, sizeof p->scan_notice,
                  "memory not scanned (--no-scan)" UNFREED_TAIL);
+        *seized = ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0;
         return false;
     }
     /* Every thread is traced (new ones from their clone on) so that each
@@ -279,11 +288,12 @@ static bool seize(run_state *s)
      * cost a 90 ms cgo run 1.5 to 2.5 ms; a run left on in production
      * should not pay that for a closer scan of its few sampled blocks. */
     const char *env = getenv("CGOHEAP_TRACE_THREADS");
-    long o = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+    o |= PTRACE_O_TRACEEXIT;
     if (env ? strcmp(env, "0") != 0 : s->opts->sample_rate <= 1)
         o |= PTRACE_O_TRACECLONE;
     if (ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0)
-        return true;
+        return *seized = true;
+    *seized = false;
     snprintf(p->scan_notice, sizeof p->scan_notice,
              "memory not scanned: ptrace refused (%s)" UNFREED_TAIL, strerror(errno));
     if (s->opts->verbose)
@@ -294,11 +304,13 @@ static bool seize(run_state *s)
 static int run_child(run_state *s, const char *path, char *err, size_t errlen)
 {
     collect_owner *own = s->own;
+    ch_sigfwd_block(); /* before the fork: no signal can kill the launcher from now on */
     if (ch_child_spawn(&s->child, path, s->opts->argv, s->agent, own->shm.fd, err, errlen))
         return -1;
     s->prof->pid = s->child.pid;
     own->shm.hdr->target_pid = s->child.pid; /* before the go-ahead: the agent checks it */
-    bool traced = seize(s);
+    bool seized;
+    bool traced = seize(s, &seized);
     /*
      * Full tracking reads the Go layouts while the program runs, on an idle
      * CPU, so that the scan at exit need not wait for them. A sampled run is
@@ -307,11 +319,11 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
      */
     if (traced && s->opts->sample_rate <= 1)
         s->go = ch_go_prefetch_start(path);
-    ch_forward_signals(s->child.pid);
+    ch_sigfwd_start(s->child.pid);
     ch_child_go(&s->child);
     const ch_trace_hooks hooks = {.on_exit = on_exit_stop, .on_exec = on_exec_stop};
-    int rc = ch_trace_wait(s->child.pid, traced, &hooks, s, &s->prof->exit);
-    ch_restore_signals();
+    int rc = ch_trace_wait(s->child.pid, seized, &hooks, s, &s->prof->exit);
+    ch_sigfwd_stop();
     if (!s->exec_errno)
         s->exec_errno = ch_child_exec_errno(&s->child);
     ch_child_close(&s->child);

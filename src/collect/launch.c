@@ -11,6 +11,7 @@
  */
 #include "collect/launch.h"
 #include "cgoheap/shm.h"
+#include "collect/sigforward.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -88,9 +89,13 @@ static void child_main(int go_rd, int exec_wr, const char *path, char *const *ar
                        const char *preload, const char *shm_fd)
 {
     char byte;
-    while (read(go_rd, &byte, 1) < 0 && errno == EINTR)
+    ssize_t got;
+    while ((got = read(go_rd, &byte, 1)) < 0 && errno == EINTR)
         ;
+    if (got != 1) /* the launcher died before the go-ahead: run nothing untracked */
+        _exit(127);
     close(go_rd);
+    ch_sigfwd_child_reset();
     if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv(CH_ENV_SHM_FD, shm_fd, 1) == 0) {
         execv(path, argv);
         if (errno == ENOEXEC) { /* a script without #!: execvp hands it to sh */

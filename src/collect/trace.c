@@ -11,6 +11,7 @@
  */
 #include "collect/trace.h"
 #include "collect/procmem.h"
+#include "collect/sigforward.h"
 #include "common/clock.h"
 #include "common/grow.h"
 
@@ -22,50 +23,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
-
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
-#define NFORWARDED (sizeof forwarded / sizeof forwarded[0])
-
-/* Read by the signal handler: a plain pid store is atomic on every target
- * we build for, and sig_atomic_t makes that explicit. */
-static volatile sig_atomic_t forward_pid;
-static struct sigaction saved[NFORWARDED];
-
-/*
- * A terminal's ^C (or hangup) reaches the whole foreground process group,
- * the target included: the kernel sends it with si_code SI_KERNEL, and
- * passing it on would deliver it twice. Signals that another process sent
- * to the launcher alone (kill, timeout) are passed on. Only kill() and
- * errno handling here: both are async-signal-safe.
- */
-static void forward(int sig, siginfo_t *info, void *uctx)
-{
-    (void)uctx;
-    int saved_errno = errno;
-    pid_t pid = (pid_t)forward_pid;
-    if (pid > 0 && info->si_code != SI_KERNEL && info->si_pid != pid)
-        kill(pid, sig);
-    errno = saved_errno;
-}
-
-void ch_forward_signals(pid_t pid)
-{
-    forward_pid = pid;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = forward;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < NFORWARDED; i++)
-        sigaction(forwarded[i], &sa, &saved[i]);
-}
-
-void ch_restore_signals(void)
-{
-    for (size_t i = 0; i < NFORWARDED; i++)
-        sigaction(forwarded[i], &saved[i], NULL);
-    forward_pid = 0;
-}
 
 /* How long the scan waits for the threads of an ending process to reach
  * their exit stops: the kernel kills them at once, so this is only a bound
@@ -231,8 +188,10 @@ static void at_stop(tracer *t, pid_t tid, int status)
         ptrace(PTRACE_LISTEN, tid, 0, 0); /* stay stopped, but report SIGCONT */
     else if (event) /* a new thread's first stop, PTRACE_EVENT_CLONE, a SIGCONT'd listener */
         ptrace(PTRACE_CONT, tid, 0, 0);
-    else
-        ptrace(PTRACE_CONT, tid, 0, sig); /* signal-delivery stop: deliver it */
+    else { /* signal-delivery stop: deliver it */
+        ch_sigfwd_note_target(tid, sig);
+        ptrace(PTRACE_CONT, tid, 0, sig);
+    }
 }
 
 /* Scans once every thread is held, gone or a zombie, or the wait is over;
@@ -259,6 +218,7 @@ static bool try_finish(tracer *t)
  */
 #define POLL_FIRST_NS 10000L
 #define POLL_MAX_NS 1000000L
+#define SIGNAL_WAIT 0.1
 
 static int wait_any(tracer *t, bool traced, int *status)
 {
@@ -272,9 +232,15 @@ static int wait_any(tracer *t, bool traced, int *status)
             pause_ns = pause_ns * 2 < POLL_MAX_NS ? pause_ns * 2 : POLL_MAX_NS;
             continue;
         }
-        /* Traced threads are the launcher's to reap too: wait for any. */
+        /* Traced threads are the launcher's to reap too: wait for any.
+         * Blocking happens in sigtimedwait, woken by SIGCHLD or a signal to
+         * pass on; the timeout only bounds a wake-up that never comes. */
         reap_leaving(t);
-        return waitpid(traced ? -1 : t->pid, status, __WALL);
+        pid_t w = waitpid(traced ? -1 : t->pid, status, __WALL | WNOHANG);
+        if (w != 0)
+            return w;
+        if (!ch_sigfwd_settle())
+            ch_sigfwd_wait(SIGNAL_WAIT);
     }
 }
 

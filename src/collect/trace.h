@@ -39,15 +39,12 @@ typedef struct ch_trace_hooks {
 /*
  * Waits until the child is gone and stores how it ended. If `traced` (the
  * child was PTRACE_SEIZEd with PTRACE_O_TRACEEXIT, and perhaps
- * PTRACE_O_TRACECLONE: then every thread is a tracee), passes signals on,
+ * PTRACE_O_TRACECLONE: then every thread is a tracee), passes signals on
+ * (the program's own, and the launcher's through collect/sigforward.h),
  * keeps group-stops stopped (PTRACE_LISTEN) and calls on_exit once the
  * process is ending and all its traced threads reached their exit stops
  * (or after a bounded wait). Returns 0, or -1 if waiting failed.
  */
 int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx, ch_exit *out);
-
-/* Forward SIGINT/SIGTERM/SIGHUP sent to the launcher to pid until restored. */
-void ch_forward_signals(pid_t pid);
-void ch_restore_signals(void);
 
 #endif
