@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define EXIT_CGOHEAP_ERROR 1
+#define EXIT_UNTRACKED 125 /* a gate was asked for, but nothing could be tracked */
 #define EXIT_NO_PROGRAM 127
 
 static void fail(const char *what, const char *detail)
@@ -185,6 +186,20 @@ static bool has_error_leaks(const pipeline *p, const ch_report_input *in)
     return false;
 }
 
+/*
+ * Nothing tracked (a static or set-user-ID program, a loader that was
+ * told otherwise) must not pass a gate as a clean run: said on stderr
+ * whatever --log-file is, and with --error-exitcode the run fails. A Go
+ * program without cgo has no C heap: saying so is the whole answer.
+ */
+static bool untracked_fails(const pipeline *p)
+{
+    if (p->prof.agent_attached || !p->prof.untracked[0])
+        return false;
+    fail(p->prof.no_c_heap ? "nothing to check" : "nothing was tracked", p->prof.untracked);
+    return p->opt->error_exitcode && !p->prof.no_c_heap;
+}
+
 /* Opens the report file named by tmpl (%p: pid, %q{VAR}, %%). */
 static FILE *open_output(const char *tmpl, long pid)
 {
@@ -264,7 +279,7 @@ static int report(pipeline *p, FILE *log)
         .stack_frames = ch_symstacks_frames,
         .stack_frames_ctx = p->stacks,
         .build_ids = p->build_ids,
-        .program = p->opt->argv[0],
+        .program = p->prof.image[0] ? p->prof.image : p->opt->argv[0],
         .pid = p->prof.pid,
         .tool_version = ch_version(),
         .command_line = p->opt->cmd_argv,
@@ -273,7 +288,9 @@ static int report(pipeline *p, FILE *log)
         .exit_status = p->status,
         .error_kinds = error_kinds(p->opt),
     };
-    if (p->opt->error_exitcode && has_error_leaks(p, &in))
+    if (untracked_fails(p))
+        in.exit_status = p->status = EXIT_UNTRACKED;
+    else if (p->opt->error_exitcode && has_error_leaks(p, &in))
         in.exit_status = p->status = p->opt->error_exitcode;
     ch_report_opts ro = {
         .show_kinds = shown_kinds(p),

@@ -14,6 +14,7 @@
 #include "collect/roots.h"
 #include "collect/sigforward.h"
 #include "collect/trace.h"
+#include "collect/untracked.h"
 #include "common/clock.h"
 #include "common/grow.h"
 #include "common/phase.h"
@@ -44,7 +45,11 @@ typedef struct run_state {
     const char *agent;
     ch_go_prefetch *go; /* the Go layouts, read while the program runs */
     int exec_errno;
-    int record_read; /* ch_record_read succeeded */
+    int n_execs;                 /* exec stops seen: the first is our own exec of the program */
+    char image[PATH_MAX];        /* the program's current image */
+    char preload[PATH_MAX];      /* the agent's path for LD_PRELOAD */
+    char link_dir[PATH_MAX / 2]; /* a private directory holding a symlink to the agent, or "" */
+    int record_read;             /* ch_record_read succeeded */
     char record_err[256];
 } run_state;
 
@@ -257,7 +262,12 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
 static void on_exec_stop(void *ctx, pid_t pid)
 {
     run_state *s = ctx;
-    (void)pid;
+    char exe[64];
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(exe, s->image, sizeof s->image - 1);
+    s->image[n > 0 ? n : 0] = 0;
+    if (++s->n_execs > 1) /* the report is about the program that ran last */
+        snprintf(s->prof->image, sizeof s->prof->image, "%s", s->image);
     if (ch_shm_reset(&s->own->shm) != 0 && s->opts->verbose)
         fprintf(stderr, "cgoheap: cannot empty the record at exec: %s\n", strerror(errno));
 }
@@ -305,7 +315,7 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
 {
     collect_owner *own = s->own;
     ch_sigfwd_block(); /* before the fork: no signal can kill the launcher from now on */
-    if (ch_child_spawn(&s->child, path, s->opts->argv, s->agent, own->shm.fd, err, errlen))
+    if (ch_child_spawn(&s->child, path, s->opts->argv, s->preload, own->shm.fd, err, errlen))
         return -1;
     s->prof->pid = s->child.pid;
     own->shm.hdr->target_pid = s->child.pid; /* before the go-ahead: the agent checks it */
@@ -347,6 +357,46 @@ static void mark_unfreed(ch_profile *p)
                  "thread (it exited first)" UNFREED_TAIL);
 }
 
+/*
+ * LD_PRELOAD splits on spaces and colons and has no escape: an agent
+ * installed under such a path would silently not load. It is preloaded
+ * through a symlink in a private directory instead (the kernel shows the
+ * real path in the target's maps, which the scan looks for).
+ */
+static int preload_path(run_state *s, char *err, size_t errlen)
+{
+    snprintf(s->preload, sizeof s->preload, "%s", s->agent);
+    if (!strpbrk(s->agent, " :\t\n"))
+        return 0;
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp || strpbrk(tmp, " :\t\n"))
+        tmp = "/tmp";
+    snprintf(s->link_dir, sizeof s->link_dir, "%s/cgoheap-XXXXXX", tmp);
+    if (!mkdtemp(s->link_dir)) {
+        snprintf(err, errlen,
+                 "the agent's path %s has a space or colon, which LD_PRELOAD cannot "
+                 "hold, and no symlink to it could be made in %s: %s",
+                 s->agent, tmp, strerror(errno));
+        s->link_dir[0] = 0;
+        return -1;
+    }
+    snprintf(s->preload, sizeof s->preload, "%s/libcgoheap.so", s->link_dir);
+    if (symlink(s->agent, s->preload) == 0)
+        return 0;
+    snprintf(err, errlen, "cannot link the agent into %s: %s", s->link_dir, strerror(errno));
+    rmdir(s->link_dir);
+    s->link_dir[0] = 0;
+    return -1;
+}
+
+static void preload_cleanup(run_state *s)
+{
+    if (!s->link_dir[0])
+        return;
+    unlink(s->preload);
+    rmdir(s->link_dir);
+}
+
 static int prepare(run_state *s, char *path, char *agent, char *err, size_t errlen)
 {
     if (!s->opts->argv || !s->opts->argv[0]) {
@@ -361,6 +411,9 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
         return -1;
     }
     s->agent = agent;
+    snprintf(s->image, sizeof s->image, "%s", path);
+    if (preload_path(s, err, errlen))
+        return -1;
     if (!(s->own = calloc(1, sizeof *s->own))) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -371,6 +424,7 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
         snprintf(err, errlen, "cannot create the shared record: %s", strerror(errno));
         free(s->own);
         s->own = NULL;
+        preload_cleanup(s);
         return -1;
     }
     return 0;
@@ -385,6 +439,7 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
         return -1;
     out->owner = s.own;
     int rc = run_child(&s, path, err, errlen);
+    preload_cleanup(&s);
     ch_go_prefetch_free(s.go);
     if (rc == 0) {
         read_record(&s);
@@ -395,6 +450,8 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
     }
     if (rc == 0)
         mark_unfreed(out);
+    if (rc == 0 && !out->agent_attached)
+        ch_untracked_reason(s.image, out->untracked, sizeof out->untracked, &out->no_c_heap);
     return rc;
 }
 

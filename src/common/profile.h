@@ -64,6 +64,9 @@ typedef struct ch_profile {
     uint64_t n_allocs, n_frees, n_events, bytes_alloc, n_dropped, agent_bytes;
     bool agent_attached;
     char agent_fail_reason[128];
+    char untracked[320]; /* why the agent could not attach, for the user; "" if it did */
+    bool no_c_heap;      /* ...and the program has no C heap (Go without cgo) */
+    char image[4096];    /* the program's last image if it exec'd another, else "" */
 
     int pid; /* the target's pid (report prefix ==PID==) */
     ch_exit exit;

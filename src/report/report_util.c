@@ -126,7 +126,11 @@ void chr_summarize(const ch_report_input *in, chr_summary *s)
 static void agent_notes(const ch_profile *p, chr_note_fn fn, void *ctx)
 {
     char line[512], num[CHR_NUM_LEN];
-    if (!p->agent_attached) {
+    if (!p->agent_attached && p->untracked[0]) {
+        snprintf(line, sizeof line, "nothing was recorded: %.*s", (int)sizeof p->untracked,
+                 p->untracked);
+        fn(ctx, line);
+    } else if (!p->agent_attached) {
         snprintf(line, sizeof line,
                  "the agent did not attach to the program%s%.*s; nothing was recorded",
                  p->agent_fail_reason[0] ? ": " : "", (int)sizeof p->agent_fail_reason,

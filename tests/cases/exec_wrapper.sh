@@ -16,6 +16,9 @@ check() { # check LABEL: the report of the last ch_run
     expect_eq "$(summary possible "$WORK/report")" "0 0" "possibly lost ($1)"
     expect_grep "^==[0-9]+== +at 0x[0-9A-F]+: leak_one \(two_leaks.c:" "$WORK/report"
     expect_grep "^==[0-9]+== +at 0x[0-9A-F]+: leak_two \(two_leaks.c:" "$WORK/report"
+    # The header names the program that ran last, not the wrapper.
+    expect_grep "^==[0-9]+== cgoheap: C heap check of .*/two_leaks\$" "$WORK/report" \
+        "header names the exec'd program ($1)"
 }
 
 ch_run -- env "$bin"
