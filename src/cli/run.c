@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EXIT_CGOHEAP_ERROR 1
@@ -238,6 +239,42 @@ static int check_output_names(const ch_options *o)
     return 0;
 }
 
+/*
+ * An output file that cannot be written must fail before the program
+ * runs, not after a long run: a regular file is opened for writing (and
+ * created, empty, if missing) without cutting what it holds; a FIFO or
+ * device is only checked for write access, since opening it would be seen
+ * by its reader. A name with %p is known only once the program runs.
+ */
+static int check_output(const char *tmpl)
+{
+    struct stat st;
+    char path[PATH_MAX], err[PATH_MAX + 128];
+    if (!tmpl || ch_path_has_pid(tmpl) ||
+        ch_path_expand(tmpl, 0, path, sizeof path, err, sizeof err))
+        return 0; /* a bad name was told by check_output_names */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode) || access(path, W_OK) != 0) {
+            fail(path, strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+            return -1;
+        }
+        return 0;
+    }
+    FILE *f = open_output(tmpl, 0);
+    if (!f)
+        return -1;
+    fclose(f);
+    return 0;
+}
+
+static int check_outputs(const ch_options *o)
+{
+    return check_output(o->pprof_file) || check_output(o->json_file) ||
+                   check_output(o->folded_file) || check_output(o->xml_file)
+               ? -1
+               : 0;
+}
+
 static int write_side_reports(const pipeline *p, const ch_report_input *in,
                               const ch_report_opts *ro)
 {
@@ -298,7 +335,10 @@ static int report(pipeline *p, FILE *log)
         .gen_suppressions = p->opt->gen_suppressions,
     };
     int rc = ch_report_text(log, &in, &ro);
-    fflush(log);
+    if (fflush(log) != 0 || rc) {
+        fail(p->opt->log_file ? p->opt->log_file : "writing the report", strerror(errno));
+        rc = -1;
+    }
     return write_side_reports(p, &in, &ro) || rc ? -1 : 0;
 }
 
@@ -350,7 +390,9 @@ int ch_run(const ch_options *o)
     FILE *log = check_output_names(o)       ? NULL
                 : o->log_file && !log_later ? open_output(o->log_file, 0)
                                             : stderr;
-    if (!log) {
+    if (!log || check_outputs(o)) {
+        if (log && log != stderr)
+            fclose(log);
         ch_supp_free(supp);
         return EXIT_CGOHEAP_ERROR;
     }
