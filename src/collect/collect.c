@@ -8,6 +8,7 @@
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
 #include "collect/launch.h"
+#include "collect/modmaps.h"
 #include "collect/pagemap.h"
 #include "collect/procmem.h"
 #include "collect/record.h"
@@ -226,6 +227,7 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
     read_record(s);
     if (!s->record_read)
         return;
+    ch_modules_from_maps(threads->n ? threads->v[0].tid : pid, s->prof);
     if (s->prof->nblocks == 0) {
         /* No block left to classify (a clean run, or none sampled): the scan would find nothing. */
         s->prof->scanned = true;

@@ -43,7 +43,9 @@ typedef struct ch_stack {
 
 typedef struct ch_module {
     uint64_t start, end, bias;
-    char *path;
+    char *path;        /* as the agent recorded it: untrusted */
+    uint64_t dev, ino; /* the file the kernel had mapped at the exit stop; 0 if not known */
+    bool replaced;     /* that file was deleted or replaced on disk while the program ran */
 } ch_module;
 
 /* How the target ended. */

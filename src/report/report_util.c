@@ -141,6 +141,14 @@ static void agent_notes(const ch_profile *p, chr_note_fn fn, void *ctx)
                  (int)sizeof p->agent_fail_reason, p->agent_fail_reason);
         fn(ctx, line);
     }
+    for (size_t i = 0; i < p->nmodules; i++)
+        if (p->modules[i].replaced) {
+            snprintf(line, sizeof line,
+                     "%.300s was deleted or replaced on disk while the program ran: its frames "
+                     "are not symbolized",
+                     p->modules[i].path);
+            fn(ctx, line);
+        }
     if (p->n_dropped > 0) {
         snprintf(line, sizeof line, "%s allocations were not recorded; figures are lower bounds",
                  chr_commas(p->n_dropped, num));

@@ -60,14 +60,21 @@ static int copy_whole(sym_elf *e, int fd)
     return e->elf != NULL ? 0 : -1;
 }
 
-static int load_file(sym_elf *e, const char *path)
+static bool is_expected(const struct stat *st, uint64_t dev, uint64_t ino)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (dev || ino)
+        return (uint64_t)st->st_dev == dev && (uint64_t)st->st_ino == ino;
+    return geteuid() != 0 || (st->st_mode & S_IROTH);
+}
+
+static int load_file(sym_elf *e, const char *path, uint64_t dev, uint64_t ino)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-        (uint64_t)st.st_size > MAX_ELF_SIZE) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !is_expected(&st, dev, ino) ||
+        st.st_size <= 0 || (uint64_t)st.st_size > MAX_ELF_SIZE) {
         close(fd);
         return -1;
     }
@@ -99,10 +106,15 @@ static bool headers_fit(sym_elf *e)
 
 int sym_elf_open(sym_elf *e, const char *path)
 {
+    return sym_elf_open_as(e, path, 0, 0);
+}
+
+int sym_elf_open_as(sym_elf *e, const char *path, uint64_t dev, uint64_t ino)
+{
     memset(e, 0, sizeof(*e));
     /* libelf needs its version negotiated once; repeating it is harmless. */
     elf_version(EV_CURRENT);
-    if (path == NULL || path[0] != '/' || load_file(e, path) != 0)
+    if (path == NULL || path[0] != '/' || load_file(e, path, dev, ino) != 0)
         goto fail;
     if (elf_kind(e->elf) != ELF_K_ELF || gelf_getehdr(e->elf, &e->ehdr) == NULL ||
         e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || e->ehdr.e_machine != EM_X86_64 ||

@@ -33,6 +33,16 @@ typedef struct sym_elf {
 
 /* Returns 0, or -1 if the file is missing, not a 64-bit x86-64 ELF, or unreadable. */
 int sym_elf_open(sym_elf *e, const char *path);
+
+/*
+ * The same for a path the target wrote (a module of its record): it is
+ * opened without blocking (a FIFO or device there cannot hang the
+ * launcher) and read only if it is a regular file and, when dev or ino is
+ * given, the very file the kernel had mapped in the target. Without them,
+ * a launcher running as root reads only world-readable files: the target
+ * must not make it read what its own user could not.
+ */
+int sym_elf_open_as(sym_elf *e, const char *path, uint64_t dev, uint64_t ino);
 void sym_elf_close(sym_elf *e);
 
 /* The section called name (its header in *sh), or NULL. */

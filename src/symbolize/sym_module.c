@@ -5,10 +5,13 @@
 
 #include <string.h>
 
-void sym_module_init(sym_module *m, const char *path)
+void sym_module_init(sym_module *m, const char *path, const ch_module *from)
 {
     memset(m, 0, sizeof(*m));
     m->path = path;
+    m->dev = from->dev;
+    m->ino = from->ino;
+    m->refused = from->replaced;
 }
 
 void sym_module_free(sym_module *m)
@@ -31,7 +34,7 @@ void sym_module_free(sym_module *m)
 static void open_file(sym_module *m)
 {
     m->file_opened = true;
-    if (sym_elf_open(&m->elf, m->path) != 0)
+    if (m->refused || sym_elf_open_as(&m->elf, m->path, m->dev, m->ino) != 0)
         return;
     m->has_elf = true;
     sym_elf_build_id(&m->elf, m->build_id, sizeof(m->build_id));

@@ -2,12 +2,15 @@
 #ifndef CGOHEAP_SYM_MODULE_H
 #define CGOHEAP_SYM_MODULE_H
 
+#include "common/profile.h"
 #include "symbolize/sym_dwarf.h"
 #include "symbolize/sym_gopcln.h"
 #include "symbolize/sym_symtab.h"
 
 typedef struct sym_module {
     const char *path;
+    uint64_t dev, ino; /* the file must be this one (0: unknown, see sym_elf_open_as) */
+    bool refused;      /* replaced on disk while the program ran: never opened */
     bool file_opened;  /* the ELF file was read (for its build ID); never retried */
     bool opened;       /* symbol tables were loaded; never retried */
     bool dwarf_opened; /* DWARF was loaded; never retried */
@@ -20,7 +23,7 @@ typedef struct sym_module {
     char build_id[129];
 } sym_module;
 
-void sym_module_init(sym_module *m, const char *path);
+void sym_module_init(sym_module *m, const char *path, const ch_module *from);
 void sym_module_free(sym_module *m);
 
 /*

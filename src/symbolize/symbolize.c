@@ -54,7 +54,7 @@ ch_symbolizer *ch_symbolizer_new(const ch_module *mods, size_t nmods)
         const char *path = sym_intern_str(s->strings, mods[i].path ? mods[i].path : "");
         if (path == NULL)
             goto fail;
-        sym_module_init(&s->mods[i], path);
+        sym_module_init(&s->mods[i], path, &mods[i]);
         s->ranges[i] = (range){mods[i].start, mods[i].end, mods[i].bias, i};
     }
     s->nmods = nmods;

@@ -1,0 +1,51 @@
+/*
+ * A target that lies to the launcher about its modules, or changes them.
+ *   hostile_module path FILE     leaks, then writes FILE as the path of
+ *                                every module of the record (a FIFO, a
+ *                                file only root may read)
+ *   hostile_module replace FILE  leaks, then renames FILE over its own
+ *                                binary (argv[0]) before it exits
+ */
+#include "cgoheap/shm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static void *leak(void)
+{
+    char *p = malloc(777);
+    memset(p, 7, 777);
+    return p;
+}
+
+static int rewrite_modules(const char *path)
+{
+    const char *fd = getenv(CH_ENV_SHM_FD);
+    if (!fd)
+        return 2;
+    ch_shm_header *h = mmap(NULL, sizeof *h, PROT_READ, MAP_SHARED, atoi(fd), 0);
+    if (h == MAP_FAILED)
+        return 2;
+    size_t len = h->modules_off + CH_MAX_MODULES * sizeof(ch_module_entry);
+    char *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, atoi(fd), 0);
+    if (base == MAP_FAILED)
+        return 2;
+    ch_module_entry *m = (ch_module_entry *)(base + h->modules_off);
+    for (uint32_t i = 0; i < h->n_modules && i < CH_MAX_MODULES; i++)
+        snprintf(m[i].path, sizeof m[i].path, "%s", path);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static void *volatile keep;
+    keep = leak();
+    keep = NULL;
+    if (argc == 3 && strcmp(argv[1], "path") == 0)
+        return rewrite_modules(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "replace") == 0)
+        return rename(argv[2], argv[0]) == 0 ? 0 : 2;
+    return 2;
+}
