@@ -240,9 +240,10 @@ static void print_heap_summary(text_ctx *c, const chr_summary *s)
     chr_out_str(&c->out, " HEAP SUMMARY:\n");
     print_amount_line(c, "in use at exit", s->in_use);
     prefix(c);
-    chr_out_printf(&c->out, " %18s: %s allocs, %s frees, %s bytes allocated\n", "total heap usage",
-                   chr_commas(s->allocs, n1), chr_commas(s->frees, n2),
-                   chr_commas(s->bytes_alloc, n3));
+    chr_out_printf(&c->out, " %18s: %s allocs, %s frees, %s bytes allocated%s\n",
+                   "total heap usage", chr_commas(s->allocs, n1), chr_commas(s->frees, n2),
+                   chr_commas(s->bytes_alloc, n3),
+                   c->in->prof->sample_rate > 1 ? " (estimates from samples)" : "");
     prefix(c);
     chr_out_printf(&c->out, " cgoheap: agent memory: %s bytes\n",
                    chr_commas(c->in->prof->agent_bytes, n1));
@@ -284,7 +285,12 @@ static int print_body(text_ctx *c, const chr_summary *s)
     /* valgrind's order: heap summary, loss records, leak summary. */
     print_heap_summary(c, s);
     /* With no agent nothing was recorded: "no leaks" would be a false claim. */
-    if (s->in_use.count == 0 && c->in->prof->agent_attached) {
+    if (s->in_use.count == 0 && c->in->prof->agent_attached && c->in->prof->sample_rate > 1) {
+        /* Only the sampled blocks were seen: a leak between samples may remain. */
+        prefix(c);
+        chr_out_str(&c->out, " No sampled heap block was in use at exit; unsampled leaks are "
+                             "possible (run without --sample-rate to be sure)\n");
+    } else if (s->in_use.count == 0 && c->in->prof->agent_attached) {
         prefix(c);
         chr_out_str(&c->out, " All heap blocks were freed -- no leaks are possible\n");
     } else {

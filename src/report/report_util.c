@@ -94,8 +94,14 @@ static void estimate_totals(const ch_report_input *in, chr_summary *s)
         add(&all, chr_scale(p->stacks[i].alloc_count, p->stacks[i].alloc_bytes, p->sample_rate));
     s->allocs = all.count;
     s->bytes_alloc = all.bytes;
-    /* Estimates of allocs and in-use are rounded separately: never go negative. */
-    s->frees = all.count > s->in_use.count ? all.count - s->in_use.count : 0;
+    /* The share of sampled blocks that were freed, applied to the estimated
+     * allocations. (Estimated allocs minus estimated in-use said 0 frees
+     * whenever every sample was still live, however much was freed.) */
+    s->frees = p->n_allocs
+                   ? (uint64_t)((double)all.count * (double)p->n_frees / (double)p->n_allocs + 0.5)
+                   : 0;
+    if (s->frees > all.count)
+        s->frees = all.count;
 }
 
 void chr_summarize(const ch_report_input *in, chr_summary *s)
