@@ -32,6 +32,17 @@
 #include <unistd.h>
 
 #define STACK_CAP (1u << 22)
+
+/* CGOHEAP_STACK_CAP (a power of two, 1024 to STACK_CAP) makes the stack
+ * table small, so that the suite can fill it in a moment. */
+static uint32_t stack_cap(void)
+{
+    const char *env = getenv("CGOHEAP_STACK_CAP");
+    unsigned long v = env ? strtoul(env, NULL, 10) : 0;
+    if (v >= 1024 && v <= STACK_CAP && (v & (v - 1)) == 0)
+        return (uint32_t)v;
+    return STACK_CAP;
+}
 #define UNFREED_TAIL "; blocks reported as unfreed at exit"
 
 typedef struct collect_owner {
@@ -422,7 +433,7 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
     }
     s->own->shm.fd = -1;
     uint64_t rate = s->opts->sample_rate ? s->opts->sample_rate : 1;
-    if (ch_shm_create(&s->own->shm, rate, STACK_CAP)) {
+    if (ch_shm_create(&s->own->shm, rate, stack_cap())) {
         snprintf(err, errlen, "cannot create the shared record: %s", strerror(errno));
         free(s->own);
         s->own = NULL;

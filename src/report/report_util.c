@@ -155,6 +155,19 @@ static void agent_notes(const ch_profile *p, chr_note_fn fn, void *ctx)
                      p->modules[i].path);
             fn(ctx, line);
         }
+    chr_amount stackless = {0, 0};
+    for (size_t i = 0; i < p->nblocks; i++)
+        if (p->blocks[i].stack_id == 0)
+            add(&stackless, (chr_amount){1, p->blocks[i].size});
+    if (stackless.count > 0) {
+        char num2[CHR_NUM_LEN], num3[CHR_NUM_LEN];
+        snprintf(line, sizeof line,
+                 "%s blocks (%s bytes) in use at exit have no stack, shown as \"(no stack "
+                 "recorded)\": the record's stack table was full (%s distinct stacks)",
+                 chr_commas(stackless.count, num), chr_commas(stackless.bytes, num2),
+                 chr_commas(p->nstacks ? p->nstacks - 1 : 0, num3));
+        fn(ctx, line);
+    }
     if (p->n_dropped > 0) {
         snprintf(line, sizeof line, "%s allocations were not recorded; figures are lower bounds",
                  chr_commas(p->n_dropped, num));
