@@ -97,9 +97,14 @@ check exit_main_only "$out" 'status=3 scanned=1 blocks=6 ' "$KINDS"
 # SIGSTOP: the target stays stopped (group-stop) until someone continues it.
 "$TMP/collect_test" "$TMP/fake_agent.so" "$TMP/target" stop 7 >"$TMP/stop.out" &
 drv=$!
-sleep 0.5
-child=$(ps -o pid= --ppid $drv | tr -d ' ')
-state=$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null)
+# Poll (up to 20 s) until the target has stopped, rather than sleep.
+child="" state=""
+for _ in $(seq 1000); do
+    child=${child:-$(ps -o pid= --ppid $drv | tr -d ' ')}
+    state=$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null)
+    case $state in [Tt]) break ;; esac
+    sleep 0.02
+done
 kill -CONT "$child" 2>/dev/null
 wait $drv
 check sigstop_then_cont "state=$state $(cat "$TMP/stop.out")" '^state=[Tt] ' 'status=7 scanned=1 '
@@ -107,7 +112,13 @@ check sigstop_then_cont "state=$state $(cat "$TMP/stop.out")" '^state=[Tt] ' 'st
 # SIGTERM sent to the launcher reaches the target; its report still comes.
 "$TMP/collect_test" "$TMP/fake_agent.so" "$TMP/target" sleep >"$TMP/term.out" &
 drv=$!
-sleep 0.5
+# Poll (up to 20 s) until the target sleeps in its own image, rather than sleep.
+for _ in $(seq 1000); do
+    child=$(ps -o pid= --ppid $drv | tr -d ' ')
+    [ -n "$child" ] && [ "$(cat "/proc/$child/comm" 2>/dev/null)" = target ] &&
+        [ "$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null)" = S ] && break
+    sleep 0.02
+done
 kill -TERM $drv
 wait $drv
 check forward_sigterm "$(cat "$TMP/term.out")" 'status=143 scanned=1 ' "$KINDS"
