@@ -17,7 +17,11 @@
  *  - the pending bits are read first, then the stops that came meanwhile
  *    are collected, then the decision is made: the signal moves from
  *    pending to a stop under the program's signal lock, so it is seen in
- *    one of the two.
+ *    one of the two;
+ *  - a stop counts as the program's copy of a group signal only while the
+ *    launcher has the same signal from the same sender (pending, or taken
+ *    and not decided yet): a signal sent to the program alone, then one
+ *    sent to the launcher alone, are two signals.
  * A terminal's signals (SI_KERNEL) always reach the whole foreground group
  * and are never passed on; nor are signals the program sent the launcher,
  * or the launcher's own (SIGPIPE, SIGXFSZ of its writes: they leave EPIPE
@@ -53,8 +57,9 @@ typedef struct seen_sig {
 
 typedef struct queued_sig {
     siginfo_t info;
-    bool looked;  /* the program's pending signals were read after it came */
-    bool pending; /* ...and it was among them */
+    bool looked;    /* the program's pending signals were read after it came */
+    bool pending;   /* ...and it was among them */
+    bool in_target; /* the program stopped with the same signal from the same sender */
 } queued_sig;
 
 static sigset_t old_mask, wait_set;
@@ -148,6 +153,20 @@ void ch_sigfwd_note_target(pid_t tid, int sig)
         owed[sig] = 0;
         return;
     }
+    /* The launcher's copy of a group signal is queued right after the
+     * program's: it is either taken already (queued here, undecided) or
+     * still pending for the launcher. Without one, the program's signal
+     * was sent to it alone, and must not cancel a later one sent to the
+     * launcher alone. */
+    for (size_t i = 0; i < nqueued; i++)
+        if (!queued[i].in_target && queued[i].info.si_signo == sig &&
+            queued[i].info.si_pid == si.si_pid && queued[i].info.si_code == si.si_code) {
+            queued[i].in_target = true;
+            return;
+        }
+    sigset_t mine;
+    if (sigpending(&mine) != 0 || !sigismember(&mine, sig))
+        return;
     size_t keep = 0;
     for (size_t i = 0; i < nseen; i++) /* forget the stale ones */
         if (now - seen[i].at < MATCH_WINDOW)
@@ -203,6 +222,8 @@ bool ch_sigfwd_settle(void)
         return true;
     for (size_t i = 0; i < nqueued; i++) {
         const siginfo_t *si = &queued[i].info;
+        if (queued[i].in_target)
+            continue;
         if (queued[i].pending)
             owed[si->si_signo] = ch_now();
         else if (!seen_in_target(si))
