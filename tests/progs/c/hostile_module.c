@@ -5,6 +5,7 @@
  *                                file only root may read)
  *   hostile_module replace FILE  leaks, then renames FILE over its own
  *                                binary (argv[0]) before it exits
+ *   hostile_module               leaks, and exits 0
  */
 #include "cgoheap/shm.h"
 
@@ -47,5 +48,5 @@ int main(int argc, char **argv)
         return rewrite_modules(argv[2]);
     if (argc == 3 && strcmp(argv[1], "replace") == 0)
         return rename(argv[2], argv[0]) == 0 ? 0 : 2;
-    return 2;
+    return argc == 1 ? 0 : 2; /* alone: the leak only */
 }
