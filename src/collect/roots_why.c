@@ -18,8 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_HOPS 64           /* a chain longer than this is summarized */
-#define TLS_REACH (64u << 10) /* glibc's static TLS lies just below the thread pointer */
+#define MAX_HOPS 64 /* a chain longer than this is summarized */
+/* glibc's static TLS lies just below the thread pointer (a few KiB in
+ * practice: more would swallow the top of a thread's stack, just below),
+ * its thread descriptor just above. */
+#define TLS_REACH (8u << 10)
+#define TCB_SIZE 4096u
+#define THREAD_STACK_MAX (1ull << 30)
 
 static const char *const reg_names[] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi",
                                         "rbp", "rsp", "r8",  "r9",  "r10", "r11",
@@ -96,18 +101,21 @@ static void name_root(namer *nm, uint64_t a, char *out, size_t len)
         return;
     for (size_t t = 0; t < in->threads->n; t++) {
         uint64_t fs = in->threads->v[t].regs.fs_base;
-        if (a < fs && fs - a <= TLS_REACH) {
+        if (a < fs + TCB_SIZE && fs - a <= TLS_REACH) {
             snprintf(out, len, "TLS of thread %d", (int)in->threads->v[t].tid);
             return;
         }
     }
     size_t r = CH_FIRST_ABOVE(in->roots, in->nroots, start, a);
     const ch_region *reg = r && a < in->roots[r - 1].end ? &in->roots[r - 1] : NULL;
+    /* A glibc thread's stack ends at its descriptor, where fs points; the
+     * main thread's is [stack]. */
     for (size_t t = 0; reg && t < in->threads->n; t++) {
-        uint64_t sp = in->threads->v[t].regs.rsp;
-        if (sp >= reg->start && sp <= a) {
-            snprintf(out, len, "stack of thread %d (%s) at sp+0x%llx", (int)in->threads->v[t].tid,
-                     reg->name, (unsigned long long)(a - sp));
+        uint64_t sp = in->threads->v[t].regs.rsp, fs = in->threads->v[t].regs.fs_base;
+        bool main_stack = !strcmp(reg->name, "[stack]") && in->threads->v[t].tid == nm->p->pid;
+        if (sp <= a && (main_stack || (a < fs && fs - sp <= THREAD_STACK_MAX))) {
+            snprintf(out, len, "stack of thread %d at sp+0x%llx", (int)in->threads->v[t].tid,
+                     (unsigned long long)(a - sp));
             return;
         }
     }
