@@ -8,6 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define GO_PAGE 8192u
+/* A page table costs 4 bytes per 8 KiB page between the lowest and the
+ * highest span: binary searches over 100,000 spans took a third of the
+ * scan of a 256 MiB heap. Beyond this many pages (a heap spread over
+ * terabytes of addresses) they stay. */
+#define MAX_PAGES (1ull << 26)
+
+static void fill_pages(ch_go_heap *h)
+{
+    uint64_t npages = (h->hi - h->lo + GO_PAGE - 1) / GO_PAGE;
+    if (!h->nspans || npages > MAX_PAGES || !(h->page_span = calloc(npages, sizeof *h->page_span)))
+        return;
+    for (size_t i = 0; i < h->nspans; i++) {
+        const ch_go_span *s = &h->spans[i];
+        uint64_t end = s->start + s->elemsize * s->nelems;
+        for (uint64_t p = (s->start - h->lo) / GO_PAGE; p < npages && h->lo + p * GO_PAGE < end;
+             p++)
+            h->page_span[p] = (uint32_t)(i + 1);
+    }
+}
+
 int ch_go_heap_init(ch_go_heap *h)
 {
     uint64_t n = 0, words = 0;
@@ -29,7 +50,10 @@ int ch_go_heap_init(ch_go_heap *h)
     h->fin = calloc(nw, 8);
     h->seen = calloc(nw, 8);
     h->visited = calloc(nw, 8);
-    return h->alloc && h->fin && h->seen && h->visited && h->ptr ? 0 : -1;
+    if (!h->alloc || !h->fin || !h->seen || !h->visited || !h->ptr || h->nspans >= UINT32_MAX)
+        return -1;
+    fill_pages(h);
+    return 0;
 }
 
 void ch_go_heap_free(ch_go_heap *h)
@@ -40,6 +64,7 @@ void ch_go_heap_free(ch_go_heap *h)
     free(h->alloc);
     free(h->fin);
     free(h->ptr);
+    free(h->page_span);
     free(h->seen);
     free(h->visited);
     free(h->stack);
@@ -50,6 +75,13 @@ void ch_go_heap_free(ch_go_heap *h)
 /* The span holding w: the last that starts at or below it. */
 static const ch_go_span *span_of(const ch_go_heap *h, uint64_t w)
 {
+    if (h->page_span) {
+        if (w < h->lo || w >= h->hi)
+            return NULL;
+        uint32_t k = h->page_span[(w - h->lo) / GO_PAGE];
+        const ch_go_span *s = k ? &h->spans[k - 1] : NULL;
+        return s && w - s->start < s->elemsize * s->nelems ? s : NULL;
+    }
     size_t lo = 0, hi = h->nspans;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -125,16 +157,16 @@ void ch_go_heap_reach(ch_go_heap *h, uint64_t w, uint64_t at)
     ch_go_set(h->garbage ? h->visited : h->seen, (uint64_t)i);
     if (h->why && !h->garbage)
         h->why[i] = at;
-    push(h, (uint64_t)i);
+    push(h, base);
 }
 
 bool ch_go_heap_pop(ch_go_heap *h, uint64_t *start, uint64_t *end)
 {
     if (!h->depth)
         return false;
-    uint64_t size, i = h->stack[--h->depth];
-    *start = ch_go_heap_object(h, i, &size);
-    *end = *start + size;
+    *start = h->stack[--h->depth];
+    const ch_go_span *s = span_of(h, *start);
+    *end = *start + (s ? s->elemsize : 0);
     return true;
 }
 
@@ -145,6 +177,7 @@ void ch_go_heap_queue_garbage(ch_go_heap *h, bool with_finalizer)
         if (ch_go_bit(h->alloc, i) && !ch_go_bit(h->seen, i) && !ch_go_bit(h->visited, i) &&
             (!with_finalizer || ch_go_bit(h->fin, i))) {
             ch_go_set(h->visited, i);
-            push(h, i);
+            uint64_t size;
+            push(h, ch_go_heap_object(h, i, &size));
         }
 }

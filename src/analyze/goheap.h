@@ -41,11 +41,13 @@ typedef struct ch_go_heap {
     uint64_t *fin;   /* bit per object: has a finalizer (runtime.SetFinalizer) */
     uint64_t *ptr;   /* bit per word of the spans' objects: holds a Go pointer */
     uint64_t nwords;
+    uint32_t *page_span; /* per 8 KiB page of [lo, hi): its span's index + 1, 0 if none
+                          * (NULL: spans are searched; a heap spread too thin) */
     /* The scan's state. */
     uint64_t *seen;    /* reached from Go's roots */
     uint64_t *visited; /* reached while walking the garbage */
     bool garbage;      /* walking the garbage: reaching sets `visited` */
-    uint64_t *stack;   /* object indices waiting to be scanned */
+    uint64_t *stack;   /* objects (their first bytes) waiting to be scanned */
     size_t depth, cap;
     uint64_t *why; /* --show-roots: per object, the word that first reached it (or NULL) */
 } ch_go_heap;

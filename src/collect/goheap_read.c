@@ -7,6 +7,7 @@
  * then stays a root and no block is said to be held by Go garbage).
  */
 #include "collect/goheap_read.h"
+#include "analyze/mem_window.h"
 #include "collect/golayout.h"
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
@@ -45,6 +46,13 @@ typedef struct heap_reader {
     uint8_t **ptrs;   /* bit per word of the span's objects: holds a pointer */
     uint64_t l2;      /* mheap_.arenas[0] (ARENA formats), 0 until read */
     uint64_t h_mheap; /* &runtime.mheap_ in the target */
+    /* The mspans lie together in fixalloc chunks: read through a window,
+     * a few reads instead of one per span (a 256 MiB heap's go runtime
+     * phase: 1.1-1.3 s instead of 1.5-1.8 s). Windows for allocBits and
+     * small spans' pointer bits made it slower (3.5-4.5 s): their order
+     * is not allspans'. */
+    ch_mem_window win;
+    bool have_win;
     struct type_info {
         uint64_t addr, size, ptrbytes;
         uint8_t *mask; /* NULL: every word may hold a pointer */
@@ -62,6 +70,18 @@ static int bad(heap_reader *r, const char *what, uint64_t addr)
 static int rd(heap_reader *r, uint64_t addr, void *buf, size_t len)
 {
     return addr < ADDR_LIMIT && r->read(r->ctx, addr, buf, len) == (long)len ? 0 : -1;
+}
+
+static int wrd(heap_reader *r, uint64_t addr, void *buf, size_t len)
+{
+    size_t got = len;
+    const uint8_t *p = r->have_win && len <= CH_WINDOW_MAX && addr < ADDR_LIMIT
+                           ? ch_mem_window_get(&r->win, addr, &got)
+                           : NULL;
+    if (!p || got < len)
+        return rd(r, addr, buf, len);
+    memcpy(buf, p, len);
+    return 0;
 }
 
 static uint64_t field(const unsigned char *p, uint32_t off, uint32_t size)
@@ -271,7 +291,7 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
 static int visit(heap_reader *r, uint64_t span)
 {
     unsigned char s[65536];
-    if (r->L->span_read > sizeof s || rd(r, span, s, r->L->span_read))
+    if (r->L->span_read > sizeof s || wrd(r, span, s, r->L->span_read))
         return bad(r, "cannot read runtime.mspan", span);
     return s[r->L->span_state] == SPAN_IN_USE ? add_span(r, span, s) : 0;
 }
@@ -348,21 +368,29 @@ static int sort_spans(heap_reader *r)
     return rc;
 }
 
+/* Bits [0, n) of src set at `at` on in dst (zero bytes skipped: most are). */
+static void copy_bits(uint64_t *dst, uint64_t at, const uint8_t *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i += 8) {
+        uint8_t b = src[i / 8];
+        for (uint64_t k = 0; b && k < 8 && i + k < n; k++, b >>= 1)
+            if (b & 1)
+                ch_go_set(dst, at + i + k);
+    }
+}
+
 /* The per-span bits into the heap's bit arrays. */
 static void fill_bits(heap_reader *r)
 {
     ch_go_heap *h = r->h;
     for (size_t k = 0; k < h->nspans; k++) {
         const ch_go_span *s = &h->spans[k];
-        for (uint64_t i = 0; i < s->nelems; i++)
-            if (r->bits[k][i / 8] >> (i % 8) & 1)
-                ch_go_set(h->alloc, s->first + i);
+        copy_bits(h->alloc, s->first, r->bits[k], s->nelems);
         for (uint32_t i = 0; i < r->nfins[k]; i++)
             if (r->fins[k][i] / s->elemsize < s->nelems)
                 ch_go_set(h->fin, s->first + r->fins[k][i] / s->elemsize);
-        for (uint64_t w = 0; r->ptrs[k] && w < s->nelems * s->elemsize / 8; w++)
-            if (r->ptrs[k][w / 8] >> (w % 8) & 1)
-                ch_go_set(h->ptr, s->wfirst + w);
+        if (r->ptrs[k])
+            copy_bits(h->ptr, s->wfirst, r->ptrs[k], s->nelems * s->elemsize / 8);
     }
 }
 
@@ -380,6 +408,7 @@ static void reader_free(heap_reader *r)
     free(r->fins);
     free(r->nfins);
     free(r->not_roots.v);
+    ch_mem_window_free(&r->win);
 }
 
 ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *h, ch_region *roots,
@@ -400,6 +429,7 @@ ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *
                      .h_mheap = L.mheap_addr + bias};
     ch_region *out = NULL;
     size_t nout = 0;
+    r.have_win = ch_mem_window_init(&r.win, read, read_ctx) == 0;
     if (!L.heap_ok)
         snprintf(err, sizeof err, "no DWARF layout of the runtime's span objects");
     else if (read_spans(&r, bias) == 0 && sort_spans(&r) == 0 && ch_go_heap_init(h) == 0) {
