@@ -4,6 +4,7 @@
  */
 #include "analyze/goheap.h"
 #include "common/grow.h"
+#include "common/search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,16 +83,9 @@ static const ch_go_span *span_of(const ch_go_heap *h, uint64_t w)
         const ch_go_span *s = k ? &h->spans[k - 1] : NULL;
         return s && w - s->start < s->elemsize * s->nelems ? s : NULL;
     }
-    size_t lo = 0, hi = h->nspans;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->spans[mid].start <= w)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const ch_go_span *s = &h->spans[lo];
-    return h->nspans && s->start <= w && w - s->start < s->elemsize * s->nelems ? s : NULL;
+    size_t k = CH_FIRST_ABOVE(h->spans, h->nspans, start, w);
+    const ch_go_span *s = k ? &h->spans[k - 1] : NULL;
+    return s && w - s->start < s->elemsize * s->nelems ? s : NULL;
 }
 
 long long ch_go_heap_find(const ch_go_heap *h, uint64_t w, uint64_t *base)
@@ -110,15 +104,9 @@ long long ch_go_heap_find(const ch_go_heap *h, uint64_t w, uint64_t *base)
 
 uint64_t ch_go_heap_object(const ch_go_heap *h, uint64_t i, uint64_t *size)
 {
-    size_t lo = 0, hi = h->nspans; /* the last span whose first object is <= i */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->spans[mid].first <= i)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const ch_go_span *s = &h->spans[lo];
+    /* The last span whose first object is at or below i. */
+    size_t k = CH_FIRST_ABOVE(h->spans, h->nspans, first, i);
+    const ch_go_span *s = &h->spans[k ? k - 1 : 0];
     *size = s->elemsize;
     return s->start + (i - s->first) * s->elemsize;
 }
