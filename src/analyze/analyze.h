@@ -44,8 +44,32 @@ typedef struct ch_mapping {
 int ch_scan_mapped(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
                    size_t nregs, const ch_mapping *maps, size_t nmaps, ch_read_fn read, void *ctx);
 
+/*
+ * ch_scan_mapped plus what only some runs have (x may be NULL):
+ * - go: the Go heap's objects (goheap.h). They are then no roots: they are
+ *   reached from the roots, and the blocks reached only through unreached
+ *   ones are CH_KIND_GOGARBAGE, or CH_KIND_GOFINAL through one that has a
+ *   finalizer. The roots must then exclude Go's in-use spans.
+ * - why (--show-roots): p->nblocks entries, filled per block (in p->blocks'
+ *   order after the scan) with the address of the word that first reached
+ *   it, CH_WHY_REG | n for the n-th register word, 0 if nothing did. The Go
+ *   heap's `why`, if allocated, gets the same per object.
+ */
+struct ch_go_heap;
+typedef struct ch_scan_extra {
+    struct ch_go_heap *go;
+    uint64_t *why;
+} ch_scan_extra;
+#define CH_WHY_REG (1ull << 63)
+int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
+               size_t nregs, const ch_mapping *maps, size_t nmaps, const ch_scan_extra *x,
+               ch_read_fn read, void *ctx);
+
 /* Groups blocks into loss records by (stack, kind), biggest first. */
 ch_record *ch_group(const ch_profile *p, size_t *nrecords);
+
+/* --show-roots: sets each record's root from p->block_root (no-op without). 0 or -1. */
+int ch_roots_attach(const ch_profile *p, ch_record *records, size_t n);
 
 /* Suppressions in LeakSanitizer's format: "leak:PATTERN" lines, '#' comments. */
 typedef struct ch_suppressions ch_suppressions;

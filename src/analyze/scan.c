@@ -23,13 +23,14 @@
  */
 #include "analyze/analyze.h"
 #include "analyze/block_index.h"
+#include "analyze/goheap.h"
 #include "analyze/heuristics.h"
 #include "analyze/mem_window.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { UNREACHED, INDIRECT, POSSIBLE, REACHABLE };
+enum { UNREACHED, INDIRECT, POSSIBLE, REACHABLE, GO_GARBAGE, GO_FINAL };
 
 typedef struct scanner {
     ch_block_index ix;
@@ -38,7 +39,10 @@ typedef struct scanner {
     uint8_t *state;   /* per sorted block */
     uint32_t *stack;  /* mark stack of block indices */
     size_t depth, stack_cap;
-    long leader; /* clique pass: the leader's index; -1 in the first pass */
+    long leader;     /* clique pass: the leader's index; -1 in the first pass */
+    ch_go_heap *go;  /* the Go heap's objects, or NULL (see goheap.h) */
+    uint8_t garbage; /* GO_GARBAGE or GO_FINAL while walking Go's garbage, else 0 */
+    uint64_t *why;   /* --show-roots: per block, the word that first reached it */
 } scanner;
 
 static void push(scanner *s, size_t i)
@@ -59,7 +63,7 @@ static int via_heuristic(const scanner *s, uint64_t w, size_t i)
  * only matters when the pointer comes from a root or a reachable block (else
  * the target is at best POSSIBLE anyway), so it is tested only then: that
  * keeps its target reads off the common path. */
-static void mark_word(scanner *s, uint64_t w, int prior_definite)
+static void mark_word(scanner *s, uint64_t w, int prior_definite, uint64_t at)
 {
     int at_start;
     long i = ch_block_index_find(&s->ix, w, &at_start);
@@ -71,7 +75,24 @@ static void mark_word(scanner *s, uint64_t w, int prior_definite)
     } else if (s->state[i] == UNREACHED) {
         s->state[i] = POSSIBLE;
         push(s, (size_t)i);
+    } else {
+        return;
     }
+    if (s->why)
+        s->why[i] = at;
+}
+
+/* Walking Go's garbage: a block nothing live reached is held by it. */
+static void garbage_word(scanner *s, uint64_t w, uint64_t at)
+{
+    int at_start;
+    long i = ch_block_index_find(&s->ix, w, &at_start);
+    if (i < 0 || s->state[i] != UNREACHED)
+        return;
+    s->state[i] = s->garbage;
+    push(s, (size_t)i);
+    if (s->why)
+        s->why[i] = at;
 }
 
 /* Clique pass: valgrind's lc_push_with_clique_if_a_chunk_ptr (start and
@@ -86,15 +107,35 @@ static void clique_word(scanner *s, uint64_t w)
     push(s, (size_t)i);
 }
 
-static void scan_words(scanner *s, const uint8_t *p, size_t n, int prior_definite)
+/* A word into Go's heap (which never overlaps a C block, but may lie
+ * between two: glibc's brk heap below it, thread arenas and mmap'd blocks
+ * above). Go's heap is never reached from the clique pass, only from the
+ * living or from the garbage. */
+static bool go_word(scanner *s, uint64_t w, uint64_t at)
+{
+    if (!s->go || w - s->go->lo >= s->go->hi - s->go->lo)
+        return false;
+    if (s->leader < 0)
+        ch_go_heap_reach(s->go, w, at);
+    return true;
+}
+
+/* Words of target bytes [base, base + n), held at p. */
+static void scan_words(scanner *s, uint64_t base, const uint8_t *p, size_t n, int prior_definite)
 {
     for (size_t off = 0; off + 8 <= n; off += 8) {
         uint64_t w;
         memcpy(&w, p + off, 8); /* aligned in practice; memcpy keeps it defined */
-        if (w < s->ix.lo || w >= s->ix.hi)
-            continue; /* the common case: not a heap address at all */
-        if (s->leader < 0)
-            mark_word(s, w, prior_definite);
+        if (w < s->ix.lo || w >= s->ix.hi) {
+            go_word(s, w, base + off);
+            continue; /* the common case: not a C heap address at all */
+        }
+        if (go_word(s, w, base + off))
+            continue;
+        if (s->garbage)
+            garbage_word(s, w, base + off);
+        else if (s->leader < 0)
+            mark_word(s, w, prior_definite, base + off);
         else
             clique_word(s, w);
     }
@@ -110,21 +151,44 @@ static void scan_range(scanner *s, uint64_t start, uint64_t end, int prior_defin
         size_t len = left < CH_WINDOW_MAX ? (size_t)left : CH_WINDOW_MAX;
         size_t want = len;
         const uint8_t *p = ch_mem_window_get(&s->win, start, &len);
-        scan_words(s, p, len, prior_definite);
+        scan_words(s, start, p, len, prior_definite);
         if (len < want)
             return; /* a hole: the rest of this range cannot be read */
         start += len;
     }
 }
 
+/* Scans queued blocks, and queued Go objects (as roots: Go's collector
+ * keeps everything an object it keeps points to), until none is left. */
 static void drain(scanner *s)
 {
-    while (s->depth) {
-        size_t i = s->stack[--s->depth];
-        const ch_block *b = &s->ix.blocks[i];
-        uint64_t end = b->addr + b->size < b->addr ? UINT64_MAX : b->addr + b->size;
-        scan_range(s, b->addr, end, s->state[i] == REACHABLE);
+    uint64_t start, end;
+    for (;;) {
+        while (s->depth) {
+            size_t i = s->stack[--s->depth];
+            const ch_block *b = &s->ix.blocks[i];
+            end = b->addr + b->size < b->addr ? UINT64_MAX : b->addr + b->size;
+            scan_range(s, b->addr, end, s->state[i] == REACHABLE);
+        }
+        if (!s->go || !ch_go_heap_pop(s->go, &start, &end))
+            return;
+        scan_range(s, start, end, 1);
     }
+}
+
+/* After the living: blocks that only unreached Go objects lead to. Those
+ * behind an object with a finalizer first (Go's collector keeps what such
+ * an object points to, and its finalizer will likely free the C memory),
+ * then behind any other. */
+static void walk_go_garbage(scanner *s)
+{
+    for (int fin = 1; fin >= 0; fin--) {
+        s->garbage = fin ? GO_FINAL : GO_GARBAGE;
+        ch_go_heap_queue_garbage(s->go, fin);
+        drain(s);
+    }
+    s->garbage = 0;
+    s->go->garbage = false;
 }
 
 /* A root region minus the bytes of tracked blocks: a block is scanned only
@@ -155,10 +219,9 @@ static void find_cliques(scanner *s)
 }
 
 static const uint8_t kind_of_state[] = {
-    [UNREACHED] = CH_KIND_DEFINITE,
-    [INDIRECT] = CH_KIND_INDIRECT,
-    [POSSIBLE] = CH_KIND_POSSIBLE,
-    [REACHABLE] = CH_KIND_REACHABLE,
+    [UNREACHED] = CH_KIND_DEFINITE,   [INDIRECT] = CH_KIND_INDIRECT,
+    [POSSIBLE] = CH_KIND_POSSIBLE,    [REACHABLE] = CH_KIND_REACHABLE,
+    [GO_GARBAGE] = CH_KIND_GOGARBAGE, [GO_FINAL] = CH_KIND_GOFINAL,
 };
 
 static void scanner_free(scanner *s)
@@ -188,19 +251,27 @@ static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
     return 0;
 }
 
-int ch_scan_mapped(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
-                   size_t nregs, const ch_mapping *maps, size_t nmaps, ch_read_fn read, void *ctx)
+int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
+               size_t nregs, const ch_mapping *maps, size_t nmaps, const ch_scan_extra *x,
+               ch_read_fn read, void *ctx)
 {
     scanner s;
     if (scanner_init(&s, p, read, ctx))
         return -1;
     s.heur.maps = maps;
     s.heur.nmaps = nmaps;
-    for (size_t r = 0; r < nregs; r++)
-        mark_word(&s, regs[r], 1);
+    s.go = x ? x->go : NULL;
+    s.why = x ? x->why : NULL;
+    for (size_t r = 0; r < nregs; r++) {
+        mark_word(&s, regs[r], 1, CH_WHY_REG | r);
+        if (s.go)
+            ch_go_heap_reach(s.go, regs[r], CH_WHY_REG | r);
+    }
     for (size_t r = 0; r < nroots; r++)
         scan_root(&s, roots[r].start, roots[r].end);
     drain(&s);
+    if (s.go)
+        walk_go_garbage(&s);
     find_cliques(&s);
     for (size_t i = 0; i < p->nblocks; i++)
         p->blocks[i].kind = kind_of_state[s.state[i]];
@@ -208,6 +279,12 @@ int ch_scan_mapped(ch_profile *p, const ch_region *roots, size_t nroots, const u
     p->scan_notice[0] = 0;
     scanner_free(&s);
     return 0;
+}
+
+int ch_scan_mapped(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,
+                   size_t nregs, const ch_mapping *maps, size_t nmaps, ch_read_fn read, void *ctx)
+{
+    return ch_scan_ex(p, roots, nroots, regs, nregs, maps, nmaps, NULL, read, ctx);
 }
 
 int ch_scan(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,

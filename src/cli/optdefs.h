@@ -25,6 +25,6 @@ extern const char *const ch_valgrind_unsupported[];
 extern const size_t ch_nvalgrind_unsupported;
 
 /* The leak kinds --show-leak-kinds takes, for --help and completion. */
-#define CH_KIND_WORDS "definite indirect possible reachable all none"
+#define CH_KIND_WORDS "definite indirect possible reachable gogarbage gofinalizer all none"
 
 #endif

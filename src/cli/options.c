@@ -19,9 +19,13 @@
 
 #define KIND_BIT(k) (1u << (k))
 #define DEFAULT_KINDS (KIND_BIT(CH_KIND_DEFINITE) | KIND_BIT(CH_KIND_POSSIBLE))
+/* Held by Go garbage is shown by default; behind a finalizer it is no error. */
+#define GO_KINDS (KIND_BIT(CH_KIND_GOGARBAGE) | KIND_BIT(CH_KIND_GOFINAL))
+#define SHOWN_KINDS (DEFAULT_KINDS | GO_KINDS)
+#define ERROR_KINDS (DEFAULT_KINDS | KIND_BIT(CH_KIND_GOGARBAGE))
 #define ALL_KINDS                                                                                  \
     (KIND_BIT(CH_KIND_DEFINITE) | KIND_BIT(CH_KIND_INDIRECT) | KIND_BIT(CH_KIND_POSSIBLE) |        \
-     KIND_BIT(CH_KIND_REACHABLE))
+     KIND_BIT(CH_KIND_REACHABLE) | GO_KINDS)
 #define ENV_NAME "CGOHEAP_OPTIONS"
 #define MAX_OPTS 64
 
@@ -40,6 +44,7 @@ enum {
     OPT_PRINT_DEFAULT_SUPP,
     OPT_GEN_SUPP,
     OPT_SHOW_INTERNAL,
+    OPT_SHOW_ROOTS,
     OPT_SAMPLE_RATE,
     OPT_NO_SCAN,
     OPT_UNWIND,
@@ -51,7 +56,7 @@ enum {
     OPT_DEFAULT_SUPP,
 };
 
-#define KINDS_HELP "definite,indirect,possible,reachable|all|none"
+#define KINDS_HELP "definite,indirect,possible,reachable,gogarbage,\ngofinalizer|all|none"
 
 const ch_optdef ch_optdefs[] = {
     {"log-file", required_argument, OPT_LOG_FILE, "FILE", "FILE",
@@ -64,9 +69,11 @@ const ch_optdef ch_optdefs[] = {
      "write valgrind memcheck's XML (protocol 4); valgrind's\n"
      "--xml=yes --xml-file=FILE works too"},
     {"show-leak-kinds", required_argument, OPT_SHOW_KINDS, "KINDS", CH_KIND_WORDS,
-     KINDS_HELP "\n(default definite,possible)"},
+     KINDS_HELP "\n(default definite,possible,gogarbage,gofinalizer)"},
     {"errors-for-leak-kinds", required_argument, OPT_ERROR_KINDS, "KINDS", CH_KIND_WORDS,
-     "kinds that count as errors (default definite,possible)"},
+     "kinds that count as errors (default definite,possible,\ngogarbage)"},
+    {"show-roots", no_argument, OPT_SHOW_ROOTS, NULL, NULL,
+     "name what holds each reachable or possibly lost block"},
     {"error-exitcode", required_argument, OPT_ERROR_EXITCODE, "N", NULL,
      "exit N (1-255) if error kinds remain; 0: off"},
     {"suppressions", required_argument, OPT_SUPP, "FILE", "FILE",
@@ -175,6 +182,8 @@ int ch_parse_kinds(const char *s, unsigned *mask)
         {"indirect", KIND_BIT(CH_KIND_INDIRECT)},
         {"possible", KIND_BIT(CH_KIND_POSSIBLE)},
         {"reachable", KIND_BIT(CH_KIND_REACHABLE)},
+        {"gogarbage", KIND_BIT(CH_KIND_GOGARBAGE)},
+        {"gofinalizer", KIND_BIT(CH_KIND_GOFINAL)},
         {"all", ALL_KINDS},
         {"none", 0},
     };
@@ -319,7 +328,7 @@ static int apply_valued(ch_options *o, int id, const char *v)
     case OPT_SHOW_REACHABLE:
         if (parse_yes_no(v, &b))
             return -1;
-        o->show_kinds = b ? ALL_KINDS : DEFAULT_KINDS;
+        o->show_kinds = b ? ALL_KINDS : SHOWN_KINDS;
         return 0;
     case OPT_TRACE_CHILDREN:
         return parse_yes_no(v, &o->trace_children);
@@ -338,6 +347,9 @@ static int apply(ch_options *o, int id, const char *v, char *err, size_t errlen)
         return 0;
     case OPT_PRINT_DEFAULT_SUPP:
         o->print_default_suppressions = true;
+        return 0;
+    case OPT_SHOW_ROOTS:
+        o->show_roots = true;
         return 0;
     case OPT_SHOW_INTERNAL:
         o->show_internal = true;
@@ -542,8 +554,8 @@ static int parse_env(ch_options *o, char *err, size_t errlen)
 int ch_parse_run_options(int argc, char **argv, ch_options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
-    o->show_kinds = DEFAULT_KINDS;
-    o->error_kinds = DEFAULT_KINDS;
+    o->show_kinds = SHOWN_KINDS;
+    o->error_kinds = ERROR_KINDS;
     o->sample_rate = 1;
     o->scan = true;
     o->default_suppressions = true;

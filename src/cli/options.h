@@ -21,6 +21,7 @@ typedef struct ch_options {
     bool gen_suppressions, print_default_suppressions, show_internal, scan, verbose;
     bool default_suppressions; /* --no-default-suppressions turns off */
     bool trace_children;       /* --trace-children=yes: accepted, children not followed yet */
+    bool show_roots;           /* say what holds each reachable block */
     uint64_t sample_rate;
     const char *unwind;        /* NULL, "fast" or "exact" */
     const char *trace_threads; /* NULL, "all" or "main" */

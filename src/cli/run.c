@@ -356,7 +356,7 @@ static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *lo
 {
     ch_phase("group");
     p->records = ch_group(&p->prof, &p->nrecords);
-    if (!p->records && p->prof.nblocks) {
+    if ((!p->records && p->prof.nblocks) || ch_roots_attach(&p->prof, p->records, p->nrecords)) {
         fail("out of memory", NULL);
         return -1;
     }
@@ -406,6 +406,7 @@ int ch_run(const ch_options *o)
                       .agent_path = agent,
                       .sample_rate = o->sample_rate,
                       .scan = o->scan,
+                      .show_roots = o->show_roots,
                       .verbose = o->verbose};
     char err[512] = "";
     int status;

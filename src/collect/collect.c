@@ -4,6 +4,8 @@
  */
 #include "collect/collect.h"
 #include "analyze/analyze.h"
+#include "analyze/goheap.h"
+#include "collect/goheap_read.h"
 #include "collect/goprefetch.h"
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
@@ -13,6 +15,7 @@
 #include "collect/procmem.h"
 #include "collect/record.h"
 #include "collect/roots.h"
+#include "collect/roots_why.h"
 #include "collect/sigforward.h"
 #include "collect/trace.h"
 #include "collect/untracked.h"
@@ -200,20 +203,41 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     ch_phase("go runtime");
     roots = ch_go_refine_roots(pid, s->go, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
+    ch_go_heap gh;
+    roots = ch_go_heap_collect(pid, s->go, &gh, roots, &nroots, ch_procmem_read, &memfd,
+                               s->opts->verbose);
+    ch_scan_extra x = {.go = gh.nspans ? &gh : NULL};
+    if (s->opts->show_roots) { /* failing that, the report just names no roots */
+        x.why = calloc(p->nblocks + 1, sizeof *x.why);
+        if (x.go)
+            gh.why = calloc(gh.nobjects + 1, sizeof *gh.why);
+    }
     ch_phase("resident pages");
     roots = ch_roots_resident(pid, roots, &nroots);
     size_t nmaps;
     ch_mapping *maps = read_mappings(pid, &nmaps);
     double t0 = ch_now();
     ch_phase("scan");
-    if (ch_scan_mapped(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps,
-                       ch_procmem_read, &memfd))
+    if (ch_scan_ex(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps, &x,
+                   ch_procmem_read, &memfd))
         scan_failed(p, strerror(ENOMEM));
     else if (s->opts->verbose)
         fprintf(stderr,
                 "cgoheap: scanned %zu root regions, %zu threads' registers and %zu blocks in "
                 "%.3f s\n",
                 nroots, t->n, p->nblocks, ch_now() - t0);
+    if (x.why && p->scanned) {
+        ch_why_input wi = {.why = x.why,
+                           .go = x.go,
+                           .roots = roots,
+                           .nroots = nroots,
+                           .threads = t,
+                           .regs_per_thread = REGS_PER_THREAD};
+        ch_phase("roots named");
+        ch_why_name(p, &wi);
+    }
+    free(x.why);
+    ch_go_heap_free(&gh);
     free(roots);
     free(maps);
 }
@@ -470,6 +494,13 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
 
 void ch_profile_free(ch_profile *p)
 {
+    for (size_t i = 0; i < p->nroot_names; i++)
+        free(p->root_names[i]);
+    free(p->root_names);
+    free(p->block_root);
+    p->root_names = NULL;
+    p->block_root = NULL;
+    p->nroot_names = 0;
     ch_record_free(p);
     collect_owner *own = p->owner;
     if (own) {

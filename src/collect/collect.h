@@ -12,6 +12,7 @@ typedef struct ch_run_opts {
     uint64_t sample_rate;   /* bytes; 1 = every allocation */
     bool scan;              /* stop at exit and scan memory (reachability) */
     bool verbose;           /* notices about the launcher itself on stderr */
+    bool show_roots;        /* name what holds each block (ch_profile.block_root) */
 } ch_run_opts;
 
 /*

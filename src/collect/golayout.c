@@ -18,9 +18,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { S_MHEAP, S_MSPAN, S_G, S_STACK, S_GOBUF, S_M, NSTRUCTS };
-static const char *const struct_names[NSTRUCTS] = {"runtime.mheap", "runtime.mspan", "runtime.g",
-                                                   "runtime.stack", "runtime.gobuf", "runtime.m"};
+enum { S_MHEAP, S_MSPAN, S_G, S_STACK, S_GOBUF, S_M, S_SPECIAL, S_HEAPARENA, S_ABITYPE, NSTRUCTS };
+/* Found with the others if they lie in the same units, but not waited for:
+ * each runtime has only one of them (pointer bitmaps, or types' masks). */
+#define NSTRUCTS_AWAITED S_HEAPARENA
+static const char *const struct_names[NSTRUCTS] = {
+    "runtime.mheap", "runtime.mspan",   "runtime.g",         "runtime.stack",    "runtime.gobuf",
+    "runtime.m",     "runtime.special", "runtime.heapArena", "internal/abi.Type"};
 
 /* A member the launcher reads: its struct, name and required byte size. */
 typedef struct member_want {
@@ -48,6 +52,21 @@ enum {
     M_NCGO,
     M_EXTRA_IN_C,
     M_ISEXTRA,
+    M_ELEMSIZE, /* the heap's objects (goheap.c); optional as a group */
+    M_FREEINDEX,
+    M_ALLOCBITS,
+    M_SPECIALS,
+    M_SP_NEXT,
+    M_SP_OFFSET,
+    M_SP_KIND,
+    M_SPANCLASS,
+    M_LARGETYPE, /* where the heap's pointers are: one of the three groups below */
+    M_ARENAS,
+    M_HA_BITMAP,
+    M_T_SIZE,
+    M_T_PTRBYTES,
+    M_T_KIND,
+    M_T_GCDATA,
     NM
 };
 static const member_want members[NM] = {
@@ -68,6 +87,21 @@ static const member_want members[NM] = {
     [M_NCGO] = {S_M, "ncgo", 4},
     [M_EXTRA_IN_C] = {S_M, "isExtraInC", 1}, /* Go 1.21 and later */
     [M_ISEXTRA] = {S_M, "isextra", 1},       /* Go 1.20 and later */
+    [M_ELEMSIZE] = {S_MSPAN, "elemsize", 8},
+    [M_FREEINDEX] = {S_MSPAN, "freeindex", 0}, /* uintptr to Go 1.21, uint16 since */
+    [M_ALLOCBITS] = {S_MSPAN, "allocBits", 8},
+    [M_SPECIALS] = {S_MSPAN, "specials", 8},
+    [M_SP_NEXT] = {S_SPECIAL, "next", 8},
+    [M_SP_OFFSET] = {S_SPECIAL, "offset", 2},
+    [M_SP_KIND] = {S_SPECIAL, "kind", 1},
+    [M_SPANCLASS] = {S_MSPAN, "spanclass", 1},
+    [M_LARGETYPE] = {S_MSPAN, "largeType", 8},  /* Go 1.22 and later */
+    [M_ARENAS] = {S_MHEAP, "arenas", 8},        /* [1]*[1 << 22]*heapArena on linux/amd64 */
+    [M_HA_BITMAP] = {S_HEAPARENA, "bitmap", 0}, /* to Go 1.21 */
+    [M_T_SIZE] = {S_ABITYPE, "Size_", 8},       /* Go 1.21 and later */
+    [M_T_PTRBYTES] = {S_ABITYPE, "PtrBytes", 8},
+    [M_T_KIND] = {S_ABITYPE, "Kind_", 1},
+    [M_T_GCDATA] = {S_ABITYPE, "GCData", 8},
 };
 
 enum { NVARS = 3 };
@@ -77,6 +111,7 @@ typedef struct scan_state {
     uint64_t struct_size[NSTRUCTS];
     bool have[NM];
     uint64_t off[NM];
+    uint64_t size[NM];
     uint64_t var_addr[NVARS]; /* runtime.mheap_, runtime.allgs, runtime.allm */
     /* A wanted struct or member whose type could not be read: it may lie
      * past the units read so far, so a longer prefix may tell more. */
@@ -107,6 +142,7 @@ static void read_member(scan_state *st, int s, Dwarf_Die *m)
         if (off > st->struct_size[s] || size > st->struct_size[s] - off)
             return;
         st->off[i] = off;
+        st->size[i] = size;
         st->have[i] = true;
     }
 }
@@ -150,7 +186,7 @@ static void read_variable(scan_state *st, Dwarf_Die *die)
 
 static bool all_found(const scan_state *st)
 {
-    for (int s = 0; s < NSTRUCTS; s++)
+    for (int s = 0; s < NSTRUCTS_AWAITED; s++)
         if (!st->found[s])
             return false;
     return st->var_addr[0] && st->var_addr[1] && st->var_addr[2];
@@ -226,6 +262,44 @@ static void fill_m(const scan_state *st, ch_go_layout *out)
     out->m_read = (uint32_t)st->struct_size[S_M];
 }
 
+/* The heap's objects and finalizers (goheap.c) are optional too. */
+static void fill_heap(const scan_state *st, ch_go_layout *out)
+{
+    for (int i = M_ELEMSIZE; i <= M_SPANCLASS; i++)
+        if (!st->have[i])
+            return;
+    if ((st->size[M_FREEINDEX] != 2 && st->size[M_FREEINDEX] != 8) ||
+        st->struct_size[S_SPECIAL] > 256)
+        return;
+    out->span_elemsize = (uint32_t)st->off[M_ELEMSIZE];
+    out->span_freeindex = (uint32_t)st->off[M_FREEINDEX];
+    out->span_freeindex_size = (uint32_t)st->size[M_FREEINDEX];
+    out->span_allocbits = (uint32_t)st->off[M_ALLOCBITS];
+    out->span_specials = (uint32_t)st->off[M_SPECIALS];
+    out->special_next = (uint32_t)st->off[M_SP_NEXT];
+    out->special_offset = (uint32_t)st->off[M_SP_OFFSET];
+    out->special_kind = (uint32_t)st->off[M_SP_KIND];
+    out->special_read = (uint32_t)st->struct_size[S_SPECIAL];
+    out->span_spanclass = (uint32_t)st->off[M_SPANCLASS];
+    out->heap_ok = true;
+    out->ptr_format = CH_GO_PTRS_UNKNOWN;
+    uint64_t bitmap = st->size[M_HA_BITMAP];
+    if (st->have[M_ARENAS] && st->have[M_HA_BITMAP] && (bitmap == 2u << 20 || bitmap == 1u << 20)) {
+        out->ptr_format = bitmap == 2u << 20 ? CH_GO_PTRS_ARENA2 : CH_GO_PTRS_ARENA1;
+        out->mheap_arenas = (uint32_t)st->off[M_ARENAS];
+        out->arena_bitmap = (uint32_t)st->off[M_HA_BITMAP];
+    } else if (st->have[M_LARGETYPE] && st->have[M_T_SIZE] && st->have[M_T_PTRBYTES] &&
+               st->have[M_T_KIND] && st->have[M_T_GCDATA]) {
+        out->ptr_format = CH_GO_PTRS_HEADERS;
+        out->span_largetype = (uint32_t)st->off[M_LARGETYPE];
+        out->type_size = (uint32_t)st->off[M_T_SIZE];
+        out->type_ptrbytes = (uint32_t)st->off[M_T_PTRBYTES];
+        out->type_kind = (uint32_t)st->off[M_T_KIND];
+        out->type_gcdata = (uint32_t)st->off[M_T_GCDATA];
+        out->type_read = (uint32_t)st->struct_size[S_ABITYPE];
+    }
+}
+
 static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errlen)
 {
     /* The symbols first: without them it is no Go program, whatever its DWARF holds. */
@@ -259,6 +333,7 @@ static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errle
     out->span_read = (uint32_t)st->struct_size[S_MSPAN];
     out->g_read = (uint32_t)st->struct_size[S_G];
     fill_m(st, out);
+    fill_heap(st, out);
     return 0;
 }
 

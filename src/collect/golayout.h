@@ -37,6 +37,30 @@ typedef struct ch_go_layout {
     uint32_t m_isextra;    /* runtime.m.isextra (bool), or CH_GO_NO_MEMBER */
     uint32_t m_extra_in_c; /* runtime.m.isExtraInC (bool), or CH_GO_NO_MEMBER */
     uint32_t m_read;       /* sizeof(runtime.m) */
+    /* The heap's objects and their finalizers (goheap.h); heap_ok is false
+     * when the runtime's DWARF lacks any of these. */
+    bool heap_ok;
+    uint32_t span_elemsize;       /* runtime.mspan.elemsize (uintptr) */
+    uint32_t span_freeindex;      /* runtime.mspan.freeindex */
+    uint32_t span_freeindex_size; /* 8 (uintptr, to Go 1.21) or 2 (uint16) */
+    uint32_t span_allocbits;      /* runtime.mspan.allocBits (*gcBits) */
+    uint32_t span_specials;       /* runtime.mspan.specials (*special) */
+    uint32_t special_next;        /* runtime.special.next (*special) */
+    uint32_t special_offset;      /* runtime.special.offset (uint16) */
+    uint32_t special_kind;        /* runtime.special.kind (byte) */
+    uint32_t special_read;        /* sizeof(runtime.special) */
+    uint32_t span_spanclass;      /* runtime.mspan.spanclass (size class << 1 | noscan) */
+    /* Which words of the heap hold pointers, as Go's collector knows it. */
+    enum {
+        CH_GO_PTRS_UNKNOWN, /* every word may */
+        CH_GO_PTRS_ARENA2,  /* heapArena.bitmap, 2 bits a word (to Go 1.19) */
+        CH_GO_PTRS_ARENA1,  /* heapArena.bitmap, 1 bit a word (Go 1.20, 1.21) */
+        CH_GO_PTRS_HEADERS, /* bits at the end of small spans, else type headers (Go 1.22+) */
+    } ptr_format;
+    uint32_t mheap_arenas;   /* runtime.mheap.arenas (ARENA*) */
+    uint32_t arena_bitmap;   /* runtime.heapArena.bitmap (ARENA*) */
+    uint32_t span_largetype; /* runtime.mspan.largeType (HEADERS) */
+    uint32_t type_size, type_ptrbytes, type_kind, type_gcdata, type_read; /* internal/abi.Type */
 } ch_go_layout;
 
 #define CH_GO_NO_MEMBER UINT32_MAX

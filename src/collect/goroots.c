@@ -37,8 +37,8 @@ static int load_bias(pid_t pid, const ch_go_layout *L, uint64_t *bias)
     return rc;
 }
 
-static int read_layout(pid_t pid, ch_go_prefetch *pf, ch_go_layout *L, uint64_t *bias, char *err,
-                       size_t errlen)
+int ch_go_read_layout(pid_t pid, ch_go_prefetch *pf, ch_go_layout *L, uint64_t *bias, char *err,
+                      size_t errlen)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
@@ -116,7 +116,7 @@ ch_region *ch_go_refine_roots(pid_t pid, ch_go_prefetch *pf, const ch_go_threads
     char err[160] = "";
     ch_region *out = NULL;
     size_t nout = 0;
-    if (read_layout(pid, pf, &L, &bias, err, sizeof err) == 0 &&
+    if (ch_go_read_layout(pid, pf, &L, &bias, err, sizeof err) == 0 &&
         ch_go_dead_ranges(&L, bias, t, read, read_ctx, &dead, err, sizeof err) == 0 &&
         !(out = ch_regions_subtract(roots, *nroots, dead.v, dead.n, &nout)))
         snprintf(err, sizeof err, "out of memory");

@@ -23,6 +23,12 @@ ch_region *ch_go_refine_roots(pid_t pid, struct ch_go_prefetch *pf, const struct
                               ch_region *roots, size_t *nroots, ch_read_fn read, void *read_ctx,
                               bool verbose);
 
+/* The Go layouts of the program pid runs now (taken from pf if it read
+ * the same file) and its load bias. Returns 0, or -1 with err set. */
+struct ch_go_layout;
+int ch_go_read_layout(pid_t pid, struct ch_go_prefetch *pf, struct ch_go_layout *L, uint64_t *bias,
+                      char *err, size_t errlen);
+
 /* roots minus the normalized ranges dead[0..ndead): a new array, or NULL. */
 struct ch_range;
 ch_region *ch_regions_subtract(const ch_region *roots, size_t nroots, const struct ch_range *dead,

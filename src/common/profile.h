@@ -20,7 +20,9 @@ typedef enum ch_kind {
     CH_KIND_POSSIBLE = 2,  /* reachable only through interior pointers */
     CH_KIND_REACHABLE = 3, /* a chain of start pointers from a root */
     CH_KIND_UNFREED = 4,   /* memory could not be scanned: unfreed at exit */
-    CH_KIND_COUNT = 5
+    CH_KIND_GOGARBAGE = 5, /* reachable only through Go objects Go's GC would free */
+    CH_KIND_GOFINAL = 6,   /* the same, through a Go object with a finalizer */
+    CH_KIND_COUNT = 7
 } ch_kind;
 
 /* One unfreed block, as recorded by the agent. */
@@ -72,7 +74,12 @@ typedef struct ch_profile {
 
     int pid; /* the target's pid (report prefix ==PID==) */
     ch_exit exit;
-    bool scanned;          /* reachability scan ran; else kinds are UNFREED */
+    bool scanned; /* reachability scan ran; else kinds are UNFREED */
+    /* --show-roots: per block (in p->blocks' order after the scan), an index
+     * into root_names of what holds it (0: nothing recorded). */
+    uint32_t *block_root;
+    char **root_names; /* [0] is "" */
+    size_t nroot_names;
     char scan_notice[256]; /* why not, one line; empty if scanned */
 
     void *owner; /* collect's private state (mapping, buffers) */
@@ -86,6 +93,7 @@ typedef struct ch_record {
     uint64_t blocks;
     bool suppressed;
     const char *suppressed_by; /* pattern, if suppressed */
+    const char *root;          /* --show-roots: what holds its first block, or NULL */
 } ch_record;
 
 /* One symbolized frame. Inlined calls expand into several frames. */

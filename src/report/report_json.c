@@ -37,6 +37,8 @@ static void write_summary(chr_json *j, const chr_summary *s)
     amount(j, "possibly_lost", s->by_kind[CH_KIND_POSSIBLE]);
     amount(j, "still_reachable", s->by_kind[CH_KIND_REACHABLE]);
     amount(j, "unfreed", s->by_kind[CH_KIND_UNFREED]);
+    amount(j, "held_by_go_garbage", s->by_kind[CH_KIND_GOGARBAGE]);
+    amount(j, "held_by_go_garbage_with_finalizer", s->by_kind[CH_KIND_GOFINAL]);
     amount(j, "suppressed", s->suppressed);
     amount(j, "in_use", s->in_use);
     chr_json_open(j, "total", '{', true);
@@ -104,6 +106,8 @@ static int write_record(chr_json *j, chr_fmemo *objects, const ch_report_input *
     chr_json_str(j, "suppressed_by", r->suppressed ? r->suppressed_by : NULL);
     chr_json_str(j, "cgo_origin", chr_cgo_name(chr_find_cgo_origin(&f).kind));
     chr_json_bool(j, "truncated", st && (st->flags & CH_STACK_F_TRUNCATED));
+    if (r->root)
+        chr_json_str(j, "root", r->root); /* --show-roots */
     write_frames(j, objects, &f);
     chr_json_close(j, '}');
     chr_frames_release(&f);

@@ -200,6 +200,12 @@ static int print_record(text_ctx *c, const ch_record *r, size_t num, size_t of)
     }
     if (origin.kind != CHR_CGO_NONE)
         print_cgo_hint(c, origin.kind);
+    if (r->root) { /* --show-roots */
+        prefix(c);
+        chr_out_str(&c->out, "  held by ");
+        chr_out_str(&c->out, r->root);
+        chr_out_char(&c->out, '\n');
+    }
     blank(c);
     if (c->o->gen_suppressions)
         print_suppression(c, &f, show_all, r, num, of);
@@ -260,6 +266,11 @@ static void print_leak_summary(text_ctx *c, const chr_summary *s, long hidden)
     }
     if (!c->in->prof->scanned || s->by_kind[CH_KIND_UNFREED].count > 0)
         print_amount_line(c, chr_kind_phrase(CH_KIND_UNFREED), s->by_kind[CH_KIND_UNFREED]);
+    /* Only a Go program has these: a C program's summary stays valgrind's. */
+    if (s->by_kind[CH_KIND_GOGARBAGE].count > 0 || s->by_kind[CH_KIND_GOFINAL].count > 0) {
+        print_amount_line(c, "held by Go garbage", s->by_kind[CH_KIND_GOGARBAGE]);
+        print_amount_line(c, "  with a finalizer", s->by_kind[CH_KIND_GOFINAL]);
+    }
     print_amount_line(c, "suppressed", s->suppressed);
     if (hidden > 0) {
         prefix(c);

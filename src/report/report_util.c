@@ -37,7 +37,13 @@ int chr_pid(const ch_report_input *in)
 const char *chr_kind_phrase(ch_kind k)
 {
     static const char *const phrase[CH_KIND_COUNT] = {
-        "definitely lost", "indirectly lost", "possibly lost", "still reachable", "unfreed at exit",
+        "definitely lost",
+        "indirectly lost",
+        "possibly lost",
+        "still reachable",
+        "unfreed at exit",
+        "held by Go garbage",
+        "held by Go garbage with a finalizer",
     };
     return (unsigned)k < CH_KIND_COUNT ? phrase[k] : "unfreed at exit";
 }
@@ -45,7 +51,7 @@ const char *chr_kind_phrase(ch_kind k)
 const char *chr_kind_id(ch_kind k)
 {
     static const char *const id[CH_KIND_COUNT] = {
-        "definite", "indirect", "possible", "reachable", "unfreed",
+        "definite", "indirect", "possible", "reachable", "unfreed", "gogarbage", "gofinalizer",
     };
     return (unsigned)k < CH_KIND_COUNT ? id[k] : "unfreed";
 }

@@ -55,10 +55,12 @@ static const char *xml_kind(ch_kind k)
 {
     switch (k) {
     case CH_KIND_DEFINITE:
+    case CH_KIND_GOGARBAGE: /* nothing live holds it: an error, as definite */
         return "Leak_DefinitelyLost";
     case CH_KIND_INDIRECT:
         return "Leak_IndirectlyLost";
     case CH_KIND_REACHABLE:
+    case CH_KIND_GOFINAL: /* a finalizer will likely free it */
         return "Leak_StillReachable";
     default:
         return "Leak_PossiblyLost";

@@ -101,14 +101,15 @@ static uint64_t section_end(const sym_elf *e, size_t shndx)
     return sh.sh_addr + sh.sh_size;
 }
 
-static bool keep_symbol(const GElf_Sym *s)
+static bool keep_symbol(const GElf_Sym *s, bool data)
 {
     int type = GELF_ST_TYPE(s->st_info);
-    return (type == STT_FUNC || type == STT_GNU_IFUNC) && s->st_shndx != SHN_UNDEF &&
-           s->st_shndx < SHN_LORESERVE && s->st_value != 0;
+    /* A data object without a size is a section marker (Go's runtime.bss). */
+    bool want = data ? type == STT_OBJECT && s->st_size : type == STT_FUNC || type == STT_GNU_IFUNC;
+    return want && s->st_shndx != SHN_UNDEF && s->st_shndx < SHN_LORESERVE && s->st_value != 0;
 }
 
-void sym_symtab_load(sym_symtab *t, const sym_elf *e)
+static void load(sym_symtab *t, const sym_elf *e, bool data)
 {
     memset(t, 0, sizeof(*t));
     GElf_Shdr sh;
@@ -122,7 +123,7 @@ void sym_symtab_load(sym_symtab *t, const sym_elf *e)
         return;
     for (size_t i = 0; i < n; i++) {
         GElf_Sym s;
-        if (gelf_getsym(d, (int)i, &s) == NULL || !keep_symbol(&s))
+        if (gelf_getsym(d, (int)i, &s) == NULL || !keep_symbol(&s, data))
             continue;
         const char *name = elf_strptr(e->elf, sh.sh_link, s.st_name);
         if (name == NULL || name[0] == '\0')
@@ -135,6 +136,16 @@ void sym_symtab_load(sym_symtab *t, const sym_elf *e)
     sort_symbols(t);
 }
 
+void sym_symtab_load(sym_symtab *t, const sym_elf *e)
+{
+    load(t, e, false);
+}
+
+void sym_symtab_load_data(sym_symtab *t, const sym_elf *e)
+{
+    load(t, e, true);
+}
+
 void sym_symtab_free(sym_symtab *t)
 {
     free(t->syms);
@@ -142,6 +153,12 @@ void sym_symtab_free(sym_symtab *t)
 }
 
 const char *sym_symtab_lookup(const sym_symtab *t, uint64_t vaddr)
+{
+    const sym_symbol *s = sym_symtab_find(t, vaddr);
+    return s ? s->name : NULL;
+}
+
+const sym_symbol *sym_symtab_find(const sym_symtab *t, uint64_t vaddr)
 {
     size_t lo = CH_FIRST_ABOVE(t->syms, t->n, addr, vaddr);
     /*
@@ -152,7 +169,7 @@ const char *sym_symtab_lookup(const sym_symtab *t, uint64_t vaddr)
     for (size_t i = lo, tried = 0; i > 0 && tried < BACKTRACK; i--, tried++) {
         const sym_symbol *s = &t->syms[i - 1];
         if (vaddr < s->end && (s->sized || tried == 0))
-            return s->name;
+            return s;
     }
     return NULL;
 }

@@ -17,10 +17,14 @@ typedef struct sym_symtab {
 
 /* Loads the function symbols; an empty table if there are none or on failure. */
 void sym_symtab_load(sym_symtab *t, const sym_elf *e);
+/* The same for data objects (STT_OBJECT: globals), for --show-roots. */
+void sym_symtab_load_data(sym_symtab *t, const sym_elf *e);
 void sym_symtab_free(sym_symtab *t);
 
 /* The function containing vaddr, or NULL. */
 const char *sym_symtab_lookup(const sym_symtab *t, uint64_t vaddr);
+/* The same, the whole symbol. */
+const sym_symbol *sym_symtab_find(const sym_symtab *t, uint64_t vaddr);
 
 /* The C++ mangled ("_Z") name of a function symbol starting exactly at vaddr, or NULL. */
 const char *sym_symtab_mangled_at(const sym_symtab *t, uint64_t vaddr);

@@ -1,0 +1,455 @@
+/*
+ * The Go heap's objects, read from the runtime's spans (see goheap_read.h).
+ *
+ * Like goruntime.c, everything here comes from a process that may be
+ * hostile or corrupt: counts are bounded, every span's geometry checked,
+ * and anything implausible makes the whole answer "unknown" (the Go heap
+ * then stays a root and no block is said to be held by Go garbage).
+ */
+#include "collect/goheap_read.h"
+#include "analyze/mem_window.h"
+#include "collect/golayout.h"
+#include "collect/goroots.h"
+#include "collect/goruntime.h"
+#include "common/grow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GO_PAGE_SIZE 8192ull
+#define ADDR_LIMIT (1ull << 47)
+#define MAX_SPANS (1u << 22) /* as goruntime.c */
+#define SPAN_IN_USE 1        /* runtime.mSpanInUse */
+#define KIND_FINALIZER 1     /* runtime._KindSpecialFinalizer, Go 1.x */
+#define PTR_CHUNK 4096
+/* runtime/malloc.go and mbitmap.go on linux/amd64 */
+#define ARENA_BYTES (64ull << 20)   /* heapArenaBytes */
+#define ARENA_L2 (1ull << 22)       /* 1 << arenaL2Bits; arenaL1Bits is 0 */
+#define ARENA_BASE_OFF (1ull << 47) /* -arenaBaseOffset */
+#define HEADER_MAX 512u             /* minSizeForMallocHeader: larger objects have a type header */
+#define KIND_GCPROG 0x40            /* abi.KindGCProg: GCData is a program, not a mask */
+#define MASK_MAX (1u << 20)         /* bytes of a type's pointer mask read at most */
+#define TYPE_CACHE 256
+
+typedef struct heap_reader {
+    const ch_go_layout *L;
+    ch_read_fn read;
+    void *ctx;
+    ch_go_heap *h;
+    ch_range_list not_roots; /* in-use spans and the mspan records */
+    size_t cap;              /* of h->spans */
+    /* Per span, until the bit arrays exist: allocation bits and finalizer offsets. */
+    uint8_t **bits;
+    uint64_t **fins;
+    uint32_t *nfins;
+    uint8_t **ptrs;   /* bit per word of the span's objects: holds a pointer */
+    uint64_t l2;      /* mheap_.arenas[0] (ARENA formats), 0 until read */
+    uint64_t h_mheap; /* &runtime.mheap_ in the target */
+    /* The mspans lie together in fixalloc chunks: read through a window,
+     * a few reads instead of one per span (a 256 MiB heap's go runtime
+     * phase: 1.1-1.3 s instead of 1.5-1.8 s). Windows for allocBits and
+     * small spans' pointer bits made it slower (3.5-4.5 s): their order
+     * is not allspans'. */
+    ch_mem_window win;
+    bool have_win;
+    struct type_info {
+        uint64_t addr, size, ptrbytes;
+        uint8_t *mask; /* NULL: every word may hold a pointer */
+    } types[TYPE_CACHE];
+    char *err;
+    size_t errlen;
+} heap_reader;
+
+static int bad(heap_reader *r, const char *what, uint64_t addr)
+{
+    snprintf(r->err, r->errlen, "%s at 0x%llx", what, (unsigned long long)addr);
+    return -1;
+}
+
+static int rd(heap_reader *r, uint64_t addr, void *buf, size_t len)
+{
+    return addr < ADDR_LIMIT && r->read(r->ctx, addr, buf, len) == (long)len ? 0 : -1;
+}
+
+static int wrd(heap_reader *r, uint64_t addr, void *buf, size_t len)
+{
+    size_t got = len;
+    const uint8_t *p = r->have_win && len <= CH_WINDOW_MAX && addr < ADDR_LIMIT
+                           ? ch_mem_window_get(&r->win, addr, &got)
+                           : NULL;
+    if (!p || got < len)
+        return rd(r, addr, buf, len);
+    memcpy(buf, p, len);
+    return 0;
+}
+
+static uint64_t field(const unsigned char *p, uint32_t off, uint32_t size)
+{
+    uint64_t v = 0;
+    memcpy(&v, p + off, size); /* little endian: the low bytes */
+    return v;
+}
+
+/* The offsets (in the span) of the objects with a finalizer: a malloc'd array. */
+static uint64_t *finalizers(heap_reader *r, uint64_t sp, uint64_t nelems, uint32_t *n)
+{
+    const ch_go_layout *L = r->L;
+    unsigned char s[256];
+    uint64_t *v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    /* Specials are sorted by offset, at most a few per object. */
+    for (uint64_t steps = 0; sp && steps < 4 * nelems + 16; steps++) {
+        if (rd(r, sp, s, L->special_read))
+            break;
+        if (s[L->special_kind] == KIND_FINALIZER) {
+            if (*n == cap) {
+                uint64_t *nv = ch_grow(v, &cap, sizeof *v, 4);
+                if (!nv)
+                    break;
+                v = nv;
+            }
+            v[(*n)++] = field(s, L->special_offset, 2);
+        }
+        sp = field(s, L->special_next, 8);
+    }
+    return v;
+}
+
+static void set_bit(uint8_t *v, uint64_t i)
+{
+    v[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+/* Words [from, from + n) of the span's bits from heapArena.bitmap (to Go 1.21). */
+static void arena_bits(heap_reader *r, uint64_t start, uint64_t nwords, uint8_t *out)
+{
+    uint8_t buf[4096];
+    for (uint64_t w = 0; w < nwords;) {
+        uint64_t a = start + 8 * w, ri = ((a + ARENA_BASE_OFF) / ARENA_BYTES) % ARENA_L2, ha;
+        uint64_t in_arena = (a % ARENA_BYTES) / 8, left = ARENA_BYTES / 8 - in_arena;
+        uint64_t n = nwords - w < left ? nwords - w : left;
+        bool two = r->L->ptr_format == CH_GO_PTRS_ARENA2;
+        uint64_t per = two ? 4 : 8; /* words per bitmap byte */
+        n = n < (sizeof buf - 1) * per ? n : (sizeof buf - 1) * per;
+        uint64_t b0 = in_arena / per, b1 = (in_arena + n - 1) / per;
+        if (rd(r, r->l2 + 8 * ri, &ha, 8) || !ha ||
+            rd(r, ha + r->L->arena_bitmap + b0, buf, b1 - b0 + 1)) {
+            for (uint64_t k = 0; k < n; k++) /* unknown: every word may */
+                set_bit(out, w + k);
+        } else {
+            for (uint64_t k = 0; k < n; k++) {
+                uint64_t x = in_arena + k;
+                if (buf[x / per - b0] >> (x % per) & 1)
+                    set_bit(out, w + k);
+            }
+        }
+        w += n;
+    }
+}
+
+/* A type's size, pointer bytes and mask (Go 1.22+), cached by address. */
+static const struct type_info *type_of(heap_reader *r, uint64_t t)
+{
+    struct type_info *ti = &r->types[(t >> 4) % TYPE_CACHE];
+    if (ti->addr == t)
+        return ti;
+    free(ti->mask);
+    *ti = (struct type_info){.addr = t};
+    unsigned char b[256];
+    const ch_go_layout *L = r->L;
+    if (!t || L->type_read > sizeof b || rd(r, t, b, L->type_read))
+        return ti;
+    ti->size = field(b, L->type_size, 8);
+    ti->ptrbytes = field(b, L->type_ptrbytes, 8);
+    uint64_t gcdata = field(b, L->type_gcdata, 8), len = (ti->ptrbytes / 8 + 7) / 8;
+    if (!ti->size || ti->ptrbytes > ti->size || b[L->type_kind] & KIND_GCPROG || len > MASK_MAX)
+        return ti;
+    if ((ti->mask = malloc(len + 1)) && rd(r, gcdata, ti->mask, len)) {
+        free(ti->mask);
+        ti->mask = NULL;
+    }
+    return ti;
+}
+
+/* Pointer words of an object of `words` words whose data, from word `at`
+ * of the span's bits, is made of elements of type t. */
+static void type_bits(heap_reader *r, uint64_t t, uint64_t at, uint64_t words, uint8_t *out)
+{
+    const struct type_info *ti = type_of(r, t);
+    if (!t)
+        return; /* no type (yet): no pointers */
+    for (uint64_t w = 0; w < words; w++) {
+        uint64_t off = (w * 8) % (ti->size ? ti->size : 8);
+        if (!ti->mask || (off < ti->ptrbytes && ti->mask[off / 64] >> (off / 8 % 8) & 1))
+            set_bit(out, at + w);
+    }
+}
+
+/* Go 1.22+: small objects' bits at the end of the span, else type headers. */
+static void header_bits(heap_reader *r, const unsigned char *s, uint64_t start, uint64_t npages,
+                        uint64_t elem, uint64_t nelems, const uint8_t *alloc, uint8_t *out)
+{
+    uint64_t span_bytes = npages * GO_PAGE_SIZE, words = nelems * elem / 8;
+    if (elem <= HEADER_MAX) {
+        uint64_t len = span_bytes / 64;
+        if (rd(r, start + span_bytes - len, out, (words + 7) / 8 < len ? (words + 7) / 8 : len))
+            memset(out, 0xff, (words + 7) / 8);
+        return;
+    }
+    if (s[r->L->span_spanclass] >> 1 == 0) { /* a large object: its type in the span */
+        type_bits(r, field(s, r->L->span_largetype, 8), 0, words, out);
+        return;
+    }
+    for (uint64_t i = 0; i < nelems; i++) {
+        uint64_t t;
+        if (!(alloc[i / 8] >> (i % 8) & 1))
+            continue;
+        if (rd(r, start + i * elem, &t, 8))
+            t = 1; /* unreadable: no type, every word may */
+        if (t == 1) {
+            for (uint64_t w = 1; w < elem / 8; w++)
+                set_bit(out, i * elem / 8 + w);
+        } else {
+            type_bits(r, t, i * elem / 8 + 1, elem / 8 - 1, out);
+        }
+    }
+}
+
+/* Which words of the span's objects hold Go pointers: a malloc'd bit array. */
+static uint8_t *pointer_bits(heap_reader *r, const unsigned char *s, uint64_t start,
+                             uint64_t npages, uint64_t elem, uint64_t nelems, const uint8_t *alloc)
+{
+    uint64_t words = nelems * elem / 8;
+    uint8_t *out = calloc(words / 8 + 1, 1);
+    if (!out || s[r->L->span_spanclass] & 1) /* noscan: no pointers */
+        return out;
+    switch (r->L->ptr_format) {
+    case CH_GO_PTRS_ARENA1:
+    case CH_GO_PTRS_ARENA2:
+        if (r->l2 || (rd(r, r->h_mheap + r->L->mheap_arenas, &r->l2, 8) == 0 && r->l2))
+            arena_bits(r, start, words, out);
+        else
+            memset(out, 0xff, words / 8 + 1);
+        break;
+    case CH_GO_PTRS_HEADERS:
+        header_bits(r, s, start, npages, elem, nelems, alloc, out);
+        break;
+    default:
+        memset(out, 0xff, words / 8 + 1);
+    }
+    return out;
+}
+
+static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
+{
+    const ch_go_layout *L = r->L;
+    uint64_t start = field(s, L->span_start, 8), npages = field(s, L->span_npages, 8);
+    uint64_t elem = field(s, L->span_elemsize, 8);
+    uint64_t freeindex = field(s, L->span_freeindex, L->span_freeindex_size);
+    uint64_t abits = field(s, L->span_allocbits, 8);
+    if (start % GO_PAGE_SIZE || start >= ADDR_LIMIT || !npages ||
+        npages > (ADDR_LIMIT - start) / GO_PAGE_SIZE || !elem || elem > npages * GO_PAGE_SIZE)
+        return bad(r, "implausible in-use span", span);
+    uint64_t nelems = npages * GO_PAGE_SIZE / elem;
+    if (freeindex > nelems)
+        return bad(r, "implausible span freeindex", span);
+    if (r->h->nspans == r->cap) {
+        size_t c = r->cap;
+        ch_go_span *v = ch_grow(r->h->spans, &c, sizeof *v, 256);
+        uint8_t **b = v ? realloc(r->bits, c * sizeof *b) : NULL;
+        uint64_t **f = b ? (r->bits = b, realloc(r->fins, c * sizeof *f)) : NULL;
+        uint32_t *nf = f ? (r->fins = f, realloc(r->nfins, c * sizeof *nf)) : NULL;
+        uint8_t **pb = nf ? (r->nfins = nf, realloc(r->ptrs, c * sizeof *pb)) : NULL;
+        if (v)
+            r->h->spans = v;
+        if (!pb)
+            return bad(r, "out of memory", span);
+        r->ptrs = pb;
+        r->cap = c;
+    }
+    size_t k = r->h->nspans;
+    uint8_t *bits = calloc(nelems / 8 + 1, 1);
+    if (!bits || (nelems > freeindex && rd(r, abits, bits, (nelems + 7) / 8))) {
+        free(bits);
+        return bad(r, "cannot read allocBits of span", span);
+    }
+    for (uint64_t i = 0; i < freeindex; i++) /* below freeindex: all allocated */
+        bits[i / 8] |= (uint8_t)(1u << (i % 8));
+    r->bits[k] = bits;
+    r->fins[k] = finalizers(r, field(s, L->span_specials, 8), nelems, &r->nfins[k]);
+    r->ptrs[k] = pointer_bits(r, s, start, npages, elem, nelems, bits);
+    r->h->spans[k] = (ch_go_span){.start = start, .elemsize = elem, .nelems = nelems};
+    r->h->nspans++;
+    return ch_range_add(&r->not_roots, start, start + npages * GO_PAGE_SIZE) ||
+                   ch_range_add(&r->not_roots, span, span + L->span_read)
+               ? bad(r, "out of memory", span)
+               : 0;
+}
+
+static int visit(heap_reader *r, uint64_t span)
+{
+    unsigned char s[65536];
+    if (r->L->span_read > sizeof s || wrd(r, span, s, r->L->span_read))
+        return bad(r, "cannot read runtime.mspan", span);
+    return s[r->L->span_state] == SPAN_IN_USE ? add_span(r, span, s) : 0;
+}
+
+static int read_spans(heap_reader *r, uint64_t bias)
+{
+    uint64_t hdr[3], buf[PTR_CHUNK];
+    uint64_t at = r->L->mheap_addr + bias + r->L->allspans;
+    if (rd(r, at, hdr, sizeof hdr) || hdr[1] > hdr[2] || hdr[1] > MAX_SPANS)
+        return bad(r, "implausible runtime.mheap_.allspans", at);
+    for (uint64_t i = 0; i < hdr[1]; i += PTR_CHUNK) {
+        size_t n = hdr[1] - i < PTR_CHUNK ? (size_t)(hdr[1] - i) : PTR_CHUNK;
+        if (rd(r, hdr[0] + 8 * i, buf, n * 8))
+            return bad(r, "cannot read runtime.mheap_.allspans", hdr[0]);
+        for (size_t k = 0; k < n; k++)
+            if (buf[k] && visit(r, buf[k]))
+                return -1;
+    }
+    return 0;
+}
+
+typedef struct keyed {
+    uint64_t start;
+    size_t at;
+} keyed;
+
+static int by_start(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Sorts the spans (with their per-span arrays) by start; overlaps are refused. */
+static int sort_spans(heap_reader *r)
+{
+    ch_go_heap *h = r->h;
+    size_t n = h->nspans, m = n ? n : 1;
+    keyed *ord = malloc(m * sizeof *ord);
+    ch_go_span *sp = malloc(m * sizeof *sp);
+    uint8_t **b = malloc(m * sizeof *b);
+    uint64_t **f = malloc(m * sizeof *f);
+    uint32_t *nf = malloc(m * sizeof *nf);
+    int rc = ord && sp && b && f && nf ? 0 : bad(r, "out of memory", 0);
+    for (size_t i = 0; !rc && i < n; i++)
+        ord[i] = (keyed){h->spans[i].start, i};
+    if (!rc)
+        qsort(ord, n, sizeof *ord, by_start);
+    for (size_t i = 0; !rc && i < n; i++) {
+        sp[i] = h->spans[ord[i].at];
+        b[i] = r->bits[ord[i].at];
+        f[i] = r->fins[ord[i].at];
+        nf[i] = r->nfins[ord[i].at];
+        if (i && sp[i - 1].start + sp[i - 1].elemsize * sp[i - 1].nelems > sp[i].start)
+            rc = bad(r, "overlapping in-use spans", sp[i].start);
+    }
+    uint8_t **pb = rc ? NULL : malloc(m * sizeof *pb);
+    for (size_t i = 0; pb && i < n; i++)
+        pb[i] = r->ptrs[ord[i].at];
+    if (!rc && !pb)
+        rc = bad(r, "out of memory", 0);
+    if (!rc && n) {
+        memcpy(h->spans, sp, n * sizeof *sp);
+        memcpy(r->ptrs, pb, n * sizeof *pb);
+        memcpy(r->bits, b, n * sizeof *b);
+        memcpy(r->fins, f, n * sizeof *f);
+        memcpy(r->nfins, nf, n * sizeof *nf);
+    }
+    free(pb);
+    free(ord);
+    free(sp);
+    free(b);
+    free(f);
+    free(nf);
+    return rc;
+}
+
+/* Bits [0, n) of src set at `at` on in dst (zero bytes skipped: most are). */
+static void copy_bits(uint64_t *dst, uint64_t at, const uint8_t *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i += 8) {
+        uint8_t b = src[i / 8];
+        for (uint64_t k = 0; b && k < 8 && i + k < n; k++, b >>= 1)
+            if (b & 1)
+                ch_go_set(dst, at + i + k);
+    }
+}
+
+/* The per-span bits into the heap's bit arrays. */
+static void fill_bits(heap_reader *r)
+{
+    ch_go_heap *h = r->h;
+    for (size_t k = 0; k < h->nspans; k++) {
+        const ch_go_span *s = &h->spans[k];
+        copy_bits(h->alloc, s->first, r->bits[k], s->nelems);
+        for (uint32_t i = 0; i < r->nfins[k]; i++)
+            if (r->fins[k][i] / s->elemsize < s->nelems)
+                ch_go_set(h->fin, s->first + r->fins[k][i] / s->elemsize);
+        if (r->ptrs[k])
+            copy_bits(h->ptr, s->wfirst, r->ptrs[k], s->nelems * s->elemsize / 8);
+    }
+}
+
+static void reader_free(heap_reader *r)
+{
+    for (size_t k = 0; k < r->h->nspans; k++) {
+        free(r->bits[k]);
+        free(r->fins[k]);
+        free(r->ptrs[k]);
+    }
+    for (size_t k = 0; k < TYPE_CACHE; k++)
+        free(r->types[k].mask);
+    free(r->ptrs);
+    free(r->bits);
+    free(r->fins);
+    free(r->nfins);
+    free(r->not_roots.v);
+    ch_mem_window_free(&r->win);
+}
+
+ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *h, ch_region *roots,
+                              size_t *nroots, ch_read_fn read, void *read_ctx, bool verbose)
+{
+    ch_go_layout L;
+    uint64_t bias;
+    char err[160] = "";
+    memset(h, 0, sizeof *h);
+    if (ch_go_read_layout(pid, pf, &L, &bias, err, sizeof err))
+        return roots; /* no Go program, or goroots.c already said why */
+    heap_reader r = {.L = &L,
+                     .read = read,
+                     .ctx = read_ctx,
+                     .h = h,
+                     .err = err,
+                     .errlen = sizeof err,
+                     .h_mheap = L.mheap_addr + bias};
+    ch_region *out = NULL;
+    size_t nout = 0;
+    r.have_win = ch_mem_window_init(&r.win, read, read_ctx) == 0;
+    if (!L.heap_ok)
+        snprintf(err, sizeof err, "no DWARF layout of the runtime's span objects");
+    else if (read_spans(&r, bias) == 0 && sort_spans(&r) == 0 && ch_go_heap_init(h) == 0) {
+        fill_bits(&r);
+        ch_range_normalize(&r.not_roots);
+        out = ch_regions_subtract(roots, *nroots, r.not_roots.v, r.not_roots.n, &nout);
+    }
+    static const char *const formats[] = {"unknown: every word", "heap arena bitmaps",
+                                          "heap arena bitmaps", "span bits and type headers"};
+    if (verbose && out)
+        fprintf(stderr, "cgoheap: Go heap: %zu in-use spans, %llu objects; pointers from %s\n",
+                h->nspans, (unsigned long long)h->nobjects, formats[L.ptr_format]);
+    else if (verbose)
+        fprintf(stderr, "cgoheap: Go heap stays a root (%s)\n", err[0] ? err : "out of memory");
+    reader_free(&r);
+    if (!out) {
+        ch_go_heap_free(h);
+        return roots;
+    }
+    free(roots);
+    *nroots = nout;
+    return out;
+}

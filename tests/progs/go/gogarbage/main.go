@@ -1,0 +1,64 @@
+// A Go wrapper that owns C memory, as cgo libraries write them: the
+// argument says what happens to it before exit.
+//
+//	drop      dropped without Close: held by Go garbage only
+//	finalizer the same, with a finalizer that would free it
+//	global    still referenced from a package variable: reachable
+package main
+
+// #include <stdlib.h>
+import "C"
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"unsafe"
+)
+
+type wrapper struct {
+	buf  unsafe.Pointer
+	size int
+}
+
+func newWrapper(n int) *wrapper {
+	return &wrapper{buf: C.malloc(C.size_t(n)), size: n}
+}
+
+func (w *wrapper) Close() {
+	C.free(w.buf)
+	w.buf = nil
+}
+
+var kept *wrapper
+
+// A block big enough for glibc to mmap it, far above Go's heap: the C
+// blocks' address range then spans Go's heap, whose pointers must still be
+// told apart from C pointers. Reachable in every mode.
+var big unsafe.Pointer
+
+//go:noinline
+func use(mode string) int {
+	w := newWrapper(4321)
+	switch mode {
+	case "finalizer":
+		runtime.SetFinalizer(w, (*wrapper).Close)
+	case "global":
+		kept = w
+	}
+	return w.size
+}
+
+func main() {
+	big = C.malloc(1 << 20)
+	closed := newWrapper(100) // closed properly: never reported
+	closed.Close()
+	n := use(os.Args[1])
+	// The C frames of the last cgo call (the wrapper's C.malloc) leave a
+	// copy of its pointer on the thread's system stack; whether the scan
+	// sees that stale copy is another matter than Go garbage, so calls of
+	// the same depth overwrite it.
+	for i := 0; i < 4; i++ {
+		C.free(C.malloc(16))
+	}
+	fmt.Println(n)
+}
