@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
-#define CH_SHM_VERSION 2u
+#define CH_SHM_VERSION 3u
 
 /* Environment variables read by the agent. */
 #define CH_ENV_SHM_FD "CGOHEAP_SHM_FD" /* fd number of the memfd */
@@ -101,7 +101,10 @@ typedef struct ch_stack_slot {
 #define CH_STACK_F_TRUNCATED 1u /* the walk hit CH_MAX_FRAMES */
 #define CH_STACK_F_GO 2u        /* the walk continued into Go frames by frame pointer */
 
-/* Per-stack cumulative counters, parallel to the slots (indexed by id). */
+/*
+ * Per-stack cumulative counters, parallel to the slots (indexed by id); the
+ * thread slots' `pend` entries (below) hold the part not yet added here.
+ */
 typedef struct ch_stack_stats {
     uint64_t alloc_count; /* allocations recorded with this stack */
     uint64_t alloc_bytes; /* bytes requested by them */
@@ -149,7 +152,8 @@ typedef struct ch_module_entry {
  * read-modify-write, no cache line shared with another thread.
  *
  * Counters: the totals are the sums over all slots plus the header's
- * counters (used by threads that found no free slot).
+ * counters (used by threads that found no free slot). The same goes for
+ * the per-stack counts: ch_stack_stats plus every slot's `pend`.
  *
  * Young blocks: the thread's most recent allocations live in `young`
  * (direct mapped by CH_YOUNG_INDEX) before they move to the shared live
@@ -165,10 +169,30 @@ typedef struct ch_module_entry {
 #define CH_YOUNG_SLOTS (1u << CH_YOUNG_BITS)
 #define CH_YOUNG_INDEX(addr) ((uint32_t)(((addr)*0x9e3779b97f4a7c15ull) >> (64 - CH_YOUNG_BITS)))
 
+/*
+ * Pending per-stack counts: the thread's allocations not yet added to the
+ * shared ch_stack_stats, direct mapped by stack id (CH_PEND_INDEX). An
+ * entry moves to the stats only when another stack needs it or the thread
+ * ends, so the shared lines see one atomic add per run of a stack, not per
+ * allocation. The launcher adds the entries of every slot to the stats:
+ * whatever way the process ends (exit_group, _exit, SIGKILL), no count is
+ * lost; one may count twice only if the thread dies within the few
+ * instructions between a move's atomic add and its clearing the entry.
+ */
+#define CH_PEND_BITS 8u
+#define CH_PEND_SLOTS (1u << CH_PEND_BITS)
+#define CH_PEND_INDEX(id) ((id) & (CH_PEND_SLOTS - 1))
+
+typedef struct ch_stack_pend {
+    uint32_t id, count; /* count 0: empty */
+    uint64_t bytes;
+} ch_stack_pend;
+
 typedef struct ch_thread_slot {
     uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;
     uint64_t pad[3]; /* the counters fill one cache line */
     ch_live_entry young[CH_YOUNG_SLOTS];
+    ch_stack_pend pend[CH_PEND_SLOTS];
 } ch_thread_slot;
 
 #define CH_MAX_THREAD_SLOTS 4096u

@@ -43,7 +43,7 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
         id = ch_stack_intern(walk.frames, walk.depth, walk.flags, walk.hash);
         ch_unwind_set_id(&walk, id);
     }
-    ch_stack_count(t, id, size);
+    ch_stack_count(c, id, size);
     ch_filter_add((uint64_t)p);
     if (ch_live_insert(c, (uint64_t)p, size, id) == 0) {
         CH_COUNT(c, n_allocs, 1);

@@ -189,6 +189,27 @@ static int walk_slots(reader *r, ch_profile *p, uint32_t *remap)
     return 0;
 }
 
+/*
+ * Adds the per-stack counts that threads had not yet moved to the shared
+ * stats (shm.h: ch_stack_pend). An id out of range or of no used slot
+ * counts as the unknown stack.
+ */
+static void add_pending(const reader *r, ch_profile *p, const uint32_t *remap)
+{
+    const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->slots_off);
+    uint32_t nts = r->h->n_slots < CH_MAX_THREAD_SLOTS ? r->h->n_slots : CH_MAX_THREAD_SLOTS;
+    for (uint32_t i = 0; i < nts; i++) {
+        for (uint32_t k = 0; k < CH_PEND_SLOTS; k++) {
+            const ch_stack_pend *e = &ts[i].pend[k];
+            if (e->count == 0)
+                continue;
+            ch_stack *st = &p->stacks[e->id < r->h->stack_cap ? remap[e->id] : 0];
+            st->alloc_count += e->count;
+            st->alloc_bytes += e->bytes;
+        }
+    }
+}
+
 static int read_stacks(reader *r, ch_profile *p)
 {
     p->nstacks = 1; /* stacks[0]: the empty "unknown" stack */
@@ -213,6 +234,8 @@ static int read_stacks(reader *r, ch_profile *p)
     const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + r->h->stats_off);
     p->stacks[0].alloc_count = stats[0].alloc_count;
     p->stacks[0].alloc_bytes = stats[0].alloc_bytes;
+    if (rc == 0)
+        add_pending(r, p, remap);
     free(remap);
     return rc;
 }
