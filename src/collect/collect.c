@@ -471,6 +471,9 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
 void ch_profile_free(ch_profile *p)
 {
     ch_record_free(p);
+    free(p->owned);
+    p->owned = NULL;
+    p->nowned = 0;
     collect_owner *own = p->owner;
     if (own) {
         ch_shm_destroy(&own->shm);

@@ -54,6 +54,12 @@ typedef struct ch_exit {
     int code;      /* exit code, or signal number if signaled */
 } ch_exit;
 
+/* A definitely lost block and the bytes indirectly lost through it (its clique). */
+typedef struct ch_owned {
+    size_t block; /* index into ch_profile.blocks */
+    uint64_t bytes;
+} ch_owned;
+
 typedef struct ch_profile {
     ch_block *blocks;
     size_t nblocks;
@@ -72,7 +78,9 @@ typedef struct ch_profile {
 
     int pid; /* the target's pid (report prefix ==PID==) */
     ch_exit exit;
-    bool scanned;          /* reachability scan ran; else kinds are UNFREED */
+    bool scanned;    /* reachability scan ran; else kinds are UNFREED */
+    ch_owned *owned; /* set by the scan, by block index; NULL if none */
+    size_t nowned;
     char scan_notice[256]; /* why not, one line; empty if scanned */
 
     void *owner; /* collect's private state (mapping, buffers) */
@@ -86,6 +94,7 @@ typedef struct ch_record {
     uint64_t blocks;
     bool suppressed;
     const char *suppressed_by; /* pattern, if suppressed */
+    uint64_t indirect_bytes;   /* definite: bytes indirectly lost through its blocks */
 } ch_record;
 
 /* One symbolized frame. Inlined calls expand into several frames. */

@@ -98,6 +98,10 @@ static int write_record(chr_json *j, chr_fmemo *objects, const ch_report_input *
     chr_json_str(j, "kind", chr_kind_id(r->kind));
     chr_json_u64(j, "bytes", a.bytes);
     chr_json_u64(j, "blocks", a.count);
+    if (in->prof->sample_rate > 1)
+        chr_json_null(j, "indirect_bytes");
+    else
+        chr_json_u64(j, "indirect_bytes", r->indirect_bytes);
     chr_json_u64(j, "stack_id", r->stack_id);
     chr_json_bool(j, "suppressed", r->suppressed);
     chr_json_bool(j, "error", ch_report_is_error(in, r));
