@@ -188,14 +188,47 @@ typedef struct ch_stack_pend {
     uint64_t bytes;
 } ch_stack_pend;
 
+/* A recent free of a thread: direct mapped by address (CH_YOUNG_INDEX). */
+typedef struct ch_freed {
+    uint64_t addr;       /* 0: empty */
+    uint64_t size_stack; /* as in ch_live_entry */
+    uint64_t free_pc;
+    uint64_t drops; /* ch_drops when freed: a later unrecorded allocation may reuse addr */
+} ch_freed;
+#define CH_FREED_SLOTS 256u
+
 typedef struct ch_thread_slot {
     uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;
     uint64_t pad[3]; /* the counters fill one cache line */
     ch_live_entry young[CH_YOUNG_SLOTS];
     ch_stack_pend pend[CH_PEND_SLOTS];
+    ch_freed freed[CH_FREED_SLOTS];
 } ch_thread_slot;
 
 #define CH_MAX_THREAD_SLOTS 4096u
+
+/*
+ * ---- invalid frees ----
+ * A free or realloc of a pointer that no recorded block has: freed before
+ * (the thread slots keep the most recent frees, `freed`) or not a block
+ * start malloc could return (misaligned). The agent records each in a slot
+ * claimed with a fetch-add of n_bad_frees, then lets glibc do what it does
+ * with it (usually abort). Stack ids index the stack table; 0 = unknown.
+ */
+#define CH_BAD_DOUBLE 1u      /* addr was a recorded block, freed since */
+#define CH_BAD_MISALIGNED 2u  /* addr is not 16-byte aligned */
+#define CH_BAD_REALLOC 0x100u /* flag: the call was realloc, not free */
+#define CH_MAX_BAD_FREES 64u
+
+typedef struct ch_bad_free {
+    uint64_t addr;
+    uint64_t size;        /* of the block freed before (CH_BAD_DOUBLE) */
+    uint32_t kind;        /* CH_BAD_*; 0: slot claimed, not yet written */
+    uint32_t stack;       /* the bad call */
+    uint32_t alloc_stack; /* the block's allocation (CH_BAD_DOUBLE) */
+    uint32_t free_stack;  /* its first free: only the caller's frame (CH_BAD_DOUBLE) */
+} ch_bad_free;
+
 
 /* ---- agent status flags ---- */
 #define CH_AGENT_ATTACHED 1u /* agent initialised and recording */
@@ -249,9 +282,10 @@ typedef struct ch_shm_header {
     uint32_t n_marks;   /* slots claimed; may exceed CH_MAX_MARKS (then ignored) */
     uint32_t pad_marks;
 
-    uint64_t slots_off; /* ch_thread_slot[CH_MAX_THREAD_SLOTS] */
-    uint32_t n_slots;   /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
-    uint32_t pad_slots;
+    uint64_t slots_off;   /* ch_thread_slot[CH_MAX_THREAD_SLOTS] */
+    uint32_t n_slots;     /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
+    uint32_t n_bad_frees; /* slots of bad_frees claimed; may exceed CH_MAX_BAD_FREES */
+    ch_bad_free bad_frees[CH_MAX_BAD_FREES];
 } ch_shm_header;
 
 /*

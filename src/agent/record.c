@@ -10,6 +10,7 @@
  * probes), and a successful malloc must not change the caller's errno.
  */
 #include "agent/record.h"
+#include "agent/badfree.h"
 #include "agent/counters.h"
 #include "agent/live.h"
 #include "agent/sample.h"
@@ -23,6 +24,7 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     ch_thread *t = &ch_self;
     if (CH_UNLIKELY(t->inside)) {
         t->pending_dropped++; /* the agent itself or a signal handler inside it */
+        ch_drops_add();
         return;
     }
     ch_thread_event(t);
@@ -30,6 +32,7 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
         return;
     if (CH_UNLIKELY(__atomic_load_n(&ch_failed, __ATOMIC_RELAXED))) {
         t->pending_dropped++;
+        ch_drops_add();
         return;
     }
     int saved_errno = errno;
@@ -51,12 +54,13 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     } else {
         ch_filter_del((uint64_t)p);
         t->pending_dropped++;
+        ch_drops_add();
     }
     t->inside = 0;
     errno = saved_errno;
 }
 
-int ch_on_free(void *p, uint64_t *size_stack)
+int ch_on_free(void *p, uint64_t *size_stack, uint64_t caller_pc)
 {
     ch_thread *t = &ch_self;
     if (CH_UNLIKELY(t->inside))
@@ -70,6 +74,8 @@ int ch_on_free(void *p, uint64_t *size_stack)
     if (found) {
         ch_filter_del((uint64_t)p);
         CH_COUNT(c, n_frees, 1);
+        if (c && ch_g.sample_rate <= 1)
+            ch_freed_note(c, (uint64_t)p, *size_stack, caller_pc);
     }
     t->inside = 0;
     return found;

@@ -15,8 +15,10 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r);
  * real free returns, another thread may get p back from malloc and record it,
  * and removing afterwards would delete that new block.
  * Returns 1 if p was recorded, with its packed size_stack (for realloc).
+ * caller_pc: the return address into the caller, kept in the thread's
+ * recent frees (badfree.h).
  */
-int ch_on_free(void *p, uint64_t *size_stack);
+int ch_on_free(void *p, uint64_t *size_stack, uint64_t caller_pc);
 
 /* realloc failed after ch_on_free: put the old block back as it was. */
 void ch_restore_block(void *p, uint64_t size_stack);

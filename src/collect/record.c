@@ -210,6 +210,31 @@ static void add_pending(const reader *r, ch_profile *p, const uint32_t *remap)
     }
 }
 
+/* The agent's invalid-free records (shm.h), with their stack ids remapped. */
+static int read_invalid_frees(reader *r, ch_profile *p, const uint32_t *remap)
+{
+    uint32_t n = r->h->n_bad_frees < CH_MAX_BAD_FREES ? r->h->n_bad_frees : CH_MAX_BAD_FREES;
+    if (!n)
+        return 0;
+    if (!(p->invalid_frees = calloc(n, sizeof *p->invalid_frees)))
+        return fail(r, "out of memory");
+    uint32_t cap = r->h->stack_cap;
+    for (uint32_t i = 0; i < n; i++) {
+        const ch_bad_free *b = &r->h->bad_frees[i];
+        if (b->kind == 0)
+            continue; /* claimed by a thread that died before writing it */
+        p->invalid_frees[p->ninvalid_frees++] = (ch_invalid_free){
+            .addr = b->addr,
+            .size = b->size,
+            .kind = b->kind,
+            .stack_id = b->stack < cap ? remap[b->stack] : 0,
+            .alloc_stack_id = b->alloc_stack < cap ? remap[b->alloc_stack] : 0,
+            .free_stack_id = b->free_stack < cap ? remap[b->free_stack] : 0,
+        };
+    }
+    return 0;
+}
+
 static int read_stacks(reader *r, ch_profile *p)
 {
     p->nstacks = 1; /* stacks[0]: the empty "unknown" stack */
@@ -236,6 +261,8 @@ static int read_stacks(reader *r, ch_profile *p)
     p->stacks[0].alloc_bytes = stats[0].alloc_bytes;
     if (rc == 0)
         add_pending(r, p, remap);
+    if (rc == 0)
+        rc = read_invalid_frees(r, p, remap);
     free(remap);
     return rc;
 }
@@ -308,6 +335,9 @@ void ch_record_free(ch_profile *p)
     free(p->modules);
     free(p->blocks);
     free(p->stacks);
+    free(p->invalid_frees);
+    p->invalid_frees = NULL;
+    p->ninvalid_frees = 0;
     p->modules = NULL;
     p->blocks = NULL;
     p->stacks = NULL;

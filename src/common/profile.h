@@ -54,6 +54,16 @@ typedef struct ch_exit {
     int code;      /* exit code, or signal number if signaled */
 } ch_exit;
 
+/* A free or realloc the agent saw was invalid (shm.h: ch_bad_free). */
+typedef struct ch_invalid_free {
+    uint64_t addr;
+    uint64_t size;     /* of the block freed before (double free) */
+    uint32_t kind;     /* CH_BAD_* of shm.h, with CH_BAD_REALLOC */
+    uint32_t stack_id; /* the bad call; ids index ch_profile.stacks, 0 = unknown */
+    uint32_t alloc_stack_id;
+    uint32_t free_stack_id; /* the first free: its caller's frame only */
+} ch_invalid_free;
+
 /* A definitely lost block and the bytes indirectly lost through it (its clique). */
 typedef struct ch_owned {
     size_t block; /* index into ch_profile.blocks */
@@ -81,6 +91,8 @@ typedef struct ch_profile {
     bool scanned;    /* reachability scan ran; else kinds are UNFREED */
     ch_owned *owned; /* set by the scan, by block index; NULL if none */
     size_t nowned;
+    ch_invalid_free *invalid_frees; /* in the order the agent saw them */
+    size_t ninvalid_frees;
     char scan_notice[256]; /* why not, one line; empty if scanned */
 
     void *owner; /* collect's private state (mapping, buffers) */

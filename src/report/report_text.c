@@ -301,10 +301,53 @@ static void print_note(void *ctx, const char *note)
     chr_out_char(&c->out, '\n');
 }
 
+/* A stack by id with its frames, or "(no stack recorded)"; -1 if they could not be had. */
+static int print_stack(text_ctx *c, uint32_t stack_id)
+{
+    chr_frames f;
+    if (chr_stack_frames(c->in, stack_id, &f) != 0)
+        return -1;
+    print_frames(c, &f, chr_show_internal(&f, c->o->show_internal));
+    chr_frames_release(&f);
+    return 0;
+}
+
+/* valgrind's wording for a bad free, the bad call's stack, then what is known of the block. */
+static int print_invalid_free(text_ctx *c, const ch_invalid_free *f)
+{
+    char num[CHR_NUM_LEN];
+    prefix(c);
+    chr_out_str(&c->out, " Invalid free() / delete / delete[] / realloc()\n");
+    if (print_stack(c, f->stack_id))
+        return -1;
+    prefix(c);
+    chr_out_str(&c->out, "  Address 0x");
+    chr_out_hex(&c->out, f->addr, false);
+    if ((f->kind & 0xff) == CH_BAD_MISALIGNED) {
+        chr_out_str(&c->out, " is not 16-byte aligned: malloc never returned it\n");
+        blank(c);
+        return 0;
+    }
+    chr_out_str(&c->out, " is 0 bytes inside a block of size ");
+    chr_out_str(&c->out, chr_commas(f->size, num));
+    chr_out_str(&c->out, " free'd (the caller of that free)\n");
+    if (print_stack(c, f->free_stack_id))
+        return -1;
+    prefix(c);
+    chr_out_str(&c->out, "  Block was alloc'd at\n");
+    if (print_stack(c, f->alloc_stack_id))
+        return -1;
+    blank(c);
+    return 0;
+}
+
 /* Everything but the header; -1 if a stack's frames could not be had. */
 static int print_body(text_ctx *c, const chr_summary *s)
 {
-    /* valgrind's order: heap summary, loss records, leak summary. */
+    /* valgrind's order: errors as they happened, heap summary, loss records, leak summary. */
+    for (size_t i = 0; i < c->in->prof->ninvalid_frees; i++)
+        if (print_invalid_free(c, &c->in->prof->invalid_frees[i]))
+            return -1;
     print_heap_summary(c, s);
     /* With no agent nothing was recorded: "no leaks" would be a false claim. */
     if (s->in_use.count == 0 && c->in->prof->agent_attached && c->in->prof->sample_rate > 1) {
