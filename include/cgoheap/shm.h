@@ -112,6 +112,13 @@ typedef struct ch_stack_stats {
 
 #define CH_MAX_FRAMES 128u
 
+/*
+ * A frame of this value (never a return address) ends the stack of a C
+ * thread's allocation and starts the stack that created the thread (its
+ * pthread_create call), which may end with another such frame.
+ */
+#define CH_PC_THREAD_CREATED 1ull
+
 /* ---- modules seen by the agent (for symbolization after exit) ---- */
 typedef struct ch_module_entry {
     uint64_t start; /* lowest mapped address of the module's PT_LOAD segments */
@@ -228,7 +235,6 @@ typedef struct ch_bad_free {
     uint32_t alloc_stack; /* the block's allocation (CH_BAD_DOUBLE) */
     uint32_t free_stack;  /* its first free: only the caller's frame (CH_BAD_DOUBLE) */
 } ch_bad_free;
-
 
 /* ---- agent status flags ---- */
 #define CH_AGENT_ATTACHED 1u /* agent initialised and recording */

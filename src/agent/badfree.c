@@ -5,8 +5,8 @@
  */
 #include "agent/badfree.h"
 #include "agent/counters.h"
+#include "agent/created.h"
 #include "agent/stacks.h"
-#include "agent/unwind.h"
 
 #include <errno.h>
 
@@ -25,18 +25,6 @@ static const ch_freed *find_freed(uint64_t addr)
             return f;
     }
     return NULL;
-}
-
-static uint32_t stack_of(ch_thread *t, const ch_regs *r)
-{
-    ch_walk_result walk;
-    ch_unwind(t, r, &walk);
-    uint32_t id = walk.known_id;
-    if (!id) {
-        id = ch_stack_intern(walk.frames, walk.depth, walk.flags, walk.hash);
-        ch_unwind_set_id(&walk, id);
-    }
-    return id;
 }
 
 /* A one-frame stack: all that is kept of the first free. */
@@ -67,7 +55,7 @@ void ch_check_bad_free(void *p, const ch_regs *r, unsigned how)
         rec.alloc_stack = ch_entry_stack(&e);
         rec.free_stack = pc_stack(f->free_pc);
     }
-    rec.stack = stack_of(t, r);
+    rec.stack = ch_stack_of(t, r);
     rec.kind |= how;
     uint32_t i = __atomic_fetch_add(&ch_g.hdr->n_bad_frees, 1, __ATOMIC_RELAXED);
     if (i < CH_MAX_BAD_FREES) {

@@ -40,16 +40,6 @@ extern void *__libc_pvalloc(size_t);
 void *ch_malloc_slow(size_t n);
 void ch_free_slow(void *p);
 
-/* Frame layout with a frame pointer: [fp] = caller's RBP, [fp+8] = return address. */
-#define CH_CALLER_REGS(r)                                                                          \
-    ch_regs r;                                                                                     \
-    do {                                                                                           \
-        uint64_t *fp_ = __builtin_frame_address(0);                                                \
-        r.pc = (uint64_t)__builtin_return_address(0);                                              \
-        r.sp = (uint64_t)(fp_ + 2);                                                                \
-        r.bp = fp_[0];                                                                             \
-    } while (0)
-
 /* entry.S has seen that the countdown does not cover n: ch_on_alloc decides. */
 CH_ENTRY_SLOW void *ch_malloc_slow(size_t n)
 {

@@ -12,6 +12,7 @@
 #include "agent/record.h"
 #include "agent/badfree.h"
 #include "agent/counters.h"
+#include "agent/created.h"
 #include "agent/live.h"
 #include "agent/sample.h"
 #include "agent/stacks.h"
@@ -43,7 +44,7 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     ch_unwind(t, r, &walk);
     uint32_t id = walk.known_id;
     if (!id) {
-        id = ch_stack_intern(walk.frames, walk.depth, walk.flags, walk.hash);
+        id = ch_created_intern(t, &walk);
         ch_unwind_set_id(&walk, id);
     }
     ch_stack_count(c, id, size);

@@ -7,6 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The registers of the calling function's caller, where a walk starts. Frame
+ * layout with a frame pointer: [fp] = caller's RBP, [fp+8] = return address.
+ */
+#define CH_CALLER_REGS(r)                                                                          \
+    ch_regs r;                                                                                     \
+    do {                                                                                           \
+        uint64_t *fp_ = __builtin_frame_address(0);                                                \
+        r.pc = (uint64_t)__builtin_return_address(0);                                              \
+        r.sp = (uint64_t)(fp_ + 2);                                                                \
+        r.bp = fp_[0];                                                                             \
+    } while (0)
+
 /* After a successful allocation of `size` bytes at p; r = the interposer's caller. */
 void ch_on_alloc(void *p, size_t size, const ch_regs *r);
 

@@ -17,6 +17,8 @@
 
 /* Validated-page cache for stack reads: direct mapped, a power of two. */
 #define CH_PAGE_CACHE 32u
+/* Stacks with their creator's appended, remembered per thread (created.c): two ways per set. */
+#define CH_CREATED_MEMO 128u
 /* Events are counted per thread and added to its slot in batches. */
 #define CH_EVENT_FLUSH 64u
 
@@ -49,6 +51,10 @@ typedef struct ch_thread {
     uint32_t ctr_state;  /* counters.c: none yet, owned, or given up */
     uint32_t registered; /* the key whose destructor runs at thread end is set */
     uint64_t last_mark;  /* the last stack-switch mark this thread recorded */
+    uint32_t creator_id; /* the stack that created this thread (created.h), or 0 */
+    struct {
+        uint32_t walk, id;      /* walk 0: empty */
+    } created[CH_CREATED_MEMO]; /* created.c: a walk's stack id -> with the creator's */
     /*
      * [stk_lo, stk_hi): pages of this thread's stack known readable, every
      * one probed (memprobe.h). Checked with two compares before the page cache.

@@ -109,6 +109,10 @@ typedef struct ch_record {
     uint64_t indirect_bytes;   /* definite: bytes indirectly lost through its blocks */
 } ch_record;
 
+/* The function name of a CH_PC_THREAD_CREATED frame (shm.h): the frames after it are the
+ * stack that created the thread. */
+#define CH_THREAD_CREATED_NAME "[thread created by]"
+
 /* One symbolized frame. Inlined calls expand into several frames. */
 typedef struct ch_frame {
     uint64_t pc;          /* the return address as recorded */

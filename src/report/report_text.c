@@ -74,6 +74,11 @@ static void print_frames(text_ctx *c, const chr_frames *f, bool show_all)
     for (size_t i = chr_next_shown(f, 0, show_all); i < f->n;
          i = chr_next_shown(f, i + 1, show_all)) {
         prefix(c);
+        if (f->v[i].pc == CH_PC_THREAD_CREATED) { /* like ASan's "Thread T1 created by" */
+            chr_out_str(&c->out, "  Thread created at\n");
+            verb = "    at ";
+            continue;
+        }
         chr_out_mem(&c->out, verb, 7);
         chr_fmemo_put(&c->frames, &c->out, &f->v[i]);
         /* "[inlined]" says: inlined into the next line. When the function it
