@@ -46,18 +46,6 @@ uint32_t ch_created_intern(ch_thread *t, const ch_walk_result *w)
     return m[0].id;
 }
 
-uint32_t ch_stack_of(ch_thread *t, const ch_regs *r)
-{
-    ch_walk_result walk;
-    ch_unwind(t, r, &walk);
-    uint32_t id = walk.known_id;
-    if (!id) {
-        id = ch_created_intern(t, &walk);
-        ch_unwind_set_id(&walk, id);
-    }
-    return id;
-}
-
 uint32_t ch_creator_stack(const ch_regs *r)
 {
     ch_thread *t = &ch_self;

@@ -19,8 +19,22 @@
 /* The stack id of a walk of this thread, its creator's stack appended where due. */
 uint32_t ch_created_intern(ch_thread *t, const ch_walk_result *walk);
 
-/* Walks from r and interns the stack (with its creator's): the id, 0 if the table is full. */
-uint32_t ch_stack_of(ch_thread *t, const ch_regs *r);
+/*
+ * Walks from r and interns the stack (with its creator's): the id, 0 if the
+ * table is full. Inline: on the allocation path, a call here cost 17
+ * instructions per malloc/free pair on the churn (callgrind).
+ */
+static inline uint32_t ch_stack_of(ch_thread *t, const ch_regs *r)
+{
+    ch_walk_result walk;
+    ch_unwind(t, r, &walk);
+    uint32_t id = walk.known_id;
+    if (!id) {
+        id = ch_created_intern(t, &walk);
+        ch_unwind_set_id(&walk, id);
+    }
+    return id;
+}
 
 /* The stack id of the pthread_create call whose caller's registers are r (0 if none). */
 uint32_t ch_creator_stack(const ch_regs *r);

@@ -16,7 +16,6 @@
 #include "agent/live.h"
 #include "agent/sample.h"
 #include "agent/stacks.h"
-#include "agent/unwind.h"
 
 #include <errno.h>
 
@@ -40,13 +39,7 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     t->inside = 1;
     ch_thread_slot *c = ch_counters(t);
     ch_live_prefetch_evict(c, (uint64_t)p);
-    ch_walk_result walk;
-    ch_unwind(t, r, &walk);
-    uint32_t id = walk.known_id;
-    if (!id) {
-        id = ch_created_intern(t, &walk);
-        ch_unwind_set_id(&walk, id);
-    }
+    uint32_t id = ch_stack_of(t, r);
     ch_stack_count(c, id, size);
     ch_filter_add((uint64_t)p);
     if (ch_live_insert(c, (uint64_t)p, size, id) == 0) {
