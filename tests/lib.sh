@@ -281,6 +281,11 @@ vg_default_supp() {
             if (p ~ /\$$/) p = substr(p, 1, length(p) - 1); else p = p "*"
             printf "{\n   cgoheap-default-%d\n   Memcheck:Leak\n   ...\n   fun:%s\n   ...\n}\n", ++n, p
         }
+        # the built-in rule on the modules: libstdc++ frames under ld.so (its start-up)
+        /^# libstdc\+\+ start-up:/ {
+            printf "{\n   cgoheap-default-libstdcxx-startup\n   Memcheck:Leak\n   fun:malloc\n"
+            printf "   obj:*/libstdc++.so*\n   obj:*/ld-linux-x86-64.so*\n}\n"
+        }
     ' "$WORK/defaults.lsan" >"$1"
     [ -s "$1" ] || fail "no leak: lines in --print-default-suppressions output"
 }

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
-#define CH_SHM_VERSION 2u
+#define CH_SHM_VERSION 3u
 
 /* Environment variables read by the agent. */
 #define CH_ENV_SHM_FD "CGOHEAP_SHM_FD" /* fd number of the memfd */
@@ -101,13 +101,23 @@ typedef struct ch_stack_slot {
 #define CH_STACK_F_TRUNCATED 1u /* the walk hit CH_MAX_FRAMES */
 #define CH_STACK_F_GO 2u        /* the walk continued into Go frames by frame pointer */
 
-/* Per-stack cumulative counters, parallel to the slots (indexed by id). */
+/*
+ * Per-stack cumulative counters, parallel to the slots (indexed by id); the
+ * thread slots' `pend` entries (below) hold the part not yet added here.
+ */
 typedef struct ch_stack_stats {
     uint64_t alloc_count; /* allocations recorded with this stack */
     uint64_t alloc_bytes; /* bytes requested by them */
 } ch_stack_stats;
 
 #define CH_MAX_FRAMES 128u
+
+/*
+ * A frame of this value (never a return address) ends the stack of a C
+ * thread's allocation and starts the stack that created the thread (its
+ * pthread_create call), which may end with another such frame.
+ */
+#define CH_PC_THREAD_CREATED 1ull
 
 /* ---- modules seen by the agent (for symbolization after exit) ---- */
 typedef struct ch_module_entry {
@@ -149,7 +159,8 @@ typedef struct ch_module_entry {
  * read-modify-write, no cache line shared with another thread.
  *
  * Counters: the totals are the sums over all slots plus the header's
- * counters (used by threads that found no free slot).
+ * counters (used by threads that found no free slot). The same goes for
+ * the per-stack counts: ch_stack_stats plus every slot's `pend`.
  *
  * Young blocks: the thread's most recent allocations live in `young`
  * (direct mapped by CH_YOUNG_INDEX) before they move to the shared live
@@ -165,13 +176,65 @@ typedef struct ch_module_entry {
 #define CH_YOUNG_SLOTS (1u << CH_YOUNG_BITS)
 #define CH_YOUNG_INDEX(addr) ((uint32_t)(((addr)*0x9e3779b97f4a7c15ull) >> (64 - CH_YOUNG_BITS)))
 
+/*
+ * Pending per-stack counts: the thread's allocations not yet added to the
+ * shared ch_stack_stats, direct mapped by stack id (CH_PEND_INDEX). An
+ * entry moves to the stats only when another stack needs it or the thread
+ * ends, so the shared lines see one atomic add per run of a stack, not per
+ * allocation. The launcher adds the entries of every slot to the stats:
+ * whatever way the process ends (exit_group, _exit, SIGKILL), no count is
+ * lost; one may count twice only if the thread dies within the few
+ * instructions between a move's atomic add and its clearing the entry.
+ */
+#define CH_PEND_BITS 8u
+#define CH_PEND_SLOTS (1u << CH_PEND_BITS)
+#define CH_PEND_INDEX(id) ((id) & (CH_PEND_SLOTS - 1))
+
+typedef struct ch_stack_pend {
+    uint32_t id, count; /* count 0: empty */
+    uint64_t bytes;
+} ch_stack_pend;
+
+/* A recent free of a thread: direct mapped by address (CH_YOUNG_INDEX). */
+typedef struct ch_freed {
+    uint64_t addr;       /* 0: empty */
+    uint64_t size_stack; /* as in ch_live_entry */
+    uint64_t free_pc;
+    uint64_t drops; /* ch_drops when freed: a later unrecorded allocation may reuse addr */
+} ch_freed;
+#define CH_FREED_SLOTS 256u
+
 typedef struct ch_thread_slot {
     uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;
     uint64_t pad[3]; /* the counters fill one cache line */
     ch_live_entry young[CH_YOUNG_SLOTS];
+    ch_stack_pend pend[CH_PEND_SLOTS];
+    ch_freed freed[CH_FREED_SLOTS];
 } ch_thread_slot;
 
 #define CH_MAX_THREAD_SLOTS 4096u
+
+/*
+ * ---- invalid frees ----
+ * A free or realloc of a pointer that no recorded block has: freed before
+ * (the thread slots keep the most recent frees, `freed`) or not a block
+ * start malloc could return (misaligned). The agent records each in a slot
+ * claimed with a fetch-add of n_bad_frees, then lets glibc do what it does
+ * with it (usually abort). Stack ids index the stack table; 0 = unknown.
+ */
+#define CH_BAD_DOUBLE 1u      /* addr was a recorded block, freed since */
+#define CH_BAD_MISALIGNED 2u  /* addr is not 16-byte aligned */
+#define CH_BAD_REALLOC 0x100u /* flag: the call was realloc, not free */
+#define CH_MAX_BAD_FREES 64u
+
+typedef struct ch_bad_free {
+    uint64_t addr;
+    uint64_t size;        /* of the block freed before (CH_BAD_DOUBLE) */
+    uint32_t kind;        /* CH_BAD_*; 0: slot claimed, not yet written */
+    uint32_t stack;       /* the bad call */
+    uint32_t alloc_stack; /* the block's allocation (CH_BAD_DOUBLE) */
+    uint32_t free_stack;  /* its first free: only the caller's frame (CH_BAD_DOUBLE) */
+} ch_bad_free;
 
 /* ---- agent status flags ---- */
 #define CH_AGENT_ATTACHED 1u /* agent initialised and recording */
@@ -225,9 +288,10 @@ typedef struct ch_shm_header {
     uint32_t n_marks;   /* slots claimed; may exceed CH_MAX_MARKS (then ignored) */
     uint32_t pad_marks;
 
-    uint64_t slots_off; /* ch_thread_slot[CH_MAX_THREAD_SLOTS] */
-    uint32_t n_slots;   /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
-    uint32_t pad_slots;
+    uint64_t slots_off;   /* ch_thread_slot[CH_MAX_THREAD_SLOTS] */
+    uint32_t n_slots;     /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
+    uint32_t n_bad_frees; /* slots of bad_frees claimed; may exceed CH_MAX_BAD_FREES */
+    ch_bad_free bad_frees[CH_MAX_BAD_FREES];
 } ch_shm_header;
 
 /*

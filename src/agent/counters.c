@@ -48,3 +48,41 @@ void ch_counters_release(ch_thread *t)
     free_slots[free_top++] = i;
     ch_spin_unlock(&free_lock);
 }
+
+static void add_stats(uint32_t id, uint64_t count, uint64_t bytes)
+{
+    ch_stack_stats *st = &ch_g.stats[id];
+    __atomic_fetch_add(&st->alloc_count, count, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&st->alloc_bytes, bytes, __ATOMIC_RELAXED);
+}
+
+/*
+ * The entry's old stack goes to the shared stats, then the entry is the
+ * new stack's. A death between the add and the entry's new id would count
+ * the old run twice: the stores follow the add at once.
+ */
+void ch_stack_count_slow(ch_thread_slot *slot, uint32_t id, uint64_t size)
+{
+    if (!slot) {
+        add_stats(id, 1, size);
+        return;
+    }
+    ch_stack_pend *e = &slot->pend[CH_PEND_INDEX(id)];
+    if (e->count)
+        add_stats(e->id, e->count, e->bytes);
+    e->id = id;
+    e->count = 1;
+    e->bytes = size;
+}
+
+void ch_stack_flush(ch_thread_slot *slot)
+{
+    for (uint32_t i = 0; slot && i < CH_PEND_SLOTS; i++) {
+        ch_stack_pend *e = &slot->pend[i];
+        if (e->count) {
+            add_stats(e->id, e->count, e->bytes);
+            e->count = 0;
+            e->bytes = 0;
+        }
+    }
+}

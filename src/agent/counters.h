@@ -1,7 +1,8 @@
 /*
  * The thread slots of the record (shm.h): each recording thread's counters
- * (allocations, frees, bytes, events, drops) and young blocks, so that no
- * call does an atomic read-modify-write on a line other threads write.
+ * (allocations, frees, bytes, events, drops), pending per-stack counts and
+ * young blocks, so that no call does an atomic read-modify-write on a line
+ * other threads write.
  */
 #ifndef CGOHEAP_AGENT_COUNTERS_H
 #define CGOHEAP_AGENT_COUNTERS_H
@@ -44,5 +45,29 @@ static inline void ch_counter_add(ch_thread_slot *slot, uint64_t *own, uint64_t 
 }
 
 #define CH_COUNT(slot, field, n) ch_counter_add((slot), &(slot)->field, &ch_g.hdr->field, (n))
+
+/* Slow path of ch_stack_count: no slot, or the entry holds another stack. */
+void ch_stack_count_slow(ch_thread_slot *slot, uint32_t id, uint64_t size);
+
+/*
+ * Adds one allocation of `size` bytes to stack id's counts: to the slot's
+ * pending entry for it (shm.h), which the launcher adds to the stats in
+ * any case, so nothing is lost at an exit_group, an _exit or a SIGKILL; at
+ * once to the shared stats when slot is NULL. Only this thread writes its
+ * entries, and it runs with t->inside set.
+ */
+static inline void ch_stack_count(ch_thread_slot *slot, uint32_t id, uint64_t size)
+{
+    ch_stack_pend *e = slot ? &slot->pend[CH_PEND_INDEX(id)] : NULL;
+    if (CH_LIKELY(e && e->id == id && e->count && e->count != UINT32_MAX)) {
+        e->count++;
+        e->bytes += size;
+        return;
+    }
+    ch_stack_count_slow(slot, id, size);
+}
+
+/* Adds the slot's pending per-stack counts to the shared stats (thread end, exit). */
+void ch_stack_flush(ch_thread_slot *slot);
 
 #endif

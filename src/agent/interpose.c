@@ -15,6 +15,7 @@
  * A jump, not a call: these two see the program's call as their own.
  */
 #include "agent/agent.h"
+#include "agent/badfree.h"
 #include "agent/modules.h"
 #include "agent/record.h"
 #include "agent/sample.h"
@@ -38,16 +39,6 @@ extern void *__libc_pvalloc(size_t);
 
 void *ch_malloc_slow(size_t n);
 void ch_free_slow(void *p);
-
-/* Frame layout with a frame pointer: [fp] = caller's RBP, [fp+8] = return address. */
-#define CH_CALLER_REGS(r)                                                                          \
-    ch_regs r;                                                                                     \
-    do {                                                                                           \
-        uint64_t *fp_ = __builtin_frame_address(0);                                                \
-        r.pc = (uint64_t)__builtin_return_address(0);                                              \
-        r.sp = (uint64_t)(fp_ + 2);                                                                \
-        r.bp = fp_[0];                                                                             \
-    } while (0)
 
 /* entry.S has seen that the countdown does not cover n: ch_on_alloc decides. */
 CH_ENTRY_SLOW void *ch_malloc_slow(size_t n)
@@ -78,7 +69,9 @@ CH_INTERPOSER void *calloc(size_t n, size_t size)
 static void *realloc_recorded(void *old, size_t n, const ch_regs *r)
 {
     uint64_t size_stack = 0;
-    int had = old ? ch_on_free(old, &size_stack) : 0;
+    int had = old ? ch_on_free(old, &size_stack, r->pc) : 0;
+    if (old && !had)
+        ch_check_bad_free(old, r, CH_BAD_REALLOC);
     void *p = __libc_realloc(old, n);
     if (p)
         ch_on_alloc(p, n, r);
@@ -116,7 +109,10 @@ CH_ENTRY_SLOW void ch_free_slow(void *p)
         __libc_free(p); /* nothing recorded to remove: a tail call */
         return;
     }
-    ch_on_free(p, &size_stack);
+    if (!ch_on_free(p, &size_stack, (uint64_t)__builtin_return_address(0))) {
+        CH_CALLER_REGS(r);
+        ch_check_bad_free(p, &r, 0); /* then glibc does what it does with p */
+    }
     __libc_free(p);
 }
 

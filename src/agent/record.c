@@ -10,11 +10,12 @@
  * probes), and a successful malloc must not change the caller's errno.
  */
 #include "agent/record.h"
+#include "agent/badfree.h"
 #include "agent/counters.h"
+#include "agent/created.h"
 #include "agent/live.h"
 #include "agent/sample.h"
 #include "agent/stacks.h"
-#include "agent/unwind.h"
 
 #include <errno.h>
 
@@ -23,6 +24,7 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     ch_thread *t = &ch_self;
     if (CH_UNLIKELY(t->inside)) {
         t->pending_dropped++; /* the agent itself or a signal handler inside it */
+        ch_drops_add();
         return;
     }
     ch_thread_event(t);
@@ -30,20 +32,15 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
         return;
     if (CH_UNLIKELY(__atomic_load_n(&ch_failed, __ATOMIC_RELAXED))) {
         t->pending_dropped++;
+        ch_drops_add();
         return;
     }
     int saved_errno = errno;
     t->inside = 1;
     ch_thread_slot *c = ch_counters(t);
     ch_live_prefetch_evict(c, (uint64_t)p);
-    ch_walk_result walk;
-    ch_unwind(t, r, &walk);
-    uint32_t id = walk.known_id;
-    if (!id) {
-        id = ch_stack_intern(walk.frames, walk.depth, walk.flags, walk.hash);
-        ch_unwind_set_id(&walk, id);
-    }
-    ch_stack_count(t, id, size);
+    uint32_t id = ch_stack_of(t, r);
+    ch_stack_count(c, id, size);
     ch_filter_add((uint64_t)p);
     if (ch_live_insert(c, (uint64_t)p, size, id) == 0) {
         CH_COUNT(c, n_allocs, 1);
@@ -51,12 +48,13 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     } else {
         ch_filter_del((uint64_t)p);
         t->pending_dropped++;
+        ch_drops_add();
     }
     t->inside = 0;
     errno = saved_errno;
 }
 
-int ch_on_free(void *p, uint64_t *size_stack)
+int ch_on_free(void *p, uint64_t *size_stack, uint64_t caller_pc)
 {
     ch_thread *t = &ch_self;
     if (CH_UNLIKELY(t->inside))
@@ -70,6 +68,8 @@ int ch_on_free(void *p, uint64_t *size_stack)
     if (found) {
         ch_filter_del((uint64_t)p);
         CH_COUNT(c, n_frees, 1);
+        if (c && ch_g.sample_rate <= 1)
+            ch_freed_note(c, (uint64_t)p, *size_stack, caller_pc);
     }
     t->inside = 0;
     return found;

@@ -10,7 +10,6 @@
 #include "agent/stacks.h"
 #include "agent/agent.h"
 #include "agent/spin.h"
-#include "agent/thread.h"
 
 #include <string.h>
 
@@ -91,41 +90,4 @@ uint32_t ch_stack_intern(const uint64_t *f, uint32_t depth, uint16_t flags, uint
     id = insert_locked(h, f, depth, flags);
     ch_spin_unlock(&ch_g.hdr->stack_lock);
     return id;
-}
-
-static void add_stats(uint32_t id, uint64_t count, uint64_t bytes)
-{
-    ch_stack_stats *st = &ch_g.stats[id];
-    __atomic_fetch_add(&st->alloc_count, count, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&st->alloc_bytes, bytes, __ATOMIC_RELAXED);
-}
-
-void ch_stack_count(ch_thread *t, uint32_t id, uint64_t size)
-{
-    /* Sampled allocations are rare, and their events are not counted (entry.S
-     * finishes the others): batching would keep them unflushed for good. */
-    if (ch_g.sample_rate > 1) {
-        add_stats(id, 1, size);
-        return;
-    }
-    __typeof__(t->pend[0]) *e = &t->pend[id & (CH_PEND_STATS - 1)];
-    if (e->count && (e->id != id || e->count == UINT32_MAX)) {
-        add_stats(e->id, e->count, e->bytes);
-        e->count = 0;
-        e->bytes = 0;
-    }
-    e->id = id;
-    e->count++;
-    e->bytes += size;
-}
-
-void ch_stack_flush(ch_thread *t)
-{
-    for (uint32_t i = 0; i < CH_PEND_STATS; i++) {
-        if (t->pend[i].count) {
-            add_stats(t->pend[i].id, t->pend[i].count, t->pend[i].bytes);
-            t->pend[i].count = 0;
-            t->pend[i].bytes = 0;
-        }
-    }
 }

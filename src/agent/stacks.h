@@ -1,4 +1,4 @@
-/* The stack table in shm: distinct stacks, deduplicated, with per-stack counters. */
+/* The stack table in shm: distinct stacks, deduplicated (their counters: counters.h). */
 #ifndef CGOHEAP_AGENT_STACKS_H
 #define CGOHEAP_AGENT_STACKS_H
 
@@ -54,22 +54,5 @@ static inline uint64_t ch_stack_hash(const uint64_t *frames, uint32_t depth, uin
  * if new. Returns 0 ("no stack") when the slot table or the frames area is full.
  */
 uint32_t ch_stack_intern(const uint64_t *frames, uint32_t depth, uint16_t flags, uint64_t hash);
-
-struct ch_thread;
-
-/*
- * Adds one allocation of `size` bytes to the stack's counters (id 0
- * included). The increments are batched per thread and added with atomics
- * when another stack needs the batch entry and every CH_STATS_FLUSH_EVERY
- * event flushes (thread.h): consecutive allocations from one stack then
- * cost no atomic. At a SIGKILL or an exit_group while other threads run,
- * their last batches (under CH_EVENT_FLUSH * CH_STATS_FLUSH_EVERY calls
- * each) are lost: the stack table and the live table stay exact, only
- * these cumulative counters lag. Sampled allocations are added at once.
- */
-void ch_stack_count(struct ch_thread *t, uint32_t id, uint64_t size);
-
-/* Adds the thread's batched stack counters to the shared stats. */
-void ch_stack_flush(struct ch_thread *t);
 
 #endif

@@ -12,7 +12,6 @@
 #include "agent/modules.h"
 #include "agent/rule.h"
 #include "agent/spin.h"
-#include "agent/stacks.h"
 #include "agent/walkmemo.h"
 
 #include <pthread.h>
@@ -57,9 +56,8 @@ void ch_thread_flush(ch_thread *t, int all)
         CH_COUNT(c, n_dropped, t->pending_dropped);
     t->pending_events = 0;
     t->pending_dropped = 0;
-    /* The stats are shared lines (atomic adds): every batch would cost more than the counts. */
-    if (all || ++t->batches % CH_STATS_FLUSH_EVERY == 0)
-        ch_stack_flush(t);
+    if (all)
+        ch_stack_flush(c);
     t->inside = was_inside;
 }
 

@@ -17,12 +17,10 @@
 
 /* Validated-page cache for stack reads: direct mapped, a power of two. */
 #define CH_PAGE_CACHE 32u
+/* Stacks with their creator's appended, remembered per thread (created.c): two ways per set. */
+#define CH_CREATED_MEMO 128u
 /* Events are counted per thread and added to its slot in batches. */
 #define CH_EVENT_FLUSH 64u
-/* The per-stack counters are added to the shared stats every this many batches. */
-#define CH_STATS_FLUSH_EVERY 16u
-/* Per-stack counters batched per thread: direct mapped by stack id, a power of two. */
-#define CH_PEND_STATS 256u
 
 /* Registers that define a frame: where the unwinder starts. */
 typedef struct ch_regs {
@@ -49,21 +47,20 @@ typedef struct ch_thread {
     uint64_t rules_gen;    /* module generation the cache was filled under */
     uint64_t pending_events;
     uint64_t pending_dropped;
-    uint32_t batches;    /* event batches flushed, for CH_STATS_FLUSH_EVERY */
     ch_thread_slot *ctr; /* this thread's slot in the record (counters.h), or NULL */
     uint32_t ctr_state;  /* counters.c: none yet, owned, or given up */
     uint32_t registered; /* the key whose destructor runs at thread end is set */
     uint64_t last_mark;  /* the last stack-switch mark this thread recorded */
+    uint32_t creator_id; /* the stack that created this thread (created.h), or 0 */
+    struct {
+        uint32_t walk, id;      /* walk 0: empty */
+    } created[CH_CREATED_MEMO]; /* created.c: a walk's stack id -> with the creator's */
     /*
      * [stk_lo, stk_hi): pages of this thread's stack known readable, every
      * one probed (memprobe.h). Checked with two compares before the page cache.
      */
     uint64_t stk_lo, stk_hi;
-    uint64_t pages[CH_PAGE_CACHE]; /* (page << 1) | 1 of pages known readable */
-    struct {
-        uint32_t id, count; /* count 0: empty */
-        uint64_t bytes;
-    } pend[CH_PEND_STATS];          /* ch_stack_stats increments not yet added (stacks.c) */
+    uint64_t pages[CH_PAGE_CACHE];  /* (page << 1) | 1 of pages known readable */
     uint64_t frames[CH_MAX_FRAMES]; /* frames of a walk without a memo (exact mode) */
 } ch_thread;
 
@@ -77,8 +74,9 @@ extern __thread ch_thread ch_self;
 extern __thread int64_t ch_sample_left;
 
 /*
- * Adds the thread's batched event counts to its slot, and now and then (or
- * always, if `all`) its batched per-stack counters to the shared stats.
+ * Adds the thread's batched event counts to its slot and, if `all` (its
+ * end, the process's exit), its slot's pending per-stack counts to the
+ * shared stats.
  */
 void ch_thread_flush(ch_thread *t, int all);
 

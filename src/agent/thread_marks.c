@@ -19,12 +19,15 @@
  * the calls pass straight through without marks.
  */
 #include "agent/agent.h"
+#include "agent/created.h"
 #include "agent/marks.h"
+#include "agent/record.h"
 #include "agent/thread.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 
 #include <sys/mman.h>
 
@@ -34,6 +37,7 @@ typedef void (*exit_fn)(void *);
 typedef struct start_record {
     void *(*fn)(void *);
     void *arg;
+    uint32_t creator; /* stack id of the pthread_create call (created.h) */
 } start_record;
 
 static create_fn real_create;
@@ -109,6 +113,8 @@ static void *thread_start(void *p)
 {
     start_record s = *(start_record *)p;
     release_record(p);
+    ch_self.creator_id = s.creator;
+    memset(ch_self.created, 0, sizeof ch_self.created);
     if (ch_is_active())
         ch_mark(here(), CH_MARK_BIRTH);
     void *ret = s.fn(s.arg);
@@ -126,6 +132,8 @@ CH_EXPORT int pthread_create(pthread_t *tid, const pthread_attr_t *attr, void *(
     start_record *s = ch_is_active() ? claim_record(fn, arg) : NULL;
     if (!s)
         return create(tid, attr, fn, arg);
+    CH_CALLER_REGS(r);
+    s->creator = ch_creator_stack(&r);
     int rc = create(tid, attr, thread_start, s);
     if (rc != 0)
         release_record(s);

@@ -3,6 +3,7 @@
 #define CGOHEAP_ANALYZE_H
 
 #include "common/profile.h"
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Reads target memory; returns bytes read (short or -1 on a hole). */
@@ -83,6 +84,13 @@ void ch_supp_print_defaults(FILE *out);
 const char *ch_supp_match(const ch_suppressions *s, const ch_symstack *st);
 /* The same over frames v[0..n): a stack's answer is that of its first frame matched. */
 const char *ch_supp_match_frames(const ch_suppressions *s, const ch_frame *v, size_t n);
+/*
+ * The built-in rule on a stack's modules (paths, leaf first, n of them;
+ * NULL where unknown): its description if the stack is libstdc++'s own
+ * start-up, else NULL. Only with the built-in list (ch_supp_has_defaults).
+ */
+const char *ch_supp_match_startup(const ch_suppressions *s, const char *const *modules, size_t n);
+bool ch_supp_has_defaults(const ch_suppressions *s);
 void ch_supp_free(ch_suppressions *s);
 
 #endif

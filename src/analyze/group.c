@@ -17,13 +17,15 @@ static int by_key(const void *a, const void *b)
     return (x->kind > y->kind) - (x->kind < y->kind);
 }
 
-/* Biggest first (unlike valgrind, which prints smallest first); ties by
- * blocks, then stack id and kind, so the order never depends on qsort. */
+/* Biggest first, direct and indirect bytes together as valgrind orders
+ * (which prints smallest first); ties by blocks, then stack id and kind, so
+ * the order never depends on qsort. */
 static int by_size_desc(const void *a, const void *b)
 {
     const ch_record *x = a, *y = b;
-    if (x->bytes != y->bytes)
-        return x->bytes > y->bytes ? -1 : 1;
+    uint64_t tx = x->bytes + x->indirect_bytes, ty = y->bytes + y->indirect_bytes;
+    if (tx != ty)
+        return tx > ty ? -1 : 1;
     if (x->blocks != y->blocks)
         return x->blocks > y->blocks ? -1 : 1;
     if (x->stack_id != y->stack_id)
@@ -42,6 +44,31 @@ static size_t merge_runs(const keyed *k, size_t n, ch_record *out)
         out[nrec - 1].blocks++;
     }
     return nrec;
+}
+
+static int record_by_key(const void *key, const void *rec)
+{
+    const keyed *k = key;
+    const ch_record *r = rec;
+    if (k->stack_id != r->stack_id)
+        return k->stack_id < r->stack_id ? -1 : 1;
+    return (k->kind > (uint8_t)r->kind) - (k->kind < (uint8_t)r->kind);
+}
+
+/* Adds the scan's indirect bytes of each definite block to its record
+ * (records still in key order). */
+static void add_owned(const ch_profile *p, ch_record *out, size_t nrec)
+{
+    for (size_t i = 0; i < p->nowned; i++) {
+        if (p->owned[i].block >= p->nblocks)
+            continue;
+        const ch_block *b = &p->blocks[p->owned[i].block];
+        keyed k = {.stack_id = b->stack_id < p->nstacks ? b->stack_id : 0,
+                   .kind = CH_KIND_DEFINITE};
+        ch_record *r = bsearch(&k, out, nrec, sizeof *out, record_by_key);
+        if (r)
+            r->indirect_bytes += p->owned[i].bytes;
+    }
 }
 
 /* Returns a malloc'd array (free() it), never NULL except when out of
@@ -66,6 +93,7 @@ ch_record *ch_group(const ch_profile *p, size_t *nrecords)
     qsort(k, n, sizeof *k, by_key);
     size_t nrec = merge_runs(k, n, out);
     free(k);
+    add_owned(p, out, nrec);
     qsort(out, nrec, sizeof *out, by_size_desc);
     *nrecords = nrec;
     return out;

@@ -16,6 +16,8 @@
  *    ends DEFINITE. A later leader that reaches an earlier one demotes it to
  *    INDIRECT, so in a tree only the root is definite, and in a cycle with no
  *    way in, the lowest-addressed member is definite and the rest indirect.
+ *    Each leader sums the bytes of its clique (a demoted leader's sum moves
+ *    to the new one): valgrind's "N (D direct, I indirect) bytes" (p->owned).
  *
  * An explicit mark stack replaces recursion: a linked list of a million
  * blocks must not overflow the C stack. Each block is pushed at most twice
@@ -43,6 +45,7 @@ typedef struct scanner {
     ch_go_heap *go;  /* the Go heap's objects, or NULL (see goheap.h) */
     uint8_t garbage; /* GO_GARBAGE or GO_FINAL while walking Go's garbage, else 0 */
     uint64_t *why;   /* --show-roots: per block, the word that first reached it */
+    uint64_t *owned; /* clique pass: bytes indirectly lost through each leader; may be NULL */
 } scanner;
 
 static void push(scanner *s, size_t i)
@@ -105,6 +108,10 @@ static void clique_word(scanner *s, uint64_t w)
         return;
     s->state[i] = INDIRECT;
     push(s, (size_t)i);
+    if (s->owned) {
+        s->owned[s->leader] += s->ix.blocks[i].size + s->owned[i];
+        s->owned[i] = 0;
+    }
 }
 
 /* A word into Go's heap (which never overlaps a C block, but may lie
@@ -206,8 +213,26 @@ static void scan_root(scanner *s, uint64_t start, uint64_t end)
         scan_range(s, start, end, 1);
 }
 
+/* Definite blocks that own indirect ones, in p->owned (left empty if out of memory). */
+static void keep_owned(const scanner *s, ch_profile *p)
+{
+    free(p->owned);
+    p->owned = NULL;
+    p->nowned = 0;
+    size_t n = 0;
+    for (size_t i = 0; s->owned && i < s->ix.n; i++)
+        n += s->state[i] == UNREACHED && s->owned[i];
+    if (!n || !(p->owned = malloc(n * sizeof *p->owned)))
+        return;
+    for (size_t i = 0; i < s->ix.n; i++)
+        if (s->state[i] == UNREACHED && s->owned[i])
+            p->owned[p->nowned++] = (ch_owned){.block = i, .bytes = s->owned[i]};
+}
+
 static void find_cliques(scanner *s)
 {
+    /* Zero pages until touched: only the lost blocks' entries cost memory. */
+    s->owned = calloc(s->ix.n + 1, sizeof *s->owned);
     for (size_t i = 0; i < s->ix.n; i++) {
         if (s->state[i] != UNREACHED)
             continue;
@@ -230,6 +255,7 @@ static void scanner_free(scanner *s)
     ch_mem_window_free(&s->win);
     free(s->state);
     free(s->stack);
+    free(s->owned);
 }
 
 static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
@@ -273,6 +299,7 @@ int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint6
     if (s.go)
         walk_go_garbage(&s);
     find_cliques(&s);
+    keep_owned(&s, p);
     for (size_t i = 0; i < p->nblocks; i++)
         p->blocks[i].kind = kind_of_state[s.state[i]];
     p->scanned = true;

@@ -41,7 +41,8 @@ typedef struct memo {
 struct ch_suppressions {
     char **patterns;
     size_t n, cap;
-    memo *memo; /* mutable behind the const ch_suppressions of ch_supp_match */
+    memo *memo;    /* mutable behind the const ch_suppressions of ch_supp_match */
+    bool defaults; /* ch_supp_add_defaults ran */
 };
 
 static uint64_t hash_str(const char *str)
@@ -142,6 +143,16 @@ int ch_supp_add(ch_suppressions *s, const char *pattern)
     if (s->memo)
         memo_clear(s->memo); /* answers may change with the new pattern */
     return 0;
+}
+
+void ch_supp_set_defaults(ch_suppressions *s)
+{
+    s->defaults = true;
+}
+
+bool ch_supp_has_defaults(const ch_suppressions *s)
+{
+    return s && s->defaults;
 }
 
 static char *trim(char *line)

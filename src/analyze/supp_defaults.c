@@ -16,6 +16,7 @@
 #include "analyze/supp_internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 typedef struct default_group {
     const char *why;
@@ -57,17 +58,61 @@ static const char *const libc_state[] = {
     NULL,
 };
 
+/*
+ * Blocks that glibc frees in __libc_freeres (which valgrind calls at exit,
+ * so it reports none of them): the buffers of stdio streams, allocated when
+ * a stream is first used. A user's leaks through stdio stay reported: the
+ * FILE of a stream left open (still reachable, on glibc's list of open
+ * files, as for valgrind) and what getline or open_memstream hand out.
+ */
+static const char *const libc_freeres[] = {
+    "^_IO_file_doallocate$",  /* a stream's buffer (stdout's 4 KiB) */
+    "^_IO_wfile_doallocate$", /* a wide-oriented stream's */
+    NULL,
+};
+
 static const default_group groups[] = {
     {"Go runtime: the C side of creating threads", go_runtime},
     {"glibc: every thread's TLS and dtv (pthread_create)", thread_tls},
     {"ld.so: dlopen and dlerror bookkeeping", loader},
     {"glibc: process-wide caches (locale, atexit, time zone)", libc_state},
+    {"glibc: stdio buffers (freed by __libc_freeres)", libc_freeres},
 };
 
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
+/*
+ * libstdc++'s emergency exception pool (eh_alloc.cc: 72 KiB allocated by its
+ * constructor, freed only by __gnu_cxx::__freeres, which valgrind calls at
+ * exit) is named by no frame: Debian's libstdc++ has no symbols for it. The
+ * stack tells it: only libstdc++ frames below the dynamic loader's, which is
+ * libstdc++'s own start-up. A user's code in between (its constructor, or
+ * anything it calls) breaks the shape.
+ */
+#define STARTUP_RULE "libstdc++ start-up: libstdc++ frames called by the dynamic loader"
+
+static int basename_is(const char *path, const char *prefix)
+{
+    if (!path)
+        return 0;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    return !strncmp(base, prefix, strlen(prefix));
+}
+
+const char *ch_supp_match_startup(const ch_suppressions *s, const char *const *modules, size_t n)
+{
+    if (!ch_supp_has_defaults(s))
+        return NULL;
+    size_t i = 0;
+    while (i < n && basename_is(modules[i], "libstdc++.so"))
+        i++;
+    return i > 0 && i < n && basename_is(modules[i], "ld-linux") ? STARTUP_RULE : NULL;
+}
+
 void ch_supp_add_defaults(ch_suppressions *s)
 {
+    ch_supp_set_defaults(s);
     /* Out of memory here only shortens the list; ch_supp_add leaves s valid. */
     for (size_t g = 0; g < NGROUPS; g++)
         for (const char *const *p = groups[g].patterns; *p; p++)
@@ -83,4 +128,8 @@ void ch_supp_print_defaults(FILE *out)
         for (const char *const *p = groups[g].patterns; *p; p++)
             fprintf(out, "leak:%s\n", *p);
     }
+    fprintf(out,
+            "\n# %s\n# (the emergency exception pool; a rule on the stack's modules, "
+            "not a pattern)\n",
+            STARTUP_RULE);
 }

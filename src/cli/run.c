@@ -177,10 +177,20 @@ static void suppress_and_symbolize(pipeline *p)
             if (p->prof.stacks[id].alloc_count &&
                 ch_symstacks_level(p->stacks, (uint32_t)id) == CH_SYM_NONE)
                 ch_symstacks_set_level(p->stacks, (uint32_t)id, CH_SYM_FULL);
+    /* Invalid frees are always printed, with every stack they name. */
+    for (size_t i = 0; i < p->prof.ninvalid_frees; i++) {
+        const ch_invalid_free *f = &p->prof.invalid_frees[i];
+        ch_symstacks_set_level(p->stacks, f->stack_id, CH_SYM_FULL);
+        ch_symstacks_set_level(p->stacks, f->alloc_stack_id, CH_SYM_FULL);
+        ch_symstacks_set_level(p->stacks, f->free_stack_id, CH_SYM_FULL);
+    }
 }
 
+/* Leaks that count as errors (ch_report_is_error), or an invalid free. */
 static bool has_error_leaks(const pipeline *p, const ch_report_input *in)
 {
+    if (p->prof.ninvalid_frees)
+        return true;
     for (size_t i = 0; i < p->nrecords; i++)
         if (ch_report_is_error(in, &p->records[i]))
             return true;

@@ -110,6 +110,20 @@ static const char *pc_match(ch_symstacks *s, uint64_t pc, ch_sym_level level)
     return pattern;
 }
 
+/* The built-in rule on the modules of the stack's first frames (analyze.h). */
+static const char *startup_match(ch_symstacks *s, const ch_stack *st)
+{
+    enum { FRAMES = 4 }; /* the pool's constructor is one frame below the loader's */
+    const char *modules[FRAMES];
+    uint32_t n = st->depth < FRAMES ? st->depth : FRAMES;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t nf;
+        const ch_frame *f = ch_symbolize_pc(s->sym, st->pcs[i], true, &nf);
+        modules[i] = f ? f->module : NULL; /* the symbolizer's: lives as long as it */
+    }
+    return ch_supp_match_startup(s->supp, modules, n);
+}
+
 const char *ch_symstacks_match(ch_symstacks *s, uint32_t stack_id, ch_sym_level level)
 {
     if (level == CH_SYM_NONE || stack_id >= s->prof->nstacks)
@@ -121,7 +135,7 @@ const char *ch_symstacks_match(ch_symstacks *s, uint32_t stack_id, ch_sym_level 
         if (pattern)
             return pattern;
     }
-    return NULL;
+    return ch_supp_has_defaults(s->supp) ? startup_match(s, st) : NULL;
 }
 
 int ch_symstacks_frames(void *ctx, uint32_t stack_id, ch_symstack *out)

@@ -502,6 +502,9 @@ void ch_profile_free(ch_profile *p)
     p->block_root = NULL;
     p->nroot_names = 0;
     ch_record_free(p);
+    free(p->owned);
+    p->owned = NULL;
+    p->nowned = 0;
     collect_owner *own = p->owner;
     if (own) {
         ch_shm_destroy(&own->shm);

@@ -189,6 +189,52 @@ static int walk_slots(reader *r, ch_profile *p, uint32_t *remap)
     return 0;
 }
 
+/*
+ * Adds the per-stack counts that threads had not yet moved to the shared
+ * stats (shm.h: ch_stack_pend). An id out of range or of no used slot
+ * counts as the unknown stack.
+ */
+static void add_pending(const reader *r, ch_profile *p, const uint32_t *remap)
+{
+    const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->slots_off);
+    uint32_t nts = r->h->n_slots < CH_MAX_THREAD_SLOTS ? r->h->n_slots : CH_MAX_THREAD_SLOTS;
+    for (uint32_t i = 0; i < nts; i++) {
+        for (uint32_t k = 0; k < CH_PEND_SLOTS; k++) {
+            const ch_stack_pend *e = &ts[i].pend[k];
+            if (e->count == 0)
+                continue;
+            ch_stack *st = &p->stacks[e->id < r->h->stack_cap ? remap[e->id] : 0];
+            st->alloc_count += e->count;
+            st->alloc_bytes += e->bytes;
+        }
+    }
+}
+
+/* The agent's invalid-free records (shm.h), with their stack ids remapped. */
+static int read_invalid_frees(reader *r, ch_profile *p, const uint32_t *remap)
+{
+    uint32_t n = r->h->n_bad_frees < CH_MAX_BAD_FREES ? r->h->n_bad_frees : CH_MAX_BAD_FREES;
+    if (!n)
+        return 0;
+    if (!(p->invalid_frees = calloc(n, sizeof *p->invalid_frees)))
+        return fail(r, "out of memory");
+    uint32_t cap = r->h->stack_cap;
+    for (uint32_t i = 0; i < n; i++) {
+        const ch_bad_free *b = &r->h->bad_frees[i];
+        if (b->kind == 0)
+            continue; /* claimed by a thread that died before writing it */
+        p->invalid_frees[p->ninvalid_frees++] = (ch_invalid_free){
+            .addr = b->addr,
+            .size = b->size,
+            .kind = b->kind,
+            .stack_id = b->stack < cap ? remap[b->stack] : 0,
+            .alloc_stack_id = b->alloc_stack < cap ? remap[b->alloc_stack] : 0,
+            .free_stack_id = b->free_stack < cap ? remap[b->free_stack] : 0,
+        };
+    }
+    return 0;
+}
+
 static int read_stacks(reader *r, ch_profile *p)
 {
     p->nstacks = 1; /* stacks[0]: the empty "unknown" stack */
@@ -213,6 +259,10 @@ static int read_stacks(reader *r, ch_profile *p)
     const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + r->h->stats_off);
     p->stacks[0].alloc_count = stats[0].alloc_count;
     p->stacks[0].alloc_bytes = stats[0].alloc_bytes;
+    if (rc == 0)
+        add_pending(r, p, remap);
+    if (rc == 0)
+        rc = read_invalid_frees(r, p, remap);
     free(remap);
     return rc;
 }
@@ -285,6 +335,9 @@ void ch_record_free(ch_profile *p)
     free(p->modules);
     free(p->blocks);
     free(p->stacks);
+    free(p->invalid_frees);
+    p->invalid_frees = NULL;
+    p->ninvalid_frees = 0;
     p->modules = NULL;
     p->blocks = NULL;
     p->stacks = NULL;

@@ -56,6 +56,22 @@ typedef struct ch_exit {
     int code;      /* exit code, or signal number if signaled */
 } ch_exit;
 
+/* A free or realloc the agent saw was invalid (shm.h: ch_bad_free). */
+typedef struct ch_invalid_free {
+    uint64_t addr;
+    uint64_t size;     /* of the block freed before (double free) */
+    uint32_t kind;     /* CH_BAD_* of shm.h, with CH_BAD_REALLOC */
+    uint32_t stack_id; /* the bad call; ids index ch_profile.stacks, 0 = unknown */
+    uint32_t alloc_stack_id;
+    uint32_t free_stack_id; /* the first free: its caller's frame only */
+} ch_invalid_free;
+
+/* A definitely lost block and the bytes indirectly lost through it (its clique). */
+typedef struct ch_owned {
+    size_t block; /* index into ch_profile.blocks */
+    uint64_t bytes;
+} ch_owned;
+
 typedef struct ch_profile {
     ch_block *blocks;
     size_t nblocks;
@@ -80,6 +96,10 @@ typedef struct ch_profile {
     uint32_t *block_root;
     char **root_names; /* [0] is "" */
     size_t nroot_names;
+    ch_owned *owned; /* set by the scan, by block index; NULL if none */
+    size_t nowned;
+    ch_invalid_free *invalid_frees; /* in the order the agent saw them */
+    size_t ninvalid_frees;
     char scan_notice[256]; /* why not, one line; empty if scanned */
 
     void *owner; /* collect's private state (mapping, buffers) */
@@ -94,7 +114,12 @@ typedef struct ch_record {
     bool suppressed;
     const char *suppressed_by; /* pattern, if suppressed */
     const char *root;          /* --show-roots: what holds its first block, or NULL */
+    uint64_t indirect_bytes;   /* definite: bytes indirectly lost through its blocks */
 } ch_record;
+
+/* The function name of a CH_PC_THREAD_CREATED frame (shm.h): the frames after it are the
+ * stack that created the thread. */
+#define CH_THREAD_CREATED_NAME "[thread created by]"
 
 /* One symbolized frame. Inlined calls expand into several frames. */
 typedef struct ch_frame {

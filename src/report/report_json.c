@@ -74,9 +74,9 @@ static void frame_object(chr_out *out, const ch_frame *fr)
     write_frame(&j, fr);
 }
 
-static void write_frames(chr_json *j, chr_fmemo *objects, const chr_frames *f)
+static void write_frames(chr_json *j, const char *key, chr_fmemo *objects, const chr_frames *f)
 {
-    chr_json_open(j, "frames", '[', false);
+    chr_json_open(j, key, '[', false);
     for (size_t i = 0; i < f->n; i++) {
         chr_json_element(j);
         chr_fmemo_put(objects, j->out, &f->v[i]);
@@ -100,6 +100,10 @@ static int write_record(chr_json *j, chr_fmemo *objects, const ch_report_input *
     chr_json_str(j, "kind", chr_kind_id(r->kind));
     chr_json_u64(j, "bytes", a.bytes);
     chr_json_u64(j, "blocks", a.count);
+    if (in->prof->sample_rate > 1)
+        chr_json_null(j, "indirect_bytes");
+    else
+        chr_json_u64(j, "indirect_bytes", r->indirect_bytes);
     chr_json_u64(j, "stack_id", r->stack_id);
     chr_json_bool(j, "suppressed", r->suppressed);
     chr_json_bool(j, "error", ch_report_is_error(in, r));
@@ -108,7 +112,7 @@ static int write_record(chr_json *j, chr_fmemo *objects, const ch_report_input *
     chr_json_bool(j, "truncated", st && (st->flags & CH_STACK_F_TRUNCATED));
     if (r->root)
         chr_json_str(j, "root", r->root); /* --show-roots */
-    write_frames(j, objects, &f);
+    write_frames(j, "frames", objects, &f);
     chr_json_close(j, '}');
     chr_frames_release(&f);
     return 0;
@@ -134,6 +138,47 @@ static int write_records(chr_json *j, const ch_report_input *in)
     }
     chr_fmemo_free(&objects);
     chr_json_close(j, ']');
+    return rc;
+}
+
+/* A stack by id as "key": [frames...]. */
+static int write_stack(chr_json *j, chr_fmemo *objects, const ch_report_input *in, const char *key,
+                       uint32_t stack_id)
+{
+    chr_frames f;
+    if (chr_stack_frames(in, stack_id, &f) != 0)
+        return -1;
+    write_frames(j, key, objects, &f);
+    chr_frames_release(&f);
+    return 0;
+}
+
+static int write_invalid_frees(chr_json *j, const ch_report_input *in)
+{
+    chr_fmemo objects;
+    chr_fmemo_init(&objects, frame_object);
+    int rc = 0;
+    chr_json_open(j, "invalid_frees", '[', false);
+    for (size_t i = 0; rc == 0 && i < in->prof->ninvalid_frees; i++) {
+        const ch_invalid_free *f = &in->prof->invalid_frees[i];
+        bool dbl = (f->kind & 0xff) == CH_BAD_DOUBLE;
+        chr_json_open(j, NULL, '{', false);
+        chr_json_str(j, "kind", dbl ? "double_free" : "misaligned");
+        chr_json_str(j, "call", f->kind & CH_BAD_REALLOC ? "realloc" : "free");
+        chr_json_hex(j, "address", f->addr);
+        if (dbl)
+            chr_json_u64(j, "size", f->size);
+        else
+            chr_json_null(j, "size");
+        rc = write_stack(j, &objects, in, "frames", f->stack_id);
+        if (rc == 0)
+            rc = write_stack(j, &objects, in, "freed_by", dbl ? f->free_stack_id : 0);
+        if (rc == 0)
+            rc = write_stack(j, &objects, in, "allocated_at", dbl ? f->alloc_stack_id : 0);
+        chr_json_close(j, '}');
+    }
+    chr_json_close(j, ']');
+    chr_fmemo_free(&objects);
     return rc;
 }
 
@@ -188,7 +233,9 @@ int ch_report_json(FILE *out, const ch_report_input *in)
     chr_json_open(&j, NULL, '{', false);
     write_header(&j, in);
     write_summary(&j, &s);
-    int rc = write_records(&j, in);
+    int rc = write_invalid_frees(&j, in);
+    if (rc == 0)
+        rc = write_records(&j, in);
     chr_json_close(&j, '}');
     if (chr_out_finish(&o) != 0)
         rc = -1;

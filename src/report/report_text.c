@@ -74,6 +74,11 @@ static void print_frames(text_ctx *c, const chr_frames *f, bool show_all)
     for (size_t i = chr_next_shown(f, 0, show_all); i < f->n;
          i = chr_next_shown(f, i + 1, show_all)) {
         prefix(c);
+        if (f->v[i].pc == CH_PC_THREAD_CREATED) { /* like ASan's "Thread T1 created by" */
+            chr_out_str(&c->out, "  Thread created at\n");
+            verb = "    at ";
+            continue;
+        }
         chr_out_mem(&c->out, verb, 7);
         chr_fmemo_put(&c->frames, &c->out, &f->v[i]);
         /* "[inlined]" says: inlined into the next line. When the function it
@@ -170,10 +175,32 @@ static void put_amount(text_ctx *c, chr_amount a)
     chr_out_str(&c->out, " blocks");
 }
 
+/* valgrind's " 168 (24 direct, 144 indirect) bytes in 1 blocks" when the
+ * record's blocks own indirectly lost ones (full tracking only: a sampled
+ * run's indirect bytes are not the estimate of anything). */
+static void put_record_amount(text_ctx *c, const ch_record *r)
+{
+    chr_amount a = chr_record_amount(c->in, r);
+    if (!r->indirect_bytes || c->in->prof->sample_rate > 1) {
+        put_amount(c, a);
+        return;
+    }
+    char num[CHR_NUM_LEN];
+    chr_out_char(&c->out, ' ');
+    chr_out_str(&c->out, chr_commas(a.bytes + r->indirect_bytes, num));
+    chr_out_str(&c->out, " (");
+    chr_out_str(&c->out, chr_commas(a.bytes, num));
+    chr_out_str(&c->out, " direct, ");
+    chr_out_str(&c->out, chr_commas(r->indirect_bytes, num));
+    chr_out_str(&c->out, " indirect) bytes in ");
+    chr_out_str(&c->out, chr_commas(a.count, num));
+    chr_out_str(&c->out, " blocks");
+}
+
 static void print_record_header(text_ctx *c, const ch_record *r, size_t num, size_t of)
 {
     prefix(c);
-    put_amount(c, chr_record_amount(c->in, r));
+    put_record_amount(c, r);
     chr_out_str(&c->out, " are ");
     chr_out_str(&c->out, chr_kind_phrase(r->kind));
     chr_out_str(&c->out, " in ");
@@ -290,10 +317,53 @@ static void print_note(void *ctx, const char *note)
     chr_out_char(&c->out, '\n');
 }
 
+/* A stack by id with its frames, or "(no stack recorded)"; -1 if they could not be had. */
+static int print_stack(text_ctx *c, uint32_t stack_id)
+{
+    chr_frames f;
+    if (chr_stack_frames(c->in, stack_id, &f) != 0)
+        return -1;
+    print_frames(c, &f, chr_show_internal(&f, c->o->show_internal));
+    chr_frames_release(&f);
+    return 0;
+}
+
+/* valgrind's wording for a bad free, the bad call's stack, then what is known of the block. */
+static int print_invalid_free(text_ctx *c, const ch_invalid_free *f)
+{
+    char num[CHR_NUM_LEN];
+    prefix(c);
+    chr_out_str(&c->out, " Invalid free() / delete / delete[] / realloc()\n");
+    if (print_stack(c, f->stack_id))
+        return -1;
+    prefix(c);
+    chr_out_str(&c->out, "  Address 0x");
+    chr_out_hex(&c->out, f->addr, false);
+    if ((f->kind & 0xff) == CH_BAD_MISALIGNED) {
+        chr_out_str(&c->out, " is not 16-byte aligned: malloc never returned it\n");
+        blank(c);
+        return 0;
+    }
+    chr_out_str(&c->out, " is 0 bytes inside a block of size ");
+    chr_out_str(&c->out, chr_commas(f->size, num));
+    chr_out_str(&c->out, " free'd (the caller of that free)\n");
+    if (print_stack(c, f->free_stack_id))
+        return -1;
+    prefix(c);
+    chr_out_str(&c->out, "  Block was alloc'd at\n");
+    if (print_stack(c, f->alloc_stack_id))
+        return -1;
+    blank(c);
+    return 0;
+}
+
 /* Everything but the header; -1 if a stack's frames could not be had. */
 static int print_body(text_ctx *c, const chr_summary *s)
 {
-    /* valgrind's order: heap summary, loss records, leak summary. */
+    /* valgrind's order: errors as they happened, heap summary, loss records, leak summary. */
+    for (size_t i = 0; i < c->in->prof->ninvalid_frees; i++)
+        if (print_invalid_free(c, &c->in->prof->invalid_frees[i]))
+            return -1;
     print_heap_summary(c, s);
     /* With no agent nothing was recorded: "no leaks" would be a false claim. */
     if (s->in_use.count == 0 && c->in->prof->agent_attached && c->in->prof->sample_rate > 1) {

@@ -154,10 +154,23 @@ static int put_error(xml_ctx *c, const ch_record *r, size_t num, size_t of)
     char bytes[CHR_NUM_LEN], blocks[CHR_NUM_LEN];
     chr_out_printf(out, "<error>\n  <unique>0x%zx</unique>\n  <tid>1</tid>\n", c->unique++);
     chr_out_printf(out, "  <kind>%s</kind>\n  <xwhat>\n", xml_kind(r->kind));
-    chr_out_printf(out, "    <text>%s bytes in %s blocks are %s in loss record %zu of %zu</text>\n",
-                   chr_commas(a.bytes, bytes), chr_commas(a.count, blocks),
-                   chr_kind_phrase(r->kind), num, of);
-    chr_out_printf(out, "    <leakedbytes>%llu</leakedbytes>\n", (unsigned long long)a.bytes);
+    /* valgrind's "168 (24 direct, 144 indirect) bytes", leakedbytes the total (full tracking). */
+    uint64_t ind = c->in->prof->sample_rate > 1 ? 0 : r->indirect_bytes;
+    char direct[CHR_NUM_LEN], indirect[CHR_NUM_LEN];
+    if (ind)
+        chr_out_printf(out,
+                       "    <text>%s (%s direct, %s indirect) bytes in %s blocks are %s in loss "
+                       "record %zu of %zu</text>\n",
+                       chr_commas(a.bytes + ind, bytes), chr_commas(a.bytes, direct),
+                       chr_commas(ind, indirect), chr_commas(a.count, blocks),
+                       chr_kind_phrase(r->kind), num, of);
+    else
+        chr_out_printf(out,
+                       "    <text>%s bytes in %s blocks are %s in loss record %zu of %zu</text>\n",
+                       chr_commas(a.bytes, bytes), chr_commas(a.count, blocks),
+                       chr_kind_phrase(r->kind), num, of);
+    chr_out_printf(out, "    <leakedbytes>%llu</leakedbytes>\n",
+                   (unsigned long long)(a.bytes + ind));
     chr_out_printf(out, "    <leakedblocks>%llu</leakedblocks>\n  </xwhat>\n  <stack>\n",
                    (unsigned long long)a.count);
     bool show_all = chr_show_internal(&f, c->o->show_internal);

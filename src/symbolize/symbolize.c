@@ -4,6 +4,7 @@
  * the module's file vaddr space (pc - bias).
  */
 #include "symbolize/symbolize.h"
+#include "cgoheap/shm.h"
 #include "common/search.h"
 
 #include "symbolize/sym_cache.h"
@@ -110,6 +111,10 @@ static size_t resolve_pc(ch_symbolizer *s, uint64_t pc, ch_frame *frames, bool n
     memset(frames, 0, sizeof(*frames));
     frames[0].pc = pc;
     frames[0].module_off = pc;
+    if (pc == CH_PC_THREAD_CREATED) {
+        frames[0].function = CH_THREAD_CREATED_NAME; /* the stack goes on with the creator's */
+        return 1;
+    }
     const range *r = find_range(s, pc);
     if (r == NULL)
         return 1;

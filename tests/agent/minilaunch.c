@@ -71,17 +71,36 @@ static void dump_header(FILE *f, const ch_shm_header *h)
                 m[i].bias, m[i].path);
 }
 
+/* The counts of stack id: the shared stats plus every thread's pending entry for it. */
+static ch_stack_stats stack_counts(const ch_shm_header *h, uint32_t id)
+{
+    const char *base = (const char *)h;
+    ch_stack_stats st = ((const ch_stack_stats *)(base + h->stats_off))[id];
+    const ch_thread_slot *c = (const void *)(base + h->slots_off);
+    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
+    for (uint32_t i = 0; i < n; i++) {
+        const ch_stack_pend *e = &c[i].pend[CH_PEND_INDEX(id)];
+        if (e->count && e->id == id) {
+            st.alloc_count += e->count;
+            st.alloc_bytes += e->bytes;
+        }
+    }
+    return st;
+}
+
 static void dump_stacks(FILE *f, const ch_shm_header *h)
 {
     const char *base = (const char *)h;
     const ch_stack_slot *slots = (const void *)(base + h->stacks_off);
-    const ch_stack_stats *stats = (const void *)(base + h->stats_off);
     const uint64_t *frames = (const void *)(base + h->frames_off);
     for (uint32_t id = 0; id < h->stack_cap; id++) {
-        if (!slots[id].hash && !(id == 0 && stats[0].alloc_count))
+        if (!slots[id].hash && id != 0)
+            continue;
+        ch_stack_stats st = stack_counts(h, id);
+        if (id == 0 && !st.alloc_count)
             continue;
         fprintf(f, "stack %u %u %u %" PRIu64 " %" PRIu64 "\n", id, slots[id].flags, slots[id].depth,
-                stats[id].alloc_count, stats[id].alloc_bytes);
+                st.alloc_count, st.alloc_bytes);
         for (uint32_t i = 0; id && i < slots[id].depth; i++) {
             uint64_t pc = frames[slots[id].frames_off8 + i];
             const ch_module_entry *m = module_of(h, pc);

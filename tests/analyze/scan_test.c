@@ -110,6 +110,27 @@ static const char *kname(int k)
 }
 
 static int failures;
+
+/* Bytes the scan says are indirectly lost through the block at addr. */
+static uint64_t owned_at(const world *w, uint64_t addr)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < w->prof.nowned; i++)
+        if (w->prof.blocks[w->prof.owned[i].block].addr == addr)
+            sum += w->prof.owned[i].bytes;
+    return sum;
+}
+
+static void expect_owned(const world *w, uint64_t addr, uint64_t bytes, const char *what)
+{
+    uint64_t got = owned_at(w, addr);
+    if (got != bytes) {
+        printf("FAIL %s: block 0x%llx owns %llu indirect bytes, expected %llu\n", what,
+               (unsigned long long)addr, (unsigned long long)got, (unsigned long long)bytes);
+        failures++;
+    }
+}
+
 static void expect(const world *w, uint64_t addr, int kind, const char *what)
 {
     int got = kind_at(w, addr);
@@ -179,6 +200,9 @@ static int case_cycle(void)
         failures++;
     }
     expect(&w, a, CH_KIND_DEFINITE, "lowest block of a lost cycle");
+    expect_owned(&w, a, 64, "definite block of a lost cycle");
+    expect_owned(&w, b, 0, "indirect block of a lost cycle");
+    free(w.prof.owned);
     return failures;
 }
 
@@ -198,6 +222,26 @@ static int case_tree(void)
     expect(&w, c1, CH_KIND_INDIRECT, "child of a lost root");
     expect(&w, c2, CH_KIND_INDIRECT, "child via interior pointer");
     expect(&w, g, CH_KIND_INDIRECT, "grandchild of a lost root");
+    /* c1 led a clique of its own (with g) before r took it over. */
+    expect_owned(&w, r, 3 * 48, "root of a lost tree");
+    expect_owned(&w, c1, 0, "demoted clique leader");
+    if (w.prof.nowned != 1) {
+        printf("FAIL tree: %zu blocks own indirect bytes, expected 1\n", w.prof.nowned);
+        failures++;
+    }
+    size_t n;
+    ch_record *rec = ch_group(&w.prof, &n);
+    for (size_t i = 0; rec && i < n; i++) {
+        uint64_t want = rec[i].kind == CH_KIND_DEFINITE ? 3 * 48 : 0;
+        if (rec[i].indirect_bytes != want) {
+            printf("FAIL tree: %s record has %llu indirect bytes, expected %llu\n",
+                   kname(rec[i].kind), (unsigned long long)rec[i].indirect_bytes,
+                   (unsigned long long)want);
+            failures++;
+        }
+    }
+    free(rec);
+    free(w.prof.owned);
     return failures;
 }
 

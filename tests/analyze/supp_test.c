@@ -160,7 +160,23 @@ static int case_defaults(void)
         ch_symstack st = {f, 3};
         CHECK(ch_supp_match(s, &st) != NULL, "defaults miss %s", runtime_fns[i]);
     }
+    /* The start-up rule: libstdc++ frames right below ld.so's, nothing else. */
+    const char *lib = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+               *ld = "/lib64/ld-linux-x86-64.so.2";
+    const char *pool[] = {lib, ld, ld}, *two[] = {lib, lib, ld};
+    const char *user_ctor[] = {lib, "/app/libuser.so", ld}, *user_new[] = {lib, "/app/prog", ld};
+    const char *only_lib[] = {lib, lib}, *only_ld[] = {ld, ld}, *unknown[] = {lib, NULL, ld};
+    CHECK(ch_supp_match_startup(s, pool, 3) != NULL, "start-up rule misses the pool");
+    CHECK(ch_supp_match_startup(s, two, 3) != NULL, "start-up rule misses two libstdc++ frames");
+    CHECK(!ch_supp_match_startup(s, user_ctor, 3), "start-up rule hides a user constructor's new");
+    CHECK(!ch_supp_match_startup(s, user_new, 3), "start-up rule hides a user's new");
+    CHECK(!ch_supp_match_startup(s, only_lib, 2), "start-up rule without the loader");
+    CHECK(!ch_supp_match_startup(s, only_ld, 2), "start-up rule without libstdc++");
+    CHECK(!ch_supp_match_startup(s, unknown, 3), "start-up rule across an unknown module");
     ch_supp_free(s);
+    ch_suppressions *none = ch_supp_new();
+    CHECK(!ch_supp_match_startup(none, pool, 3), "start-up rule without the built-in list");
+    ch_supp_free(none);
     /* --print-default-suppressions output is a valid suppressions file. */
     char path[4096], err[256] = "";
     snprintf(path, sizeof path, "%s/defaults.supp", scratch);

@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# The C and C++ runtimes' own blocks, which valgrind frees at exit
+# (__libc_freeres, __gnu_cxx::__freeres) and so never reports, are
+# suppressed by default: stdio buffers and libstdc++'s emergency exception
+# pool. A user's leaks through stdio (a FILE left open, a getline buffer)
+# are still reported, with the figures valgrind gives (default options).
+# go: both
+. "$ROOT/tests/lib.sh"
+need_valgrind
+need_cgoheap
+
+same_kinds_as_valgrind() { # BIN
+    vg_run "$1"
+    ch_run --show-leak-kinds=all -- "$1"
+    local want got
+    want=$(kinds "$WORK/valgrind") || exit 1
+    got=$(kinds "$WORK/report") || exit 1
+    echo "valgrind: $want"
+    echo "cgoheap:  $got"
+    [ "$got" = "$want" ] || {
+        show "$WORK/report"
+        fail "$(basename "$1"): kind totals differ from valgrind's"
+    }
+}
+
+# C: stdout's and two streams' buffers are the runtime's; the open FILE
+# (still reachable) and the getline buffer (definitely lost) are the user's.
+bin=$(c_build tests/progs/c/stdio_use.c) || exit 1
+same_kinds_as_valgrind "$bin"
+expect_eq "$(kinds "$WORK/report")" "definite=1894/1 indirect=0/0 possible=0/0 reachable=472/1" \
+    "stdio_use kinds (the program's expected figures)"
+line=$(line_of LEAK-getline "$ROOT/tests/progs/c/stdio_use.c") || exit 1
+expect_record 'definitely lost' "$(frame_re lose_line stdio_use.c "$line")"
+expect_eq "$(summary suppressed "$WORK/report")" "8192 2" "stdio buffers suppressed"
+# Without the built-in list they are there, still reachable.
+ch_run --show-leak-kinds=all --no-default-suppressions -- "$bin"
+expect_eq "$(summary reachable "$WORK/report")" "8664 3" "still reachable without default suppressions"
+
+# C++: nothing left but the runtimes' own blocks.
+bin=$(c_build tests/progs/c/cxx_clean.cc) || exit 1
+same_kinds_as_valgrind "$bin"
+expect_eq "$(kinds "$WORK/report")" "definite=0/0 indirect=0/0 possible=0/0 reachable=0/0" \
+    "a clean C++ program"
+expect_eq "$(summary suppressed "$WORK/report" | cut -d' ' -f2)" 2 \
+    "suppressed blocks of a clean C++ program (the pool and stdout's buffer)"
+ch_run --show-leak-kinds=all --no-default-suppressions -- "$bin"
+expect_record '^==[0-9]+== 72,704 bytes in 1 blocks are still reachable' 'libstdc\+\+'
+
+# Go: C's stdout buffer is not "still reachable" either.
+need_go
+bin=$(go_build tests/progs/go/stdio stdio) || exit 1
+ch_run --show-leak-kinds=all -- "$bin"
+expect_eq "$(summary reachable "$WORK/report")" "0 0" "still reachable in a Go program using C stdio"
+expect_grep '^==[0-9]+== +suppressed: [0-9,]+ bytes' "$WORK/report" "a suppressed line"
