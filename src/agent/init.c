@@ -11,6 +11,7 @@
  */
 #include "agent/agent.h"
 #include "agent/modules.h"
+#include "agent/next.h"
 #include "agent/sample.h"
 #include "agent/stacks.h"
 #include "agent/thread.h"
@@ -149,6 +150,7 @@ static int attach(void)
     if (!ch_sample_setup())
         return CH_ST_PASSIVE;
     ch_modules_init();
+    ch_next_describe();
     pthread_atfork(NULL, NULL, child_after_fork);
     __atomic_fetch_or(&h->agent_flags, CH_AGENT_ATTACHED, __ATOMIC_RELEASE);
     return CH_ST_ACTIVE;
@@ -188,6 +190,6 @@ __attribute__((destructor)) static void ch_dtor(void)
         uint32_t was_inside = ch_self.inside;
         ch_self.inside = 1;
         ch_modules_refresh(); /* objects dlopen'ed but never on a stack */
-        ch_self.inside = was_inside;
+        ch_restore_inside(&ch_self, was_inside);
     }
 }

@@ -60,7 +60,7 @@ void ch_thread_flush(ch_thread *t, int all)
     /* The stats are shared lines (atomic adds): every batch would cost more than the counts. */
     if (all || ++t->batches % CH_STATS_FLUSH_EVERY == 0)
         ch_stack_flush(t);
-    t->inside = was_inside;
+    ch_restore_inside(t, was_inside);
 }
 
 /*
@@ -88,7 +88,7 @@ static void thread_end(void *unused)
         free_list = r;
         ch_spin_unlock(&free_lock);
     }
-    t->inside = was_inside;
+    ch_restore_inside(t, was_inside);
 }
 
 void ch_thread_setup(void)
