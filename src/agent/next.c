@@ -57,28 +57,43 @@ static void *emu_pvalloc(size_t n)
     return foreign_fns.memalign(page, rounded);
 }
 
-/* The next definition of name, or NULL if there is none or it is glibc's own. */
-static void *next_sym(const char *name, void *libc_fn)
+/* Basename of the object that defines fn, or NULL. */
+static const char *object_of(void *fn)
+{
+    Dl_info info;
+    if (!fn || !dladdr(fn, &info) || !info.dli_fname)
+        return NULL;
+    const char *slash = strrchr(info.dli_fname, '/');
+    return slash ? slash + 1 : info.dli_fname;
+}
+
+/*
+ * The next definition of name, or NULL if there is none or it is glibc's.
+ * By the defining object, not by address: tcmalloc exports __libc_malloc
+ * and friends too, so those may already be the program's allocator.
+ */
+static void *next_sym(const char *name)
 {
     void *f = dlsym(RTLD_NEXT, name);
-    return f == libc_fn ? NULL : f;
+    const char *obj = object_of(f);
+    return !obj || !strncmp(obj, "libc.so", 7) ? NULL : f;
 }
 
 static int resolve_foreign(void)
 {
     ch_next_fns f = {0};
-    f.malloc = (void *(*)(size_t))next_sym("malloc", (void *)__libc_malloc);
+    f.malloc = (void *(*)(size_t))next_sym("malloc");
     if (!f.malloc)
         return 0;
-    f.free = (void (*)(void *))next_sym("free", (void *)__libc_free);
-    f.calloc = (void *(*)(size_t, size_t))next_sym("calloc", (void *)__libc_calloc);
-    f.realloc = (void *(*)(void *, size_t))next_sym("realloc", (void *)__libc_realloc);
-    f.memalign = (void *(*)(size_t, size_t))next_sym("memalign", (void *)__libc_memalign);
+    f.free = (void (*)(void *))next_sym("free");
+    f.calloc = (void *(*)(size_t, size_t))next_sym("calloc");
+    f.realloc = (void *(*)(void *, size_t))next_sym("realloc");
+    f.memalign = (void *(*)(size_t, size_t))next_sym("memalign");
     if (!f.memalign)
-        f.memalign = (void *(*)(size_t, size_t))next_sym("aligned_alloc", (void *)__libc_memalign);
-    f.valloc = (void *(*)(size_t))next_sym("valloc", (void *)__libc_valloc);
-    f.pvalloc = (void *(*)(size_t))next_sym("pvalloc", (void *)__libc_pvalloc);
-    f.usable = (size_t(*)(void *))next_sym("malloc_usable_size", (void *)malloc_usable_size);
+        f.memalign = (void *(*)(size_t, size_t))next_sym("aligned_alloc");
+    f.valloc = (void *(*)(size_t))next_sym("valloc");
+    f.pvalloc = (void *(*)(size_t))next_sym("pvalloc");
+    f.usable = (size_t(*)(void *))next_sym("malloc_usable_size");
     /* Without its own free, realloc and calloc it is not an allocator we can follow. */
     if (!f.free || !f.realloc || !f.calloc || !f.memalign)
         return 0;
@@ -151,16 +166,6 @@ static size_t stub_usable(void *p)
 ch_next_fns ch_next = {stub_malloc,   stub_free,   stub_calloc,  stub_realloc,
                        stub_memalign, stub_valloc, stub_pvalloc, stub_usable};
 
-/* Basename of the object that defines fn, or NULL. */
-static const char *object_of(void *fn)
-{
-    Dl_info info;
-    if (!fn || !dladdr(fn, &info) || !info.dli_fname)
-        return NULL;
-    const char *slash = strrchr(info.dli_fname, '/');
-    return slash ? slash + 1 : info.dli_fname;
-}
-
 void ch_next_describe(void)
 {
     resolve();
@@ -170,9 +175,14 @@ void ch_next_describe(void)
     const char *lib = object_of((void *)foreign_fns.malloc);
     strncpy(h->allocator, lib ? lib : "?", sizeof h->allocator - 1);
     uint32_t flags = CH_AGENT_FOREIGN_MALLOC;
-    /* operator new found in the allocator's own object: new/delete bypass malloc. */
-    void *op_new = dlsym(RTLD_DEFAULT, "_Znwm");
-    if (!op_new)
+    /*
+     * A C++ program (libstdc++ loaded) whose operator new is the allocator's
+     * own: new/delete bypass malloc. Both lookups find something in such a
+     * program, so dlsym leaves no error behind for the program to see.
+     */
+    void *cxx = dlsym(RTLD_DEFAULT, "__cxa_throw");
+    void *op_new = cxx ? dlsym(RTLD_DEFAULT, "_Znwm") : NULL;
+    if (!cxx)
         (void)dlerror(); /* a C program: no pending error left for the program to find */
     const char *new_lib = object_of(op_new);
     if (new_lib && lib && !strcmp(new_lib, lib))
