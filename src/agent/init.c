@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 ch_agent ch_g;
-int ch_state;
+ch_state_page ch_state_pg __attribute__((aligned(4096)));
 int ch_failed;
 static int ctor_ran;
 
@@ -131,6 +131,34 @@ static void forget_previous_image(ch_shm_header *h, int fd)
         ch_shm_forget(h);
 }
 
+/*
+ * A child made by the raw clone system call without CLONE_VM (not glibc's
+ * fork: child_after_fork does not run) keeps the MAP_SHARED record and
+ * would write the parent's blocks: free the parent's leaks, add its own.
+ * Checking the pid on every call would cost a syscall each. Instead the
+ * state's page is replaced by an anonymous one marked MADV_WIPEONFORK,
+ * which such a child gets zeroed: its state reads UNINIT, and the next
+ * call attaches again, finds another pid in the record and stays passive.
+ * mremap swaps the pages in one step, so other threads (which may only
+ * read the state while it is INITIALIZING) never see a zero. Without
+ * WIPEONFORK (Linux < 4.14) such children still write the record.
+ */
+static void state_wiped_in_clones(void)
+{
+    void *fresh =
+        mmap(NULL, sizeof ch_state_pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (fresh == MAP_FAILED)
+        return;
+    if (madvise(fresh, sizeof ch_state_pg, MADV_WIPEONFORK) != 0)
+        goto fail;
+    memcpy(fresh, &ch_state_pg, sizeof ch_state_pg);
+    if (mremap(fresh, sizeof ch_state_pg, sizeof ch_state_pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+               &ch_state_pg) != MAP_FAILED)
+        return;
+fail:
+    munmap(fresh, sizeof ch_state_pg);
+}
+
 /* Returns the next state: ACTIVE, PASSIVE, or UNINIT (decide later). */
 static int attach(void)
 {
@@ -152,6 +180,7 @@ static int attach(void)
     ch_modules_init();
     ch_next_describe();
     pthread_atfork(NULL, NULL, child_after_fork);
+    state_wiped_in_clones();
     __atomic_fetch_or(&h->agent_flags, CH_AGENT_ATTACHED, __ATOMIC_RELEASE);
     return CH_ST_ACTIVE;
 }
