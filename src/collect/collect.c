@@ -356,7 +356,9 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
     s->own->shm.fd = -1;
     uint64_t rate = s->opts->sample_rate ? s->opts->sample_rate : 1;
     if (ch_shm_create(&s->own->shm, rate, STACK_CAP)) {
-        snprintf(err, errlen, "cannot create the shared record: %s", strerror(errno));
+        snprintf(err, errlen, "cannot create the shared record: %s",
+                 errno == ENOMEM ? "the address-space limit (ulimit -v) is too low for it"
+                                 : strerror(errno));
         free(s->own);
         s->own = NULL;
         return -1;
