@@ -39,6 +39,9 @@ typedef struct ch_agent {
     uint64_t sample_rate;
     int exact; /* CGOHEAP_UNWIND=exact: no rule cache */
     int pid;
+    int fd;            /* the record's memfd, for children to close */
+    uint64_t size;     /* bytes mapped at hdr */
+    uint64_t dev, ino; /* fd's identity: the program may reuse the number */
 } ch_agent;
 
 extern ch_agent ch_g;

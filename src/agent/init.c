@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-ch_agent ch_g;
+ch_agent ch_g = {.fd = -1};
 ch_state_page ch_state_pg __attribute__((aligned(4096)));
 int ch_failed;
 static int ctor_ran;
@@ -76,6 +76,26 @@ static int header_ok(const ch_shm_header *h, uint64_t size)
            region_ok(h->heap_off, h->heap_size, size);
 }
 
+/*
+ * A process that is not the target keeps nothing of the record: neither
+ * the descriptor nor the mapping, which otherwise stay alive in daemon
+ * grandchildren long after the launcher is gone (the memfd's touched pages
+ * stay resident). The mapping is replaced rather than unmapped: code that
+ * still writes through ch_g (a key destructor at a thread's end) then
+ * writes private zero pages of its own.
+ */
+static void drop_record(void)
+{
+    struct stat st;
+    if (ch_g.hdr)
+        (void)mmap(ch_g.hdr, ch_g.size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    if (ch_g.fd >= 0 && fstat(ch_g.fd, &st) == 0 && (uint64_t)st.st_dev == ch_g.dev &&
+        (uint64_t)st.st_ino == ch_g.ino)
+        close(ch_g.fd);
+    ch_g.fd = -1;
+}
+
 static ch_shm_header *map_record(int fd)
 {
     struct stat st;
@@ -86,9 +106,21 @@ static ch_shm_header *map_record(int fd)
     if (p == MAP_FAILED)
         return NULL;
     if (!header_ok(p, (uint64_t)st.st_size)) {
+        /* A record for another pid: this is a child's image, which must not keep it. */
+        int foreign = ((ch_shm_header *)p)->magic == CH_SHM_MAGIC;
         munmap(p, (size_t)st.st_size);
+        struct stat now;
+        if (foreign) {
+            drop_record(); /* a raw clone child's inherited mapping and descriptor, if any */
+            if (fstat(fd, &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+                close(fd);
+        }
         return NULL;
     }
+    ch_g.fd = fd;
+    ch_g.size = (uint64_t)st.st_size;
+    ch_g.dev = (uint64_t)st.st_dev;
+    ch_g.ino = (uint64_t)st.st_ino;
     return p;
 }
 
@@ -113,6 +145,7 @@ static void fill_globals(ch_shm_header *h)
 static void child_after_fork(void)
 {
     __atomic_store_n(&ch_state, CH_ST_PASSIVE, __ATOMIC_RELEASE);
+    drop_record();
 }
 
 /*
