@@ -60,7 +60,8 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
 }
 
 /* Removes p from the live table if it is there. Runs with `inside` set. */
-static int remove_block(ch_thread *t, void *p, uint64_t *size_stack)
+static inline __attribute__((always_inline)) int remove_block(ch_thread *t, void *p,
+                                                              uint64_t *size_stack)
 {
     ch_thread_slot *c = ch_counters(t);
     int found = ch_live_remove(c, (uint64_t)p, size_stack);
