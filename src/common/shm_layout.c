@@ -177,6 +177,11 @@ const char *ch_shm_validate(const ch_shm_header *h, size_t size)
         !region_ok(h->frames_off, h->frames_size, size) ||
         !region_ok(h->heap_off, h->heap_size, size))
         return "cgoheap record has a region outside the file";
+    /* ch_shm_create page-aligns every region: anything else would make misaligned reads. */
+    if ((h->shards_off | h->modules_off | h->marks_off | h->slots_off | h->stacks_off |
+         h->stats_off | h->frames_off | h->heap_off) &
+        4095)
+        return "cgoheap record has a misaligned region";
     if (h->frames_used > h->frames_size || h->heap_used > h->heap_size ||
         h->n_modules > CH_MAX_MODULES)
         return "cgoheap record is corrupt (usage past its region)";
