@@ -13,5 +13,6 @@ apt-get install -y -q --no-install-recommends \
     libdw-dev libelf-dev zlib1g-dev elfutils binutils \
     golang-1.19-go \
     golang-github-mattn-go-sqlite3-dev libsqlite3-dev \
-    valgrind heaptrack time
+    valgrind heaptrack time \
+    libjemalloc-dev libgoogle-perftools-dev
 apt-get install -y -q --no-install-recommends -t bookworm-backports golang-1.23-go

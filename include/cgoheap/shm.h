@@ -237,8 +237,10 @@ typedef struct ch_bad_free {
 } ch_bad_free;
 
 /* ---- agent status flags ---- */
-#define CH_AGENT_ATTACHED 1u /* agent initialised and recording */
-#define CH_AGENT_FAILED 2u   /* agent stopped recording; see fail_reason */
+#define CH_AGENT_ATTACHED 1u       /* agent initialised and recording */
+#define CH_AGENT_FAILED 2u         /* agent stopped recording; see fail_reason */
+#define CH_AGENT_FOREIGN_MALLOC 4u /* the program's malloc is `allocator`'s, not glibc's */
+#define CH_AGENT_NEW_UNTRACKED 8u  /* operator new/delete are `allocator`'s own: not seen */
 
 /* ---- the header, at offset 0 ---- */
 typedef struct ch_shm_header {
@@ -292,6 +294,8 @@ typedef struct ch_shm_header {
     uint32_t n_slots;     /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
     uint32_t n_bad_frees; /* slots of bad_frees claimed; may exceed CH_MAX_BAD_FREES */
     ch_bad_free bad_frees[CH_MAX_BAD_FREES];
+
+    char allocator[64]; /* file name of the program's own allocator, if not glibc */
 } ch_shm_header;
 
 /*

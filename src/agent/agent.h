@@ -39,10 +39,23 @@ typedef struct ch_agent {
     uint64_t sample_rate;
     int exact; /* CGOHEAP_UNWIND=exact: no rule cache */
     int pid;
+    int fd;            /* the record's memfd, for children to close */
+    uint64_t size;     /* bytes mapped at hdr */
+    uint64_t dev, ino; /* fd's identity: the program may reuse the number */
 } ch_agent;
 
 extern ch_agent ch_g;
-extern int ch_state;  /* CH_ST_*, read with relaxed loads on the hot path */
+
+/*
+ * The state has a page of its own, which the kernel zeroes (UNINIT) in a
+ * child made without CLONE_VM (init.c): such a child then decides again.
+ */
+typedef union ch_state_page {
+    int state; /* CH_ST_*, read with relaxed loads on the hot path */
+    char page[4096];
+} ch_state_page;
+extern ch_state_page ch_state_pg;
+#define ch_state (ch_state_pg.state)
 extern int ch_failed; /* shm heap exhausted: record no new blocks, still remove freed ones */
 
 /* Decides (once) whether this process records. Returns 1 if ACTIVE now. */

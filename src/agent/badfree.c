@@ -6,6 +6,7 @@
 #include "agent/badfree.h"
 #include "agent/counters.h"
 #include "agent/created.h"
+#include "agent/next.h"
 #include "agent/stacks.h"
 
 #include <errno.h>
@@ -41,7 +42,7 @@ void ch_check_bad_free(void *p, const ch_regs *r, unsigned how)
         return;
     ch_bad_free rec = {.addr = addr};
     const ch_freed *f = NULL;
-    if (addr & 15)
+    if ((addr & 15) && !ch_next_foreign())
         rec.kind = CH_BAD_MISALIGNED;
     else if ((f = find_freed(addr)))
         rec.kind = CH_BAD_DOUBLE;

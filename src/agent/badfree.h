@@ -4,7 +4,7 @@
  *   - a double free: the pointer is in a thread's recent frees, and no
  *     allocation has gone unrecorded since (one could have handed out the
  *     same address again, and its free would look like a second one);
- *   - a misaligned pointer, which malloc never returns.
+ *   - a misaligned pointer, which glibc's malloc never returns (another allocator may);
  * Anything else (blocks from before the agent attached, from ld.so's own
  * allocator, from another allocator) stays silent. Only with full tracking:
  * a sampled run does not know the live blocks.

@@ -7,7 +7,7 @@
  * against glibc's 9 (the frame and the callee-saved registers the recording
  * path needs, then checks of the agent's state); here it costs what a bare
  * forwarding function costs, about 1.4 ns. Each entry either
- *   - finishes with a jump to glibc's __libc_malloc / __libc_free, or
+ *   - finishes with a jump to the allocator's malloc / free (next.h), or
  *   - jumps (never calls) to the C function that does the whole job
  *     (interpose.c), which then sees the return address and stack pointer of
  *     the program's own call, exactly as if the program had called it: its
@@ -38,6 +38,7 @@
     .hidden ch_filter
     .hidden ch_malloc_slow
     .hidden ch_free_slow
+    .hidden ch_next
 
     .globl  malloc
     .type   malloc, @function
@@ -49,7 +50,7 @@ malloc:
     subq    %rdi, %rcx                  /* left - n, signed */
     jle     ch_malloc_slow              /* sampled, unseeded, not sampling, or not attached */
     movq    %rcx, %fs:(%rax)
-    jmp     __libc_malloc@PLT
+    jmp     *ch_next(%rip)             /* ch_next.malloc */
     .cfi_endproc
     .size   malloc, .-malloc
 
@@ -72,7 +73,7 @@ free:
     andl    $((1 << CH_FILTER_BITS) - 1), %edx
     cmpb    $0, (%rax,%rdx)
     jne     ch_free_slow                /* maybe recorded */
-    jmp     __libc_free@PLT
+    jmp     *ch_next+8(%rip)           /* ch_next.free */
     .cfi_endproc
     .size   free, .-free
 

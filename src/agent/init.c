@@ -11,6 +11,7 @@
  */
 #include "agent/agent.h"
 #include "agent/modules.h"
+#include "agent/next.h"
 #include "agent/sample.h"
 #include "agent/stacks.h"
 #include "agent/thread.h"
@@ -23,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-ch_agent ch_g;
-int ch_state;
+ch_agent ch_g = {.fd = -1};
+ch_state_page ch_state_pg __attribute__((aligned(4096)));
 int ch_failed;
 static int ctor_ran;
 
@@ -75,6 +76,26 @@ static int header_ok(const ch_shm_header *h, uint64_t size)
            region_ok(h->heap_off, h->heap_size, size);
 }
 
+/*
+ * A process that is not the target keeps nothing of the record: neither
+ * the descriptor nor the mapping, which otherwise stay alive in daemon
+ * grandchildren long after the launcher is gone (the memfd's touched pages
+ * stay resident). The mapping is replaced rather than unmapped: code that
+ * still writes through ch_g (a key destructor at a thread's end) then
+ * writes private zero pages of its own.
+ */
+static void drop_record(void)
+{
+    struct stat st;
+    if (ch_g.hdr)
+        (void)mmap(ch_g.hdr, ch_g.size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    if (ch_g.fd >= 0 && fstat(ch_g.fd, &st) == 0 && (uint64_t)st.st_dev == ch_g.dev &&
+        (uint64_t)st.st_ino == ch_g.ino)
+        close(ch_g.fd);
+    ch_g.fd = -1;
+}
+
 static ch_shm_header *map_record(int fd)
 {
     struct stat st;
@@ -85,9 +106,21 @@ static ch_shm_header *map_record(int fd)
     if (p == MAP_FAILED)
         return NULL;
     if (!header_ok(p, (uint64_t)st.st_size)) {
+        /* A record for another pid: this is a child's image, which must not keep it. */
+        int foreign = ((ch_shm_header *)p)->magic == CH_SHM_MAGIC;
         munmap(p, (size_t)st.st_size);
+        struct stat now;
+        if (foreign) {
+            drop_record(); /* a raw clone child's inherited mapping and descriptor, if any */
+            if (fstat(fd, &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+                close(fd);
+        }
         return NULL;
     }
+    ch_g.fd = fd;
+    ch_g.size = (uint64_t)st.st_size;
+    ch_g.dev = (uint64_t)st.st_dev;
+    ch_g.ino = (uint64_t)st.st_ino;
     return p;
 }
 
@@ -112,6 +145,7 @@ static void fill_globals(ch_shm_header *h)
 static void child_after_fork(void)
 {
     __atomic_store_n(&ch_state, CH_ST_PASSIVE, __ATOMIC_RELEASE);
+    drop_record();
 }
 
 /*
@@ -128,6 +162,34 @@ static void forget_previous_image(ch_shm_header *h, int fd)
     if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)h->shards_off,
                   (off_t)(h->total_size - h->shards_off)) == 0)
         ch_shm_forget(h);
+}
+
+/*
+ * A child made by the raw clone system call without CLONE_VM (not glibc's
+ * fork: child_after_fork does not run) keeps the MAP_SHARED record and
+ * would write the parent's blocks: free the parent's leaks, add its own.
+ * Checking the pid on every call would cost a syscall each. Instead the
+ * state's page is replaced by an anonymous one marked MADV_WIPEONFORK,
+ * which such a child gets zeroed: its state reads UNINIT, and the next
+ * call attaches again, finds another pid in the record and stays passive.
+ * mremap swaps the pages in one step, so other threads (which may only
+ * read the state while it is INITIALIZING) never see a zero. Without
+ * WIPEONFORK (Linux < 4.14) such children still write the record.
+ */
+static void state_wiped_in_clones(void)
+{
+    void *fresh =
+        mmap(NULL, sizeof ch_state_pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (fresh == MAP_FAILED)
+        return;
+    if (madvise(fresh, sizeof ch_state_pg, MADV_WIPEONFORK) != 0)
+        goto fail;
+    memcpy(fresh, &ch_state_pg, sizeof ch_state_pg);
+    if (mremap(fresh, sizeof ch_state_pg, sizeof ch_state_pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+               &ch_state_pg) != MAP_FAILED)
+        return;
+fail:
+    munmap(fresh, sizeof ch_state_pg);
 }
 
 /* Returns the next state: ACTIVE, PASSIVE, or UNINIT (decide later). */
@@ -149,7 +211,9 @@ static int attach(void)
     if (!ch_sample_setup())
         return CH_ST_PASSIVE;
     ch_modules_init();
+    ch_next_describe();
     pthread_atfork(NULL, NULL, child_after_fork);
+    state_wiped_in_clones();
     __atomic_fetch_or(&h->agent_flags, CH_AGENT_ATTACHED, __ATOMIC_RELEASE);
     return CH_ST_ACTIVE;
 }
@@ -188,6 +252,6 @@ __attribute__((destructor)) static void ch_dtor(void)
         uint32_t was_inside = ch_self.inside;
         ch_self.inside = 1;
         ch_modules_refresh(); /* objects dlopen'ed but never on a stack */
-        ch_self.inside = was_inside;
+        ch_restore_inside(&ch_self, was_inside);
     }
 }

@@ -1,8 +1,8 @@
 /*
  * The interposed allocator entry points.
  *
- * Each forwards to glibc's __libc_* entry points (exported by glibc, so no
- * dlsym bootstrap and no calloc-from-dlsym problem), then records. Each one
+ * Each forwards to the program's allocator (next.h: glibc's __libc_* entry
+ * points, or the next definition when the program brings its own), then records. Each one
  * captures its own caller's registers with CH_CALLER_REGS: the unwinder
  * starts at the return address into the caller of malloc, so the agent's own
  * frames never appear in a stack. That needs a real frame in the exported
@@ -17,6 +17,7 @@
 #include "agent/agent.h"
 #include "agent/badfree.h"
 #include "agent/modules.h"
+#include "agent/next.h"
 #include "agent/record.h"
 #include "agent/sample.h"
 
@@ -24,14 +25,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
+#include <string.h>
 
 #define CH_INTERPOSER CH_EXPORT __attribute__((noinline))
 /* Reached only by a jump from entry.S, in place of the exported function. */
@@ -43,7 +37,7 @@ void ch_free_slow(void *p);
 /* entry.S has seen that the countdown does not cover n: ch_on_alloc decides. */
 CH_ENTRY_SLOW void *ch_malloc_slow(size_t n)
 {
-    void *p = __libc_malloc(n);
+    void *p = ch_next.malloc(n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n, &r);
@@ -56,8 +50,8 @@ CH_INTERPOSER void *calloc(size_t n, size_t size)
     size_t bytes;
     int overflow = __builtin_mul_overflow(n, size, &bytes);
     if (!overflow && ch_is_active() && ch_alloc_unsampled(&ch_self, bytes))
-        return __libc_calloc(n, size); /* not sampled: a tail call */
-    void *p = __libc_calloc(n, size);
+        return ch_next.calloc(n, size); /* not sampled: a tail call */
+    void *p = ch_next.calloc(n, size);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n * size, &r); /* no overflow: calloc returned NULL if it did */
@@ -72,7 +66,7 @@ static void *realloc_recorded(void *old, size_t n, const ch_regs *r)
     int had = old ? ch_on_free(old, &size_stack, r->pc) : 0;
     if (old && !had)
         ch_check_bad_free(old, r, CH_BAD_REALLOC);
-    void *p = __libc_realloc(old, n);
+    void *p = ch_next.realloc(old, n);
     if (p)
         ch_on_alloc(p, n, r);
     else if (had && n != 0)
@@ -80,10 +74,33 @@ static void *realloc_recorded(void *old, size_t n, const ch_regs *r)
     return p;
 }
 
+/*
+ * realloc in a signal handler that interrupted the agent: the old block's
+ * free must wait in the queue (thread.h), so the move is done by hand.
+ * The new block is not recorded (counted as dropped).
+ */
+static void *realloc_inside(ch_thread *t, void *old, size_t n)
+{
+    if (!ch_filter_maybe((uint64_t)old) || !ch_next.usable)
+        return ch_next.realloc(old, n); /* never recorded, or no way to know its size */
+    void *p = NULL;
+    if (n) {
+        if (!(p = ch_next.malloc(n)))
+            return NULL; /* the old block stays, as realloc leaves it */
+        size_t have = ch_next.usable(old);
+        memcpy(p, old, have < n ? have : n);
+        t->pending_dropped++;
+    }
+    ch_free_inside(t, old); /* glibc's realloc(p, 0) frees p and returns NULL */
+    return p;
+}
+
 CH_INTERPOSER void *realloc(void *old, size_t n)
 {
     if (!ch_is_active())
-        return __libc_realloc(old, n);
+        return ch_next.realloc(old, n);
+    if (CH_UNLIKELY(ch_self.inside) && old)
+        return realloc_inside(&ch_self, old, n);
     CH_CALLER_REGS(r);
     return realloc_recorded(old, n, &r);
 }
@@ -96,7 +113,9 @@ CH_INTERPOSER void *reallocarray(void *old, size_t n, size_t size)
         return NULL;
     }
     if (!ch_is_active())
-        return __libc_realloc(old, bytes);
+        return ch_next.realloc(old, bytes);
+    if (CH_UNLIKELY(ch_self.inside) && old)
+        return realloc_inside(&ch_self, old, bytes);
     CH_CALLER_REGS(r);
     return realloc_recorded(old, bytes, &r);
 }
@@ -106,19 +125,23 @@ CH_ENTRY_SLOW void ch_free_slow(void *p)
     uint64_t size_stack;
     /* entry.S has seen a non-zero filter counter, or no filter: ch_on_free decides. */
     if (!p || !ch_is_active()) {
-        __libc_free(p); /* nothing recorded to remove: a tail call */
+        ch_next.free(p); /* nothing recorded to remove: a tail call */
+        return;
+    }
+    if (CH_UNLIKELY(ch_self.inside)) {
+        ch_free_inside(&ch_self, p);
         return;
     }
     if (!ch_on_free(p, &size_stack, (uint64_t)__builtin_return_address(0))) {
         CH_CALLER_REGS(r);
         ch_check_bad_free(p, &r, 0); /* then glibc does what it does with p */
     }
-    __libc_free(p);
+    ch_next.free(p);
 }
 
 CH_INTERPOSER void *memalign(size_t align, size_t n)
 {
-    void *p = __libc_memalign(align, n);
+    void *p = ch_next.memalign(align, n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n, &r);
@@ -129,7 +152,7 @@ CH_INTERPOSER void *memalign(size_t align, size_t n)
 /* glibc 2.36's aligned_alloc is memalign itself (no extra argument checks). */
 CH_INTERPOSER void *aligned_alloc(size_t align, size_t n)
 {
-    void *p = __libc_memalign(align, n);
+    void *p = ch_next.memalign(align, n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n, &r);
@@ -142,7 +165,7 @@ CH_INTERPOSER int posix_memalign(void **out, size_t align, size_t n)
     if (align % sizeof(void *) || (align & (align - 1)) || align == 0)
         return EINVAL;
     int saved_errno = errno; /* posix_memalign reports through its result, not errno */
-    void *p = __libc_memalign(align, n);
+    void *p = ch_next.memalign(align, n);
     errno = saved_errno;
     if (!p)
         return ENOMEM;
@@ -156,7 +179,7 @@ CH_INTERPOSER int posix_memalign(void **out, size_t align, size_t n)
 
 CH_INTERPOSER void *valloc(size_t n)
 {
-    void *p = __libc_valloc(n);
+    void *p = ch_next.valloc(n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n, &r);
@@ -166,7 +189,7 @@ CH_INTERPOSER void *valloc(size_t n)
 
 CH_INTERPOSER void *pvalloc(size_t n)
 {
-    void *p = __libc_pvalloc(n);
+    void *p = ch_next.pvalloc(n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n, &r);
@@ -188,7 +211,7 @@ CH_INTERPOSER int dlclose(void *handle)
         uint32_t was_inside = t->inside;
         t->inside = 1; /* dlsym may allocate (its error buffer) */
         fn = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
-        t->inside = was_inside;
+        ch_restore_inside(t, was_inside);
         if (!fn)
             return -1;
         __atomic_store_n(&real_dlclose, fn, __ATOMIC_RELEASE);

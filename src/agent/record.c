@@ -14,10 +14,13 @@
 #include "agent/counters.h"
 #include "agent/created.h"
 #include "agent/live.h"
+#include "agent/next.h"
 #include "agent/sample.h"
 #include "agent/stacks.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 
 void ch_on_alloc(void *p, size_t size, const ch_regs *r)
 {
@@ -50,19 +53,15 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
         t->pending_dropped++;
         ch_drops_add();
     }
-    t->inside = 0;
+    ch_leave(t);
     errno = saved_errno;
 }
 
-int ch_on_free(void *p, uint64_t *size_stack, uint64_t caller_pc)
+/* Removes p from the live table if it is there. Runs with `inside` set.
+ * caller_pc: the free's caller, remembered for a later double free (0: none). */
+static inline __attribute__((always_inline)) int
+remove_block(ch_thread *t, void *p, uint64_t *size_stack, uint64_t caller_pc)
 {
-    ch_thread *t = &ch_self;
-    if (CH_UNLIKELY(t->inside))
-        return 0; /* never take a shard lock we might already hold */
-    ch_thread_event(t);
-    if (!ch_filter_maybe((uint64_t)p))
-        return 0;
-    t->inside = 1;
     ch_thread_slot *c = ch_counters(t);
     int found = ch_live_remove(c, (uint64_t)p, size_stack);
     if (found) {
@@ -71,8 +70,64 @@ int ch_on_free(void *p, uint64_t *size_stack, uint64_t caller_pc)
         if (c && ch_g.sample_rate <= 1)
             ch_freed_note(c, (uint64_t)p, *size_stack, caller_pc);
     }
-    t->inside = 0;
     return found;
+}
+
+int ch_on_free(void *p, uint64_t *size_stack, uint64_t caller_pc)
+{
+    ch_thread *t = &ch_self;
+    if (CH_UNLIKELY(t->inside))
+        return 0; /* never take a shard lock we might already hold: ch_free_inside */
+    ch_thread_event(t);
+    if (!ch_filter_maybe((uint64_t)p))
+        return 0;
+    t->inside = 1;
+    int found = remove_block(t, p, size_stack, caller_pc);
+    ch_leave(t);
+    return found;
+}
+
+void ch_free_inside(ch_thread *t, void *p)
+{
+    if (ch_filter_maybe((uint64_t)p))
+        ch_defer_free(t, p);
+    else
+        ch_next.free(p); /* surely never recorded */
+}
+
+/*
+ * The real frees run with every signal blocked: the handler that made them
+ * ran with its own mask, and a handler that allocates must not interrupt
+ * the allocator in the middle of a free the program made in a handler
+ * (seen: glibc's tcache corrupted, abort). Blocking costs two syscalls,
+ * only when something was queued. The list is taken whole with one
+ * exchange all the same, so a handler that queues a free meanwhile (if
+ * blocking failed) starts a new list instead of racing this walk.
+ */
+void ch_defer_drain(ch_thread *t)
+{
+    int saved_errno = errno;
+    sigset_t all, old;
+    sigfillset(&all);
+    int masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
+    do {
+        t->inside = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        void *p = __atomic_exchange_n(&t->deferred, NULL, __ATOMIC_RELAXED);
+        while (p) {
+            void *next = *(void **)p;
+            uint64_t size_stack;
+            remove_block(t, p, &size_stack, 0);
+            ch_next.free(p);
+            p = next;
+        }
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        t->inside = 0;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    } while (__atomic_load_n(&t->deferred, __ATOMIC_RELAXED)); /* queued after the exchange */
+    if (masked)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved_errno;
 }
 
 void ch_restore_block(void *p, uint64_t size_stack)
@@ -87,5 +142,5 @@ void ch_restore_block(void *p, uint64_t size_stack)
     } else {
         ch_filter_del((uint64_t)p);
     }
-    t->inside = 0;
+    ch_leave(t);
 }

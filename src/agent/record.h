@@ -33,6 +33,13 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r);
  */
 int ch_on_free(void *p, uint64_t *size_stack, uint64_t caller_pc);
 
+/*
+ * A free made while `inside` is set (a signal handler that interrupted the
+ * agent): queues p, still allocated, for the agent to remove and free when
+ * it leaves (thread.h).
+ */
+void ch_free_inside(ch_thread *t, void *p);
+
 /* realloc failed after ch_on_free: put the old block back as it was. */
 void ch_restore_block(void *p, uint64_t size_stack);
 

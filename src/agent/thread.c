@@ -58,7 +58,7 @@ void ch_thread_flush(ch_thread *t, int all)
     t->pending_dropped = 0;
     if (all)
         ch_stack_flush(c);
-    t->inside = was_inside;
+    ch_restore_inside(t, was_inside);
 }
 
 /*
@@ -86,7 +86,7 @@ static void thread_end(void *unused)
         free_list = r;
         ch_spin_unlock(&free_lock);
     }
-    t->inside = was_inside;
+    ch_restore_inside(t, was_inside);
 }
 
 void ch_thread_setup(void)

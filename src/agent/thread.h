@@ -41,6 +41,19 @@ typedef struct ch_thread {
      * agent reentrancy- and signal-safe without blocking signals.
      */
     uint32_t inside;
+    /*
+     * A free that finds `inside` set cannot look at the live table (the
+     * interrupted agent may hold the block's shard lock), and must not let
+     * the block go either: once the allocator has it back, another thread
+     * may get the address and record it before the entry could be removed.
+     * So the block is queued here, still allocated, and freed for real when
+     * the agent leaves (ch_leave). The queue is a list linked through the
+     * blocks' own first words (the program is done with them, and every
+     * block has 8 bytes), so it never fills. Only this thread and its
+     * signal handlers touch it, with compare-and-swap: a handler runs to
+     * completion before the code it interrupted resumes.
+     */
+    void *deferred;
     uint32_t seeded;
     uint64_t rng;
     struct ch_rule *rules; /* rule cache (mmap'ed lazily), NULL in exact mode */
@@ -107,6 +120,38 @@ static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_p
     if (!t->rules)
         return NULL;
     return (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) + ch_memo_index(first_pc);
+}
+
+/* Queues p, a free made while `inside` is set (see there). */
+static inline void ch_defer_free(ch_thread *t, void *p)
+{
+    void *head = __atomic_load_n(&t->deferred, __ATOMIC_RELAXED);
+    do
+        *(void **)p = head;
+    while (!__atomic_compare_exchange_n(&t->deferred, &head, p, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED));
+}
+
+/* Removes and frees the queued blocks (record.c). Runs with `inside` clear. */
+void ch_defer_drain(ch_thread *t);
+
+/* Leaves the agent: clears `inside`, then does the frees queued meanwhile. */
+static inline void ch_leave(ch_thread *t)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    t->inside = 0;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (CH_UNLIKELY(__atomic_load_n(&t->deferred, __ATOMIC_RELAXED) != NULL))
+        ch_defer_drain(t);
+}
+
+/* Restores `inside` as it was before a nested section set it. */
+static inline void ch_restore_inside(ch_thread *t, uint32_t was)
+{
+    if (was)
+        t->inside = was;
+    else
+        ch_leave(t);
 }
 
 /* Called once at attach: the key whose destructor recycles rule caches and thread slots. */

@@ -97,7 +97,7 @@ static void *resolve(void **slot, const char *name)
     uint32_t was = t->inside;
     t->inside = 1;
     f = dlsym(RTLD_NEXT, name);
-    t->inside = was;
+    ch_restore_inside(t, was);
     __atomic_store_n(slot, f, __ATOMIC_RELEASE);
     return f;
 }

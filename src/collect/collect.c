@@ -458,7 +458,9 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
     s->own->shm.fd = -1;
     uint64_t rate = s->opts->sample_rate ? s->opts->sample_rate : 1;
     if (ch_shm_create(&s->own->shm, rate, stack_cap())) {
-        snprintf(err, errlen, "cannot create the shared record: %s", strerror(errno));
+        snprintf(err, errlen, "cannot create the shared record: %s",
+                 errno == ENOMEM ? "the address-space limit (ulimit -v) is too low for it"
+                                 : strerror(errno));
         free(s->own);
         s->own = NULL;
         preload_cleanup(s);

@@ -292,6 +292,16 @@ static void read_counters(const ch_shm_header *h, ch_profile *p)
     p->n_events = h->n_events;
     p->bytes_alloc = h->bytes_alloc;
     p->n_dropped = h->n_dropped;
+    if (h->agent_flags & CH_AGENT_FOREIGN_MALLOC) {
+        memcpy(p->allocator, h->allocator, sizeof p->allocator - 1);
+        p->allocator[sizeof p->allocator - 1] = 0;
+        for (char *c = p->allocator; *c; c++)
+            if (*c < ' ' || *c > '~')
+                *c = '?'; /* written by the target: printable only */
+        if (!p->allocator[0])
+            snprintf(p->allocator, sizeof p->allocator, "?");
+        p->new_untracked = (h->agent_flags & CH_AGENT_NEW_UNTRACKED) != 0;
+    }
     const ch_thread_slot *c = (const ch_thread_slot *)((const char *)h + h->slots_off);
     uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
     for (uint32_t i = 0; i < n; i++) {

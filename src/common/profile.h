@@ -82,6 +82,8 @@ typedef struct ch_profile {
 
     uint64_t sample_rate; /* 1 = every allocation recorded */
     uint64_t n_allocs, n_frees, n_events, bytes_alloc, n_dropped, agent_bytes;
+    char allocator[64]; /* the program's own malloc library, "" for glibc's */
+    bool new_untracked; /* its operator new/delete bypass malloc: not tracked */
     bool agent_attached;
     char agent_fail_reason[128];
     char untracked[320]; /* why the agent could not attach, for the user; "" if it did */

@@ -1,23 +1,80 @@
 
+/*
+ * The shared record's layout: created by the launcher, mapped whole by the
+ * launcher and by the agent in the target.
+ */
 #include "common/shm_layout.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Reserved (sparse) sizes. Only touched pages cost memory. */
 #define LIVE_HEAP_SIZE (16ull << 30) /* grows shard tables; enough for >100M live */
 #define FRAMES_SIZE (4ull << 30)
+/* Under a limit, the record takes at most this share of the address space
+ * (the launcher and the target each map it whole; the target needs the rest). */
+#define LIMIT_SHARE 4
+/* Smallest useful areas: a few hundred thousand live blocks and stacks. */
+#define MIN_AREA (8ull << 20)
+#define MIN_STACK_CAP (1u << 16)
+
+/* Bytes of the regions whose size does not depend on the limit, up to the frames. */
+static uint64_t fixed_bytes(uint32_t stack_cap);
+
+/*
+ * Sizes the frames and heap areas (and may lower *stack_cap) to fit
+ * RLIMIT_AS: a fixed 21 GiB reservation fails under `ulimit -v 8G`. The
+ * heap keeps 4/5 of what is left, as in the unlimited sizes. Returns 0, or
+ * -1 with errno ENOMEM when even the smallest record does not fit.
+ */
+static int size_areas(uint32_t *stack_cap, uint64_t *frames, uint64_t *heap)
+{
+    struct rlimit rl;
+    *frames = FRAMES_SIZE;
+    *heap = LIVE_HEAP_SIZE;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    uint64_t budget = (uint64_t)rl.rlim_cur / LIMIT_SHARE;
+    while (*stack_cap > MIN_STACK_CAP && fixed_bytes(*stack_cap) > budget / 2)
+        *stack_cap /= 2;
+    uint64_t fixed = fixed_bytes(*stack_cap);
+    if (fixed + 2 * MIN_AREA > budget) {
+        errno = ENOMEM;
+        return -1;
+    }
+    uint64_t rest = budget - fixed;
+    if (rest < FRAMES_SIZE + LIVE_HEAP_SIZE) {
+        *frames = (rest / 5) & ~4095ull;
+        *heap = (rest - *frames) & ~4095ull;
+    }
+    return 0;
+}
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
     return (v + a - 1) & ~(a - 1);
 }
 
+static uint64_t fixed_bytes(uint32_t stack_cap)
+{
+    uint64_t off = align_up(sizeof(ch_shm_header), 4096);
+    off = align_up(off + CH_LIVE_SHARDS * sizeof(ch_live_shard), 4096);
+    off = align_up(off + CH_MAX_MODULES * sizeof(ch_module_entry), 4096);
+    off = align_up(off + CH_MAX_MARKS * sizeof(uint64_t), 4096);
+    off = align_up(off + CH_MAX_THREAD_SLOTS * sizeof(ch_thread_slot), 4096);
+    off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_slot), 4096);
+    return align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_stats), 4096);
+}
+
 int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap)
 {
+    uint64_t frames_size, heap_size;
+    if (size_areas(&stack_cap, &frames_size, &heap_size))
+        return -1;
     uint64_t off = align_up(sizeof(ch_shm_header), 4096);
     ch_shm_header h;
     memset(&h, 0, sizeof h);
@@ -39,11 +96,11 @@ int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap)
     h.stats_off = off;
     off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_stats), 4096);
     h.frames_off = off;
-    h.frames_size = FRAMES_SIZE;
-    off = align_up(off + FRAMES_SIZE, 4096);
+    h.frames_size = frames_size;
+    off = align_up(off + frames_size, 4096);
     h.heap_off = off;
-    h.heap_size = LIVE_HEAP_SIZE;
-    off = align_up(off + LIVE_HEAP_SIZE, 4096);
+    h.heap_size = heap_size;
+    off = align_up(off + heap_size, 4096);
     h.total_size = off;
 
     /* Not CLOEXEC: the target inherits it across exec. */
@@ -120,6 +177,11 @@ const char *ch_shm_validate(const ch_shm_header *h, size_t size)
         !region_ok(h->frames_off, h->frames_size, size) ||
         !region_ok(h->heap_off, h->heap_size, size))
         return "cgoheap record has a region outside the file";
+    /* ch_shm_create page-aligns every region: anything else would make misaligned reads. */
+    if ((h->shards_off | h->modules_off | h->marks_off | h->slots_off | h->stacks_off |
+         h->stats_off | h->frames_off | h->heap_off) &
+        4095)
+        return "cgoheap record has a misaligned region";
     if (h->frames_used > h->frames_size || h->heap_used > h->heap_size ||
         h->n_modules > CH_MAX_MODULES)
         return "cgoheap record is corrupt (usage past its region)";

@@ -14,7 +14,9 @@ typedef struct ch_shm {
 
 /*
  * Creates the memfd, reserves every region (sparse) and writes the header.
- * stack_cap must be a power of two. Returns 0, or -1 with errno set.
+ * stack_cap must be a power of two: the most stacks wanted, fewer under a
+ * tight RLIMIT_AS, which also shrinks the frames and heap areas. Returns
+ * 0, or -1 with errno set (ENOMEM: even the smallest record exceeds the limit).
  */
 int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap);
 void ch_shm_destroy(ch_shm *shm);

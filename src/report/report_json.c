@@ -189,6 +189,8 @@ static void write_agent(chr_json *j, const ch_profile *p)
     fixed_str(j, "fail_reason", p->agent_fail_reason, sizeof p->agent_fail_reason);
     chr_json_u64(j, "dropped", p->n_dropped);
     chr_json_u64(j, "memory_bytes", p->agent_bytes);
+    fixed_str(j, "allocator", p->allocator, sizeof p->allocator);
+    chr_json_bool(j, "new_untracked", p->new_untracked);
     chr_json_close(j, '}');
 }
 

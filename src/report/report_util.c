@@ -179,6 +179,14 @@ static void agent_notes(const ch_profile *p, chr_note_fn fn, void *ctx)
                  chr_commas(p->n_dropped, num));
         fn(ctx, line);
     }
+    if (p->allocator[0]) {
+        snprintf(line, sizeof line, "the program's malloc is %.*s's, not glibc's: followed%s",
+                 (int)sizeof p->allocator, p->allocator,
+                 p->new_untracked ? "; its C++ operator new/delete bypass malloc and were "
+                                    "not tracked"
+                                  : "");
+        fn(ctx, line);
+    }
 }
 
 void chr_notes(const ch_report_input *in, chr_note_fn fn, void *ctx)
