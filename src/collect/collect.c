@@ -177,15 +177,20 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     ch_region *roots = ch_roots_from_smaps(smaps, &rc, &nroots, ch_procmem_read, &memfd);
     if (!roots)
         return scan_failed(p, strerror(errno));
-    ch_go_threads threads = {
-        .main_sp = t->main_sp, .sps = ts->sp, .nsps = t->n, .marks = rc.marks, .nmarks = rc.nmarks};
+    size_t nmaps;
+    ch_mapping *maps = read_mappings(pid, &nmaps);
+    ch_go_threads threads = {.main_sp = t->main_sp,
+                             .sps = ts->sp,
+                             .nsps = t->n,
+                             .marks = rc.marks,
+                             .nmarks = rc.nmarks,
+                             .maps = maps,
+                             .nmaps = nmaps};
     ch_phase("go runtime");
     roots = ch_go_refine_roots(pid, s->go, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
     ch_phase("resident pages");
     roots = ch_roots_resident(pid, roots, &nroots);
-    size_t nmaps;
-    ch_mapping *maps = read_mappings(pid, &nmaps);
     double t0 = ch_now();
     ch_phase("scan");
     if (ch_scan_mapped(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps,
