@@ -202,7 +202,23 @@ typedef struct g_state {
     bool main_found; /* main_sp lies in some goroutine's stack */
     bool *sp_found;  /* t->sps[i] lies in some goroutine's stack (NULL if none) */
     size_t live;     /* goroutines whose stacks were kept */
+    /* Running goroutines whose thread is on its system (g0) stack now: the
+     * switch there (systemstack, mcall, asmcgocall, morestack) saved their
+     * sched.sp, so below it their stacks are dead (sorted after visit_ms). */
+    uint64_t *on_g0;
+    size_t n_on_g0, cap_on_g0;
 } g_state;
+
+static int by_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool is_on_g0(const g_state *gs, uint64_t gp)
+{
+    return gs->n_on_g0 && bsearch(&gp, gs->on_g0, gs->n_on_g0, sizeof gp, by_u64);
+}
 
 /* The lowest thread stack pointer in [lo, hi), or 0. A goroutine's stack is
  * run by one thread at a time; taking the lowest keeps the most. */
@@ -240,7 +256,7 @@ static int visit_g(go_reader *r, uint64_t gp, void *arg)
     }
     uint64_t from = lo; /* running elsewhere: its stack pointer is unknown */
     uint64_t thread_sp = thread_sp_in(gs, lo, hi);
-    bool saved_ok = status != G_RUNNING && sp >= lo && sp < hi;
+    bool saved_ok = (status != G_RUNNING || is_on_g0(gs, gp)) && sp >= lo && sp < hi;
     if (gs->t->main_sp >= lo && gs->t->main_sp < hi) {
         from = gs->t->main_sp; /* the main thread's own register: exact */
         gs->main_found = true;
@@ -265,10 +281,14 @@ static int visit_g(go_reader *r, uint64_t gp, void *arg)
  * while its goroutine is still in _Gsyscall) has live C frames below
  * g0.sched.sp; an extra M (a C thread that called into Go) that is back in
  * C (m.isExtraInC, Go 1.21 and later) or returned to the free list (its
- * goroutine is _Gdead) describes a thread stack it no longer owns; and the
- * main thread's own stack pointer, where it lies on a g0 stack, is exact and
- * handled by the caller. While C calls back into Go, cgocallback lowers
- * g0.sched.sp to the C frames' stack pointer, so they stay above it.
+ * goroutine is _Gdead) describes a thread stack it no longer owns. While C
+ * calls back into Go, cgocallback lowers g0.sched.sp to the C frames' stack
+ * pointer, so they stay above it. A thread whose stack pointer lies below
+ * g0.sched.sp otherwise runs only runtime code there (the scheduler, parked
+ * in a futex), whose frames hold no C pointer and which the Go GC never
+ * scans: that holds for the main thread (m0) too, though its stack pointer
+ * keeps the rest of [stack] a root. Kept whole, m0's idle scheduler frames
+ * held a stale C.CString copy in 2 of 10 runs of 8 leaking goroutines.
  */
 static uint32_t g_status_at(go_reader *r, uint64_t gp, bool *ok)
 {
@@ -330,6 +350,45 @@ static const ch_mapping *mapping_of(const ch_go_threads *t, uint64_t addr)
     return t->maps && i < t->nmaps && t->maps[i].start <= addr ? &t->maps[i] : NULL;
 }
 
+/* Some thread's stack pointer (the main thread's included) lies in [lo, hi). */
+static bool thread_on(const ch_go_threads *t, uint64_t lo, uint64_t hi)
+{
+    if (t->main_sp >= lo && t->main_sp < hi)
+        return true;
+    for (size_t i = 0; i < t->nsps; i++)
+        if (t->sps[i] >= lo && t->sps[i] < hi)
+            return true;
+    return false;
+}
+
+static int note_on_g0(g_state *gs, uint64_t curg)
+{
+    if (gs->n_on_g0 == gs->cap_on_g0) {
+        uint64_t *v = ch_grow(gs->on_g0, &gs->cap_on_g0, sizeof *v, 16);
+        if (!v)
+            return -1;
+        gs->on_g0 = v;
+    }
+    gs->on_g0[gs->n_on_g0++] = curg;
+    return 0;
+}
+
+/* Notes m's goroutine if m's thread runs on its g0 stack now. */
+static int note_m(go_reader *r, const unsigned char *m, g_state *gs)
+{
+    const ch_go_layout *L = r->L;
+    uint64_t g0 = word_at(m, L->m_g0), curg = word_at(m, L->m_curg);
+    unsigned char g[65536];
+    if (!g0 || !curg || read_exact(r, g0, g, L->g_read, "runtime.g (g0)"))
+        return 0;
+    uint64_t lo = word_at(g, L->g_lo), hi = word_at(g, L->g_hi);
+    const ch_mapping *own = mapping_of(gs->t, hi - 1);
+    if (lo >= hi || !own)
+        return 0;
+    /* Only the thread's own mapping: lo may lie in its neighbour's (below). */
+    return thread_on(gs->t, lo > own->start ? lo : own->start, hi) ? note_on_g0(gs, curg) : 0;
+}
+
 static int visit_m(go_reader *r, const unsigned char *m, const ch_go_threads *t, span_lists *sl)
 {
     const ch_go_layout *L = r->L;
@@ -350,8 +409,6 @@ static int visit_m(go_reader *r, const unsigned char *m, const ch_go_threads *t,
     uint64_t lo = word_at(g, L->g_lo), hi = word_at(g, L->g_hi), sp = word_at(g, L->g_sp);
     if (!lo || hi <= lo || hi - lo > MAX_STACK || hi > ADDR_LIMIT || sp <= lo || sp > hi)
         return 0; /* not started yet, or not understood: leave it whole */
-    if (t->main_sp >= lo && t->main_sp < hi)
-        return 0;
     const ch_mapping *own = mapping_of(t, sp - 1);
     if (!own)
         return 0; /* a stack pointer in no mapping: not understood */
@@ -361,7 +418,7 @@ static int visit_m(go_reader *r, const unsigned char *m, const ch_go_threads *t,
 }
 
 /* Walks runtime.allm; only a failed read of the list itself is an error. */
-static int visit_ms(go_reader *r, uint64_t bias, const ch_go_threads *t, span_lists *sl)
+static int visit_ms(go_reader *r, uint64_t bias, g_state *gs, span_lists *sl)
 {
     const ch_go_layout *L = r->L;
     if (!L->allm_addr || L->m_read > 65536)
@@ -375,7 +432,8 @@ static int visit_ms(go_reader *r, uint64_t bias, const ch_go_threads *t, span_li
             snprintf(r->err, r->errlen, "runtime.allm: more than %u Ms (a cycle?)", MAX_MS);
             return -1;
         }
-        if (read_exact(r, mp, m, L->m_read, "runtime.m") || visit_m(r, m, t, sl))
+        if (read_exact(r, mp, m, L->m_read, "runtime.m") || visit_m(r, m, gs->t, sl) ||
+            note_m(r, m, gs))
             return -1;
         mp = word_at(m, L->m_alllink);
     }
@@ -428,10 +486,12 @@ int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, const ch_go_threads 
                    "runtime.mheap_.allspans") ||
         each_pointer(&r, ptr, len, "runtime.mheap_.allspans", visit_span, &sl))
         goto out;
+    if (visit_ms(&r, bias, &gs, &sl))
+        goto out;
+    if (gs.n_on_g0)
+        qsort(gs.on_g0, gs.n_on_g0, sizeof *gs.on_g0, by_u64);
     if (read_slice(&r, L->allgs_addr + bias, MAX_GS, &ptr, &len, "runtime.allgs") ||
         each_pointer(&r, ptr, len, "runtime.allgs", visit_g, &gs))
-        goto out;
-    if (visit_ms(&r, bias, t, &sl))
         goto out;
     if (!gs.live) { /* a Go program always has its main goroutine */
         snprintf(err, errlen, "no live goroutine in runtime.allgs");
@@ -447,5 +507,6 @@ int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, const ch_go_threads 
 out:
     free_lists(&sl);
     free(gs.sp_found);
+    free(gs.on_g0);
     return rc;
 }
