@@ -48,6 +48,9 @@ enum {
     M_NCGO,
     M_EXTRA_IN_C,
     M_ISEXTRA,
+    M_PC, /* these three for the precise stack walk (gostack.c) */
+    M_SYSCALLSP,
+    M_SYSCALLPC,
     NM
 };
 static const member_want members[NM] = {
@@ -68,6 +71,9 @@ static const member_want members[NM] = {
     [M_NCGO] = {S_M, "ncgo", 4},
     [M_EXTRA_IN_C] = {S_M, "isExtraInC", 1}, /* Go 1.21 and later */
     [M_ISEXTRA] = {S_M, "isextra", 1},       /* Go 1.20 and later */
+    [M_PC] = {S_GOBUF, "pc", 8},
+    [M_SYSCALLSP] = {S_G, "syscallsp", 8},
+    [M_SYSCALLPC] = {S_G, "syscallpc", 8},
 };
 
 enum { NVARS = 3 };
@@ -258,6 +264,11 @@ static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errle
     }
     out->span_read = (uint32_t)st->struct_size[S_MSPAN];
     out->g_read = (uint32_t)st->struct_size[S_G];
+    bool walk = st->have[M_PC] && st->have[M_SYSCALLSP] && st->have[M_SYSCALLPC] &&
+                st->off[M_SCHED] + st->off[M_PC] + 8 <= st->struct_size[S_G];
+    out->g_pc = walk ? (uint32_t)(st->off[M_SCHED] + st->off[M_PC]) : CH_GO_NO_MEMBER;
+    out->g_syscallsp = walk ? (uint32_t)st->off[M_SYSCALLSP] : CH_GO_NO_MEMBER;
+    out->g_syscallpc = walk ? (uint32_t)st->off[M_SYSCALLPC] : CH_GO_NO_MEMBER;
     fill_m(st, out);
     return 0;
 }

@@ -18,6 +18,7 @@
  */
 #include "collect/goruntime.h"
 #include "cgoheap/shm.h"
+#include "collect/gostack.h"
 #include "common/grow.h"
 #include "common/search.h"
 
@@ -220,20 +221,49 @@ static bool is_on_g0(const g_state *gs, uint64_t gp)
     return gs->n_on_g0 && bsearch(&gp, gs->on_g0, gs->n_on_g0, sizeof gp, by_u64);
 }
 
-/* The lowest thread stack pointer in [lo, hi), or 0. A goroutine's stack is
- * run by one thread at a time; taking the lowest keeps the most. */
-static uint64_t thread_sp_in(g_state *gs, uint64_t lo, uint64_t hi)
+/* The lowest thread stack pointer in [lo, hi), or 0 (its pc in *pc, 0 if
+ * unknown). A goroutine's stack is run by one thread at a time; taking the
+ * lowest keeps the most. */
+static uint64_t thread_sp_in(g_state *gs, uint64_t lo, uint64_t hi, uint64_t *pc)
 {
     uint64_t best = 0;
+    *pc = 0;
     for (size_t i = 0; i < gs->t->nsps; i++) {
         uint64_t sp = gs->t->sps[i];
         if (sp < lo || sp >= hi)
             continue;
         gs->sp_found[i] = true;
-        if (!best || sp < best)
+        if (!best || sp < best) {
             best = sp;
+            *pc = gs->t->pcs ? gs->t->pcs[i] : 0;
+        }
     }
     return best;
+}
+
+/*
+ * Keeps the live part of a goroutine's stack, from `from` up to hi: with
+ * its stack maps (gostack.c) when where it stopped is known, from
+ * (pc, sp), else whole. In a system call (or a cgo call, whose C frames run
+ * on g0) the walk starts where the Go GC starts it, at syscallsp.
+ */
+static int keep_stack(go_reader *r, g_state *gs, const unsigned char *g, uint32_t status,
+                      uint64_t from, uint64_t hi, uint64_t pc, bool interrupted)
+{
+    const ch_go_layout *L = r->L;
+    ch_range_list *keep = &gs->sl->keep;
+    if (gs->t->stacks && L->g_pc != CH_GO_NO_MEMBER) {
+        uint64_t ssp = word_at(g, L->g_syscallsp), spc = word_at(g, L->g_syscallpc);
+        if (status == G_SYSCALL && ssp >= from && ssp < hi && spc) {
+            from = ssp;
+            pc = spc;
+            interrupted = false;
+        }
+        if (pc &&
+            ch_gostack_walk(gs->t->stacks, r->read, r->ctx, pc, from, hi, interrupted, keep) == 0)
+            return 0;
+    }
+    return ch_range_add(keep, from & ~7ull, hi);
 }
 
 static int visit_g(go_reader *r, uint64_t gp, void *arg)
@@ -254,21 +284,28 @@ static int visit_g(go_reader *r, uint64_t gp, void *arg)
                  (unsigned long long)lo, (unsigned long long)hi);
         return -1;
     }
-    uint64_t from = lo; /* running elsewhere: its stack pointer is unknown */
-    uint64_t thread_sp = thread_sp_in(gs, lo, hi);
+    uint64_t from = lo, pc = 0, thread_pc; /* running elsewhere: where is unknown */
+    uint64_t thread_sp = thread_sp_in(gs, lo, hi, &thread_pc);
     bool saved_ok = (status != G_RUNNING || is_on_g0(gs, gp)) && sp >= lo && sp < hi;
+    bool interrupted = false;
     if (gs->t->main_sp >= lo && gs->t->main_sp < hi) {
         from = gs->t->main_sp; /* the main thread's own register: exact */
         gs->main_found = true;
+        pc = from == thread_sp ? thread_pc : 0;
+        interrupted = true;
     } else if (thread_sp) {
         /* Another thread's register at its exit stop: exact too (if it
          * was not running this goroutine, its saved sp may be lower). */
-        from = saved_ok && sp < thread_sp ? sp : thread_sp;
+        bool saved = saved_ok && sp < thread_sp;
+        from = saved ? sp : thread_sp;
+        pc = saved ? 0 : thread_pc;
+        interrupted = true;
     } else if (saved_ok) {
         from = sp; /* saved when it stopped running; below is dead */
+        pc = L->g_pc != CH_GO_NO_MEMBER ? word_at(g, L->g_pc) : 0;
     }
     gs->live++;
-    return ch_range_add(&gs->sl->keep, from & ~7ull, hi);
+    return keep_stack(r, gs, g, status, from, hi, pc, interrupted);
 }
 
 /*

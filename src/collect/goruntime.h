@@ -39,6 +39,8 @@ typedef struct ch_go_threads {
     size_t nmarks;
     const ch_mapping *maps; /* the target's mappings, sorted (NULL: no g0 stack is cut) */
     size_t nmaps;
+    const uint64_t *pcs;       /* each thread's pc, as sps (NULL: unknown) */
+    struct ch_gostack *stacks; /* the Go table, for precise stacks (NULL: kept whole) */
 } ch_go_threads;
 
 /*

@@ -29,7 +29,7 @@ build() { # OUT SOURCES...
     done
     $CC $SAN -o "$out" $objs -ldw -lelf -lz
 }
-LIBSRC="$(ls "$ROOT"/src/common/*.c "$ROOT"/src/collect/*.c "$ROOT"/src/analyze/*.c)"
+LIBSRC="$(ls "$ROOT"/src/common/*.c "$ROOT"/src/collect/*.c "$ROOT"/src/analyze/*.c "$ROOT"/src/symbolize/*.c)"
 build "$TMP/collect_test" "$ROOT/tests/collect/collect_test.c" $LIBSRC || exit 1
 build "$TMP/record_test" "$ROOT/tests/collect/record_test.c" $LIBSRC || exit 1
 build "$TMP/goroots_test" "$ROOT/tests/collect/goroots_test.c" $LIBSRC || exit 1
