@@ -13,6 +13,7 @@ apt-get install -y -q --no-install-recommends \
     libdw-dev libelf-dev zlib1g-dev elfutils binutils \
     golang-1.19-go \
     golang-github-mattn-go-sqlite3-dev libsqlite3-dev \
+    golang-github-libgit2-git2go-v34-dev golang-golang-x-crypto-dev libgit2-dev \
     valgrind heaptrack time \
     libjemalloc-dev libgoogle-perftools-dev
 apt-get install -y -q --no-install-recommends -t bookworm-backports golang-1.23-go

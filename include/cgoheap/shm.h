@@ -141,6 +141,10 @@ typedef struct ch_module_entry {
  *  BIRTH: a thread created with pthread_create started on this stack
  *    (glibc reuses the stacks of joined threads).
  *  DEATH: that thread ended; everything below this point is dead.
+ *  AGENT: not a stack pointer: the agent mapped a per-thread cache of its
+ *    own at this page address, CH_MARK_PAGES(v) pages long. Its unwinder
+ *    memos keep callers' RBP values, which -O2 code uses for heap pointers:
+ *    never a root.
  * The launcher replays a stack's marks in slot order (see src/collect/roots.c).
  * Slots are claimed with a fetch-add of n_marks and then written; a slot
  * still 0 was claimed by a thread that died before writing it.
@@ -150,6 +154,9 @@ typedef struct ch_module_entry {
 #define CH_MARK_DEATH 2u
 #define CH_MARK_TYPE(v) ((unsigned)((v)&7u))
 #define CH_MARK_SP(v) ((v) & ~7ull)
+#define CH_MARK_AGENT 3u
+#define CH_MARK_PAGE(v) ((v) & ~4095ull)                 /* AGENT: the mapping's address */
+#define CH_MARK_PAGES(v) ((unsigned)(((v) >> 3) & 511u)) /* AGENT: its length in pages */
 #define CH_MAX_MARKS 4096u
 
 /*

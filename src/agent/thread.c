@@ -9,6 +9,7 @@
  */
 #include "agent/thread.h"
 #include "agent/counters.h"
+#include "agent/marks.h"
 #include "agent/modules.h"
 #include "agent/rule.h"
 #include "agent/spin.h"
@@ -34,6 +35,8 @@ typedef struct thread_cache {
 } thread_cache;
 
 #define RULES_BYTES sizeof(thread_cache)
+#define CACHE_PAGES ((RULES_BYTES + 4095) / 4096)
+_Static_assert(CACHE_PAGES <= 511, "an AGENT mark holds the cache's length in 9 bits (shm.h)");
 
 _Static_assert(offsetof(thread_cache, memo) == CH_RULE_CACHE * sizeof(ch_rule),
                "ch_thread_memo finds the memos right after the rules");
@@ -120,6 +123,7 @@ static ch_rule *take_rules(void)
     r = mmap(NULL, RULES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r == MAP_FAILED)
         return NULL;
+    ch_mark((uint64_t)(uintptr_t)r | (uint64_t)CACHE_PAGES << 3, CH_MARK_AGENT);
     ch_count(&ch_g.hdr->agent_bytes, RULES_BYTES);
     return r;
 }

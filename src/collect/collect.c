@@ -145,10 +145,10 @@ static void register_words(const ch_exit_threads *t, uint64_t *w)
 }
 
 /* The stack pointer and TLS base of each stopped thread, and the same
- * stack pointers alone for the Go runtime reader. */
+ * stack pointers and pcs alone for the Go runtime reader. */
 typedef struct thread_sps {
     ch_thread_sp *v;
-    uint64_t *sp;
+    uint64_t *sp, *pc;
     uint64_t *words;
 } thread_sps;
 
@@ -157,12 +157,14 @@ static int thread_sps_make(thread_sps *ts, const ch_exit_threads *t)
     size_t n = t->n ? t->n : 1;
     ts->v = malloc(n * sizeof *ts->v);
     ts->sp = malloc(n * sizeof *ts->sp);
+    ts->pc = malloc(n * sizeof *ts->pc);
     ts->words = malloc(n * REGS_PER_THREAD * sizeof *ts->words);
-    if (!ts->v || !ts->sp || !ts->words)
+    if (!ts->v || !ts->sp || !ts->pc || !ts->words)
         return -1;
     for (size_t i = 0; i < t->n; i++) {
         ts->v[i] = (ch_thread_sp){.sp = t->v[i].regs.rsp, .tls = t->v[i].regs.fs_base};
         ts->sp[i] = t->v[i].regs.rsp;
+        ts->pc[i] = t->v[i].regs.rip;
     }
     register_words(t, ts->words);
     return 0;
@@ -172,6 +174,7 @@ static void thread_sps_free(thread_sps *ts)
 {
     free(ts->v);
     free(ts->sp);
+    free(ts->pc);
     free(ts->words);
 }
 
@@ -198,8 +201,16 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     ch_region *roots = ch_roots_from_smaps(smaps, &rc, &nroots, ch_procmem_read, &memfd);
     if (!roots)
         return scan_failed(p, strerror(errno));
-    ch_go_threads threads = {
-        .main_sp = t->main_sp, .sps = ts->sp, .nsps = t->n, .marks = rc.marks, .nmarks = rc.nmarks};
+    size_t nmaps;
+    ch_mapping *maps = read_mappings(pid, &nmaps);
+    ch_go_threads threads = {.main_sp = t->main_sp,
+                             .sps = ts->sp,
+                             .nsps = t->n,
+                             .marks = rc.marks,
+                             .nmarks = rc.nmarks,
+                             .maps = maps,
+                             .nmaps = nmaps,
+                             .pcs = ts->pc};
     ch_phase("go runtime");
     roots = ch_go_refine_roots(pid, s->go, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
@@ -214,8 +225,6 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     }
     ch_phase("resident pages");
     roots = ch_roots_resident(pid, roots, &nroots);
-    size_t nmaps;
-    ch_mapping *maps = read_mappings(pid, &nmaps);
     double t0 = ch_now();
     ch_phase("scan");
     if (ch_scan_ex(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps, &x,

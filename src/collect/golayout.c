@@ -67,6 +67,9 @@ enum {
     M_T_PTRBYTES,
     M_T_KIND,
     M_T_GCDATA,
+    M_PC, /* these three for the precise stack walk (gostack.c) */
+    M_SYSCALLSP,
+    M_SYSCALLPC,
     NM
 };
 static const member_want members[NM] = {
@@ -102,6 +105,9 @@ static const member_want members[NM] = {
     [M_T_PTRBYTES] = {S_ABITYPE, "PtrBytes", 8},
     [M_T_KIND] = {S_ABITYPE, "Kind_", 1},
     [M_T_GCDATA] = {S_ABITYPE, "GCData", 8},
+    [M_PC] = {S_GOBUF, "pc", 8},
+    [M_SYSCALLSP] = {S_G, "syscallsp", 8},
+    [M_SYSCALLPC] = {S_G, "syscallpc", 8},
 };
 
 enum { NVARS = 3 };
@@ -332,6 +338,11 @@ static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errle
     }
     out->span_read = (uint32_t)st->struct_size[S_MSPAN];
     out->g_read = (uint32_t)st->struct_size[S_G];
+    bool walk = st->have[M_PC] && st->have[M_SYSCALLSP] && st->have[M_SYSCALLPC] &&
+                st->off[M_SCHED] + st->off[M_PC] + 8 <= st->struct_size[S_G];
+    out->g_pc = walk ? (uint32_t)(st->off[M_SCHED] + st->off[M_PC]) : CH_GO_NO_MEMBER;
+    out->g_syscallsp = walk ? (uint32_t)st->off[M_SYSCALLSP] : CH_GO_NO_MEMBER;
+    out->g_syscallpc = walk ? (uint32_t)st->off[M_SYSCALLPC] : CH_GO_NO_MEMBER;
     fill_m(st, out);
     fill_heap(st, out);
     return 0;

@@ -26,6 +26,10 @@ typedef struct ch_go_layout {
     uint32_t g_sp;        /* runtime.g.sched.sp */
     uint32_t g_status;    /* runtime.g.atomicstatus (four bytes) */
     uint32_t g_read;      /* bytes of a g that hold the members above */
+    /* For the precise stack walk; all three CH_GO_NO_MEMBER if any is missing. */
+    uint32_t g_pc;        /* runtime.g.sched.pc */
+    uint32_t g_syscallsp; /* runtime.g.syscallsp */
+    uint32_t g_syscallpc; /* runtime.g.syscallpc */
     /* The Ms (threads), for their system (g0) stacks; allm_addr is 0 when
      * the runtime's DWARF lacks any of these. */
     uint64_t allm_addr;    /* &runtime.allm, a *m heading the m.alllink list */

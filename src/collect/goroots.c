@@ -7,6 +7,7 @@
 #include "collect/golayout.h"
 #include "collect/goprefetch.h"
 #include "collect/goruntime.h"
+#include "collect/gostack.h"
 #include "common/grow.h"
 #include "common/search.h"
 
@@ -106,6 +107,25 @@ oom:
     return NULL;
 }
 
+/* -v: what the Go runtime read dropped, and how the goroutine stacks were scanned. */
+static void say_dropped(const ch_range_list *dead, const ch_gostack *stk)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < dead->n; i++)
+        bytes += dead->v[i].end - dead->v[i].start;
+    fprintf(stderr,
+            "cgoheap: Go runtime read: %zu ranges (%llu KiB) of dead stacks and "
+            "free spans are not roots\n",
+            dead->n, (unsigned long long)(bytes >> 10));
+    if (stk)
+        fprintf(stderr,
+                "cgoheap: goroutine frames: %zu scanned with Go's stack maps, %zu whole (no map "
+                "there); %zu goroutines kept whole from where their walk stopped\n",
+                stk->precise, stk->whole, stk->failed);
+    else
+        fprintf(stderr, "cgoheap: goroutine stacks scanned whole (no Go table to walk them)\n");
+}
+
 ch_region *ch_go_refine_roots(pid_t pid, ch_go_prefetch *pf, const ch_go_threads *t,
                               ch_region *roots, size_t *nroots, ch_read_fn read, void *read_ctx,
                               bool verbose)
@@ -116,22 +136,24 @@ ch_region *ch_go_refine_roots(pid_t pid, ch_go_prefetch *pf, const ch_go_threads
     char err[160] = "";
     ch_region *out = NULL;
     size_t nout = 0;
-    if (ch_go_read_layout(pid, pf, &L, &bias, err, sizeof err) == 0 &&
-        ch_go_dead_ranges(&L, bias, t, read, read_ctx, &dead, err, sizeof err) == 0 &&
-        !(out = ch_regions_subtract(roots, *nroots, dead.v, dead.n, &nout)))
-        snprintf(err, sizeof err, "out of memory");
+    ch_go_threads tw = *t;
+    ch_gostack stk;
+    bool walk = false;
+    if (ch_go_read_layout(pid, pf, &L, &bias, err, sizeof err) == 0) {
+        walk = ch_gostack_open(&stk, pid, bias) == 0;
+        tw.stacks = walk ? &stk : NULL;
+        if (ch_go_dead_ranges(&L, bias, &tw, read, read_ctx, &dead, err, sizeof err) == 0 &&
+            !(out = ch_regions_subtract(roots, *nroots, dead.v, dead.n, &nout)))
+            snprintf(err, sizeof err, "out of memory");
+    }
     if (verbose && out) {
-        uint64_t bytes = 0;
-        for (size_t i = 0; i < dead.n; i++)
-            bytes += dead.v[i].end - dead.v[i].start;
-        fprintf(stderr,
-                "cgoheap: Go runtime read: %zu ranges (%llu KiB) of dead stacks and "
-                "free spans are not roots\n",
-                dead.n, (unsigned long long)(bytes >> 10));
+        say_dropped(&dead, walk ? &stk : NULL);
     } else if (verbose && !strstr(err, "runtime.mheap_")) {
         /* (A program without Go's runtime symbols is no Go program: nothing to say.) */
         fprintf(stderr, "cgoheap: Go stacks scanned whole (%s)\n", err);
     }
+    if (walk)
+        ch_gostack_close(&stk);
     free(dead.v);
     if (!out)
         return roots;

@@ -29,13 +29,18 @@ int ch_range_subtract(const ch_range_list *a, const ch_range_list *b, ch_range_l
 /* What the launcher knows of the target's threads besides the runtime's
  * data: the main thread's stack pointer at exit, every traced thread's stack
  * pointer at its exit stop (sps, the main thread's included; may be empty)
- * and the agent's stack marks (shm.h; 0 entries are unwritten). */
+ * and the agent's stack marks (shm.h; 0 entries are unwritten), and the
+ * target's mappings (a dead g0 range never leaves the thread's own one). */
 typedef struct ch_go_threads {
     uint64_t main_sp;
     const uint64_t *sps;
     size_t nsps;
     const uint64_t *marks;
     size_t nmarks;
+    const ch_mapping *maps; /* the target's mappings, sorted (NULL: no g0 stack is cut) */
+    size_t nmaps;
+    const uint64_t *pcs;       /* each thread's pc, as sps (NULL: unknown) */
+    struct ch_gostack *stacks; /* the Go table, for precise stacks (NULL: kept whole) */
 } ch_go_threads;
 
 /*

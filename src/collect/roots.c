@@ -24,6 +24,8 @@
  */
 #include "collect/roots.h"
 #include "cgoheap/shm.h"
+#include "collect/goroots.h"
+#include "collect/goruntime.h"
 #include "common/grow.h"
 #include "common/search.h"
 
@@ -131,6 +133,8 @@ static uint64_t live_start(const ch_roots_ctx *c, const mapping *m)
         if (!v || sp <= m->start || sp >= m->end)
             continue;
         switch (CH_MARK_TYPE(v)) {
+        case CH_MARK_AGENT:
+            break; /* no stack pointer: see without_agent_caches */
         case CH_MARK_BIRTH:
             start = m->start;
             break;
@@ -238,6 +242,35 @@ static int emit(region_list *l, const ch_roots_ctx *c, const mapping *m, const m
     return add_region(l, cur, m->end, name);
 }
 
+/*
+ * The roots less the agent's per-thread caches (AGENT marks, shm.h). They
+ * are anonymous mappings like any other and may merge with the mappings
+ * next to them (ld.so's TLS of the main thread), so their own bytes are
+ * cut out rather than their mappings. Measured on a -O2 C program losing
+ * a 7-node tree: an unwinder memo holding the root's address kept the tree
+ * "still reachable" in 9 of 40 runs. Frees l's array; NULL on ENOMEM.
+ */
+static ch_region *without_agent_caches(const ch_roots_ctx *c, region_list *l, size_t *n)
+{
+    ch_range_list agent = {0};
+    for (size_t i = 0; i < c->nmarks; i++)
+        if (c->marks[i] && CH_MARK_TYPE(c->marks[i]) == CH_MARK_AGENT &&
+            ch_range_add(&agent, CH_MARK_PAGE(c->marks[i]),
+                         CH_MARK_PAGE(c->marks[i]) + 4096ull * CH_MARK_PAGES(c->marks[i]))) {
+            free(agent.v);
+            free(l->v);
+            return NULL;
+        }
+    *n = l->n;
+    if (!agent.n)
+        return l->v;
+    ch_range_normalize(&agent);
+    ch_region *v = ch_regions_subtract(l->v, l->n, agent.v, agent.n, n);
+    free(agent.v);
+    free(l->v);
+    return v;
+}
+
 static int parse_header(const char *line, mapping *m)
 {
     unsigned long long start, end, off, inode;
@@ -294,11 +327,12 @@ ch_region *ch_roots_from_smaps(const char *smaps_path, const ch_roots_ctx *ctx, 
         bad = emit(&l, ctx, &m, have_below ? &below : NULL);
     free(line);
     fclose(f);
+    ch_region *v = NULL;
     if (bad || !(l.v || (l.v = malloc(sizeof *l.v)))) {
         free(l.v);
-        errno = ENOMEM;
-        return NULL;
+    } else if ((v = without_agent_caches(ctx, &l, nroots))) {
+        return v;
     }
-    *nroots = l.n;
-    return l.v;
+    errno = ENOMEM;
+    return NULL;
 }

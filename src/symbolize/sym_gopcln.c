@@ -16,12 +16,18 @@
 #define MAGIC_GO118 0xfffffff0u
 #define MAGIC_GO120 0xfffffff1u
 
+#define PCDATA_STACK_MAP_INDEX 1
 #define PCDATA_INL_TREE_INDEX 2
+#define FUNCDATA_ARGS_POINTER_MAPS 0
+#define FUNCDATA_LOCALS_POINTER_MAPS 1
+#define FUNCDATA_STACK_OBJECTS 2
 #define FUNCDATA_INL_TREE 3
 
 /* Field offsets in _func; 1.20 inserted startLine before funcID. */
 #define FUNC_ENTRYOFF 0
 #define FUNC_NAMEOFF 4
+#define FUNC_ARGS 8
+#define FUNC_PCSP 16
 #define FUNC_PCFILE 20
 #define FUNC_PCLN 24
 #define FUNC_NPCDATA 28
@@ -264,16 +270,40 @@ static uint32_t pcdata_table(const sym_gotab *g, const go_func *f, uint32_t idx)
     return off;
 }
 
-static sym_bytes inline_tree(const sym_gotab *g, const go_func *f)
+/* Funcdata idx of f: its bytes (from go:func.* to the section's end), n = 0 if none. */
+static sym_bytes funcdata(const sym_gotab *g, const go_func *f, uint32_t idx)
 {
     sym_bytes none = {NULL, 0};
     uint32_t off;
-    if (g->gofunc == 0 || f->nfuncdata <= FUNCDATA_INL_TREE ||
-        sym_read_u32(f->rec, func_arrays(g) + 4ULL * f->npcdata + 4ULL * FUNCDATA_INL_TREE, &off) !=
-            0 ||
+    if (g->gofunc == 0 || f->nfuncdata <= idx ||
+        sym_read_u32(f->rec, func_arrays(g) + 4ULL * f->npcdata + 4ULL * idx, &off) != 0 ||
         off == UINT32_MAX)
         return none;
     return sym_elf_vaddr_bytes(g->elf, g->gofunc + off);
+}
+
+static sym_bytes inline_tree(const sym_gotab *g, const go_func *f)
+{
+    return funcdata(g, f, FUNCDATA_INL_TREE);
+}
+
+int sym_gotab_frame(const sym_gotab *g, uint64_t vaddr, sym_goframe *out)
+{
+    go_func f;
+    uint32_t pcsp, args;
+    if (find_func(g, vaddr, &f) != 0 || sym_read_u32(f.rec, FUNC_PCSP, &pcsp) != 0 ||
+        sym_read_u32(f.rec, FUNC_ARGS, &args) != 0)
+        return -1;
+    out->entry = f.entry;
+    out->name = f.name;
+    out->spdelta = pcvalue(g, pcsp, f.entry, vaddr);
+    out->args = (int32_t)args;
+    uint64_t at = vaddr > f.entry ? vaddr - 1 : vaddr;
+    out->mapindex = pcvalue(g, pcdata_table(g, &f, PCDATA_STACK_MAP_INDEX), f.entry, at);
+    out->argmaps = funcdata(g, &f, FUNCDATA_ARGS_POINTER_MAPS);
+    out->locals = funcdata(g, &f, FUNCDATA_LOCALS_POINTER_MAPS);
+    out->objects = funcdata(g, &f, FUNCDATA_STACK_OBJECTS);
+    return 0;
 }
 
 /*

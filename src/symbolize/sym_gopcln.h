@@ -28,4 +28,23 @@ int sym_gotab_init(sym_gotab *g, sym_elf *e);
  */
 int sym_gotab_lookup(const sym_gotab *g, uint64_t vaddr, sym_loc *locs, int max);
 
+/*
+ * What the Go garbage collector knows of a frame whose function holds pc
+ * (runtime/stkframe.go, getStackMap): the frame size at pc (pcsp), the
+ * argument size, the stack map index (_PCDATA_StackMapIndex at pc - 1, as
+ * for a return address) and where the args and locals pointer maps and the
+ * stack object list are (file bytes, n = 0 when the function has none).
+ */
+typedef struct sym_goframe {
+    uint64_t entry;
+    const char *name; /* NULL if unknown */
+    int32_t spdelta;  /* bytes between the frame's SP and its return address; < 0: unknown */
+    int32_t args;     /* _func.args */
+    int32_t mapindex; /* -1: no map at this pc */
+    sym_bytes argmaps, locals, objects;
+} sym_goframe;
+
+/* Returns 0, or -1 if vaddr lies in no Go function of the table. */
+int sym_gotab_frame(const sym_gotab *g, uint64_t vaddr, sym_goframe *out);
+
 #endif

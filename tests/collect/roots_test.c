@@ -3,6 +3,7 @@
  * stack pointers of the threads stopped at exit. Prints one line per case;
  * exits non-zero on failure. Usage: roots_test DIR (for the temporary file).
  */
+#include "cgoheap/shm.h"
 #include "collect/roots.h"
 
 #include <stdio.h>
@@ -51,6 +52,16 @@ int main(int argc, char **argv)
     CHECK(r && n == 5 && r[0].start == 0x7f0000001000ull && r[0].end == 0x7f0000700000ull);
     CHECK(r && n == 5 && r[1].start == 0x7f0000700100ull && r[1].end == 0x7f0000801000ull);
     CHECK(r && n == 5 && r[2].end == 0x7f0000950000ull && r[3].start == 0x7f0000950100ull);
+    free(r);
+    /* An agent cache (2 pages) inside the unguarded anonymous mapping:
+     * its bytes are cut out, the rest of the mapping stays a root; a
+     * stack mark there is no AGENT mark and cuts nothing out. */
+    uint64_t marks[] = {0x7f0000980000ull | 2u << 3 | CH_MARK_AGENT, 0};
+    ch_roots_ctx c = {.main_sp = 0x7ffd00010000ull, .marks = marks, .nmarks = 2};
+    r = ch_roots_from_smaps(path, &c, &n, NULL, NULL);
+    CHECK(r && n == 4);
+    CHECK(r && n == 4 && r[1].start == 0x7f0000900000ull && r[1].end == 0x7f0000980000ull);
+    CHECK(r && n == 4 && r[2].start == 0x7f0000982000ull && r[2].end == 0x7f0000a00000ull);
     free(r);
     printf("roots: %s\n", fails ? "failed" : "ok");
     return fails ? 1 : 0;
