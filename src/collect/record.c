@@ -11,6 +11,7 @@
  * the "unknown" stack, instead of failing the whole record.
  */
 #include "collect/record.h"
+#include "common/block_sort.h"
 #include "common/shm_layout.h"
 
 #include <stdio.h>
@@ -51,12 +52,6 @@ static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *s,
         return (const ch_live_entry *)-1;
     *cap = s->cap;
     return (const ch_live_entry *)(r->base + s->table_off);
-}
-
-static int by_address(const void *a, const void *b)
-{
-    const ch_block *x = a, *y = b;
-    return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
 /* Counts the table's entries, and stores them too once p->blocks has room (cap). */
@@ -113,7 +108,8 @@ static int read_blocks(reader *r, ch_profile *p)
         }
     }
     p->nblocks = n < cap ? n : cap;
-    qsort(p->blocks, p->nblocks, sizeof *p->blocks, by_address);
+    if (ch_sort_blocks(p->blocks, p->nblocks))
+        return fail(r, "out of memory");
     p->nblocks = drop_repeats(p->blocks, p->nblocks);
     return 0;
 }
