@@ -4,6 +4,8 @@
  * Prints one line; exits non-zero on failure.
  */
 #include "analyze/analyze.h"
+#include "analyze/block_index.h"
+#include "analyze/heap_copy.h"
 #include "analyze/heuristics.h"
 
 #include <stdio.h>
@@ -263,6 +265,95 @@ static int case_zero_size_and_holes(void)
     expect(&w, z, CH_KIND_REACHABLE, "start pointer to a zero-size block");
     expect(&w, y, CH_KIND_DEFINITE, "pointer one past a zero-size block");
     expect(&w, 0x900000, CH_KIND_REACHABLE, "unreadable block still classified");
+    return failures;
+}
+
+/*
+ * The heap copy past a hole: a block running into an unreadable page keeps
+ * the prefix before it, a block inside it has no bytes, a block after it is
+ * read from its own start; a range over the copy's budget is left to
+ * on-demand reads. The scan's kinds match the on-demand reads' answer.
+ */
+#define HOLEY 0x400000ull /* readable [HOLEY, +0x2000) and [+0x3000, +0x4000) */
+static int check_copy(const ch_heap_copy *c, uint64_t addr, uint64_t size, int covered,
+                      size_t want_len, const char *what)
+{
+    const uint8_t *p;
+    size_t len = 0;
+    int got = ch_heap_copy_get(c, addr, size, &p, &len);
+    if (got != covered || (covered && len != want_len)) {
+        printf("FAIL %s: covered %d len %zu, expected %d and %zu\n", what, got, len, covered,
+               want_len);
+        return 1;
+    }
+    return 0;
+}
+
+static int case_copy_holes(void)
+{
+    world w;
+    world_init(&w);
+    add_segment(&w.mem, HOLEY, 0x2000);
+    add_segment(&w.mem, HOLEY + 0x3000, 0x1000);
+    uint64_t p1 = HOLEY, p2 = HOLEY + 0x100, a = HOLEY + 0x1f00, h = HOLEY + 0x2800,
+             b = HOLEY + 0x3100;
+    uint64_t addrs[] = {p1, p2, a, h, b}, sizes[] = {64, 64, 0x200, 64, 64};
+    for (int i = 0; i < 5; i++)
+        w.blocks[w.prof.nblocks++] = (ch_block){.addr = addrs[i], .size = sizes[i]};
+    put(&w.mem, ROOT, a);
+    put(&w.mem, ROOT + 8, h);
+    put(&w.mem, ROOT + 16, b);
+    put(&w.mem, a + 0x80, p1); /* before the hole: seen */
+    put(&w.mem, b + 8, p2);
+    ch_block_index ix;
+    ch_heap_copy c;
+    if (ch_block_index_init(&ix, w.blocks, w.prof.nblocks) ||
+        ch_heap_copy_init(&c, &ix, CH_COPY_MAX, fake_read, &w.mem))
+        return 1;
+    failures += check_copy(&c, a, 0x200, 1, 0x100, "block running into a hole");
+    failures += check_copy(&c, h, 64, 1, 0, "block inside a hole");
+    failures += check_copy(&c, b, 64, 1, 64, "block after a hole");
+    failures += check_copy(&c, p1, 64, 1, 64, "block before a hole");
+    failures += check_copy(&c, HOLEY + 0x10000, 8, 0, 0, "address outside every block range");
+    ch_heap_copy_free(&c);
+    if (ch_heap_copy_init(&c, &ix, 0x1000, fake_read, &w.mem))
+        return 1;
+    failures += check_copy(&c, p1, 64, 0, 0, "range over the copy's budget");
+    ch_heap_copy_free(&c);
+    ch_block_index_free(&ix);
+    scan(&w);
+    expect(&w, p1, CH_KIND_REACHABLE, "pointer before the hole");
+    expect(&w, p2, CH_KIND_REACHABLE, "pointer in the block after the hole");
+    expect(&w, h, CH_KIND_REACHABLE, "unreadable block still classified");
+    return failures;
+}
+
+/* The bucket directory over a span as wide as the address space: every
+ * block is still found, at its start and inside, and nothing between. */
+static int case_sparse_index(void)
+{
+    ch_block b[6];
+    uint64_t at[6] = {0x1000,
+                      0x1040,
+                      0x7f0000000000ull,
+                      0x7f0000000100ull,
+                      UINT64_MAX - 0x2000,
+                      UINT64_MAX - 0x1000};
+    for (int i = 0; i < 6; i++)
+        b[i] = (ch_block){.addr = at[5 - i], .size = 0x20}; /* reversed: init sorts them */
+    ch_block_index ix;
+    if (ch_block_index_init(&ix, b, 6))
+        return 1;
+    for (int i = 0; i < 6; i++) {
+        int start = 0;
+        if (ch_block_index_find(&ix, at[i], &start) != i || !start ||
+            ch_block_index_find(&ix, at[i] + 8, &start) != i || start ||
+            ch_block_index_find(&ix, at[i] + 0x20, &start) != -1) {
+            printf("FAIL block %d at 0x%llx not found as expected\n", i, (unsigned long long)at[i]);
+            failures++;
+        }
+    }
+    ch_block_index_free(&ix);
     return failures;
 }
 
@@ -622,6 +713,8 @@ int main(int argc, char **argv)
         {"zero_size_holes", case_zero_size_and_holes},
         {"group", case_group},
         {"glibc_chunk", case_glibc_chunk},
+        {"copy_holes", case_copy_holes},
+        {"sparse_index", case_sparse_index},
         {"heur_stdstring", case_heur_stdstring},
         {"heur_length64", case_heur_length64},
         {"heur_newarray", case_heur_newarray},
