@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
-#define CH_SHM_VERSION 2u
+#define CH_SHM_VERSION 3u
 
 /* Environment variables read by the agent. */
 #define CH_ENV_SHM_FD "CGOHEAP_SHM_FD" /* fd number of the memfd */
@@ -86,9 +86,11 @@ typedef struct ch_live_shard {
 
 /* ---- stack table: lock-free lookup, inserts under stack_lock ---- */
 /*
- * Slot i holds stack id i (id 0 means "no stack"). A slot is published by a
- * release store of `hash` after frames_off/depth are written; hash == 0 means
- * empty. Frames are return addresses, leaf (caller of malloc) first, stored
+ * Slot i holds stack id i (id 0 means "no stack"). Ids are dense, handed out
+ * in order: slots 1..n_stacks are the stacks. A slot is complete once its
+ * `hash` is non-zero (a release store after frames_off/depth are written),
+ * before n_stacks counts it (a counted slot still 0 reads as no stack).
+ * Frames are return addresses, leaf (caller of malloc) first, stored
  * as uint64_t at frames_off.
  */
 typedef struct ch_stack_slot {
@@ -212,7 +214,7 @@ typedef struct ch_shm_header {
     uint64_t stats_off;  /* ch_stack_stats[stack_cap] */
     uint32_t stack_cap;  /* power of two, <= 1 << CH_STACK_ID_BITS */
     uint32_t stack_lock; /* spinlock for inserts */
-    uint64_t n_stacks;   /* slots in use */
+    uint64_t n_stacks;   /* ids 1..n_stacks are in use */
     uint64_t frames_off; /* uint64_t frames area */
     uint64_t frames_size;
     uint64_t frames_used; /* bytes used, written under stack_lock */
