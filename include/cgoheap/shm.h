@@ -264,4 +264,13 @@ static inline void ch_shm_forget(ch_shm_header *h)
     h->slots_off = keep.slots_off;
 }
 
+/* Both sides read these arrays by index: a size that changed unnoticed (a
+ * field added, padding) would misread every entry after the first. */
+_Static_assert(sizeof(ch_live_entry) == 16, "ch_live_entry: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_stack_slot) == 16, "ch_stack_slot: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_stack_stats) == 16, "ch_stack_stats: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_live_shard) == 64, "ch_live_shard: one cache line");
+_Static_assert(sizeof(ch_module_entry) == 256, "ch_module_entry: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_shm_header) % 8 == 0, "ch_shm_header: 8-byte fields throughout");
+
 #endif
