@@ -79,11 +79,8 @@ void ch_block_index_free(ch_block_index *ix)
     ix->n = 0;
 }
 
-size_t ch_block_index_first_ending_after(const ch_block_index *ix, uint64_t addr)
+size_t ch_block_index_first_starting_at(const ch_block_index *ix, uint64_t addr)
 {
-    /* Blocks do not overlap in a sane heap, so ends are sorted like starts.
-     * In a corrupt record they may not be: step back over overlapping
-     * predecessors so no block byte is ever treated as a root. */
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -92,6 +89,15 @@ size_t ch_block_index_first_ending_after(const ch_block_index *ix, uint64_t addr
         else
             hi = mid;
     }
+    return lo;
+}
+
+size_t ch_block_index_first_ending_after(const ch_block_index *ix, uint64_t addr)
+{
+    /* Blocks do not overlap in a sane heap, so ends are sorted like starts.
+     * In a corrupt record they may not be: step back over overlapping
+     * predecessors so no block byte is ever treated as a root. */
+    size_t lo = ch_block_index_first_starting_at(ix, addr);
     while (lo > 0 && ix->span[lo - 1].end > addr)
         lo--;
     return lo;

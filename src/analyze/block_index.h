@@ -33,6 +33,9 @@ typedef struct ch_block_index {
 int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n);
 void ch_block_index_free(ch_block_index *ix);
 
+/* First block whose start is at or above addr. */
+size_t ch_block_index_first_starting_at(const ch_block_index *ix, uint64_t addr);
+
 /* First block whose end lies above addr (the first that can overlap [addr, ...)). */
 size_t ch_block_index_first_ending_after(const ch_block_index *ix, uint64_t addr);
 

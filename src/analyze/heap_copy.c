@@ -67,25 +67,11 @@ static size_t first_start_from(const ch_block_index *ix, size_t i, uint64_t addr
     return i;
 }
 
-/* Binary search: the first block whose start is >= addr. */
-static size_t first_start_at_or_above(const ch_block_index *ix, uint64_t addr)
-{
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->span[mid].start < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* Reads one planned range; past a hole, reads again from the next block start. */
 static int copy_range(ch_heap_copy *c, const ch_block_index *ix, const ch_copy_span *r,
                       ch_read_fn read, void *ctx)
 {
-    size_t i = first_start_at_or_above(ix, r->start);
+    size_t i = ch_block_index_first_starting_at(ix, r->start);
     uint64_t start = r->start;
     while (start < r->end) {
         uint64_t off = r->off + (start - r->start);
