@@ -86,9 +86,11 @@ typedef struct ch_live_shard {
 
 /* ---- stack table: lock-free lookup, inserts under stack_lock ---- */
 /*
- * Slot i holds stack id i (id 0 means "no stack"). A slot is published by a
- * release store of `hash` after frames_off/depth are written; hash == 0 means
- * empty. Frames are return addresses, leaf (caller of malloc) first, stored
+ * Slot i holds stack id i (id 0 means "no stack"). Ids are dense, handed out
+ * in order: slots 1..n_stacks are the stacks. A slot is complete once its
+ * `hash` is non-zero (a release store after frames_off/depth are written),
+ * before n_stacks counts it (a counted slot still 0 reads as no stack).
+ * Frames are return addresses, leaf (caller of malloc) first, stored
  * as uint64_t at frames_off.
  */
 typedef struct ch_stack_slot {
@@ -284,7 +286,7 @@ typedef struct ch_shm_header {
     uint64_t stats_off;  /* ch_stack_stats[stack_cap] */
     uint32_t stack_cap;  /* power of two, <= 1 << CH_STACK_ID_BITS */
     uint32_t stack_lock; /* spinlock for inserts */
-    uint64_t n_stacks;   /* slots in use */
+    uint64_t n_stacks;   /* ids 1..n_stacks are in use */
     uint64_t frames_off; /* uint64_t frames area */
     uint64_t frames_size;
     uint64_t frames_used; /* bytes used, written under stack_lock */
@@ -336,5 +338,14 @@ static inline void ch_shm_forget(ch_shm_header *h)
     h->marks_off = keep.marks_off;
     h->slots_off = keep.slots_off;
 }
+
+/* Both sides read these arrays by index: a size that changed unnoticed (a
+ * field added, padding) would misread every entry after the first. */
+_Static_assert(sizeof(ch_live_entry) == 16, "ch_live_entry: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_stack_slot) == 16, "ch_stack_slot: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_stack_stats) == 16, "ch_stack_stats: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_live_shard) == 64, "ch_live_shard: one cache line");
+_Static_assert(sizeof(ch_module_entry) == 256, "ch_module_entry: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_shm_header) % 8 == 0, "ch_shm_header: 8-byte fields throughout");
 
 #endif

@@ -1,17 +1,30 @@
 /*
- * Stack table: open addressing over stack_cap slots, slot index = stack id.
+ * Stack table: stack ids are dense, handed out in order (1, 2, 3...), and
+ * slot i of the shared table holds stack i, so the table and its parallel
+ * stats grow page by page at their start. A hash index maps a stack to its
+ * id; it lives in the agent's own memory (the launcher reads the slots by
+ * id and never needs it), starts small and doubles at half load.
  *
- * Lookups are lock-free: a slot is immutable once its hash is published
- * (release store after frames/depth/flags are written), so a reader that
- * loads a non-zero hash with acquire sees the whole slot. Inserts serialise
- * on stack_lock and probe again under it, so a stack is never inserted twice.
- * Slot 0 is never used: id 0 means "no stack". Hash 0 means an empty slot.
+ * Why: ids that were hash slots spread over a 4M-slot table made every new
+ * stack fault two random pages in the target (slot and stats) and in the
+ * launcher, 8 KiB of memory per stack and 34% of the samples of a program
+ * with many stacks.
+ *
+ * Lookups are lock-free: an index entry (hash bits, id) is published with a
+ * release store after the slot it names is complete, so a reader that loads
+ * a non-zero entry with acquire sees the whole slot. Inserts serialise on
+ * stack_lock and probe again under it, so a stack is never inserted twice.
+ * A grown index replaces the old one under the lock; the old one stays
+ * mapped (a reader may still be probing it; a stack it misses is found
+ * again under the lock), so the indexes cost at most twice the last one.
+ * Id 0 means "no stack". Entry 0 means an empty index slot.
  */
 #include "agent/stacks.h"
 #include "agent/agent.h"
 #include "agent/spin.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 uint32_t ch_stack_keys[2 * CH_MAX_FRAMES];
 
@@ -27,6 +40,22 @@ void ch_stack_keys_setup(void)
     }
 }
 
+/* An index: entries are (upper 32 bits of the hash) << 32 | id. */
+typedef struct stack_index {
+    uint64_t *e;
+    uint32_t mask;
+} stack_index;
+
+#define FIRST_INDEX 4096u /* 32 KiB of .bss, touched only as stacks arrive */
+static uint64_t first_entries[FIRST_INDEX];
+static stack_index first_index = {first_entries, FIRST_INDEX - 1};
+static stack_index *cur_index = &first_index; /* replaced under stack_lock */
+
+static uint64_t entry_of(uint64_t h, uint32_t id)
+{
+    return (h & 0xffffffff00000000ull) | id;
+}
+
 static int same_stack(const ch_stack_slot *s, const uint64_t *f, uint32_t depth, uint16_t flags)
 {
     return s->depth == depth && s->flags == flags &&
@@ -34,56 +63,91 @@ static int same_stack(const ch_stack_slot *s, const uint64_t *f, uint32_t depth,
 }
 
 /*
- * Probes for the stack. Returns its id, or 0 with *empty set to the first
- * empty slot seen (0 if the table has none).
+ * Probes ix for the stack. Returns its id, or 0 with *empty set to the
+ * index of the first empty entry seen (UINT32_MAX if the index has none).
  */
-static uint32_t probe(uint64_t h, const uint64_t *f, uint32_t depth, uint16_t flags,
-                      uint32_t *empty)
+static uint32_t probe(const stack_index *ix, uint64_t h, const uint64_t *f, uint32_t depth,
+                      uint16_t flags, uint32_t *empty)
 {
-    uint32_t mask = ch_g.stack_mask;
-    *empty = 0;
+    uint32_t mask = ix->mask;
+    uint64_t want = entry_of(h, 0);
+    *empty = UINT32_MAX;
     for (uint32_t n = 0, i = (uint32_t)h & mask; n <= mask; n++, i = (i + 1) & mask) {
-        if (i == 0)
-            continue;
-        uint64_t sh = __atomic_load_n(&ch_g.slots[i].hash, __ATOMIC_ACQUIRE);
-        if (sh == 0) {
+        uint64_t e = __atomic_load_n(&ix->e[i], __ATOMIC_ACQUIRE);
+        if (e == 0) {
             *empty = i;
             return 0;
         }
-        if (sh == h && same_stack(&ch_g.slots[i], f, depth, flags))
-            return i;
+        uint32_t id = (uint32_t)e;
+        if ((e & 0xffffffff00000000ull) == want && ch_g.slots[id].hash == h &&
+            same_stack(&ch_g.slots[id], f, depth, flags))
+            return id;
     }
     return 0;
+}
+
+/* Under stack_lock: an index twice the size holding ids 1..n. NULL if no memory. */
+static stack_index *grow_index(const stack_index *old, uint32_t n)
+{
+    uint64_t cap = 2 * ((uint64_t)old->mask + 1);
+    size_t bytes = sizeof(stack_index) + cap * sizeof(uint64_t);
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    stack_index *ix = m;
+    ix->e = (uint64_t *)(ix + 1);
+    ix->mask = (uint32_t)(cap - 1);
+    for (uint32_t id = 1; id <= n; id++) {
+        uint64_t h = ch_g.slots[id].hash;
+        uint32_t i = (uint32_t)h & ix->mask;
+        while (ix->e[i])
+            i = (i + 1) & ix->mask;
+        ix->e[i] = entry_of(h, id);
+    }
+    return ix;
 }
 
 static uint32_t insert_locked(uint64_t h, const uint64_t *f, uint32_t depth, uint16_t flags)
 {
     ch_shm_header *hd = ch_g.hdr;
-    uint32_t slot;
-    uint32_t id = probe(h, f, depth, flags, &slot);
+    stack_index *ix = cur_index;
+    uint32_t empty;
+    uint32_t id = probe(ix, h, f, depth, flags, &empty);
     if (id)
         return id; /* another thread inserted it meanwhile */
-    uint64_t bytes = (uint64_t)depth * sizeof *f;
-    /* Stay below 7/8 full: probe chains of a nearly full table get long. */
-    if (!slot || hd->n_stacks + 1 > (uint64_t)ch_g.stack_mask - ch_g.stack_mask / 8 ||
-        bytes > hd->frames_size - hd->frames_used)
+    uint64_t n = hd->n_stacks, bytes = (uint64_t)depth * sizeof *f;
+    if (n + 1 > ch_g.stack_mask || bytes > hd->frames_size - hd->frames_used)
+        return 0; /* the shared table is full */
+    if (n + 1 > (ix->mask + 1) / 2) {
+        stack_index *bigger = grow_index(ix, (uint32_t)n);
+        if (bigger) {
+            __atomic_store_n(&cur_index, bigger, __ATOMIC_RELEASE);
+            ix = bigger;
+            probe(ix, h, f, depth, flags, &empty);
+        } else if (n + 1 > (uint64_t)ix->mask - ix->mask / 8) {
+            return 0; /* no memory to grow: stay below 7/8 full, where probe chains stay short */
+        }
+    }
+    if (empty == UINT32_MAX)
         return 0;
-    ch_stack_slot *s = &ch_g.slots[slot];
+    id = (uint32_t)n + 1;
+    ch_stack_slot *s = &ch_g.slots[id];
     memcpy(ch_g.frames + hd->frames_used / 8, f, bytes);
     s->frames_off8 = (uint32_t)(hd->frames_used / 8);
     s->depth = (uint16_t)depth;
     s->flags = flags;
     __atomic_store_n(&hd->frames_used, hd->frames_used + bytes, __ATOMIC_RELAXED);
-    __atomic_store_n(&hd->n_stacks, hd->n_stacks + 1, __ATOMIC_RELAXED);
     ch_count(&hd->agent_bytes, bytes);
-    __atomic_store_n(&s->hash, h, __ATOMIC_RELEASE); /* publishes the slot */
-    return slot;
+    __atomic_store_n(&s->hash, h, __ATOMIC_RELEASE); /* the slot is complete */
+    __atomic_store_n(&hd->n_stacks, n + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&ix->e[empty], entry_of(h, id), __ATOMIC_RELEASE); /* publishes it */
+    return id;
 }
 
 uint32_t ch_stack_intern(const uint64_t *f, uint32_t depth, uint16_t flags, uint64_t h)
 {
     uint32_t empty;
-    uint32_t id = probe(h, f, depth, flags, &empty);
+    uint32_t id = probe(__atomic_load_n(&cur_index, __ATOMIC_ACQUIRE), h, f, depth, flags, &empty);
     if (id)
         return id;
     ch_spin_lock(&ch_g.hdr->stack_lock);

@@ -6,17 +6,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A block's bytes [start, end); end is start + 1 for a zero-size block. */
+typedef struct ch_block_span {
+    uint64_t start, end;
+} ch_block_span;
+
 typedef struct ch_block_index {
     const ch_block *blocks; /* sorted by address (sorted in place by init) */
-    uint64_t *starts;       /* blocks[i].addr, contiguous for a cache-friendly search */
-    uint64_t *ends;         /* one past the last byte; start + 1 for a zero-size block */
+    /* blocks[i]'s span, contiguous for a cache-friendly search; start and
+     * end side by side, so that a lookup misses the cache once, not twice */
+    ch_block_span *span;
     size_t n;
     uint64_t lo, hi; /* every block lies in [lo, hi): the cheap first test */
+    /*
+     * dir[b] is the first block starting at or above lo + (b << shift): a
+     * lookup searches only the blocks of one bucket. A search over all the
+     * starts cost 21 dependent cache misses per word at 2M blocks (53% of
+     * a scan's time); buckets hold about one block each in a dense heap.
+     */
+    uint32_t *dir; /* nbuckets + 1 entries */
+    uint64_t nbuckets;
+    unsigned shift;
 } ch_block_index;
 
 /* Sorts blocks[0..n) by address and builds the index. Returns 0, or -1 (no memory). */
 int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n);
 void ch_block_index_free(ch_block_index *ix);
+
+/* First block whose start is at or above addr. */
+size_t ch_block_index_first_starting_at(const ch_block_index *ix, uint64_t addr);
 
 /* First block whose end lies above addr (the first that can overlap [addr, ...)). */
 size_t ch_block_index_first_ending_after(const ch_block_index *ix, uint64_t addr);
@@ -48,18 +66,20 @@ static inline long ch_block_index_find(const ch_block_index *ix, uint64_t w, int
 {
     if (w < ix->lo || w >= ix->hi)
         return -1;
-    size_t lo = 0, hi = ix->n; /* find the last start <= w */
+    /* The last start <= w is at dir[b] - 1 or later, and before dir[b + 1]. */
+    uint64_t b = (w - ix->lo) >> ix->shift;
+    size_t lo = ix->dir[b] ? ix->dir[b] - 1 : 0, hi = ix->dir[b + 1];
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ix->starts[mid] <= w)
+        if (ix->span[mid].start <= w)
             lo = mid;
         else
             hi = mid;
     }
-    if (ix->starts[lo] > w || w >= ix->ends[lo])
+    if (ix->span[lo].start > w || w >= ix->span[lo].end)
         return -1;
-    *at_start = ix->starts[lo] == w;
-    if (!*at_start && w == ch_glibc_next_chunk(ix->starts[lo], ix->blocks[lo].size))
+    *at_start = ix->span[lo].start == w;
+    if (!*at_start && w == ch_glibc_next_chunk(ix->span[lo].start, ix->blocks[lo].size))
         return -1;
     return (long)lo;
 }

@@ -1,21 +1,13 @@
-/* Loss records: blocks grouped by (stack, kind), biggest first. */
+/*
+ * Loss records: blocks grouped by (stack, kind), biggest first.
+ *
+ * Linear in the blocks: one pass finds which kinds each stack has, a prefix
+ * sum gives each (stack, kind) its record, a second pass adds the blocks up.
+ * Sorting the blocks by key instead cost 0.7 s at 2M blocks.
+ */
 #include "analyze/analyze.h"
 
 #include <stdlib.h>
-
-typedef struct keyed {
-    uint32_t stack_id;
-    uint8_t kind;
-    uint64_t size;
-} keyed;
-
-static int by_key(const void *a, const void *b)
-{
-    const keyed *x = a, *y = b;
-    if (x->stack_id != y->stack_id)
-        return x->stack_id < y->stack_id ? -1 : 1;
-    return (x->kind > y->kind) - (x->kind < y->kind);
-}
 
 /* Biggest first, direct and indirect bytes together as valgrind orders
  * (which prints smallest first); ties by blocks, then stack id and kind, so
@@ -33,42 +25,47 @@ static int by_size_desc(const void *a, const void *b)
     return (x->kind > y->kind) - (x->kind < y->kind);
 }
 
-static size_t merge_runs(const keyed *k, size_t n, ch_record *out)
+static uint32_t stack_of(const ch_profile *p, const ch_block *b)
 {
-    size_t nrec = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!nrec || out[nrec - 1].stack_id != k[i].stack_id ||
-            out[nrec - 1].kind != (ch_kind)k[i].kind)
-            out[nrec++] = (ch_record){.stack_id = k[i].stack_id, .kind = (ch_kind)k[i].kind};
-        out[nrec - 1].bytes += k[i].size;
-        out[nrec - 1].blocks++;
-    }
-    return nrec;
+    return b->stack_id < p->nstacks ? b->stack_id : 0; /* never index past stacks */
 }
 
-static int record_by_key(const void *key, const void *rec)
+static unsigned kind_of(const ch_block *b)
 {
-    const keyed *k = key;
-    const ch_record *r = rec;
-    if (k->stack_id != r->stack_id)
-        return k->stack_id < r->stack_id ? -1 : 1;
-    return (k->kind > (uint8_t)r->kind) - (k->kind < (uint8_t)r->kind);
+    return b->kind < CH_KIND_COUNT ? b->kind : CH_KIND_UNFREED;
 }
 
-/* Adds the scan's indirect bytes of each definite block to its record
- * (records still in key order). */
-static void add_owned(const ch_profile *p, ch_record *out, size_t nrec)
+/* The record of blocks of stack s and kind k (kinds: bit k set if the stack has blocks of
+ * kind k): its rank among the stack's is how many of its kinds come before k. */
+static ch_record *record_of(ch_record *out, const uint8_t *kinds, const size_t *first, uint32_t s,
+                            unsigned k)
+{
+    return &out[first[s] + (size_t)__builtin_popcount(kinds[s] & ((1u << k) - 1))];
+}
+
+/* Adds the scan's indirect bytes of each definite block to its record. */
+static void add_owned(const ch_profile *p, ch_record *out, const uint8_t *kinds,
+                      const size_t *first)
 {
     for (size_t i = 0; i < p->nowned; i++) {
         if (p->owned[i].block >= p->nblocks)
             continue;
         const ch_block *b = &p->blocks[p->owned[i].block];
-        keyed k = {.stack_id = b->stack_id < p->nstacks ? b->stack_id : 0,
-                   .kind = CH_KIND_DEFINITE};
-        ch_record *r = bsearch(&k, out, nrec, sizeof *out, record_by_key);
-        if (r)
-            r->indirect_bytes += p->owned[i].bytes;
+        uint32_t s = stack_of(p, b);
+        if (kind_of(b) == CH_KIND_DEFINITE)
+            record_of(out, kinds, first, s, CH_KIND_DEFINITE)->indirect_bytes += p->owned[i].bytes;
     }
+}
+
+/* The number of records; first[s] = index of stack s's first record. */
+static size_t number_records(const uint8_t *kinds, size_t nstacks, size_t *first)
+{
+    size_t nrec = 0;
+    for (size_t s = 0; s < nstacks; s++) {
+        first[s] = nrec;
+        nrec += (size_t)__builtin_popcount(kinds[s]);
+    }
+    return nrec;
 }
 
 /* Returns a malloc'd array (free() it), never NULL except when out of
@@ -76,25 +73,35 @@ static void add_owned(const ch_profile *p, ch_record *out, size_t nrec)
 ch_record *ch_group(const ch_profile *p, size_t *nrecords)
 {
     *nrecords = 0;
-    size_t n = p->nblocks;
-    keyed *k = malloc((n ? n : 1) * sizeof *k);
-    ch_record *out = calloc(n ? n : 1, sizeof *out);
-    if (!k || !out) {
-        free(k);
-        free(out);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
+    size_t ns = p->nstacks ? p->nstacks : 1;
+    _Static_assert(CH_KIND_COUNT <= 8, "a stack's kinds are a byte of bits");
+    uint8_t *kinds = calloc(ns, 1); /* bit k: the stack has blocks of kind k */
+    size_t *first = malloc(ns * sizeof *first);
+    ch_record *out = NULL;
+    if (!kinds || !first)
+        goto done;
+    for (size_t i = 0; i < p->nblocks; i++)
+        kinds[stack_of(p, &p->blocks[i])] |= (uint8_t)(1u << kind_of(&p->blocks[i]));
+    size_t nrec = number_records(kinds, ns, first);
+    if (!(out = calloc(nrec ? nrec : 1, sizeof *out)))
+        goto done;
+    for (size_t s = 0; s < ns; s++)
+        for (unsigned k = 0, r = 0; k < CH_KIND_COUNT; k++)
+            if (kinds[s] & (1u << k))
+                out[first[s] + r++] = (ch_record){.stack_id = (uint32_t)s, .kind = (ch_kind)k};
+    for (size_t i = 0; i < p->nblocks; i++) {
         const ch_block *b = &p->blocks[i];
-        uint32_t id = b->stack_id < p->nstacks ? b->stack_id : 0; /* never index past stacks */
-        uint8_t kind = b->kind < CH_KIND_COUNT ? b->kind : CH_KIND_UNFREED;
-        k[i] = (keyed){.stack_id = id, .kind = kind, .size = b->size};
+        uint32_t s = stack_of(p, b);
+        unsigned k = kind_of(b);
+        ch_record *r = record_of(out, kinds, first, s, k);
+        r->bytes += b->size;
+        r->blocks++;
     }
-    qsort(k, n, sizeof *k, by_key);
-    size_t nrec = merge_runs(k, n, out);
-    free(k);
-    add_owned(p, out, nrec);
+    add_owned(p, out, kinds, first);
     qsort(out, nrec, sizeof *out, by_size_desc);
     *nrecords = nrec;
+done:
+    free(kinds);
+    free(first);
     return out;
 }

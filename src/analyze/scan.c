@@ -26,8 +26,10 @@
 #include "analyze/analyze.h"
 #include "analyze/block_index.h"
 #include "analyze/goheap.h"
+#include "analyze/heap_copy.h"
 #include "analyze/heuristics.h"
 #include "analyze/mem_window.h"
+#include "common/big_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +38,11 @@ enum { UNREACHED, INDIRECT, POSSIBLE, REACHABLE, GO_GARBAGE, GO_FINAL };
 
 typedef struct scanner {
     ch_block_index ix;
-    ch_mem_window win;
-    ch_heur_env heur; /* reads on its own: `win`'s buffer is in use while words are marked */
-    uint8_t *state;   /* per sorted block */
-    uint32_t *stack;  /* mark stack of block indices */
+    ch_heap_copy copy; /* the blocks' bytes, read before marking */
+    ch_mem_window win; /* roots, and blocks the copy leaves out */
+    ch_heur_env heur;  /* reads on its own: `win`'s buffer is in use while words are marked */
+    uint8_t *state;    /* per sorted block */
+    uint32_t *stack;   /* mark stack of block indices */
     size_t depth, stack_cap;
     long leader;     /* clique pass: the leader's index; -1 in the first pass */
     ch_go_heap *go;  /* the Go heap's objects, or NULL (see goheap.h) */
@@ -165,18 +168,30 @@ static void scan_range(scanner *s, uint64_t start, uint64_t end, int prior_defin
     }
 }
 
+/* A block's bytes, from the local copy when it holds them. The span's end
+ * (start + 1 for a zero-size block) leaves the same aligned words as the
+ * size would, and its line is often in the cache still from the lookup. */
+static void scan_block(scanner *s, size_t i)
+{
+    uint64_t start = (s->ix.span[i].start + 7) & ~7ull, end = s->ix.span[i].end & ~7ull;
+    const uint8_t *p;
+    size_t len;
+    if (start >= end)
+        return;
+    if (ch_heap_copy_get(&s->copy, start, end - start, &p, &len))
+        scan_words(s, start, p, len, s->state[i] == REACHABLE);
+    else
+        scan_range(s, start, end, s->state[i] == REACHABLE);
+}
+
 /* Scans queued blocks, and queued Go objects (as roots: Go's collector
  * keeps everything an object it keeps points to), until none is left. */
 static void drain(scanner *s)
 {
     uint64_t start, end;
     for (;;) {
-        while (s->depth) {
-            size_t i = s->stack[--s->depth];
-            const ch_block *b = &s->ix.blocks[i];
-            end = b->addr + b->size < b->addr ? UINT64_MAX : b->addr + b->size;
-            scan_range(s, b->addr, end, s->state[i] == REACHABLE);
-        }
+        while (s->depth)
+            scan_block(s, s->stack[--s->depth]);
         if (!s->go || !ch_go_heap_pop(s->go, &start, &end))
             return;
         scan_range(s, start, end, 1);
@@ -203,11 +218,11 @@ static void walk_go_garbage(scanner *s)
 static void scan_root(scanner *s, uint64_t start, uint64_t end)
 {
     size_t i = ch_block_index_first_ending_after(&s->ix, start);
-    for (; i < s->ix.n && s->ix.starts[i] < end && start < end; i++) {
-        if (s->ix.starts[i] > start)
-            scan_range(s, start, s->ix.starts[i], 1);
-        if (s->ix.ends[i] > start)
-            start = s->ix.ends[i];
+    for (; i < s->ix.n && s->ix.span[i].start < end && start < end; i++) {
+        if (s->ix.span[i].start > start)
+            scan_range(s, start, s->ix.span[i].start, 1);
+        if (s->ix.span[i].end > start)
+            start = s->ix.span[i].end;
     }
     if (start < end)
         scan_range(s, start, end, 1);
@@ -252,6 +267,7 @@ static const uint8_t kind_of_state[] = {
 static void scanner_free(scanner *s)
 {
     ch_block_index_free(&s->ix);
+    ch_heap_copy_free(&s->copy);
     ch_mem_window_free(&s->win);
     free(s->state);
     free(s->stack);
@@ -267,13 +283,18 @@ static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
     if (p->nblocks > UINT32_MAX / 2)
         return -1; /* the mark stack holds 32-bit indices */
     s->stack_cap = 2 * p->nblocks + 1;
-    s->state = calloc(p->nblocks + 1, 1);
-    s->stack = malloc(s->stack_cap * sizeof *s->stack);
+    s->state = ch_big_alloc(p->nblocks + 1);
+    s->stack = ch_big_alloc(s->stack_cap * sizeof *s->stack);
+    if (s->state)
+        memset(s->state, UNREACHED, p->nblocks + 1);
     int win_ok = ch_mem_window_init(&s->win, read, ctx) == 0;
     if (!s->state || !s->stack || !win_ok || ch_block_index_init(&s->ix, p->blocks, p->nblocks)) {
         scanner_free(s);
         return -1;
     }
+    /* Out of memory for the copy: every block is read on demand instead. */
+    if (ch_heap_copy_init(&s->copy, &s->ix, CH_COPY_MAX, read, ctx))
+        ch_heap_copy_free(&s->copy);
     return 0;
 }
 

@@ -11,14 +11,13 @@
  * the "unknown" stack, instead of failing the whole record.
  */
 #include "collect/record.h"
+#include "common/block_sort.h"
 #include "common/shm_layout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define PAGE 4096u
 /* Addresses below this are never returned by malloc; such an entry is
  * garbage (or a deletion marker) and is skipped rather than reported. */
 #define MIN_BLOCK_ADDR 4096u
@@ -26,7 +25,6 @@
 typedef struct reader {
     const ch_shm_header *h;
     const uint8_t *base;
-    int fd;
     char *err;
     size_t errlen;
 } reader;
@@ -51,12 +49,6 @@ static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *s,
         return (const ch_live_entry *)-1;
     *cap = s->cap;
     return (const ch_live_entry *)(r->base + s->table_off);
-}
-
-static int by_address(const void *a, const void *b)
-{
-    const ch_block *x = a, *y = b;
-    return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
 /* Counts the table's entries, and stores them too once p->blocks has room (cap). */
@@ -113,30 +105,10 @@ static int read_blocks(reader *r, ch_profile *p)
         }
     }
     p->nblocks = n < cap ? n : cap;
-    qsort(p->blocks, p->nblocks, sizeof *p->blocks, by_address);
+    if (ch_sort_blocks(p->blocks, p->nblocks))
+        return fail(r, "out of memory");
     p->nblocks = drop_repeats(p->blocks, p->nblocks);
     return 0;
-}
-
-/* Next byte offset at or after off (within [off, end)) that may hold data:
- * the record is a sparse file and most stack slots were never written, and
- * reading a hole of a memfd through the mapping would allocate it. */
-static uint64_t next_data(const reader *r, uint64_t off, uint64_t end)
-{
-    if (r->fd < 0)
-        return off;
-    off_t d = lseek(r->fd, (off_t)off, SEEK_DATA);
-    if (d < 0)
-        return end; /* ENXIO: no data after off */
-    return (uint64_t)d < end ? (uint64_t)d : end;
-}
-
-static uint64_t next_hole(const reader *r, uint64_t off, uint64_t end)
-{
-    if (r->fd < 0)
-        return end;
-    off_t d = lseek(r->fd, (off_t)off, SEEK_HOLE);
-    return d < 0 || (uint64_t)d > end ? end : (uint64_t)d;
 }
 
 static int check_slot(reader *r, const ch_stack_slot *s)
@@ -151,50 +123,11 @@ static int check_slot(reader *r, const ch_stack_slot *s)
 }
 
 /*
- * Visits used slots in id order. Slot ids are hashes spread over the whole
- * table (millions of slots), so the profile gets dense ids instead: stack k
- * of the profile is the k-th used slot, and remap[slot id] = k. On the
- * counting pass (remap == NULL) only p->nstacks is advanced.
- */
-static int walk_slots(reader *r, ch_profile *p, uint32_t *remap)
-{
-    const ch_shm_header *h = r->h;
-    const ch_stack_slot *slots = (const ch_stack_slot *)(r->base + h->stacks_off);
-    const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + h->stats_off);
-    uint64_t start = h->stacks_off, end = start + (uint64_t)h->stack_cap * sizeof *slots;
-    for (uint64_t off = next_data(r, start, end); off < end; off = next_data(r, off, end)) {
-        uint64_t stop = next_hole(r, off, end);
-        if (stop <= off) /* the file changed under us: move on rather than spin */
-            stop = off + PAGE < end ? off + PAGE : end;
-        for (uint64_t id = (off - start) / sizeof *slots; id * sizeof *slots + start < stop; id++) {
-            const ch_stack_slot *s = &slots[id];
-            if (id == 0 || s->hash == 0)
-                continue;
-            if (check_slot(r, s))
-                return -1;
-            size_t k = p->nstacks++;
-            if (!remap)
-                continue;
-            remap[id] = (uint32_t)k;
-            p->stacks[k] = (ch_stack){
-                .pcs = (const uint64_t *)(r->base + h->frames_off + (uint64_t)s->frames_off8 * 8),
-                .depth = s->depth,
-                .flags = s->flags,
-                .alloc_count = stats[id].alloc_count,
-                .alloc_bytes = stats[id].alloc_bytes,
-            };
-        }
-        off = (stop + PAGE - 1) / PAGE * PAGE;
-    }
-    return 0;
-}
-
-/*
  * Adds the per-stack counts that threads had not yet moved to the shared
- * stats (shm.h: ch_stack_pend). An id out of range or of no used slot
- * counts as the unknown stack.
+ * stats (shm.h: ch_stack_pend). An id past the stacks read counts as the
+ * unknown stack.
  */
-static void add_pending(const reader *r, ch_profile *p, const uint32_t *remap)
+static void add_pending(const reader *r, ch_profile *p)
 {
     const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->slots_off);
     uint32_t nts = r->h->n_slots < CH_MAX_THREAD_SLOTS ? r->h->n_slots : CH_MAX_THREAD_SLOTS;
@@ -203,22 +136,27 @@ static void add_pending(const reader *r, ch_profile *p, const uint32_t *remap)
             const ch_stack_pend *e = &ts[i].pend[k];
             if (e->count == 0)
                 continue;
-            ch_stack *st = &p->stacks[e->id < r->h->stack_cap ? remap[e->id] : 0];
+            ch_stack *st = &p->stacks[e->id < p->nstacks ? e->id : 0];
             st->alloc_count += e->count;
             st->alloc_bytes += e->bytes;
         }
     }
 }
 
-/* The agent's invalid-free records (shm.h), with their stack ids remapped. */
-static int read_invalid_frees(reader *r, ch_profile *p, const uint32_t *remap)
+/* A stack id from the record, or 0 (unknown) past the stacks read. */
+static uint32_t known_stack(const ch_profile *p, uint32_t id)
+{
+    return id < p->nstacks ? id : 0;
+}
+
+/* The agent's invalid-free records (shm.h). */
+static int read_invalid_frees(reader *r, ch_profile *p)
 {
     uint32_t n = r->h->n_bad_frees < CH_MAX_BAD_FREES ? r->h->n_bad_frees : CH_MAX_BAD_FREES;
     if (!n)
         return 0;
     if (!(p->invalid_frees = calloc(n, sizeof *p->invalid_frees)))
         return fail(r, "out of memory");
-    uint32_t cap = r->h->stack_cap;
     for (uint32_t i = 0; i < n; i++) {
         const ch_bad_free *b = &r->h->bad_frees[i];
         if (b->kind == 0)
@@ -227,44 +165,51 @@ static int read_invalid_frees(reader *r, ch_profile *p, const uint32_t *remap)
             .addr = b->addr,
             .size = b->size,
             .kind = b->kind,
-            .stack_id = b->stack < cap ? remap[b->stack] : 0,
-            .alloc_stack_id = b->alloc_stack < cap ? remap[b->alloc_stack] : 0,
-            .free_stack_id = b->free_stack < cap ? remap[b->free_stack] : 0,
+            .stack_id = known_stack(p, b->stack),
+            .alloc_stack_id = known_stack(p, b->alloc_stack),
+            .free_stack_id = known_stack(p, b->free_stack),
         };
     }
     return 0;
 }
 
+/*
+ * Stack ids are dense in the record (slots 1..n_stacks) and stay the
+ * profile's ids: one pass over the used slots, no remapping. A slot not yet
+ * published, and a block naming an id past the table, read as stack 0, the
+ * "unknown" stack.
+ */
 static int read_stacks(reader *r, ch_profile *p)
 {
-    p->nstacks = 1; /* stacks[0]: the empty "unknown" stack */
-    if (walk_slots(r, p, NULL))
-        return -1;
-    size_t n = p->nstacks;
-    /* calloc of a large array maps zero pages lazily: only used ids cost. */
-    uint32_t *remap = calloc(r->h->stack_cap, sizeof *remap);
-    if (!remap || !(p->stacks = calloc(n, sizeof *p->stacks))) {
-        free(remap);
+    const ch_shm_header *h = r->h;
+    const ch_stack_slot *slots = (const ch_stack_slot *)(r->base + h->stacks_off);
+    const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + h->stats_off);
+    uint64_t n = h->n_stacks < h->stack_cap ? h->n_stacks + 1 : h->stack_cap;
+    if (!(p->stacks = calloc(n, sizeof *p->stacks)))
         return fail(r, "out of memory");
+    p->nstacks = n;
+    for (uint64_t id = 1; id < n; id++) {
+        const ch_stack_slot *s = &slots[id];
+        if (s->hash == 0)
+            continue;
+        if (check_slot(r, s))
+            return -1;
+        p->stacks[id] = (ch_stack){
+            .pcs = (const uint64_t *)(r->base + h->frames_off + (uint64_t)s->frames_off8 * 8),
+            .depth = s->depth,
+            .flags = s->flags,
+            .alloc_count = stats[id].alloc_count,
+            .alloc_bytes = stats[id].alloc_bytes,
+        };
     }
-    p->nstacks = 1;
-    int rc = walk_slots(r, p, remap);
-    if (rc == 0 && p->nstacks != n)
-        rc = fail(r, "the stack table changed while it was read");
-    for (size_t i = 0; rc == 0 && i < p->nblocks; i++) {
-        uint32_t id = p->blocks[i].stack_id;
-        p->blocks[i].stack_id = id < r->h->stack_cap ? remap[id] : 0;
-    }
+    for (size_t i = 0; i < p->nblocks; i++)
+        if (p->blocks[i].stack_id >= n)
+            p->blocks[i].stack_id = 0;
     /* Allocations made without a stack (table full) are counted in slot 0. */
-    const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + r->h->stats_off);
     p->stacks[0].alloc_count = stats[0].alloc_count;
     p->stacks[0].alloc_bytes = stats[0].alloc_bytes;
-    if (rc == 0)
-        add_pending(r, p, remap);
-    if (rc == 0)
-        rc = read_invalid_frees(r, p, remap);
-    free(remap);
-    return rc;
+    add_pending(r, p);
+    return read_invalid_frees(r, p);
 }
 
 static int read_modules(reader *r, ch_profile *p)
@@ -324,7 +269,8 @@ static void read_counters(const ch_shm_header *h, ch_profile *p)
 int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *out, char *err,
                    size_t errlen)
 {
-    reader r = {.h = hdr, .base = (const uint8_t *)hdr, .fd = fd, .err = err, .errlen = errlen};
+    (void)fd; /* the stack table is read by id: no hole to skip in the file */
+    reader r = {.h = hdr, .base = (const uint8_t *)hdr, .err = err, .errlen = errlen};
     const char *why = ch_shm_validate(hdr, size);
     if (why) {
         snprintf(err, errlen, "%s", why);

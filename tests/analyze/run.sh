@@ -8,7 +8,7 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 CC=${CC:-gcc}
 CFLAGS="-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -g -I$ROOT/include -I$ROOT/src -D_GNU_SOURCE"
 SAN="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-SRC="$ROOT/src/analyze/*.c"
+SRC="$ROOT/src/analyze/*.c $ROOT/src/common/block_sort.c"
 
 $CC $CFLAGS $SAN -o "$TMP/scan_test" "$ROOT/tests/analyze/scan_test.c" $SRC || exit 1
 $CC $CFLAGS $SAN -o "$TMP/supp_test" "$ROOT/tests/analyze/supp_test.c" $SRC || exit 1
@@ -28,7 +28,7 @@ run() { # NAME COMMAND...
     fi
 }
 export ASAN_OPTIONS=detect_leaks=1
-for c in start_pointer interior upgrade cycle tree chain block_bytes registers zero_size_holes glibc_chunk group \
+for c in start_pointer interior upgrade cycle tree chain block_bytes registers zero_size_holes glibc_chunk copy_holes sparse_index group \
     heur_stdstring heur_length64 heur_newarray heur_multipleinheritance; do
     ASAN_OPTIONS=detect_leaks=0 run "scan_$c" "$TMP/scan_test" "$c"
 done
@@ -36,4 +36,5 @@ for c in parse wildcard match defaults; do
     run "supp_$c" "$TMP/supp_test" "$c" "$TMP"
 done
 run scan_bench_1M_blocks_1GiB "$TMP/scan_bench" bench
+run scan_bench_2M_blocks_tree "$TMP/scan_bench" bench_tree
 [ "$fails" -eq 0 ]

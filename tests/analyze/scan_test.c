@@ -4,6 +4,8 @@
  * Prints one line; exits non-zero on failure.
  */
 #include "analyze/analyze.h"
+#include "analyze/block_index.h"
+#include "analyze/heap_copy.h"
 #include "analyze/heuristics.h"
 
 #include <stdio.h>
@@ -310,6 +312,95 @@ static int case_zero_size_and_holes(void)
     return failures;
 }
 
+/*
+ * The heap copy past a hole: a block running into an unreadable page keeps
+ * the prefix before it, a block inside it has no bytes, a block after it is
+ * read from its own start; a range over the copy's budget is left to
+ * on-demand reads. The scan's kinds match the on-demand reads' answer.
+ */
+#define HOLEY 0x400000ull /* readable [HOLEY, +0x2000) and [+0x3000, +0x4000) */
+static int check_copy(const ch_heap_copy *c, uint64_t addr, uint64_t size, int covered,
+                      size_t want_len, const char *what)
+{
+    const uint8_t *p;
+    size_t len = 0;
+    int got = ch_heap_copy_get(c, addr, size, &p, &len);
+    if (got != covered || (covered && len != want_len)) {
+        printf("FAIL %s: covered %d len %zu, expected %d and %zu\n", what, got, len, covered,
+               want_len);
+        return 1;
+    }
+    return 0;
+}
+
+static int case_copy_holes(void)
+{
+    world w;
+    world_init(&w);
+    add_segment(&w.mem, HOLEY, 0x2000);
+    add_segment(&w.mem, HOLEY + 0x3000, 0x1000);
+    uint64_t p1 = HOLEY, p2 = HOLEY + 0x100, a = HOLEY + 0x1f00, h = HOLEY + 0x2800,
+             b = HOLEY + 0x3100;
+    uint64_t addrs[] = {p1, p2, a, h, b}, sizes[] = {64, 64, 0x200, 64, 64};
+    for (int i = 0; i < 5; i++)
+        w.blocks[w.prof.nblocks++] = (ch_block){.addr = addrs[i], .size = sizes[i]};
+    put(&w.mem, ROOT, a);
+    put(&w.mem, ROOT + 8, h);
+    put(&w.mem, ROOT + 16, b);
+    put(&w.mem, a + 0x80, p1); /* before the hole: seen */
+    put(&w.mem, b + 8, p2);
+    ch_block_index ix;
+    ch_heap_copy c;
+    if (ch_block_index_init(&ix, w.blocks, w.prof.nblocks) ||
+        ch_heap_copy_init(&c, &ix, CH_COPY_MAX, fake_read, &w.mem))
+        return 1;
+    failures += check_copy(&c, a, 0x200, 1, 0x100, "block running into a hole");
+    failures += check_copy(&c, h, 64, 1, 0, "block inside a hole");
+    failures += check_copy(&c, b, 64, 1, 64, "block after a hole");
+    failures += check_copy(&c, p1, 64, 1, 64, "block before a hole");
+    failures += check_copy(&c, HOLEY + 0x10000, 8, 0, 0, "address outside every block range");
+    ch_heap_copy_free(&c);
+    if (ch_heap_copy_init(&c, &ix, 0x1000, fake_read, &w.mem))
+        return 1;
+    failures += check_copy(&c, p1, 64, 0, 0, "range over the copy's budget");
+    ch_heap_copy_free(&c);
+    ch_block_index_free(&ix);
+    scan(&w);
+    expect(&w, p1, CH_KIND_REACHABLE, "pointer before the hole");
+    expect(&w, p2, CH_KIND_REACHABLE, "pointer in the block after the hole");
+    expect(&w, h, CH_KIND_REACHABLE, "unreadable block still classified");
+    return failures;
+}
+
+/* The bucket directory over a span as wide as the address space: every
+ * block is still found, at its start and inside, and nothing between. */
+static int case_sparse_index(void)
+{
+    ch_block b[6];
+    uint64_t at[6] = {0x1000,
+                      0x1040,
+                      0x7f0000000000ull,
+                      0x7f0000000100ull,
+                      UINT64_MAX - 0x2000,
+                      UINT64_MAX - 0x1000};
+    for (int i = 0; i < 6; i++)
+        b[i] = (ch_block){.addr = at[5 - i], .size = 0x20}; /* reversed: init sorts them */
+    ch_block_index ix;
+    if (ch_block_index_init(&ix, b, 6))
+        return 1;
+    for (int i = 0; i < 6; i++) {
+        int start = 0;
+        if (ch_block_index_find(&ix, at[i], &start) != i || !start ||
+            ch_block_index_find(&ix, at[i] + 8, &start) != i || start ||
+            ch_block_index_find(&ix, at[i] + 0x20, &start) != -1) {
+            printf("FAIL block %d at 0x%llx not found as expected\n", i, (unsigned long long)at[i]);
+            failures++;
+        }
+    }
+    ch_block_index_free(&ix);
+    return failures;
+}
+
 /* glibc keeps pointers to the chunk after a block (top chunk, free bins) in
  * libc's data: they must not make the block "possibly lost". */
 static int case_glibc_chunk(void)
@@ -575,6 +666,80 @@ static int bench(void)
     return !ok;
 }
 
+/* ---- the tree benchmark: 2M small blocks linked in a shuffled order ----
+ * The order in which the mark step meets blocks has nothing to do with
+ * their addresses, as in a long-lived program's tree: what the exit path of
+ * bench/workloads/tree.c costs, without the program. CPU time, so that a
+ * busy machine disturbs the figure less. */
+#define TREE_N 2000000u
+#define TREE_STRIDE 48u /* glibc's chunk for a 40-byte block */
+#define TREE_BASE 0x550000000000ull
+#define TREE_ROOT 0x1000ull
+
+typedef struct tree_mem {
+    uint8_t *heap; /* TREE_N * TREE_STRIDE bytes at TREE_BASE */
+    uint64_t root; /* the one root word, at TREE_ROOT */
+} tree_mem;
+
+static long tree_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    const tree_mem *m = ctx;
+    uint64_t heap_end = TREE_BASE + (uint64_t)TREE_N * TREE_STRIDE;
+    if (addr == TREE_ROOT && len >= 8) {
+        memset(buf, 0, len);
+        memcpy(buf, &m->root, 8);
+        return (long)len;
+    }
+    if (addr < TREE_BASE || addr >= heap_end)
+        return -1;
+    size_t n = addr + len > heap_end ? (size_t)(heap_end - addr) : len;
+    memcpy(buf, m->heap + (addr - TREE_BASE), n);
+    return (long)n;
+}
+
+static int bench_tree(void)
+{
+    tree_mem m = {.heap = calloc(TREE_N, TREE_STRIDE)};
+    uint32_t *order = malloc(TREE_N * sizeof *order);
+    ch_profile p = {.nblocks = TREE_N, .nstacks = 1, .blocks = calloc(TREE_N, sizeof(ch_block))};
+    if (!m.heap || !order || !p.blocks)
+        return 1;
+    uint64_t x = 88172645463325252ull;
+    for (uint32_t i = 0; i < TREE_N; i++)
+        order[i] = i;
+    for (uint32_t i = TREE_N; i > 1; i--) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t j = (uint32_t)(x % i), t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    for (uint32_t k = 0; k < TREE_N; k++) {
+        uint64_t kids[2] = {0, 0};
+        for (unsigned c = 0; c < 2; c++)
+            if (2 * (uint64_t)k + 1 + c < TREE_N)
+                kids[c] = TREE_BASE + (uint64_t)order[2 * k + 1 + c] * TREE_STRIDE;
+        memcpy(m.heap + (uint64_t)order[k] * TREE_STRIDE, kids, sizeof kids);
+    }
+    m.root = TREE_BASE + (uint64_t)order[0] * TREE_STRIDE;
+    for (uint32_t i = 0; i < TREE_N; i++)
+        p.blocks[i] = (ch_block){.addr = TREE_BASE + (uint64_t)i * TREE_STRIDE, .size = 40};
+    ch_region root = {.start = TREE_ROOT, .end = TREE_ROOT + 8};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    int rc = ch_scan(&p, &root, 1, NULL, 0, tree_read, &m);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    size_t reachable = 0;
+    for (size_t i = 0; i < p.nblocks; i++)
+        reachable += p.blocks[i].kind == CH_KIND_REACHABLE;
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("bench_tree: %u blocks in shuffled tree order scanned in %.2f s CPU (reachable %zu)\n",
+           TREE_N, s, reachable);
+    free(m.heap);
+    free(order);
+    free(p.blocks);
+    return rc != 0 || reachable != TREE_N;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -592,11 +757,14 @@ int main(int argc, char **argv)
         {"zero_size_holes", case_zero_size_and_holes},
         {"group", case_group},
         {"glibc_chunk", case_glibc_chunk},
+        {"copy_holes", case_copy_holes},
+        {"sparse_index", case_sparse_index},
         {"heur_stdstring", case_heur_stdstring},
         {"heur_length64", case_heur_length64},
         {"heur_newarray", case_heur_newarray},
         {"heur_multipleinheritance", case_heur_multipleinheritance},
         {"bench", bench},
+        {"bench_tree", bench_tree},
     };
     for (size_t i = 0; argc > 1 && i < sizeof cases / sizeof cases[0]; i++)
         if (!strcmp(argv[1], cases[i].name))

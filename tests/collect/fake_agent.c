@@ -33,6 +33,7 @@ __attribute__((constructor)) static void attach(void)
     *(uint64_t *)((char *)hdr + hdr->frames_off) = frame;
     slot->depth = 1;
     slot->hash = 0x1234;
+    hdr->n_stacks = 1; /* ids are dense: 1..n_stacks */
     hdr->agent_flags = CH_AGENT_ATTACHED;
 }
 

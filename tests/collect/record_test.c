@@ -14,7 +14,8 @@ static ch_shm shm;
 #define H (shm.hdr)
 #define AT(off) ((char *)shm.hdr + (off))
 
-/* A small valid record: 3 blocks in shard 5, stack ids 1 and 7, one module. */
+/* A small valid record: 3 blocks in shard 5, stack ids 1 and 2 (and 3, not
+ * yet published), one module. */
 static void make_valid(void)
 {
     if (ch_shm_create(&shm, 1, 1u << 12)) {
@@ -26,8 +27,8 @@ static void make_valid(void)
     s->table_off = H->heap_off + 4096;
     ch_live_entry *t = (ch_live_entry *)AT(s->table_off);
     t[3] = (ch_live_entry){0x7000, ch_pack_size_stack(16, 1)};
-    t[9] = (ch_live_entry){0x5000, ch_pack_size_stack(32, 7)};
-    t[1000] = (ch_live_entry){0x6000, ch_pack_size_stack(48, 3000)}; /* unpublished id -> 0 */
+    t[9] = (ch_live_entry){0x5000, ch_pack_size_stack(32, 2)};
+    t[1000] = (ch_live_entry){0x6000, ch_pack_size_stack(48, 3000)}; /* past the table -> 0 */
     s->count = 3;
     uint64_t *frames = (uint64_t *)AT(H->frames_off);
     frames[0] = 0x401000;
@@ -35,7 +36,8 @@ static void make_valid(void)
     frames[2] = 0x401200;
     ch_stack_slot *slots = (ch_stack_slot *)AT(H->stacks_off);
     slots[1] = (ch_stack_slot){.hash = 11, .frames_off8 = 0, .depth = 2};
-    slots[7] = (ch_stack_slot){.hash = 77, .frames_off8 = 2, .depth = 1};
+    slots[2] = (ch_stack_slot){.hash = 77, .frames_off8 = 2, .depth = 1};
+    H->n_stacks = 3; /* slot 3 counted but not published: an empty stack */
     H->frames_used = 24;
     ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
     m[0] = (ch_module_entry){.start = 0x400000, .end = 0x500000};
@@ -76,11 +78,11 @@ static int case_valid(void)
         printf("FAIL valid record rejected: %s\n", err);
         return 1;
     }
-    /* Slot ids 1 and 7 become dense profile ids 1 and 2. */
+    /* Record ids are the profile's ids. */
     int ok = p.nblocks == 3 && p.blocks[0].addr == 0x5000 && p.blocks[0].stack_id == 2 &&
              p.blocks[1].addr == 0x6000 && p.blocks[1].stack_id == 0 && p.blocks[2].size == 16 &&
-             p.nstacks == 3 && p.stacks[1].depth == 2 && p.stacks[1].pcs[1] == 0x401100 &&
-             p.stacks[2].pcs[0] == 0x401200 && p.nmodules == 1 &&
+             p.nstacks == 4 && p.stacks[3].depth == 0 && p.stacks[1].depth == 2 &&
+             p.stacks[1].pcs[1] == 0x401100 && p.stacks[2].pcs[0] == 0x401200 && p.nmodules == 1 &&
              !strcmp(p.modules[0].path, "/bin/prog") && p.blocks[0].kind == CH_KIND_UNFREED;
     printf("%s: %zu blocks, %zu stacks, %zu modules\n", ok ? "ok" : "FAIL valid record misread",
            p.nblocks, p.nstacks, p.nmodules);
@@ -95,7 +97,7 @@ static int case_corrupt(void)
     ch_shm_header saved = *H;
     ch_live_shard *s = (ch_live_shard *)AT(H->shards_off) + 5;
     ch_live_shard saved_shard = *s;
-    ch_stack_slot *slot = (ch_stack_slot *)AT(H->stacks_off) + 7;
+    ch_stack_slot *slot = (ch_stack_slot *)AT(H->stacks_off) + 2;
     ch_stack_slot saved_slot = *slot;
     ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
 

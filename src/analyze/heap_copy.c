@@ -1,0 +1,155 @@
+/* Copying the target's blocks in large ranges; see heap_copy.h for why. */
+#include "analyze/heap_copy.h"
+#include "common/big_alloc.h"
+#include "common/grow.h"
+
+#include <stdlib.h>
+
+#define READ_MAX (64u << 20) /* bytes per read call: bounds one system call's latency */
+
+/* Plans ranges over the sorted blocks; returns their total size. */
+static uint64_t plan(ch_heap_copy *c, const ch_block_index *ix, uint64_t max)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < ix->n;) {
+        uint64_t start = ix->span[i].start, end = ix->span[i].end;
+        size_t j = i + 1;
+        while (j < ix->n && (ix->span[j].start <= end || ix->span[j].start - end <= CH_COPY_GAP)) {
+            if (ix->span[j].end > end)
+                end = ix->span[j].end;
+            j++;
+        }
+        if (end - start <= max - total) { /* else leave this range to on-demand reads */
+            c->planned[c->nplanned++] = (ch_copy_span){start, end, total};
+            total += end - start;
+        }
+        i = j;
+    }
+    return total;
+}
+
+static int add_read(ch_heap_copy *c, uint64_t start, uint64_t end, uint64_t off)
+{
+    if (c->nread == c->read_cap) {
+        ch_copy_span *v = ch_grow(c->read, &c->read_cap, sizeof *v, 64);
+        if (!v)
+            return -1;
+        c->read = v;
+    }
+    c->read[c->nread++] = (ch_copy_span){start, end, off};
+    return 0;
+}
+
+/* Bytes [start, end) into buf + off; returns how many were readable from start. */
+static uint64_t read_prefix(ch_heap_copy *c, uint64_t start, uint64_t end, uint64_t off,
+                            ch_read_fn read, void *ctx)
+{
+    uint64_t done = 0;
+    while (done < end - start) {
+        uint64_t left = end - start - done;
+        size_t len = left < READ_MAX ? (size_t)left : READ_MAX;
+        long got = read(ctx, start + done, c->buf + off + done, len);
+        c->n_calls++;
+        if (got <= 0)
+            break;
+        done += (uint64_t)got;
+        if ((size_t)got < len)
+            break; /* a hole */
+    }
+    return done;
+}
+
+/* First block index at or after i whose start is >= addr. */
+static size_t first_start_from(const ch_block_index *ix, size_t i, uint64_t addr)
+{
+    while (i < ix->n && ix->span[i].start < addr)
+        i++;
+    return i;
+}
+
+/* Reads one planned range; past a hole, reads again from the next block start. */
+static int copy_range(ch_heap_copy *c, const ch_block_index *ix, const ch_copy_span *r,
+                      ch_read_fn read, void *ctx)
+{
+    size_t i = ch_block_index_first_starting_at(ix, r->start);
+    uint64_t start = r->start;
+    while (start < r->end) {
+        uint64_t off = r->off + (start - r->start);
+        uint64_t got = read_prefix(c, start, r->end, off, read, ctx);
+        if (got && add_read(c, start, start + got, off))
+            return -1;
+        if (got == r->end - start)
+            break;
+        /* Blocks that start before the hole keep their prefix; the others are read from their
+         * start. */
+        uint64_t hole = start + got;
+        i = first_start_from(ix, i, got ? hole : start + 1);
+        if (i >= ix->n || ix->span[i].start >= r->end)
+            break;
+        start = ix->span[i].start;
+    }
+    return 0;
+}
+
+void ch_heap_copy_free(ch_heap_copy *c)
+{
+    free(c->buf);
+    free(c->planned);
+    free(c->read);
+    *c = (ch_heap_copy){0};
+}
+
+int ch_heap_copy_init(ch_heap_copy *c, const ch_block_index *ix, uint64_t max, ch_read_fn read,
+                      void *ctx)
+{
+    *c = (ch_heap_copy){0};
+    if (!ix->n)
+        return 0;
+    c->planned = malloc(ix->n * sizeof *c->planned);
+    if (!c->planned)
+        return -1;
+    c->bytes = plan(c, ix, max);
+    if (c->bytes && !(c->buf = ch_big_alloc(c->bytes))) {
+        ch_heap_copy_free(c);
+        return -1;
+    }
+    /* Ranges are planned in address order, so a block's later start index is found by walking on.
+     */
+    for (size_t r = 0; r < c->nplanned; r++)
+        if (copy_range(c, ix, &c->planned[r], read, ctx)) {
+            ch_heap_copy_free(c);
+            return -1;
+        }
+    return 0;
+}
+
+/* The last span of v[0..n) starting at or below addr, or -1. */
+static long last_at_or_below(const ch_copy_span *v, size_t n, uint64_t addr)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (long)lo - 1;
+}
+
+int ch_heap_copy_get(const ch_heap_copy *c, uint64_t addr, uint64_t size, const uint8_t **p,
+                     size_t *len)
+{
+    long r = last_at_or_below(c->planned, c->nplanned, addr);
+    if (r < 0 || addr >= c->planned[r].end)
+        return 0;
+    long k = last_at_or_below(c->read, c->nread, addr);
+    *len = 0;
+    *p = c->buf;
+    if (k < 0 || c->read[k].start < c->planned[r].start || addr >= c->read[k].end)
+        return 1; /* planned but unreadable */
+    uint64_t avail = c->read[k].end - addr;
+    *len = (size_t)(size < avail ? size : avail);
+    *p = c->buf + c->read[k].off + (addr - c->read[k].start);
+    return 1;
+}
