@@ -65,6 +65,7 @@ need_valgrind() {
 
 # c_build SRC [EXTRA_FLAGS...] -> prints the binary's path.
 # -O0 -g: kinds must not depend on what the optimiser keeps in registers.
+# include/ is on the path: programs that forge a record include cgoheap/shm.h.
 c_build() {
     local src=$ROOT/$1
     shift
@@ -75,7 +76,7 @@ c_build() {
     if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ $# -gt 0 ]; then
         local cc=gcc
         case $src in *.cc | *.cpp) cc=g++ ;; esac
-        $cc -O0 -g -pthread -o "$bin.tmp.$$" "$src" "$@" >&2 || fail "cannot compile $src"
+        $cc -O0 -g -pthread -I"$ROOT/include" -o "$bin.tmp.$$" "$src" "$@" >&2 || fail "cannot compile $src"
         mv -f "$bin.tmp.$$" "$bin"
     fi
     echo "$bin"

@@ -25,9 +25,10 @@ same_kinds_as_valgrind() { # BIN
 
 # C: stdout's and two streams' buffers are the runtime's; the open FILE
 # (still reachable) and the getline buffer (definitely lost) are the user's.
+# (getline's first buffer for a short line is 120 bytes in glibc.)
 bin=$(c_build tests/progs/c/stdio_use.c) || exit 1
 same_kinds_as_valgrind "$bin"
-expect_eq "$(kinds "$WORK/report")" "definite=1894/1 indirect=0/0 possible=0/0 reachable=472/1" \
+expect_eq "$(kinds "$WORK/report")" "definite=120/1 indirect=0/0 possible=0/0 reachable=472/1" \
     "stdio_use kinds (the program's expected figures)"
 line=$(line_of LEAK-getline "$ROOT/tests/progs/c/stdio_use.c") || exit 1
 expect_record 'definitely lost' "$(frame_re lose_line stdio_use.c "$line")"
