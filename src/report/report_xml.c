@@ -2,14 +2,19 @@
  * valgrind memcheck's XML output (protocol 4, docs/internals/xml-output-
  * protocol4.txt in valgrind's sources), so that tools reading valgrind's XML
  * (Jenkins' Valgrind plugin, CTest, IDEs) read cgoheap's: the header
- * valgrind writes, one <error> per loss record shown (--show-leak-kinds),
- * with its <xwhat> and <stack>, then <errorcounts> (empty: valgrind counts
- * no leaks there) and <suppcounts>. Differences: a definitely lost record's
- * <leakedbytes> are its own blocks' bytes (valgrind adds what they hold
- * indirectly), and the stack starts at malloc's caller (valgrind's first
- * frame is its own malloc). Unscanned blocks (kind unfreed) have no
- * valgrind kind; they are written as Leak_PossiblyLost, what they may be.
+ * valgrind writes, the invalid frees as InvalidFree <error>s between the
+ * RUNNING and FINISHED <status> (valgrind reports them as they happen),
+ * one <error> per loss record shown (--show-leak-kinds) with its <xwhat>
+ * (a definitely lost record's bytes include those it holds indirectly, as
+ * valgrind's) and <stack>, then <errorcounts> (the invalid frees: valgrind
+ * counts no leaks there) and <suppcounts>. Differences: stacks start at
+ * malloc's or free's caller (valgrind's first frame is its own), the first
+ * free of a double free has only its caller's frame, and a misaligned free
+ * says so (valgrind names the block it points into). Unscanned blocks
+ * (kind unfreed) have no valgrind kind; they are written as
+ * Leak_PossiblyLost, what they may be.
  */
+#include "cgoheap/shm.h"
 #include "report/report_internal.h"
 #include "report/report_out.h"
 #include <string.h>
@@ -117,7 +122,6 @@ static void put_header(xml_ctx *c)
     put_args(out, "argv", in->program_argv, nprog);
     chr_out_str(out, "</args>\n\n");
     put_status(out, "RUNNING", 0);
-    put_status(out, "FINISHED", in->run_seconds);
 }
 
 static void put_frame(chr_out *out, const ch_frame *fr)
@@ -144,11 +148,58 @@ static void put_frame(chr_out *out, const ch_frame *fr)
     chr_out_str(out, "    </frame>\n");
 }
 
-static int put_error(xml_ctx *c, const ch_record *r, size_t num, size_t of)
+/* <stack> with the frames shown; -1 if they could not be had. */
+static int put_stack(xml_ctx *c, uint32_t stack_id)
 {
     chr_frames f;
-    if (chr_stack_frames(c->in, r->stack_id, &f) != 0)
+    if (chr_stack_frames(c->in, stack_id, &f) != 0)
         return -1;
+    chr_out_str(&c->out, "  <stack>\n");
+    bool show_all = chr_show_internal(&f, c->o->show_internal);
+    for (size_t i = chr_next_shown(&f, 0, show_all); i < f.n;
+         i = chr_next_shown(&f, i + 1, show_all))
+        put_frame(&c->out, &f.v[i]);
+    chr_out_str(&c->out, "  </stack>\n");
+    chr_frames_release(&f);
+    return 0;
+}
+
+/* valgrind's InvalidFree: the bad call, then what is known of the block. */
+static int put_invalid_free(xml_ctx *c, const ch_invalid_free *f)
+{
+    chr_out *out = &c->out;
+    chr_out_printf(out, "<error>\n  <unique>0x%zx</unique>\n  <tid>1</tid>\n", c->unique++);
+    chr_out_str(out, "  <kind>InvalidFree</kind>\n"
+                     "  <what>Invalid free() / delete / delete[] / realloc()</what>\n");
+    if (put_stack(c, f->stack_id))
+        return -1;
+    chr_out_str(out, "  <auxwhat>Address 0x");
+    chr_out_hex(out, f->addr, false);
+    if ((f->kind & 0xff) == CH_BAD_MISALIGNED) {
+        chr_out_str(out, " is not 16-byte aligned: malloc never returned it</auxwhat>\n");
+    } else {
+        chr_out_printf(out, " is 0 bytes inside a block of size %llu free'd</auxwhat>\n",
+                       (unsigned long long)f->size);
+        if (put_stack(c, f->free_stack_id))
+            return -1;
+        chr_out_str(out, "  <auxwhat>Block was alloc'd at</auxwhat>\n");
+        if (put_stack(c, f->alloc_stack_id))
+            return -1;
+    }
+    chr_out_str(out, "</error>\n\n");
+    return 0;
+}
+
+static int put_invalid_frees(xml_ctx *c)
+{
+    for (size_t i = 0; i < c->in->prof->ninvalid_frees; i++)
+        if (put_invalid_free(c, &c->in->prof->invalid_frees[i]))
+            return -1;
+    return 0;
+}
+
+static int put_error(xml_ctx *c, const ch_record *r, size_t num, size_t of)
+{
     chr_out *out = &c->out;
     chr_amount a = chr_record_amount(c->in, r);
     char bytes[CHR_NUM_LEN], blocks[CHR_NUM_LEN];
@@ -171,14 +222,11 @@ static int put_error(xml_ctx *c, const ch_record *r, size_t num, size_t of)
                        chr_kind_phrase(r->kind), num, of);
     chr_out_printf(out, "    <leakedbytes>%llu</leakedbytes>\n",
                    (unsigned long long)(a.bytes + ind));
-    chr_out_printf(out, "    <leakedblocks>%llu</leakedblocks>\n  </xwhat>\n  <stack>\n",
+    chr_out_printf(out, "    <leakedblocks>%llu</leakedblocks>\n  </xwhat>\n",
                    (unsigned long long)a.count);
-    bool show_all = chr_show_internal(&f, c->o->show_internal);
-    for (size_t i = chr_next_shown(&f, 0, show_all); i < f.n;
-         i = chr_next_shown(&f, i + 1, show_all))
-        put_frame(out, &f.v[i]);
-    chr_out_str(out, "  </stack>\n</error>\n\n");
-    chr_frames_release(&f);
+    if (put_stack(c, r->stack_id))
+        return -1;
+    chr_out_str(out, "</error>\n\n");
     return 0;
 }
 
@@ -220,7 +268,12 @@ static void put_suppcounts(xml_ctx *c)
         }
         counts[k]++;
     }
-    chr_out_str(&c->out, "<errorcounts>\n</errorcounts>\n\n<suppcounts>\n");
+    /* Each invalid free is its own error, counted once, like valgrind's distinct stacks. */
+    chr_out_str(&c->out, "<errorcounts>\n");
+    for (size_t i = 0; i < c->in->prof->ninvalid_frees; i++)
+        chr_out_printf(
+            &c->out, "  <pair>\n    <count>1</count>\n    <unique>0x%zx</unique>\n  </pair>\n", i);
+    chr_out_str(&c->out, "</errorcounts>\n\n<suppcounts>\n");
     for (size_t k = 0; k < n; k++) {
         chr_out_printf(&c->out, "  <pair>\n    <count>%zu</count>\n", counts[k]);
         element(&c->out, "    ", "name", names[k]);
@@ -236,7 +289,10 @@ int ch_report_xml(FILE *out, const ch_report_input *in, const ch_report_opts *o)
     chr_summary s;
     chr_summarize(in, &s);
     put_header(&c);
-    int rc = put_errors(&c, s.n_listed);
+    int rc = put_invalid_frees(&c);
+    put_status(&c.out, "FINISHED", in->run_seconds);
+    if (rc == 0)
+        rc = put_errors(&c, s.n_listed);
     put_suppcounts(&c);
     if (chr_out_finish(&c.out) != 0)
         rc = -1;
