@@ -26,10 +26,10 @@ AGENT_LIBS := -ldl -lpthread
 
 # The CLI.
 CLI_SRC := $(wildcard src/common/*.c src/collect/*.c src/analyze/*.c \
-                      src/symbolize/*.c src/report/*.c src/cli/*.c)
+                      src/symbolize/*.c src/report/*.c src/serve/*.c src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/cli/%.o)
 CLI_CFLAGS := $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
-CLI_LIBS := -ldw -lelf -lz -lm -lpthread
+CLI_LIBS := -ldw -lelf -lz -lm -lpthread -lmicrohttpd
 
 .PHONY: all clean check bench demo format install uninstall FORCE
 all: $(BUILD)/lib/libcgoheap.so $(BUILD)/bin/cgoheap

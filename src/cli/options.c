@@ -49,6 +49,8 @@ enum {
     OPT_NO_SCAN,
     OPT_UNWIND,
     OPT_TRACE_THREADS,
+    OPT_HTTP,
+    OPT_HTTP_ALLOW_REMOTE,
     /* valgrind's spellings */
     OPT_LEAK_CHECK,
     OPT_SHOW_REACHABLE,
@@ -96,6 +98,11 @@ const ch_optdef ch_optdefs[] = {
      "stop every thread at exit (exact stack pointers; the\n"
      "default without sampling) or only the main one (no\n"
      "stop per thread start and signal; the sampled default)"},
+    {"http", required_argument, OPT_HTTP, "ADDR", NULL,
+     "serve pprof profiles and /metrics while the program\n"
+     "runs (HOST:PORT, :PORT or unix:PATH; loopback only)"},
+    {"http-allow-remote", no_argument, OPT_HTTP_ALLOW_REMOTE, NULL, NULL,
+     "let --http bind a non-loopback address"},
     {"verbose", no_argument, 'v', NULL, NULL, "notices about cgoheap itself"},
     {"v", no_argument, 'v', NULL, NULL, NULL},
     {"help", no_argument, 'h', NULL, NULL, "print this help and exit"},
@@ -325,6 +332,8 @@ static int apply_valued(ch_options *o, int id, const char *v)
     case OPT_TRACE_THREADS:
         o->trace_threads = v;
         return strcmp(v, "all") && strcmp(v, "main") ? -1 : 0;
+    case OPT_HTTP:
+        return set_path(&o->http, v);
     case OPT_SHOW_REACHABLE:
         if (parse_yes_no(v, &b))
             return -1;
@@ -356,6 +365,9 @@ static int apply(ch_options *o, int id, const char *v, char *err, size_t errlen)
         return 0;
     case OPT_NO_SCAN:
         o->scan = false;
+        return 0;
+    case OPT_HTTP_ALLOW_REMOTE:
+        o->http_allow_remote = true;
         return 0;
     case 'v':
         o->verbose = true;

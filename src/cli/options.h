@@ -25,6 +25,8 @@ typedef struct ch_options {
     uint64_t sample_rate;
     const char *unwind;        /* NULL, "fast" or "exact" */
     const char *trace_threads; /* NULL, "all" or "main" */
+    const char *http;          /* --http=ADDR: serve profiles while the program runs */
+    bool http_allow_remote;    /* --http may bind a non-loopback address */
     char **argv;               /* the program and its arguments */
     int cmd_argc;              /* cgoheap's own command line, for the reports */
     char **cmd_argv;

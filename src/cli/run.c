@@ -14,6 +14,7 @@
 #include "common/path_expand.h"
 #include "common/phase.h"
 #include "report/report.h"
+#include "serve/serve.h"
 #include "symbolize/symbolize.h"
 
 #include <errno.h>
@@ -380,6 +381,22 @@ static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *lo
     return report(p, log);
 }
 
+/* --http: bound before the program runs (a bad address fails first), fed its record. */
+static ch_serve *serve_open(const ch_options *o, FILE *log, ch_run_opts *ro)
+{
+    char err[512];
+    ch_serve *s = ch_serve_open(o->http, o->http_allow_remote, o->argv[0], err, sizeof err);
+    if (!s) {
+        fail(err, NULL);
+        return NULL;
+    }
+    fprintf(log, "cgoheap: serving %s/debug/pprof/ and /metrics\n", ch_serve_url(s));
+    fflush(log);
+    ro->on_live = ch_serve_live;
+    ro->live_ctx = s;
+    return s;
+}
+
 int ch_run(const ch_options *o)
 {
     if (o->print_default_suppressions) {
@@ -420,10 +437,18 @@ int ch_run(const ch_options *o)
                       .verbose = o->verbose};
     char err[512] = "";
     int status;
+    ch_serve *http = o->http ? serve_open(o, log, &ro) : NULL;
+    if (o->http && !http) {
+        ch_supp_free(supp);
+        if (log != stderr)
+            ch_outfile_close(log);
+        return EXIT_CGOHEAP_ERROR;
+    }
     ch_phase("program");
     double start = ch_now();
     int collect_rc = ch_collect_run(&ro, &p.prof, err, sizeof err);
     p.run_seconds = ch_now() - start;
+    ch_serve_close(http);
     if (collect_rc) {
         fail(err, NULL);
         status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;

@@ -376,9 +376,14 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     if (traced && s->opts->sample_rate <= 1)
         s->go = ch_go_prefetch_start(path);
     ch_sigfwd_start(s->child.pid);
+    const ch_live_record live = {own->shm.hdr, own->shm.size, own->shm.fd, s->child.pid};
+    if (s->opts->on_live)
+        s->opts->on_live(s->opts->live_ctx, &live);
     ch_child_go(&s->child);
     const ch_trace_hooks hooks = {.on_exit = on_exit_stop, .on_exec = on_exec_stop};
     int rc = ch_trace_wait(s->child.pid, seized, &hooks, s, &s->prof->exit);
+    if (s->opts->on_live)
+        s->opts->on_live(s->opts->live_ctx, NULL);
     ch_sigfwd_stop();
     if (!s->exec_errno)
         s->exec_errno = ch_child_exec_errno(&s->child);

@@ -2,9 +2,22 @@
 #ifndef CGOHEAP_COLLECT_H
 #define CGOHEAP_COLLECT_H
 
+#include "cgoheap/shm.h"
 #include "common/profile.h"
 #include <stdbool.h>
 #include <stdint.h>
+
+/* The agent's record while the program runs, for readers other than the exit path. */
+typedef struct ch_live_record {
+    const ch_shm_header *hdr; /* mapped read-write by the launcher; written by the target */
+    size_t size;
+    int fd; /* the record's memfd */
+    int pid;
+} ch_live_record;
+
+/* Called on the launcher's thread with the record before the program runs, and with NULL
+ * once it has ended (before the exit path reads the record). */
+typedef void (*ch_live_fn)(void *ctx, const ch_live_record *rec);
 
 typedef struct ch_run_opts {
     char *const *argv;      /* program and its arguments; argv[0] looked up in PATH */
@@ -13,6 +26,8 @@ typedef struct ch_run_opts {
     bool scan;              /* stop at exit and scan memory (reachability) */
     bool verbose;           /* notices about the launcher itself on stderr */
     bool show_roots;        /* name what holds each block (ch_profile.block_root) */
+    ch_live_fn on_live;     /* may be NULL */
+    void *live_ctx;
 } ch_run_opts;
 
 /*

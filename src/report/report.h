@@ -46,6 +46,38 @@ static inline bool ch_report_is_error(const ch_report_input *in, const ch_record
 int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o);
 /* gzipped profile.proto, Go heap profile sample types. 0 or -1 with errno. */
 int ch_report_pprof(const char *path, const ch_report_input *in);
+
+/* One pprof heap sample's values: alloc_objects, alloc_space, inuse_objects, inuse_space. */
+typedef struct ch_pprof_values {
+    int64_t v[4];
+} ch_pprof_values;
+
+/* What a live profile changes in the pprof writer; all zero gives --pprof's file. */
+typedef struct ch_pprof_opts {
+    const char *default_type;    /* the sample type pprof shows first ("alloc_space") */
+    int64_t duration_ns;         /* a delta profile's duration */
+    const ch_pprof_values *base; /* per stack id (prof->nstacks): subtracted, for a delta */
+    ch_pprof_values *values;     /* per stack id: receives the values before the subtraction */
+    bool hide_internal;          /* leave out cgo glue frames, as the text report does */
+    bool per_stack;              /* one sample per stack, no "kind" label: a live heap was not
+                                    scanned, so it has no leak kinds (the exit report's pprof
+                                    splits each stack's samples per kind) */
+} ch_pprof_opts;
+
+/* The same profile in memory: *gz (malloc'ed, *len bytes). 0 or -1 with errno. */
+int ch_report_pprof_mem(const ch_report_input *in, const ch_pprof_opts *o, unsigned char **gz,
+                        size_t *len);
+/* Go's legacy text heap profile (debug=1), unscaled figures and heap/2*rate. 0 or -1. */
+int ch_report_heap_legacy(FILE *out, const ch_report_input *in, bool show_internal);
+
+/* What the Prometheus exposition adds to the record's figures. */
+typedef struct ch_metrics_extra {
+    uint64_t rss_bytes; /* the program's resident set; 0 if unknown */
+} ch_metrics_extra;
+
+/* Prometheus text format: heap in use, allocations, frees, agent memory. 0 or -1.
+ * in->records are the live blocks grouped (ch_group), for the scaled totals. */
+int ch_report_metrics(FILE *out, const ch_report_input *in, const ch_metrics_extra *x);
 int ch_report_json(FILE *out, const ch_report_input *in);
 /* valgrind memcheck's XML (protocol 4), leak errors only. */
 int ch_report_xml(FILE *out, const ch_report_input *in, const ch_report_opts *o);

@@ -63,6 +63,14 @@ static int deflate_all(const unsigned char *in, size_t len, unsigned char **out,
     return 0;
 }
 
+int chr_gzip(const void *data, size_t len, unsigned char **out, size_t *outlen)
+{
+    if (deflate_all(data, len, out, outlen) == 0)
+        return 0;
+    errno = ENOMEM;
+    return -1;
+}
+
 int chr_write_gzip(const char *path, const void *data, size_t len)
 {
     unsigned char *gz;

@@ -26,9 +26,11 @@ enum {
     PROFILE_FUNCTION = 5,
     PROFILE_STRING_TABLE = 6,
     PROFILE_TIME_NANOS = 9,
+    PROFILE_DURATION_NANOS = 10,
     PROFILE_PERIOD_TYPE = 11,
     PROFILE_PERIOD = 12,
     PROFILE_COMMENT = 13,
+    PROFILE_DEFAULT_SAMPLE_TYPE = 14,
     VALUE_TYPE_TYPE = 1,
     VALUE_TYPE_UNIT = 2,
     SAMPLE_LOCATION_ID = 1,
@@ -66,6 +68,7 @@ typedef struct mapping_info {
 
 typedef struct builder {
     const ch_report_input *in;
+    const ch_pprof_opts *o;
     chr_pb prof;               /* the Profile message being built */
     chr_pb loc, line, fn, smp; /* scratch for nested messages */
     chr_strtab strs;
@@ -75,9 +78,11 @@ typedef struct builder {
     mapping_info *maps; /* per module */
     uint64_t *loc_ids;  /* one sample's location ids */
     size_t loc_cap;
+    ch_frame *shown;   /* one location's frames without the hidden ones */
     chr_amount *inuse; /* unfreed blocks per stack id */
     size_t ninuse;
     size_t *rec_head, *rec_next; /* the records of each stack id, a list */
+    bool fake_mapping;           /* a location lies in no module */
     bool oom;
 } builder;
 
@@ -103,8 +108,12 @@ static void write_header(builder *b)
     clock_gettime(CLOCK_REALTIME, &ts);
     chr_pb_varint_opt(&b->prof, PROFILE_TIME_NANOS,
                       (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+    chr_pb_varint_opt(&b->prof, PROFILE_DURATION_NANOS, (uint64_t)b->o->duration_ns);
     chr_pb_varint_field(&b->prof, PROFILE_COMMENT,
                         chr_strtab_id(&b->strs, "cgoheap: C heap profile"));
+    if (b->o->default_type)
+        chr_pb_varint_field(&b->prof, PROFILE_DEFAULT_SAMPLE_TYPE,
+                            chr_strtab_id(&b->strs, b->o->default_type));
 }
 
 static uint32_t function_id(builder *b, const ch_frame *fr)
@@ -155,10 +164,14 @@ static uint64_t location_id(builder *b, const ch_frame *v, size_t n)
         b->oom = true;
     long m = chr_module_index(b->in->prof, outer);
     note_mapping(b, m, v, n);
+    /* Continuous profilers reject a location without a mapping: one that is
+     * in no module gets a fake mapping after the modules', as Go's does. */
+    b->fake_mapping |= m < 0;
+    uint64_t mapping_id = m >= 0 ? (uint64_t)m + 1 : b->in->prof->nmodules + 1;
     /* Functions go straight into the profile, so build this location aside. */
     chr_pb_reset(&b->loc);
     chr_pb_varint_field(&b->loc, LOCATION_ID, id);
-    chr_pb_varint_opt(&b->loc, LOCATION_MAPPING_ID, m >= 0 ? (uint64_t)m + 1 : 0);
+    chr_pb_varint_field(&b->loc, LOCATION_MAPPING_ID, mapping_id);
     chr_pb_varint_opt(&b->loc, LOCATION_ADDRESS, outer->pc);
     for (size_t k = 0; k < n; k++) {
         if (!v[k].function)
@@ -173,6 +186,18 @@ static uint64_t location_id(builder *b, const ch_frame *v, size_t n)
     return id;
 }
 
+/* One location's frames v[0..n-1] less the hidden ones, into b->shown; how many are left. */
+static size_t shown_frames(builder *b, const ch_frame *v, size_t n, bool show_all)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (show_all || !v[i].internal)
+            b->shown[k++] = v[i];
+    if (k)
+        b->shown[k - 1].inlined = false;
+    return k;
+}
+
 /* Fills b->loc_ids for a stack, leaf first; returns how many. */
 static size_t stack_locations(builder *b, const chr_frames *f)
 {
@@ -181,12 +206,15 @@ static size_t stack_locations(builder *b, const chr_frames *f)
         b->loc_ids[0] = location_id(b, &unknown, 1);
         return 1;
     }
+    bool show_all = !b->o->hide_internal || chr_show_internal(f, false);
     size_t n = 0;
     for (size_t i = 0; i < f->n;) {
         size_t j = i;
         while (j + 1 < f->n && f->v[j].inlined)
             j++;
-        b->loc_ids[n++] = location_id(b, &f->v[i], j - i + 1);
+        size_t k = show_all ? j - i + 1 : shown_frames(b, &f->v[i], j - i + 1, false);
+        if (k)
+            b->loc_ids[n++] = location_id(b, show_all ? &f->v[i] : b->shown, k);
         i = j + 1;
     }
     return n;
@@ -197,9 +225,12 @@ static bool reserve_loc_ids(builder *b, size_t n)
     if (n <= b->loc_cap)
         return true;
     uint64_t *p = realloc(b->loc_ids, n * sizeof *p);
-    if (!p)
+    if (p)
+        b->loc_ids = p;
+    ch_frame *f = p ? realloc(b->shown, n * sizeof *f) : NULL;
+    if (!f)
         return false;
-    b->loc_ids = p;
+    b->shown = f;
     b->loc_cap = n;
     return true;
 }
@@ -220,27 +251,55 @@ static void write_label(builder *b, const char *key, const char *str, uint64_t n
     chr_pb_message_field(&b->smp, SAMPLE_LABEL, &b->line);
 }
 
+static void amount_values(chr_amount alloc, chr_amount inuse, ch_pprof_values *v)
+{
+    *v = (ch_pprof_values){{as_int64(alloc.count), as_int64(alloc.bytes), as_int64(inuse.count),
+                            as_int64(inuse.bytes)}};
+}
+
+/* The sample's values, less the base's for a delta; false if they are all 0 then. */
+static bool sample_values(builder *b, uint32_t stack_id, chr_amount alloc, chr_amount inuse,
+                          uint64_t values[4])
+{
+    ch_pprof_values v;
+    amount_values(alloc, inuse, &v);
+    if (b->o->values)
+        b->o->values[stack_id] = v;
+    bool any = false;
+    for (int k = 0; k < 4; k++) {
+        values[k] = (uint64_t)(v.v[k] - (b->o->base ? b->o->base[stack_id].v[k] : 0));
+        any |= values[k] != 0;
+    }
+    return any || !b->o->base;
+}
+
 /*
  * One sample: the stack's locations (in b->loc_ids), its values, Go's
- * "bytes" label (the average block size) and the leak kind as the string
- * label "kind", so that `pprof -tagfocus kind=definite` keeps the leaks.
+ * "bytes" label (the average block size) and, when kind is not NULL, the
+ * leak kind as the string label "kind", so that `pprof -tagfocus
+ * kind=definite` keeps the leaks.
  */
-static void write_one_sample(builder *b, size_t nlocs, const char *kind, chr_amount alloc,
-                             chr_amount inuse, uint64_t blocksize)
+static void write_one_sample(builder *b, size_t nlocs, const char *kind, const uint64_t values[4],
+                             uint64_t blocksize)
 {
     chr_pb_reset(&b->smp);
     chr_pb_packed_field(&b->smp, SAMPLE_LOCATION_ID, b->loc_ids, nlocs);
-    uint64_t values[4] = {
-        (uint64_t)as_int64(alloc.count),
-        (uint64_t)as_int64(alloc.bytes),
-        (uint64_t)as_int64(inuse.count),
-        (uint64_t)as_int64(inuse.bytes),
-    };
     chr_pb_packed_field(&b->smp, SAMPLE_VALUE, values, 4);
     if (blocksize)
         write_label(b, "bytes", NULL, blocksize);
-    write_label(b, "kind", kind, 0);
+    if (kind)
+        write_label(b, "kind", kind, 0);
     chr_pb_message_field(&b->prof, PROFILE_SAMPLE, &b->smp);
+}
+
+/* A sample of one leak kind: its blocks' amounts as its values. */
+static void write_kind_sample(builder *b, size_t nlocs, const char *kind, chr_amount alloc,
+                              chr_amount inuse, uint64_t blocksize)
+{
+    ch_pprof_values v;
+    amount_values(alloc, inuse, &v);
+    uint64_t values[4] = {(uint64_t)v.v[0], (uint64_t)v.v[1], (uint64_t)v.v[2], (uint64_t)v.v[3]};
+    write_one_sample(b, nlocs, kind, values, blocksize);
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -262,7 +321,7 @@ static void write_kind_samples(builder *b, uint32_t stack_id, size_t nlocs, uint
         const ch_record *rec = &b->in->records[r];
         chr_amount a = chr_scale(rec->blocks, rec->bytes, rate);
         const char *kind = rec->suppressed ? "suppressed" : chr_kind_id(rec->kind);
-        write_one_sample(b, nlocs, kind, a, a, rec->blocks ? rec->bytes / rec->blocks : 0);
+        write_kind_sample(b, nlocs, kind, a, a, rec->blocks ? rec->bytes / rec->blocks : 0);
         seen.count += rec->blocks;
         seen.bytes += rec->bytes;
     }
@@ -271,22 +330,26 @@ static void write_kind_samples(builder *b, uint32_t stack_id, size_t nlocs, uint
                        sub0(b->inuse[stack_id].bytes, seen.bytes)};
     if (rest.count) {
         chr_amount a = chr_scale(rest.count, rest.bytes, rate);
-        write_one_sample(b, nlocs, chr_kind_id(CH_KIND_UNFREED), a, a, rest.bytes / rest.count);
+        write_kind_sample(b, nlocs, chr_kind_id(CH_KIND_UNFREED), a, a, rest.bytes / rest.count);
     }
     uint64_t freed = sub0(count, b->inuse[stack_id].count);
     if (freed) {
         uint64_t freed_bytes = sub0(bytes, b->inuse[stack_id].bytes);
-        write_one_sample(b, nlocs, "freed", chr_scale(freed, freed_bytes, rate), (chr_amount){0, 0},
-                         freed_bytes / freed);
+        write_kind_sample(b, nlocs, "freed", chr_scale(freed, freed_bytes, rate),
+                          (chr_amount){0, 0}, freed_bytes / freed);
     }
 }
 
 static int write_sample(builder *b, uint32_t stack_id)
 {
     const ch_stack *st = chr_raw_stack(b->in, stack_id);
+    uint64_t rate = b->in->prof->sample_rate;
     uint64_t count = st ? st->alloc_count : 0, bytes = st ? st->alloc_bytes : 0;
     chr_amount inuse = b->inuse[stack_id];
-    if (count == 0 && inuse.count == 0)
+    uint64_t values[4];
+    if ((count == 0 && inuse.count == 0) ||
+        !sample_values(b, stack_id, chr_scale(count, bytes, rate),
+                       chr_scale(inuse.count, inuse.bytes, rate), values))
         return 0;
     chr_frames f;
     if (chr_stack_frames(b->in, stack_id, &f) != 0 || !reserve_loc_ids(b, f.n + 1)) {
@@ -296,7 +359,10 @@ static int write_sample(builder *b, uint32_t stack_id)
     size_t nlocs = stack_locations(b, &f);
     chr_frames_release(&f);
     /* Locations were appended to the profile above; the samples go after them. */
-    write_kind_samples(b, stack_id, nlocs, count, bytes);
+    if (b->o->per_stack)
+        write_one_sample(b, nlocs, NULL, values, count ? bytes / count : 0);
+    else
+        write_kind_samples(b, stack_id, nlocs, count, bytes);
     return 0;
 }
 
@@ -358,6 +424,11 @@ static void write_mappings(builder *b)
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_INLINE_FRAMES, mi->inlines);
         chr_pb_message_field(&b->prof, PROFILE_MAPPING, &b->loc);
     }
+    if (b->fake_mapping) {
+        chr_pb_reset(&b->loc);
+        chr_pb_varint_field(&b->loc, MAPPING_ID, p->nmodules + 1);
+        chr_pb_message_field(&b->prof, PROFILE_MAPPING, &b->loc);
+    }
 }
 
 static void write_string_table(builder *b)
@@ -404,23 +475,41 @@ static void builder_free(builder *b)
     chr_idmap_free(&b->funcs);
     free(b->maps);
     free(b->loc_ids);
+    free(b->shown);
     free(b->inuse);
     free(b->rec_head);
     free(b->rec_next);
 }
 
-int ch_report_pprof(const char *path, const ch_report_input *in)
+/* Builds the profile, then either writes it to path or gzips it into *gz. */
+static int make_profile(const ch_report_input *in, const ch_pprof_opts *o, const char *path,
+                        unsigned char **gz, size_t *len)
 {
+    static const ch_pprof_opts file_opts;
     builder b;
     memset(&b, 0, sizeof b);
     b.in = in;
+    b.o = o ? o : &file_opts;
     int rc = build(&b);
     if (rc != 0)
         errno = ENOMEM;
-    else
+    else if (path)
         rc = chr_write_gzip(path, b.prof.data, b.prof.len);
+    else
+        rc = chr_gzip(b.prof.data, b.prof.len, gz, len);
     int e = errno;
     builder_free(&b);
     errno = e;
     return rc;
+}
+
+int ch_report_pprof(const char *path, const ch_report_input *in)
+{
+    return make_profile(in, NULL, path, NULL, NULL);
+}
+
+int ch_report_pprof_mem(const ch_report_input *in, const ch_pprof_opts *o, unsigned char **gz,
+                        size_t *len)
+{
+    return make_profile(in, o, NULL, gz, len);
 }

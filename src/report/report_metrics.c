@@ -1,0 +1,41 @@
+/*
+ * The Prometheus text exposition of a live record (format 0.0.4): what
+ * `promtool check metrics` accepts, counters ending in _total, units in
+ * the names. Figures are scaled like the text report's summary when the
+ * run is sampled, so a dashboard shows the same numbers as the exit report.
+ */
+#include "report/report_internal.h"
+
+static void metric(FILE *f, const char *name, const char *type, const char *help, double v)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
+}
+
+int ch_report_metrics(FILE *out, const ch_report_input *in, const ch_metrics_extra *x)
+{
+    chr_summary s;
+    chr_summarize(in, &s);
+    const ch_profile *p = in->prof;
+    metric(out, "cgoheap_heap_inuse_bytes", "gauge", "C heap bytes in use (requested sizes).",
+           (double)s.in_use.bytes);
+    metric(out, "cgoheap_heap_inuse_blocks", "gauge", "C heap blocks in use.",
+           (double)s.in_use.count);
+    metric(out, "cgoheap_allocs_total", "counter", "C heap allocations so far.", (double)s.allocs);
+    metric(out, "cgoheap_frees_total", "counter", "Frees of recorded C heap blocks so far.",
+           (double)s.frees);
+    metric(out, "cgoheap_alloc_bytes_total", "counter", "Bytes requested by allocations so far.",
+           (double)s.bytes_alloc);
+    metric(out, "cgoheap_dropped_allocs_total", "counter",
+           "Allocations the agent could not record.", (double)p->n_dropped);
+    metric(out, "cgoheap_agent_bytes", "gauge", "Memory the agent itself uses in the program.",
+           (double)p->agent_bytes);
+    if (x->rss_bytes)
+        metric(out, "cgoheap_process_resident_memory_bytes", "gauge",
+               "Resident set size of the program.", (double)x->rss_bytes);
+    metric(out, "cgoheap_sample_rate_bytes", "gauge",
+           "Average bytes between sampled allocations (1: every allocation).",
+           (double)p->sample_rate);
+    metric(out, "cgoheap_agent_attached", "gauge", "1 if the agent is recording in the program.",
+           p->agent_attached && !p->agent_fail_reason[0] ? 1 : 0);
+    return ferror(out) ? -1 : 0;
+}

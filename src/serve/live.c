@@ -1,0 +1,415 @@
+/*
+ * Snapshots of the live record, and the profiles made from them.
+ *
+ * The program writes the record while it is read: ch_record_read already
+ * bounds-checks every offset, index and frame range, so a torn live entry
+ * gives at worst one block with a stale size or the unknown stack, never a
+ * read outside the record. What it refuses (a stack table that changed
+ * between its two passes) is simply read again.
+ *
+ * Deltas key each stack by where its frames lie in the record (stable: a
+ * stack never moves once published), since the profile's dense stack ids
+ * change from one read to the next. An exec in the program empties the
+ * record; a drop in the allocation count says so and the baselines go.
+ */
+#include "serve/live.h"
+#include "analyze/analyze.h"
+#include "cli/symstacks.h"
+#include "collect/record.h"
+#include "common/search.h"
+#include "report/report.h"
+#include "symbolize/symbolize.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_TRIES 8
+
+/* One stack's values in an earlier profile, by its key. */
+typedef struct keyed_values {
+    uint64_t key;
+    ch_pprof_values v;
+} keyed_values;
+
+typedef struct baseline {
+    keyed_values *v; /* sorted by key */
+    size_t n;
+    uint64_t n_allocs; /* the record's count when taken: a drop means an exec emptied it */
+} baseline;
+
+/* The symbolizer outlives requests: it memoizes every PC it resolved. It is
+ * made again only when the program's modules change (dlopen, exec). */
+typedef struct sym_cache {
+    ch_module *mods;
+    size_t nmods;
+    ch_symbolizer *sym;
+    const char **build_ids;
+} sym_cache;
+
+struct ch_live {
+    pthread_mutex_t mu;
+    pthread_cond_t ended;
+    bool attached;
+    ch_live_record rec;
+    const char *program;
+    sym_cache sc;
+    baseline godelta; /* what the previous /delta_heap answered */
+};
+
+/* One read of the record, symbolized. */
+typedef struct snapshot {
+    ch_profile prof;
+    ch_symstacks *stacks;
+    ch_report_input in;
+    int64_t time_ns;
+} snapshot;
+
+void ch_reply_text(ch_reply *r, int status, const char *text)
+{
+    *r = (ch_reply){.status = status, .type = "text/plain; charset=utf-8"};
+    r->body = strdup(text);
+    r->len = r->body ? strlen(r->body) : 0;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+ch_live *ch_live_new(const char *program)
+{
+    ch_live *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->ended, NULL);
+    l->program = program;
+    return l;
+}
+
+static void sym_cache_clear(sym_cache *c)
+{
+    if (c->sym)
+        ch_symbolizer_free(c->sym);
+    for (size_t i = 0; i < c->nmods; i++)
+        free(c->mods[i].path);
+    free(c->mods);
+    free(c->build_ids);
+    *c = (sym_cache){0};
+}
+
+void ch_live_free(ch_live *l)
+{
+    if (!l)
+        return;
+    sym_cache_clear(&l->sc);
+    free(l->godelta.v);
+    pthread_cond_destroy(&l->ended);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+void ch_live_attach(ch_live *l, const ch_live_record *rec)
+{
+    pthread_mutex_lock(&l->mu);
+    l->attached = rec != NULL;
+    if (rec)
+        l->rec = *rec;
+    pthread_cond_broadcast(&l->ended);
+    pthread_mutex_unlock(&l->mu);
+}
+
+static bool same_modules(const sym_cache *c, const ch_profile *p)
+{
+    if (!c->sym || c->nmods != p->nmodules)
+        return false;
+    for (size_t i = 0; i < c->nmods; i++)
+        if (c->mods[i].start != p->modules[i].start || c->mods[i].bias != p->modules[i].bias ||
+            strcmp(c->mods[i].path, p->modules[i].path))
+            return false;
+    return true;
+}
+
+static int sym_cache_refresh(sym_cache *c, const ch_profile *p)
+{
+    if (same_modules(c, p))
+        return 0;
+    sym_cache_clear(c);
+    c->mods = calloc(p->nmodules ? p->nmodules : 1, sizeof *c->mods);
+    c->build_ids = calloc(p->nmodules ? p->nmodules : 1, sizeof *c->build_ids);
+    if (!c->mods || !c->build_ids)
+        return -1;
+    for (; c->nmods < p->nmodules; c->nmods++) {
+        c->mods[c->nmods] = p->modules[c->nmods];
+        if (!(c->mods[c->nmods].path = strdup(p->modules[c->nmods].path)))
+            return -1;
+    }
+    if (!(c->sym = ch_symbolizer_new(c->mods, c->nmods)))
+        return -1;
+    for (size_t m = 0; m < c->nmods; m++)
+        c->build_ids[m] = ch_symbolizer_build_id(c->sym, m);
+    return 0;
+}
+
+static void snapshot_free(snapshot *s)
+{
+    ch_symstacks_free(s->stacks);
+    ch_record_free(&s->prof);
+    free((void *)s->in.records);
+    memset(s, 0, sizeof *s);
+}
+
+/* Reads the record (under l->mu, attached) and symbolizes every stack. */
+static int snapshot_take(ch_live *l, snapshot *s, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    int rc = -1;
+    for (int i = 0; rc && i < READ_TRIES; i++)
+        rc = ch_record_read(l->rec.hdr, l->rec.size, l->rec.fd, &s->prof, err, errlen);
+    if (rc)
+        return -1;
+    s->time_ns = now_ns();
+    s->prof.pid = l->rec.pid;
+    if (sym_cache_refresh(&l->sc, &s->prof) ||
+        !(s->stacks = ch_symstacks_new(&s->prof, l->sc.sym, NULL))) {
+        snprintf(err, errlen, "out of memory while symbolizing");
+        snapshot_free(s);
+        return -1;
+    }
+    for (size_t id = 1; id < s->prof.nstacks; id++)
+        ch_symstacks_set_level(s->stacks, (uint32_t)id, CH_SYM_FULL);
+    s->in = (ch_report_input){.prof = &s->prof,
+                              .stack_frames = ch_symstacks_frames,
+                              .stack_frames_ctx = s->stacks,
+                              .build_ids = l->sc.build_ids,
+                              .program = l->program,
+                              .pid = l->rec.pid};
+    return 0;
+}
+
+/* The key of a stack across reads: where its frames lie (0 for the unknown stack). */
+static uint64_t stack_key(const ch_profile *p, size_t id)
+{
+    return id == 0 ? 0 : (uint64_t)(uintptr_t)p->stacks[id].pcs;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const keyed_values *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The values the writer filled in, keyed, as the baseline of a later delta. */
+static int baseline_make(const snapshot *s, const ch_pprof_values *vals, baseline *out)
+{
+    const ch_profile *p = &s->prof;
+    keyed_values *v = malloc((p->nstacks ? p->nstacks : 1) * sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t id = 0; id < p->nstacks; id++)
+        v[id] = (keyed_values){stack_key(p, id), vals[id]};
+    qsort(v, p->nstacks, sizeof *v, by_key);
+    free(out->v);
+    *out = (baseline){v, p->nstacks, p->n_allocs};
+    return 0;
+}
+
+/* The baseline's values per stack id of this snapshot; inuse too unless alloc_only. */
+static ch_pprof_values *baseline_for(const baseline *b, const snapshot *s, bool alloc_only)
+{
+    const ch_profile *p = &s->prof;
+    ch_pprof_values *out = calloc(p->nstacks ? p->nstacks : 1, sizeof *out);
+    if (!out || p->n_allocs < b->n_allocs) /* emptied by an exec: start over */
+        return out;
+    for (size_t id = 0; id < p->nstacks; id++) {
+        uint64_t key = stack_key(p, id);
+        size_t k = CH_FIRST_AT_LEAST(b->v, b->n, key, key);
+        if (k == b->n || b->v[k].key != key)
+            continue;
+        out[id] = b->v[k].v;
+        if (alloc_only)
+            out[id].v[2] = out[id].v[3] = 0;
+    }
+    return out;
+}
+
+static void reply_profile(ch_reply *r, const snapshot *s, const ch_pprof_opts *o)
+{
+    unsigned char *gz;
+    size_t len;
+    if (ch_report_pprof_mem(&s->in, o, &gz, &len))
+        return ch_reply_text(r, 500, "out of memory\n");
+    *r = (ch_reply){
+        .status = 200, .type = "application/octet-stream", .body = (char *)gz, .len = len};
+}
+
+static void reply_legacy(ch_reply *r, const snapshot *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int rc = f ? ch_report_heap_legacy(f, &s->in, false) : -1;
+    if (f && fclose(f))
+        rc = -1;
+    if (rc) {
+        free(buf);
+        return ch_reply_text(r, 500, "out of memory\n");
+    }
+    *r = (ch_reply){.status = 200, .type = "text/plain; charset=utf-8", .body = buf, .len = len};
+}
+
+/* Under l->mu: waits until `until` (realtime ns) or the program's end; false if it ended. */
+static bool wait_until(ch_live *l, int64_t until)
+{
+    struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+    while (l->attached && now_ns() < until)
+        if (pthread_cond_timedwait(&l->ended, &l->mu, &ts) == ETIMEDOUT)
+            break;
+    return l->attached;
+}
+
+/* ?seconds=N as net/http/pprof: profile now, again N seconds later, the difference. */
+static void heap_seconds(ch_live *l, const ch_heap_query *q, snapshot *s, ch_reply *out)
+{
+    char err[256];
+    ch_pprof_values *v0 = calloc(s->prof.nstacks ? s->prof.nstacks : 1, sizeof *v0);
+    ch_pprof_opts o = {
+        .default_type = q->default_type, .values = v0, .hide_internal = true, .per_stack = true};
+    unsigned char *gz = NULL;
+    size_t len;
+    baseline b = {0};
+    int rc = v0 ? ch_report_pprof_mem(&s->in, &o, &gz, &len) : -1;
+    free(gz);
+    if (rc || baseline_make(s, v0, &b)) {
+        free(v0);
+        return ch_reply_text(out, 500, "out of memory\n");
+    }
+    free(v0);
+    int64_t t0 = s->time_ns;
+    snapshot_free(s);
+    if (!wait_until(l, t0 + (int64_t)q->seconds * 1000000000))
+        ch_reply_text(out, 503, "the program ended\n");
+    else if (snapshot_take(l, s, err, sizeof err))
+        ch_reply_text(out, 503, err);
+    else {
+        ch_pprof_values *base = baseline_for(&b, s, false);
+        o = (ch_pprof_opts){.default_type = q->default_type,
+                            .duration_ns = s->time_ns - t0,
+                            .base = base,
+                            .hide_internal = true,
+                            .per_stack = true};
+        if (base)
+            reply_profile(out, s, &o);
+        else
+            ch_reply_text(out, 500, "out of memory\n");
+        free(base);
+    }
+    free(b.v);
+}
+
+/* /delta_heap as godeltaprof: alloc_* since the previous call, inuse_* as they are. */
+static void heap_godelta(ch_live *l, snapshot *s, ch_reply *out)
+{
+    ch_pprof_values *base = baseline_for(&l->godelta, s, true);
+    ch_pprof_values *now = calloc(s->prof.nstacks ? s->prof.nstacks : 1, sizeof *now);
+    ch_pprof_opts o = {.base = base, .values = now, .hide_internal = true, .per_stack = true};
+    if (!base || !now)
+        ch_reply_text(out, 500, "out of memory\n");
+    else {
+        reply_profile(out, s, &o);
+        if (out->status == 200 && baseline_make(s, now, &l->godelta)) {
+            free(out->body);
+            ch_reply_text(out, 500, "out of memory\n");
+        }
+    }
+    free(base);
+    free(now);
+}
+
+void ch_live_heap(ch_live *l, const ch_heap_query *q, ch_reply *out)
+{
+    char err[256];
+    snapshot s;
+    pthread_mutex_lock(&l->mu);
+    if (!l->attached)
+        ch_reply_text(out, 503, "the program is not running\n");
+    else if (snapshot_take(l, &s, err, sizeof err))
+        ch_reply_text(out, 503, err);
+    else {
+        ch_pprof_opts o = {
+            .default_type = q->default_type, .hide_internal = true, .per_stack = true};
+        if (q->legacy_text)
+            reply_legacy(out, &s);
+        else if (q->mode == CH_HEAP_SECONDS)
+            heap_seconds(l, q, &s, out);
+        else if (q->mode == CH_HEAP_GODELTA)
+            heap_godelta(l, &s, out);
+        else
+            reply_profile(out, &s, &o);
+        snapshot_free(&s);
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* The program's resident set from /proc/PID/statm (pages), 0 if unknown. */
+static uint64_t rss_bytes(int pid)
+{
+    char path[64];
+    unsigned long long size = 0, rss = 0;
+    snprintf(path, sizeof path, "/proc/%d/statm", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int n = fscanf(f, "%llu %llu", &size, &rss);
+    fclose(f);
+    return n == 2 ? rss * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+static void metrics_of(const ch_live *l, ch_profile *p, ch_reply *out)
+{
+    size_t nrec = 0;
+    ch_record *recs = ch_group(p, &nrec);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = (recs || !p->nblocks) ? open_memstream(&buf, &len) : NULL;
+    ch_report_input in = {.prof = p, .records = recs, .nrecords = nrec, .pid = l->rec.pid};
+    ch_metrics_extra x = {.rss_bytes = rss_bytes(l->rec.pid)};
+    int rc = f ? ch_report_metrics(f, &in, &x) : -1;
+    if (f && fclose(f))
+        rc = -1;
+    free(recs);
+    if (rc) {
+        free(buf);
+        return ch_reply_text(out, 500, "out of memory\n");
+    }
+    *out = (ch_reply){
+        .status = 200, .type = "text/plain; version=0.0.4; charset=utf-8", .body = buf, .len = len};
+}
+
+void ch_live_metrics(ch_live *l, ch_reply *out)
+{
+    char err[256];
+    ch_profile p;
+    pthread_mutex_lock(&l->mu);
+    int rc = -1;
+    for (int i = 0; l->attached && rc && i < READ_TRIES; i++) {
+        memset(&p, 0, sizeof p);
+        rc = ch_record_read(l->rec.hdr, l->rec.size, l->rec.fd, &p, err, sizeof err);
+    }
+    if (!l->attached)
+        ch_reply_text(out, 503, "the program is not running\n");
+    else if (rc)
+        ch_reply_text(out, 503, err);
+    else {
+        metrics_of(l, &p, out);
+        ch_record_free(&p);
+    }
+    pthread_mutex_unlock(&l->mu);
+}

@@ -1,0 +1,51 @@
+/*
+ * The live record as the HTTP endpoints see it: consistent-enough snapshots
+ * of a record the running program keeps writing, symbolized with one
+ * symbolizer kept across requests, as pprof profiles (whole, delta over
+ * N seconds, godeltaprof deltas), Go's legacy text and Prometheus metrics.
+ * Every call may come from any server thread: they are serialized inside.
+ */
+#ifndef CGOHEAP_SERVE_LIVE_H
+#define CGOHEAP_SERVE_LIVE_H
+
+#include "collect/collect.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ch_live ch_live;
+
+/* An answer: HTTP status, content type and a malloc'ed body. */
+typedef struct ch_reply {
+    int status;
+    const char *type;
+    char *body;
+    size_t len;
+} ch_reply;
+
+typedef enum ch_heap_mode {
+    CH_HEAP_WHOLE,   /* /debug/pprof/heap, /allocs */
+    CH_HEAP_SECONDS, /* ?seconds=N: every value as a delta over N seconds */
+    CH_HEAP_GODELTA, /* /delta_heap: alloc_* since the previous call, inuse_* absolute */
+} ch_heap_mode;
+
+typedef struct ch_heap_query {
+    ch_heap_mode mode;
+    unsigned seconds;         /* CH_HEAP_SECONDS */
+    bool legacy_text;         /* ?debug=1 */
+    const char *default_type; /* "alloc_space" for /allocs, else NULL */
+} ch_heap_query;
+
+ch_live *ch_live_new(const char *program);
+void ch_live_free(ch_live *l);
+
+/* Starts (rec) or ends (NULL) serving a record; ending wakes ?seconds= waiters. */
+void ch_live_attach(ch_live *l, const ch_live_record *rec);
+
+void ch_live_heap(ch_live *l, const ch_heap_query *q, ch_reply *out);
+void ch_live_metrics(ch_live *l, ch_reply *out);
+
+/* A plain text reply (for errors); the body is copied. */
+void ch_reply_text(ch_reply *r, int status, const char *text);
+
+#endif

@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# Helpers for the --http cases (sourced after tests/lib.sh): start
+# tests/progs/go/live under `cgoheap run --http`, drive it through its
+# command FIFO, fetch what the launcher serves.
+#   live_start [CGOHEAP_OPTIONS...]  sets URL (http://127.0.0.1:PORT), PID
+#   live_cmd "keep 100 1000"         sends a command, waits for its "ok"
+#   fetch PATH FILE                  GET URL/PATH into FILE; fails unless 200
+#   live_exit CODE                   ends the program; sets RC
+
+# wait_for CMD... : polls CMD every 0.1 s for at most 30 s.
+wait_for() {
+    local i
+    for i in $(seq 300); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+live_build() {
+    need_go
+    need_cgoheap
+    command -v curl >/dev/null || skip "curl not installed"
+    LIVE=$(go_build tests/progs/go/live live) || exit 1
+    PPROFCHECK=$(go_build tests/progs/tools/pprofcheck pprofcheck) || exit 1
+}
+
+served() { grep -qs '^cgoheap: serving ' "$WORK/log"; }
+
+live_start() {
+    rm -f "$WORK/cmd" "$WORK/log"
+    mkfifo "$WORK/cmd"
+    exec 3<>"$WORK/cmd" # read-write: opening never blocks, the program gets no EOF
+    NACK=0
+    "$CGOHEAP" run --log-file="$WORK/log" "$@" -- "$LIVE" "$WORK/cmd" \
+        </dev/null >"$WORK/stdout" 2>"$WORK/stderr" &
+    PID=$!
+    wait_for served || {
+        show "$WORK/stderr"
+        fail "cgoheap did not start serving"
+    }
+    URL=$(sed -n 's/^cgoheap: serving \(.*\)\/debug\/pprof\/ and .*/\1/p' "$WORK/log")
+    echo "serving at $URL"
+}
+
+acked() { [ "$(grep -c '^ok ' "$WORK/stdout")" -ge "$NACK" ]; }
+
+live_cmd() {
+    echo "$1" >&3
+    NACK=$((NACK + 1))
+    wait_for acked || fail "the program did not acknowledge '$1'"
+}
+
+fetch() {
+    local code
+    code=$(curl -sS -o "$2" -w '%{http_code}' "$URL/$1") || fail "GET /$1 failed"
+    [ "$code" = 200 ] || {
+        show "$2"
+        fail "GET /$1: HTTP $code"
+    }
+}
+
+live_exit() {
+    echo "exit $1" >&3
+    RC=0
+    wait "$PID" || RC=$?
+    exec 3>&-
+}
+
+# sample_of CHECKED_PROFILE LEAF -> the values of the sample whose leaf is LEAF
+sample_of() {
+    awk -v leaf="$2" '$1 == "sample" && index($0, "| " leaf ";") { print $2; exit }' "$1"
+}
