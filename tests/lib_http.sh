@@ -54,6 +54,7 @@ live_cmd() {
 fetch() {
     local code
     code=$(curl -sS -o "$2" -w '%{http_code}' "$URL/$1") || fail "GET /$1 failed"
+    [ -z "${FETCH_TIMES:-}" ] || curl -sS -o /dev/null -w "$1 %{time_total}\n" "$URL/$1" >&2
     [ "$code" = 200 ] || {
         show "$2"
         fail "GET /$1: HTTP $code"
