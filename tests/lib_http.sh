@@ -2,7 +2,7 @@
 # Helpers for the --http cases (sourced after tests/lib.sh): start
 # tests/progs/go/live under `cgoheap run --http`, drive it through its
 # command FIFO, fetch what the launcher serves.
-#   live_start [CGOHEAP_OPTIONS...]  sets URL (http://127.0.0.1:PORT), PID
+#   live_start [CGOHEAP_OPTIONS...]  sets PID, and URL (http://127.0.0.1:PORT) with --http
 #   live_cmd "keep 100 1000"         sends a command, waits for its "ok"
 #   fetch PATH FILE                  GET URL/PATH into FILE; fails unless 200
 #   live_exit CODE                   ends the program; sets RC
@@ -35,6 +35,10 @@ live_start() {
     "$CGOHEAP" run --log-file="$WORK/log" "$@" -- "$LIVE" "$WORK/cmd" \
         </dev/null >"$WORK/stdout" 2>"$WORK/stderr" &
     PID=$!
+    # A failing case must not leave the program waiting on its FIFO: SIGTERM to
+    # cgoheap is forwarded to it.
+    trap 'kill "$PID" 2>/dev/null' EXIT
+    case " $* " in *" --http="*) ;; *) return 0 ;; esac
     wait_for served || {
         show "$WORK/stderr"
         fail "cgoheap did not start serving"

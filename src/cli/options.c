@@ -51,6 +51,8 @@ enum {
     OPT_TRACE_THREADS,
     OPT_HTTP,
     OPT_HTTP_ALLOW_REMOTE,
+    OPT_SNAPSHOT_INTERVAL,
+    OPT_SNAPSHOT_DIR,
     /* valgrind's spellings */
     OPT_LEAK_CHECK,
     OPT_SHOW_REACHABLE,
@@ -103,6 +105,12 @@ const ch_optdef ch_optdefs[] = {
      "runs (HOST:PORT, :PORT or unix:PATH; loopback only)"},
     {"http-allow-remote", no_argument, OPT_HTTP_ALLOW_REMOTE, NULL, NULL,
      "let --http bind a non-loopback address"},
+    {"snapshot-interval", required_argument, OPT_SNAPSHOT_INTERVAL, "DURATION", NULL,
+     "with --snapshot-dir: write DIR/heap-<unix time>.pb.gz\n"
+     "every DURATION (30s, 5m, 1h; at least 1s) while the\n"
+     "program runs"},
+    {"snapshot-dir", required_argument, OPT_SNAPSHOT_DIR, "DIR", "FILE",
+     "the directory of --snapshot-interval's profiles"},
     {"verbose", no_argument, 'v', NULL, NULL, "notices about cgoheap itself"},
     {"v", no_argument, 'v', NULL, NULL, NULL},
     {"help", no_argument, 'h', NULL, NULL, "print this help and exit"},
@@ -242,6 +250,26 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* "500ms", "30s", "5m", "1h" or plain seconds, > 0, into seconds. */
+static int parse_duration(const char *s, double *out)
+{
+    static const struct {
+        const char *unit;
+        double seconds;
+    } units[] = {{"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}, {"", 1}};
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    double v = strtod(s, &end);
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(end, units[i].unit)) {
+            *out = v * units[i].seconds;
+            return errno || !(*out > 0) || *out > 1e9 ? -1 : 0;
+        }
+    return -1;
+}
+
 /* yes/no into *b; -1 for anything else. */
 static int parse_yes_no(const char *v, bool *b)
 {
@@ -334,6 +362,11 @@ static int apply_valued(ch_options *o, int id, const char *v)
         return strcmp(v, "all") && strcmp(v, "main") ? -1 : 0;
     case OPT_HTTP:
         return set_path(&o->http, v);
+    case OPT_SNAPSHOT_INTERVAL:
+        /* Files are named by the second: one per second at most. */
+        return parse_duration(v, &o->snapshot_interval) || o->snapshot_interval < 1 ? -1 : 0;
+    case OPT_SNAPSHOT_DIR:
+        return set_path(&o->snapshot_dir, v);
     case OPT_SHOW_REACHABLE:
         if (parse_yes_no(v, &b))
             return -1;
@@ -581,6 +614,10 @@ int ch_parse_run_options(int argc, char **argv, ch_options *o, char *err, size_t
     }
     if (rc < 0)
         return -1;
+    if (!o->snapshot_interval != !o->snapshot_dir) {
+        snprintf(err, errlen, "--snapshot-interval and --snapshot-dir go together");
+        return -1;
+    }
     if (o->xml_yes && !o->xml_file) {
         snprintf(err, errlen, "--xml=yes needs --xml-file=FILE (or give --xml=FILE)");
         return -1;

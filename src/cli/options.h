@@ -27,8 +27,10 @@ typedef struct ch_options {
     const char *trace_threads; /* NULL, "all" or "main" */
     const char *http;          /* --http=ADDR: serve profiles while the program runs */
     bool http_allow_remote;    /* --http may bind a non-loopback address */
-    char **argv;               /* the program and its arguments */
-    int cmd_argc;              /* cgoheap's own command line, for the reports */
+    double snapshot_interval;  /* seconds between heap-<time>.pb.gz files; 0 = none */
+    const char *snapshot_dir;
+    char **argv;  /* the program and its arguments */
+    int cmd_argc; /* cgoheap's own command line, for the reports */
     char **cmd_argv;
 } ch_options;
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_CGOHEAP_ERROR 1
@@ -381,20 +382,40 @@ static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *lo
     return report(p, log);
 }
 
-/* --http: bound before the program runs (a bad address fails first), fed its record. */
+/* --http, --snapshot-*: started before the program runs (a bad address fails first). */
 static ch_serve *serve_open(const ch_options *o, FILE *log, ch_run_opts *ro)
 {
     char err[512];
-    ch_serve *s = ch_serve_open(o->http, o->http_allow_remote, o->argv[0], err, sizeof err);
+    ch_serve_opts so = {.http = o->http,
+                        .allow_remote = o->http_allow_remote,
+                        .snapshot_interval = o->snapshot_interval,
+                        .snapshot_dir = o->snapshot_dir,
+                        .program = o->argv[0]};
+    ch_serve *s = ch_serve_open(&so, err, sizeof err);
     if (!s) {
         fail(err, NULL);
         return NULL;
     }
-    fprintf(log, "cgoheap: serving %s/debug/pprof/ and /metrics\n", ch_serve_url(s));
-    fflush(log);
+    if (ch_serve_url(s)) {
+        fprintf(log, "cgoheap: serving %s/debug/pprof/ and /metrics\n", ch_serve_url(s));
+        fflush(log);
+    }
     ro->on_live = ch_serve_live;
     ro->live_ctx = s;
     return s;
+}
+
+static void print_peak(FILE *log, int pid, const ch_peak *pk)
+{
+    if (!pk->known)
+        return;
+    char when[32];
+    time_t t = (time_t)pk->when;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    fprintf(log,
+            "==%d== peak C heap in use: %llu bytes in %llu blocks, %.0f s after the start (%s; "
+            "seen once a second)\n",
+            pid, (unsigned long long)pk->bytes, (unsigned long long)pk->blocks, pk->after, when);
 }
 
 int ch_run(const ch_options *o)
@@ -437,8 +458,9 @@ int ch_run(const ch_options *o)
                       .verbose = o->verbose};
     char err[512] = "";
     int status;
-    ch_serve *http = o->http ? serve_open(o, log, &ro) : NULL;
-    if (o->http && !http) {
+    bool live = o->http || o->snapshot_interval > 0;
+    ch_serve *served = live ? serve_open(o, log, &ro) : NULL;
+    if (live && !served) {
         ch_supp_free(supp);
         if (log != stderr)
             ch_outfile_close(log);
@@ -448,7 +470,8 @@ int ch_run(const ch_options *o)
     double start = ch_now();
     int collect_rc = ch_collect_run(&ro, &p.prof, err, sizeof err);
     p.run_seconds = ch_now() - start;
-    ch_serve_close(http);
+    ch_peak peak = {0};
+    ch_serve_close(served, &peak);
     if (collect_rc) {
         fail(err, NULL);
         status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;
@@ -460,6 +483,8 @@ int ch_run(const ch_options *o)
             status = EXIT_CGOHEAP_ERROR;
         else
             status = p.status;
+        if (log)
+            print_peak(log, p.prof.pid, &peak);
     }
     ch_phase("cleanup");
     pipeline_free(&p);

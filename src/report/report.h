@@ -78,6 +78,8 @@ typedef struct ch_metrics_extra {
 /* Prometheus text format: heap in use, allocations, frees, agent memory. 0 or -1.
  * in->records are the live blocks grouped (ch_group), for the scaled totals. */
 int ch_report_metrics(FILE *out, const ch_report_input *in, const ch_metrics_extra *x);
+/* The heap in use as /metrics gives it (scaled when sampled), from the same input. */
+void ch_report_inuse(const ch_report_input *in, uint64_t *bytes, uint64_t *blocks);
 int ch_report_json(FILE *out, const ch_report_input *in);
 /* valgrind memcheck's XML (protocol 4), leak errors only. */
 int ch_report_xml(FILE *out, const ch_report_input *in, const ch_report_opts *o);

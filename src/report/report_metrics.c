@@ -39,3 +39,11 @@ int ch_report_metrics(FILE *out, const ch_report_input *in, const ch_metrics_ext
            p->agent_attached && !p->agent_fail_reason[0] ? 1 : 0);
     return ferror(out) ? -1 : 0;
 }
+
+void ch_report_inuse(const ch_report_input *in, uint64_t *bytes, uint64_t *blocks)
+{
+    chr_summary s;
+    chr_summarize(in, &s);
+    *bytes = s.in_use.bytes;
+    *blocks = s.in_use.count;
+}

@@ -10,8 +10,7 @@
  * friends must reach the launcher's main thread, which forwards them to the
  * program and reaps it.
  */
-#include "serve/live.h"
-#include "serve/serve.h"
+#include "serve/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,10 +30,10 @@
 #define IDLE_TIMEOUT_S 60
 #define MAX_SECONDS 3600u
 
-struct ch_serve {
+struct ch_http {
     struct MHD_Daemon *mhd;
     int fd;
-    ch_live *live;
+    ch_live *live; /* not owned */
     char url[160];
     char unix_path[108]; /* removed at close */
 };
@@ -65,7 +64,7 @@ static int listen_on(const struct sockaddr *sa, socklen_t len, char *err, size_t
     return fd;
 }
 
-static int bind_unix(ch_serve *s, const char *addr, const char *path, char *err, size_t errlen)
+static int bind_unix(ch_http *s, const char *addr, const char *path, char *err, size_t errlen)
 {
     struct sockaddr_un un = {.sun_family = AF_UNIX};
     struct stat st;
@@ -105,7 +104,7 @@ static int split_host_port(const char *addr, char *host, size_t hostlen, const c
     return 0;
 }
 
-static void describe(ch_serve *s, int family)
+static void describe(ch_http *s, int family)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -117,7 +116,7 @@ static void describe(ch_serve *s, int family)
              port);
 }
 
-static int bind_inet(ch_serve *s, const char *addr, bool allow_remote, char *err, size_t errlen)
+static int bind_inet(ch_http *s, const char *addr, bool allow_remote, char *err, size_t errlen)
 {
     char host[256];
     const char *port;
@@ -187,7 +186,7 @@ static int uint_arg(struct MHD_Connection *c, const char *name, unsigned *out)
     return 0;
 }
 
-static void heap(ch_serve *s, struct MHD_Connection *c, const char *name, ch_reply *r)
+static void heap(ch_http *s, struct MHD_Connection *c, const char *name, ch_reply *r)
 {
     unsigned debug, seconds;
     if (uint_arg(c, "debug", &debug) || uint_arg(c, "seconds", &seconds))
@@ -204,7 +203,7 @@ static void heap(ch_serve *s, struct MHD_Connection *c, const char *name, ch_rep
     ch_live_heap(s->live, &q, r);
 }
 
-static void route(ch_serve *s, struct MHD_Connection *c, const char *url, ch_reply *r)
+static void route(ch_http *s, struct MHD_Connection *c, const char *url, ch_reply *r)
 {
     static const char prefix[] = "/debug/pprof/";
     if (!strcmp(url, "/metrics"))
@@ -227,7 +226,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     (void)version;
     (void)upload;
-    ch_serve *s = cls;
+    ch_http *s = cls;
     if (!*con_cls) { /* the headers: answer once the (empty) body is in */
         *con_cls = s;
         return MHD_YES;
@@ -258,7 +257,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- the server ---------------------------------------------------------- */
 
-static int start(ch_serve *s, char *err, size_t errlen)
+static int start(ch_http *s, char *err, size_t errlen)
 {
     sigset_t all, old;
     sigfillset(&all);
@@ -276,48 +275,39 @@ static int start(ch_serve *s, char *err, size_t errlen)
     return 0;
 }
 
-ch_serve *ch_serve_open(const char *addr, bool allow_remote, const char *program, char *err,
-                        size_t errlen)
+ch_http *ch_http_open(const char *addr, bool allow_remote, ch_live *live, char *err, size_t errlen)
 {
-    ch_serve *s = calloc(1, sizeof *s);
-    if (!s || !(s->live = ch_live_new(program))) {
-        free(s);
+    ch_http *s = calloc(1, sizeof *s);
+    if (!s) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     s->fd = -1;
+    s->live = live;
     int rc = strncmp(addr, "unix:", 5) ? bind_inet(s, addr, allow_remote, err, errlen)
                                        : bind_unix(s, addr, addr + 5, err, errlen);
     if (rc || start(s, err, errlen)) {
-        ch_serve_close(s);
+        ch_http_close(s);
         return NULL;
     }
     s->fd = -1; /* the daemon closes it when stopped */
     return s;
 }
 
-const char *ch_serve_url(const ch_serve *s)
+const char *ch_http_url(const ch_http *s)
 {
     return s->url;
 }
 
-void ch_serve_live(void *ctx, const ch_live_record *rec)
-{
-    ch_live_attach(((ch_serve *)ctx)->live, rec);
-}
-
-void ch_serve_close(ch_serve *s)
+void ch_http_close(ch_http *s)
 {
     if (!s)
         return;
-    if (s->live)
-        ch_live_attach(s->live, NULL); /* wakes ?seconds= waiters */
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     if (s->fd >= 0)
         close(s->fd);
     if (s->unix_path[0])
         unlink(s->unix_path);
-    ch_live_free(s->live);
     free(s);
 }

@@ -372,44 +372,83 @@ static uint64_t rss_bytes(int pid)
     return n == 2 ? rss * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
 }
 
-static void metrics_of(const ch_live *l, ch_profile *p, ch_reply *out)
+/* The record's blocks grouped as the exit path groups them, for the scaled totals. */
+typedef struct grouped {
+    ch_profile prof;
+    ch_record *recs;
+    ch_report_input in;
+} grouped;
+
+/* Under l->mu: reads and groups the record; 503 in *out if it cannot. */
+static int group_take(ch_live *l, grouped *g, ch_reply *out)
 {
-    size_t nrec = 0;
-    ch_record *recs = ch_group(p, &nrec);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = (recs || !p->nblocks) ? open_memstream(&buf, &len) : NULL;
-    ch_report_input in = {.prof = p, .records = recs, .nrecords = nrec, .pid = l->rec.pid};
-    ch_metrics_extra x = {.rss_bytes = rss_bytes(l->rec.pid)};
-    int rc = f ? ch_report_metrics(f, &in, &x) : -1;
-    if (f && fclose(f))
-        rc = -1;
-    free(recs);
-    if (rc) {
-        free(buf);
-        return ch_reply_text(out, 500, "out of memory\n");
+    char err[256];
+    int rc = -1;
+    memset(g, 0, sizeof *g);
+    for (int i = 0; l->attached && rc && i < READ_TRIES; i++)
+        rc = ch_record_read(l->rec.hdr, l->rec.size, l->rec.fd, &g->prof, err, sizeof err);
+    if (!l->attached) {
+        ch_reply_text(out, 503, "the program is not running\n");
+        return -1;
     }
-    *out = (ch_reply){
-        .status = 200, .type = "text/plain; version=0.0.4; charset=utf-8", .body = buf, .len = len};
+    if (rc) {
+        ch_reply_text(out, 503, err);
+        return -1;
+    }
+    size_t n = 0;
+    g->recs = ch_group(&g->prof, &n);
+    if (!g->recs && g->prof.nblocks) {
+        ch_record_free(&g->prof);
+        ch_reply_text(out, 500, "out of memory\n");
+        return -1;
+    }
+    g->in =
+        (ch_report_input){.prof = &g->prof, .records = g->recs, .nrecords = n, .pid = l->rec.pid};
+    return 0;
+}
+
+static void group_free(grouped *g)
+{
+    free(g->recs);
+    ch_record_free(&g->prof);
 }
 
 void ch_live_metrics(ch_live *l, ch_reply *out)
 {
-    char err[256];
-    ch_profile p;
+    grouped g;
     pthread_mutex_lock(&l->mu);
-    int rc = -1;
-    for (int i = 0; l->attached && rc && i < READ_TRIES; i++) {
-        memset(&p, 0, sizeof p);
-        rc = ch_record_read(l->rec.hdr, l->rec.size, l->rec.fd, &p, err, sizeof err);
-    }
-    if (!l->attached)
-        ch_reply_text(out, 503, "the program is not running\n");
-    else if (rc)
-        ch_reply_text(out, 503, err);
-    else {
-        metrics_of(l, &p, out);
-        ch_record_free(&p);
+    if (group_take(l, &g, out) == 0) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        ch_metrics_extra x = {.rss_bytes = rss_bytes(l->rec.pid)};
+        int rc = f ? ch_report_metrics(f, &g.in, &x) : -1;
+        if (f && fclose(f))
+            rc = -1;
+        group_free(&g);
+        if (rc) {
+            free(buf);
+            ch_reply_text(out, 500, "out of memory\n");
+        } else
+            *out = (ch_reply){.status = 200,
+                              .type = "text/plain; version=0.0.4; charset=utf-8",
+                              .body = buf,
+                              .len = len};
     }
     pthread_mutex_unlock(&l->mu);
+}
+
+int ch_live_inuse(ch_live *l, uint64_t *bytes, uint64_t *blocks)
+{
+    grouped g;
+    ch_reply r = {0};
+    pthread_mutex_lock(&l->mu);
+    int rc = group_take(l, &g, &r);
+    if (rc == 0) {
+        ch_report_inuse(&g.in, bytes, blocks);
+        group_free(&g);
+    }
+    pthread_mutex_unlock(&l->mu);
+    free(r.body);
+    return rc;
 }

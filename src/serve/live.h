@@ -45,6 +45,9 @@ void ch_live_attach(ch_live *l, const ch_live_record *rec);
 void ch_live_heap(ch_live *l, const ch_heap_query *q, ch_reply *out);
 void ch_live_metrics(ch_live *l, ch_reply *out);
 
+/* The heap in use now, as /metrics gives it. 0, or -1 if the record cannot be read. */
+int ch_live_inuse(ch_live *l, uint64_t *bytes, uint64_t *blocks);
+
 /* A plain text reply (for errors); the body is copied. */
 void ch_reply_text(ch_reply *r, int status, const char *text);
 

@@ -1,0 +1,26 @@
+/*
+ * The HTTP server of --http (libmicrohttpd): net/http/pprof's paths and
+ * /metrics, answered from a ch_live.
+ */
+#ifndef CGOHEAP_SERVE_HTTP_H
+#define CGOHEAP_SERVE_HTTP_H
+
+#include "serve/live.h"
+
+typedef struct ch_http ch_http;
+
+/*
+ * Binds ADDR ("HOST:PORT", "[V6]:PORT", ":PORT" for loopback, "unix:PATH")
+ * and starts serving live (which must outlive the server). A host that is
+ * not a loopback address is refused unless allow_remote. NULL with a
+ * one-line error.
+ */
+ch_http *ch_http_open(const char *addr, bool allow_remote, ch_live *live, char *err, size_t errlen);
+
+/* "http://127.0.0.1:PORT" (the port bound, also for port 0) or "unix:PATH". */
+const char *ch_http_url(const ch_http *s);
+
+/* Stops serving and waits for the requests in flight (wake ?seconds= waiters first). */
+void ch_http_close(ch_http *s);
+
+#endif
