@@ -6,9 +6,12 @@
  * ch_shm_validate; every shard table, stack slot, frame range and module
  * path is checked here against its region before it is followed.
  *
- * The target is stopped or dead while this runs, so plain loads suffice;
- * a block whose stack slot is not (or no longer) published gets stack id 0,
- * the "unknown" stack, instead of failing the whole record.
+ * The target is stopped or dead at exit, but `--http` reads the record
+ * while the program writes it: every shared field that is checked and then
+ * used (a shard's table and capacity, a stack slot, a pending count) is
+ * first copied, so the check holds for what is used. A block whose stack
+ * slot is not (or no longer) published gets stack id 0, the "unknown"
+ * stack, instead of failing the whole record.
  */
 #include "collect/record.h"
 #include "common/block_sort.h"
@@ -36,9 +39,15 @@ static int fail(reader *r, const char *why)
 }
 
 /* The shard's table, or NULL if its offset or size leaves the heap area. */
-static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *s, uint64_t *cap)
+/* One read of a field the program may be writing: the copy is what gets checked and used. */
+#define ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *shared, uint64_t *cap)
 {
     const ch_shm_header *h = r->h;
+    /* The agent grows a table by publishing table_off, then cap: take a pair as it was. */
+    const ch_live_shard copy = {.cap = ONCE(shared->cap), .table_off = ONCE(shared->table_off)};
+    const ch_live_shard *s = &copy;
     if (s->table_off == 0 && s->cap == 0)
         return NULL; /* never used */
     if (s->cap > (1ull << 40) || s->table_off % 8 != 0)
@@ -133,12 +142,15 @@ static void add_pending(const reader *r, ch_profile *p)
     uint32_t nts = r->h->n_slots < CH_MAX_THREAD_SLOTS ? r->h->n_slots : CH_MAX_THREAD_SLOTS;
     for (uint32_t i = 0; i < nts; i++) {
         for (uint32_t k = 0; k < CH_PEND_SLOTS; k++) {
-            const ch_stack_pend *e = &ts[i].pend[k];
-            if (e->count == 0)
+            /* One copy: a running program (--http) may rewrite the entry. */
+            const ch_stack_pend e = {.id = ONCE(ts[i].pend[k].id),
+                                     .count = ONCE(ts[i].pend[k].count),
+                                     .bytes = ONCE(ts[i].pend[k].bytes)};
+            if (e.count == 0)
                 continue;
-            ch_stack *st = &p->stacks[e->id < p->nstacks ? e->id : 0];
-            st->alloc_count += e->count;
-            st->alloc_bytes += e->bytes;
+            ch_stack *st = &p->stacks[e.id < p->nstacks ? e.id : 0];
+            st->alloc_count += e.count;
+            st->alloc_bytes += e.bytes;
         }
     }
 }
@@ -189,7 +201,12 @@ static int read_stacks(reader *r, ch_profile *p)
         return fail(r, "out of memory");
     p->nstacks = n;
     for (uint64_t id = 1; id < n; id++) {
-        const ch_stack_slot *s = &slots[id];
+        /* One copy: a running program (--http) may be publishing the slot. */
+        const ch_stack_slot copy = {.hash = ONCE(slots[id].hash),
+                                    .frames_off8 = ONCE(slots[id].frames_off8),
+                                    .depth = ONCE(slots[id].depth),
+                                    .flags = ONCE(slots[id].flags)};
+        const ch_stack_slot *s = &copy;
         if (s->hash == 0)
             continue;
         if (check_slot(r, s))
@@ -222,15 +239,16 @@ static int read_modules(reader *r, ch_profile *p)
         if (!memchr(m[i].path, 0, sizeof m[i].path))
             return fail(r, "a module path is not terminated");
         p->modules[i] = (ch_module){.start = m[i].start, .end = m[i].end, .bias = m[i].bias};
-        if (!(p->modules[i].path = strdup(m[i].path)))
+        if (!(p->modules[i].path = strndup(m[i].path, sizeof m[i].path)))
             return fail(r, "out of memory");
         p->nmodules = i + 1;
     }
     return 0;
 }
 
-static void read_counters(const ch_shm_header *h, ch_profile *p)
+static void read_counters(const reader *r, ch_profile *p)
 {
+    const ch_shm_header *h = r->h;
     p->sample_rate = h->sample_rate ? h->sample_rate : 1;
     p->n_allocs = h->n_allocs;
     p->n_frees = h->n_frees;
@@ -247,7 +265,7 @@ static void read_counters(const ch_shm_header *h, ch_profile *p)
             snprintf(p->allocator, sizeof p->allocator, "?");
         p->new_untracked = (h->agent_flags & CH_AGENT_NEW_UNTRACKED) != 0;
     }
-    const ch_thread_slot *c = (const ch_thread_slot *)((const char *)h + h->slots_off);
+    const ch_thread_slot *c = (const ch_thread_slot *)(r->base + h->slots_off);
     uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
     for (uint32_t i = 0; i < n; i++) {
         p->n_allocs += c[i].n_allocs;
@@ -270,13 +288,18 @@ int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *ou
                    size_t errlen)
 {
     (void)fd; /* the stack table is read by id: no hole to skip in the file */
-    reader r = {.h = hdr, .base = (const uint8_t *)hdr, .err = err, .errlen = errlen};
-    const char *why = ch_shm_validate(hdr, size);
+    /* The layout is validated and then followed from one copy of the header,
+     * which a running program cannot change in between. */
+    ch_shm_header h;
+    memcpy(&h, hdr, sizeof h);
+    __asm__ volatile("" ::: "memory");
+    reader r = {.h = &h, .base = (const uint8_t *)hdr, .err = err, .errlen = errlen};
+    const char *why = ch_shm_validate(&h, size);
     if (why) {
         snprintf(err, errlen, "%s", why);
         return -1;
     }
-    read_counters(hdr, out);
+    read_counters(&r, out);
     if (read_blocks(&r, out) || read_stacks(&r, out) || read_modules(&r, out)) {
         ch_record_free(out);
         return -1;

@@ -6,7 +6,8 @@
 //                 batches per thread before it publishes per-stack counts
 //                 (commands run on the main thread: LockOSThread in init)
 //   drop N        frees the N most recent kept blocks
-//   churn SECS    four goroutines malloc and free for SECS seconds
+//   churn SECS    four goroutines malloc and free for SECS seconds while a
+//                 fifth makes new stacks (so the stack table grows meanwhile)
 //   exit CODE     prints a summary line and exits with CODE
 package main
 
@@ -17,6 +18,16 @@ package main
 //   void *p = malloc(n);
 //   if (p) memset(p, 1, n);
 //   return p;
+// }
+//
+// // A new stack for each path: 16 levels, each through one of two calls.
+// static void spread(int level, unsigned path);
+// __attribute__((noinline)) static void spread_a(int l, unsigned p) { spread(l + 1, p); __asm__ volatile(""); }
+// __attribute__((noinline)) static void spread_b(int l, unsigned p) { spread(l + 1, p); __asm__ volatile(""); }
+// __attribute__((noinline)) static void spread(int level, unsigned path) {
+//   if (level == 16) { free(malloc(8)); return; }
+//   if (path >> level & 1) spread_a(level, path); else spread_b(level, path);
+//   __asm__ volatile("");
 // }
 import "C"
 
@@ -76,6 +87,16 @@ func churn(secs int) int {
 			churnWorker(until, &counts[w])
 		}(w)
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for p := 0; p < 1<<16 && time.Now().Before(until); p++ {
+			C.spread(0, C.uint(p))
+			if p%16 == 0 {
+				time.Sleep(time.Millisecond) // new stacks all along the churn
+			}
+		}
+	}()
 	wg.Wait()
 	total := 0
 	for _, c := range counts {
