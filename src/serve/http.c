@@ -257,7 +257,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- the server ---------------------------------------------------------- */
 
-static int start(ch_http *s, char *err, size_t errlen)
+int ch_http_start(ch_http *s, char *err, size_t errlen)
 {
     sigset_t all, old;
     sigfillset(&all);
@@ -272,6 +272,7 @@ static int start(ch_http *s, char *err, size_t errlen)
         snprintf(err, errlen, "--http: cannot start the HTTP server");
         return -1;
     }
+    s->fd = -1; /* the daemon closes it when stopped */
     return 0;
 }
 
@@ -286,11 +287,10 @@ ch_http *ch_http_open(const char *addr, bool allow_remote, ch_live *live, char *
     s->live = live;
     int rc = strncmp(addr, "unix:", 5) ? bind_inet(s, addr, allow_remote, err, errlen)
                                        : bind_unix(s, addr, addr + 5, err, errlen);
-    if (rc || start(s, err, errlen)) {
+    if (rc) {
         ch_http_close(s);
         return NULL;
     }
-    s->fd = -1; /* the daemon closes it when stopped */
     return s;
 }
 

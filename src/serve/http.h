@@ -11,11 +11,15 @@ typedef struct ch_http ch_http;
 
 /*
  * Binds ADDR ("HOST:PORT", "[V6]:PORT", ":PORT" for loopback, "unix:PATH")
- * and starts serving live (which must outlive the server). A host that is
+ * for live (which must outlive the server); ch_http_start serves it. A host that is
  * not a loopback address is refused unless allow_remote. NULL with a
  * one-line error.
  */
 ch_http *ch_http_open(const char *addr, bool allow_remote, ch_live *live, char *err, size_t errlen);
+
+/* Starts the server's threads. Separate from binding so that the launcher
+ * is still single-threaded when it forks the program. 0 or -1 with an error. */
+int ch_http_start(ch_http *s, char *err, size_t errlen);
 
 /* "http://127.0.0.1:PORT" (the port bound, also for port 0) or "unix:PATH". */
 const char *ch_http_url(const ch_http *s);

@@ -32,6 +32,7 @@ struct ch_serve {
     ch_peak peak;
     double started;          /* CLOCK_MONOTONIC seconds */
     long long last_snapshot; /* unix second of the last file written */
+    bool threads_tried;
 };
 
 static double mono(void)
@@ -145,8 +146,7 @@ ch_serve *ch_serve_open(const ch_serve_opts *o, char *err, size_t errlen)
     s->started = mono();
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->wake, NULL);
-    if ((o->http && !(s->http = ch_http_open(o->http, o->allow_remote, s->live, err, errlen))) ||
-        start_watcher(s, err, errlen)) {
+    if (o->http && !(s->http = ch_http_open(o->http, o->allow_remote, s->live, err, errlen))) {
         ch_serve_close(s, NULL);
         return NULL;
     }
@@ -158,12 +158,25 @@ const char *ch_serve_url(const ch_serve *s)
     return s->http ? ch_http_url(s->http) : NULL;
 }
 
+/* Threads start here, after the fork: the forked child calls setenv, which
+ * is safe only while the launcher has no other thread. They fail open. */
+static void start_threads(ch_serve *s)
+{
+    char err[256];
+    s->threads_tried = true;
+    s->started = mono();
+    if ((s->http && ch_http_start(s->http, err, sizeof err)) || start_watcher(s, err, sizeof err))
+        fprintf(stderr, "cgoheap: %s; the program runs without it\n", err);
+}
+
 void ch_serve_live(void *ctx, const ch_live_record *rec)
 {
     ch_serve *s = ctx;
     if (!rec)
         note_peak(s); /* the last look before the record is read at exit */
     ch_live_attach(s->live, rec);
+    if (rec && !s->threads_tried)
+        start_threads(s);
 }
 
 void ch_serve_close(ch_serve *s, ch_peak *peak)
