@@ -4,7 +4,9 @@
 # line that keeps C blocks; every profile served passes google/pprof's
 # Parse + CheckValid with a mapping for every location; the legacy text,
 # /allocs, the index, ?gc=1 and a unix socket work; a non-loopback address
-# is refused; the program's output and exit status are unchanged.
+# is refused; the program's output and exit status are unchanged. Live
+# samples are per stack with no leak kind (nothing was scanned); the exit
+# report's --pprof, written with the same writer, keeps one sample per kind.
 # go: both
 # timeout: 180
 . "$ROOT/tests/lib.sh"
@@ -13,7 +15,7 @@ live_build
 src=$ROOT/tests/progs/go/live/main.go
 keep_line=$(line_of 'kept = append(kept, C.malloc' "$src") || exit 1
 
-live_start --http=127.0.0.1:0
+live_start --http=127.0.0.1:0 --pprof="$WORK/exit.pb.gz"
 live_cmd "keep 100 1000"
 
 # The real client, over HTTP.
@@ -35,6 +37,7 @@ for p in heap allocs 'heap?gc=1' delta_heap 'heap?seconds=1'; do
     expect_grep '^types alloc_objects/count,alloc_space/bytes,inuse_objects/count,inuse_space/bytes$' \
         "$f.txt" "$p: Go's heap sample types"
     expect_grep '^period space/bytes 1$' "$f.txt" "$p: period type and rate"
+    expect_no_grep '^sample .* kind=' "$f.txt" "$p: live samples carry no leak kind"
 done
 expect_eq "$(sample_of "$WORK/heap.pb.gz.txt" main.keepBlocks)" 100,100000,100,100000 \
     "keepBlocks: alloc_objects, alloc_space, inuse_objects, inuse_space"
@@ -64,6 +67,17 @@ live_exit 3
 expect_eq "$RC" 3 "cgoheap's exit status is the program's"
 expect_eq "$(tail -n 1 "$WORK/stdout")" "bye with 100 blocks kept" "the program's own output"
 expect_grep 'definitely lost|LEAK SUMMARY' "$WORK/log" "the exit report still comes"
+"$PPROFCHECK" "$WORK/exit.pb.gz" >"$WORK/exit.txt" || fail "the exit --pprof is not a valid profile"
+expect_grep '^sample .* kind=[a-z]+ \|' "$WORK/exit.txt" "the exit --pprof has leak kinds"
+grep '^sample ' "$WORK/exit.txt" | grep -Ev ' kind=[a-z]+ \|' >"$WORK/nokind" || true
+[ ! -s "$WORK/nokind" ] || {
+    show "$WORK/nokind"
+    fail "samples of the exit --pprof without a leak kind"
+}
+keep_sum=$(awk '$1 == "sample" && index($0, "main.keepBlocks;") {
+    split($2, v, ","); for (i = 1; i <= 4; i++) t[i] += v[i] }
+    END { print t[1] "," t[2] "," t[3] "," t[4] }' "$WORK/exit.txt")
+expect_eq "$keep_sum" 100,100000,100,100000 "keepBlocks' per-kind samples sum to its figures"
 
 # A unix socket.
 sock=$WORK/s.sock

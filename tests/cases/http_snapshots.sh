@@ -2,6 +2,8 @@
 # --snapshot-interval/--snapshot-dir write heap-<unix time>.pb.gz while the
 # program runs, each a valid profile of that moment; the exit report gains
 # the peak of the C heap in use, here 10 MB that were freed before the end.
+# The live options are rows of the one option table (both value forms,
+# --help, completion), and bad values fail before the program runs.
 # timeout: 180
 . "$ROOT/tests/lib.sh"
 . "$ROOT/tests/lib_http.sh"
@@ -11,7 +13,7 @@ snaps() { find "$WORK/snaps" -name 'heap-*.pb.gz' | wc -l; }
 more_snaps() { [ "$(snaps)" -gt "$1" ]; }
 
 mkdir -p "$WORK/snaps"
-live_start --snapshot-interval=1s --snapshot-dir="$WORK/snaps"
+live_start --snapshot-interval 1s --snapshot-dir "$WORK/snaps"
 live_cmd "keep 100 100000"
 n=$(snaps)
 wait_for more_snaps $((n + 1)) || fail "no snapshot after the blocks were kept" # one taken after
@@ -41,3 +43,20 @@ RC=0
 RC=0
 "$CGOHEAP" run --snapshot-interval=soon --snapshot-dir="$WORK" -- "$LIVE" x 2>"$WORK/e" || RC=$?
 [ "$RC" != 0 ] || fail "a bad duration was accepted"
+RC=0
+"$CGOHEAP" run --snapshot-interval=0.5s --snapshot-dir="$WORK" -- "$LIVE" x 2>"$WORK/e" || RC=$?
+[ "$RC" != 0 ] && grep -q "bad value '0.5s' for --snapshot-interval" "$WORK/e" ||
+    fail "an interval under 1 s was accepted"
+RC=0
+"$CGOHEAP" run --snapshot-interval=1s -- "$LIVE" x 2>"$WORK/e" || RC=$?
+[ "$RC" != 0 ] && grep -q 'go together' "$WORK/e" || fail "--snapshot-interval without a directory"
+RC=0
+"$CGOHEAP" run --http= -- "$LIVE" x 2>"$WORK/e" || RC=$?
+[ "$RC" != 0 ] && grep -q "bad value '' for --http" "$WORK/e" || fail "an empty --http was accepted"
+
+"$CGOHEAP" run --help >"$WORK/help"
+"$CGOHEAP" --bash-completion >"$WORK/completion"
+for o in http=ADDR http-allow-remote snapshot-interval=DURATION snapshot-dir=DIR; do
+    expect_grep "^  --$o " "$WORK/help" "--help lists --$o"
+    expect_grep "[' ]--${o%%=*}[= ']" "$WORK/completion" "completion offers --${o%%=*}"
+done

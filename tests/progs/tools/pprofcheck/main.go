@@ -4,13 +4,14 @@
 // asserts on:
 //   types alloc_objects/count,...  period space/bytes N  default TYPE
 //   duration NANOS
-//   sample V0,V1,... bytes=N age=N | leaf;...;root
+//   sample V0,V1,... bytes=N kind=S | leaf;...;root  (numeric, then string labels)
 // Exits 1 with the reason on the first profile that fails.
 package main
 
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/google/pprof/profile"
@@ -56,6 +57,13 @@ func check(path string) error {
 		for k, v := range s.NumLabel {
 			labels = append(labels, fmt.Sprintf("%s=%d", k, v[0]))
 		}
+		sort.Strings(labels)
+		var strs []string
+		for k, v := range s.Label {
+			strs = append(strs, fmt.Sprintf("%s=%s", k, v[0]))
+		}
+		sort.Strings(strs)
+		labels = append(labels, strs...)
 		for _, l := range s.Location {
 			for _, ln := range l.Line {
 				fns = append(fns, ln.Function.Name)
