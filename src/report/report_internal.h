@@ -120,13 +120,13 @@ bool chr_kind_shown(const ch_report_opts *o, ch_kind k);
 
 /*
  * Calls fn for each listed record (not suppressed) of a shown kind, with its
- * number, "loss record N" (records of kinds not shown are numbered too, as
- * valgrind does). Returns how many listed records were not shown, or -1 as
- * soon as fn returns non-zero.
+ * number and the number listed, "loss record N of OF" (records of kinds not
+ * shown are numbered too, as valgrind does). Returns how many listed records
+ * were not shown, or -1 as soon as fn returns non-zero.
  */
-typedef int (*chr_record_fn)(void *ctx, const ch_record *r, size_t num);
-long chr_each_shown_record(const ch_report_input *in, const ch_report_opts *o, chr_record_fn fn,
-                           void *ctx);
+typedef int (*chr_record_fn)(void *ctx, const ch_record *r, size_t num, size_t of);
+long chr_each_shown_record(const ch_report_input *in, const ch_report_opts *o, size_t of,
+                           chr_record_fn fn, void *ctx);
 
 /* The module holding pc (by address range, else by path), or -1. */
 long chr_module_index(const ch_profile *p, const ch_frame *fr);

@@ -240,22 +240,15 @@ static int print_record(text_ctx *c, const ch_record *r, size_t num, size_t of)
     return 0;
 }
 
-typedef struct print_ctx {
-    text_ctx *c;
-    size_t of;
-} print_ctx;
-
-static int print_shown(void *ctx, const ch_record *r, size_t num)
+static int print_shown(void *c, const ch_record *r, size_t num, size_t of)
 {
-    print_ctx *p = ctx;
-    return print_record(p->c, r, num, p->of);
+    return print_record(c, r, num, of);
 }
 
 /* Prints the shown records; returns how many listed ones were not shown, or -1. */
 static long print_records(text_ctx *c, size_t of)
 {
-    print_ctx p = {c, of};
-    return chr_each_shown_record(c->in, c->o, print_shown, &p);
+    return chr_each_shown_record(c->in, c->o, of, print_shown, c);
 }
 
 static void print_amount_line(text_ctx *c, const char *label, chr_amount a)

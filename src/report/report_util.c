@@ -221,8 +221,8 @@ bool chr_kind_shown(const ch_report_opts *o, ch_kind k)
     return (unsigned)k < CH_KIND_COUNT && (o->show_kinds & (1u << k));
 }
 
-long chr_each_shown_record(const ch_report_input *in, const ch_report_opts *o, chr_record_fn fn,
-                           void *ctx)
+long chr_each_shown_record(const ch_report_input *in, const ch_report_opts *o, size_t of,
+                           chr_record_fn fn, void *ctx)
 {
     size_t num = 0;
     long hidden = 0;
@@ -235,7 +235,7 @@ long chr_each_shown_record(const ch_report_input *in, const ch_report_opts *o, c
         num++;
         if (!chr_kind_shown(o, r->kind))
             hidden++;
-        else if (fn(ctx, r, num) != 0)
+        else if (fn(ctx, r, num, of) != 0)
             return -1;
     }
     return hidden;

@@ -230,22 +230,15 @@ static int put_error(xml_ctx *c, const ch_record *r, size_t num, size_t of)
     return 0;
 }
 
-typedef struct error_ctx {
-    xml_ctx *c;
-    size_t of;
-} error_ctx;
-
-static int put_shown(void *ctx, const ch_record *r, size_t num)
+static int put_shown(void *c, const ch_record *r, size_t num, size_t of)
 {
-    error_ctx *e = ctx;
-    return put_error(e->c, r, num, e->of);
+    return put_error(c, r, num, of);
 }
 
 /* The records shown, numbered like the text report's (valgrind's). */
 static int put_errors(xml_ctx *c, size_t of)
 {
-    error_ctx e = {c, of};
-    return chr_each_shown_record(c->in, c->o, put_shown, &e) < 0 ? -1 : 0;
+    return chr_each_shown_record(c->in, c->o, of, put_shown, c) < 0 ? -1 : 0;
 }
 
 /* How many records each suppression pattern took, as valgrind's <pair>s. */
