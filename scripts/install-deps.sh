@@ -16,5 +16,5 @@ apt-get install -y -q --no-install-recommends \
     golang-github-libgit2-git2go-v34-dev golang-golang-x-crypto-dev libgit2-dev \
     valgrind heaptrack time \
     libjemalloc-dev libgoogle-perftools-dev \
-    libmicrohttpd-dev prometheus golang-github-google-pprof-dev curl
+    libmicrohttpd-dev prometheus golang-github-google-pprof-dev curl wrk
 apt-get install -y -q --no-install-recommends -t bookworm-backports golang-1.23-go
