@@ -70,10 +70,11 @@ static inline uint32_t ch_entry_stack(const ch_live_entry *e)
 /*
  * A shard. The agent takes `lock` (a spinlock) to insert, delete or grow.
  * The capacity is any number of slots (tables grow by half, which keeps the
- * bookkeeping per live block within 32 bytes); a slot's home is
- * (hash * cap) >> 64. On growth the agent writes the new table, then
- * publishes table_off and cap, and only then releases the old table's
- * pages: a reader that finds the target dead always sees one complete table.
+ * bookkeeping per live block within 32 bytes); where an entry lies in
+ * the table is the agent's business (a reader takes every entry). On
+ * growth the agent writes the new table, then publishes table_off and cap,
+ * and only then releases the old table's pages: a reader that finds the
+ * target dead always sees one complete table.
  */
 typedef struct ch_live_shard {
     uint32_t lock;

@@ -149,6 +149,13 @@ run -o "$d" -- "$W/kill"
 check kill_status "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 137" ]
 check kill_live "24-byte blocks: $(live_count "$d" 24)" [ "$(live_count "$d" 24)" = 100000 ]
 check kill_table "$(grep '^error' "$d" | head -1)" no_shard_errors "$d"
+# Neighbours stay neighbours in the table (live.c, home_of): the blocks of
+# one 256-byte run of addresses (hex addresses equal but for the last two
+# digits) lie within a few lines of the dump, which lists each table in
+# order. A hash of the whole address scatters them (0% of runs).
+near=$(awk '$1=="live" && $3==24 {r=substr($2, 1, length($2) - 2); n++; if (!(r in lo)) lo[r]=n; hi[r]=n; c[r]++}
+        END {for (r in c) if (c[r] > 1) {m++; if (hi[r] - lo[r] < 64) k++} print int(100 * k / (m ? m : 1))}' "$d")
+check kill_table_order "$near% of runs of 256 bytes lie together in the table, want >= 90" [ "$near" -ge 90 ]
 
 # --- dlopen / dlclose ----------------------------------------------------------
 d=$W/dl.dump
