@@ -34,8 +34,11 @@ uint32_t ch_created_intern(ch_thread *t, const ch_walk_result *w)
     uint32_t id = ch_stack_intern(w->frames, w->depth, w->flags, w->hash);
     if (!t->creator_id || !id || (w->flags & (CH_STACK_F_GO | CH_STACK_F_TRUNCATED)))
         return id;
+    ch_created_way *m = ch_thread_created(t);
+    if (!m)
+        return intern_with_creator(id, t->creator_id); /* exact mode: no memo */
     /* Two ways per set: stacks that alternate and share a set do not evict each other. */
-    __typeof__(t->created[0]) *m = &t->created[id & (CH_CREATED_MEMO - 2)];
+    m += id & (CH_CREATED_MEMO - 2);
     if (m[0].walk == id)
         return m[0].id;
     if (m[1].walk == id)

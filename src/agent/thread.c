@@ -28,10 +28,11 @@ static int have_key;
 static uint32_t free_lock;
 static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
 
-/* One mapping per thread: the rule cache, then the walk memos (zeroed = empty). */
+/* One mapping per thread: the rule cache, the walk memos, the created memo (zeroed = empty). */
 typedef struct thread_cache {
     ch_rule rules[CH_RULE_CACHE];
     ch_walk_memo memo[CH_WALK_MEMOS];
+    ch_created_way created[CH_CREATED_MEMO];
 } thread_cache;
 
 #define RULES_BYTES sizeof(thread_cache)
@@ -40,6 +41,9 @@ _Static_assert(CACHE_PAGES <= 511, "an AGENT mark holds the cache's length in 9 
 
 _Static_assert(offsetof(thread_cache, memo) == CH_RULE_CACHE * sizeof(ch_rule),
                "ch_thread_memo finds the memos right after the rules");
+_Static_assert(offsetof(thread_cache, created) ==
+                   offsetof(thread_cache, memo) + CH_WALK_MEMOS * sizeof(ch_walk_memo),
+               "ch_thread_created finds its memo right after the walk memos");
 
 /*
  * Runs with t->inside set: a signal handler that mallocs in the middle

@@ -114,7 +114,9 @@ static void *thread_start(void *p)
     start_record s = *(start_record *)p;
     release_record(p);
     ch_self.creator_id = s.creator;
-    memset(ch_self.created, 0, sizeof ch_self.created);
+    ch_created_way *memo = ch_thread_created(&ch_self);
+    if (memo) /* allocations made on this thread before it knew its creator */
+        memset(memo, 0, CH_CREATED_MEMO * sizeof *memo);
     if (ch_is_active())
         ch_mark(here(), CH_MARK_BIRTH);
     void *ret = s.fn(s.arg);

@@ -56,7 +56,7 @@ gnu=-D_GNU_SOURCE
 grep -q '^#define _GNU_SOURCE' "$ROOT/src/common/shm_layout.c" && gnu=
 cc $CFLAGS $gnu -I"$ROOT/include" -I"$ROOT/src" "$HERE/minilaunch.c" "$ROOT/src/common/shm_layout.c" \
     -o "$W/minilaunch" || { fail build minilaunch; exit 1; }
-for p in leak threads kill dl bench alt handoff recycle; do
+for p in leak threads kill dl bench alt handoff recycle calls; do
     cc $CFLAGS "$HERE/$p.c" -o "$W/$p" -ldl -lpthread || { fail build "$p"; exit 1; }
 done
 cc $CFLAGS -shared -fPIC "$HERE/dl_lib.c" -o "$W/dl_lib.so" || { fail build dl_lib; exit 1; }
@@ -207,6 +207,33 @@ run -p 1 -o "$d" -- "$W/leak"
 check passive_pid "recorded for a foreign pid" sh -c "[ $(hdr "$d" n_allocs) = 0 ] && [ $(hdr "$d" flags) = 0 ]"
 LD_PRELOAD=$AGENT "$W/leak"
 check passive_noenv "exit status $?" [ $? = 0 ]
+
+# --- fast paths, as calls the agent no longer makes (callgrind call counts) -------
+# ncalls FUNCTION ARG [MINILAUNCH-OPTION...]: calls to the agent's FUNCTION while `calls ARG` runs.
+ncalls() {
+    fn=$1 arg=$2
+    shift 2
+    rm -f "$W"/cg.*
+    valgrind --tool=callgrind --compress-strings=no --trace-children=yes \
+        --callgrind-out-file="$W/cg.%p" "$W/minilaunch" -a "$AGENT" "$@" -o "$W/calls.dump" \
+        -- "$W/calls" "$arg" >/dev/null 2>&1
+    f=$(grep -l "^cmd: *[^ ]*/calls $arg\$" "$W"/cg.* 2>/dev/null | head -1) # not minilaunch's
+    [ -n "$f" ] || { echo -1; return; }
+    awk -v fn="$fn" '/^cfn=/ {sub(/^cfn=/, ""); callee = $0; next}
+        /^calls=/ {if (callee == fn) {split($0, a, /[= ]/); n += a[2]} callee = ""}
+        END {print n + 0}' "$f"
+}
+if command -v valgrind >/dev/null; then
+    # 2 x 2048 allocations from 2048 stacks on a created thread: each pass
+    # interns the walks, the first also the stacks with the creator's; the
+    # second finds those in the thread's memo (2048 + 2048 + 2048; a memo
+    # too small for the stacks makes it 4 x 2048).
+    n=$(ncalls ch_stack_intern stacks)
+    check created_memo "ch_stack_intern called $n times, want 6144..6400" \
+        sh -c "[ $n -ge 6144 ] && [ $n -le 6400 ]"
+else
+    echo "SKIP created_memo: valgrind not installed"
+fi
 
 # --- cost per malloc/free pair (20-deep chain, -O2) ------------------------------
 n1=$("$W/bench" 1000000 | awk '{print $2}')

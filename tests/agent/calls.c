@@ -1,0 +1,75 @@
+/*
+ * Fast paths that show as calls the agent does not make (tests/agent/run.sh
+ * counts them with callgrind):
+ *
+ *   calls stacks   a created thread allocates from 2048 distinct stacks,
+ *                  then from the same 2048 again
+ *   calls realloc  20000 rounds of calloc, three reallocs, posix_memalign
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEPTH 11 /* 2^DEPTH distinct stacks */
+
+__attribute__((noinline)) static void *chain(unsigned depth, unsigned path, size_t size)
+{
+    void *p;
+    if (depth == 0)
+        return malloc(size);
+    if (path & 1)
+        p = chain(depth - 1, path >> 1, size); /* one call site */
+    else
+        p = chain(depth - 1, path >> 1, size + 1); /* another */
+    __asm__ volatile("" ::: "memory");             /* keeps the frame: no tail call */
+    return p;
+}
+
+__attribute__((noinline)) static void one_pass(void)
+{
+    for (unsigned path = 0; path < 1u << DEPTH; path++)
+        free(chain(DEPTH, path, 16));
+    __asm__ volatile("" ::: "memory");
+}
+
+static void *stacks(void *unused)
+{
+    (void)unused;
+    for (volatile int pass = 0; pass < 2; pass++) /* not unrolled: one return address */
+        one_pass();
+    return NULL;
+}
+
+static int reallocs(void)
+{
+    for (int i = 0; i < 20000; i++) {
+        char *b = calloc(1 + i % 32, 8);
+        for (int k = 0; b && k < 3; k++) {
+            char *nb = realloc(b, (size_t)(1 + i % 32) * 16 << k);
+            if (!nb)
+                break;
+            b = nb;
+        }
+        void *a = NULL;
+        if (!b || posix_memalign(&a, 64, 16 + i % 200))
+            return 1;
+        free(b);
+        free(a);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "stacks")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, stacks, NULL) || pthread_join(t, NULL))
+            return 1;
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "realloc"))
+        return reallocs();
+    fprintf(stderr, "usage: calls stacks|realloc\n");
+    return 2;
+}
