@@ -95,10 +95,26 @@ static void *realloc_inside(ch_thread *t, void *old, size_t n)
     return p;
 }
 
+/*
+ * realloc's fast path in a sampled run: the old block was surely never
+ * recorded (the filter says so) and the new size is not sampled. Counts
+ * the events the recorded path would count (a free, an allocation).
+ */
+static inline int realloc_unsampled(ch_thread *t, void *old, size_t n)
+{
+    if (old && ch_filter_maybe((uint64_t)old))
+        return 0; /* maybe recorded; or not sampling at all (no filter) */
+    if (!ch_alloc_unsampled(t, n))
+        return 0;
+    if (old)
+        ch_thread_event(t);
+    return 1;
+}
+
 CH_INTERPOSER void *realloc(void *old, size_t n)
 {
-    if (!ch_is_active())
-        return ch_next.realloc(old, n);
+    if (!ch_is_active() || realloc_unsampled(&ch_self, old, n))
+        return ch_next.realloc(old, n); /* a tail call */
     if (CH_UNLIKELY(ch_self.inside) && old)
         return realloc_inside(&ch_self, old, n);
     CH_CALLER_REGS(r);
@@ -112,7 +128,7 @@ CH_INTERPOSER void *reallocarray(void *old, size_t n, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    if (!ch_is_active())
+    if (!ch_is_active() || realloc_unsampled(&ch_self, old, bytes))
         return ch_next.realloc(old, bytes);
     if (CH_UNLIKELY(ch_self.inside) && old)
         return realloc_inside(&ch_self, old, bytes);
@@ -141,6 +157,8 @@ CH_ENTRY_SLOW void ch_free_slow(void *p)
 
 CH_INTERPOSER void *memalign(size_t align, size_t n)
 {
+    if (ch_is_active() && ch_alloc_unsampled(&ch_self, n))
+        return ch_next.memalign(align, n); /* not sampled: a tail call */
     void *p = ch_next.memalign(align, n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
@@ -152,6 +170,8 @@ CH_INTERPOSER void *memalign(size_t align, size_t n)
 /* glibc 2.36's aligned_alloc is memalign itself (no extra argument checks). */
 CH_INTERPOSER void *aligned_alloc(size_t align, size_t n)
 {
+    if (ch_is_active() && ch_alloc_unsampled(&ch_self, n))
+        return ch_next.memalign(align, n); /* not sampled: a tail call */
     void *p = ch_next.memalign(align, n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
@@ -165,12 +185,13 @@ CH_INTERPOSER int posix_memalign(void **out, size_t align, size_t n)
     if (align % sizeof(void *) || (align & (align - 1)) || align == 0)
         return EINVAL;
     int saved_errno = errno; /* posix_memalign reports through its result, not errno */
+    int unsampled = ch_is_active() && ch_alloc_unsampled(&ch_self, n);
     void *p = ch_next.memalign(align, n);
     errno = saved_errno;
     if (!p)
         return ENOMEM;
     *out = p;
-    if (ch_is_active()) {
+    if (!unsampled && ch_is_active()) {
         CH_CALLER_REGS(r);
         ch_on_alloc(p, n, &r);
     }
@@ -179,6 +200,8 @@ CH_INTERPOSER int posix_memalign(void **out, size_t align, size_t n)
 
 CH_INTERPOSER void *valloc(size_t n)
 {
+    if (ch_is_active() && ch_alloc_unsampled(&ch_self, n))
+        return ch_next.valloc(n); /* not sampled: a tail call */
     void *p = ch_next.valloc(n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);
@@ -189,6 +212,8 @@ CH_INTERPOSER void *valloc(size_t n)
 
 CH_INTERPOSER void *pvalloc(size_t n)
 {
+    if (ch_is_active() && ch_alloc_unsampled(&ch_self, n))
+        return ch_next.pvalloc(n); /* not sampled: a tail call */
     void *p = ch_next.pvalloc(n);
     if (ch_is_active()) {
         CH_CALLER_REGS(r);

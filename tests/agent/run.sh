@@ -231,8 +231,14 @@ if command -v valgrind >/dev/null; then
     n=$(ncalls ch_stack_intern stacks)
     check created_memo "ch_stack_intern called $n times, want 6144..6400" \
         sh -c "[ $n -ge 6144 ] && [ $n -le 6400 ]"
+    # A sampled run: realloc and posix_memalign that are not sampled go to
+    # glibc without entering the recording path (80,000 calls of
+    # ch_on_alloc for 20,000 rounds without the fast path).
+    n=$(ncalls ch_on_alloc realloc -s 524288)
+    check sample_realloc_fast "ch_on_alloc called $n times, want 1..1999" \
+        sh -c "[ $n -gt 0 ] && [ $n -lt 2000 ]"
 else
-    echo "SKIP created_memo: valgrind not installed"
+    echo "SKIP created_memo, sample_realloc_fast: valgrind not installed"
 fi
 
 # --- cost per malloc/free pair (20-deep chain, -O2) ------------------------------
