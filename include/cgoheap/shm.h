@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
-#define CH_SHM_VERSION 3u
+#define CH_SHM_VERSION 4u
 
 /* Environment variables read by the agent. */
 #define CH_ENV_SHM_FD "CGOHEAP_SHM_FD" /* fd number of the memfd */
@@ -122,11 +122,30 @@ typedef struct ch_stack_stats {
  */
 #define CH_PC_THREAD_CREATED 1ull
 
-/* ---- modules seen by the agent (for symbolization after exit) ---- */
+/*
+ * ---- modules seen by the agent (for symbolization after exit) ----
+ * A module dlclosed and another loaded at the same addresses later have
+ * one entry each: an entry is the module's life, told in stack ids, which
+ * are handed out in order. Its frames are in stacks with ids above
+ * loaded_after (n_stacks when the agent found it) and, once it is gone
+ * (CH_MODULE_F_UNLOADED, published with release after unloaded_after),
+ * at most unloaded_after (n_stacks when the agent found it gone). A stack
+ * that holds a pc of an address range some module left is never the same
+ * id as one recorded before that (the agent hashes it apart).
+ */
+#define CH_MODULE_F_UNLOADED 1u
+#define CH_BUILD_ID_MAX 32u
+
 typedef struct ch_module_entry {
     uint64_t start; /* lowest mapped address of the module's PT_LOAD segments */
     uint64_t end;   /* one past the highest */
     uint64_t bias;  /* dlpi_addr: load bias (0 for non-PIE executables) */
+    uint32_t loaded_after;
+    uint32_t unloaded_after;
+    uint16_t flags;       /* CH_MODULE_F_* */
+    uint8_t build_id_len; /* bytes of build_id used: the GNU build ID of the mapped image; 0 none */
+    uint8_t pad[5];
+    uint8_t build_id[CH_BUILD_ID_MAX];
     char path[232]; /* absolute path; the executable's real path, not "" */
 } ch_module_entry;
 
@@ -346,7 +365,7 @@ _Static_assert(sizeof(ch_live_entry) == 16, "ch_live_entry: bump CH_SHM_VERSION"
 _Static_assert(sizeof(ch_stack_slot) == 16, "ch_stack_slot: bump CH_SHM_VERSION");
 _Static_assert(sizeof(ch_stack_stats) == 16, "ch_stack_stats: bump CH_SHM_VERSION");
 _Static_assert(sizeof(ch_live_shard) == 64, "ch_live_shard: one cache line");
-_Static_assert(sizeof(ch_module_entry) == 256, "ch_module_entry: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_module_entry) == 304, "ch_module_entry: bump CH_SHM_VERSION");
 _Static_assert(sizeof(ch_shm_header) % 8 == 0, "ch_shm_header: 8-byte fields throughout");
 
 #endif

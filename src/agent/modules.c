@@ -7,6 +7,15 @@
  * reader waits on: dl_iterate_phdr takes the loader's lock, and a thread that
  * holds that lock may itself be in malloc waiting for us. A thread that fails
  * the try-lock simply proceeds with the old snapshot.
+ *
+ * Module lives: each rescan marks the shm entries of modules that are gone
+ * (shm.h). New entries are written during the scan, with loaded_after read
+ * then; gone ones get unloaded_after read after the scan; the snapshot is
+ * published only after both. A stack is recorded after its walk found its
+ * pcs' modules in the snapshot (cfi.c looks up every pc it has no cached
+ * rule for, and a dlclose empties the rule caches), so a new module's
+ * stacks get ids above its loaded_after, and a gone module's stacks, all
+ * recorded before its dlclose returned, ids up to its unloaded_after.
  */
 #include "agent/modules.h"
 #include "agent/agent.h"
@@ -31,6 +40,20 @@ uint64_t ch_modules_generation;
 static uint64_t scanned_gen = ~0ull;
 static unsigned long long seen_adds, seen_subs;
 static char exe_path[sizeof(((ch_module_entry *)0)->path)];
+static uint8_t seen[CH_MAX_MODULES]; /* shm entries found by this rescan */
+
+/*
+ * Address ranges some module left, for ch_modules_stack_hash. Appended
+ * under rescan_lock (entry, then count with release); never removed.
+ */
+#define MAX_LEFT 64u
+typedef struct left_range {
+    uint64_t start, end;
+} left_range;
+static left_range left[MAX_LEFT];
+static uint32_t n_left;
+static uint32_t left_overflow; /* more ranges than MAX_LEFT: every stack counts as in one */
+static uint64_t unload_epoch;  /* rescans that found a module gone */
 
 void ch_modules_after_dlclose(void)
 {
@@ -120,13 +143,44 @@ static int module_path(const char *name, char *out, size_t outlen)
     return 1;
 }
 
-/* Appends to the shm table unless an identical entry is there. Caller holds rescan_lock. */
-static void publish_shm_module(const ch_mod *m, const char *name)
+/*
+ * The GNU build ID of the mapped image, from its PT_NOTE segments in
+ * memory (no file read: the file may have changed since it was mapped).
+ */
+static void take_build_id(struct dl_phdr_info *info, const ch_mod *m, ch_module_entry *e)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+        if (!ch_mod_readable(m, p, ph->p_filesz))
+            continue;
+        for (uint64_t at = 0; at + 12 <= ph->p_filesz;) {
+            uint32_t nh[3]; /* namesz, descsz, type */
+            memcpy(nh, p + at, sizeof nh);
+            uint64_t name = at + 12, desc = name + ((nh[0] + 3ull) & ~3ull);
+            uint64_t next = desc + ((nh[1] + 3ull) & ~3ull);
+            if (next > ph->p_filesz)
+                break;
+            if (nh[2] == NT_GNU_BUILD_ID && nh[0] == 4 && !memcmp(p + name, "GNU", 4) &&
+                nh[1] > 0 && nh[1] <= CH_BUILD_ID_MAX) {
+                memcpy(e->build_id, p + desc, nh[1]);
+                e->build_id_len = (uint8_t)nh[1];
+                return;
+            }
+            at = next;
+        }
+    }
+}
+
+/* Appends to the shm table unless a loaded identical entry is there. Caller holds rescan_lock. */
+static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m)
 {
     ch_shm_header *h = ch_g.hdr;
     ch_module_entry e;
     memset(&e, 0, sizeof e);
-    if (!module_path(name, e.path, sizeof e.path))
+    if (!module_path(info->dlpi_name, e.path, sizeof e.path))
         return;
     e.start = m->start;
     e.end = m->end;
@@ -135,17 +189,78 @@ static void publish_shm_module(const ch_mod *m, const char *name)
     uint32_t n = h->n_modules;
     for (uint32_t i = 0; i < n; i++) {
         const ch_module_entry *o = &ch_g.modules[i];
-        if (o->start == e.start && o->end == e.end && !strcmp(o->path, e.path)) {
+        if (o->start == e.start && o->end == e.end && !(o->flags & CH_MODULE_F_UNLOADED) &&
+            !strcmp(o->path, e.path)) {
+            seen[i] = 1;
             ch_spin_unlock(&h->module_lock);
             return;
         }
     }
     if (n < CH_MAX_MODULES) {
+        take_build_id(info, m, &e);
+        e.loaded_after = (uint32_t)__atomic_load_n(&h->n_stacks, __ATOMIC_ACQUIRE);
         ch_g.modules[n] = e;
+        seen[n] = 1;
         /* Release: a reader that sees n+1 sees the whole entry. */
         __atomic_store_n(&h->n_modules, n + 1, __ATOMIC_RELEASE);
     }
     ch_spin_unlock(&h->module_lock);
+}
+
+static void note_left_range(uint64_t start, uint64_t end)
+{
+    uint32_t n = n_left;
+    for (uint32_t i = 0; i < n; i++)
+        if (left[i].start <= start && end <= left[i].end)
+            return;
+    if (n == MAX_LEFT) {
+        __atomic_store_n(&left_overflow, 1, __ATOMIC_RELEASE);
+        return;
+    }
+    left[n] = (left_range){start, end};
+    __atomic_store_n(&n_left, n + 1, __ATOMIC_RELEASE);
+}
+
+/* Marks the shm entries this rescan did not find as gone. Caller holds rescan_lock. Returns
+ * how many. */
+static uint32_t mark_gone(void)
+{
+    ch_shm_header *h = ch_g.hdr;
+    uint32_t gone = 0;
+    ch_spin_lock(&h->module_lock);
+    uint32_t n = h->n_modules, stacks = (uint32_t)__atomic_load_n(&h->n_stacks, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < n; i++) {
+        ch_module_entry *e = &ch_g.modules[i];
+        if (!seen[i] && !(e->flags & CH_MODULE_F_UNLOADED)) {
+            e->unloaded_after = stacks;
+            __atomic_store_n(&e->flags, e->flags | CH_MODULE_F_UNLOADED, __ATOMIC_RELEASE);
+            note_left_range(e->start, e->end);
+            gone++;
+        }
+        seen[i] = 0;
+    }
+    ch_spin_unlock(&h->module_lock);
+    return gone;
+}
+
+uint64_t ch_modules_stack_hash(const uint64_t *frames, uint32_t depth, uint64_t h)
+{
+    uint64_t epoch = __atomic_load_n(&unload_epoch, __ATOMIC_ACQUIRE);
+    if (CH_LIKELY(epoch == 0))
+        return h;
+    uint32_t n = __atomic_load_n(&n_left, __ATOMIC_ACQUIRE);
+    int in_left = __atomic_load_n(&left_overflow, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < depth && !in_left; i++)
+        for (uint32_t k = 0; k < n; k++)
+            if (frames[i] - left[k].start < left[k].end - left[k].start) {
+                in_left = 1;
+                break;
+            }
+    if (!in_left)
+        return h;
+    h ^= (epoch + 1) * 0x9e3779b97f4a7c15ull;
+    h *= 0xff51afd7ed558ccdull;
+    return h ? h : 1;
 }
 
 static int scan_cb(struct dl_phdr_info *info, size_t size, void *data)
@@ -161,7 +276,7 @@ static int scan_cb(struct dl_phdr_info *info, size_t size, void *data)
     if (m->end <= m->start)
         return 0;
     scratch.n++;
-    publish_shm_module(m, info->dlpi_name);
+    publish_shm_module(info, m);
     return 0;
 }
 
@@ -183,6 +298,12 @@ static void rescan(void)
     uint64_t gen = ch_modules_gen();
     scratch.n = 0;
     dl_iterate_phdr(scan_cb, NULL);
+    if (mark_gone()) {
+        /* Before the snapshot that lacks the module: stacks walked with it hash apart. */
+        __atomic_fetch_add(&unload_epoch, 1, __ATOMIC_RELEASE);
+        /* Rule caches and walk memos may hold its pcs (a dlclose not seen by dlclose()). */
+        __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_RELEASE);
+    }
     sort_scratch();
     __atomic_fetch_add(&seq, 1, __ATOMIC_ACQ_REL); /* odd: readers retry */
     __atomic_thread_fence(__ATOMIC_RELEASE);

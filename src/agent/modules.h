@@ -40,6 +40,15 @@ static inline uint64_t ch_modules_gen(void)
 }
 void ch_modules_after_dlclose(void);
 
+/*
+ * The hash a new stack is recorded under (stacks.h: ch_stack_hash gave h):
+ * h itself unless some frame lies where a module was unloaded, then h mixed
+ * with the count of unloads seen, so that the same pcs recorded with
+ * another module there get a stack of their own. Costs one load while no
+ * module was ever unloaded.
+ */
+uint64_t ch_modules_stack_hash(const uint64_t *frames, uint32_t depth, uint64_t h);
+
 /* Checks for objects loaded since the last scan (cheap when nothing changed). */
 void ch_modules_refresh(void);
 

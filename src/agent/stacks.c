@@ -21,6 +21,7 @@
  */
 #include "agent/stacks.h"
 #include "agent/agent.h"
+#include "agent/modules.h"
 #include "agent/spin.h"
 
 #include <string.h>
@@ -146,6 +147,7 @@ static uint32_t insert_locked(uint64_t h, const uint64_t *f, uint32_t depth, uin
 
 uint32_t ch_stack_intern(const uint64_t *f, uint32_t depth, uint16_t flags, uint64_t h)
 {
+    h = ch_modules_stack_hash(f, depth, h); /* pcs where a module was unloaded: not the same */
     uint32_t empty;
     uint32_t id = probe(__atomic_load_n(&cur_index, __ATOMIC_ACQUIRE), h, f, depth, flags, &empty);
     if (id)

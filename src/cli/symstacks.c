@@ -94,6 +94,7 @@ static pc_verdict *verdict_slot(ch_symstacks *s, uint64_t pc)
     return v;
 }
 
+/* By symbolizer key (ch_symbolizer_key), which is the pc unless a module left it. */
 static const char *pc_match(ch_symstacks *s, uint64_t pc, ch_sym_level level)
 {
     pc_verdict *v = verdict_slot(s, pc);
@@ -111,14 +112,15 @@ static const char *pc_match(ch_symstacks *s, uint64_t pc, ch_sym_level level)
 }
 
 /* The built-in rule on the modules of the stack's first frames (analyze.h). */
-static const char *startup_match(ch_symstacks *s, const ch_stack *st)
+static const char *startup_match(ch_symstacks *s, const ch_stack *st, uint32_t stack_id)
 {
     enum { FRAMES = 4 }; /* the pool's constructor is one frame below the loader's */
     const char *modules[FRAMES];
     uint32_t n = st->depth < FRAMES ? st->depth : FRAMES;
     for (uint32_t i = 0; i < n; i++) {
         size_t nf;
-        const ch_frame *f = ch_symbolize_pc(s->sym, st->pcs[i], true, &nf);
+        const ch_frame *f =
+            ch_symbolize_pc(s->sym, ch_symbolizer_key(s->sym, st->pcs[i], stack_id), true, &nf);
         modules[i] = f ? f->module : NULL; /* the symbolizer's: lives as long as it */
     }
     return ch_supp_match_startup(s->supp, modules, n);
@@ -131,11 +133,11 @@ const char *ch_symstacks_match(ch_symstacks *s, uint32_t stack_id, ch_sym_level 
     const ch_stack *st = &s->prof->stacks[stack_id];
     /* A stack's frames are its PCs' frames in order: its first match is theirs. */
     for (uint32_t i = 0; i < st->depth; i++) {
-        const char *pattern = pc_match(s, st->pcs[i], level);
+        const char *pattern = pc_match(s, ch_symbolizer_key(s->sym, st->pcs[i], stack_id), level);
         if (pattern)
             return pattern;
     }
-    return ch_supp_has_defaults(s->supp) ? startup_match(s, st) : NULL;
+    return ch_supp_has_defaults(s->supp) ? startup_match(s, st, stack_id) : NULL;
 }
 
 int ch_symstacks_frames(void *ctx, uint32_t stack_id, ch_symstack *out)
@@ -146,8 +148,8 @@ int ch_symstacks_frames(void *ctx, uint32_t stack_id, ch_symstack *out)
     if (level == CH_SYM_NONE)
         return 0;
     const ch_stack *st = &s->prof->stacks[stack_id];
-    int rc = level == CH_SYM_NAMES ? ch_symbolize_stack_names(s->sym, st, out)
-                                   : ch_symbolize_stack(s->sym, st, out);
+    int rc = level == CH_SYM_NAMES ? ch_symbolize_stack_names(s->sym, st, stack_id, out)
+                                   : ch_symbolize_stack(s->sym, st, stack_id, out);
     /* Out of memory, the stack just shows its raw PCs, like one never symbolized. */
     if (rc != 0)
         memset(out, 0, sizeof *out);

@@ -501,8 +501,10 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
             rc = -1;
         }
     }
-    if (rc == 0)
+    if (rc == 0) {
         mark_unfreed(out);
+        ch_modules_verify(out);
+    }
     if (rc == 0 && !out->agent_attached)
         ch_untracked_reason(s.image, out->untracked, sizeof out->untracked, &out->no_c_heap);
     return rc;

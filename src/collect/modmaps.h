@@ -10,4 +10,9 @@
  * path was deleted or replaced since. */
 void ch_modules_from_maps(pid_t pid, ch_profile *p);
 
+/* Sets `replaced` on each module whose file is not the build the agent saw
+ * mapped (by build ID), and on each unloaded module that cannot be shown to
+ * be (no build ID, file gone or unreadable). After ch_modules_from_maps. */
+void ch_modules_verify(ch_profile *p);
+
 #endif

@@ -229,6 +229,21 @@ static int read_stacks(reader *r, ch_profile *p)
     return read_invalid_frees(r, p);
 }
 
+/* The agent's build ID of the module, as hex; none if its length is out of range. */
+static void take_build_id(ch_module *out, const ch_module_entry *m)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t id[CH_BUILD_ID_MAX], n = ONCE(m->build_id_len);
+    if (n > CH_BUILD_ID_MAX)
+        return;
+    memcpy(id, m->build_id, n);
+    for (uint8_t i = 0; i < n; i++) {
+        out->build_id[2 * i] = hex[id[i] >> 4];
+        out->build_id[2 * i + 1] = hex[id[i] & 15];
+    }
+    out->build_id[2 * n] = 0;
+}
+
 static int read_modules(reader *r, ch_profile *p)
 {
     const ch_module_entry *m = (const ch_module_entry *)(r->base + r->h->modules_off);
@@ -238,7 +253,16 @@ static int read_modules(reader *r, ch_profile *p)
     for (uint32_t i = 0; i < n; i++) {
         if (!memchr(m[i].path, 0, sizeof m[i].path))
             return fail(r, "a module path is not terminated");
-        p->modules[i] = (ch_module){.start = m[i].start, .end = m[i].end, .bias = m[i].bias};
+        p->modules[i] = (ch_module){.start = m[i].start,
+                                    .end = m[i].end,
+                                    .bias = m[i].bias,
+                                    .loaded_after = m[i].loaded_after};
+        /* Acquire: the agent publishes the flag after unloaded_after. */
+        if (__atomic_load_n(&m[i].flags, __ATOMIC_ACQUIRE) & CH_MODULE_F_UNLOADED) {
+            p->modules[i].unloaded = true;
+            p->modules[i].unloaded_after = ONCE(m[i].unloaded_after);
+        }
+        take_build_id(&p->modules[i], &m[i]);
         if (!(p->modules[i].path = strndup(m[i].path, sizeof m[i].path)))
             return fail(r, "out of memory");
         p->nmodules = i + 1;

@@ -48,6 +48,10 @@ typedef struct ch_module {
     char *path;        /* as the agent recorded it: untrusted */
     uint64_t dev, ino; /* the file the kernel had mapped at the exit stop; 0 if not known */
     bool replaced;     /* that file was deleted or replaced on disk while the program ran */
+    bool unloaded;     /* dlclosed before the end: its frames are in stacks with ids in
+                          (loaded_after, unloaded_after] (shm.h: ch_module_entry) */
+    uint32_t loaded_after, unloaded_after;
+    char build_id[2 * 32 + 1]; /* of the image the agent saw mapped, lowercase hex; "" none */
 } ch_module;
 
 /* How the target ended. */

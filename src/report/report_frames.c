@@ -16,8 +16,10 @@ const ch_stack *chr_raw_stack(const ch_report_input *in, uint32_t stack_id)
 
 long chr_module_index(const ch_profile *p, const ch_frame *fr)
 {
+    /* A module unloaded and another loaded at its addresses share a range: the path tells. */
     for (size_t i = 0; i < p->nmodules; i++) {
-        if (fr->pc >= p->modules[i].start && fr->pc < p->modules[i].end)
+        if (fr->pc >= p->modules[i].start && fr->pc < p->modules[i].end &&
+            (!fr->module || (p->modules[i].path && !strcmp(p->modules[i].path, fr->module))))
             return (long)i;
     }
     /* The symbolizer may know the module even when the range is odd

@@ -83,6 +83,7 @@ typedef struct builder {
     size_t ninuse;
     size_t *rec_head, *rec_next; /* the records of each stack id, a list */
     bool fake_mapping;           /* a location lies in no module */
+    bool unloaded;               /* a module was unloaded: a pc alone may name two locations */
     bool oom;
 } builder;
 
@@ -156,13 +157,17 @@ static void note_mapping(builder *b, long m, const ch_frame *v, size_t n)
 static uint64_t location_id(builder *b, const ch_frame *v, size_t n)
 {
     const ch_frame *outer = &v[n - 1];
-    uint32_t id = chr_idmap_get(&b->locs, outer->pc);
+    /* With a module unloaded, the same pc may lie in two: the key names the module too. */
+    long m = b->unloaded ? chr_module_index(b->in->prof, outer) : 0;
+    uint64_t key = b->unloaded ? outer->pc ^ (uint64_t)(m + 1) << 52 : outer->pc;
+    uint32_t id = chr_idmap_get(&b->locs, key);
     if (id)
         return id;
     id = ++b->nlocs;
-    if (!chr_idmap_put(&b->locs, outer->pc, id))
+    if (!chr_idmap_put(&b->locs, key, id))
         b->oom = true;
-    long m = chr_module_index(b->in->prof, outer);
+    if (!b->unloaded)
+        m = chr_module_index(b->in->prof, outer);
     note_mapping(b, m, v, n);
     /* Continuous profilers reject a location without a mapping: one that is
      * in no module gets a fake mapping after the modules', as Go's does. */
@@ -446,8 +451,10 @@ static int build(builder *b)
     b->maps = calloc(p->nmodules ? p->nmodules : 1, sizeof *b->maps);
     if (!b->maps || sum_inuse(b) != 0 || index_records(b) != 0)
         return -1;
-    for (size_t i = 0; i < p->nmodules; i++)
+    for (size_t i = 0; i < p->nmodules; i++) {
         b->maps[i] = (mapping_info){true, true, true, false};
+        b->unloaded |= p->modules[i].unloaded;
+    }
     write_header(b);
     for (size_t s = 0; s < b->ninuse; s++) {
         /* Stack ids come in order here, but their PCs lie all over the agent's memory. */

@@ -156,8 +156,12 @@ static void agent_notes(const ch_profile *p, chr_note_fn fn, void *ctx)
     for (size_t i = 0; i < p->nmodules; i++)
         if (p->modules[i].replaced) {
             snprintf(line, sizeof line,
-                     "%.300s was deleted or replaced on disk while the program ran: its frames "
-                     "are not symbolized",
+                     p->modules[i].unloaded
+                         ? "%.300s was unloaded before the program ended, and the file there "
+                           "now cannot be shown to be the one it ran (by build ID): its frames "
+                           "are not symbolized"
+                         : "%.300s was deleted or replaced on disk while the program ran: its "
+                           "frames are not symbolized",
                      p->modules[i].path);
             fn(ctx, line);
         }

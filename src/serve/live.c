@@ -132,6 +132,7 @@ static bool same_modules(const sym_cache *c, const ch_profile *p)
         return false;
     for (size_t i = 0; i < c->nmods; i++)
         if (c->mods[i].start != p->modules[i].start || c->mods[i].bias != p->modules[i].bias ||
+            c->mods[i].unloaded != p->modules[i].unloaded ||
             strcmp(c->mods[i].path, p->modules[i].path))
             return false;
     return true;

@@ -2,6 +2,11 @@
  * The symbolizer: PC -> module -> frames, memoized per PC. Every PC is a
  * return address, so the instruction looked up is the call at pc - 1, in
  * the module's file vaddr space (pc - bias).
+ *
+ * Where a module was unloaded, a pc's module depends on the stack: the one
+ * whose life (in stack ids, shm.h) holds the stack's id. Such a pc is
+ * memoized under a key that names the module (ch_symbolizer_key); every
+ * other pc is its own key, found among the modules loaded at the end.
  */
 #include "symbolize/symbolize.h"
 #include "cgoheap/shm.h"
@@ -22,9 +27,18 @@ typedef struct range {
     size_t index; /* into mods */
 } range;
 
+/* A key naming its module: bit 63, module index + 1 (0: none) above bit KEY_SHIFT, then pc. */
+#define KEY_NAMED (1ull << 63)
+#define KEY_SHIFT 47
+#define KEY_PC(k) ((k) & ((1ull << KEY_SHIFT) - 1))
+
 struct ch_symbolizer {
     sym_module *mods;
-    range *ranges; /* sorted by start, for the PC -> module search */
+    range *ranges; /* of the modules loaded at the end, sorted by start: PC -> module */
+    size_t nranges;
+    range *gone; /* of the unloaded ones, in record order */
+    size_t ngone;
+    uint32_t *loaded_after, *unloaded_after; /* per module: its life in stack ids */
     size_t nmods;
     sym_intern *strings;
     sym_demangler *cxx_names;
@@ -45,9 +59,14 @@ ch_symbolizer *ch_symbolizer_new(const ch_module *mods, size_t nmods)
         return NULL;
     s->strings = sym_intern_new();
     s->cxx_names = s->strings ? sym_demangler_new(s->strings) : NULL;
-    s->mods = calloc(nmods ? nmods : 1, sizeof(*s->mods));
-    s->ranges = calloc(nmods ? nmods : 1, sizeof(*s->ranges));
+    size_t cap = nmods ? nmods : 1;
+    s->mods = calloc(cap, sizeof(*s->mods));
+    s->ranges = calloc(cap, sizeof(*s->ranges));
+    s->gone = calloc(cap, sizeof(*s->gone));
+    s->loaded_after = calloc(cap, sizeof(*s->loaded_after));
+    s->unloaded_after = calloc(cap, sizeof(*s->unloaded_after));
     if (s->strings == NULL || s->cxx_names == NULL || s->mods == NULL || s->ranges == NULL ||
+        s->gone == NULL || s->loaded_after == NULL || s->unloaded_after == NULL ||
         sym_cache_init(&s->cache) != 0 || sym_cache_init(&s->names_cache) != 0)
         goto fail;
     for (size_t i = 0; i < nmods; i++) {
@@ -56,10 +75,16 @@ ch_symbolizer *ch_symbolizer_new(const ch_module *mods, size_t nmods)
         if (path == NULL)
             goto fail;
         sym_module_init(&s->mods[i], path, &mods[i]);
-        s->ranges[i] = (range){mods[i].start, mods[i].end, mods[i].bias, i};
+        s->nmods = i + 1;
+        range r = {mods[i].start, mods[i].end, mods[i].bias, i};
+        if (mods[i].unloaded)
+            s->gone[s->ngone++] = r;
+        else
+            s->ranges[s->nranges++] = r;
+        s->loaded_after[i] = mods[i].loaded_after;
+        s->unloaded_after[i] = mods[i].unloaded ? mods[i].unloaded_after : UINT32_MAX;
     }
-    s->nmods = nmods;
-    qsort(s->ranges, nmods, sizeof(*s->ranges), cmp_range);
+    qsort(s->ranges, s->nranges, sizeof(*s->ranges), cmp_range);
     return s;
 fail:
     ch_symbolizer_free(s);
@@ -74,6 +99,9 @@ void ch_symbolizer_free(ch_symbolizer *s)
         sym_module_free(&s->mods[i]);
     free(s->mods);
     free(s->ranges);
+    free(s->gone);
+    free(s->loaded_after);
+    free(s->unloaded_after);
     sym_cache_free(&s->cache);
     sym_cache_free(&s->names_cache);
     sym_demangler_free(s->cxx_names); /* before the strings it interns into */
@@ -83,10 +111,50 @@ void ch_symbolizer_free(ch_symbolizer *s)
 
 static const range *find_range(const ch_symbolizer *s, uint64_t pc)
 {
-    size_t lo = CH_FIRST_ABOVE(s->ranges, s->nmods, start, pc);
+    size_t lo = CH_FIRST_ABOVE(s->ranges, s->nranges, start, pc);
     if (lo == 0 || pc >= s->ranges[lo - 1].end)
         return NULL;
     return &s->ranges[lo - 1];
+}
+
+static bool lived_at(const ch_symbolizer *s, size_t mod, uint32_t stack_id)
+{
+    return stack_id > s->loaded_after[mod] && stack_id <= s->unloaded_after[mod];
+}
+
+uint64_t ch_symbolizer_key(const ch_symbolizer *s, uint64_t pc, uint32_t stack_id)
+{
+    if (s->ngone == 0 || pc >> KEY_SHIFT)
+        return pc;
+    bool contested = false;
+    for (size_t i = 0; i < s->ngone; i++) {
+        const range *g = &s->gone[i];
+        if (pc < g->start || pc >= g->end)
+            continue;
+        if (lived_at(s, g->index, stack_id))
+            return KEY_NAMED | (uint64_t)(g->index + 1) << KEY_SHIFT | pc;
+        contested = true;
+    }
+    if (!contested)
+        return pc;
+    /* A module left this address: the one there at the end counts only if it was there then. */
+    const range *r = find_range(s, pc);
+    size_t named = r && lived_at(s, r->index, stack_id) ? r->index + 1 : 0;
+    return KEY_NAMED | (uint64_t)named << KEY_SHIFT | pc;
+}
+
+/* The module of a key; NULL if none. */
+static const range *key_range(const ch_symbolizer *s, uint64_t key)
+{
+    if (!(key & KEY_NAMED))
+        return find_range(s, key);
+    size_t named = (size_t)((key & ~KEY_NAMED) >> KEY_SHIFT);
+    if (named == 0 || named > s->nmods)
+        return NULL;
+    for (size_t i = 0; i < s->ngone; i++)
+        if (s->gone[i].index == named - 1)
+            return &s->gone[i];
+    return find_range(s, KEY_PC(key));
 }
 
 /* Interns a string; NULL stays NULL, and so does a failed copy (the frame just loses it). */
@@ -105,9 +173,10 @@ static const char *keep_function(ch_symbolizer *s, const sym_loc *loc)
     return sym_intern_str(s->strings, loc->function);
 }
 
-/* Fills frames for pc (at least one), returns how many. */
-static size_t resolve_pc(ch_symbolizer *s, uint64_t pc, ch_frame *frames, bool names_only)
+/* Fills frames for a key (at least one), returns how many. */
+static size_t resolve_pc(ch_symbolizer *s, uint64_t key, ch_frame *frames, bool names_only)
 {
+    uint64_t pc = key & KEY_NAMED ? KEY_PC(key) : key;
     memset(frames, 0, sizeof(*frames));
     frames[0].pc = pc;
     frames[0].module_off = pc;
@@ -115,7 +184,7 @@ static size_t resolve_pc(ch_symbolizer *s, uint64_t pc, ch_frame *frames, bool n
         frames[0].function = CH_THREAD_CREATED_NAME; /* the stack goes on with the creator's */
         return 1;
     }
-    const range *r = find_range(s, pc);
+    const range *r = key_range(s, key);
     if (r == NULL)
         return 1;
     sym_module *m = &s->mods[r->index];
@@ -199,7 +268,8 @@ static void name_cgo_calls(ch_symbolizer *s, ch_frame *f, size_t n)
     }
 }
 
-static int symbolize(ch_symbolizer *s, const ch_stack *st, ch_symstack *out, bool names_only)
+static int symbolize(ch_symbolizer *s, const ch_stack *st, uint32_t stack_id, ch_symstack *out,
+                     bool names_only)
 {
     size_t cap = st->depth + 8, nframes = 0;
     ch_frame *frames = malloc(cap * sizeof(*frames));
@@ -209,7 +279,8 @@ static int symbolize(ch_symbolizer *s, const ch_stack *st, ch_symstack *out, boo
         return -1;
     for (uint32_t i = 0; i < st->depth; i++) {
         size_t n;
-        const ch_frame *f = frames_for(s, st->pcs[i], &n, names_only);
+        const ch_frame *f =
+            frames_for(s, ch_symbolizer_key(s, st->pcs[i], stack_id), &n, names_only);
         if (f == NULL)
             goto fail;
         if (cap - nframes < n) {
@@ -231,19 +302,20 @@ fail:
     return -1;
 }
 
-int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
+int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, uint32_t stack_id, ch_symstack *out)
 {
-    return symbolize(s, st, out, false);
+    return symbolize(s, st, stack_id, out, false);
 }
 
-int ch_symbolize_stack_names(ch_symbolizer *s, const ch_stack *st, ch_symstack *out)
+int ch_symbolize_stack_names(ch_symbolizer *s, const ch_stack *st, uint32_t stack_id,
+                             ch_symstack *out)
 {
-    return symbolize(s, st, out, true);
+    return symbolize(s, st, stack_id, out, true);
 }
 
-const ch_frame *ch_symbolize_pc(ch_symbolizer *s, uint64_t pc, bool names_only, size_t *n)
+const ch_frame *ch_symbolize_pc(ch_symbolizer *s, uint64_t key, bool names_only, size_t *n)
 {
-    return frames_for(s, pc, n, names_only);
+    return frames_for(s, key, n, names_only);
 }
 
 const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index)

@@ -17,7 +17,7 @@ void ch_symbolizer_free(ch_symbolizer *s);
  * Strings belong to the symbolizer and live until ch_symbolizer_free.
  * Returns 0, -1 on allocation failure.
  */
-int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out);
+int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, uint32_t stack_id, ch_symstack *out);
 
 /*
  * The same with names only: Go frames in full (function, file:line, inlined
@@ -25,15 +25,24 @@ int ch_symbolize_stack(ch_symbolizer *s, const ch_stack *st, ch_symstack *out);
  * line or inlined frames, and without ever loading DWARF. Cheap; enough to
  * match suppressions by function name before paying for the full answer.
  */
-int ch_symbolize_stack_names(ch_symbolizer *s, const ch_stack *st, ch_symstack *out);
+int ch_symbolize_stack_names(ch_symbolizer *s, const ch_stack *st, uint32_t stack_id,
+                             ch_symstack *out);
 
 /*
- * The frames of one return address, in full or names only as above
- * (inlined calls expanded, innermost first; *n of them, at least one).
- * Memoized: they belong to the symbolizer and stay valid until its next
- * call. NULL on allocation failure.
+ * The key under which a return address of stack stack_id is symbolized
+ * and memoized: pc itself, unless a module was unloaded from pc's address
+ * (then the key also names the module that was there for that stack).
+ * Whatever keeps answers per pc must keep them per key.
  */
-const ch_frame *ch_symbolize_pc(ch_symbolizer *s, uint64_t pc, bool names_only, size_t *n);
+uint64_t ch_symbolizer_key(const ch_symbolizer *s, uint64_t pc, uint32_t stack_id);
+
+/*
+ * The frames of one return address (its key, above), in full or names only
+ * as above (inlined calls expanded, innermost first; *n of them, at least
+ * one). Memoized: they belong to the symbolizer and stay valid until its
+ * next call. NULL on allocation failure.
+ */
+const ch_frame *ch_symbolize_pc(ch_symbolizer *s, uint64_t key, bool names_only, size_t *n);
 
 /* The build ID of a module as lowercase hex ("" if none). */
 const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index);

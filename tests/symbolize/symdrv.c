@@ -43,7 +43,7 @@ static int symbolize_one(ch_symbolizer *s, uint64_t bias, uint64_t vaddr)
     uint64_t pc = vaddr + 1 + bias;
     ch_stack st = {.pcs = &pc, .depth = 1};
     ch_symstack ss;
-    if (ch_symbolize_stack(s, &st, &ss) != 0)
+    if (ch_symbolize_stack(s, &st, 0, &ss) != 0)
         return -1;
     print_frames(vaddr, &ss);
     free(ss.frames);
@@ -63,7 +63,7 @@ static double run_stacks(ch_symbolizer *s, const uint64_t *pcs, size_t nstacks)
     for (size_t i = 0; i < nstacks; i++) {
         ch_stack st = {.pcs = &pcs[i * BENCH_DEPTH], .depth = BENCH_DEPTH};
         ch_symstack ss;
-        if (ch_symbolize_stack(s, &st, &ss) != 0)
+        if (ch_symbolize_stack(s, &st, 0, &ss) != 0)
             return -1;
         free(ss.frames);
     }
