@@ -53,7 +53,7 @@ typedef struct left_range {
 static left_range left[MAX_LEFT];
 static uint32_t n_left;
 static uint32_t left_overflow; /* more ranges than MAX_LEFT: every stack counts as in one */
-static uint64_t unload_epoch;  /* rescans that found a module gone */
+uint64_t ch_unload_epoch;
 
 void ch_modules_after_dlclose(void)
 {
@@ -243,11 +243,9 @@ static uint32_t mark_gone(void)
     return gone;
 }
 
-uint64_t ch_modules_stack_hash(const uint64_t *frames, uint32_t depth, uint64_t h)
+uint64_t ch_modules_stack_hash_slow(const uint64_t *frames, uint32_t depth, uint64_t h)
 {
-    uint64_t epoch = __atomic_load_n(&unload_epoch, __ATOMIC_ACQUIRE);
-    if (CH_LIKELY(epoch == 0))
-        return h;
+    uint64_t epoch = __atomic_load_n(&ch_unload_epoch, __ATOMIC_ACQUIRE);
     uint32_t n = __atomic_load_n(&n_left, __ATOMIC_ACQUIRE);
     int in_left = __atomic_load_n(&left_overflow, __ATOMIC_ACQUIRE);
     for (uint32_t i = 0; i < depth && !in_left; i++)
@@ -300,7 +298,7 @@ static void rescan(void)
     dl_iterate_phdr(scan_cb, NULL);
     if (mark_gone()) {
         /* Before the snapshot that lacks the module: stacks walked with it hash apart. */
-        __atomic_fetch_add(&unload_epoch, 1, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&ch_unload_epoch, 1, __ATOMIC_RELEASE);
         /* Rule caches and walk memos may hold its pcs (a dlclose not seen by dlclose()). */
         __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_RELEASE);
     }

@@ -47,7 +47,14 @@ void ch_modules_after_dlclose(void);
  * another module there get a stack of their own. Costs one load while no
  * module was ever unloaded.
  */
-uint64_t ch_modules_stack_hash(const uint64_t *frames, uint32_t depth, uint64_t h);
+extern uint64_t ch_unload_epoch; /* rescans that found a module gone */
+uint64_t ch_modules_stack_hash_slow(const uint64_t *frames, uint32_t depth, uint64_t h);
+static inline uint64_t ch_modules_stack_hash(const uint64_t *frames, uint32_t depth, uint64_t h)
+{
+    if (__builtin_expect(__atomic_load_n(&ch_unload_epoch, __ATOMIC_ACQUIRE) == 0, 1))
+        return h;
+    return ch_modules_stack_hash_slow(frames, depth, h);
+}
 
 /* Checks for objects loaded since the last scan (cheap when nothing changed). */
 void ch_modules_refresh(void);
