@@ -66,6 +66,7 @@ typedef struct run_state {
     char link_dir[PATH_MAX / 2]; /* a private directory holding a symlink to the agent, or "" */
     int record_read;             /* ch_record_read succeeded */
     char record_err[256];
+    char no_record[160]; /* why there is no record and the program runs untracked, or "" */
 } run_state;
 
 int ch_exit_status(const ch_exit *e)
@@ -75,7 +76,7 @@ int ch_exit_status(const ch_exit *e)
 
 static void read_record(run_state *s)
 {
-    if (s->record_read || s->record_err[0])
+    if (s->record_read || s->record_err[0] || s->no_record[0])
         return;
     ch_shm *shm = &s->own->shm;
     if (ch_record_read(shm->hdr, shm->size, shm->fd, s->prof, s->record_err,
@@ -314,7 +315,7 @@ static void on_exec_stop(void *ctx, pid_t pid)
     s->image[n > 0 ? n : 0] = 0;
     if (++s->n_execs > 1) /* the report is about the program that ran last */
         snprintf(s->prof->image, sizeof s->prof->image, "%s", s->image);
-    if (ch_shm_reset(&s->own->shm) != 0 && s->opts->verbose)
+    if (s->own->shm.hdr && ch_shm_reset(&s->own->shm) != 0 && s->opts->verbose)
         fprintf(stderr, "cgoheap: cannot empty the record at exec: %s\n", strerror(errno));
 }
 
@@ -364,7 +365,8 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     if (ch_child_spawn(&s->child, path, s->opts->argv, s->preload, own->shm.fd, err, errlen))
         return -1;
     s->prof->pid = s->child.pid;
-    own->shm.hdr->target_pid = s->child.pid; /* before the go-ahead: the agent checks it */
+    if (own->shm.hdr)
+        own->shm.hdr->target_pid = s->child.pid; /* before the go-ahead: the agent checks it */
     bool seized;
     bool traced = seize(s, &seized);
     /*
@@ -377,7 +379,7 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
         s->go = ch_go_prefetch_start(path);
     ch_sigfwd_start(s->child.pid);
     const ch_live_record live = {own->shm.hdr, own->shm.size, own->shm.fd, s->child.pid};
-    if (s->opts->on_live)
+    if (s->opts->on_live && own->shm.hdr)
         s->opts->on_live(s->opts->live_ctx, &live);
     ch_child_go(&s->child);
     const ch_trace_hooks hooks = {.on_exit = on_exit_stop, .on_exec = on_exec_stop};
@@ -472,9 +474,14 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
     s->own->shm.fd = -1;
     uint64_t rate = s->opts->sample_rate ? s->opts->sample_rate : 1;
     if (ch_shm_create(&s->own->shm, rate, stack_cap())) {
-        snprintf(err, errlen, "cannot create the shared record: %s",
-                 errno == ENOMEM ? "the address-space limit (ulimit -v) is too low for it"
-                                 : strerror(errno));
+        /* The program must still run as it would: untracked, and a gate fails (125). */
+        if (errno == ENOMEM) {
+            snprintf(s->no_record, sizeof s->no_record,
+                     "the address-space limit (ulimit -v) is too low for the shared record, so "
+                     "the program ran without the agent");
+            return 0;
+        }
+        snprintf(err, errlen, "cannot create the shared record: %s", strerror(errno));
         free(s->own);
         s->own = NULL;
         preload_cleanup(s);
@@ -494,6 +501,15 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
     int rc = run_child(&s, path, err, errlen);
     preload_cleanup(&s);
     ch_go_prefetch_free(s.go);
+    if (rc == 0 && s.no_record[0]) {
+        if (ch_record_none(out)) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+        snprintf(out->untracked, sizeof out->untracked, "%s", s.no_record);
+        out->scanned = true; /* nothing to scan, as for a program the agent could not enter */
+        return rc;
+    }
     if (rc == 0) {
         read_record(&s);
         if (!s.record_read) {

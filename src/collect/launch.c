@@ -96,7 +96,8 @@ static void child_main(int go_rd, int exec_wr, const char *path, char *const *ar
         _exit(127);
     close(go_rd);
     ch_sigfwd_child_reset();
-    if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv(CH_ENV_SHM_FD, shm_fd, 1) == 0) {
+    if (!preload ||
+        (setenv("LD_PRELOAD", preload, 1) == 0 && setenv(CH_ENV_SHM_FD, shm_fd, 1) == 0)) {
         execv(path, argv);
         if (errno == ENOEXEC) { /* a script without #!: execvp hands it to sh */
             char *const *a = argv;
@@ -143,14 +144,14 @@ int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char 
 {
     int go[2], ex[2];
     char fdstr[16];
-    int child_fd = target_fd(shm_fd);
-    if (child_fd < 0) {
+    int child_fd = shm_fd >= 0 ? target_fd(shm_fd) : -1;
+    if (shm_fd >= 0 && child_fd < 0) {
         snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
         return -1;
     }
     snprintf(fdstr, sizeof fdstr, "%d", child_fd);
-    char *preload = preload_value(agent);
-    if (!preload || pipe2(go, O_CLOEXEC) != 0) {
+    char *preload = shm_fd >= 0 ? preload_value(agent) : NULL;
+    if ((shm_fd >= 0 && !preload) || pipe2(go, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
         free(preload);
         close(child_fd);
@@ -167,7 +168,8 @@ int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char 
         child_main(go[0], ex[1], path, argv, preload, fdstr);
     }
     free(preload);
-    close(child_fd);
+    if (child_fd >= 0)
+        close(child_fd);
     close(go[0]);
     close(ex[1]);
     c->go_fd = go[1];
@@ -185,7 +187,8 @@ close_go:
     close(go[0]);
     close(go[1]);
     free(preload);
-    close(child_fd);
+    if (child_fd >= 0)
+        close(child_fd);
     return -1;
 }
 

@@ -21,8 +21,9 @@ typedef struct ch_child {
 
 /*
  * Forks a child that waits for ch_child_go() and then execs argv with the
- * agent appended to LD_PRELOAD and CGOHEAP_SHM_FD=shm_fd. stdin, stdout and
- * stderr are left alone. Returns 0, or -1 with a one-line error.
+ * agent appended to LD_PRELOAD and CGOHEAP_SHM_FD=shm_fd; with shm_fd < 0
+ * (no record), with its environment untouched. stdin, stdout and stderr are
+ * left alone. Returns 0, or -1 with a one-line error.
  */
 int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char *agent, int shm_fd,
                    char *err, size_t errlen);

@@ -331,6 +331,16 @@ int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *ou
     return 0;
 }
 
+int ch_record_none(ch_profile *p)
+{
+    p->blocks = calloc(1, sizeof *p->blocks);
+    p->stacks = calloc(1, sizeof *p->stacks);
+    p->modules = calloc(1, sizeof *p->modules);
+    p->nstacks = 1;
+    p->sample_rate = 1;
+    return p->blocks && p->stacks && p->modules ? 0 : -1;
+}
+
 void ch_record_free(ch_profile *p)
 {
     for (size_t i = 0; i < p->nmodules; i++)

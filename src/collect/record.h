@@ -18,7 +18,11 @@
 int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *out, char *err,
                    size_t errlen);
 
-/* Frees what ch_record_read allocated (not the record itself). */
+/* The profile of a run without a record: no block, the unknown stack alone. Returns 0, -1 if
+ * out of memory. */
+int ch_record_none(ch_profile *out);
+
+/* Frees what ch_record_read or ch_record_none allocated (not the record itself). */
 void ch_record_free(ch_profile *p);
 
 #endif
