@@ -142,8 +142,17 @@ int ch_shm_reset(ch_shm *shm)
     return 0;
 }
 
+/*
+ * A process that does not load the agent (a static program, a set-user-ID
+ * one) started by the target through vfork or posix_spawn, which run no
+ * fork handler, inherits the record's descriptor through its exec and keeps
+ * it for as long as it lives. Its pages are freed here: a hole reads as
+ * zeros, so whatever still maps the file never faults.
+ */
 void ch_shm_destroy(ch_shm *shm)
 {
+    if (shm->hdr)
+        (void)zero_region(shm, 0, shm->size);
     if (shm->hdr)
         munmap(shm->hdr, shm->size);
     if (shm->fd >= 0)

@@ -19,6 +19,7 @@ typedef struct ch_shm {
  * 0, or -1 with errno set (ENOMEM: even the smallest record exceeds the limit).
  */
 int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap);
+/* Frees the record's pages (whoever still holds the file), unmaps and closes it. */
 void ch_shm_destroy(ch_shm *shm);
 
 /*

@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# Children started with posix_spawn or vfork+exec (no fork handler runs in
+# them) that outlive the program: a dynamically linked one drops the
+# record's descriptor (its agent finds another pid in the record); one that
+# loads no agent (static) cannot, but the record's pages are freed when
+# cgoheap ends, so the descriptor it keeps holds nothing. The parent's own
+# record is unharmed: its leak is reported.
+# timeout: 90
+. "$ROOT/tests/lib.sh"
+need_cgoheap
+bin=$(c_build tests/progs/c/spawner.c) || exit 1
+printf '#include <unistd.h>\nint main(void) { sleep(30); return 0; }\n' >"$WORK/sleeper.c"
+daemons=/bin/sleep
+if gcc -static -o "$WORK/static_sleeper" "$WORK/sleeper.c" 2>/dev/null; then
+    daemons="$daemons $WORK/static_sleeper"
+else
+    skip_sub static "cannot link statically"
+fi
+pids=""
+trap 'kill $pids 2>/dev/null' EXIT
+for how in posix_spawn vfork; do
+    for daemon in $daemons; do
+        what="$how $(basename "$daemon")"
+        rm -f "$WORK/pid"
+        ch_run -- "$bin" "$how" "$WORK/pid" "$daemon" 30
+        expect_eq "$RC" 0 "$what: exit status"
+        expect_grep '321 bytes in 1 blocks are definitely lost' "$WORK/report" "$what: the program's leak"
+        pid=$(cat "$WORK/pid" 2>/dev/null) || fail "$what: no child"
+        pids="$pids $pid"
+        [ -d "/proc/$pid" ] || fail "$what: the child $pid is gone already"
+        expect_eq "$(grep -c 'memfd:cgoheap' "/proc/$pid/maps")" 0 "$what: record mappings in the child"
+        fds=$(find "/proc/$pid/fd" -lname '*memfd:cgoheap*' 2>/dev/null)
+        if [ "$daemon" = /bin/sleep ]; then
+            expect_eq "$fds" "" "$what: record descriptors held by the child"
+        fi
+        for fd in $fds; do
+            expect_eq "$(stat -L -c %b "$fd")" 0 "$what: blocks of the record the child holds"
+        done
+        kill "$pid" 2>/dev/null
+    done
+done
