@@ -174,7 +174,20 @@ static void take_build_id(struct dl_phdr_info *info, const ch_mod *m, ch_module_
     }
 }
 
-/* Appends to the shm table unless a loaded identical entry is there. Caller holds rescan_lock. */
+/*
+ * The same module as a loaded entry: the same range, and the same path or
+ * build ID (a path dlopened relative to a working directory the program has
+ * left since resolves to another name).
+ */
+static int same_module(const ch_module_entry *o, const ch_module_entry *e)
+{
+    if (o->start != e->start || o->end != e->end || (o->flags & CH_MODULE_F_UNLOADED))
+        return 0;
+    return !strcmp(o->path, e->path) || (e->build_id_len && o->build_id_len == e->build_id_len &&
+                                         !memcmp(o->build_id, e->build_id, e->build_id_len));
+}
+
+/* Appends to the shm table unless a loaded entry for it is there. Caller holds rescan_lock. */
 static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m)
 {
     ch_shm_header *h = ch_g.hdr;
@@ -185,19 +198,17 @@ static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m)
     e.start = m->start;
     e.end = m->end;
     e.bias = m->bias;
+    take_build_id(info, m, &e);
     ch_spin_lock(&h->module_lock);
     uint32_t n = h->n_modules;
     for (uint32_t i = 0; i < n; i++) {
-        const ch_module_entry *o = &ch_g.modules[i];
-        if (o->start == e.start && o->end == e.end && !(o->flags & CH_MODULE_F_UNLOADED) &&
-            !strcmp(o->path, e.path)) {
+        if (same_module(&ch_g.modules[i], &e)) {
             seen[i] = 1;
             ch_spin_unlock(&h->module_lock);
             return;
         }
     }
     if (n < CH_MAX_MODULES) {
-        take_build_id(info, m, &e);
         e.loaded_after = (uint32_t)__atomic_load_n(&h->n_stacks, __ATOMIC_ACQUIRE);
         ch_g.modules[n] = e;
         seen[n] = 1;
