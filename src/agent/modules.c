@@ -278,13 +278,13 @@ static int scan_cb(struct dl_phdr_info *info, size_t size, void *data)
     (void)data;
     seen_adds = info->dlpi_adds;
     seen_subs = info->dlpi_subs;
-    if (scratch.n >= CH_MAX_MODULES)
-        return 0;
-    ch_mod *m = &scratch.mods[scratch.n];
+    /* Past the snapshot's room a module is still looked for in shm: not seen, it counts as gone. */
+    ch_mod past, *m = scratch.n < CH_MAX_MODULES ? &scratch.mods[scratch.n] : &past;
     describe(info, m);
     if (m->end <= m->start)
         return 0;
-    scratch.n++;
+    if (m != &past)
+        scratch.n++;
     publish_shm_module(info, m);
     return 0;
 }
