@@ -11,6 +11,8 @@
  *                             overwrites A's build ID in its file, in place
  *                             (same inode), and exits.
  *   dlreuse leak A            leaks through A's "dlreuse_first" and exits.
+ *   dlreuse                   exits 0 (the native corpus runs it so).
+ * The libraries are built from lib/dlreuse_lib.c.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -139,6 +141,8 @@ int main(int argc, char **argv)
         return reuse(argv[2], argv[3], argc == 5);
     if (argc == 3 && !strcmp(argv[1], "rewrite"))
         return rewrite(argv[2]);
+    if (argc == 1)
+        return 0;
     if (argc == 3 && !strcmp(argv[1], "leak")) {
         call_leak(open_lib(argv[2]), "dlreuse_first");
         scrub();

@@ -1,5 +1,5 @@
 /*
- * A library that leaks one block. Built twice (dlreuse.c's libraries),
+ * A library that leaks one block. Built twice (../dlreuse.c's libraries),
  * with LEAK_FN and LEAK_SIZE set, into files of the same layout: the two
  * functions lie at the same offset.
  */
