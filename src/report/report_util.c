@@ -135,6 +135,16 @@ void chr_summarize(const ch_report_input *in, chr_summary *s)
     }
 }
 
+/* A library loaded and unloaded over and over has an entry per load: one note says it. */
+static bool said_before(const ch_profile *p, size_t m)
+{
+    for (size_t i = 0; i < m; i++)
+        if (p->modules[i].replaced && p->modules[i].unloaded == p->modules[m].unloaded &&
+            !strcmp(p->modules[i].path, p->modules[m].path))
+            return true;
+    return false;
+}
+
 static void agent_notes(const ch_profile *p, chr_note_fn fn, void *ctx)
 {
     char line[512], num[CHR_NUM_LEN];
@@ -154,7 +164,7 @@ static void agent_notes(const ch_profile *p, chr_note_fn fn, void *ctx)
         fn(ctx, line);
     }
     for (size_t i = 0; i < p->nmodules; i++)
-        if (p->modules[i].replaced) {
+        if (p->modules[i].replaced && !said_before(p, i)) {
             snprintf(line, sizeof line,
                      p->modules[i].unloaded
                          ? "%.300s was unloaded before the program ended, and the file there "

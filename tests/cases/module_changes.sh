@@ -77,3 +77,10 @@ expect_grep 'note: .*/swapped\.so was unloaded before the program ended.*not sym
     "$WORK/report" "the note says why"
 expect_record '^==[0-9]+== 2,222 bytes in 1 blocks are definitely lost' \
     "$(frame_re dlreuse_other dlreuse_lib.c "$line")"
+
+# Loaded twice before its file was swapped: two lives of one library, one note.
+cp "$WORK/liba.so" "$WORK/twice.so"
+ch_run -- "$prog" reload "$WORK/twice.so" "$WORK/libb.so"
+expect_eq "$RC" 0 "exit status (loaded twice)"
+expect_record '^==[0-9]+== 1,111 bytes in 1 blocks are definitely lost' 'twice\.so\+0x[0-9a-f]+'
+expect_eq "$(grep -c 'note: .*/twice\.so was unloaded' "$WORK/report")" 1 "notes about the library loaded twice"

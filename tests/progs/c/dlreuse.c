@@ -7,6 +7,8 @@
  *                             call site; with SWAP, the file at A's path is
  *                             then replaced by a copy of B. Prints "same
  *                             address" or "other address".
+ *   dlreuse reload A B        the same, with A loaded and unloaded twice
+ *                             (both leak) before B, and SWAP.
  *   dlreuse rewrite A         leaks through A's "dlreuse_first", then
  *                             overwrites A's build ID in its file, in place
  *                             (same inode), and exits.
@@ -72,18 +74,20 @@ static int copy_file(const char *from, const char *to)
     return rename(tmp, to);
 }
 
-static int reuse(const char *a, const char *b, int swap)
+/* Loads A `loads` times (leaking once each, then unloading it), then B. */
+static int reuse(const char *a, const char *b, int loads, int swap)
 {
-    const char *lib[2] = {a, b}, *fn[2] = {"dlreuse_first", "dlreuse_other"};
-    uintptr_t base[2];
-    for (int i = 0; i < 2; i++) {
-        void *h = open_lib(lib[i]);
-        call_leak(h, fn[i]);
-        base[i] = base_of(h);
+    uintptr_t first = 0, last = 0;
+    for (int i = 0; i <= loads; i++) {
+        void *h = open_lib(i < loads ? a : b);
+        call_leak(h, i < loads ? "dlreuse_first" : "dlreuse_other");
+        last = base_of(h);
         if (i == 0)
+            first = last;
+        if (i < loads)
             dlclose(h);
     }
-    printf("%s address\n", base[0] == base[1] ? "same" : "other");
+    printf("%s address\n", first == last ? "same" : "other");
     if (swap && copy_file(b, a) != 0)
         return 2;
     return 0;
@@ -138,7 +142,9 @@ static int rewrite(const char *a)
 int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "reuse"))
-        return reuse(argv[2], argv[3], argc == 5);
+        return reuse(argv[2], argv[3], 1, argc == 5);
+    if (argc == 4 && !strcmp(argv[1], "reload"))
+        return reuse(argv[2], argv[3], 2, 1);
     if (argc == 3 && !strcmp(argv[1], "rewrite"))
         return rewrite(argv[2]);
     if (argc == 1)
