@@ -242,6 +242,9 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
                              .maps = maps,
                              .nmaps = nmaps,
                              .pcs = ts->pc};
+    ch_goroutine_list goroutines = {0};
+    if (s->opts->show_roots)
+        threads.goroutines = &goroutines;
     ch_phase("go runtime");
     roots = ch_go_refine_roots(pid, s->go, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
@@ -272,11 +275,16 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
                            .roots = roots,
                            .nroots = nroots,
                            .threads = t,
-                           .regs_per_thread = REGS_PER_THREAD};
+                           .regs_per_thread = REGS_PER_THREAD,
+                           .goroutines = &goroutines,
+                           .pid = pid,
+                           .read = ch_procmem_read,
+                           .read_ctx = &memfd};
         ch_phase("roots named");
         ch_why_name(p, &wi);
     }
     free(x.why);
+    free(goroutines.v);
     ch_go_heap_free(&gh);
     free(roots);
     free(maps);
