@@ -5,6 +5,7 @@
 #include "collect/collect.h"
 #include "analyze/analyze.h"
 #include "analyze/goheap.h"
+#include "collect/exitpath.h"
 #include "collect/goheap_read.h"
 #include "collect/goprefetch.h"
 #include "collect/goroots.h"
@@ -145,10 +146,13 @@ static void register_words(const ch_exit_threads *t, uint64_t *w)
     }
 }
 
-/* The stack pointer and TLS base of each stopped thread, and the same
- * stack pointers and pcs alone for the Go runtime reader. */
+/* Where the live stack of each stopped thread starts (its stack pointer,
+ * or above the exit path's frames) and its TLS base, the main thread's
+ * alone, and the stack pointers and pcs themselves for the Go runtime
+ * reader, which walks goroutines from them. */
 typedef struct thread_sps {
     ch_thread_sp *v;
+    uint64_t main_sp;
     uint64_t *sp, *pc;
     uint64_t *words;
 } thread_sps;
@@ -167,8 +171,35 @@ static int thread_sps_make(thread_sps *ts, const ch_exit_threads *t)
         ts->sp[i] = t->v[i].regs.rsp;
         ts->pc[i] = t->v[i].regs.rip;
     }
+    ts->main_sp = t->main_sp;
     register_words(t, ts->words);
     return 0;
+}
+
+/* The thread that made exit_group from libc's exit() has dead frames
+ * below its caller (collect/exitpath.h): its live stack starts there. */
+static void cut_exit_frames(run_state *s, int memfd, const ch_exit_threads *t, thread_sps *ts)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const struct user_regs_struct *r = &t->v[i].regs;
+        char why[160];
+        uint64_t live = ch_exit_live_sp(s->prof, r, ch_procmem_read, &memfd, why, sizeof why);
+        ts->v[i].sp = live;
+        if (t->v[i].tid == s->prof->pid && r->rsp == t->main_sp)
+            ts->main_sp = live;
+        if (!s->opts->verbose)
+            continue;
+        if (live != r->rsp)
+            fprintf(stderr,
+                    "cgoheap: thread %d ended in exit(): %llu bytes of libc's exit frames "
+                    "are no roots\n",
+                    (int)t->v[i].tid, (unsigned long long)(live - r->rsp));
+        else if (why[0])
+            fprintf(stderr,
+                    "cgoheap: thread %d made exit_group, but its exit frames were not found (%s): "
+                    "its stack is a root from its stack pointer\n",
+                    (int)t->v[i].tid, why);
+    }
 }
 
 static void thread_sps_free(thread_sps *ts)
@@ -185,7 +216,7 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
     ch_profile *p = s->prof;
     struct stat st;
     char smaps[64];
-    ch_roots_ctx rc = {.agent_path = s->agent, .main_sp = t->main_sp};
+    ch_roots_ctx rc = {.agent_path = s->agent, .main_sp = ts->main_sp};
     rc.threads = ts->v;
     rc.nthreads = t->n;
     if (fstat(s->own->shm.fd, &st) == 0)
@@ -212,6 +243,9 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
                              .maps = maps,
                              .nmaps = nmaps,
                              .pcs = ts->pc};
+    ch_goroutine_list goroutines = {0};
+    if (s->opts->show_roots)
+        threads.goroutines = &goroutines;
     ch_phase("go runtime");
     roots = ch_go_refine_roots(pid, s->go, &threads, roots, &nroots, ch_procmem_read, &memfd,
                                s->opts->verbose);
@@ -242,11 +276,16 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
                            .roots = roots,
                            .nroots = nroots,
                            .threads = t,
-                           .regs_per_thread = REGS_PER_THREAD};
+                           .regs_per_thread = REGS_PER_THREAD,
+                           .goroutines = &goroutines,
+                           .pid = pid,
+                           .read = ch_procmem_read,
+                           .read_ctx = &memfd};
         ch_phase("roots named");
         ch_why_name(p, &wi);
     }
     free(x.why);
+    free(goroutines.v);
     ch_go_heap_free(&gh);
     free(roots);
     free(maps);
@@ -255,10 +294,13 @@ static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads
 static void scan_target(run_state *s, pid_t pid, int memfd, const ch_exit_threads *t)
 {
     thread_sps ts = {0};
-    if (thread_sps_make(&ts, t))
+    if (thread_sps_make(&ts, t)) {
         scan_failed(s->prof, strerror(ENOMEM));
-    else
+    } else {
+        ch_phase("exit frames");
+        cut_exit_frames(s, memfd, t, &ts);
         scan_roots(s, pid, memfd, t, &ts);
+    }
     thread_sps_free(&ts);
 }
 

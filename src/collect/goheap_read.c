@@ -11,6 +11,7 @@
 #include "collect/golayout.h"
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
+#include "collect/procmem.h"
 #include "common/grow.h"
 
 #include <stdio.h>
@@ -32,8 +33,15 @@
 #define MASK_MAX (1u << 20)         /* bytes of a type's pointer mask read at most */
 #define TYPE_CACHE 256
 
+/* What a span's bits are read from, once every span is listed (read_bits). */
+typedef struct span_meta {
+    uint64_t span, abits, specials, largetype, npages, freeindex;
+    uint8_t spanclass;
+} span_meta;
+
 typedef struct heap_reader {
     const ch_go_layout *L;
+    pid_t pid; /* for batched reads (procmem.h) */
     ch_read_fn read;
     void *ctx;
     ch_go_heap *h;
@@ -43,7 +51,8 @@ typedef struct heap_reader {
     uint8_t **bits;
     uint64_t **fins;
     uint32_t *nfins;
-    uint8_t **ptrs;   /* bit per word of the span's objects: holds a pointer */
+    uint8_t **ptrs; /* bit per word of the span's objects: holds a pointer */
+    span_meta *meta;
     uint64_t l2;      /* mheap_.arenas[0] (ARENA formats), 0 until read */
     uint64_t h_mheap; /* &runtime.mheap_ in the target */
     /* The mspans lie together in fixalloc chunks: read through a window,
@@ -187,19 +196,20 @@ static void type_bits(heap_reader *r, uint64_t t, uint64_t at, uint64_t words, u
     }
 }
 
-/* Go 1.22+: small objects' bits at the end of the span, else type headers. */
-static void header_bits(heap_reader *r, const unsigned char *s, uint64_t start, uint64_t npages,
-                        uint64_t elem, uint64_t nelems, const uint8_t *alloc, uint8_t *out)
+/* Go 1.22+: small objects' pointer bits lie at the end of their span (read
+ * for all spans at once: read_bits); larger ones start with a type header,
+ * and a large object's span names its type. */
+static bool bits_at_end(const heap_reader *r, uint64_t elem)
 {
-    uint64_t span_bytes = npages * GO_PAGE_SIZE, words = nelems * elem / 8;
-    if (elem <= HEADER_MAX) {
-        uint64_t len = span_bytes / 64;
-        if (rd(r, start + span_bytes - len, out, (words + 7) / 8 < len ? (words + 7) / 8 : len))
-            memset(out, 0xff, (words + 7) / 8);
-        return;
-    }
-    if (s[r->L->span_spanclass] >> 1 == 0) { /* a large object: its type in the span */
-        type_bits(r, field(s, r->L->span_largetype, 8), 0, words, out);
+    return r->L->ptr_format == CH_GO_PTRS_HEADERS && elem <= HEADER_MAX;
+}
+
+static void header_bits(heap_reader *r, const span_meta *m, uint64_t start, uint64_t elem,
+                        uint64_t nelems, const uint8_t *alloc, uint8_t *out)
+{
+    uint64_t words = nelems * elem / 8;
+    if (m->spanclass >> 1 == 0) { /* a large object: its type in the span */
+        type_bits(r, m->largetype, 0, words, out);
         return;
     }
     for (uint64_t i = 0; i < nelems; i++) {
@@ -217,29 +227,28 @@ static void header_bits(heap_reader *r, const unsigned char *s, uint64_t start, 
     }
 }
 
-/* Which words of the span's objects hold Go pointers: a malloc'd bit array. */
-static uint8_t *pointer_bits(heap_reader *r, const unsigned char *s, uint64_t start,
-                             uint64_t npages, uint64_t elem, uint64_t nelems, const uint8_t *alloc)
+/* Which words of the span's objects hold Go pointers, into out (zeroed),
+ * unless they lie at the span's end (read_bits reads those). */
+static void pointer_bits(heap_reader *r, const span_meta *m, const ch_go_span *sp,
+                         const uint8_t *alloc, uint8_t *out)
 {
-    uint64_t words = nelems * elem / 8;
-    uint8_t *out = calloc(words / 8 + 1, 1);
-    if (!out || s[r->L->span_spanclass] & 1) /* noscan: no pointers */
-        return out;
+    uint64_t words = sp->nelems * sp->elemsize / 8;
+    if (m->spanclass & 1 || bits_at_end(r, sp->elemsize)) /* noscan: no pointers */
+        return;
     switch (r->L->ptr_format) {
     case CH_GO_PTRS_ARENA1:
     case CH_GO_PTRS_ARENA2:
         if (r->l2 || (rd(r, r->h_mheap + r->L->mheap_arenas, &r->l2, 8) == 0 && r->l2))
-            arena_bits(r, start, words, out);
+            arena_bits(r, sp->start, words, out);
         else
             memset(out, 0xff, words / 8 + 1);
         break;
     case CH_GO_PTRS_HEADERS:
-        header_bits(r, s, start, npages, elem, nelems, alloc, out);
+        header_bits(r, m, sp->start, sp->elemsize, sp->nelems, alloc, out);
         break;
     default:
         memset(out, 0xff, words / 8 + 1);
     }
-    return out;
 }
 
 static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
@@ -248,7 +257,6 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
     uint64_t start = field(s, L->span_start, 8), npages = field(s, L->span_npages, 8);
     uint64_t elem = field(s, L->span_elemsize, 8);
     uint64_t freeindex = field(s, L->span_freeindex, L->span_freeindex_size);
-    uint64_t abits = field(s, L->span_allocbits, 8);
     if (start % GO_PAGE_SIZE || start >= ADDR_LIMIT || !npages ||
         npages > (ADDR_LIMIT - start) / GO_PAGE_SIZE || !elem || elem > npages * GO_PAGE_SIZE)
         return bad(r, "implausible in-use span", span);
@@ -262,30 +270,82 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
         uint64_t **f = b ? (r->bits = b, realloc(r->fins, c * sizeof *f)) : NULL;
         uint32_t *nf = f ? (r->fins = f, realloc(r->nfins, c * sizeof *nf)) : NULL;
         uint8_t **pb = nf ? (r->nfins = nf, realloc(r->ptrs, c * sizeof *pb)) : NULL;
+        span_meta *mt = pb ? (r->ptrs = pb, realloc(r->meta, c * sizeof *mt)) : NULL;
         if (v)
             r->h->spans = v;
-        if (!pb)
+        if (!mt)
             return bad(r, "out of memory", span);
-        r->ptrs = pb;
+        r->meta = mt;
         r->cap = c;
     }
     size_t k = r->h->nspans;
-    uint8_t *bits = calloc(nelems / 8 + 1, 1);
-    if (!bits || (nelems > freeindex && rd(r, abits, bits, (nelems + 7) / 8))) {
-        free(bits);
-        return bad(r, "cannot read allocBits of span", span);
-    }
-    for (uint64_t i = 0; i < freeindex; i++) /* below freeindex: all allocated */
-        bits[i / 8] |= (uint8_t)(1u << (i % 8));
-    r->bits[k] = bits;
-    r->fins[k] = finalizers(r, field(s, L->span_specials, 8), nelems, &r->nfins[k]);
-    r->ptrs[k] = pointer_bits(r, s, start, npages, elem, nelems, bits);
+    r->bits[k] = calloc(nelems / 8 + 1, 1);
+    r->ptrs[k] = calloc(nelems * elem / 64 + 1, 1);
+    r->fins[k] = NULL;
+    r->nfins[k] = 0;
+    r->h->nspans++; /* reader_free frees what it has */
+    if (!r->bits[k] || !r->ptrs[k])
+        return bad(r, "out of memory", span);
+    r->meta[k] = (span_meta){
+        .span = span,
+        .abits = field(s, L->span_allocbits, 8),
+        .specials = field(s, L->span_specials, 8),
+        .largetype = L->ptr_format == CH_GO_PTRS_HEADERS ? field(s, L->span_largetype, 8) : 0,
+        .npages = npages,
+        .freeindex = freeindex,
+        .spanclass = s[L->span_spanclass]};
     r->h->spans[k] = (ch_go_span){.start = start, .elemsize = elem, .nelems = nelems};
-    r->h->nspans++;
     return ch_range_add(&r->not_roots, start, start + npages * GO_PAGE_SIZE) ||
                    ch_range_add(&r->not_roots, span, span + L->span_read)
                ? bad(r, "out of memory", span)
                : 0;
+}
+
+/*
+ * Every span's allocation bits, then the pointer bits at the end of small
+ * spans (Go 1.22+), each kind read for all spans at once (procmem.h: 0.30
+ * s of CPU instead of 0.34 for a heap of 127k spans). Then finalizers and
+ * the other pointer bits, span by span.
+ */
+static int read_bits(heap_reader *r)
+{
+    ch_go_heap *h = r->h;
+    ch_read_req *q = malloc((h->nspans ? h->nspans : 1) * sizeof *q);
+    size_t m = 0;
+    if (!q)
+        return bad(r, "out of memory", 0);
+    for (size_t k = 0; k < h->nspans; k++)
+        if (h->spans[k].nelems > r->meta[k].freeindex)
+            q[m++] = (ch_read_req){r->meta[k].abits, r->bits[k], (h->spans[k].nelems + 7) / 8};
+    ch_procmem_read_many(r->pid, r->read, r->ctx, q, m);
+    for (size_t k = 0, j = 0; k < h->nspans; k++) {
+        if (h->spans[k].nelems > r->meta[k].freeindex &&
+            (!q[j++].ok || r->meta[k].abits >= ADDR_LIMIT)) {
+            free(q);
+            return bad(r, "cannot read allocBits of span", r->meta[k].span);
+        }
+        for (uint64_t i = 0; i < r->meta[k].freeindex; i++) /* below: all allocated */
+            r->bits[k][i / 8] |= (uint8_t)(1u << (i % 8));
+    }
+    m = 0;
+    for (size_t k = 0; k < h->nspans; k++) {
+        const ch_go_span *sp = &h->spans[k];
+        uint64_t span_bytes = r->meta[k].npages * GO_PAGE_SIZE, len = span_bytes / 64;
+        uint64_t want = (sp->nelems * sp->elemsize / 8 + 7) / 8;
+        if (bits_at_end(r, sp->elemsize) && !(r->meta[k].spanclass & 1))
+            q[m++] =
+                (ch_read_req){sp->start + span_bytes - len, r->ptrs[k], want < len ? want : len};
+    }
+    ch_procmem_read_many(r->pid, r->read, r->ctx, q, m);
+    for (size_t j = 0; j < m; j++)
+        if (!q[j].ok) /* unknown: every word may */
+            memset(q[j].buf, 0xff, q[j].len);
+    free(q);
+    for (size_t k = 0; k < h->nspans; k++) {
+        r->fins[k] = finalizers(r, r->meta[k].specials, h->spans[k].nelems, &r->nfins[k]);
+        pointer_bits(r, &r->meta[k], &h->spans[k], r->bits[k], r->ptrs[k]);
+    }
+    return 0;
 }
 
 static int visit(heap_reader *r, uint64_t span)
@@ -407,6 +467,7 @@ static void reader_free(heap_reader *r)
     free(r->bits);
     free(r->fins);
     free(r->nfins);
+    free(r->meta);
     free(r->not_roots.v);
     ch_mem_window_free(&r->win);
 }
@@ -421,6 +482,7 @@ ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *
     if (ch_go_read_layout(pid, pf, &L, &bias, err, sizeof err))
         return roots; /* no Go program, or goroots.c already said why */
     heap_reader r = {.L = &L,
+                     .pid = pid,
                      .read = read,
                      .ctx = read_ctx,
                      .h = h,
@@ -432,7 +494,8 @@ ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *
     r.have_win = ch_mem_window_init(&r.win, read, read_ctx) == 0;
     if (!L.heap_ok)
         snprintf(err, sizeof err, "no DWARF layout of the runtime's span objects");
-    else if (read_spans(&r, bias) == 0 && sort_spans(&r) == 0 && ch_go_heap_init(h) == 0) {
+    else if (read_spans(&r, bias) == 0 && read_bits(&r) == 0 && sort_spans(&r) == 0 &&
+             ch_go_heap_init(h) == 0) {
         fill_bits(&r);
         ch_range_normalize(&r.not_roots);
         out = ch_regions_subtract(roots, *nroots, r.not_roots.v, r.not_roots.n, &nout);

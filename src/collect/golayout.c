@@ -70,6 +70,7 @@ enum {
     M_PC, /* these three for the precise stack walk (gostack.c) */
     M_SYSCALLSP,
     M_SYSCALLPC,
+    M_GOID, /* for --show-roots (roots_why.c) */
     NM
 };
 static const member_want members[NM] = {
@@ -108,6 +109,7 @@ static const member_want members[NM] = {
     [M_PC] = {S_GOBUF, "pc", 8},
     [M_SYSCALLSP] = {S_G, "syscallsp", 8},
     [M_SYSCALLPC] = {S_G, "syscallpc", 8},
+    [M_GOID] = {S_G, "goid", 8},
 };
 
 enum { NVARS = 3 };
@@ -343,6 +345,7 @@ static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errle
     out->g_pc = walk ? (uint32_t)(st->off[M_SCHED] + st->off[M_PC]) : CH_GO_NO_MEMBER;
     out->g_syscallsp = walk ? (uint32_t)st->off[M_SYSCALLSP] : CH_GO_NO_MEMBER;
     out->g_syscallpc = walk ? (uint32_t)st->off[M_SYSCALLPC] : CH_GO_NO_MEMBER;
+    out->g_goid = st->have[M_GOID] ? (uint32_t)st->off[M_GOID] : CH_GO_NO_MEMBER;
     fill_m(st, out);
     fill_heap(st, out);
     return 0;

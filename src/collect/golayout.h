@@ -30,6 +30,7 @@ typedef struct ch_go_layout {
     uint32_t g_pc;        /* runtime.g.sched.pc */
     uint32_t g_syscallsp; /* runtime.g.syscallsp */
     uint32_t g_syscallpc; /* runtime.g.syscallpc */
+    uint32_t g_goid;      /* runtime.g.goid, or CH_GO_NO_MEMBER (names roots only) */
     /* The Ms (threads), for their system (g0) stacks; allm_addr is 0 when
      * the runtime's DWARF lacks any of these. */
     uint64_t allm_addr;    /* &runtime.allm, a *m heading the m.alllink list */

@@ -140,6 +140,8 @@ ch_region *ch_go_refine_roots(pid_t pid, ch_go_prefetch *pf, const ch_go_threads
     ch_gostack stk;
     bool walk = false;
     if (ch_go_read_layout(pid, pf, &L, &bias, err, sizeof err) == 0) {
+        if (t->goroutines)
+            t->goroutines->bias = bias;
         walk = ch_gostack_open(&stk, pid, bias) == 0;
         tw.stacks = walk ? &stk : NULL;
         if (ch_go_dead_ranges(&L, bias, &tw, read, read_ctx, &dead, err, sizeof err) == 0 &&

@@ -241,6 +241,28 @@ static uint64_t thread_sp_in(g_state *gs, uint64_t lo, uint64_t hi, uint64_t *pc
     return best;
 }
 
+/* Lists the goroutine for --show-roots, if asked (out of memory: it stays
+ * unnamed, "a goroutine stack"). */
+static void list_goroutine(go_reader *r, g_state *gs, const unsigned char *g, uint64_t sp,
+                           uint64_t pc)
+{
+    ch_goroutine_list *l = gs->t->goroutines;
+    const ch_go_layout *L = r->L;
+    if (!l)
+        return;
+    if (l->n == l->cap) {
+        ch_goroutine *v = ch_grow(l->v, &l->cap, sizeof *v, 64);
+        if (!v)
+            return;
+        l->v = v;
+    }
+    l->v[l->n++] = (ch_goroutine){.goid = L->g_goid != CH_GO_NO_MEMBER ? word_at(g, L->g_goid) : 0,
+                                  .lo = word_at(g, L->g_lo),
+                                  .hi = word_at(g, L->g_hi),
+                                  .sp = sp,
+                                  .pc = pc};
+}
+
 /*
  * Keeps the live part of a goroutine's stack, from `from` up to hi: with
  * its stack maps (gostack.c) when where it stopped is known, from
@@ -259,9 +281,12 @@ static int keep_stack(go_reader *r, g_state *gs, const unsigned char *g, uint32_
             pc = spc;
             interrupted = false;
         }
+        list_goroutine(r, gs, g, from, pc);
         if (pc &&
             ch_gostack_walk(gs->t->stacks, r->read, r->ctx, pc, from, hi, interrupted, keep) == 0)
             return 0;
+    } else {
+        list_goroutine(r, gs, g, from, 0);
     }
     return ch_range_add(keep, from & ~7ull, hi);
 }

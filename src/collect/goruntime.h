@@ -26,6 +26,20 @@ void ch_range_normalize(ch_range_list *l);
 /* a \ b for normalized lists, into *out (appended). Returns 0 or -1 (ENOMEM). */
 int ch_range_subtract(const ch_range_list *a, const ch_range_list *b, ch_range_list *out);
 
+/* A goroutine's stack as the scan took it, for --show-roots to name a
+ * word there by goroutine and frame (roots_why.c). */
+typedef struct ch_goroutine {
+    uint64_t goid;   /* 0 if the runtime's DWARF has no g.goid */
+    uint64_t lo, hi; /* its stack */
+    uint64_t sp, pc; /* where the walk of its live frames starts (pc 0: none, kept whole) */
+} ch_goroutine;
+
+typedef struct ch_goroutine_list {
+    ch_goroutine *v;
+    size_t n, cap;
+    uint64_t bias; /* the executable's load bias, for its Go table */
+} ch_goroutine_list;
+
 /* What the launcher knows of the target's threads besides the runtime's
  * data: the main thread's stack pointer at exit, every traced thread's stack
  * pointer at its exit stop (sps, the main thread's included; may be empty)
@@ -39,8 +53,9 @@ typedef struct ch_go_threads {
     size_t nmarks;
     const ch_mapping *maps; /* the target's mappings, sorted (NULL: no g0 stack is cut) */
     size_t nmaps;
-    const uint64_t *pcs;       /* each thread's pc, as sps (NULL: unknown) */
-    struct ch_gostack *stacks; /* the Go table, for precise stacks (NULL: kept whole) */
+    const uint64_t *pcs;           /* each thread's pc, as sps (NULL: unknown) */
+    struct ch_gostack *stacks;     /* the Go table, for precise stacks (NULL: kept whole) */
+    ch_goroutine_list *goroutines; /* if not NULL, every live goroutine's stack is listed */
 } ch_go_threads;
 
 /*

@@ -119,21 +119,38 @@ static int keep_objects(const sym_goframe *f, uint64_t sp, uint64_t varp, uint64
     return 0;
 }
 
+/*
+ * The frame running pc with stack pointer sp: its table entry and the
+ * caller's stack pointer *fp ([fp - 8] is the return address). Returns 0,
+ * 1 at runtime.goexit (every goroutine's first frame: nothing of its own),
+ * -1 where the walk cannot go on.
+ */
+static int frame_at(const ch_gostack *s, uint64_t pc, uint64_t sp, uint64_t hi, sym_goframe *f,
+                    uint64_t *fp)
+{
+    if (pc < s->bias || sym_gotab_frame(&s->tab, pc - s->bias, f) || f->spdelta < 0)
+        return -1;
+    if (f->args == ARGS_SIZE_UNKNOWN)
+        f->args = 0; /* assembly taking its arguments in registers: none (as Go's GC) */
+    if (f->name && !strcmp(f->name, "runtime.goexit"))
+        return 1;
+    *fp = sp + (uint64_t)f->spdelta + 8;
+    return *fp > hi || *fp < sp ? -1 : 0;
+}
+
 int ch_gostack_walk(ch_gostack *s, ch_read_fn read, void *ctx, uint64_t pc, uint64_t sp,
                     uint64_t hi, bool interrupted, ch_range_list *keep)
 {
     bool whole = interrupted;
     for (int depth = 0; depth < MAX_FRAMES && sp < hi; depth++) {
         sym_goframe f;
-        if (pc < s->bias || sym_gotab_frame(&s->tab, pc - s->bias, &f) || f.spdelta < 0)
+        uint64_t fp;
+        int at = frame_at(s, pc, sp, hi, &f, &fp);
+        if (at > 0)
+            return 0;
+        if (at < 0)
             break;
-        if (f.args == ARGS_SIZE_UNKNOWN)
-            f.args = 0; /* assembly taking its arguments in registers: none (as Go's GC) */
-        if (f.name && !strcmp(f.name, "runtime.goexit"))
-            return 0; /* the first frame of every goroutine: nothing of its own */
-        uint64_t fp = sp + (uint64_t)f.spdelta + 8, varp = fp - 8;
-        if (fp > hi || fp < sp)
-            break;
+        uint64_t varp = fp - 8;
         if (varp > sp)
             varp -= 8; /* the caller's frame pointer, saved by the prologue */
         if (keep_locals(s, &f, whole, sp, varp, keep) || keep_args(&f, fp, hi, keep) ||
@@ -148,4 +165,22 @@ int ch_gostack_walk(ch_gostack *s, ch_read_fn read, void *ctx, uint64_t pc, uint
     }
     s->failed++;
     return -1;
+}
+
+uint64_t ch_gostack_frame_of(const ch_gostack *s, ch_read_fn read, void *ctx, uint64_t pc,
+                             uint64_t sp, uint64_t hi, uint64_t addr)
+{
+    for (int depth = 0; depth < MAX_FRAMES && sp < hi && sp <= addr; depth++) {
+        sym_goframe f;
+        uint64_t fp, ret;
+        if (frame_at(s, pc, sp, hi, &f, &fp))
+            return 0;
+        if (addr < fp)
+            return pc;
+        if (read(ctx, fp - 8, &ret, sizeof ret) != (long)sizeof ret)
+            return 0;
+        pc = ret;
+        sp = fp;
+    }
+    return 0;
 }

@@ -38,4 +38,13 @@ void ch_gostack_close(ch_gostack *s);
 int ch_gostack_walk(ch_gostack *s, ch_read_fn read, void *ctx, uint64_t pc, uint64_t sp,
                     uint64_t hi, bool interrupted, ch_range_list *keep);
 
+/*
+ * The pc of the frame, in the walk of the goroutine stack [sp, hi) from pc,
+ * whose words [its sp, its caller's sp) hold addr: pc itself for the
+ * innermost frame, a return address above it. 0 if the walk does not get
+ * there (addr below sp, or a frame the table does not describe).
+ */
+uint64_t ch_gostack_frame_of(const ch_gostack *s, ch_read_fn read, void *ctx, uint64_t pc,
+                             uint64_t sp, uint64_t hi, uint64_t addr);
+
 #endif

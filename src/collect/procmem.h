@@ -2,12 +2,30 @@
 #ifndef CGOHEAP_PROCMEM_H
 #define CGOHEAP_PROCMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 /* A ch_read_fn: ctx points to the open /proc/PID/mem descriptor (an int). */
 long ch_procmem_read(void *ctx, uint64_t addr, void *buf, size_t len);
+
+/* One read of a batch: len bytes at addr into buf; ok: read whole. */
+typedef struct ch_read_req {
+    uint64_t addr;
+    void *buf;
+    size_t len;
+    bool ok;
+} ch_read_req;
+
+/*
+ * Reads every request of the stopped target pid: many in one system call
+ * (process_vm_readv), each one it could not read, or all if it is refused,
+ * again alone with read(ctx, ...), whose answer then counts (a read_fn
+ * over anything else than pid's memory must pass pid 0: no batching).
+ */
+void ch_procmem_read_many(pid_t pid, long (*read)(void *, uint64_t, void *, size_t), void *ctx,
+                          ch_read_req *reqs, size_t n);
 
 /* The thread ids listed in /proc/PID/task, at most max of them; count or -1. */
 int ch_thread_list(pid_t pid, pid_t *tids, int max);

@@ -17,7 +17,8 @@
  * pointer left in a freed chunk keeps a leak "reachable".
  *
  * Stacks are cut at the stack pointers of the threads stopped at exit (the
- * main thread's [stack], glibc thread stacks). Limit: a thread that was not
+ * main thread's [stack], glibc thread stacks), or above libc's exit frames
+ * for the thread that called exit() (collect/exitpath.h). Limit: a thread that was not
  * stopped (not traced, or it never reached its exit stop in time) has its
  * stack scanned whole, so stale values below its stack pointer can make a
  * lost block look reachable.

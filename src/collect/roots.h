@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A thread's stack pointer and TLS base (fs) at its exit stop. */
+/* Where a thread's live stack starts at its exit stop (its stack pointer,
+ * or for the thread in libc's exit() the frame of its caller:
+ * collect/exitpath.h) and its TLS base (fs). */
 typedef struct ch_thread_sp {
     uint64_t sp, tls;
 } ch_thread_sp;
@@ -15,7 +17,7 @@ typedef struct ch_thread_sp {
 typedef struct ch_roots_ctx {
     uint64_t shm_inode;          /* the record's memfd: never a root */
     const char *agent_path;      /* the agent's own data: never a root */
-    uint64_t main_sp;            /* the main thread's stack pointer at exit */
+    uint64_t main_sp;            /* where the main thread's live stack starts at exit */
     const ch_thread_sp *threads; /* every thread stopped at exit (main's included) */
     size_t nthreads;
     const uint64_t *marks; /* stack-switch marks (shm.h); 0 entries are unwritten */

@@ -9,6 +9,7 @@
  * marked.
  */
 #include "collect/roots_why.h"
+#include "collect/gostack.h"
 #include "common/grow.h"
 #include "common/search.h"
 #include "symbolize/sym_elf.h"
@@ -39,7 +40,9 @@ typedef struct data_syms {
 typedef struct namer {
     ch_profile *p;
     const ch_why_input *in;
-    data_syms *mods; /* per p->modules, loaded on first use */
+    data_syms *mods;     /* per p->modules, loaded on first use */
+    ch_gostack go_table; /* the executable's Go table, opened on first use */
+    int go_table_state;  /* 0 not tried, 1 open, -1 cannot be read */
     char **names;
     size_t n, cap;
 } namer;
@@ -85,6 +88,47 @@ static bool name_global(namer *nm, uint64_t a, char *out, size_t len)
     return false;
 }
 
+/* " in main.worker (main.go:23)": the frame of goroutine g whose words hold a, or "". */
+static void name_go_frame(namer *nm, const ch_goroutine *g, uint64_t a, char *out, size_t len)
+{
+    const ch_why_input *in = nm->in;
+    uint64_t bias = in->goroutines->bias, pc;
+    sym_loc locs[SYM_MAX_INLINE];
+    out[0] = 0;
+    if (!nm->go_table_state)
+        nm->go_table_state = ch_gostack_open(&nm->go_table, in->pid, bias) == 0 ? 1 : -1;
+    if (nm->go_table_state < 0 || !g->pc || !in->read ||
+        !(pc = ch_gostack_frame_of(&nm->go_table, in->read, in->read_ctx, g->pc, g->sp, g->hi, a)))
+        return;
+    /* A return address: its call is the instruction before. */
+    if (sym_gotab_lookup(&nm->go_table.tab, pc - bias - (pc != g->pc), locs, SYM_MAX_INLINE) < 1 ||
+        !locs[0].function)
+        return;
+    if (locs[0].file && locs[0].line)
+        snprintf(out, len, " in %s (%s:%d)", locs[0].function, base(locs[0].file), locs[0].line);
+    else
+        snprintf(out, len, " in %s", locs[0].function);
+}
+
+/* "stack of goroutine 7 in main.worker (main.go:23)", if a lies in a listed goroutine's stack. */
+static bool name_goroutine(namer *nm, uint64_t a, char *out, size_t len)
+{
+    const ch_goroutine_list *l = nm->in->goroutines;
+    for (size_t i = 0; l && i < l->n; i++) {
+        const ch_goroutine *g = &l->v[i];
+        if (a < g->lo || a >= g->hi)
+            continue;
+        char frame[160]; /* out is at least 256: the number and this fit */
+        name_go_frame(nm, g, a, frame, sizeof frame);
+        if (g->goid)
+            snprintf(out, len, "stack of goroutine %llu%s", (unsigned long long)g->goid, frame);
+        else
+            snprintf(out, len, "a goroutine stack%s", frame);
+        return true;
+    }
+    return false;
+}
+
 static void name_root(namer *nm, uint64_t a, char *out, size_t len)
 {
     const ch_why_input *in = nm->in;
@@ -106,6 +150,8 @@ static void name_root(namer *nm, uint64_t a, char *out, size_t len)
             return;
         }
     }
+    if (name_goroutine(nm, a, out, len))
+        return;
     size_t r = CH_FIRST_ABOVE(in->roots, in->nroots, start, a);
     const ch_region *reg = r && a < in->roots[r - 1].end ? &in->roots[r - 1] : NULL;
     /* A glibc thread's stack ends at its descriptor, where fs points; the
@@ -214,6 +260,8 @@ int ch_why_name(ch_profile *p, const ch_why_input *in)
             sym_elf_close(&nm.mods[m].elf);
         }
     free(nm.mods);
+    if (nm.go_table_state > 0)
+        ch_gostack_close(&nm.go_table);
     p->root_names = nm.names;
     p->nroot_names = nm.n;
     return 0;

@@ -36,6 +36,7 @@ build "$TMP/collect_test" "$ROOT/tests/collect/collect_test.c" $LIBSRC || exit 1
 build "$TMP/record_test" "$ROOT/tests/collect/record_test.c" $LIBSRC || exit 1
 build "$TMP/goroots_test" "$ROOT/tests/collect/goroots_test.c" $LIBSRC || exit 1
 build "$TMP/roots_test" "$ROOT/tests/collect/roots_test.c" $LIBSRC || exit 1
+build "$TMP/procmem_test" "$ROOT/tests/collect/procmem_test.c" $LIBSRC || exit 1
 $CC -std=gnu11 $WARN -O1 -g $INC -shared -fPIC -o "$TMP/fake_agent.so" \
     "$ROOT/tests/collect/fake_agent.c" || exit 1
 $CC -std=gnu11 -O1 -g -o "$TMP/target" "$ROOT/tests/collect/target.c" -ldl -lpthread || exit 1
@@ -154,6 +155,13 @@ if out=$(timeout 60 "$TMP/roots_test" "$TMP" 2>&1); then
     pass roots_thread_stacks "$(tail -n 1 <<<"$out")"
 else
     fail roots_thread_stacks "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
+fi
+
+# Batched reads of the target's memory: holes found, the rest in few calls.
+if out=$(timeout 60 "$TMP/procmem_test" 2>&1); then
+    pass procmem_read_many "$(tail -n 1 <<<"$out")"
+else
+    fail procmem_read_many "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
 fi
 
 # Go runtime roots: synthetic targets, then layouts of real executables.
