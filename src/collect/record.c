@@ -65,13 +65,16 @@ static void take_entries(ch_profile *p, const ch_live_entry *t, uint64_t slots, 
                          size_t cap)
 {
     for (uint64_t k = 0; t && k < slots; k++) {
-        if (t[k].addr < MIN_BLOCK_ADDR)
+        /* One copy: a running program (--http) may rewrite the entry. */
+        const ch_live_entry e = {ONCE(t[k].addr), ONCE(t[k].size_stack)};
+        if (ch_entry_addr(&e) < MIN_BLOCK_ADDR)
             continue;
         if (*n < cap)
-            p->blocks[*n] = (ch_block){.addr = t[k].addr,
-                                       .size = ch_entry_size(&t[k]),
-                                       .stack_id = ch_entry_stack(&t[k]),
-                                       .kind = CH_KIND_UNFREED};
+            p->blocks[*n] = (ch_block){.addr = ch_entry_addr(&e),
+                                       .size = ch_entry_size(&e),
+                                       .stack_id = ch_entry_stack(&e),
+                                       .kind = CH_KIND_UNFREED,
+                                       .epoch = (uint16_t)ch_entry_epoch(&e)};
         (*n)++;
     }
 }
@@ -315,6 +318,9 @@ void ch_record_free(ch_profile *p)
     free(p->blocks);
     free(p->stacks);
     free(p->invalid_frees);
+    free(p->epoch_age);
+    p->epoch_age = NULL;
+    p->nepochs = 0;
     p->invalid_frees = NULL;
     p->ninvalid_frees = 0;
     p->modules = NULL;

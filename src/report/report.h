@@ -61,7 +61,8 @@ typedef struct ch_pprof_opts {
     bool hide_internal;          /* leave out cgo glue frames, as the text report does */
     bool per_stack;              /* one sample per stack, no "kind" label: a live heap was not
                                     scanned, so it has no leak kinds (the exit report's pprof
-                                    splits each stack's samples per kind) */
+                                    splits each stack's samples per kind); with block ages and
+                                    no base or values, one per age bucket (report_pprof.c) */
 } ch_pprof_opts;
 
 /* The same profile in memory: *gz (malloc'ed, *len bytes). 0 or -1 with errno. */

@@ -6,6 +6,16 @@
  * profile.proto lets repeated fields come in any order, so samples,
  * locations and functions are appended as they are first met, and the
  * mappings and string table (complete only at the end) come last.
+ *
+ * Block ages: when the profile knows them and is not a delta, a stack's
+ * unfreed blocks are split by age into buckets of [0,1), [1,2), [2,4),
+ * [4,8)... seconds, one sample each with the numeric label `age` (unit
+ * seconds): the mean age of its blocks. Its alloc_* are its blocks' own,
+ * and the stack's freed allocations make one more sample without an age,
+ * so the samples still sum to the stack's figures; `pprof -tagfocus
+ * age=3600:` keeps what is at least about an hour old. Deltas (base or
+ * values set) stay one sample per stack, without ages: a bucket's content
+ * changes as blocks age, so its difference between two reads means nothing.
  */
 #include "report/report_gzip.h"
 #include "report/report_intern.h"
@@ -39,6 +49,7 @@ enum {
     LABEL_KEY = 1,
     LABEL_STR = 2,
     LABEL_NUM = 3,
+    LABEL_NUM_UNIT = 4,
     MAPPING_ID = 1,
     MAPPING_START = 2,
     MAPPING_LIMIT = 3,
@@ -66,6 +77,15 @@ typedef struct mapping_info {
     bool all_functions, all_files, all_lines, inlines;
 } mapping_info;
 
+/* Age buckets: [0,1) s, then [2^(k-1), 2^k) s for bucket k; the last one takes all older. */
+#define AGE_BUCKETS 40
+
+/* The unfreed blocks of one bucket and the sum of their ages. */
+typedef struct age_sum {
+    chr_amount a;
+    double ages;
+} age_sum;
+
 typedef struct builder {
     const ch_report_input *in;
     const ch_pprof_opts *o;
@@ -82,6 +102,8 @@ typedef struct builder {
     chr_amount *inuse; /* unfreed blocks per stack id */
     size_t ninuse;
     size_t *rec_head, *rec_next; /* the records of each stack id, a list */
+    uint32_t *by_stack;          /* with ages: block indices grouped by stack id, */
+    size_t *stack_first;         /* stack s's at by_stack[stack_first[s] .. stack_first[s + 1]) */
     bool fake_mapping;           /* a location lies in no module */
     bool oom;
 } builder;
@@ -240,7 +262,9 @@ static int64_t as_int64(uint64_t v)
     return v > INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
-static void write_label(builder *b, const char *key, const char *str, uint64_t num)
+/* A string label (str), or a numeric one (num) with its unit if not NULL (pprof's NumUnit). */
+static void write_label(builder *b, const char *key, const char *str, uint64_t num,
+                        const char *unit)
 {
     chr_pb_reset(&b->line);
     chr_pb_varint_field(&b->line, LABEL_KEY, chr_strtab_id(&b->strs, key));
@@ -248,6 +272,8 @@ static void write_label(builder *b, const char *key, const char *str, uint64_t n
         chr_pb_varint_field(&b->line, LABEL_STR, chr_strtab_id(&b->strs, str));
     else
         chr_pb_varint_field(&b->line, LABEL_NUM, (uint64_t)as_int64(num));
+    if (unit)
+        chr_pb_varint_field(&b->line, LABEL_NUM_UNIT, chr_strtab_id(&b->strs, unit));
     chr_pb_message_field(&b->smp, SAMPLE_LABEL, &b->line);
 }
 
@@ -280,26 +306,65 @@ static bool sample_values(builder *b, uint32_t stack_id, chr_amount alloc, chr_a
  * kind=definite` keeps the leaks.
  */
 static void write_one_sample(builder *b, size_t nlocs, const char *kind, const uint64_t values[4],
-                             uint64_t blocksize)
+                             uint64_t blocksize, int64_t age)
 {
     chr_pb_reset(&b->smp);
     chr_pb_packed_field(&b->smp, SAMPLE_LOCATION_ID, b->loc_ids, nlocs);
     chr_pb_packed_field(&b->smp, SAMPLE_VALUE, values, 4);
     if (blocksize)
-        write_label(b, "bytes", NULL, blocksize);
+        write_label(b, "bytes", NULL, blocksize, NULL); /* as Go's, without a unit */
+    if (age >= 0)
+        write_label(b, "age", NULL, (uint64_t)age, "seconds");
     if (kind)
-        write_label(b, "kind", kind, 0);
+        write_label(b, "kind", kind, 0, NULL);
     chr_pb_message_field(&b->prof, PROFILE_SAMPLE, &b->smp);
 }
 
 /* A sample of one leak kind: its blocks' amounts as its values. */
 static void write_kind_sample(builder *b, size_t nlocs, const char *kind, chr_amount alloc,
-                              chr_amount inuse, uint64_t blocksize)
+                              chr_amount inuse, uint64_t blocksize, int64_t age)
 {
     ch_pprof_values v;
     amount_values(alloc, inuse, &v);
     uint64_t values[4] = {(uint64_t)v.v[0], (uint64_t)v.v[1], (uint64_t)v.v[2], (uint64_t)v.v[3]};
-    write_one_sample(b, nlocs, kind, values, blocksize);
+    write_one_sample(b, nlocs, kind, values, blocksize, age);
+}
+
+static unsigned age_bucket(double age)
+{
+    if (age < 1)
+        return 0;
+    unsigned k = 64 - (unsigned)__builtin_clzll((uint64_t)age);
+    return k < AGE_BUCKETS ? k : AGE_BUCKETS - 1;
+}
+
+/*
+ * One sample per age bucket of the unfreed blocks of stack_id (those of
+ * kind `kind` only, unless kind < 0), labelled with `label` as the kind;
+ * each is its blocks' allocations and their use.
+ */
+static void write_age_samples(builder *b, uint32_t stack_id, size_t nlocs, const char *label,
+                              int kind)
+{
+    const ch_profile *p = b->in->prof;
+    age_sum sum[AGE_BUCKETS] = {0};
+    for (size_t i = b->stack_first[stack_id]; i < b->stack_first[stack_id + 1]; i++) {
+        const ch_block *blk = &p->blocks[b->by_stack[i]];
+        if (kind >= 0 && blk->kind != kind)
+            continue;
+        double age = ch_block_age(p, blk);
+        age_sum *a = &sum[age_bucket(age)];
+        a->a.count++;
+        a->a.bytes += blk->size;
+        a->ages += age;
+    }
+    for (unsigned k = 0; k < AGE_BUCKETS; k++) {
+        if (!sum[k].a.count)
+            continue;
+        chr_amount a = chr_scale(sum[k].a.count, sum[k].a.bytes, p->sample_rate);
+        write_kind_sample(b, nlocs, label, a, a, sum[k].a.bytes / sum[k].a.count,
+                          (int64_t)(sum[k].ages / (double)sum[k].a.count + 0.5));
+    }
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -321,7 +386,10 @@ static void write_kind_samples(builder *b, uint32_t stack_id, size_t nlocs, uint
         const ch_record *rec = &b->in->records[r];
         chr_amount a = chr_scale(rec->blocks, rec->bytes, rate);
         const char *kind = rec->suppressed ? "suppressed" : chr_kind_id(rec->kind);
-        write_kind_sample(b, nlocs, kind, a, a, rec->blocks ? rec->bytes / rec->blocks : 0);
+        if (b->by_stack)
+            write_age_samples(b, stack_id, nlocs, kind, (int)rec->kind);
+        else
+            write_kind_sample(b, nlocs, kind, a, a, rec->blocks ? rec->bytes / rec->blocks : 0, -1);
         seen.count += rec->blocks;
         seen.bytes += rec->bytes;
     }
@@ -330,13 +398,27 @@ static void write_kind_samples(builder *b, uint32_t stack_id, size_t nlocs, uint
                        sub0(b->inuse[stack_id].bytes, seen.bytes)};
     if (rest.count) {
         chr_amount a = chr_scale(rest.count, rest.bytes, rate);
-        write_kind_sample(b, nlocs, chr_kind_id(CH_KIND_UNFREED), a, a, rest.bytes / rest.count);
+        write_kind_sample(b, nlocs, chr_kind_id(CH_KIND_UNFREED), a, a, rest.bytes / rest.count,
+                          -1);
     }
     uint64_t freed = sub0(count, b->inuse[stack_id].count);
     if (freed) {
         uint64_t freed_bytes = sub0(bytes, b->inuse[stack_id].bytes);
         write_kind_sample(b, nlocs, "freed", chr_scale(freed, freed_bytes, rate),
-                          (chr_amount){0, 0}, freed_bytes / freed);
+                          (chr_amount){0, 0}, freed_bytes / freed, -1);
+    }
+}
+
+/* A live stack's samples with ages: one per age bucket, one for its freed allocations. */
+static void write_aged_samples(builder *b, uint32_t stack_id, size_t nlocs, uint64_t count,
+                               uint64_t bytes)
+{
+    write_age_samples(b, stack_id, nlocs, NULL, -1);
+    uint64_t freed = sub0(count, b->inuse[stack_id].count);
+    if (freed) {
+        uint64_t freed_bytes = sub0(bytes, b->inuse[stack_id].bytes);
+        write_kind_sample(b, nlocs, NULL, chr_scale(freed, freed_bytes, b->in->prof->sample_rate),
+                          (chr_amount){0, 0}, freed_bytes / freed, -1);
     }
 }
 
@@ -359,8 +441,10 @@ static int write_sample(builder *b, uint32_t stack_id)
     size_t nlocs = stack_locations(b, &f);
     chr_frames_release(&f);
     /* Locations were appended to the profile above; the samples go after them. */
-    if (b->o->per_stack)
-        write_one_sample(b, nlocs, NULL, values, count ? bytes / count : 0);
+    if (b->o->per_stack && b->by_stack)
+        write_aged_samples(b, stack_id, nlocs, count, bytes);
+    else if (b->o->per_stack)
+        write_one_sample(b, nlocs, NULL, values, count ? bytes / count : 0, -1);
     else
         write_kind_samples(b, stack_id, nlocs, count, bytes);
     return 0;
@@ -398,6 +482,29 @@ static int sum_inuse(builder *b)
         uint32_t s = p->blocks[i].stack_id < b->ninuse ? p->blocks[i].stack_id : 0;
         b->inuse[s].count++;
         b->inuse[s].bytes += p->blocks[i].size;
+    }
+    return 0;
+}
+
+/* With ages, and not for a delta: the blocks grouped by stack id, a counting sort. */
+static int group_by_stack(builder *b)
+{
+    const ch_profile *p = b->in->prof;
+    if (!p->epoch_age || b->o->base || b->o->values)
+        return 0;
+    b->stack_first = calloc(b->ninuse + 1, sizeof *b->stack_first);
+    b->by_stack = malloc((p->nblocks ? p->nblocks : 1) * sizeof *b->by_stack);
+    if (!b->stack_first || !b->by_stack)
+        return -1;
+    /* stack_first[s + 1] is first where s's blocks start, then, as they are
+     * placed, where they end: where s + 1's start. */
+    for (size_t s = 1, at = 0; s <= b->ninuse; s++) {
+        b->stack_first[s] = at;
+        at += b->inuse[s - 1].count;
+    }
+    for (size_t i = 0; i < p->nblocks; i++) {
+        uint32_t s = p->blocks[i].stack_id < b->ninuse ? p->blocks[i].stack_id : 0;
+        b->by_stack[b->stack_first[s + 1]++] = (uint32_t)i;
     }
     return 0;
 }
@@ -444,7 +551,7 @@ static int build(builder *b)
     const ch_profile *p = b->in->prof;
     chr_strtab_init(&b->strs);
     b->maps = calloc(p->nmodules ? p->nmodules : 1, sizeof *b->maps);
-    if (!b->maps || sum_inuse(b) != 0 || index_records(b) != 0)
+    if (!b->maps || sum_inuse(b) != 0 || index_records(b) != 0 || group_by_stack(b) != 0)
         return -1;
     for (size_t i = 0; i < p->nmodules; i++)
         b->maps[i] = (mapping_info){true, true, true, false};
@@ -479,6 +586,8 @@ static void builder_free(builder *b)
     free(b->inuse);
     free(b->rec_head);
     free(b->rec_next);
+    free(b->by_stack);
+    free(b->stack_first);
 }
 
 /* Builds the profile, then either writes it to path or gzips it into *gz. */

@@ -15,6 +15,7 @@
 #include "serve/live.h"
 #include "analyze/analyze.h"
 #include "cli/symstacks.h"
+#include "collect/epochs.h"
 #include "collect/record.h"
 #include "common/search.h"
 #include "report/report.h"
@@ -166,8 +167,34 @@ static void snapshot_free(snapshot *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Reads the record (under l->mu, attached) and symbolizes every stack. */
-static int snapshot_take(ch_live *l, snapshot *s, char *err, size_t errlen)
+/*
+ * ?min_age=: drops the blocks younger than min_age seconds. Each stack's
+ * allocations become those of its blocks kept (alloc_* = inuse_*): the
+ * profile is then about old blocks only. -1 if ages are not known.
+ */
+static int keep_older(ch_profile *p, double min_age)
+{
+    if (!p->epoch_age)
+        return -1;
+    for (size_t id = 0; id < p->nstacks; id++)
+        p->stacks[id].alloc_count = p->stacks[id].alloc_bytes = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nblocks; i++) {
+        const ch_block *b = &p->blocks[i];
+        if (ch_block_age(p, b) < min_age)
+            continue;
+        ch_stack *st = &p->stacks[b->stack_id < p->nstacks ? b->stack_id : 0];
+        st->alloc_count++;
+        st->alloc_bytes += b->size;
+        p->blocks[n++] = *b;
+    }
+    p->nblocks = n;
+    return 0;
+}
+
+/* Reads the record (under l->mu, attached), keeps the blocks at least min_age seconds old (0:
+ * all) and symbolizes every stack. */
+static int snapshot_take(ch_live *l, snapshot *s, double min_age, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     int rc = -1;
@@ -175,6 +202,11 @@ static int snapshot_take(ch_live *l, snapshot *s, char *err, size_t errlen)
         rc = ch_record_read(l->rec.hdr, l->rec.size, l->rec.fd, &s->prof, err, errlen);
     if (rc)
         return -1;
+    if (ch_epochs_ages(l->rec.epochs, &s->prof) || (min_age > 0 && keep_older(&s->prof, min_age))) {
+        snprintf(err, errlen, "the blocks' ages are not known\n");
+        ch_record_free(&s->prof);
+        return -1;
+    }
     s->time_ns = now_ns();
     s->prof.pid = l->rec.pid;
     if (sym_cache_refresh(&l->sc, &s->prof) ||
@@ -296,7 +328,7 @@ static void heap_seconds(ch_live *l, const ch_heap_query *q, snapshot *s, ch_rep
     snapshot_free(s);
     if (!wait_until(l, t0 + (int64_t)q->seconds * 1000000000))
         ch_reply_text(out, 503, "the program ended\n");
-    else if (snapshot_take(l, s, err, sizeof err))
+    else if (snapshot_take(l, s, q->min_age, err, sizeof err))
         ch_reply_text(out, 503, err);
     else {
         ch_pprof_values *base = baseline_for(&b, s, false);
@@ -340,7 +372,7 @@ void ch_live_heap(ch_live *l, const ch_heap_query *q, ch_reply *out)
     pthread_mutex_lock(&l->mu);
     if (!l->attached)
         ch_reply_text(out, 503, "the program is not running\n");
-    else if (snapshot_take(l, &s, err, sizeof err))
+    else if (snapshot_take(l, &s, q->min_age, err, sizeof err))
         ch_reply_text(out, 503, err);
     else {
         ch_pprof_opts o = {

@@ -39,9 +39,9 @@ for p in heap allocs 'heap?gc=1' delta_heap 'heap?seconds=1'; do
     expect_grep '^period space/bytes 1$' "$f.txt" "$p: period type and rate"
     expect_no_grep '^sample .* kind=' "$f.txt" "$p: live samples carry no leak kind"
 done
-expect_eq "$(sample_of "$WORK/heap.pb.gz.txt" main.keepBlocks)" 100,100000,100,100000 \
+expect_eq "$(sum_of "$WORK/heap.pb.gz.txt" main.keepBlocks)" 100,100000,100,100000 \
     "keepBlocks: alloc_objects, alloc_space, inuse_objects, inuse_space"
-expect_grep '^sample 100,100000,100,100000 bytes=1000 ' "$WORK/heap.pb.gz.txt" \
+expect_grep '^sample 100,100000,100,100000 age=[0-9]+\[seconds\] bytes=1000 ' "$WORK/heap.pb.gz.txt" \
     "keepBlocks' sample has Go's numeric bytes label"
 expect_grep '^default alloc_space$' "$WORK/allocs.pb.gz.txt" "/allocs shows alloc_space first"
 expect_grep '^default $' "$WORK/heap.pb.gz.txt" "/heap keeps inuse_space first"
