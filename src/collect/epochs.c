@@ -45,11 +45,7 @@ static void nap(ch_epochs *c, double until)
     double left = until - ch_now();
     if (left <= 0)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + left;
-    ts.tv_sec = (time_t)t;
-    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    struct timespec ts = ch_deadline(CLOCK_MONOTONIC, left);
     pthread_cond_timedwait(&c->wake, &c->mu, &ts);
 }
 
