@@ -76,3 +76,11 @@ live_exit() {
 sample_of() {
     awk -v leaf="$2" '$1 == "sample" && index($0, "| " leaf ";") { print $2; exit }' "$1"
 }
+
+# sum_of CHECKED_PROFILE LEAF -> the values of the samples whose leaf is LEAF, summed (a whole
+# profile splits a stack's blocks by age)
+sum_of() {
+    awk -v leaf="$2" '$1 == "sample" && index($0, "| " leaf ";") {
+        n = split($2, v, ","); for (i = 1; i <= n; i++) t[i] += v[i] }
+        END { for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? "," : ""), t[i]; print "" }' "$1"
+}

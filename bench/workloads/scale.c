@@ -1,7 +1,7 @@
 /*
  * Scale workload (BENCH_SCALE=1): per-event cost at small and large N.
  *
- *   scale LIVE EVENTS STACKS_LOG2 [leak]
+ *   scale LIVE EVENTS STACKS_LOG2 [leak|wait]
  *
  * 1. Allocates LIVE blocks of 32 bytes and keeps them (the live set), spread
  *    over 2^STACKS_LOG2 distinct allocation stacks.
@@ -9,7 +9,10 @@
  *    total (each malloc and each free is one event; step 1 counts too).
  * 3. Frees the live set, unless "leak" is given: then only the array that
  *    points to the blocks is freed, so LIVE blocks are definitely lost at exit
- *    and a leak checker has 2^STACKS_LOG2 loss records to report.
+ *    and a leak checker has 2^STACKS_LOG2 loss records to report. With
+ *    "wait", the program prints "scale: ready" after step 2 and waits for
+ *    its standard input to end before step 3 (bench/serve reads its live
+ *    heap meanwhile).
  *
  * Distinct stacks come from a chain of STACKS_LOG2 levels where each level
  * calls one of two functions chosen by one bit of the block index: different
@@ -18,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define BLOCK_SIZE 32
 #define MAX_STACKS_LOG2 24
@@ -76,13 +80,14 @@ static uint64_t parse_u64(const char *s, const char *what)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fputs("usage: scale LIVE EVENTS STACKS_LOG2 [leak]\n", stderr);
+        fputs("usage: scale LIVE EVENTS STACKS_LOG2 [leak|wait]\n", stderr);
         return 2;
     }
     uint64_t live = parse_u64(argv[1], "live count");
     uint64_t events = parse_u64(argv[2], "event count");
     uint64_t stacks_log2 = parse_u64(argv[3], "stack count log2");
-    int leak = argc > 4;
+    int leak = argc > 4 && !strcmp(argv[4], "leak");
+    int wait = argc > 4 && !strcmp(argv[4], "wait");
     if (stacks_log2 > MAX_STACKS_LOG2) {
         fputs("scale: at most 2^24 stacks\n", stderr);
         return 2;
@@ -98,6 +103,12 @@ int main(int argc, char **argv)
     uint64_t done = live + (leak ? 0 : live) + 2;
     for (; done + 2 <= events; done += 2)
         free(pick(done, 0));
+    if (wait) {
+        puts("scale: ready");
+        fflush(stdout);
+        while (getchar() != EOF)
+            ;
+    }
     if (!leak) {
         for (uint64_t i = 0; i < live; i++)
             free(live_set[i]);

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
-#define CH_SHM_VERSION 4u
+#define CH_SHM_VERSION 5u
 
 /* Environment variables read by the agent. */
 #define CH_ENV_SHM_FD "CGOHEAP_SHM_FD" /* fd number of the memfd */
@@ -41,13 +41,37 @@
 
 /*
  * One live allocation. addr == 0 means the slot is empty (malloc never
- * returns NULL for a recorded block). size_stack packs the requested size
- * (upper 40 bits) and the stack id (lower 24 bits).
+ * returns NULL for a recorded block). addr packs the block's address (lower
+ * 48 bits: x86-64 user space without 5-level paging, the only addresses the
+ * agent records) and the allocation epoch (upper 16 bits, see `epoch` in
+ * the header): every comparison or hash of addr uses ch_entry_addr.
+ * size_stack packs the requested size (upper 40 bits) and the stack id
+ * (lower 24 bits).
  */
 typedef struct ch_live_entry {
     uint64_t addr;
     uint64_t size_stack;
 } ch_live_entry;
+
+#define CH_ADDR_BITS 48u
+#define CH_ADDR_MASK ((1ull << CH_ADDR_BITS) - 1)
+#define CH_MAX_EPOCH 0xffffu
+static inline uint64_t ch_addr_of(uint64_t packed)
+{
+    return packed & CH_ADDR_MASK;
+}
+static inline uint64_t ch_pack_addr_epoch(uint64_t addr, uint32_t epoch)
+{
+    return addr | (uint64_t)epoch << CH_ADDR_BITS;
+}
+static inline uint64_t ch_entry_addr(const ch_live_entry *e)
+{
+    return ch_addr_of(e->addr);
+}
+static inline uint32_t ch_entry_epoch(const ch_live_entry *e)
+{
+    return (uint32_t)(e->addr >> CH_ADDR_BITS);
+}
 
 #define CH_STACK_ID_BITS 24u
 #define CH_STACK_ID_MASK ((1ull << CH_STACK_ID_BITS) - 1)
@@ -271,6 +295,15 @@ typedef struct ch_bad_free {
 #define CH_AGENT_FOREIGN_MALLOC 4u /* the program's malloc is `allocator`'s, not glibc's */
 #define CH_AGENT_NEW_UNTRACKED 8u  /* operator new/delete are `allocator`'s own: not seen */
 
+/*
+ * ---- allocation epochs ----
+ * The launcher counts time in epochs (<= CH_MAX_EPOCH) and keeps `epoch`
+ * in the header current from a thread of its own; the agent packs the
+ * value it reads into each live entry (ch_live_entry.addr), a load and not
+ * a clock read per allocation. Only the launcher knows when each epoch
+ * began: the agent never interprets the number.
+ */
+
 /* ---- the header, at offset 0 ---- */
 typedef struct ch_shm_header {
     uint64_t magic;
@@ -280,7 +313,7 @@ typedef struct ch_shm_header {
 
     /* Written by the launcher before exec. */
     int32_t target_pid;   /* agent records only if getpid() == target_pid */
-    uint32_t options;     /* reserved */
+    uint32_t epoch;       /* the allocation epoch now; see below */
     uint64_t sample_rate; /* bytes; 1 = record every allocation */
 
     /* Written by the agent. */
@@ -344,7 +377,7 @@ static inline void ch_shm_forget(ch_shm_header *h)
     h->header_size = keep.header_size;
     h->total_size = keep.total_size;
     h->target_pid = keep.target_pid;
-    h->options = keep.options;
+    h->epoch = keep.epoch;
     h->sample_rate = keep.sample_rate;
     h->shards_off = keep.shards_off;
     h->heap_off = keep.heap_off;

@@ -19,6 +19,11 @@
  * only after that. The two fields are separate stores: a kill between them
  * (a window of one instruction) leaves a table the reader can detect
  * because `count` will not match the entries it finds.
+ *
+ * An entry's addr carries the allocation epoch in its top bits (shm.h):
+ * home_of, shard_of and every comparison look at ch_addr_of only. The
+ * epoch costs the hot path one load of a header field the launcher writes
+ * about once a second, not a clock read.
  */
 #include "agent/live.h"
 #include "agent/agent.h"
@@ -34,7 +39,7 @@
 /* Fibonacci hashing of the window number: windows next to each other land in different shards. */
 static inline ch_live_shard *shard_of(uint64_t addr)
 {
-    uint64_t w = (addr >> CH_LIVE_WINDOW_SHIFT) * 0x9e3779b97f4a7c15ull;
+    uint64_t w = (ch_addr_of(addr) >> CH_LIVE_WINDOW_SHIFT) * 0x9e3779b97f4a7c15ull;
     return &ch_g.shards[w >> (64 - SHARD_BITS)];
 }
 
@@ -55,6 +60,7 @@ static inline ch_live_shard *shard_of(uint64_t addr)
 #define HOME_RUN_SHIFT 8
 static inline uint64_t home_of(uint64_t addr, uint64_t cap)
 {
+    addr = ch_addr_of(addr); /* without its epoch */
     uint64_t i = (uint64_t)(((unsigned __int128)ch_addr_hash(addr >> HOME_RUN_SHIFT) * cap) >> 64);
     i += (addr >> 4) & ((1u << (HOME_RUN_SHIFT - 4)) - 1); /* cap >= CH_LIVE_MIN_CAP > 16 */
     return i < cap ? i : i - cap;
@@ -143,9 +149,10 @@ static int grow(ch_live_shard *s)
     return 1;
 }
 
-/* Inserts (or overwrites) addr in its shard. Caller holds the shard's lock. */
+/* Inserts (or overwrites) addr (with its epoch) in its shard. Caller holds the shard's lock. */
 static int shard_insert(ch_live_shard *s, uint64_t addr, uint64_t size_stack)
 {
+    uint64_t key = ch_addr_of(addr);
     /* If growing fails, the table may still take a few more (it keeps one slot empty). */
     if (needs_growth(s) && !grow(s) && (!s->table_off || s->count + 2 > s->cap))
         return -1;
@@ -153,9 +160,10 @@ static int shard_insert(ch_live_shard *s, uint64_t addr, uint64_t size_stack)
     uint64_t cap = s->cap;
     uint64_t i = home_of(addr, cap);
     for (; t[i].addr; i = next_slot(i, cap)) {
-        if (t[i].addr == addr) {
+        if (ch_addr_of(t[i].addr) == key) {
             /* A free we did not see (made while this thread was inside the agent). */
             t[i].size_stack = size_stack;
+            __atomic_store_n(&t[i].addr, addr, __ATOMIC_RELEASE);
             return 0;
         }
     }
@@ -192,7 +200,7 @@ static int shard_remove(ch_live_shard *s, uint64_t addr, uint64_t *size_stack)
     ch_live_entry *t = table_of(s);
     uint64_t cap = s->cap;
     for (uint64_t i = home_of(addr, cap); t[i].addr; i = next_slot(i, cap)) {
-        if (t[i].addr == addr) {
+        if (ch_addr_of(t[i].addr) == addr) {
             *size_stack = t[i].size_stack;
             delete_at(t, cap, i);
             s->count--;
@@ -246,7 +254,7 @@ void ch_live_prefetch_evict(const ch_thread_slot *own, uint64_t addr)
     if (!own || !young_used())
         return;
     uint64_t old = __atomic_load_n(&own->young[CH_YOUNG_INDEX(addr)].addr, __ATOMIC_RELAXED);
-    if (!old || old == addr)
+    if (!old || ch_addr_of(old) == addr)
         return;
     ch_live_shard *s = shard_of(old);
     uint64_t off = __atomic_load_n(&s->table_off, __ATOMIC_RELAXED);
@@ -258,19 +266,23 @@ void ch_live_prefetch_evict(const ch_thread_slot *own, uint64_t addr)
 int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t stack_id)
 {
     uint64_t size_stack = ch_pack_size_stack(size, stack_id);
+    if (CH_UNLIKELY(addr > CH_ADDR_MASK))
+        return -1; /* above 2^48 (5-level paging, asked for by mmap hints): no room for the epoch */
+    uint16_t epoch = (uint16_t)__atomic_load_n(&ch_g.hdr->epoch, __ATOMIC_RELAXED);
+    uint64_t packed = ch_pack_addr_epoch(addr, epoch);
     if (own && young_used()) {
         ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
-        if (e->addr && e->addr != addr && evict(e) != 0)
+        if (e->addr && ch_addr_of(e->addr) != addr && evict(e) != 0)
             goto shared; /* the shm heap is full: the shard decides what is possible */
         /* Plain stores, size first: the owner is the only writer of an entry it holds. */
         __atomic_store_n(&e->size_stack, size_stack, __ATOMIC_RELAXED);
-        __atomic_store_n(&e->addr, addr, __ATOMIC_RELEASE);
+        __atomic_store_n(&e->addr, packed, __ATOMIC_RELEASE);
         return 0;
     }
 shared:;
     ch_live_shard *s = shard_of(addr);
     ch_spin_lock(&s->lock);
-    int rc = shard_insert(s, addr, size_stack);
+    int rc = shard_insert(s, packed, size_stack);
     ch_spin_unlock(&s->lock);
     return rc;
 }
@@ -287,10 +299,10 @@ static int remove_foreign_young(const ch_thread_slot *own, uint64_t addr, uint64
     for (uint32_t i = 0; i < n && i < CH_MAX_THREAD_SLOTS; i++) {
         ch_thread_slot *other = ch_slot_at(i);
         ch_live_entry *e = &other->young[idx];
-        if (other == own || __atomic_load_n(&e->addr, __ATOMIC_ACQUIRE) != addr)
+        uint64_t expect = __atomic_load_n(&e->addr, __ATOMIC_ACQUIRE);
+        if (other == own || ch_addr_of(expect) != addr)
             continue;
         uint64_t ss = __atomic_load_n(&e->size_stack, __ATOMIC_RELAXED);
-        uint64_t expect = addr;
         if (__atomic_compare_exchange_n(&e->addr, &expect, 0, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
             *size_stack = ss;
@@ -305,7 +317,7 @@ int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
     int young = young_used();
     if (own && young) {
         ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
-        if (e->addr == addr) {
+        if (ch_addr_of(e->addr) == addr) {
             *size_stack = e->size_stack;
             __atomic_store_n(&e->addr, 0, __ATOMIC_RELEASE);
             return 1;

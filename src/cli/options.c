@@ -9,6 +9,7 @@
 #include "cli/options.h"
 #include "cli/optdefs.h"
 #include "cli/suggest.h"
+#include "common/duration.h"
 #include "common/profile.h"
 
 #include <ctype.h>
@@ -250,26 +251,6 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-/* "500ms", "30s", "5m", "1h" or plain seconds, > 0, into seconds. */
-static int parse_duration(const char *s, double *out)
-{
-    static const struct {
-        const char *unit;
-        double seconds;
-    } units[] = {{"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}, {"", 1}};
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return -1;
-    double v = strtod(s, &end);
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (!strcmp(end, units[i].unit)) {
-            *out = v * units[i].seconds;
-            return errno || !(*out > 0) || *out > 1e9 ? -1 : 0;
-        }
-    return -1;
-}
-
 /* yes/no into *b; -1 for anything else. */
 static int parse_yes_no(const char *v, bool *b)
 {
@@ -364,7 +345,7 @@ static int apply_valued(ch_options *o, int id, const char *v)
         return set_path(&o->http, v);
     case OPT_SNAPSHOT_INTERVAL:
         /* Files are named by the second: one per second at most. */
-        return parse_duration(v, &o->snapshot_interval) || o->snapshot_interval < 1 ? -1 : 0;
+        return ch_parse_duration(v, &o->snapshot_interval) || o->snapshot_interval < 1 ? -1 : 0;
     case OPT_SNAPSHOT_DIR:
         return set_path(&o->snapshot_dir, v);
     case OPT_SHOW_REACHABLE:

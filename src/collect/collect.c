@@ -5,6 +5,7 @@
 #include "collect/collect.h"
 #include "analyze/analyze.h"
 #include "analyze/goheap.h"
+#include "collect/epochs.h"
 #include "collect/exitpath.h"
 #include "collect/goheap_read.h"
 #include "collect/goprefetch.h"
@@ -60,6 +61,7 @@ typedef struct run_state {
     ch_child child;
     const char *agent;
     ch_go_prefetch *go; /* the Go layouts, read while the program runs */
+    ch_epochs *epochs;  /* the clock of the blocks' ages; NULL if it could not start */
     int exec_errno;
     int n_execs;                 /* exec stops seen: the first is our own exec of the program */
     char image[PATH_MAX];        /* the program's current image */
@@ -81,8 +83,10 @@ static void read_record(run_state *s)
         return;
     ch_shm *shm = &s->own->shm;
     if (ch_record_read(shm->hdr, shm->size, shm->fd, s->prof, s->record_err,
-                       sizeof s->record_err) == 0)
+                       sizeof s->record_err) == 0) {
         s->record_read = 1;
+        ch_epochs_ages(s->epochs, s->prof); /* out of memory: ages stay unknown */
+    }
 }
 
 static void scan_failed(ch_profile *p, const char *why)
@@ -407,8 +411,10 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     if (ch_child_spawn(&s->child, path, s->opts->argv, s->preload, own->shm.fd, err, errlen))
         return -1;
     s->prof->pid = s->child.pid;
-    if (own->shm.hdr)
-        own->shm.hdr->target_pid = s->child.pid; /* before the go-ahead: the agent checks it */
+    if (own->shm.hdr) {
+        own->shm.hdr->target_pid = s->child.pid;   /* before the go-ahead: the agent checks it */
+        s->epochs = ch_epochs_start(own->shm.hdr); /* after the fork: the child calls setenv */
+    }
     bool seized;
     bool traced = seize(s, &seized);
     /*
@@ -420,7 +426,7 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     if (traced && s->opts->sample_rate <= 1)
         s->go = ch_go_prefetch_start(path);
     ch_sigfwd_start(s->child.pid);
-    const ch_live_record live = {own->shm.hdr, own->shm.size, own->shm.fd, s->child.pid};
+    const ch_live_record live = {own->shm.hdr, own->shm.size, own->shm.fd, s->child.pid, s->epochs};
     if (s->opts->on_live && own->shm.hdr)
         s->opts->on_live(s->opts->live_ctx, &live);
     ch_child_go(&s->child);
@@ -559,6 +565,7 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
             rc = -1;
         }
     }
+    ch_epochs_stop(s.epochs);
     if (rc == 0) {
         mark_unfreed(out);
         ch_modules_verify(out);

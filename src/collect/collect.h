@@ -13,6 +13,7 @@ typedef struct ch_live_record {
     size_t size;
     int fd; /* the record's memfd */
     int pid;
+    const struct ch_epochs *epochs; /* the blocks' ages (collect/epochs.h); NULL if unknown */
 } ch_live_record;
 
 /* Called on the launcher's thread with the record before the program runs, and with NULL

@@ -18,11 +18,20 @@
 int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *out, char *err,
                    size_t errlen);
 
+/*
+ * The same for a program still running (--http): one pass, the blocks in
+ * table order (not sorted by address), and a block caught moving between
+ * tables may count twice or not at all (record.c).
+ */
+int ch_record_read_live(const ch_shm_header *hdr, size_t size, ch_profile *out, char *err,
+                        size_t errlen);
+
 /* The profile of a run without a record: no block, the unknown stack alone. Returns 0, -1 if
  * out of memory. */
 int ch_record_none(ch_profile *out);
 
-/* Frees what ch_record_read or ch_record_none allocated (not the record itself). */
+/* Frees what ch_record_read, ch_record_read_live or ch_record_none allocated (not the record
+ * itself). */
 void ch_record_free(ch_profile *p);
 
 #endif

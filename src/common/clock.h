@@ -11,4 +11,15 @@ static inline double ch_now(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* The time `left` seconds from now on clock clk, as pthread_cond_timedwait takes it. */
+static inline struct timespec ch_deadline(clockid_t clk, double left)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + left;
+    ts.tv_sec = (time_t)t;
+    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    return ts;
+}
+
 #endif

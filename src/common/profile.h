@@ -31,7 +31,8 @@ typedef struct ch_block {
     uint64_t size;
     uint32_t stack_id; /* index into ch_profile.stacks; 0 = unknown */
     uint8_t kind;      /* ch_kind, set by analyze */
-    uint8_t pad[3];
+    uint8_t pad;
+    uint16_t epoch; /* when it was allocated (shm.h): ch_profile.epoch_age gives its age */
 } ch_block;
 
 /* One distinct allocation stack: return addresses, leaf first. */
@@ -104,12 +105,25 @@ typedef struct ch_profile {
     size_t nroot_names;
     ch_owned *owned; /* set by the scan, by block index; NULL if none */
     size_t nowned;
+    /* Per allocation epoch, the age in seconds of its blocks at the read, as
+     * the launcher's clock (collect/epochs.h) tells it; NULL if not known. */
+    double *epoch_age;
+    size_t nepochs;
     ch_invalid_free *invalid_frees; /* in the order the agent saw them */
     size_t ninvalid_frees;
     char scan_notice[256]; /* why not, one line; empty if scanned */
 
     void *owner; /* collect's private state (mapping, buffers) */
 } ch_profile;
+
+/* A block's age in seconds, or -1 if ages are not known. An epoch past those
+ * the launcher counted (only a corrupt record has one) reads as the newest. */
+static inline double ch_block_age(const ch_profile *p, const ch_block *b)
+{
+    if (!p->epoch_age)
+        return -1;
+    return b->epoch < p->nepochs ? p->epoch_age[b->epoch] : 0;
+}
 
 /* A loss record: blocks that share a stack and a kind. */
 typedef struct ch_record {

@@ -52,6 +52,17 @@ typedef struct ch_pprof_values {
     int64_t v[4];
 } ch_pprof_values;
 
+/*
+ * What successive profiles of one record share: their locations and
+ * functions, encoded once, and each stack's location ids, so that a stack
+ * is symbolized for the first profile that has it only. It grows with the
+ * distinct stacks and PCs. Valid for one record with one set of modules
+ * and one hide_internal: the caller drops it when either changes.
+ */
+typedef struct ch_pprof_cache ch_pprof_cache;
+ch_pprof_cache *ch_pprof_cache_new(void); /* NULL if out of memory */
+void ch_pprof_cache_free(ch_pprof_cache *c);
+
 /* What a live profile changes in the pprof writer; all zero gives --pprof's file. */
 typedef struct ch_pprof_opts {
     const char *default_type;    /* the sample type pprof shows first ("alloc_space") */
@@ -59,9 +70,11 @@ typedef struct ch_pprof_opts {
     const ch_pprof_values *base; /* per stack id (prof->nstacks): subtracted, for a delta */
     ch_pprof_values *values;     /* per stack id: receives the values before the subtraction */
     bool hide_internal;          /* leave out cgo glue frames, as the text report does */
+    ch_pprof_cache *cache;       /* NULL: the profile makes its own locations */
     bool per_stack;              /* one sample per stack, no "kind" label: a live heap was not
                                     scanned, so it has no leak kinds (the exit report's pprof
-                                    splits each stack's samples per kind) */
+                                    splits each stack's samples per kind); with block ages and
+                                    no base or values, one per age bucket (report_pprof.c) */
 } ch_pprof_opts;
 
 /* The same profile in memory: *gz (malloc'ed, *len bytes). 0 or -1 with errno. */

@@ -64,6 +64,8 @@ void chr_strtab_init(chr_strtab *t)
 
 void chr_strtab_free(chr_strtab *t)
 {
+    for (size_t i = 1; t->copies && i < t->n; i++) /* [0] is the literal "" */
+        free((char *)t->strs[i]);
     free(t->strs);
     free(t->slots);
     memset(t, 0, sizeof *t);
@@ -80,7 +82,15 @@ uint64_t chr_strtab_id(chr_strtab *t, const char *s)
         if (strcmp(t->strs[t->slots[j] - 1], s) == 0)
             return t->slots[j] - 1;
     }
-    if (!strtab_append(t, s)) {
+    char *copy = NULL;
+    if (t->copies && !(copy = strdup(s))) {
+        t->failed = true;
+        return 0;
+    }
+    size_t n = t->n;
+    if (!strtab_append(t, copy ? copy : s)) {
+        if (t->n == n)
+            free(copy); /* not stored; else chr_strtab_free frees it */
         t->failed = true;
         return 0;
     }

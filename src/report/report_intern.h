@@ -13,11 +13,12 @@
 #include <stdint.h>
 
 typedef struct chr_strtab {
-    const char **strs; /* by index; pointers are borrowed, not copied */
+    const char **strs; /* by index; pointers are borrowed, not copied, unless `copies` */
     size_t n, cap;
     uint32_t *slots; /* open addressing: index + 1, 0 = empty */
     size_t nslots;   /* power of two, kept at least twice n */
     bool failed;
+    bool copies; /* set after init: the table outlives the strings it is given */
 } chr_strtab;
 
 /* Starts with "" at index 0, as profile.proto requires. */

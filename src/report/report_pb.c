@@ -69,6 +69,14 @@ void chr_pb_bool_opt(chr_pb *b, uint32_t field, bool v)
         chr_pb_varint_field(b, field, 1);
 }
 
+void chr_pb_raw(chr_pb *b, const chr_pb *raw)
+{
+    if (raw->len == 0 || !reserve(b, raw->len))
+        return;
+    memcpy(b->data + b->len, raw->data, raw->len);
+    b->len += raw->len;
+}
+
 void chr_pb_bytes_field(chr_pb *b, uint32_t field, const void *p, size_t n)
 {
     put_tag(b, field, WIRE_LEN);
@@ -98,6 +106,12 @@ static size_t varint_size(uint64_t v)
     return n;
 }
 
+void chr_pb_varints(chr_pb *b, const uint64_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put_varint(b, v[i]);
+}
+
 void chr_pb_packed_field(chr_pb *b, uint32_t field, const uint64_t *v, size_t n)
 {
     if (n == 0)
@@ -107,6 +121,5 @@ void chr_pb_packed_field(chr_pb *b, uint32_t field, const uint64_t *v, size_t n)
         bytes += varint_size(v[i]);
     put_tag(b, field, WIRE_LEN);
     put_varint(b, bytes);
-    for (size_t i = 0; i < n; i++)
-        put_varint(b, v[i]);
+    chr_pb_varints(b, v, n);
 }

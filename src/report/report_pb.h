@@ -28,9 +28,13 @@ void chr_pb_varint_field(chr_pb *b, uint32_t field, uint64_t v);
 void chr_pb_varint_opt(chr_pb *b, uint32_t field, uint64_t v);
 void chr_pb_bool_opt(chr_pb *b, uint32_t field, bool v);
 /* Field with wire type 2: bytes, a string or an encoded sub-message. */
+/* Appends raw's bytes as they are: fields encoded elsewhere. */
+void chr_pb_raw(chr_pb *b, const chr_pb *raw);
 void chr_pb_bytes_field(chr_pb *b, uint32_t field, const void *p, size_t n);
 void chr_pb_message_field(chr_pb *b, uint32_t field, const chr_pb *sub);
 /* Packed repeated varints (uint64 or two's-complement int64 alike). */
+/* n varints, no tag: the body of a packed field, for chr_pb_bytes_field. */
+void chr_pb_varints(chr_pb *b, const uint64_t *v, size_t n);
 void chr_pb_packed_field(chr_pb *b, uint32_t field, const uint64_t *v, size_t n);
 
 #endif

@@ -11,6 +11,7 @@
  * program and reaps it.
  */
 #include "serve/http.h"
+#include "common/duration.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -200,6 +201,12 @@ static void heap(ch_http *s, struct MHD_Connection *c, const char *name, ch_repl
         q.mode = CH_HEAP_GODELTA;
     if (q.legacy_text && q.mode != CH_HEAP_WHOLE)
         return ch_reply_text(r, 400, "debug=1 is not supported for delta profiles\n");
+    const char *min_age = arg(c, "min_age");
+    if (min_age && ch_parse_duration(min_age, &q.min_age))
+        return ch_reply_text(r, 400, "bad min_age parameter (a duration: 90s, 30m, 2h)\n");
+    /* Its baseline is shared by every caller: one with min_age would skew the next one's. */
+    if (min_age && q.mode == CH_HEAP_GODELTA)
+        return ch_reply_text(r, 400, "min_age is not supported for delta_heap\n");
     ch_live_heap(s->live, &q, r);
 }
 

@@ -13,8 +13,8 @@
  * record; a drop in the allocation count says so and the baselines go.
  */
 #include "serve/live.h"
-#include "analyze/analyze.h"
 #include "cli/symstacks.h"
+#include "collect/epochs.h"
 #include "collect/record.h"
 #include "common/search.h"
 #include "report/report.h"
@@ -49,6 +49,7 @@ typedef struct sym_cache {
     size_t nmods;
     ch_symbolizer *sym;
     const char **build_ids;
+    unsigned made; /* how many symbolizers were made: the pprof cache's key */
 } sym_cache;
 
 struct ch_live {
@@ -59,6 +60,11 @@ struct ch_live {
     const char *program;
     sym_cache sc;
     baseline godelta; /* what the previous /delta_heap answered */
+    /* The profiles' locations and each stack's location ids (report.h), for one
+     * symbolizer (sc.made) and one program image (n_allocs never drops). */
+    ch_pprof_cache *pcache;
+    unsigned pcache_made;
+    uint64_t pcache_allocs;
 };
 
 /* One read of the record, symbolized. */
@@ -67,6 +73,7 @@ typedef struct snapshot {
     ch_symstacks *stacks;
     ch_report_input in;
     int64_t time_ns;
+    ch_pprof_cache *cache; /* l->pcache */
 } snapshot;
 
 void ch_reply_text(ch_reply *r, int status, const char *text)
@@ -110,6 +117,7 @@ void ch_live_free(ch_live *l)
     if (!l)
         return;
     sym_cache_clear(&l->sc);
+    ch_pprof_cache_free(l->pcache);
     free(l->godelta.v);
     pthread_cond_destroy(&l->ended);
     pthread_mutex_destroy(&l->mu);
@@ -142,7 +150,9 @@ static int sym_cache_refresh(sym_cache *c, const ch_profile *p)
 {
     if (same_modules(c, p))
         return 0;
+    unsigned made = c->made;
     sym_cache_clear(c);
+    c->made = made + 1;
     c->mods = calloc(p->nmodules ? p->nmodules : 1, sizeof *c->mods);
     c->build_ids = calloc(p->nmodules ? p->nmodules : 1, sizeof *c->build_ids);
     if (!c->mods || !c->build_ids)
@@ -167,15 +177,46 @@ static void snapshot_free(snapshot *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Reads the record (under l->mu, attached) and symbolizes every stack. */
-static int snapshot_take(ch_live *l, snapshot *s, char *err, size_t errlen)
+/*
+ * ?min_age=: drops the blocks younger than min_age seconds. Each stack's
+ * allocations become those of its blocks kept (alloc_* = inuse_*): the
+ * profile is then about old blocks only. -1 if ages are not known.
+ */
+static int keep_older(ch_profile *p, double min_age)
+{
+    if (!p->epoch_age)
+        return -1;
+    for (size_t id = 0; id < p->nstacks; id++)
+        p->stacks[id].alloc_count = p->stacks[id].alloc_bytes = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nblocks; i++) {
+        const ch_block *b = &p->blocks[i];
+        if (ch_block_age(p, b) < min_age)
+            continue;
+        ch_stack *st = &p->stacks[b->stack_id < p->nstacks ? b->stack_id : 0];
+        st->alloc_count++;
+        st->alloc_bytes += b->size;
+        p->blocks[n++] = *b;
+    }
+    p->nblocks = n;
+    return 0;
+}
+
+/* Reads the record (under l->mu, attached), keeps the blocks at least min_age seconds old (0:
+ * all) and symbolizes every stack. */
+static int snapshot_take(ch_live *l, snapshot *s, double min_age, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     int rc = -1;
     for (int i = 0; rc && i < READ_TRIES; i++)
-        rc = ch_record_read(l->rec.hdr, l->rec.size, l->rec.fd, &s->prof, err, errlen);
+        rc = ch_record_read_live(l->rec.hdr, l->rec.size, &s->prof, err, errlen);
     if (rc)
         return -1;
+    if (ch_epochs_ages(l->rec.epochs, &s->prof) || (min_age > 0 && keep_older(&s->prof, min_age))) {
+        snprintf(err, errlen, "the blocks' ages are not known\n");
+        ch_record_free(&s->prof);
+        return -1;
+    }
     s->time_ns = now_ns();
     s->prof.pid = l->rec.pid;
     if (sym_cache_refresh(&l->sc, &s->prof) ||
@@ -186,6 +227,14 @@ static int snapshot_take(ch_live *l, snapshot *s, char *err, size_t errlen)
     }
     for (size_t id = 1; id < s->prof.nstacks; id++)
         ch_symstacks_set_level(s->stacks, (uint32_t)id, CH_SYM_FULL);
+    if (l->pcache && (l->pcache_made != l->sc.made || s->prof.n_allocs < l->pcache_allocs)) {
+        ch_pprof_cache_free(l->pcache); /* new modules, or an exec emptied the record */
+        l->pcache = NULL;
+    }
+    if (!l->pcache && (l->pcache = ch_pprof_cache_new()))
+        l->pcache_made = l->sc.made;
+    l->pcache_allocs = s->prof.n_allocs;
+    s->cache = l->pcache; /* NULL (out of memory): each profile makes its own */
     s->in = (ch_report_input){.prof = &s->prof,
                               .stack_frames = ch_symstacks_frames,
                               .stack_frames_ctx = s->stacks,
@@ -245,7 +294,9 @@ static void reply_profile(ch_reply *r, const snapshot *s, const ch_pprof_opts *o
 {
     unsigned char *gz;
     size_t len;
-    if (ch_report_pprof_mem(&s->in, o, &gz, &len))
+    ch_pprof_opts with_cache = *o;
+    with_cache.cache = s->cache;
+    if (ch_report_pprof_mem(&s->in, &with_cache, &gz, &len))
         return ch_reply_text(r, 500, "out of memory\n");
     *r = (ch_reply){
         .status = 200, .type = "application/octet-stream", .body = (char *)gz, .len = len};
@@ -281,8 +332,11 @@ static void heap_seconds(ch_live *l, const ch_heap_query *q, snapshot *s, ch_rep
 {
     char err[256];
     ch_pprof_values *v0 = calloc(s->prof.nstacks ? s->prof.nstacks : 1, sizeof *v0);
-    ch_pprof_opts o = {
-        .default_type = q->default_type, .values = v0, .hide_internal = true, .per_stack = true};
+    ch_pprof_opts o = {.default_type = q->default_type,
+                       .values = v0,
+                       .hide_internal = true,
+                       .per_stack = true,
+                       .cache = s->cache};
     unsigned char *gz = NULL;
     size_t len;
     baseline b = {0};
@@ -297,7 +351,7 @@ static void heap_seconds(ch_live *l, const ch_heap_query *q, snapshot *s, ch_rep
     snapshot_free(s);
     if (!wait_until(l, t0 + (int64_t)q->seconds * 1000000000))
         ch_reply_text(out, 503, "the program ended\n");
-    else if (snapshot_take(l, s, err, sizeof err))
+    else if (snapshot_take(l, s, q->min_age, err, sizeof err))
         ch_reply_text(out, 503, err);
     else {
         ch_pprof_values *base = baseline_for(&b, s, false);
@@ -341,7 +395,7 @@ void ch_live_heap(ch_live *l, const ch_heap_query *q, ch_reply *out)
     pthread_mutex_lock(&l->mu);
     if (!l->attached)
         ch_reply_text(out, 503, "the program is not running\n");
-    else if (snapshot_take(l, &s, err, sizeof err))
+    else if (snapshot_take(l, &s, q->min_age, err, sizeof err))
         ch_reply_text(out, 503, err);
     else {
         ch_pprof_opts o = {
@@ -380,6 +434,32 @@ typedef struct grouped {
     ch_report_input in;
 } grouped;
 
+/*
+ * The blocks as one record per stack, all unfreed (nothing is scanned while
+ * the program runs): what ch_group gives them, for the totals, in one pass
+ * and unsorted (its sort by size served no total). NULL if out of memory.
+ */
+static ch_record *records_per_stack(const ch_profile *p, size_t *n)
+{
+    size_t ns = p->nstacks ? p->nstacks : 1, out = 0;
+    ch_record *r = calloc(ns, sizeof *r);
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < p->nblocks; i++) {
+        ch_record *rec = &r[p->blocks[i].stack_id < ns ? p->blocks[i].stack_id : 0];
+        rec->blocks++;
+        rec->bytes += p->blocks[i].size;
+    }
+    for (size_t s = 0; s < ns; s++)
+        if (r[s].blocks)
+            r[out++] = (ch_record){.stack_id = (uint32_t)s,
+                                   .kind = CH_KIND_UNFREED,
+                                   .bytes = r[s].bytes,
+                                   .blocks = r[s].blocks};
+    *n = out;
+    return r;
+}
+
 /* Under l->mu: reads and groups the record; 503 in *out if it cannot. */
 static int group_take(ch_live *l, grouped *g, ch_reply *out)
 {
@@ -387,7 +467,7 @@ static int group_take(ch_live *l, grouped *g, ch_reply *out)
     int rc = -1;
     memset(g, 0, sizeof *g);
     for (int i = 0; l->attached && rc && i < READ_TRIES; i++)
-        rc = ch_record_read(l->rec.hdr, l->rec.size, l->rec.fd, &g->prof, err, sizeof err);
+        rc = ch_record_read_live(l->rec.hdr, l->rec.size, &g->prof, err, sizeof err);
     if (!l->attached) {
         ch_reply_text(out, 503, "the program is not running\n");
         return -1;
@@ -397,8 +477,8 @@ static int group_take(ch_live *l, grouped *g, ch_reply *out)
         return -1;
     }
     size_t n = 0;
-    g->recs = ch_group(&g->prof, &n);
-    if (!g->recs && g->prof.nblocks) {
+    g->recs = records_per_stack(&g->prof, &n);
+    if (!g->recs) {
         ch_record_free(&g->prof);
         ch_reply_text(out, 500, "out of memory\n");
         return -1;

@@ -34,6 +34,7 @@ typedef struct ch_heap_query {
     unsigned seconds;         /* CH_HEAP_SECONDS */
     bool legacy_text;         /* ?debug=1 */
     const char *default_type; /* "alloc_space" for /allocs, else NULL */
+    double min_age;           /* ?min_age=: only blocks at least this old (seconds); 0: all */
 } ch_heap_query;
 
 ch_live *ch_live_new(const char *program);

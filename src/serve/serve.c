@@ -5,6 +5,7 @@
  * writes heap-<unix time>.pb.gz every --snapshot-interval.
  */
 #include "serve/serve.h"
+#include "common/clock.h"
 #include "common/outfile.h"
 #include "serve/http.h"
 #include "serve/live.h"
@@ -81,11 +82,7 @@ static bool nap(ch_serve *s, double until)
         double left = until - mono();
         if (left <= 0)
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + left;
-        ts.tv_sec = (time_t)t;
-        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+        struct timespec ts = ch_deadline(CLOCK_REALTIME, left);
         pthread_cond_timedwait(&s->wake, &s->mu, &ts);
     }
     bool go = !s->stop;

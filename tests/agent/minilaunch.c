@@ -123,8 +123,8 @@ static void dump_live(FILE *f, const ch_shm_header *h)
             if (!t[i].addr)
                 continue;
             found++;
-            fprintf(f, "live 0x%" PRIx64 " %" PRIu64 " %u\n", t[i].addr, ch_entry_size(&t[i]),
-                    ch_entry_stack(&t[i]));
+            fprintf(f, "live 0x%" PRIx64 " %" PRIu64 " %u\n", ch_entry_addr(&t[i]),
+                    ch_entry_size(&t[i]), ch_entry_stack(&t[i]));
         }
         if (found != shards[s].count)
             fprintf(f, "error shard %u count %" PRIu64 " but %" PRIu64 " entries\n", s,
@@ -139,7 +139,7 @@ static void dump_live(FILE *f, const ch_shm_header *h)
             if (!e->addr)
                 continue;
             young++;
-            fprintf(f, "live 0x%" PRIx64 " %" PRIu64 " %u\n", e->addr, ch_entry_size(e),
+            fprintf(f, "live 0x%" PRIx64 " %" PRIu64 " %u\n", ch_entry_addr(e), ch_entry_size(e),
                     ch_entry_stack(e));
         }
     fprintf(f, "young %u\n", young);

@@ -13,7 +13,7 @@ live_build
 delta() {
     fetch "debug/pprof/$1" "$WORK/$2.pb.gz"
     "$PPROFCHECK" "$WORK/$2.pb.gz" >"$WORK/$2.txt" || fail "$1 is not a valid profile"
-    sample_of "$WORK/$2.txt" main.keepBlocks
+    sum_of "$WORK/$2.txt" main.keepBlocks
 }
 
 live_start --http=127.0.0.1:0
@@ -50,6 +50,6 @@ delta heap sampled >/dev/null
 expect_grep '^period space/bytes 65536$' "$WORK/sampled.txt" "the sampling rate is the period"
 # Go's scaleHeapSample: bytes / (1 - exp(-avg/rate)), avg 1 MiB, rate 64 KiB.
 b=$(awk 'BEGIN { printf "%d", 104857600 / (1 - exp(-1048576 / 65536)) }')
-expect_grep "^sample 100,$b,100,$b bytes=1048576 \\| main\\.keepBlocks;" \
+expect_grep "^sample 100,$b,100,$b age=[0-9]+\\[seconds\\] bytes=1048576 \\| main\\.keepBlocks;" \
     "$WORK/sampled.txt" "1 MiB blocks at a 64 KiB rate: all sampled, scaled as Go does"
 live_exit 0

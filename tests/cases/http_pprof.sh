@@ -39,10 +39,22 @@ for p in heap allocs 'heap?gc=1' delta_heap 'heap?seconds=1'; do
     expect_grep '^period space/bytes 1$' "$f.txt" "$p: period type and rate"
     expect_no_grep '^sample .* kind=' "$f.txt" "$p: live samples carry no leak kind"
 done
-expect_eq "$(sample_of "$WORK/heap.pb.gz.txt" main.keepBlocks)" 100,100000,100,100000 \
+expect_eq "$(sum_of "$WORK/heap.pb.gz.txt" main.keepBlocks)" 100,100000,100,100000 \
     "keepBlocks: alloc_objects, alloc_space, inuse_objects, inuse_space"
-expect_grep '^sample 100,100000,100,100000 bytes=1000 ' "$WORK/heap.pb.gz.txt" \
+expect_grep '^sample 100,100000,100,100000 age=[0-9]+\[seconds\] bytes=1000 ' "$WORK/heap.pb.gz.txt" \
     "keepBlocks' sample has Go's numeric bytes label"
+# Later profiles take each stack's locations from the launcher's cache: the same stacks.
+fetch debug/pprof/heap "$WORK/heap2.pb.gz"
+"$PPROFCHECK" "$WORK/heap2.pb.gz" >"$WORK/heap2.txt" || fail "a second /heap is not valid"
+stacks() { sed -n 's/^sample .* | //p' "$1" | sort -u; }
+stacks "$WORK/heap.pb.gz.txt" >"$WORK/stacks1"
+stacks "$WORK/heap2.txt" >"$WORK/stacks2"
+comm -23 "$WORK/stacks1" "$WORK/stacks2" >"$WORK/lost"
+[ ! -s "$WORK/lost" ] || {
+    show "$WORK/lost"
+    fail "stacks of the first /heap that the second names otherwise"
+}
+expect_eq "$(sum_of "$WORK/heap2.txt" main.keepBlocks)" 100,100000,100,100000 "keepBlocks, again"
 expect_grep '^default alloc_space$' "$WORK/allocs.pb.gz.txt" "/allocs shows alloc_space first"
 expect_grep '^default $' "$WORK/heap.pb.gz.txt" "/heap keeps inuse_space first"
 expect_grep '^duration [0-9]{10}$' "$WORK/heap_seconds_1.pb.gz.txt" "?seconds=1 sets DurationNanos"

@@ -25,7 +25,8 @@ live_exit 4
 expect_eq "$RC" 4 "exit status"
 ls "$WORK/snaps" | grep -vqE '^heap-[0-9]{10}\.pb\.gz$' && fail "a snapshot name is not heap-<unix time>.pb.gz"
 "$PPROFCHECK" "$WORK"/snaps/heap-*.pb.gz >"$WORK/all.txt" || fail "a snapshot is not a valid profile"
-grep -q '^sample 100,10000000,100,10000000 bytes=100000 | main\.keepBlocks;' "$WORK/all.txt" ||
+grep -Eq '^sample 100,10000000,100,10000000 age=[0-9]+\[seconds\] bytes=100000 \| main\.keepBlocks;' \
+    "$WORK/all.txt" ||
     fail "no snapshot saw the 100 blocks of 100 kB"
 last=$(ls "$WORK/snaps" | sort | tail -n 1)
 "$PPROFCHECK" "$WORK/snaps/$last" >"$WORK/last.txt"

@@ -27,7 +27,7 @@ static void make_valid(void)
     s->table_off = H->heap_off + 4096;
     ch_live_entry *t = (ch_live_entry *)AT(s->table_off);
     t[3] = (ch_live_entry){0x7000, ch_pack_size_stack(16, 1)};
-    t[9] = (ch_live_entry){0x5000, ch_pack_size_stack(32, 2)};
+    t[9] = (ch_live_entry){ch_pack_addr_epoch(0x5000, 7), ch_pack_size_stack(32, 2)}; /* epoch 7 */
     t[1000] = (ch_live_entry){0x6000, ch_pack_size_stack(48, 3000)}; /* past the table -> 0 */
     s->count = 3;
     uint64_t *frames = (uint64_t *)AT(H->frames_off);
@@ -80,9 +80,10 @@ static int case_valid(void)
     }
     /* Record ids are the profile's ids. */
     int ok = p.nblocks == 3 && p.blocks[0].addr == 0x5000 && p.blocks[0].stack_id == 2 &&
-             p.blocks[1].addr == 0x6000 && p.blocks[1].stack_id == 0 && p.blocks[2].size == 16 &&
-             p.nstacks == 4 && p.stacks[3].depth == 0 && p.stacks[1].depth == 2 &&
-             p.stacks[1].pcs[1] == 0x401100 && p.stacks[2].pcs[0] == 0x401200 && p.nmodules == 1 &&
+             p.blocks[0].epoch == 7 && p.blocks[1].epoch == 0 && p.blocks[1].addr == 0x6000 &&
+             p.blocks[1].stack_id == 0 && p.blocks[2].size == 16 && p.nstacks == 4 &&
+             p.stacks[3].depth == 0 && p.stacks[1].depth == 2 && p.stacks[1].pcs[1] == 0x401100 &&
+             p.stacks[2].pcs[0] == 0x401200 && p.nmodules == 1 &&
              !strcmp(p.modules[0].path, "/bin/prog") && p.blocks[0].kind == CH_KIND_UNFREED;
     printf("%s: %zu blocks, %zu stacks, %zu modules\n", ok ? "ok" : "FAIL valid record misread",
            p.nblocks, p.nstacks, p.nmodules);

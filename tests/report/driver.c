@@ -158,11 +158,8 @@ static int by_bytes_desc(const void *a, const void *b)
 static void group(const fx_block *fb, size_t n, bool scanned, ch_profile *p)
 {
     for (size_t i = 0; i < n; i++) {
-        blocks[i] = (ch_block){0x10000 + i * 0x1000,
-                               fb[i].size,
-                               fb[i].stack_id,
-                               (uint8_t)(scanned ? fb[i].kind : CH_KIND_UNFREED),
-                               {0}};
+        blocks[i] = (ch_block){0x10000 + i * 0x1000, fb[i].size, fb[i].stack_id,
+                               (uint8_t)(scanned ? fb[i].kind : CH_KIND_UNFREED)};
         block_supp[i] = fb[i].suppressed_by;
         size_t r = 0;
         while (r < nrecords && (records[r].stack_id != blocks[i].stack_id ||
@@ -307,7 +304,7 @@ static void setup_many(ch_profile *p, ch_report_input *in)
     for (uint32_t k = 1; k <= MANY_RECORDS; k++) {
         many_stack(k);
         uint64_t size = 8 * (uint64_t)(MANY_RECORDS + 1 - k);
-        many_blocks[k - 1] = (ch_block){0x10000 + 0x100 * k, size, k, CH_KIND_DEFINITE, {0}};
+        many_blocks[k - 1] = (ch_block){0x10000 + 0x100 * k, size, k, CH_KIND_DEFINITE};
         many_records[k - 1] = (ch_record){k, CH_KIND_DEFINITE, size, 1, false, NULL};
         p->n_allocs++;
         p->bytes_alloc += size;

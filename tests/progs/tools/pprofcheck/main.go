@@ -4,7 +4,8 @@
 // asserts on:
 //   types alloc_objects/count,...  period space/bytes N  default TYPE
 //   duration NANOS
-//   sample V0,V1,... bytes=N kind=S | leaf;...;root  (numeric, then string labels)
+//   sample V0,V1,... age=N[seconds] bytes=N kind=S | leaf;...;root  (numeric labels, with
+//   their unit if they have one, then string labels)
 // Exits 1 with the reason on the first profile that fails.
 package main
 
@@ -55,7 +56,11 @@ func check(path string) error {
 			vals = append(vals, fmt.Sprint(v))
 		}
 		for k, v := range s.NumLabel {
-			labels = append(labels, fmt.Sprintf("%s=%d", k, v[0]))
+			unit := ""
+			if u := s.NumUnit[k]; len(u) > 0 && u[0] != "" {
+				unit = "[" + u[0] + "]"
+			}
+			labels = append(labels, fmt.Sprintf("%s=%d%s", k, v[0], unit))
 		}
 		sort.Strings(labels)
 		var strs []string
