@@ -17,7 +17,8 @@ comma := ,
 SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined,)
 
 # The agent: no libdw, no libc++ -- it lives inside someone else's process.
-AGENT_SRC := $(wildcard src/agent/*.c)
+# The record's layout is the launcher's: a followed child makes a record of its own.
+AGENT_SRC := $(wildcard src/agent/*.c) src/common/shm_layout.c
 AGENT_ASM := $(wildcard src/agent/*.S)
 AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/obj/%.o) $(AGENT_ASM:%.S=$(BUILD)/obj/%.o)
 AGENT_CFLAGS := $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
@@ -50,6 +51,10 @@ $(BUILD)/lib/libcgoheap.so: $(AGENT_OBJ)
 	$(CC) -shared -o $@ $^ $(AGENT_LIBS) -Wl,-z,nodelete -Wl,--no-undefined
 
 $(BUILD)/obj/src/agent/%.o: src/agent/%.c include/cgoheap/shm.h $(wildcard src/agent/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/src/common/%.o: src/common/%.c include/cgoheap/shm.h src/common/%.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
 

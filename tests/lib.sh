@@ -184,6 +184,23 @@ record() {
     ' "$2"
 }
 
+# proc_reports PROGRAM_ERE FILE -> the reports (all their lines) of the
+# processes whose heading "cgoheap: C heap check of PROGRAM" matches
+# PROGRAM_ERE: with children followed, a report holds one per process.
+proc_reports() {
+    awk -v re="$1" '
+        match($0, /^==[0-9]+==/) {
+            pid = substr($0, 3, RLENGTH - 4)
+            if ($0 ~ /^==[0-9]+== cgoheap: C heap check of /) {
+                prog = $0
+                sub(/^==[0-9]+== cgoheap: C heap check of /, "", prog)
+                if (prog ~ re) want[pid] = 1
+            }
+            if (pid in want) print
+        }
+    ' "$2"
+}
+
 # expect_grep ERE FILE WHY
 expect_grep() {
     grep -qE -- "$1" "$2" || {

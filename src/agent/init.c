@@ -10,11 +10,13 @@
  * program exec'd by the target, inherits LD_PRELOAD but must stay passive.
  */
 #include "agent/agent.h"
+#include "agent/follow.h"
 #include "agent/modules.h"
 #include "agent/next.h"
 #include "agent/sample.h"
 #include "agent/stacks.h"
 #include "agent/thread.h"
+#include "cgoheap/follow.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -141,9 +143,14 @@ static void fill_globals(ch_shm_header *h)
     h->unwind_mode = (uint32_t)ch_g.exact;
 }
 
-/* A forked child must not write the parent's record nor touch its locks. */
+/* A forked child must not write the parent's record nor touch its locks:
+ * it records into a copy when children are followed, else nothing. */
 static void child_after_fork(void)
 {
+    if (ch_follow_fork_child()) {
+        __atomic_store_n(&ch_state, CH_ST_ACTIVE, __ATOMIC_RELEASE);
+        return;
+    }
     __atomic_store_n(&ch_state, CH_ST_PASSIVE, __ATOMIC_RELEASE);
     drop_record();
 }
@@ -192,6 +199,31 @@ fail:
     munmap(fresh, sizeof ch_state_pg);
 }
 
+/*
+ * Following children (agent/follow.c): a process with another pid's record
+ * (dropped by map_record) makes its own at the same descriptor; a skipped
+ * program keeps none, not even its own from before an exec. The program
+ * the launcher started is never skipped.
+ */
+static ch_shm_header *follow_or_skip(ch_shm_header *h, int fd, int raw_clone)
+{
+    if (fd < 0 || raw_clone || !ch_follow_on())
+        return h;
+    if (h && (h->options & CH_OPT_TOP))
+        return h;
+    if ((h && (h->options & CH_OPT_RELEASED)) || ch_follow_skipped()) {
+        if (h) {
+            munmap(h, ch_g.size);
+            close(fd);
+            ch_g.fd = -1;
+        }
+        return NULL;
+    }
+    if (h || ch_follow_new_record(fd) != fd)
+        return h;
+    return map_record(fd);
+}
+
 /* Returns the next state: ACTIVE, PASSIVE, or UNINIT (decide later). */
 static int attach(void)
 {
@@ -199,7 +231,9 @@ static int attach(void)
     if (!s)
         return ctor_ran ? CH_ST_PASSIVE : CH_ST_UNINIT;
     int fd = parse_fd(s);
+    int raw_clone = ch_g.hdr != NULL;
     ch_shm_header *h = fd >= 0 ? map_record(fd) : NULL;
+    h = follow_or_skip(h, fd, raw_clone);
     if (!h)
         return CH_ST_PASSIVE;
     /* The descriptor stays open (at the high number the launcher chose, out
@@ -212,7 +246,7 @@ static int attach(void)
         return CH_ST_PASSIVE;
     ch_modules_init();
     ch_next_describe();
-    pthread_atfork(NULL, NULL, child_after_fork);
+    pthread_atfork(ch_follow_fork_prepare, ch_follow_fork_parent, child_after_fork);
     state_wiped_in_clones();
     __atomic_fetch_or(&h->agent_flags, CH_AGENT_ATTACHED, __ATOMIC_RELEASE);
     return CH_ST_ACTIVE;

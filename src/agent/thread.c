@@ -14,6 +14,7 @@
 #include "agent/rule.h"
 #include "agent/spin.h"
 #include "agent/walkmemo.h"
+#include "cgoheap/follow.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -65,6 +66,9 @@ void ch_thread_flush(ch_thread *t, int all)
     t->pending_dropped = 0;
     if (all)
         ch_stack_flush(c);
+    /* A released child (follow.h): the launcher is gone; recording goes on for nobody. */
+    if (__atomic_load_n(&h->options, __ATOMIC_RELAXED) & CH_OPT_RELEASED)
+        __atomic_store_n(&ch_state, CH_ST_PASSIVE, __ATOMIC_RELEASE);
     ch_restore_inside(t, was_inside);
 }
 

@@ -44,9 +44,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "cgoheap: %s\n", err);
         return 2;
     }
-    if (o.trace_children)
-        fputs("cgoheap: --trace-children=yes: children are not followed yet; only the program "
-              "itself is tracked\n",
-              stderr);
     return ch_run(&o);
 }

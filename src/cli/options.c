@@ -7,6 +7,7 @@
  * spellings are accepted where they mean what cgoheap does.
  */
 #include "cli/options.h"
+#include "cgoheap/follow.h"
 #include "cli/optdefs.h"
 #include "cli/suggest.h"
 #include "common/duration.h"
@@ -54,6 +55,7 @@ enum {
     OPT_HTTP_ALLOW_REMOTE,
     OPT_SNAPSHOT_INTERVAL,
     OPT_SNAPSHOT_DIR,
+    OPT_TRACE_CHILDREN_SKIP,
     /* valgrind's spellings */
     OPT_LEAK_CHECK,
     OPT_SHOW_REACHABLE,
@@ -112,6 +114,15 @@ const ch_optdef ch_optdefs[] = {
      "program runs"},
     {"snapshot-dir", required_argument, OPT_SNAPSHOT_DIR, "DIR", "FILE",
      "the directory of --snapshot-interval's profiles"},
+    {"trace-children", required_argument, OPT_TRACE_CHILDREN, "yes|no", "yes no",
+     "yes (default): report each child process too, after\n"
+     "the program's report (with --log-file=...%p, in a file\n"
+     "of its own); no: the program alone"},
+    {"trace-children-skip", required_argument, OPT_TRACE_CHILDREN_SKIP, "PATTERNS", NULL,
+     "children not followed (nor their own children):\n"
+     "comma-separated globs on the executable's path or\n"
+     "name; replaces the default list of compilers,\n"
+     "assemblers and linkers (below); empty: none"},
     {"verbose", no_argument, 'v', NULL, NULL, "notices about cgoheap itself"},
     {"v", no_argument, 'v', NULL, NULL, NULL},
     {"help", no_argument, 'h', NULL, NULL, "print this help and exit"},
@@ -119,7 +130,6 @@ const ch_optdef ch_optdefs[] = {
     {"xml-file", required_argument, OPT_XML_FILE, "FILE", "FILE", NULL},
     {"leak-check", required_argument, OPT_LEAK_CHECK, "full", "full yes", NULL},
     {"show-reachable", required_argument, OPT_SHOW_REACHABLE, "yes|no", "yes no", NULL},
-    {"trace-children", required_argument, OPT_TRACE_CHILDREN, "yes|no", "yes no", NULL},
     {"default-suppressions", required_argument, OPT_DEFAULT_SUPP, "yes|no", "yes no", NULL},
 };
 const size_t ch_noptdefs = sizeof ch_optdefs / sizeof ch_optdefs[0];
@@ -156,7 +166,6 @@ const char *const ch_valgrind_unsupported[] = {
     "read-var-info",
     "read-inline-info",
     "smc-check",
-    "trace-children-skip",
     "trace-children-skip-by-arg",
     "child-silent-after-fork",
     "sim-hints",
@@ -355,6 +364,9 @@ static int apply_valued(ch_options *o, int id, const char *v)
         return 0;
     case OPT_TRACE_CHILDREN:
         return parse_yes_no(v, &o->trace_children);
+    case OPT_TRACE_CHILDREN_SKIP:
+        o->trace_children_skip = v;
+        return 0;
     case OPT_DEFAULT_SUPP:
         return parse_yes_no(v, &o->default_suppressions);
     }
@@ -585,6 +597,8 @@ int ch_parse_run_options(int argc, char **argv, ch_options *o, char *err, size_t
     o->sample_rate = 1;
     o->scan = true;
     o->default_suppressions = true;
+    o->trace_children = true;
+    o->trace_children_skip = CH_SKIP_DEFAULT;
     int rc = parse_env(o, err, errlen);
     /* getopt_long looks at argv[1] onwards: argv[-1] is "run". */
     if (rc == 0)

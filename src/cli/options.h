@@ -19,9 +19,10 @@ typedef struct ch_options {
     const char *supp_files[CH_MAX_SUPP_FILES];
     size_t nsupp_files;
     bool gen_suppressions, print_default_suppressions, show_internal, scan, verbose;
-    bool default_suppressions; /* --no-default-suppressions turns off */
-    bool trace_children;       /* --trace-children=yes: accepted, children not followed yet */
-    bool show_roots;           /* say what holds each reachable block */
+    bool default_suppressions;       /* --no-default-suppressions turns off */
+    bool trace_children;             /* follow child processes (the default) */
+    const char *trace_children_skip; /* children not followed: comma-separated globs */
+    bool show_roots;                 /* say what holds each reachable block */
     uint64_t sample_rate;
     const char *unwind;        /* NULL, "fast" or "exact" */
     const char *trace_threads; /* NULL, "all" or "main" */

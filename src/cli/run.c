@@ -83,6 +83,8 @@ static ch_suppressions *load_suppressions(const ch_options *o)
 
 typedef struct pipeline {
     const ch_options *opt;
+    const ch_proc_info *child; /* a followed child's report; NULL for the program's */
+    bool leaked;               /* error kinds remain (--error-exitcode) */
     ch_profile prof;
     ch_record *records;
     size_t nrecords;
@@ -205,12 +207,12 @@ static bool has_error_leaks(const pipeline *p, const ch_report_input *in)
  * whatever --log-file is, and with --error-exitcode the run fails. A Go
  * program without cgo has no C heap: saying so is the whole answer.
  */
-static bool untracked_fails(const pipeline *p)
+static bool untracked_fails(const pipeline *p, bool children_reported)
 {
     if (p->prof.agent_attached || !p->prof.untracked[0])
         return false;
     fail(p->prof.no_c_heap ? "nothing to check" : "nothing was tracked", p->prof.untracked);
-    return p->opt->error_exitcode && !p->prof.no_c_heap;
+    return p->opt->error_exitcode && !p->prof.no_c_heap && !children_reported;
 }
 
 /* Opens the report file named by tmpl (%p: pid, %q{VAR}, %%). */
@@ -287,20 +289,28 @@ static int check_outputs(const ch_options *o)
                : 0;
 }
 
+/* The program's side report, or a child's when the name holds %p (else it is the program's). */
+static const char *side_name(const pipeline *p, const char *tmpl)
+{
+    return tmpl && (!p->child || ch_path_has_pid(tmpl)) ? tmpl : NULL;
+}
+
 static int write_side_reports(const pipeline *p, const ch_report_input *in,
                               const ch_report_opts *ro)
 {
     int rc = 0;
     char pprof[PATH_MAX], err[PATH_MAX + 128];
-    if (p->opt->pprof_file &&
-        ch_path_expand(p->opt->pprof_file, p->prof.pid, pprof, sizeof pprof, err, sizeof err)) {
+    const char *pprof_file = side_name(p, p->opt->pprof_file);
+    if (pprof_file &&
+        ch_path_expand(pprof_file, p->prof.pid, pprof, sizeof pprof, err, sizeof err)) {
         fail(err, NULL);
         rc = -1;
-    } else if (p->opt->pprof_file && ch_report_pprof(pprof, in)) {
+    } else if (pprof_file && ch_report_pprof(pprof, in)) {
         fail(pprof, strerror(errno));
         rc = -1;
     }
-    const char *paths[3] = {p->opt->json_file, p->opt->folded_file, p->opt->xml_file};
+    const char *paths[3] = {side_name(p, p->opt->json_file), side_name(p, p->opt->folded_file),
+                            side_name(p, p->opt->xml_file)};
     for (int k = 0; k < 3; k++) {
         if (!paths[k])
             continue;
@@ -319,7 +329,7 @@ static int write_side_reports(const pipeline *p, const ch_report_input *in,
     return rc;
 }
 
-static int report(pipeline *p, FILE *log)
+static int report(pipeline *p, FILE *log, bool children_reported)
 {
     ch_report_input in = {
         .prof = &p->prof,
@@ -332,15 +342,18 @@ static int report(pipeline *p, FILE *log)
         .pid = p->prof.pid,
         .tool_version = ch_version(),
         .command_line = p->opt->cmd_argv,
-        .program_argv = p->opt->argv,
+        .program_argv = p->child ? p->child->argv : p->opt->argv,
+        .ppid = p->child ? p->child->ppid : 0,
         .run_seconds = p->run_seconds,
         .exit_status = p->status,
         .error_kinds = error_kinds(p->opt),
     };
-    if (untracked_fails(p))
+    if (untracked_fails(p, children_reported))
         in.exit_status = p->status = EXIT_UNTRACKED;
-    else if (p->opt->error_exitcode && has_error_leaks(p, &in))
+    else if (p->opt->error_exitcode && has_error_leaks(p, &in)) {
         in.exit_status = p->status = p->opt->error_exitcode;
+        p->leaked = true;
+    }
     ch_report_opts ro = {
         .show_kinds = shown_kinds(p),
         .show_internal = p->opt->show_internal,
@@ -364,7 +377,8 @@ static void pipeline_free(pipeline *p)
     ch_profile_free(&p->prof);
 }
 
-static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *log)
+static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *log,
+                              bool children_reported)
 {
     ch_phase("group");
     p->records = ch_group(&p->prof, &p->nrecords);
@@ -379,7 +393,64 @@ static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *lo
     ch_phase("symbolize");
     suppress_and_symbolize(p);
     ch_phase("report");
-    return report(p, log);
+    return report(p, log, children_reported);
+}
+
+/*
+ * Followed children's reports, made at each child's exit stop (while its
+ * files, even an executable `go run` deletes afterwards, can still be
+ * read). Each goes to its own file when the log's name holds %p; else it
+ * is kept and follows the program's report in the log.
+ */
+typedef struct children_out {
+    const ch_options *opt;
+    const ch_suppressions *supp;
+    char *buf; /* reports kept for the shared log */
+    size_t len;
+    FILE *mem; /* writes buf; NULL until a report is kept */
+    size_t reported;
+    bool leaked; /* some child's error kinds remain (--error-exitcode) */
+    bool failed; /* a report could not be written */
+} children_out;
+
+static FILE *child_log(children_out *c, long pid, bool *own_file)
+{
+    *own_file = c->opt->log_file && ch_path_has_pid(c->opt->log_file);
+    if (*own_file)
+        return open_output(c->opt->log_file, pid);
+    if (!c->mem)
+        c->mem = open_memstream(&c->buf, &c->len);
+    return c->mem;
+}
+
+static void report_child(void *ctx, ch_profile *prof, const ch_proc_info *info)
+{
+    children_out *c = ctx;
+    pipeline p = {.opt = c->opt, .child = info, .prof = *prof};
+    p.status = ch_exit_status(&p.prof.exit);
+    bool own_file;
+    FILE *log = child_log(c, p.prof.pid, &own_file);
+    if (!log || analyze_and_report(&p, c->supp, log, true))
+        c->failed = true;
+    if (own_file && log && ch_outfile_close(log))
+        c->failed = true;
+    c->reported++;
+    c->leaked |= p.leaked;
+    pipeline_free(&p);
+}
+
+/* After the program's report: the children's kept reports. */
+static int children_finish(children_out *c, FILE *log)
+{
+    int rc = c->failed ? -1 : 0;
+    if (c->mem && fclose(c->mem) != 0)
+        rc = -1;
+    if (c->buf && c->len && (fwrite(c->buf, 1, c->len, log) != c->len || fflush(log) != 0))
+        rc = -1;
+    free(c->buf);
+    c->mem = NULL;
+    c->buf = NULL;
+    return rc;
 }
 
 /* --http, --snapshot-*: started before the program runs (a bad address fails first). */
@@ -450,12 +521,17 @@ int ch_run(const ch_options *o)
         setenv("CGOHEAP_TRACE_THREADS", strcmp(o->trace_threads, "main") ? "1" : "0", 1);
 
     pipeline p = {.opt = o};
+    children_out kids = {.opt = o, .supp = supp};
     ch_run_opts ro = {.argv = o->argv,
                       .agent_path = agent,
                       .sample_rate = o->sample_rate,
                       .scan = o->scan,
                       .show_roots = o->show_roots,
-                      .verbose = o->verbose};
+                      .verbose = o->verbose,
+                      .follow = o->trace_children,
+                      .skip = o->trace_children_skip,
+                      .on_child = report_child,
+                      .child_ctx = &kids};
     char err[512] = "";
     int status;
     bool live = o->http || o->snapshot_interval > 0;
@@ -479,12 +555,16 @@ int ch_run(const ch_options *o)
         p.status = ch_exit_status(&p.prof.exit);
         if (log_later && !(log = open_output(o->log_file, p.prof.pid)))
             status = EXIT_CGOHEAP_ERROR;
-        else if (analyze_and_report(&p, supp, log))
+        else if (analyze_and_report(&p, supp, log, kids.reported > 0))
             status = EXIT_CGOHEAP_ERROR;
         else
-            status = p.status;
+            status = kids.leaked && !p.leaked && o->error_exitcode ? o->error_exitcode : p.status;
         if (log)
             print_peak(log, p.prof.pid, &peak);
+    }
+    if (children_finish(&kids, log ? log : stderr) && status != EXIT_CGOHEAP_ERROR) {
+        fail("writing a child's report", strerror(errno));
+        status = EXIT_CGOHEAP_ERROR;
     }
     ch_phase("cleanup");
     pipeline_free(&p);

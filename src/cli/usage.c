@@ -2,6 +2,7 @@
  * --help, made from the option table (optdefs.h) so that it lists exactly
  * what the parser accepts.
  */
+#include "cgoheap/follow.h"
 #include "cli/optdefs.h"
 #include "cli/options.h"
 
@@ -22,10 +23,11 @@ static const char intro[] =
 
 static const char outro[] =
     "\n"
+    "--trace-children-skip's default:\n"
+    "  %s\n"
     "Valgrind's spellings are accepted where they mean the same: --leak-check=full,\n"
     "--show-reachable=yes|no, --gen-suppressions=all, --default-suppressions=yes|no,\n"
-    "--error-exitcode=0 (off), --trace-children=yes|no (children are not followed yet:\n"
-    "only PROGRAM is tracked). Other valgrind options are refused by name.\n"
+    "--error-exitcode=0 (off). Other valgrind options are refused by name.\n"
     "The environment variable CGOHEAP_OPTIONS holds more options, read before the\n"
     "command line's (which win), e.g. CGOHEAP_OPTIONS='--error-exitcode=23'.\n";
 
@@ -72,7 +74,21 @@ void ch_print_usage(FILE *out)
             n = 0;
         }
     }
-    fputs(outro, out);
+    /* The default list, broken after a comma before the 80th column. */
+    char skip[sizeof CH_SKIP_DEFAULT + 32];
+    size_t w = 0, col = 2;
+    for (const char *p = CH_SKIP_DEFAULT; *p && w < sizeof skip - 4; p++) {
+        size_t word = strcspn(p + 1, ",");
+        skip[w++] = *p;
+        col++;
+        if (*p == ',' && col + word > 78) {
+            memcpy(skip + w, "\n  ", 3);
+            w += 3;
+            col = 2;
+        }
+    }
+    skip[w] = 0;
+    fprintf(out, outro, skip);
 }
 
 /* Text as roff: '\' and '-' escaped, a leading '.' or '\'' made literal. */

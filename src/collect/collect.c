@@ -5,6 +5,8 @@
 #include "collect/collect.h"
 #include "analyze/analyze.h"
 #include "analyze/goheap.h"
+#include "cgoheap/follow.h"
+#include "collect/children.h"
 #include "collect/epochs.h"
 #include "collect/exitpath.h"
 #include "collect/goheap_read.h"
@@ -308,17 +310,16 @@ static void scan_target(run_state *s, pid_t pid, int memfd, const ch_exit_thread
     thread_sps_free(&ts);
 }
 
-/* The exit stop: the record is complete and the memory still readable. */
-static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
+/* At a process's exit stop: its record, its modules and (unless --no-scan) the scan. */
+static void collect_stopped(run_state *s, pid_t pid, const ch_exit_threads *threads)
 {
-    run_state *s = ctx;
-    if ((s->exec_errno = ch_child_exec_errno(&s->child)))
-        return; /* the program never ran */
     ch_phase("record");
     read_record(s);
     if (!s->record_read)
         return;
     ch_modules_from_maps(threads->n ? threads->v[0].tid : pid, s->prof);
+    if (!s->opts->scan)
+        return;
     if (s->prof->nblocks == 0) {
         /* No block left to classify (a clean run, or none sampled): the scan would find nothing. */
         s->prof->scanned = true;
@@ -345,6 +346,66 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
     ch_phase("exit");
 }
 
+static void mark_unfreed(ch_profile *p);
+
+/*
+ * A followed child's exit stop: the same collection into a profile of its
+ * own, from the record its agent made, handed to on_child while the child
+ * is held. A child without a record (a static program, one that closed
+ * the descriptor) has no report; -v says why.
+ */
+static void child_exit_stop(run_state *s, pid_t pid, const ch_exit_threads *threads)
+{
+    char why[256];
+    collect_owner *own = calloc(1, sizeof *own);
+    if (!own || ch_child_record_open(pid, s->child.record_fd, &own->shm, why, sizeof why)) {
+        if (own && s->opts->verbose)
+            fprintf(stderr, "cgoheap: child %d not reported: %s\n", (int)pid, why);
+        free(own);
+        return;
+    }
+    ch_profile prof = {.owner = own, .pid = pid, .exit = threads->exit};
+    run_state cs = *s;
+    cs.prof = &prof;
+    cs.own = own;
+    cs.go = NULL; /* the layouts are read now, from the child's own executable */
+    cs.record_read = 0;
+    cs.record_err[0] = 0;
+    if (!s->opts->scan)
+        snprintf(prof.scan_notice, sizeof prof.scan_notice,
+                 "memory not scanned (--no-scan)" UNFREED_TAIL);
+    collect_stopped(&cs, pid, threads);
+    if (cs.record_read) {
+        char exe[64];
+        snprintf(exe, sizeof exe, "/proc/%d/exe", (int)pid);
+        ssize_t n = readlink(exe, prof.image, sizeof prof.image - 1);
+        prof.image[n > 0 ? n : 0] = 0;
+        mark_unfreed(&prof);
+        ch_proc_info info;
+        ch_child_info_read(pid, &info);
+        s->opts->on_child(s->opts->child_ctx, &prof, &info); /* it takes the profile */
+        free(info.argv);
+        return;
+    }
+    if (s->opts->verbose)
+        fprintf(stderr, "cgoheap: child %d not reported: %s\n", (int)pid, cs.record_err);
+    ch_profile_free(&prof);
+}
+
+/* The exit stop: the record is complete and the memory still readable. */
+static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
+{
+    run_state *s = ctx;
+    if (pid != s->child.pid) {
+        if (s->opts->on_child)
+            child_exit_stop(s, pid, threads);
+        return;
+    }
+    if ((s->exec_errno = ch_child_exec_errno(&s->child)))
+        return; /* the program never ran */
+    collect_stopped(s, pid, threads);
+}
+
 /*
  * The target became another program (execve in the same process: a wrapper
  * script, env(1)). What the old image recorded means nothing in the new one
@@ -352,9 +413,11 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
  * the new image's agent attaches to it. The exec stop of our own first exec
  * comes before the agent ran, when the record is still empty.
  */
-static void on_exec_stop(void *ctx, pid_t pid)
+static bool on_exec_stop(void *ctx, pid_t pid)
 {
     run_state *s = ctx;
+    if (pid != s->child.pid) /* a followed child: its agent starts its record over */
+        return !ch_child_skipped(pid, s->opts->skip);
     char exe[64];
     snprintf(exe, sizeof exe, "/proc/%d/exe", (int)pid);
     ssize_t n = readlink(exe, s->image, sizeof s->image - 1);
@@ -363,6 +426,13 @@ static void on_exec_stop(void *ctx, pid_t pid)
         snprintf(s->prof->image, sizeof s->prof->image, "%s", s->image);
     if (s->own->shm.hdr && ch_shm_reset(&s->own->shm) != 0 && s->opts->verbose)
         fprintf(stderr, "cgoheap: cannot empty the record at exec: %s\n", strerror(errno));
+    return true;
+}
+
+static void on_release(void *ctx, pid_t pid)
+{
+    run_state *s = ctx;
+    ch_child_release(pid, s->child.record_fd);
 }
 
 /*
@@ -376,11 +446,14 @@ static bool seize(run_state *s, bool *seized)
 {
     ch_profile *p = s->prof;
     long o = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+    /* Followed children are traced from their fork on, and read at their exit stops. */
+    if (s->opts->follow)
+        o |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT;
     if (!s->opts->scan) {
         snprintf(p->scan_notice, sizeof p->scan_notice,
                  "memory not scanned (--no-scan)" UNFREED_TAIL);
         *seized = ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0;
-        return false;
+        return *seized && s->opts->follow;
     }
     /* Every thread is traced (new ones from their clone on) so that each
      * one's registers are known at exit: its stack is cut at its stack
@@ -430,7 +503,10 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     if (s->opts->on_live && own->shm.hdr)
         s->opts->on_live(s->opts->live_ctx, &live);
     ch_child_go(&s->child);
-    const ch_trace_hooks hooks = {.on_exit = on_exit_stop, .on_exec = on_exec_stop};
+    const ch_trace_hooks hooks = {.on_exit = on_exit_stop,
+                                  .on_exec = on_exec_stop,
+                                  .on_release = on_release,
+                                  .follow = s->opts->follow && seized};
     int rc = ch_trace_wait(s->child.pid, seized, &hooks, s, &s->prof->exit);
     if (s->opts->on_live)
         s->opts->on_live(s->opts->live_ctx, NULL);
@@ -521,6 +597,13 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
     }
     s->own->shm.fd = -1;
     uint64_t rate = s->opts->sample_rate ? s->opts->sample_rate : 1;
+    if (ch_children_env(s->opts, rate, stack_cap())) {
+        snprintf(err, errlen, "cannot set the environment for children: %s", strerror(errno));
+        free(s->own);
+        s->own = NULL;
+        preload_cleanup(s);
+        return -1;
+    }
     if (ch_shm_create(&s->own->shm, rate, stack_cap())) {
         /* The program must still run as it would: untracked, and a gate fails (125). */
         if (errno == ENOMEM) {
@@ -535,6 +618,7 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
         preload_cleanup(s);
         return -1;
     }
+    s->own->shm.hdr->options |= CH_OPT_TOP;
     return 0;
 }
 

@@ -20,6 +20,17 @@ typedef struct ch_live_record {
  * once it has ended (before the exit path reads the record). */
 typedef void (*ch_live_fn)(void *ctx, const ch_live_record *rec);
 
+/* A followed child process (its report's header). */
+typedef struct ch_proc_info {
+    int pid, ppid;
+    char **argv; /* its command line, NULL if unknown */
+} ch_proc_info;
+
+/* Called at a followed child's exit stop, while it is held (its files, even a
+ * deleted executable, still readable), with its profile as ch_collect_run
+ * fills the program's. The callback takes the profile (frees it with ch_profile_free). */
+typedef void (*ch_child_fn)(void *ctx, ch_profile *prof, const ch_proc_info *info);
+
 typedef struct ch_run_opts {
     char *const *argv;      /* program and its arguments; argv[0] looked up in PATH */
     const char *agent_path; /* libcgoheap.so */
@@ -29,6 +40,10 @@ typedef struct ch_run_opts {
     bool show_roots;        /* name what holds each block (ch_profile.block_root) */
     ch_live_fn on_live;     /* may be NULL */
     void *live_ctx;
+    bool follow;          /* follow child processes (include/cgoheap/follow.h) */
+    const char *skip;     /* children not followed: comma-separated globs */
+    ch_child_fn on_child; /* each followed child's profile; may be NULL */
+    void *child_ctx;
 } ch_run_opts;
 
 /*

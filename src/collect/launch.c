@@ -150,6 +150,7 @@ int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char 
         return -1;
     }
     snprintf(fdstr, sizeof fdstr, "%d", child_fd);
+    c->record_fd = child_fd;
     char *preload = shm_fd >= 0 ? preload_value(agent) : NULL;
     if ((shm_fd >= 0 && !preload) || pipe2(go, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));

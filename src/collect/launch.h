@@ -15,8 +15,9 @@ int ch_resolve_program(const char *argv0, char *out, size_t outlen, char *err, s
 
 typedef struct ch_child {
     pid_t pid;
-    int go_fd;   /* write end: the child execs once it is closed */
-    int exec_fd; /* read end, O_NONBLOCK: an errno here means exec failed */
+    int go_fd;     /* write end: the child execs once it is closed */
+    int exec_fd;   /* read end, O_NONBLOCK: an errno here means exec failed */
+    int record_fd; /* CGOHEAP_SHM_FD: the record's descriptor number in the program */
 } ch_child;
 
 /*

@@ -8,10 +8,16 @@
  * the process is ending, each thread is held at its exit stop, its
  * registers kept, and once all are stopped (or gone, or 200 ms passed) the
  * scan runs; then they are let go and the exit status reaped.
+ *
+ * With children followed (PTRACE_O_TRACEFORK and TRACEVFORK), each traced
+ * process (collect/tprocs.h) ends the same way, with an exit stop of its
+ * own; the run ends when the program itself is reaped, and the processes
+ * still running then are detached, to run on untraced.
  */
 #include "collect/trace.h"
 #include "collect/procmem.h"
 #include "collect/sigforward.h"
+#include "collect/tprocs.h"
 #include "common/clock.h"
 #include "common/grow.h"
 
@@ -31,17 +37,10 @@
 #define MAX_TASKS 65536
 
 typedef struct tracer {
-    pid_t pid;
-    ch_exit_stop_fn on_exit;
-    ch_exec_stop_fn on_exec;
+    pid_t pid; /* the program */
+    const ch_trace_hooks *hooks;
     void *ctx;
-    bool ending;  /* the process is ending: hold threads at their exit stops */
-    bool scanned; /* on_exit was called */
-    double deadline;
-    ch_thread_regs *held;
-    size_t nheld, cap;
-    uint64_t main_sp;
-    bool main_gone; /* the main thread left by the plain exit (pthread_exit in main) */
+    ch_tprocs procs;
     pid_t *leaving; /* threads let go from a plain exit, not reaped yet */
     size_t nleaving, leaving_cap;
 } tracer;
@@ -51,7 +50,7 @@ static int is_stop_signal(int sig)
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-static bool is_held(const tracer *t, pid_t tid)
+static bool is_held(const ch_tproc *t, pid_t tid)
 {
     for (size_t i = 0; i < t->nheld; i++)
         if (t->held[i].tid == tid)
@@ -61,7 +60,7 @@ static bool is_held(const tracer *t, pid_t tid)
 
 /* Whether a thread of pid other than `self` (and, if skip_held, not held at
  * its exit stop) is alive: neither a zombie nor dead. Stops at the first. */
-static bool other_alive(const tracer *t, pid_t self, bool skip_held)
+static bool other_alive(const ch_tproc *t, pid_t self, bool skip_held)
 {
     static pid_t tids[MAX_TASKS]; /* the launcher is single-threaded */
     int n = ch_thread_list(t->pid, tids, MAX_TASKS);
@@ -77,7 +76,7 @@ static bool other_alive(const tracer *t, pid_t self, bool skip_held)
 
 /* Whether a thread of pid is inside execve: it kills the others, and the
  * program goes on as a new image. */
-static bool exec_in_progress(const tracer *t)
+static bool exec_in_progress(const ch_tproc *t)
 {
     static pid_t tids[MAX_TASKS];
     int n = ch_thread_list(t->pid, tids, MAX_TASKS);
@@ -97,10 +96,12 @@ static bool exec_in_progress(const tracer *t)
  * every thread, the last thread leaving) ends the process. The exception:
  * a thread in execve kills the others, and the program goes on.
  */
-static bool is_process_end(const tracer *t, pid_t tid, const struct user_regs_struct *regs)
+static bool is_process_end(ch_tproc *t, pid_t tid, const struct user_regs_struct *regs)
 {
     unsigned long status = 0;
     ptrace(PTRACE_GETEVENTMSG, tid, 0, &status);
+    t->exit = WIFSIGNALED((int)status) ? (ch_exit){.signaled = true, .code = WTERMSIG((int)status)}
+                                       : (ch_exit){.code = WEXITSTATUS((int)status)};
     /* While the main thread lives, another thread's plain exit is not the
      * end: known without reading /proc, which matters to programs that
      * start and end many threads. */
@@ -109,7 +110,7 @@ static bool is_process_end(const tracer *t, pid_t tid, const struct user_regs_st
     return !exec_in_progress(t);
 }
 
-static int hold(tracer *t, pid_t tid, const struct user_regs_struct *regs)
+static int hold(ch_tproc *t, pid_t tid, const struct user_regs_struct *regs)
 {
     if (t->nheld == t->cap) {
         ch_thread_regs *v = ch_grow(t->held, &t->cap, sizeof *v, 16);
@@ -153,7 +154,7 @@ static void reap_leaving(tracer *t)
     }
 }
 
-static void at_exit_stop(tracer *t, pid_t tid)
+static void at_exit_stop(tracer *tr, ch_tproc *t, pid_t tid)
 {
     struct user_regs_struct regs;
     memset(&regs, 0, sizeof regs);
@@ -170,7 +171,18 @@ static void at_exit_stop(tracer *t, pid_t tid)
     if (tid == t->pid)
         t->main_gone = true;
     if (tid != t->pid)
-        note_leaving(t, tid);
+        note_leaving(tr, tid);
+    ptrace(PTRACE_CONT, tid, 0, 0);
+}
+
+/* A child's exec stop: the collector may let it run on untraced (a skipped program). */
+static void at_exec_stop(tracer *t, ch_tproc *p, pid_t tid)
+{
+    if (t->hooks->on_exec && !t->hooks->on_exec(t->ctx, p->pid) && p->pid != t->pid) {
+        ptrace(PTRACE_DETACH, tid, 0, 0);
+        ch_tprocs_gone(&t->procs, p->pid);
+        return;
+    }
     ptrace(PTRACE_CONT, tid, 0, 0);
 }
 
@@ -178,34 +190,56 @@ static void at_stop(tracer *t, pid_t tid, int status)
 {
     int sig = WSTOPSIG(status);
     int event = (unsigned)status >> 16;
+    ch_tproc *p = ch_tprocs_of(&t->procs, tid);
+    if (!p) { /* gone already, or no memory to follow it: let it run */
+        ptrace(event == PTRACE_EVENT_STOP ? PTRACE_DETACH : PTRACE_CONT, tid, 0, event ? 0 : sig);
+        return;
+    }
     if (event == PTRACE_EVENT_EXIT) {
-        at_exit_stop(t, tid);
+        at_exit_stop(t, p, tid);
     } else if (event == PTRACE_EVENT_EXEC) {
-        if (t->on_exec)
-            t->on_exec(t->ctx, t->pid);
+        at_exec_stop(t, p, tid);
+    } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
+        unsigned long child = 0;
+        if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 && child &&
+            !ch_tprocs_find(&t->procs, (pid_t)child))
+            ch_tprocs_add(&t->procs, (pid_t)child); /* its own first stop may come first */
         ptrace(PTRACE_CONT, tid, 0, 0);
     } else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig))
         ptrace(PTRACE_LISTEN, tid, 0, 0); /* stay stopped, but report SIGCONT */
     else if (event) /* a new thread's first stop, PTRACE_EVENT_CLONE, a SIGCONT'd listener */
         ptrace(PTRACE_CONT, tid, 0, 0);
     else { /* signal-delivery stop: deliver it */
-        ch_sigfwd_note_target(tid, sig);
+        if (p->pid == t->pid)
+            ch_sigfwd_note_target(tid, sig);
         ptrace(PTRACE_CONT, tid, 0, sig);
     }
 }
 
 /* Scans once every thread is held, gone or a zombie, or the wait is over;
  * then lets the held threads finish exiting. */
-static bool try_finish(tracer *t)
+static bool try_finish(tracer *tr, ch_tproc *t, bool now)
 {
-    if (other_alive(t, 0, true) && ch_now() < t->deadline)
+    if (!now && other_alive(t, 0, true) && ch_now() < t->deadline)
         return false;
-    ch_exit_threads threads = {.v = t->held, .n = t->nheld, .main_sp = t->main_sp};
-    t->on_exit(t->ctx, t->pid, &threads);
+    ch_exit_threads threads = {.v = t->held, .n = t->nheld, .main_sp = t->main_sp, .exit = t->exit};
+    tr->hooks->on_exit(tr->ctx, t->pid, &threads);
     t->scanned = true;
     for (size_t i = 0; i < t->nheld; i++)
         ptrace(PTRACE_CONT, t->held[i].tid, 0, 0);
     return true;
+}
+
+/* Whether some process is still ending after the ones ready were finished. */
+static bool finish_ready(tracer *t)
+{
+    bool waiting = false;
+    for (size_t i = 0; i < t->procs.n; i++) {
+        ch_tproc *p = t->procs.v[i];
+        if (p->ending && !p->scanned && !try_finish(t, p, false))
+            waiting = true;
+    }
+    return waiting;
 }
 
 /*
@@ -224,7 +258,7 @@ static int wait_any(tracer *t, bool traced, int *status)
 {
     long pause_ns = POLL_FIRST_NS;
     for (;;) {
-        if (traced && t->ending && !t->scanned && !try_finish(t)) {
+        if (traced && finish_ready(t)) {
             pid_t w = waitpid(-1, status, __WALL | WNOHANG);
             if (w != 0)
                 return w;
@@ -244,10 +278,53 @@ static int wait_any(tracer *t, bool traced, int *status)
     }
 }
 
+/* Stops thread tid if it runs and detaches it: it goes on untraced. */
+static void detach_thread(tracer *t, pid_t tid, bool held)
+{
+    int status = 0, sig = 0;
+    if (!held) {
+        ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+        double until = ch_now() + SIGNAL_WAIT;
+        pid_t w;
+        while ((w = waitpid(tid, &status, __WALL | WNOHANG)) == 0 && ch_now() < until)
+            nanosleep(&(struct timespec){.tv_nsec = POLL_MAX_NS}, NULL);
+        if (w != tid || !WIFSTOPPED(status))
+            return; /* gone, or never stopped: nothing to detach */
+        if (((unsigned)status >> 16) == 0)
+            sig = WSTOPSIG(status); /* a signal it was about to get: it still gets it */
+    }
+    ptrace(PTRACE_DETACH, tid, 0, sig);
+    (void)t;
+}
+
+/*
+ * The program is gone, and the launcher is about to exit (which would kill
+ * every tracee: PTRACE_O_EXITKILL). The followed processes still running
+ * (a daemon, a background job) are let go; one already ending is finished
+ * first, so that its report is not lost.
+ */
+static void release_children(tracer *t)
+{
+    static pid_t tids[MAX_TASKS];
+    while (t->procs.n > 1) {
+        ch_tproc *p = t->procs.v[t->procs.n - 1];
+        if (p->ending && !p->scanned)
+            try_finish(t, p, true);
+        int n = ch_thread_list(p->pid, tids, MAX_TASKS);
+        if (t->hooks->on_release && !p->ending)
+            t->hooks->on_release(t->ctx, p->pid);
+        for (int i = 0; i < n; i++)
+            detach_thread(t, tids[i], is_held(p, tids[i]) && !p->scanned);
+        ch_tprocs_gone(&t->procs, p->pid);
+    }
+}
+
 int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx, ch_exit *out)
 {
-    tracer t = {.pid = pid, .on_exit = hooks->on_exit, .on_exec = hooks->on_exec, .ctx = ctx};
+    tracer t = {.pid = pid, .hooks = hooks, .ctx = ctx, .procs = {.follow = hooks->follow}};
     int rc = -1;
+    if (!ch_tprocs_add(&t.procs, pid))
+        return -1;
     for (;;) {
         int status;
         pid_t w = wait_any(&t, traced, &status);
@@ -267,8 +344,12 @@ int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx
         }
         if (traced && WIFSTOPPED(status))
             at_stop(&t, w, status);
+        else if (WIFEXITED(status) || WIFSIGNALED(status))
+            ch_tprocs_gone(&t.procs, w);
     }
-    free(t.held);
+    if (traced)
+        release_children(&t);
+    ch_tprocs_free(&t.procs);
     free(t.leaving);
     return rc;
 }

@@ -21,6 +21,7 @@ typedef struct ch_exit_threads {
     size_t n;
     uint64_t main_sp; /* the main thread's stack pointer at its exit stop (this one or
                        * an earlier plain exit of it, pthread_exit in main); 0 if unknown */
+    ch_exit exit;     /* how the process is ending, as its exit stop told */
 } ch_exit_threads;
 
 /* Called once, when the process ends, while every thread that could be
@@ -28,12 +29,16 @@ typedef struct ch_exit_threads {
 typedef void (*ch_exit_stop_fn)(void *ctx, pid_t pid, const ch_exit_threads *threads);
 
 /* Called at the exec stop (PTRACE_O_TRACEEXEC) when the process has become a
- * new program image: its old threads are gone and the new one has not run. */
-typedef void (*ch_exec_stop_fn)(void *ctx, pid_t pid);
+ * new program image: its old threads are gone and the new one has not run.
+ * Returns false to let a followed child run on untraced (the program itself
+ * is always kept). */
+typedef bool (*ch_exec_stop_fn)(void *ctx, pid_t pid);
 
 typedef struct ch_trace_hooks {
-    ch_exit_stop_fn on_exit;
-    ch_exec_stop_fn on_exec; /* may be NULL */
+    ch_exit_stop_fn on_exit;                  /* for each traced process (pid) that ends */
+    ch_exec_stop_fn on_exec;                  /* may be NULL */
+    void (*on_release)(void *ctx, pid_t pid); /* a child let go at the end, while stopped */
+    bool follow; /* children are traced too (PTRACE_O_TRACEFORK, TRACEVFORK) */
 } ch_trace_hooks;
 
 /*
@@ -43,7 +48,9 @@ typedef struct ch_trace_hooks {
  * (the program's own, and the launcher's through collect/sigforward.h),
  * keeps group-stops stopped (PTRACE_LISTEN) and calls on_exit once the
  * process is ending and all its traced threads reached their exit stops
- * (or after a bounded wait). Returns 0, or -1 if waiting failed.
+ * (or after a bounded wait). With `follow`, each traced child process
+ * ends the same way; the ones still running when the program is reaped
+ * are detached. Returns 0, or -1 if waiting failed.
  */
 int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx, ch_exit *out);
 

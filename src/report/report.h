@@ -20,6 +20,7 @@ typedef struct ch_report_input {
     const char *const *build_ids; /* per module, "" if none */
     const char *program;          /* argv[0] as given */
     int pid;                      /* the target's pid, for the "==PID==" prefix */
+    int ppid; /* a followed child's parent (its report then names its command); 0: the program */
     /*
      * Instead of stacks (when that is NULL): makes one stack's frames on
      * demand into out->frames (malloc'ed, the writer frees them), so that

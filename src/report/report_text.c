@@ -350,6 +350,20 @@ static int print_invalid_free(text_ctx *c, const ch_invalid_free *f)
     return 0;
 }
 
+/* A followed child's report (valgrind's lines): its command line and its parent. */
+static void print_child_header(text_ctx *c)
+{
+    prefix(c);
+    chr_out_str(&c->out, " Command:");
+    for (char *const *a = c->in->program_argv; a && *a; a++) {
+        chr_out_char(&c->out, ' ');
+        chr_out_clean(&c->out, *a);
+    }
+    chr_out_char(&c->out, '\n');
+    prefix(c);
+    chr_out_printf(&c->out, " Parent PID: %d\n", c->in->ppid);
+}
+
 /* Everything but the header; -1 if a stack's frames could not be had. */
 static int print_body(text_ctx *c, const chr_summary *s)
 {
@@ -391,6 +405,8 @@ int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o
     chr_out_str(&c.out, " cgoheap: C heap check of ");
     chr_out_clean(&c.out, in->program ? in->program : "(unknown program)");
     chr_out_char(&c.out, '\n');
+    if (in->ppid)
+        print_child_header(&c);
     blank(&c);
     int rc = print_body(&c, &s);
     chr_fmemo_free(&c.frames);

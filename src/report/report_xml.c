@@ -115,7 +115,7 @@ static void put_header(xml_ctx *c)
     }
     chr_out_str(out, "</line>\n</preamble>\n\n");
     chr_out_printf(out, "<pid>%d</pid>\n<ppid>%d</ppid>\n<tool>memcheck</tool>\n\n<args>\n",
-                   chr_pid(in), (int)getpid());
+                   chr_pid(in), in->ppid ? in->ppid : (int)getpid());
     /* vargv: cgoheap and its options, up to the program. */
     size_t ncmd = argv_len(in->command_line), nprog = argv_len(in->program_argv);
     put_args(out, "vargv", in->command_line, ncmd >= nprog ? ncmd - nprog : ncmd);
