@@ -68,7 +68,7 @@ enum {
 const ch_optdef ch_optdefs[] = {
     {"log-file", required_argument, OPT_LOG_FILE, "FILE", "FILE",
      "write the report to FILE instead of stderr\n"
-     "(%p: the program's pid, %q{VAR}: $VAR, %%: %)"},
+     "(%p: the process's pid, %q{VAR}: $VAR, %%: %)"},
     {"pprof", required_argument, OPT_PPROF, "FILE", "FILE", "write a gzipped pprof heap profile"},
     {"json", required_argument, OPT_JSON, "FILE", "FILE", "write the whole report as JSON"},
     {"folded", required_argument, OPT_FOLDED, "FILE", "FILE", "write folded stacks (flame graphs)"},
@@ -115,9 +115,9 @@ const ch_optdef ch_optdefs[] = {
     {"snapshot-dir", required_argument, OPT_SNAPSHOT_DIR, "DIR", "FILE",
      "the directory of --snapshot-interval's profiles"},
     {"trace-children", required_argument, OPT_TRACE_CHILDREN, "yes|no", "yes no",
-     "yes (default): report each child process too, after\n"
-     "the program's report (with --log-file=...%p, in a file\n"
-     "of its own); no: the program alone"},
+     "yes (default): report each child process too,\n"
+     "after the program's report (with --log-file=..%p,\n"
+     "in a file of its own); no: the program alone"},
     {"trace-children-skip", required_argument, OPT_TRACE_CHILDREN_SKIP, "PATTERNS", NULL,
      "children not followed (nor their own children):\n"
      "comma-separated globs on the executable's path or\n"

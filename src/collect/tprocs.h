@@ -10,8 +10,8 @@
 /* One traced process (thread group): its state at the end (trace.c). */
 typedef struct ch_tproc {
     pid_t pid;
-    bool ending;  /* the process is ending: hold threads at their exit stops */
-    bool scanned; /* on_exit was called */
+    bool ending;    /* the process is ending: hold threads at their exit stops */
+    bool scanned;   /* on_exit was called */
     bool main_gone; /* the main thread left by the plain exit (pthread_exit in main) */
     double deadline;
     ch_thread_regs *held;
