@@ -111,3 +111,40 @@ rm -f leaker
 ch_run --trace-children-skip='cc,cc1,as,collect2,ld*,*-gcc-*,*-ld*,*-as,leaker' -- make -s
 expect_eq "$RC" 0 "make's exit status with a skip list"
 expect_no_grep 'Command: \./leaker' "$WORK/report" "a skipped program"
+
+# A child's record is written by the child: one it replaced with garbage, or
+# with a header of the right magic and another pid or a size that lies, is
+# refused in one line (-v), and the rest of the run goes on.
+cat >"$WORK/forge.c" <<'C'
+#include "cgoheap/shm.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+    int at = atoi(getenv("CGOHEAP_SHM_FD"));
+    int fd = memfd_create("cgoheap", 0);
+    ch_shm_header h;
+    memset(&h, 0x5a, sizeof h);
+    if (argv[1][0] != 'g') {
+        h.magic = CH_SHM_MAGIC;
+        h.version = CH_SHM_VERSION;
+        h.header_size = sizeof h;
+        h.total_size = argv[1][0] == 'p' ? sizeof h : 1ull << 50;
+        h.target_pid = argv[1][0] == 'p' ? 1 : getpid();
+    }
+    if (write(fd, &h, sizeof h) != sizeof h || dup2(fd, at) != at)
+        return 1;
+    (void)argc;
+    return 0;
+}
+C
+gcc -I"$ROOT/include" -o "$WORK/forge" "$WORK/forge.c" || fail "cannot compile forge.c"
+for kind in garbage pid size; do
+    ch_run -v -- sh -c "$WORK/forge $kind; ./childleak 12 0"
+    expect_eq "$RC" 0 "exit status with a forged record ($kind)"
+    expect_grep "cgoheap: child [0-9]+ not reported: (its record cannot be read|corrupt)" \
+        "$WORK/report" "the forged record is refused ($kind)"
+    expect_grep '12 bytes in 1 blocks are definitely lost' "$WORK/report" "the next child ($kind)"
+done
