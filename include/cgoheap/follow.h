@@ -35,10 +35,17 @@
  * ended: nobody will read it. Its agent stops recording at its next batch of
  * events (agent/thread.c), copies nothing at a fork and drops it at an exec. */
 #define CH_OPT_RELEASED 2u
+/* Set by the launcher in its own record when the program itself matches the
+ * skip list (`cgoheap run gcc ...`, a nested cgoheap): it is reported, its
+ * children are not followed, and its forks copy nothing. */
+#define CH_OPT_NO_CHILDREN 4u
 
 /* The Go toolchain's tools and the C compilers' drivers, passes, assemblers and
- * linkers: they leak by design and would drown the program's own report. */
+ * linkers: they leak by design and would drown the program's own report. And
+ * the tracers (cgoheap itself, debuggers): a followed process is traced by the
+ * launcher already, so their ptrace of their own children would fail. */
 #define CH_SKIP_DEFAULT                                                                            \
+    "cgoheap,gdb,strace,ltrace,rr,"                                                                \
     "compile,asm,link,cgo,vet,buildid,pack,cover,"                                                 \
     "cc1,cc1plus,cc1obj,lto1,lto-wrapper,collect2,as,*-as,ld,ld.*,*-ld,*-ld.*,"                    \
     "cc,c++,cpp,gcc,gcc-[0-9]*,*-gcc,*-gcc-[0-9]*,g++,g++-[0-9]*,*-g++,*-g++-[0-9]*,"              \

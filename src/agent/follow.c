@@ -127,7 +127,7 @@ void ch_follow_fork_prepare(void)
     fork_copy = -1;
     /* A fork from a signal handler that interrupted the agent: the child stays passive. */
     if (!ch_follow_on() || __atomic_load_n(&ch_state, __ATOMIC_ACQUIRE) != CH_ST_ACTIVE ||
-        ch_self.inside || (ch_g.hdr->options & CH_OPT_RELEASED))
+        ch_self.inside || (ch_g.hdr->options & (CH_OPT_RELEASED | CH_OPT_NO_CHILDREN)))
         return;
     uint32_t was_inside = ch_self.inside;
     ch_self.inside = 1;

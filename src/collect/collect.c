@@ -69,6 +69,7 @@ typedef struct run_state {
     char image[PATH_MAX];        /* the program's current image */
     char preload[PATH_MAX];      /* the agent's path for LD_PRELOAD */
     char link_dir[PATH_MAX / 2]; /* a private directory holding a symlink to the agent, or "" */
+    long ptrace_options;         /* the program is seized with */
     int record_read;             /* ch_record_read succeeded */
     char record_err[256];
     char no_record[160]; /* why there is no record and the program runs untracked, or "" */
@@ -426,7 +427,11 @@ static bool on_exec_stop(void *ctx, pid_t pid)
         snprintf(s->prof->image, sizeof s->prof->image, "%s", s->image);
     if (s->own->shm.hdr && ch_shm_reset(&s->own->shm) != 0 && s->opts->verbose)
         fprintf(stderr, "cgoheap: cannot empty the record at exec: %s\n", strerror(errno));
-    return true;
+    /* A program of the skip list (a compiler, a nested cgoheap) is reported, its children not. */
+    if (!s->opts->follow || !ch_child_skipped(pid, s->opts->skip))
+        return true;
+    s->own->shm.hdr->options |= CH_OPT_NO_CHILDREN;
+    return false;
 }
 
 static void on_release(void *ctx, pid_t pid)
@@ -452,6 +457,7 @@ static bool seize(run_state *s, bool *seized)
     if (!s->opts->scan) {
         snprintf(p->scan_notice, sizeof p->scan_notice,
                  "memory not scanned (--no-scan)" UNFREED_TAIL);
+        s->ptrace_options = o;
         *seized = ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0;
         return *seized && s->opts->follow;
     }
@@ -467,6 +473,7 @@ static bool seize(run_state *s, bool *seized)
     o |= PTRACE_O_TRACEEXIT;
     if (env ? strcmp(env, "0") != 0 : s->opts->sample_rate <= 1)
         o |= PTRACE_O_TRACECLONE;
+    s->ptrace_options = o;
     if (ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0)
         return *seized = true;
     *seized = false;

@@ -175,14 +175,19 @@ static void at_exit_stop(tracer *tr, ch_tproc *t, pid_t tid)
     ptrace(PTRACE_CONT, tid, 0, 0);
 }
 
-/* A child's exec stop: the collector may let it run on untraced (a skipped program). */
+/* An exec stop: the collector may let a child run on untraced (a skipped
+ * program), or have the program's own children not followed. */
 static void at_exec_stop(tracer *t, ch_tproc *p, pid_t tid)
 {
-    if (t->hooks->on_exec && !t->hooks->on_exec(t->ctx, p->pid) && p->pid != t->pid) {
+    bool keep = !t->hooks->on_exec || t->hooks->on_exec(t->ctx, p->pid);
+    if (!keep && p->pid != t->pid) {
         ptrace(PTRACE_DETACH, tid, 0, 0);
         ch_tprocs_gone(&t->procs, p->pid);
         return;
     }
+    if (!keep) /* the new image is single-threaded: its threads to come inherit this */
+        ptrace(PTRACE_SETOPTIONS, tid, 0,
+               t->hooks->options & ~(long)(PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK));
     ptrace(PTRACE_CONT, tid, 0, 0);
 }
 

@@ -30,15 +30,16 @@ typedef void (*ch_exit_stop_fn)(void *ctx, pid_t pid, const ch_exit_threads *thr
 
 /* Called at the exec stop (PTRACE_O_TRACEEXEC) when the process has become a
  * new program image: its old threads are gone and the new one has not run.
- * Returns false to let a followed child run on untraced (the program itself
- * is always kept). */
+ * Returns false to let a followed child run on untraced; for the program
+ * itself, which is always kept, false means: follow none of its children. */
 typedef bool (*ch_exec_stop_fn)(void *ctx, pid_t pid);
 
 typedef struct ch_trace_hooks {
     ch_exit_stop_fn on_exit;                  /* for each traced process (pid) that ends */
     ch_exec_stop_fn on_exec;                  /* may be NULL */
     void (*on_release)(void *ctx, pid_t pid); /* a child let go at the end, while stopped */
-    bool follow; /* children are traced too (PTRACE_O_TRACEFORK, TRACEVFORK) */
+    bool follow;  /* children are traced too (PTRACE_O_TRACEFORK, TRACEVFORK) */
+    long options; /* the program's ptrace options */
 } ch_trace_hooks;
 
 /*

@@ -148,3 +148,15 @@ for kind in garbage pid size; do
         "$WORK/report" "the forged record is refused ($kind)"
     expect_grep '12 bytes in 1 blocks are definitely lost' "$WORK/report" "the next child ($kind)"
 done
+
+# A nested cgoheap is skipped: it traces (and scans) its own program.
+# (A sanitizer build cannot run with the agent preloaded before its runtime.)
+if ldd "$CGOHEAP" | grep -q libasan; then
+    skip_sub "nested cgoheap" "$CGOHEAP is a sanitizer build"
+    exit 0
+fi
+ch_run -- "$CGOHEAP" run --log-file="$WORK/inner" -- ./childleak 13 0
+expect_eq "$RC" 0 "exit status of a nested cgoheap"
+expect_grep '13 bytes in 1 blocks are definitely lost' "$WORK/inner" "the nested run's report"
+expect_no_grep 'not scanned' "$WORK/inner" "the nested run could trace and scan its program"
+expect_no_grep 'childleak' "$WORK/report" "the outer run does not report the inner's program"
