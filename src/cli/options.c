@@ -116,8 +116,9 @@ const ch_optdef ch_optdefs[] = {
      "the directory of --snapshot-interval's profiles"},
     {"trace-children", required_argument, OPT_TRACE_CHILDREN, "yes|no", "yes no",
      "yes (default): report each child process too,\n"
-     "after the program's report (with --log-file=..%p,\n"
-     "in a file of its own); no: the program alone"},
+     "after the program's report (in a file of its own\n"
+     "when --log-file's name holds %p); no: the program\n"
+     "alone"},
     {"trace-children-skip", required_argument, OPT_TRACE_CHILDREN_SKIP, "PATTERNS", NULL,
      "children not followed (nor their own children):\n"
      "comma-separated globs on the executable's path or\n"

@@ -6,6 +6,7 @@
  */
 #include "collect/children.h"
 #include "cgoheap/follow.h"
+#include "collect/procmem.h"
 #include "common/grow.h"
 
 #include <errno.h>
@@ -117,25 +118,11 @@ bool ch_child_skipped(pid_t pid, const char *skip)
     return skipped;
 }
 
-static pid_t parent_of(pid_t pid)
-{
-    char path[64], line[128];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    int ppid = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "PPid: %d", &ppid) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return ppid;
-}
-
 void ch_child_info_read(pid_t pid, ch_proc_info *info)
 {
     size_t n;
     info->pid = pid;
-    info->ppid = parent_of(pid);
+    info->ppid = (int)ch_status_field(pid, "PPid");
     info->argv = NULL;
     char *cmd = read_cmdline(pid, &n);
     if (!cmd || !n) {

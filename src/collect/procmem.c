@@ -95,6 +95,23 @@ int ch_thread_list(pid_t pid, pid_t *tids, int max)
 /* The third field of /proc/PID/task/TID/stat (after the parenthesised
  * name, which may itself hold spaces and parentheses: search from the last
  * ')'). */
+long ch_status_field(pid_t pid, const char *name)
+{
+    char path[64], line[256];
+    size_t len = strlen(name);
+    long v = 0;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, name, len) && line[len] == ':') {
+            v = strtol(line + len + 1, NULL, 10);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return v;
+}
+
 char ch_thread_state(pid_t pid, pid_t tid)
 {
     char path[80], buf[512];

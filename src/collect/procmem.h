@@ -30,6 +30,9 @@ void ch_procmem_read_many(pid_t pid, long (*read)(void *, uint64_t, void *, size
 /* The thread ids listed in /proc/PID/task, at most max of them; count or -1. */
 int ch_thread_list(pid_t pid, pid_t *tids, int max);
 
+/* A decimal field of /proc/PID/status ("Tgid", "PPid"), or 0 if not read. */
+long ch_status_field(pid_t pid, const char *name);
+
 /* A thread's state letter (R, S, D, t, Z, X...), or 0 if it is gone. */
 char ch_thread_state(pid_t pid, pid_t tid);
 

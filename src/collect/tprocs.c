@@ -5,6 +5,7 @@
  * followed every thread is the program's: no lookup at all.
  */
 #include "collect/tprocs.h"
+#include "collect/procmem.h"
 #include "common/grow.h"
 
 #include <stdio.h>
@@ -35,21 +36,6 @@ ch_tproc *ch_tprocs_find(const ch_tprocs *t, pid_t pid)
     return NULL;
 }
 
-/* The thread group of tid from /proc, or 0. */
-static pid_t tgid_of(pid_t tid)
-{
-    char path[64], line[128];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-    FILE *f = fopen(path, "r");
-    pid_t tgid = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "Tgid: %d", &tgid) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return tgid;
-}
-
 static int remember(ch_tprocs *t, pid_t tid, ch_tproc *p)
 {
     if (t->ntids == t->tids_cap) {
@@ -72,7 +58,7 @@ ch_tproc *ch_tprocs_of(ch_tprocs *t, pid_t tid)
     for (size_t i = 0; i < t->ntids; i++)
         if (t->tids[i].tid == tid)
             return t->tids[i].proc;
-    pid_t tgid = tgid_of(tid);
+    pid_t tgid = (pid_t)ch_status_field(tid, "Tgid");
     if (!tgid)
         return NULL;
     if (tgid == tid)
