@@ -7,7 +7,9 @@
  * absent variable only becomes final in the constructor.
  *
  * We record only if the record says it is for this pid: a forked child, or a
- * program exec'd by the target, inherits LD_PRELOAD but must stay passive.
+ * program exec'd by the target, inherits LD_PRELOAD and the parent's record,
+ * which it must never write. Followed (agent/follow.c), it records into one
+ * of its own; else it stays passive.
  */
 #include "agent/agent.h"
 #include "agent/follow.h"
