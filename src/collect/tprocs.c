@@ -1,8 +1,9 @@
 /*
  * The processes the launcher traces (tprocs.h). Few processes live at once
  * (a build's steps, a shell's pipeline), so they are kept in an array; so
- * are the other threads, each looked up once in /proc. Without children
- * followed every thread is the program's: no lookup at all.
+ * are the other threads: known from their creator's clone event, or
+ * looked up once in /proc when their own first stop comes first. Without
+ * children followed every thread is the program's: no lookup at all.
  */
 #include "collect/tprocs.h"
 #include "collect/procmem.h"
@@ -67,6 +68,16 @@ ch_tproc *ch_tprocs_of(ch_tprocs *t, pid_t tid)
     if (!p && !(p = ch_tprocs_add(t, tgid)))
         return NULL;
     return remember(t, tid, p) ? NULL : p;
+}
+
+void ch_tprocs_thread(ch_tprocs *t, pid_t tid, ch_tproc *p)
+{
+    if (!t->follow || ch_tprocs_find(t, tid))
+        return;
+    for (size_t i = 0; i < t->ntids; i++)
+        if (t->tids[i].tid == tid)
+            return;
+    remember(t, tid, p);
 }
 
 void ch_tprocs_gone(ch_tprocs *t, pid_t tid)

@@ -47,6 +47,9 @@ ch_tproc *ch_tprocs_find(const ch_tprocs *t, pid_t pid);
  */
 ch_tproc *ch_tprocs_of(ch_tprocs *t, pid_t tid);
 
+/* Thread `tid` (from p's clone event) is p's, unless its process is known already. */
+void ch_tprocs_thread(ch_tprocs *t, pid_t tid, ch_tproc *p);
+
 /* Thread `tid` is gone (reaped): forgets it, and its process if it was the main one. */
 void ch_tprocs_gone(ch_tprocs *t, pid_t tid);
 

@@ -210,9 +210,14 @@ static void at_stop(tracer *t, pid_t tid, int status)
             !ch_tprocs_find(&t->procs, (pid_t)child))
             ch_tprocs_add(&t->procs, (pid_t)child); /* its own first stop may come first */
         ptrace(PTRACE_CONT, tid, 0, 0);
+    } else if (event == PTRACE_EVENT_CLONE) {
+        unsigned long thread = 0;
+        if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &thread) == 0 && thread)
+            ch_tprocs_thread(&t->procs, (pid_t)thread, p); /* no /proc read at its first stop */
+        ptrace(PTRACE_CONT, tid, 0, 0);
     } else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig))
         ptrace(PTRACE_LISTEN, tid, 0, 0); /* stay stopped, but report SIGCONT */
-    else if (event) /* a new thread's first stop, PTRACE_EVENT_CLONE, a SIGCONT'd listener */
+    else if (event)                       /* a new thread's first stop, a SIGCONT'd listener */
         ptrace(PTRACE_CONT, tid, 0, 0);
     else { /* signal-delivery stop: deliver it */
         if (p->pid == t->pid)
