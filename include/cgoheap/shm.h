@@ -350,7 +350,7 @@ typedef struct ch_shm_header {
 
     uint64_t marks_off; /* uint64_t[CH_MAX_MARKS] */
     uint32_t n_marks;   /* slots claimed; may exceed CH_MAX_MARKS (then ignored) */
-    uint32_t pad_marks;
+    uint32_t options;   /* written by the launcher: CH_OPT_* (include/cgoheap/follow.h) */
 
     uint64_t slots_off;   /* ch_thread_slot[CH_MAX_THREAD_SLOTS] */
     uint32_t n_slots;     /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
@@ -379,6 +379,7 @@ static inline void ch_shm_forget(ch_shm_header *h)
     h->target_pid = keep.target_pid;
     h->epoch = keep.epoch;
     h->sample_rate = keep.sample_rate;
+    h->options = keep.options;
     h->shards_off = keep.shards_off;
     h->heap_off = keep.heap_off;
     h->heap_size = keep.heap_size;

@@ -369,7 +369,8 @@ static void child_exit_stop(run_state *s, pid_t pid, const ch_exit_threads *thre
     run_state cs = *s;
     cs.prof = &prof;
     cs.own = own;
-    cs.go = NULL; /* the layouts are read now, from the child's own executable */
+    cs.go = NULL;     /* the layouts are read now, from the child's own executable */
+    cs.epochs = NULL; /* the launcher's clock ticks in the program's record only: ages unknown */
     cs.record_read = 0;
     cs.record_err[0] = 0;
     if (!s->opts->scan)
@@ -430,7 +431,8 @@ static bool on_exec_stop(void *ctx, pid_t pid)
     /* A program of the skip list (a compiler, a nested cgoheap) is reported, its children not. */
     if (!s->opts->follow || !ch_child_skipped(pid, s->opts->skip))
         return true;
-    s->own->shm.hdr->options |= CH_OPT_NO_CHILDREN;
+    if (s->own->shm.hdr)
+        s->own->shm.hdr->options |= CH_OPT_NO_CHILDREN;
     return false;
 }
 
