@@ -10,13 +10,16 @@
  * scan runs; then they are let go and the exit status reaped.
  */
 #include "collect/trace.h"
+#include "collect/live_stop.h"
 #include "collect/procmem.h"
 #include "collect/sigforward.h"
+#include "collect/stopall.h"
 #include "common/clock.h"
 #include "common/grow.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -28,6 +31,9 @@
  * their exit stops: the kernel kills them at once, so this is only a bound
  * against a thread that never stops (untraced, or stuck in the kernel). */
 #define ALL_STOPPED_WAIT 0.2
+/* How long a live leak check waits for every thread to stop: a thread in
+ * uninterruptible sleep (disk I/O, a vfork parent) stops only when it wakes. */
+#define CHECK_STOP_WAIT 0.5
 #define MAX_TASKS 65536
 
 typedef struct tracer {
@@ -44,6 +50,10 @@ typedef struct tracer {
     bool main_gone; /* the main thread left by the plain exit (pthread_exit in main) */
     pid_t *leaving; /* threads let go from a plain exit, not reaped yet */
     size_t nleaving, leaving_cap;
+    ch_live_stop *live;
+    ch_check_stop_fn on_check;
+    ch_wait_status *later; /* stops taken during a leak check, handled after it */
+    size_t nlater, later_at;
 } tracer;
 
 static int is_stop_signal(int sig)
@@ -208,6 +218,52 @@ static bool try_finish(tracer *t)
     return true;
 }
 
+static uint64_t main_sp_of(const tracer *t, const ch_stopall *st)
+{
+    for (size_t i = 0; i < st->n; i++)
+        if (st->v[i].tid == t->pid)
+            return st->v[i].regs.rsp;
+    return t->main_sp;
+}
+
+/* Stops every thread, calls on_check, resumes; the stops that came in the
+ * way (a signal to deliver, an exit, a clone) are handled afterwards. */
+static void live_check(tracer *t, ch_live_check *c)
+{
+    ch_stopall st = {0};
+    int rc = -1;
+    if (ch_stopall_stop(t->pid, &st, CHECK_STOP_WAIT))
+        snprintf(c->err, sizeof c->err, "out of memory while stopping the program");
+    else if (st.exec)
+        snprintf(c->err, sizeof c->err, "the program was starting another image; ask again");
+    else {
+        ch_exit_threads threads = {.v = st.v, .n = st.n, .main_sp = main_sp_of(t, &st)};
+        c->nthreads = st.n;
+        c->nmissed = st.nmissed;
+        t->on_check(t->ctx, t->pid, &threads, c);
+        rc = c->err[0] ? -1 : 0;
+    }
+    ch_stopall_resume(&st);
+    c->pause = ch_now() - st.start;
+    ch_live_stop_done(t->live, c, rc);
+    free(t->later);
+    t->later = st.later; /* the previous ones were all handled: later_at == nlater */
+    t->nlater = st.nlater;
+    t->later_at = 0;
+    st.later = NULL;
+    ch_stopall_free(&st);
+}
+
+/* A wait status kept by a leak check, oldest first; false if none is left. */
+static bool next_later(tracer *t, pid_t *w, int *status)
+{
+    if (t->later_at == t->nlater)
+        return false;
+    *w = t->later[t->later_at].tid;
+    *status = t->later[t->later_at++].status;
+    return true;
+}
+
 /*
  * While the threads of an ending process reach their exit stops, waitpid
  * cannot block: an untraced thread dies without telling the launcher. The
@@ -224,6 +280,9 @@ static int wait_any(tracer *t, bool traced, int *status)
 {
     long pause_ns = POLL_FIRST_NS;
     for (;;) {
+        pid_t kept;
+        if (next_later(t, &kept, status))
+            return kept;
         if (traced && t->ending && !t->scanned && !try_finish(t)) {
             pid_t w = waitpid(-1, status, __WALL | WNOHANG);
             if (w != 0)
@@ -239,6 +298,11 @@ static int wait_any(tracer *t, bool traced, int *status)
         pid_t w = waitpid(traced ? -1 : t->pid, status, __WALL | WNOHANG);
         if (w != 0)
             return w;
+        ch_live_check *c = traced && !t->ending ? ch_live_stop_take(t->live) : NULL;
+        if (c) {
+            live_check(t, c);
+            continue;
+        }
         if (!ch_sigfwd_settle())
             ch_sigfwd_wait(SIGNAL_WAIT);
     }
@@ -246,7 +310,12 @@ static int wait_any(tracer *t, bool traced, int *status)
 
 int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx, ch_exit *out)
 {
-    tracer t = {.pid = pid, .on_exit = hooks->on_exit, .on_exec = hooks->on_exec, .ctx = ctx};
+    tracer t = {.pid = pid,
+                .on_exit = hooks->on_exit,
+                .on_exec = hooks->on_exec,
+                .live = hooks->live,
+                .on_check = hooks->on_check,
+                .ctx = ctx};
     int rc = -1;
     for (;;) {
         int status;
@@ -270,5 +339,6 @@ int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx
     }
     free(t.held);
     free(t.leaving);
+    free(t.later);
     return rc;
 }

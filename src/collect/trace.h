@@ -15,7 +15,8 @@ typedef struct ch_thread_regs {
     struct user_regs_struct regs;
 } ch_thread_regs;
 
-/* What the launcher knows of the target's threads when the process ends. */
+/* What the launcher knows of the target's threads when it stopped them: when the
+ * process ends, or for a leak check while it runs. */
 typedef struct ch_exit_threads {
     const ch_thread_regs *v; /* the threads held at their exit stops (n may be 0) */
     size_t n;
@@ -31,9 +32,19 @@ typedef void (*ch_exit_stop_fn)(void *ctx, pid_t pid, const ch_exit_threads *thr
  * new program image: its old threads are gone and the new one has not run. */
 typedef void (*ch_exec_stop_fn)(void *ctx, pid_t pid);
 
+struct ch_live_stop;
+struct ch_live_check;
+
+/* Called for a leak check of the running program (collect/live_stop.h) while
+ * every thread that could be stopped is stopped; fills c or sets c->err. */
+typedef void (*ch_check_stop_fn)(void *ctx, pid_t pid, const ch_exit_threads *threads,
+                                 struct ch_live_check *c);
+
 typedef struct ch_trace_hooks {
     ch_exit_stop_fn on_exit;
-    ch_exec_stop_fn on_exec; /* may be NULL */
+    ch_exec_stop_fn on_exec;   /* may be NULL */
+    struct ch_live_stop *live; /* leak checks to serve while the program runs, or NULL */
+    ch_check_stop_fn on_check;
 } ch_trace_hooks;
 
 /*
@@ -43,7 +54,9 @@ typedef struct ch_trace_hooks {
  * (the program's own, and the launcher's through collect/sigforward.h),
  * keeps group-stops stopped (PTRACE_LISTEN) and calls on_exit once the
  * process is ending and all its traced threads reached their exit stops
- * (or after a bounded wait). Returns 0, or -1 if waiting failed.
+ * (or after a bounded wait). Meanwhile it serves the leak checks posted to
+ * hooks->live: stops every thread, calls on_check, resumes them.
+ * Returns 0, or -1 if waiting failed.
  */
 int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx, ch_exit *out);
 
