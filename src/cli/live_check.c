@@ -43,18 +43,20 @@ static int write_report(const ch_pipeline *p, const ch_report_input *in, ch_leak
     const ch_report_opts ro = {.show_kinds = ch_pipeline_shown_kinds(p),
                                .show_internal = p->opt->show_internal,
                                .gen_suppressions = p->opt->gen_suppressions};
-    int rc = !mem ? -1 : f == CH_LEAKS_JSON ? ch_report_json(mem, in) : ch_report_text(mem, in, &ro);
+    int rc = !mem                 ? -1
+             : f == CH_LEAKS_JSON ? ch_report_json(mem, in)
+                                  : ch_report_text(mem, in, &ro);
     if (mem && fclose(mem))
         rc = -1;
     if (rc) {
         free(buf);
         return reply_error(a, 500, "out of memory");
     }
-    a->reply = (ch_reply){.status = 200,
-                          .type = f == CH_LEAKS_JSON ? "application/json"
-                                                     : "text/plain; charset=utf-8",
-                          .body = buf,
-                          .len = len};
+    a->reply =
+        (ch_reply){.status = 200,
+                   .type = f == CH_LEAKS_JSON ? "application/json" : "text/plain; charset=utf-8",
+                   .body = buf,
+                   .len = len};
     return 0;
 }
 
@@ -64,8 +66,9 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
     const ch_live_checker *lc = ctx;
     ch_options o = *lc->opt;
     if (q->kinds && ch_parse_kinds(q->kinds, &o.show_kinds))
-        return reply_error(a, 400, "bad kinds parameter: definite,indirect,possible,reachable,"
-                                   "gogarbage,gofinalizer, all or none");
+        return reply_error(a, 400,
+                           "bad kinds parameter: definite,indirect,possible,reachable,"
+                           "gogarbage,gofinalizer, all or none");
     ch_phase_mute(true); /* the -v times are the exit path's */
     ch_pipeline p = {.opt = &o, .every_stack = q->format != CH_LEAKS_TEXT};
     ch_live_check c = {.fn = ch_pipeline_scan, .ctx = (void *)lc->opt, .prof = &p.prof};

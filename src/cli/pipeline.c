@@ -18,8 +18,7 @@ static int symbolizer_open(ch_pipeline *p, const ch_suppressions *supp)
         return -1;
     /* Build IDs are for pprof's mappings and the JSON report only. */
     for (size_t m = 0; m < p->prof.nmodules; m++)
-        p->build_ids[m] =
-            p->every_stack ? ch_symbolizer_build_id(p->sym, m) : "";
+        p->build_ids[m] = p->every_stack ? ch_symbolizer_build_id(p->sym, m) : "";
     return 0;
 }
 

@@ -27,9 +27,9 @@ typedef struct ch_stopall {
     unsigned char *resume; /* per stopped thread: how to let it go (stopall.c) */
     ch_wait_status *later; /* stops and exits for the wait loop */
     size_t nlater, later_cap;
-    size_t nmissed;  /* live threads that did not stop before the timeout */
-    bool exec;       /* a thread stopped at an exec: the image changed under the check */
-    double start;    /* when the first thread was asked to stop */
+    size_t nmissed; /* live threads that did not stop before the timeout */
+    bool exec;      /* a thread stopped at an exec: the image changed under the check */
+    double start;   /* when the first thread was asked to stop */
 } ch_stopall;
 
 /*

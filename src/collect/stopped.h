@@ -19,13 +19,13 @@ struct ch_go_prefetch;
 #define CH_UNFREED_TAIL "; blocks reported as unfreed at exit"
 
 typedef struct ch_stopped_target {
-    pid_t pid;                     /* a stopped thread whose /proc entry shows the memory */
-    int memfd;                     /* /proc/pid/mem, open for reading */
+    pid_t pid;                      /* a stopped thread whose /proc entry shows the memory */
+    int memfd;                      /* /proc/pid/mem, open for reading */
     const ch_exit_threads *threads; /* the stopped threads and their registers */
-    const ch_shm_header *hdr;      /* the record, for its stack marks */
-    int shm_fd;                    /* the record's memfd: its mapping is no root */
-    const char *agent;             /* the agent's path: its mappings are no roots */
-    struct ch_go_prefetch *go;     /* the Go layouts read while the program ran, or NULL */
+    const ch_shm_header *hdr;       /* the record, for its stack marks */
+    int shm_fd;                     /* the record's memfd: its mapping is no root */
+    const char *agent;              /* the agent's path: its mappings are no roots */
+    struct ch_go_prefetch *go;      /* the Go layouts read while the program ran, or NULL */
 } ch_stopped_target;
 
 /* What the scan stage is asked for. */
