@@ -95,6 +95,10 @@ static bool is_stop_signal(int sig)
 static int took(ch_stopall *s, asked *a, pid_t pid, pid_t w, int status)
 {
     long i = find_tid(a, w);
+    /* Not a thread of pid: a process the program cloned without CLONE_THREAD (traced by
+     * PTRACE_O_TRACECLONE too). It is no part of the check: the wait loop handles it. */
+    if (i < 0 && WIFSTOPPED(status) && !ch_thread_state(pid, w))
+        return keep_later(s, w, status);
     if (i < 0 && ask(a, w, false)) /* a thread born meanwhile, at its first stop */
         return -1;
     if (i < 0)
