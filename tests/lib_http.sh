@@ -6,6 +6,8 @@
 #   live_cmd "keep 100 1000"         sends a command, waits for its "ok"
 #   fetch PATH FILE                  GET URL/PATH into FILE; fails unless 200
 #   live_exit CODE                   ends the program; sets RC
+#   check_with_signal PROG FILE      GET /debug/cgoheap/leaks into FILE while a SIGUSR1 goes
+#                                    to PROG (pid); fails unless 200
 
 # wait_for CMD... : polls CMD every 0.1 s for at most 30 s.
 wait_for() {
@@ -83,4 +85,13 @@ sum_of() {
     awk -v leaf="$2" '$1 == "sample" && index($0, "| " leaf ";") {
         n = split($2, v, ","); for (i = 1; i <= n; i++) t[i] += v[i] }
         END { for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? "," : ""), t[i]; print "" }' "$1"
+}
+
+check_with_signal() {
+    curl -sS -o "$2" -w '%{http_code}' "$URL/debug/cgoheap/leaks" >"$2.code" &
+    local check=$!
+    sleep "0.00$((RANDOM % 10))" # the signal lands before, during or after the stop
+    kill -USR1 "$1"
+    wait "$check"
+    expect_eq "$(cat "$2.code")" 200 "a leak check with a SIGUSR1 sent meanwhile"
 }

@@ -2,9 +2,11 @@
  * Scan workload: 1 GiB of live heap in 1M blocks of 1 KiB, each block also
  * pointing at the next, half of them dropped before exit (definitely or
  * indirectly lost), the rest kept by a global array (still reachable).
- * Measures how long cgoheap's reachability scan and report take at exit:
+ * Measures how long cgoheap's reachability scan and report take at exit,
+ * and with "wait" how long a leak check of the running program pauses it
+ * (it then waits for its stdin to end before exiting):
  *
- *   bigheap [BLOCKS [BLOCK_SIZE]]
+ *   bigheap [BLOCKS [BLOCK_SIZE [wait]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,5 +33,9 @@ int main(int argc, char **argv)
             kept[i / 2] = b;
     }
     printf("%zu blocks of %zu bytes\n", n, size);
+    fflush(stdout);
+    if (argc > 3 && !strcmp(argv[3], "wait"))
+        while (getchar() != EOF)
+            ;
     return 0;
 }

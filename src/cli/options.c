@@ -104,8 +104,9 @@ const ch_optdef ch_optdefs[] = {
      "default without sampling) or only the main one (no\n"
      "stop per thread start and signal; the sampled default)"},
     {"http", required_argument, OPT_HTTP, "ADDR", NULL,
-     "serve pprof profiles and /metrics while the program\n"
-     "runs (HOST:PORT, :PORT or unix:PATH; loopback only)"},
+     "serve pprof profiles, /metrics and leak checks while\n"
+     "the program runs (HOST:PORT, :PORT or unix:PATH;\n"
+     "loopback only)"},
     {"http-allow-remote", no_argument, OPT_HTTP_ALLOW_REMOTE, NULL, NULL,
      "let --http bind a non-loopback address"},
     {"snapshot-interval", required_argument, OPT_SNAPSHOT_INTERVAL, "DURATION", NULL,

@@ -6,6 +6,8 @@
  */
 #include "cli/run.h"
 #include "analyze/analyze.h"
+#include "cli/live_check.h"
+#include "cli/pipeline.h"
 #include "cli/symstacks.h"
 #include "cli/version.h"
 #include "collect/collect.h"
@@ -81,117 +83,8 @@ static ch_suppressions *load_suppressions(const ch_options *o)
     return s;
 }
 
-typedef struct pipeline {
-    const ch_options *opt;
-    const ch_proc_info *child; /* a followed child's report; NULL for the program's */
-    bool leaked;               /* error kinds remain (--error-exitcode) */
-    ch_profile prof;
-    ch_record *records;
-    size_t nrecords;
-    ch_symbolizer *sym;
-    ch_symstacks *stacks; /* how far each stack is symbolized, its suppression */
-    const char **build_ids;
-    int status; /* what cgoheap exits with, once the leaks are known */
-    double run_seconds;
-} pipeline;
-
-static int symbolizer_open(pipeline *p, const ch_suppressions *supp)
-{
-    p->sym = ch_symbolizer_new(p->prof.modules, p->prof.nmodules);
-    p->stacks = p->sym ? ch_symstacks_new(&p->prof, p->sym, supp) : NULL;
-    p->build_ids = calloc(p->prof.nmodules ? p->prof.nmodules : 1, sizeof *p->build_ids);
-    if (!p->sym || !p->stacks || !p->build_ids)
-        return -1;
-    /* Build IDs are for pprof's mappings and the JSON report only. */
-    for (size_t m = 0; m < p->prof.nmodules; m++)
-        p->build_ids[m] =
-            p->opt->pprof_file || p->opt->json_file ? ch_symbolizer_build_id(p->sym, m) : "";
-    return 0;
-}
-
-/* The kinds that count as errors. Unscanned memory cannot be told apart:
- * unfreed blocks count whenever any kind does, so a gate never passes by
- * accident. */
-static unsigned error_kinds(const ch_options *o)
-{
-    return o->error_kinds ? o->error_kinds | 1u << CH_KIND_UNFREED : 0;
-}
-
-static unsigned shown_kinds(const pipeline *p)
-{
-    return p->opt->show_kinds | (p->prof.scanned ? 0 : 1u << CH_KIND_UNFREED);
-}
-
-/* A record that is neither printed nor can fail the run only adds to its
- * kind's total, and the built-in suppressions name functions: the names
- * are enough for it, unless the user's own patterns may name files. The
- * folded report prints every record that is not suppressed. */
-static bool needs_full_symbols(const pipeline *p, const ch_record *r)
-{
-    unsigned bit = 1u << r->kind;
-    unsigned errors = p->opt->error_exitcode ? error_kinds(p->opt) : 0;
-    return (shown_kinds(p) & bit) || (errors & bit) || p->opt->nsupp_files > 0 ||
-           p->opt->folded_file;
-}
-
-static void set_verdict(ch_record *r, const char *pattern)
-{
-    r->suppressed = pattern != NULL;
-    r->suppressed_by = pattern;
-}
-
-/*
- * Suppressed records are not printed, so when only the text and folded
- * reports are wanted a record is first matched on names alone (symbol
- * tables and Go's table: no DWARF), and only what is not suppressed then is
- * symbolized in full and matched again. Names are a subset of what the full
- * answer gives, so the first pass never suppresses what the second would
- * not; it spares loading the DWARF of libraries (often large, compressed
- * separate debug files) whose frames appear only in suppressed records,
- * such as glibc's thread start-up allocations in every Go program.
- * A stack keeps the level it was first matched at: the reports show it so.
- */
-static void suppress_record(pipeline *p, ch_record *r, bool every_stack)
-{
-    uint32_t id = r->stack_id;
-    if (!every_stack && ch_symstacks_level(p->stacks, id) == CH_SYM_NONE) {
-        const char *by_name = ch_symstacks_match(p->stacks, id, CH_SYM_NAMES);
-        if (by_name) {
-            ch_symstacks_set_level(p->stacks, id, CH_SYM_NAMES);
-            set_verdict(r, by_name);
-            return;
-        }
-    }
-    if (!every_stack && !needs_full_symbols(p, r))
-        return;
-    if (ch_symstacks_level(p->stacks, id) == CH_SYM_NONE)
-        ch_symstacks_set_level(p->stacks, id, CH_SYM_FULL);
-    set_verdict(r, ch_symstacks_match(p->stacks, id, ch_symstacks_level(p->stacks, id)));
-}
-
-static void suppress_and_symbolize(pipeline *p)
-{
-    bool every_stack = p->opt->pprof_file || p->opt->json_file;
-    for (size_t i = 0; i < p->nrecords; i++) {
-        ch_prefetch_records(&p->prof, p->records, p->nrecords, i);
-        suppress_record(p, &p->records[i], every_stack);
-    }
-    if (every_stack)
-        for (size_t id = 1; id < p->prof.nstacks; id++)
-            if (p->prof.stacks[id].alloc_count &&
-                ch_symstacks_level(p->stacks, (uint32_t)id) == CH_SYM_NONE)
-                ch_symstacks_set_level(p->stacks, (uint32_t)id, CH_SYM_FULL);
-    /* Invalid frees are always printed, with every stack they name. */
-    for (size_t i = 0; i < p->prof.ninvalid_frees; i++) {
-        const ch_invalid_free *f = &p->prof.invalid_frees[i];
-        ch_symstacks_set_level(p->stacks, f->stack_id, CH_SYM_FULL);
-        ch_symstacks_set_level(p->stacks, f->alloc_stack_id, CH_SYM_FULL);
-        ch_symstacks_set_level(p->stacks, f->free_stack_id, CH_SYM_FULL);
-    }
-}
-
 /* Leaks that count as errors (ch_report_is_error), or an invalid free. */
-static bool has_error_leaks(const pipeline *p, const ch_report_input *in)
+static bool has_error_leaks(const ch_pipeline *p, const ch_report_input *in)
 {
     if (p->prof.ninvalid_frees)
         return true;
@@ -207,7 +100,7 @@ static bool has_error_leaks(const pipeline *p, const ch_report_input *in)
  * whatever --log-file is, and with --error-exitcode the run fails. A Go
  * program without cgo has no C heap: saying so is the whole answer.
  */
-static bool untracked_fails(const pipeline *p, bool children_reported)
+static bool untracked_fails(const ch_pipeline *p, bool children_reported)
 {
     if (p->prof.agent_attached || !p->prof.untracked[0])
         return false;
@@ -290,12 +183,12 @@ static int check_outputs(const ch_options *o)
 }
 
 /* The program's side report, or a child's when the name holds %p (else it is the program's). */
-static const char *side_name(const pipeline *p, const char *tmpl)
+static const char *side_name(const ch_pipeline *p, const char *tmpl)
 {
     return tmpl && (!p->child || ch_path_has_pid(tmpl)) ? tmpl : NULL;
 }
 
-static int write_side_reports(const pipeline *p, const ch_report_input *in,
+static int write_side_reports(const ch_pipeline *p, const ch_report_input *in,
                               const ch_report_opts *ro)
 {
     int rc = 0;
@@ -329,25 +222,9 @@ static int write_side_reports(const pipeline *p, const ch_report_input *in,
     return rc;
 }
 
-static int report(pipeline *p, FILE *log, bool children_reported)
+static int report(ch_pipeline *p, FILE *log, bool children_reported)
 {
-    ch_report_input in = {
-        .prof = &p->prof,
-        .records = p->records,
-        .nrecords = p->nrecords,
-        .stack_frames = ch_symstacks_frames,
-        .stack_frames_ctx = p->stacks,
-        .build_ids = p->build_ids,
-        .program = p->prof.image[0] ? p->prof.image : p->opt->argv[0],
-        .pid = p->prof.pid,
-        .tool_version = ch_version(),
-        .command_line = p->opt->cmd_argv,
-        .program_argv = p->child ? p->child->argv : p->opt->argv,
-        .ppid = p->child ? p->child->ppid : 0,
-        .run_seconds = p->run_seconds,
-        .exit_status = p->status,
-        .error_kinds = error_kinds(p->opt),
-    };
+    ch_report_input in = ch_pipeline_input(p);
     if (untracked_fails(p, children_reported))
         in.exit_status = p->status = EXIT_UNTRACKED;
     else if (p->opt->error_exitcode && has_error_leaks(p, &in)) {
@@ -355,7 +232,7 @@ static int report(pipeline *p, FILE *log, bool children_reported)
         p->leaked = true;
     }
     ch_report_opts ro = {
-        .show_kinds = shown_kinds(p),
+        .show_kinds = ch_pipeline_shown_kinds(p),
         .show_internal = p->opt->show_internal,
         .gen_suppressions = p->opt->gen_suppressions,
     };
@@ -367,31 +244,14 @@ static int report(pipeline *p, FILE *log, bool children_reported)
     return write_side_reports(p, &in, &ro) || rc ? -1 : 0;
 }
 
-static void pipeline_free(pipeline *p)
-{
-    ch_symstacks_free(p->stacks);
-    free(p->build_ids);
-    free(p->records);
-    if (p->sym)
-        ch_symbolizer_free(p->sym);
-    ch_profile_free(&p->prof);
-}
-
-static int analyze_and_report(pipeline *p, const ch_suppressions *supp, FILE *log,
+static int analyze_and_report(ch_pipeline *p, const ch_suppressions *supp, FILE *log,
                               bool children_reported)
 {
-    ch_phase("group");
-    p->records = ch_group(&p->prof, &p->nrecords);
-    if ((!p->records && p->prof.nblocks) || ch_roots_attach(&p->prof, p->records, p->nrecords)) {
-        fail("out of memory", NULL);
+    const char *why;
+    if (ch_pipeline_analyze(p, supp, &why)) {
+        fail(why, NULL);
         return -1;
     }
-    if (symbolizer_open(p, supp)) {
-        fail("out of memory while symbolizing", NULL);
-        return -1;
-    }
-    ch_phase("symbolize");
-    suppress_and_symbolize(p);
     ch_phase("report");
     return report(p, log, children_reported);
 }
@@ -426,7 +286,10 @@ static FILE *child_log(children_out *c, long pid, bool *own_file)
 static void report_child(void *ctx, ch_profile *prof, const ch_proc_info *info)
 {
     children_out *c = ctx;
-    pipeline p = {.opt = c->opt, .child = info, .prof = *prof};
+    ch_pipeline p = {.opt = c->opt,
+                     .every_stack = c->opt->pprof_file || c->opt->json_file,
+                     .child = info,
+                     .prof = *prof};
     p.status = ch_exit_status(&p.prof.exit);
     bool own_file;
     FILE *log = child_log(c, p.prof.pid, &own_file);
@@ -436,7 +299,7 @@ static void report_child(void *ctx, ch_profile *prof, const ch_proc_info *info)
         c->failed = true;
     c->reported++;
     c->leaked |= p.leaked;
-    pipeline_free(&p);
+    ch_pipeline_free(&p);
 }
 
 /* After the program's report: the children's kept reports. */
@@ -454,21 +317,27 @@ static int children_finish(children_out *c, FILE *log)
 }
 
 /* --http, --snapshot-*: started before the program runs (a bad address fails first). */
-static ch_serve *serve_open(const ch_options *o, FILE *log, ch_run_opts *ro)
+static ch_serve *serve_open(const ch_options *o, ch_live_checker *checker, FILE *log,
+                            ch_run_opts *ro)
 {
     char err[512];
     ch_serve_opts so = {.http = o->http,
                         .allow_remote = o->http_allow_remote,
                         .snapshot_interval = o->snapshot_interval,
                         .snapshot_dir = o->snapshot_dir,
-                        .program = o->argv[0]};
+                        .program = o->argv[0],
+                        .leaks = ch_live_check_run,
+                        .leaks_ctx = checker};
     ch_serve *s = ch_serve_open(&so, err, sizeof err);
     if (!s) {
         fail(err, NULL);
         return NULL;
     }
     if (ch_serve_url(s)) {
-        fprintf(log, "cgoheap: serving %s/debug/pprof/ and /metrics\n", ch_serve_url(s));
+        fprintf(log,
+                "cgoheap: serving %s/debug/pprof/ and /metrics, leak checks at "
+                "/debug/cgoheap/leaks\n",
+                ch_serve_url(s));
         fflush(log);
     }
     ro->on_live = ch_serve_live;
@@ -520,22 +389,24 @@ int ch_run(const ch_options *o)
     if (o->trace_threads)
         setenv("CGOHEAP_TRACE_THREADS", strcmp(o->trace_threads, "main") ? "1" : "0", 1);
 
-    pipeline p = {.opt = o};
+    ch_pipeline p = {.opt = o, .every_stack = o->pprof_file || o->json_file};
     children_out kids = {.opt = o, .supp = supp};
     ch_run_opts ro = {.argv = o->argv,
                       .agent_path = agent,
                       .sample_rate = o->sample_rate,
                       .scan = o->scan,
-                      .show_roots = o->show_roots,
                       .verbose = o->verbose,
                       .follow = o->trace_children,
                       .skip = o->trace_children_skip,
                       .on_child = report_child,
-                      .child_ctx = &kids};
+                      .child_ctx = &kids,
+                      .on_stopped = ch_pipeline_scan,
+                      .stopped_ctx = (void *)o};
     char err[512] = "";
     int status;
     bool live = o->http || o->snapshot_interval > 0;
-    ch_serve *served = live ? serve_open(o, log, &ro) : NULL;
+    ch_live_checker checker = {.opt = o, .supp = supp};
+    ch_serve *served = live ? serve_open(o, &checker, log, &ro) : NULL;
     if (live && !served) {
         ch_supp_free(supp);
         if (log != stderr)
@@ -567,7 +438,7 @@ int ch_run(const ch_options *o)
         status = EXIT_CGOHEAP_ERROR;
     }
     ch_phase("cleanup");
-    pipeline_free(&p);
+    ch_pipeline_free(&p);
     ch_supp_free(supp);
     if (o->verbose)
         ch_phase_print(stderr);

@@ -3,28 +3,18 @@
  * its exit, scan its memory and read the agent's record.
  */
 #include "collect/collect.h"
-#include "analyze/analyze.h"
-#include "analyze/goheap.h"
 #include "cgoheap/follow.h"
 #include "collect/children.h"
 #include "collect/epochs.h"
-#include "collect/exitpath.h"
-#include "collect/goheap_read.h"
 #include "collect/goprefetch.h"
-#include "collect/goroots.h"
-#include "collect/goruntime.h"
 #include "collect/launch.h"
+#include "collect/live_stop.h"
 #include "collect/modmaps.h"
-#include "collect/pagemap.h"
-#include "collect/procmem.h"
 #include "collect/record.h"
-#include "collect/roots.h"
-#include "collect/roots_why.h"
 #include "collect/sigforward.h"
+#include "collect/stopped.h"
 #include "collect/trace.h"
 #include "collect/untracked.h"
-#include "common/clock.h"
-#include "common/grow.h"
 #include "common/phase.h"
 #include "common/shm_layout.h"
 
@@ -50,10 +40,9 @@ static uint32_t stack_cap(void)
         return (uint32_t)v;
     return STACK_CAP;
 }
-#define UNFREED_TAIL "; blocks reported as unfreed at exit"
-
 typedef struct collect_owner {
     ch_shm shm;
+    ch_live_stop *live; /* leak checks while the program runs; outlives the run for late askers */
 } collect_owner;
 
 typedef struct run_state {
@@ -92,223 +81,26 @@ static void read_record(run_state *s)
     }
 }
 
-static void scan_failed(ch_profile *p, const char *why)
+/* A main thread that ended first (pthread_exit in main) is a zombie whose
+ * /proc entries show no memory: read through a stopped thread's (/proc/TID
+ * works for any thread id). */
+static pid_t read_at(pid_t pid, const ch_exit_threads *threads)
 {
-    snprintf(p->scan_notice, sizeof p->scan_notice,
-             "memory not scanned: cannot read the target's memory (%s)" UNFREED_TAIL, why);
+    pid_t at = threads->n ? threads->v[0].tid : pid;
+    for (size_t i = 0; i < threads->n; i++)
+        if (threads->v[i].tid == pid)
+            at = pid;
+    return at;
 }
 
-/* One /proc/PID/maps line as a ch_mapping; 0 if it is not one. */
-static int parse_mapping(const char *line, ch_mapping *m)
+static ch_stopped_target stopped_view(const run_state *s, pid_t pid, const ch_exit_threads *threads)
 {
-    unsigned long long start, end;
-    char perms[5];
-    int path_at = 0;
-    if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3)
-        return 0;
-    m->start = start;
-    m->end = end;
-    m->flags = (perms[0] == 'r' ? CH_MAP_READ : 0) | (perms[1] == 'w' ? CH_MAP_WRITE : 0) |
-               (perms[2] == 'x' ? CH_MAP_EXEC : 0) |
-               (path_at && line[path_at] == '/' ? CH_MAP_FILE : 0);
-    return 1;
-}
-
-/* The target's mappings, in the kernel's (address) order, for the scan's
- * vtable test. NULL on failure: the scan then runs without them. */
-static ch_mapping *read_mappings(pid_t pid, size_t *n)
-{
-    char path[64], line[PATH_MAX + 128];
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    FILE *f = fopen(path, "r");
-    ch_mapping *maps = NULL;
-    size_t cap = 0;
-    *n = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        if (*n == cap) {
-            ch_mapping *grown = ch_grow(maps, &cap, sizeof *maps, 256);
-            if (!grown)
-                break;
-            maps = grown;
-        }
-        *n += (size_t)parse_mapping(line, &maps[*n]);
-    }
-    if (f)
-        fclose(f);
-    return maps;
-}
-
-/* Every general register of every stopped thread is a root word (as in
- * valgrind: a pointer held only in a register is held). */
-#define REGS_PER_THREAD 17
-
-static void register_words(const ch_exit_threads *t, uint64_t *w)
-{
-    for (size_t i = 0; i < t->n; i++, w += REGS_PER_THREAD) {
-        const struct user_regs_struct *r = &t->v[i].regs;
-        const uint64_t one[REGS_PER_THREAD] = {r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi,
-                                               r->rbp, r->rsp, r->r8,  r->r9,  r->r10, r->r11,
-                                               r->r12, r->r13, r->r14, r->r15, r->rip};
-        memcpy(w, one, sizeof one);
-    }
-}
-
-/* Where the live stack of each stopped thread starts (its stack pointer,
- * or above the exit path's frames) and its TLS base, the main thread's
- * alone, and the stack pointers and pcs themselves for the Go runtime
- * reader, which walks goroutines from them. */
-typedef struct thread_sps {
-    ch_thread_sp *v;
-    uint64_t main_sp;
-    uint64_t *sp, *pc;
-    uint64_t *words;
-} thread_sps;
-
-static int thread_sps_make(thread_sps *ts, const ch_exit_threads *t)
-{
-    size_t n = t->n ? t->n : 1;
-    ts->v = malloc(n * sizeof *ts->v);
-    ts->sp = malloc(n * sizeof *ts->sp);
-    ts->pc = malloc(n * sizeof *ts->pc);
-    ts->words = malloc(n * REGS_PER_THREAD * sizeof *ts->words);
-    if (!ts->v || !ts->sp || !ts->pc || !ts->words)
-        return -1;
-    for (size_t i = 0; i < t->n; i++) {
-        ts->v[i] = (ch_thread_sp){.sp = t->v[i].regs.rsp, .tls = t->v[i].regs.fs_base};
-        ts->sp[i] = t->v[i].regs.rsp;
-        ts->pc[i] = t->v[i].regs.rip;
-    }
-    ts->main_sp = t->main_sp;
-    register_words(t, ts->words);
-    return 0;
-}
-
-/* The thread that made exit_group from libc's exit() has dead frames
- * below its caller (collect/exitpath.h): its live stack starts there. */
-static void cut_exit_frames(run_state *s, int memfd, const ch_exit_threads *t, thread_sps *ts)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        const struct user_regs_struct *r = &t->v[i].regs;
-        char why[160];
-        uint64_t live = ch_exit_live_sp(s->prof, r, ch_procmem_read, &memfd, why, sizeof why);
-        ts->v[i].sp = live;
-        if (t->v[i].tid == s->prof->pid && r->rsp == t->main_sp)
-            ts->main_sp = live;
-        if (!s->opts->verbose)
-            continue;
-        if (live != r->rsp)
-            fprintf(stderr,
-                    "cgoheap: thread %d ended in exit(): %llu bytes of libc's exit frames "
-                    "are no roots\n",
-                    (int)t->v[i].tid, (unsigned long long)(live - r->rsp));
-        else if (why[0])
-            fprintf(stderr,
-                    "cgoheap: thread %d made exit_group, but its exit frames were not found (%s): "
-                    "its stack is a root from its stack pointer\n",
-                    (int)t->v[i].tid, why);
-    }
-}
-
-static void thread_sps_free(thread_sps *ts)
-{
-    free(ts->v);
-    free(ts->sp);
-    free(ts->pc);
-    free(ts->words);
-}
-
-static void scan_roots(run_state *s, pid_t pid, int memfd, const ch_exit_threads *t,
-                       const thread_sps *ts)
-{
-    ch_profile *p = s->prof;
-    struct stat st;
-    char smaps[64];
-    ch_roots_ctx rc = {.agent_path = s->agent, .main_sp = ts->main_sp};
-    rc.threads = ts->v;
-    rc.nthreads = t->n;
-    if (fstat(s->own->shm.fd, &st) == 0)
-        rc.shm_inode = st.st_ino;
-    snprintf(smaps, sizeof smaps, "/proc/%d/smaps", (int)pid);
-    rc.blocks = p->blocks;
-    rc.nblocks = p->nblocks;
-    rc.sampled = p->sample_rate > 1;
-    const ch_shm_header *h = s->own->shm.hdr;
-    rc.marks = (const uint64_t *)((const char *)h + h->marks_off);
-    rc.nmarks = h->n_marks < CH_MAX_MARKS ? h->n_marks : CH_MAX_MARKS;
-    size_t nroots = 0;
-    ch_phase("roots");
-    ch_region *roots = ch_roots_from_smaps(smaps, &rc, &nroots, ch_procmem_read, &memfd);
-    if (!roots)
-        return scan_failed(p, strerror(errno));
-    size_t nmaps;
-    ch_mapping *maps = read_mappings(pid, &nmaps);
-    ch_go_threads threads = {.main_sp = t->main_sp,
-                             .sps = ts->sp,
-                             .nsps = t->n,
-                             .marks = rc.marks,
-                             .nmarks = rc.nmarks,
-                             .maps = maps,
-                             .nmaps = nmaps,
-                             .pcs = ts->pc};
-    ch_goroutine_list goroutines = {0};
-    if (s->opts->show_roots)
-        threads.goroutines = &goroutines;
-    ch_phase("go runtime");
-    roots = ch_go_refine_roots(pid, s->go, &threads, roots, &nroots, ch_procmem_read, &memfd,
-                               s->opts->verbose);
-    ch_go_heap gh;
-    roots = ch_go_heap_collect(pid, s->go, &gh, roots, &nroots, ch_procmem_read, &memfd,
-                               s->opts->verbose);
-    ch_scan_extra x = {.go = gh.nspans ? &gh : NULL};
-    if (s->opts->show_roots) { /* failing that, the report just names no roots */
-        x.why = calloc(p->nblocks + 1, sizeof *x.why);
-        if (x.go)
-            gh.why = calloc(gh.nobjects + 1, sizeof *gh.why);
-    }
-    ch_phase("resident pages");
-    roots = ch_roots_resident(pid, roots, &nroots);
-    double t0 = ch_now();
-    ch_phase("scan");
-    if (ch_scan_ex(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps, &x,
-                   ch_procmem_read, &memfd))
-        scan_failed(p, strerror(ENOMEM));
-    else if (s->opts->verbose)
-        fprintf(stderr,
-                "cgoheap: scanned %zu root regions, %zu threads' registers and %zu blocks in "
-                "%.3f s\n",
-                nroots, t->n, p->nblocks, ch_now() - t0);
-    if (x.why && p->scanned) {
-        ch_why_input wi = {.why = x.why,
-                           .go = x.go,
-                           .roots = roots,
-                           .nroots = nroots,
-                           .threads = t,
-                           .regs_per_thread = REGS_PER_THREAD,
-                           .goroutines = &goroutines,
-                           .pid = pid,
-                           .read = ch_procmem_read,
-                           .read_ctx = &memfd};
-        ch_phase("roots named");
-        ch_why_name(p, &wi);
-    }
-    free(x.why);
-    free(goroutines.v);
-    ch_go_heap_free(&gh);
-    free(roots);
-    free(maps);
-}
-
-static void scan_target(run_state *s, pid_t pid, int memfd, const ch_exit_threads *t)
-{
-    thread_sps ts = {0};
-    if (thread_sps_make(&ts, t)) {
-        scan_failed(s->prof, strerror(ENOMEM));
-    } else {
-        ch_phase("exit frames");
-        cut_exit_frames(s, memfd, t, &ts);
-        scan_roots(s, pid, memfd, t, &ts);
-    }
-    thread_sps_free(&ts);
+    return (ch_stopped_target){.pid = read_at(pid, threads),
+                               .threads = threads,
+                               .hdr = s->own->shm.hdr,
+                               .shm_fd = s->own->shm.fd,
+                               .agent = s->agent,
+                               .go = s->go};
 }
 
 /* At a process's exit stop: its record, its modules and (unless --no-scan) the scan. */
@@ -329,21 +121,9 @@ static void collect_stopped(run_state *s, pid_t pid, const ch_exit_threads *thre
             fprintf(stderr, "cgoheap: no recorded block left at exit: nothing to scan\n");
         return;
     }
-    /* A main thread that ended first (pthread_exit in main) is a zombie
-     * whose /proc entries show no memory: read through a stopped thread's
-     * (/proc/TID works for any thread id). */
-    pid_t at = threads->n ? threads->v[0].tid : pid;
-    for (size_t i = 0; i < threads->n; i++)
-        if (threads->v[i].tid == pid)
-            at = pid;
-    pid = at;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
-    int memfd = open(path, O_RDONLY | O_CLOEXEC);
-    if (memfd < 0)
-        return scan_failed(s->prof, strerror(errno));
-    scan_target(s, pid, memfd, threads);
-    close(memfd);
+    const ch_stopped_target view = stopped_view(s, pid, threads);
+    if (s->opts->on_stopped)
+        s->opts->on_stopped(s->opts->stopped_ctx, &view, s->prof);
     ch_phase("exit");
 }
 
@@ -375,7 +155,7 @@ static void child_exit_stop(run_state *s, pid_t pid, const ch_exit_threads *thre
     cs.record_err[0] = 0;
     if (!s->opts->scan)
         snprintf(prof.scan_notice, sizeof prof.scan_notice,
-                 "memory not scanned (--no-scan)" UNFREED_TAIL);
+                 "memory not scanned (--no-scan)" CH_UNFREED_TAIL);
     collect_stopped(&cs, pid, threads);
     if (cs.record_read) {
         char exe[64];
@@ -406,6 +186,28 @@ static void on_exit_stop(void *ctx, pid_t pid, const ch_exit_threads *threads)
     if ((s->exec_errno = ch_child_exec_errno(&s->child)))
         return; /* the program never ran */
     collect_stopped(s, pid, threads);
+}
+
+/* A leak check while the program runs: the record as it is now, then the stage asked for. */
+static void on_check_stop(void *ctx, pid_t pid, const ch_exit_threads *threads, ch_live_check *c)
+{
+    run_state *s = ctx;
+    ch_shm *shm = &s->own->shm;
+    memset(c->prof, 0, sizeof *c->prof);
+    if (ch_record_read(shm->hdr, shm->size, shm->fd, c->prof, c->err, sizeof c->err))
+        return;
+    ch_epochs_ages(s->epochs, c->prof);
+    c->prof->pid = s->child.pid;
+    snprintf(c->prof->image, sizeof c->prof->image, "%s", s->prof->image);
+    ch_modules_from_maps(read_at(pid, threads), c->prof);
+    const ch_stopped_target view = stopped_view(s, pid, threads);
+    if (c->prof->nblocks == 0) {
+        c->prof->scanned = true; /* nothing to classify */
+        return;
+    }
+    ch_phase_mute(true); /* the -v times are the exit path's */
+    c->fn(c->ctx, &view, c->prof);
+    ch_phase_mute(false);
 }
 
 /*
@@ -449,7 +251,7 @@ static void on_release(void *ctx, pid_t pid)
  * to the launcher alone (collect/sigforward.c), and its exec stop empties
  * the record of the old image. Returns whether exit stops will come.
  */
-static bool seize(run_state *s, bool *seized)
+static bool seize(run_state *s, bool *seized, bool *all_threads)
 {
     ch_profile *p = s->prof;
     long o = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
@@ -458,7 +260,7 @@ static bool seize(run_state *s, bool *seized)
         o |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT;
     if (!s->opts->scan) {
         snprintf(p->scan_notice, sizeof p->scan_notice,
-                 "memory not scanned (--no-scan)" UNFREED_TAIL);
+                 "memory not scanned (--no-scan)" CH_UNFREED_TAIL);
         s->ptrace_options = o;
         *seized = ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0;
         return *seized && s->opts->follow;
@@ -473,14 +275,15 @@ static bool seize(run_state *s, bool *seized)
      * should not pay that for a closer scan of its few sampled blocks. */
     const char *env = getenv("CGOHEAP_TRACE_THREADS");
     o |= PTRACE_O_TRACEEXIT;
-    if (env ? strcmp(env, "0") != 0 : s->opts->sample_rate <= 1)
+    *all_threads = env ? strcmp(env, "0") != 0 : s->opts->sample_rate <= 1;
+    if (*all_threads)
         o |= PTRACE_O_TRACECLONE;
     s->ptrace_options = o;
     if (ptrace(PTRACE_SEIZE, s->child.pid, 0, o) == 0)
         return *seized = true;
     *seized = false;
     snprintf(p->scan_notice, sizeof p->scan_notice,
-             "memory not scanned: ptrace refused (%s)" UNFREED_TAIL, strerror(errno));
+             "memory not scanned: ptrace refused (%s)" CH_UNFREED_TAIL, strerror(errno));
     if (s->opts->verbose)
         fprintf(stderr, "cgoheap: %s\n", p->scan_notice);
     return false;
@@ -497,8 +300,15 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
         own->shm.hdr->target_pid = s->child.pid;   /* before the go-ahead: the agent checks it */
         s->epochs = ch_epochs_start(own->shm.hdr); /* after the fork: the child calls setenv */
     }
-    bool seized;
-    bool traced = seize(s, &seized);
+    bool seized, all_threads = false;
+    bool traced = seize(s, &seized, &all_threads);
+    if (!traced)
+        ch_live_stop_refuse(own->live, "the program is not traced (--no-scan, or ptrace refused): "
+                                       "no leak check while it runs");
+    else if (!all_threads)
+        ch_live_stop_refuse(own->live, "only the main thread is traced (--trace-threads=main, "
+                                       "the default of a sampled run): the leak check needs "
+                                       "--trace-threads=all");
     /*
      * Full tracking reads the Go layouts while the program runs, on an idle
      * CPU, so that the scan at exit need not wait for them. A sampled run is
@@ -508,15 +318,19 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     if (traced && s->opts->sample_rate <= 1)
         s->go = ch_go_prefetch_start(path);
     ch_sigfwd_start(s->child.pid);
-    const ch_live_record live = {own->shm.hdr, own->shm.size, own->shm.fd, s->child.pid, s->epochs};
+    const ch_live_record live = {own->shm.hdr, own->shm.size, own->shm.fd,
+                                 s->child.pid, s->epochs,     own->live};
     if (s->opts->on_live && own->shm.hdr)
         s->opts->on_live(s->opts->live_ctx, &live);
     ch_child_go(&s->child);
     const ch_trace_hooks hooks = {.on_exit = on_exit_stop,
                                   .on_exec = on_exec_stop,
                                   .on_release = on_release,
-                                  .follow = s->opts->follow && seized};
+                                  .follow = s->opts->follow && seized,
+                                  .live = own->live,
+                                  .on_check = on_check_stop};
     int rc = ch_trace_wait(s->child.pid, seized, &hooks, s, &s->prof->exit);
+    ch_live_stop_refuse(own->live, "the program has ended");
     if (s->opts->on_live)
         s->opts->on_live(s->opts->live_ctx, NULL);
     ch_sigfwd_stop();
@@ -540,7 +354,7 @@ static void mark_unfreed(ch_profile *p)
     if (!p->scan_notice[0])
         snprintf(p->scan_notice, sizeof p->scan_notice,
                  "memory not scanned: the process ended without an exit stop of its main "
-                 "thread (it exited first)" UNFREED_TAIL);
+                 "thread (it exited first)" CH_UNFREED_TAIL);
 }
 
 /*
@@ -605,6 +419,7 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
         return -1;
     }
     s->own->shm.fd = -1;
+    s->own->live = ch_live_stop_new();
     uint64_t rate = s->opts->sample_rate ? s->opts->sample_rate : 1;
     if (ch_children_env(s->opts, rate, stack_cap())) {
         snprintf(err, errlen, "cannot set the environment for children: %s", strerror(errno));
@@ -622,6 +437,7 @@ static int prepare(run_state *s, char *path, char *agent, char *err, size_t errl
             return 0;
         }
         snprintf(err, errlen, "cannot create the shared record: %s", strerror(errno));
+        ch_live_stop_free(s->own->live);
         free(s->own);
         s->own = NULL;
         preload_cleanup(s);
@@ -684,6 +500,7 @@ void ch_profile_free(ch_profile *p)
     collect_owner *own = p->owner;
     if (own) {
         ch_shm_destroy(&own->shm);
+        ch_live_stop_free(own->live);
         free(own);
     }
     p->owner = NULL;

@@ -3,6 +3,8 @@
 #define CGOHEAP_COLLECT_H
 
 #include "cgoheap/shm.h"
+#include "collect/live_stop.h"
+#include "collect/stopped.h"
 #include "common/profile.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@ typedef struct ch_live_record {
     int fd; /* the record's memfd */
     int pid;
     const struct ch_epochs *epochs; /* the blocks' ages (collect/epochs.h); NULL if unknown */
+    ch_live_stop *stop;             /* leak checks of the running program (ch_live_stop_run) */
 } ch_live_record;
 
 /* Called on the launcher's thread with the record before the program runs, and with NULL
@@ -37,13 +40,14 @@ typedef struct ch_run_opts {
     uint64_t sample_rate;   /* bytes; 1 = every allocation */
     bool scan;              /* stop at exit and scan memory (reachability) */
     bool verbose;           /* notices about the launcher itself on stderr */
-    bool show_roots;        /* name what holds each block (ch_profile.block_root) */
     ch_live_fn on_live;     /* may be NULL */
     void *live_ctx;
     bool follow;          /* follow child processes (include/cgoheap/follow.h) */
     const char *skip;     /* children not followed: comma-separated globs */
     ch_child_fn on_child; /* each followed child's profile; may be NULL */
     void *child_ctx;
+    ch_stopped_fn on_stopped; /* the roots and scan stage at an exit stop; NULL: no scan */
+    void *stopped_ctx;
 } ch_run_opts;
 
 /*

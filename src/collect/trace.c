@@ -15,14 +15,17 @@
  * still running then are detached, to run on untraced.
  */
 #include "collect/trace.h"
+#include "collect/live_stop.h"
 #include "collect/procmem.h"
 #include "collect/sigforward.h"
+#include "collect/stopall.h"
 #include "collect/tprocs.h"
 #include "common/clock.h"
 #include "common/grow.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -34,6 +37,9 @@
  * their exit stops: the kernel kills them at once, so this is only a bound
  * against a thread that never stops (untraced, or stuck in the kernel). */
 #define ALL_STOPPED_WAIT 0.2
+/* How long a live leak check waits for every thread to stop: a thread in
+ * uninterruptible sleep (disk I/O, a vfork parent) stops only when it wakes. */
+#define CHECK_STOP_WAIT 0.5
 #define MAX_TASKS 65536
 
 typedef struct tracer {
@@ -43,6 +49,10 @@ typedef struct tracer {
     ch_tprocs procs;
     pid_t *leaving; /* threads let go from a plain exit, not reaped yet */
     size_t nleaving, leaving_cap;
+    ch_live_stop *live;
+    ch_check_stop_fn on_check;
+    ch_wait_status *later; /* stops taken during a leak check, handled after it */
+    size_t nlater, later_at;
 } tracer;
 
 static int is_stop_signal(int sig)
@@ -252,6 +262,59 @@ static bool finish_ready(tracer *t)
     return waiting;
 }
 
+/* The program's own state, while it is traced; NULL once it is gone. */
+static ch_tproc *program(const tracer *t)
+{
+    return ch_tprocs_find(&t->procs, t->pid);
+}
+
+static uint64_t main_sp_of(const tracer *t, const ch_stopall *st)
+{
+    for (size_t i = 0; i < st->n; i++)
+        if (st->v[i].tid == t->pid)
+            return st->v[i].regs.rsp;
+    const ch_tproc *p = program(t);
+    return p ? p->main_sp : 0;
+}
+
+/* Stops every thread, calls on_check, resumes; the stops that came in the
+ * way (a signal to deliver, an exit, a clone) are handled afterwards. */
+static void live_check(tracer *t, ch_live_check *c)
+{
+    ch_stopall st = {0};
+    int rc = -1;
+    if (ch_stopall_stop(t->pid, &st, CHECK_STOP_WAIT))
+        snprintf(c->err, sizeof c->err, "out of memory while stopping the program");
+    else if (st.exec)
+        snprintf(c->err, sizeof c->err, "the program was starting another image; ask again");
+    else {
+        ch_exit_threads threads = {.v = st.v, .n = st.n, .main_sp = main_sp_of(t, &st)};
+        c->nthreads = st.n;
+        c->nmissed = st.nmissed;
+        t->on_check(t->ctx, t->pid, &threads, c);
+        rc = c->err[0] ? -1 : 0;
+    }
+    ch_stopall_resume(&st);
+    c->pause = ch_now() - st.start;
+    ch_live_stop_done(t->live, c, rc);
+    free(t->later);
+    t->later = st.later; /* the previous ones were all handled: later_at == nlater */
+    t->nlater = st.nlater;
+    t->later_at = 0;
+    st.later = NULL;
+    ch_stopall_free(&st);
+}
+
+/* A wait status kept by a leak check, oldest first; false if none is left. */
+static bool next_later(tracer *t, pid_t *w, int *status)
+{
+    if (t->later_at == t->nlater)
+        return false;
+    *w = t->later[t->later_at].tid;
+    *status = t->later[t->later_at++].status;
+    return true;
+}
+
 /*
  * While the threads of an ending process reach their exit stops, waitpid
  * cannot block: an untraced thread dies without telling the launcher. The
@@ -268,6 +331,9 @@ static int wait_any(tracer *t, bool traced, int *status)
 {
     long pause_ns = POLL_FIRST_NS;
     for (;;) {
+        pid_t kept;
+        if (next_later(t, &kept, status))
+            return kept;
         if (traced && finish_ready(t)) {
             pid_t w = waitpid(-1, status, __WALL | WNOHANG);
             if (w != 0)
@@ -283,6 +349,12 @@ static int wait_any(tracer *t, bool traced, int *status)
         pid_t w = waitpid(traced ? -1 : t->pid, status, __WALL | WNOHANG);
         if (w != 0)
             return w;
+        const ch_tproc *prog = traced ? program(t) : NULL;
+        ch_live_check *c = prog && !prog->ending ? ch_live_stop_take(t->live) : NULL;
+        if (c) {
+            live_check(t, c);
+            continue;
+        }
         if (!ch_sigfwd_settle())
             ch_sigfwd_wait(SIGNAL_WAIT);
     }
@@ -331,7 +403,12 @@ static void release_children(tracer *t)
 
 int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx, ch_exit *out)
 {
-    tracer t = {.pid = pid, .hooks = hooks, .ctx = ctx, .procs = {.follow = hooks->follow}};
+    tracer t = {.pid = pid,
+                .hooks = hooks,
+                .ctx = ctx,
+                .procs = {.follow = hooks->follow},
+                .live = hooks->live,
+                .on_check = hooks->on_check};
     int rc = -1;
     if (!ch_tprocs_add(&t.procs, pid))
         return -1;
@@ -361,5 +438,6 @@ int ch_trace_wait(pid_t pid, bool traced, const ch_trace_hooks *hooks, void *ctx
         release_children(&t);
     ch_tprocs_free(&t.procs);
     free(t.leaving);
+    free(t.later);
     return rc;
 }

@@ -12,6 +12,13 @@ typedef struct ch_report_opts {
     bool gen_suppressions; /* print a suppression entry after each record */
 } ch_report_opts;
 
+/* A leak check of the running program (not its exit): the pause it caused. */
+typedef struct ch_live_pause {
+    double seconds; /* from the first thread asked to stop to the last one resumed */
+    size_t threads; /* threads stopped */
+    size_t missed;  /* live threads that did not stop in time (their stacks scanned whole) */
+} ch_live_pause;
+
 typedef struct ch_report_input {
     const ch_profile *prof;
     const ch_record *records; /* sorted biggest first */
@@ -36,6 +43,7 @@ typedef struct ch_report_input {
     double run_seconds;        /* how long the program ran */
     int exit_status;           /* the status cgoheap exits with */
     unsigned error_kinds;      /* bit (1 << ch_kind) per kind that counts as an error */
+    const ch_live_pause *live; /* a leak check of the running program; NULL at exit */
 } ch_report_input;
 
 /* Whether a record counts as an error: not suppressed, of an error kind. */
@@ -87,6 +95,10 @@ int ch_report_heap_legacy(FILE *out, const ch_report_input *in, bool show_intern
 /* What the Prometheus exposition adds to the record's figures. */
 typedef struct ch_metrics_extra {
     uint64_t rss_bytes; /* the program's resident set; 0 if unknown */
+    /* The last leak check of the running program (/debug/cgoheap/leaks), if any. */
+    uint64_t checks;                          /* leak checks answered so far; 0: none, no figures */
+    double check_pause_seconds;               /* the pause the last one caused */
+    uint64_t definite_bytes, definite_blocks; /* definitely lost then (direct, not suppressed) */
 } ch_metrics_extra;
 
 /* Prometheus text format: heap in use, allocations, frees, agent memory. 0 or -1.
@@ -94,6 +106,8 @@ typedef struct ch_metrics_extra {
 int ch_report_metrics(FILE *out, const ch_report_input *in, const ch_metrics_extra *x);
 /* The heap in use as /metrics gives it (scaled when sampled), from the same input. */
 void ch_report_inuse(const ch_report_input *in, uint64_t *bytes, uint64_t *blocks);
+/* One kind's records that are not suppressed, as the text report's summary gives it. */
+void ch_report_kind_total(const ch_report_input *in, ch_kind k, uint64_t *bytes, uint64_t *blocks);
 int ch_report_json(FILE *out, const ch_report_input *in);
 /* valgrind memcheck's XML (protocol 4), leak errors only. */
 int ch_report_xml(FILE *out, const ch_report_input *in, const ch_report_opts *o);

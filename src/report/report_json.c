@@ -216,6 +216,13 @@ static void write_header(chr_json *j, const ch_report_input *in)
     chr_json_bool(j, "signaled", p->exit.signaled);
     chr_json_i64(j, "code", p->exit.code);
     chr_json_close(j, '}');
+    if (in->live) { /* a leak check of the running program, not its exit */
+        chr_json_open(j, "live_check", '{', true);
+        chr_json_u64(j, "pause_us", (uint64_t)(in->live->seconds * 1e6 + 0.5));
+        chr_json_u64(j, "threads_stopped", in->live->threads);
+        chr_json_u64(j, "threads_missed", in->live->missed);
+        chr_json_close(j, '}');
+    }
     chr_json_bool(j, "scanned", p->scanned);
     fixed_str(j, "notice", p->scan_notice, sizeof p->scan_notice);
     chr_json_u64(j, "sample_rate", p->sample_rate > 1 ? p->sample_rate : 1);

@@ -37,6 +37,18 @@ int ch_report_metrics(FILE *out, const ch_report_input *in, const ch_metrics_ext
            (double)p->sample_rate);
     metric(out, "cgoheap_agent_attached", "gauge", "1 if the agent is recording in the program.",
            p->agent_attached && !p->agent_fail_reason[0] ? 1 : 0);
+    if (x->checks) {
+        metric(out, "cgoheap_leak_checks_total", "counter",
+               "Leak checks of the running program so far.", (double)x->checks);
+        metric(out, "cgoheap_leak_check_pause_seconds", "gauge",
+               "How long the last leak check stopped the program.", x->check_pause_seconds);
+        metric(out, "cgoheap_leak_check_definitely_lost_bytes", "gauge",
+               "C heap bytes definitely lost at the last leak check (not suppressed).",
+               (double)x->definite_bytes);
+        metric(out, "cgoheap_leak_check_definitely_lost_blocks", "gauge",
+               "C heap blocks definitely lost at the last leak check (not suppressed).",
+               (double)x->definite_blocks);
+    }
     return ferror(out) ? -1 : 0;
 }
 
@@ -46,4 +58,12 @@ void ch_report_inuse(const ch_report_input *in, uint64_t *bytes, uint64_t *block
     chr_summarize(in, &s);
     *bytes = s.in_use.bytes;
     *blocks = s.in_use.count;
+}
+
+void ch_report_kind_total(const ch_report_input *in, ch_kind k, uint64_t *bytes, uint64_t *blocks)
+{
+    chr_summary s;
+    chr_summarize(in, &s);
+    *bytes = s.by_kind[k].bytes;
+    *blocks = s.by_kind[k].count;
 }

@@ -264,7 +264,7 @@ static void print_heap_summary(text_ctx *c, const chr_summary *s)
     char n1[CHR_NUM_LEN], n2[CHR_NUM_LEN], n3[CHR_NUM_LEN];
     prefix(c);
     chr_out_str(&c->out, " HEAP SUMMARY:\n");
-    print_amount_line(c, "in use at exit", s->in_use);
+    print_amount_line(c, c->in->live ? "in use now" : "in use at exit", s->in_use);
     prefix(c);
     chr_out_printf(&c->out, " %18s: %s allocs, %s frees, %s bytes allocated%s\n",
                    "total heap usage", chr_commas(s->allocs, n1), chr_commas(s->frees, n2),
@@ -407,6 +407,18 @@ int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o
     chr_out_char(&c.out, '\n');
     if (in->ppid)
         print_child_header(&c);
+    if (in->live) {
+        prefix(&c);
+        chr_out_printf(&c.out, " cgoheap: checked while running: %zu threads stopped for %.3f ms\n",
+                       in->live->threads, in->live->seconds * 1e3);
+    }
+    if (in->live && in->live->missed) {
+        prefix(&c);
+        chr_out_printf(&c.out,
+                       " cgoheap: %zu threads did not stop in time: their stacks were scanned "
+                       "whole\n",
+                       in->live->missed);
+    }
     blank(&c);
     int rc = print_body(&c, &s);
     chr_fmemo_free(&c.frames);

@@ -34,7 +34,8 @@
 struct ch_http {
     struct MHD_Daemon *mhd;
     int fd;
-    ch_live *live; /* not owned */
+    ch_live *live;   /* not owned */
+    ch_leaks *leaks; /* not owned */
     char url[160];
     char unix_path[108]; /* removed at close */
 };
@@ -157,7 +158,9 @@ static const char INDEX[] =
     "<tr><td><a href='allocs?debug=1'>allocs</a></td></tr>\n"
     "<tr><td><a href='delta_heap'>delta_heap</a></td></tr>\n"
     "<tr><td><a href='heap?debug=1'>heap</a></td></tr>\n"
-    "</table>\n<a href=\"/metrics\">metrics</a>\n<br>\n<p>\nProfile Descriptions:\n<ul>\n"
+    "</table>\n<a href=\"/metrics\">metrics</a>\n<br>\n"
+    "<a href=\"/debug/cgoheap/leaks\">leak check</a> (stops the program for a "
+    "moment)\n<br>\n<p>\nProfile Descriptions:\n<ul>\n"
     "<li><div class=profile-name>allocs: </div> A sampling of all past C heap allocations "
     "(alloc_space shown first)</li>\n"
     "<li><div class=profile-name>delta_heap: </div> As godeltaprof: allocations since the "
@@ -213,8 +216,13 @@ static void heap(ch_http *s, struct MHD_Connection *c, const char *name, ch_repl
 static void route(ch_http *s, struct MHD_Connection *c, const char *url, ch_reply *r)
 {
     static const char prefix[] = "/debug/pprof/";
-    if (!strcmp(url, "/metrics"))
-        return ch_live_metrics(s->live, r);
+    if (!strcmp(url, "/metrics")) {
+        ch_metrics_extra x = {0};
+        ch_leaks_figures(s->leaks, &x);
+        return ch_live_metrics(s->live, &x, r);
+    }
+    if (!strcmp(url, "/debug/cgoheap/leaks"))
+        return ch_leaks_request(s->leaks, arg(c, "format"), arg(c, "kinds"), r);
     if (!strcmp(url, prefix) || !strcmp(url, "/debug/pprof")) {
         *r = (ch_reply){.status = 200, .type = "text/html; charset=utf-8"};
         r->body = strdup(INDEX);
@@ -283,7 +291,8 @@ int ch_http_start(ch_http *s, char *err, size_t errlen)
     return 0;
 }
 
-ch_http *ch_http_open(const char *addr, bool allow_remote, ch_live *live, char *err, size_t errlen)
+ch_http *ch_http_open(const char *addr, bool allow_remote, ch_live *live, ch_leaks *leaks,
+                      char *err, size_t errlen)
 {
     ch_http *s = calloc(1, sizeof *s);
     if (!s) {
@@ -292,6 +301,7 @@ ch_http *ch_http_open(const char *addr, bool allow_remote, ch_live *live, char *
     }
     s->fd = -1;
     s->live = live;
+    s->leaks = leaks;
     int rc = strncmp(addr, "unix:", 5) ? bind_inet(s, addr, allow_remote, err, errlen)
                                        : bind_unix(s, addr, addr + 5, err, errlen);
     if (rc) {

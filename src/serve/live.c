@@ -494,7 +494,7 @@ static void group_free(grouped *g)
     ch_record_free(&g->prof);
 }
 
-void ch_live_metrics(ch_live *l, ch_reply *out)
+void ch_live_metrics(ch_live *l, const ch_metrics_extra *extra, ch_reply *out)
 {
     grouped g;
     pthread_mutex_lock(&l->mu);
@@ -502,7 +502,8 @@ void ch_live_metrics(ch_live *l, ch_reply *out)
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
-        ch_metrics_extra x = {.rss_bytes = rss_bytes(l->rec.pid)};
+        ch_metrics_extra x = *extra;
+        x.rss_bytes = rss_bytes(l->rec.pid);
         int rc = f ? ch_report_metrics(f, &g.in, &x) : -1;
         if (f && fclose(f))
             rc = -1;

@@ -9,6 +9,7 @@
 #define CGOHEAP_SERVE_LIVE_H
 
 #include "collect/collect.h"
+#include "report/report.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,7 +45,8 @@ void ch_live_free(ch_live *l);
 void ch_live_attach(ch_live *l, const ch_live_record *rec);
 
 void ch_live_heap(ch_live *l, const ch_heap_query *q, ch_reply *out);
-void ch_live_metrics(ch_live *l, ch_reply *out);
+/* /metrics; x gives what the record does not know (the program's resident set is added). */
+void ch_live_metrics(ch_live *l, const ch_metrics_extra *x, ch_reply *out);
 
 /* The heap in use now, as /metrics gives it. 0, or -1 if the record cannot be read. */
 int ch_live_inuse(ch_live *l, uint64_t *bytes, uint64_t *blocks);

@@ -24,6 +24,7 @@
 struct ch_serve {
     ch_serve_opts o;
     ch_live *live;
+    ch_leaks *leaks;
     ch_http *http;
     pthread_t watcher;
     bool watching;
@@ -134,7 +135,10 @@ ch_serve *ch_serve_open(const ch_serve_opts *o, char *err, size_t errlen)
         return NULL;
     }
     ch_serve *s = calloc(1, sizeof *s);
-    if (!s || !(s->live = ch_live_new(o->program))) {
+    if (!s || !(s->live = ch_live_new(o->program)) ||
+        !(s->leaks = ch_leaks_new(o->leaks, o->leaks_ctx))) {
+        if (s)
+            ch_live_free(s->live);
         free(s);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -143,7 +147,8 @@ ch_serve *ch_serve_open(const ch_serve_opts *o, char *err, size_t errlen)
     s->started = mono();
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->wake, NULL);
-    if (o->http && !(s->http = ch_http_open(o->http, o->allow_remote, s->live, err, errlen))) {
+    if (o->http &&
+        !(s->http = ch_http_open(o->http, o->allow_remote, s->live, s->leaks, err, errlen))) {
         ch_serve_close(s, NULL);
         return NULL;
     }
@@ -172,6 +177,7 @@ void ch_serve_live(void *ctx, const ch_live_record *rec)
     if (!rec)
         note_peak(s); /* the last look before the record is read at exit */
     ch_live_attach(s->live, rec);
+    ch_leaks_attach(s->leaks, rec);
     if (rec && !s->threads_tried)
         start_threads(s);
 }
@@ -181,6 +187,7 @@ void ch_serve_close(ch_serve *s, ch_peak *peak)
     if (!s)
         return;
     ch_live_attach(s->live, NULL); /* wakes ?seconds= waiters */
+    ch_leaks_attach(s->leaks, NULL);
     pthread_mutex_lock(&s->mu);
     s->stop = true;
     pthread_cond_broadcast(&s->wake);
@@ -191,6 +198,7 @@ void ch_serve_close(ch_serve *s, ch_peak *peak)
     if (peak)
         *peak = s->peak;
     ch_live_free(s->live);
+    ch_leaks_free(s->leaks);
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->mu);
     free(s);

@@ -3,12 +3,14 @@
  * while it runs, served over HTTP and written to files periodically. All of
  * it lives in the launcher (its own threads that only read the shared
  * record and /proc), never in the program, and never makes ptrace
- * requests: those must come from the tracing thread.
+ * requests: those must come from the tracing thread (a leak check asks it,
+ * collect/live_stop.h).
  */
 #ifndef CGOHEAP_SERVE_H
 #define CGOHEAP_SERVE_H
 
 #include "collect/collect.h"
+#include "serve/leaks.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,6 +22,8 @@ typedef struct ch_serve_opts {
     double snapshot_interval; /* seconds; 0: no snapshots */
     const char *snapshot_dir;
     const char *program; /* names the profiles */
+    ch_leaks_fn leaks;   /* /debug/cgoheap/leaks; NULL: refused */
+    void *leaks_ctx;
 } ch_serve_opts;
 
 /* Binds and starts what o asks for (nothing reads a record until one is attached). NULL with a

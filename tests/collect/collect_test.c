@@ -9,6 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The roots and scan stage at the exit stop, as the CLI composes it. */
+static void scan_stage(void *ctx, const ch_stopped_target *t, ch_profile *p)
+{
+    (void)ctx;
+    const ch_scan_opts o = {0};
+    ch_scan_stopped(t, p, &o);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -21,7 +29,11 @@ int main(int argc, char **argv)
         scan = false;
         first = 3;
     }
-    ch_run_opts o = {.argv = argv + first, .agent_path = argv[1], .sample_rate = 1, .scan = scan};
+    ch_run_opts o = {.argv = argv + first,
+                     .agent_path = argv[1],
+                     .sample_rate = 1,
+                     .scan = scan,
+                     .on_stopped = scan_stage};
     ch_profile p;
     char err[512] = "";
     if (ch_collect_run(&o, &p, err, sizeof err)) {

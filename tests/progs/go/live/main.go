@@ -6,6 +6,9 @@
 //                 batches per thread before it publishes per-stack counts
 //                 (commands run on the main thread: LockOSThread in init)
 //   drop N        frees the N most recent kept blocks
+//   leak N SIZE   leakBlocks: N blocks of SIZE bytes with C.malloc, dropped
+//                 at once (definitely lost), then settle()
+//   sigs          prints "sigusr1 N": the SIGUSR1s received so far
 //   churn SECS    four goroutines malloc and free for SECS seconds while a
 //                 fifth makes new stacks (so the stack table grows meanwhile)
 //   exit CODE     prints a summary line and exits with CODE
@@ -35,8 +38,11 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 )
@@ -57,6 +63,26 @@ func keepBlocks(n, size int) {
 	for i := 0; i < n; i++ {
 		kept = append(kept, C.malloc(C.size_t(size)))
 	}
+}
+
+//go:noinline
+func leakBlocks(n, size int) {
+	for i := 0; i < n; i++ {
+		C.malloc(C.size_t(size)) // dropped
+	}
+}
+
+var sigusr1 atomic.Int64
+
+// countSignals counts SIGUSR1s: none may be lost while the program is checked.
+func countSignals() {
+	c := make(chan os.Signal, 1024)
+	signal.Notify(c, syscall.SIGUSR1)
+	go func() {
+		for range c {
+			sigusr1.Add(1)
+		}
+	}()
 }
 
 func churnWorker(until time.Time, count *int) {
@@ -111,6 +137,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	countSignals()
 	in := bufio.NewScanner(f)
 	for in.Scan() {
 		var cmd string
@@ -125,6 +152,11 @@ func main() {
 				C.free(kept[len(kept)-1])
 				kept = kept[:len(kept)-1]
 			}
+		case "leak":
+			leakBlocks(a, b)
+			settle()
+		case "sigs":
+			fmt.Printf("sigusr1 %d\n", sigusr1.Load())
 		case "churn":
 			churn(a)
 		case "exit":

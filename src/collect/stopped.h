@@ -1,0 +1,48 @@
+/*
+ * A stopped target: what collect hands over once every thread it could stop
+ * is stopped (at the program's exit, or for a leak check while it runs), and
+ * the stage that finds the roots in it and scans (scan_stopped.c). collect
+ * only stops and resumes; the cli composes the stage, at exit or live.
+ */
+#ifndef CGOHEAP_COLLECT_STOPPED_H
+#define CGOHEAP_COLLECT_STOPPED_H
+
+#include "cgoheap/shm.h"
+#include "collect/trace.h"
+#include "common/profile.h"
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct ch_go_prefetch;
+
+/* The end of a scan_notice when memory was not scanned. */
+#define CH_UNFREED_TAIL "; blocks reported as unfreed at exit"
+
+typedef struct ch_stopped_target {
+    pid_t pid;                      /* a stopped thread whose /proc entry shows the memory */
+    int memfd;                      /* /proc/pid/mem, open for reading */
+    const ch_exit_threads *threads; /* the stopped threads and their registers */
+    const ch_shm_header *hdr;       /* the record, for its stack marks */
+    int shm_fd;                     /* the record's memfd: its mapping is no root */
+    const char *agent;              /* the agent's path: its mappings are no roots */
+    struct ch_go_prefetch *go;      /* the Go layouts read while the program ran, or NULL */
+} ch_stopped_target;
+
+/* What the scan stage is asked for. */
+typedef struct ch_scan_opts {
+    bool verbose;    /* its figures on stderr */
+    bool show_roots; /* name what holds each block */
+} ch_scan_opts;
+
+/*
+ * The stage run on a stopped target: the root regions (mappings, stacks cut
+ * at their stack pointers, the Go runtime's view), then the reachability
+ * scan of p's blocks, which sets their kinds (p->scanned), or a one-line
+ * p->scan_notice when the memory cannot be read.
+ */
+void ch_scan_stopped(const ch_stopped_target *t, ch_profile *p, const ch_scan_opts *o);
+
+/* Called by collect with the target stopped and its record read into p. */
+typedef void (*ch_stopped_fn)(void *ctx, const ch_stopped_target *t, ch_profile *p);
+
+#endif
