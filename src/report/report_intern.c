@@ -80,10 +80,13 @@ uint64_t chr_strtab_id(chr_strtab *t, const char *s)
         if (strcmp(t->strs[t->slots[j] - 1], s) == 0)
             return t->slots[j] - 1;
     }
+    size_t nslots = t->nslots;
     if (!strtab_append(t, s)) {
         t->failed = true;
         return 0;
     }
+    if (t->nslots == nslots) /* a grown table holds it already */
+        t->slots[j] = (uint32_t)t->n;
     return t->n - 1;
 }
 
