@@ -7,8 +7,9 @@
  * locations and functions are appended as they are first met, and the
  * mappings and string table (complete only at the end) come last.
  */
+#include "common/intern.h"
+#include "common/u64map.h"
 #include "report/report_gzip.h"
-#include "report/report_intern.h"
 #include "report/report_internal.h"
 #include "report/report_pb.h"
 #include <errno.h>
@@ -71,9 +72,9 @@ typedef struct builder {
     const ch_pprof_opts *o;
     chr_pb prof;               /* the Profile message being built */
     chr_pb loc, line, fn, smp; /* scratch for nested messages */
-    chr_strtab strs;
-    chr_idmap locs;  /* location key (pc) -> location id */
-    chr_idmap funcs; /* name index << 32 | file index -> function id */
+    ch_interner strs;          /* the string table: "" first, as profile.proto requires */
+    ch_u64map locs;            /* location key (pc) -> location id */
+    ch_u64map funcs;           /* name index << 32 | file index -> function id */
     uint32_t nlocs, nfuncs;
     mapping_info *maps; /* per module */
     uint64_t *loc_ids;  /* one sample's location ids */
@@ -86,11 +87,34 @@ typedef struct builder {
     bool oom;
 } builder;
 
+/* s's index in the string table (NULL counts as ""), added if new; 0 when out of memory. */
+static uint64_t string_id(builder *b, const char *s)
+{
+    uint32_t id;
+    if (!ch_intern(&b->strs, s ? s : "", &id)) {
+        b->oom = true;
+        return 0;
+    }
+    return id;
+}
+
+/* Hands out the next id (from *n, ids start at 1) to a key new to map. */
+static uint32_t new_id(builder *b, ch_u64map *map, uint64_t key, uint32_t *n)
+{
+    uint64_t *id = ch_u64map_put(map, key, NULL);
+    ++*n;
+    if (id)
+        *id = *n;
+    else
+        b->oom = true; /* the id is handed out all the same, and the profile fails */
+    return *n;
+}
+
 static void value_type(builder *b, uint32_t field, const char *type, const char *unit)
 {
     chr_pb_reset(&b->smp);
-    chr_pb_varint_opt(&b->smp, VALUE_TYPE_TYPE, chr_strtab_id(&b->strs, type));
-    chr_pb_varint_opt(&b->smp, VALUE_TYPE_UNIT, chr_strtab_id(&b->strs, unit));
+    chr_pb_varint_opt(&b->smp, VALUE_TYPE_TYPE, string_id(b, type));
+    chr_pb_varint_opt(&b->smp, VALUE_TYPE_UNIT, string_id(b, unit));
     chr_pb_message_field(&b->prof, field, &b->smp);
 }
 
@@ -109,24 +133,21 @@ static void write_header(builder *b)
     chr_pb_varint_opt(&b->prof, PROFILE_TIME_NANOS,
                       (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
     chr_pb_varint_opt(&b->prof, PROFILE_DURATION_NANOS, (uint64_t)b->o->duration_ns);
-    chr_pb_varint_field(&b->prof, PROFILE_COMMENT,
-                        chr_strtab_id(&b->strs, "cgoheap: C heap profile"));
+    chr_pb_varint_field(&b->prof, PROFILE_COMMENT, string_id(b, "cgoheap: C heap profile"));
     if (b->o->default_type)
         chr_pb_varint_field(&b->prof, PROFILE_DEFAULT_SAMPLE_TYPE,
-                            chr_strtab_id(&b->strs, b->o->default_type));
+                            string_id(b, b->o->default_type));
 }
 
 static uint32_t function_id(builder *b, const ch_frame *fr)
 {
-    uint64_t name = chr_strtab_id(&b->strs, fr->function);
-    uint64_t file = chr_strtab_id(&b->strs, fr->file);
+    uint64_t name = string_id(b, fr->function);
+    uint64_t file = string_id(b, fr->file);
     uint64_t key = name << 32 | file;
-    uint32_t id = chr_idmap_get(&b->funcs, key);
-    if (id)
-        return id;
-    id = ++b->nfuncs;
-    if (!chr_idmap_put(&b->funcs, key, id))
-        b->oom = true;
+    const uint64_t *known = ch_u64map_get(&b->funcs, key);
+    if (known)
+        return (uint32_t)*known;
+    uint32_t id = new_id(b, &b->funcs, key, &b->nfuncs);
     chr_pb_reset(&b->fn);
     chr_pb_varint_field(&b->fn, FUNCTION_ID, id);
     chr_pb_varint_opt(&b->fn, FUNCTION_NAME, name);
@@ -156,12 +177,10 @@ static void note_mapping(builder *b, long m, const ch_frame *v, size_t n)
 static uint64_t location_id(builder *b, const ch_frame *v, size_t n)
 {
     const ch_frame *outer = &v[n - 1];
-    uint32_t id = chr_idmap_get(&b->locs, outer->pc);
-    if (id)
-        return id;
-    id = ++b->nlocs;
-    if (!chr_idmap_put(&b->locs, outer->pc, id))
-        b->oom = true;
+    const uint64_t *known = ch_u64map_get(&b->locs, outer->pc);
+    if (known)
+        return *known;
+    uint32_t id = new_id(b, &b->locs, outer->pc, &b->nlocs);
     long m = chr_module_index(b->in->prof, outer);
     note_mapping(b, m, v, n);
     /* Continuous profilers reject a location without a mapping: one that is
@@ -243,9 +262,9 @@ static int64_t as_int64(uint64_t v)
 static void write_label(builder *b, const char *key, const char *str, uint64_t num)
 {
     chr_pb_reset(&b->line);
-    chr_pb_varint_field(&b->line, LABEL_KEY, chr_strtab_id(&b->strs, key));
+    chr_pb_varint_field(&b->line, LABEL_KEY, string_id(b, key));
     if (str)
-        chr_pb_varint_field(&b->line, LABEL_STR, chr_strtab_id(&b->strs, str));
+        chr_pb_varint_field(&b->line, LABEL_STR, string_id(b, str));
     else
         chr_pb_varint_field(&b->line, LABEL_NUM, (uint64_t)as_int64(num));
     chr_pb_message_field(&b->smp, SAMPLE_LABEL, &b->line);
@@ -416,8 +435,8 @@ static void write_mappings(builder *b)
         /* The file offset of `start` is unknown here; 0 matches the usual
          * first PT_LOAD segment, which maps the file from its beginning. */
         chr_pb_varint_opt(&b->loc, MAPPING_OFFSET, 0);
-        chr_pb_varint_opt(&b->loc, MAPPING_FILENAME, chr_strtab_id(&b->strs, m->path));
-        chr_pb_varint_opt(&b->loc, MAPPING_BUILD_ID, chr_strtab_id(&b->strs, build_id));
+        chr_pb_varint_opt(&b->loc, MAPPING_FILENAME, string_id(b, m->path));
+        chr_pb_varint_opt(&b->loc, MAPPING_BUILD_ID, string_id(b, build_id));
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_FUNCTIONS, mi->all_functions);
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_FILENAMES, mi->all_files);
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_LINE_NUMBERS, mi->all_lines);
@@ -433,8 +452,8 @@ static void write_mappings(builder *b)
 
 static void write_string_table(builder *b)
 {
-    for (size_t i = 0; i < b->strs.n; i++) {
-        const char *s = b->strs.strs[i];
+    for (uint32_t i = 0; i < ch_interner_count(&b->strs); i++) {
+        const char *s = ch_interner_str(&b->strs, i);
         chr_pb_bytes_field(&b->prof, PROFILE_STRING_TABLE, s, strlen(s));
     }
 }
@@ -442,7 +461,7 @@ static void write_string_table(builder *b)
 static int build(builder *b)
 {
     const ch_profile *p = b->in->prof;
-    chr_strtab_init(&b->strs);
+    string_id(b, "");
     b->maps = calloc(p->nmodules ? p->nmodules : 1, sizeof *b->maps);
     if (!b->maps || sum_inuse(b) != 0 || index_records(b) != 0)
         return -1;
@@ -458,8 +477,8 @@ static int build(builder *b)
     }
     write_mappings(b);
     write_string_table(b);
-    bool failed = b->oom || b->strs.failed || b->prof.failed || b->loc.failed || b->line.failed ||
-                  b->fn.failed || b->smp.failed;
+    bool failed = b->oom || b->prof.failed || b->loc.failed || b->line.failed || b->fn.failed ||
+                  b->smp.failed;
     return failed ? -1 : 0;
 }
 
@@ -470,9 +489,9 @@ static void builder_free(builder *b)
     chr_pb_free(&b->line);
     chr_pb_free(&b->fn);
     chr_pb_free(&b->smp);
-    chr_strtab_free(&b->strs);
-    chr_idmap_free(&b->locs);
-    chr_idmap_free(&b->funcs);
+    ch_interner_free(&b->strs);
+    ch_u64map_free(&b->locs);
+    ch_u64map_free(&b->funcs);
     free(b->maps);
     free(b->loc_ids);
     free(b->shown);

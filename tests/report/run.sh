@@ -49,7 +49,7 @@ check_not() {
 
 if $CC -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -g \
     -Iinclude -Isrc -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -o "$D" tests/report/driver.c src/report/*.c src/common/outfile.c -lz -lm -lpthread; then
+    -o "$D" tests/report/driver.c src/report/*.c src/common/outfile.c src/common/intern.c src/common/u64map.c -lz -lm -lpthread; then
     pass "build driver (asan, ubsan)"
 else
     fail "build driver (asan, ubsan)"

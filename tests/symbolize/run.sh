@@ -63,7 +63,7 @@ DRV=$WORK/symdrv
 if gcc -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -O1 -g \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$DRV" \
-    "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c \
+    "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c \
     -ldw -lelf -lz; then
     pass "build driver (ASan/UBSan)"
 else
@@ -264,7 +264,7 @@ if [ -f "$CXXBIN" ]; then
     if gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
         -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -DSYM_DEMANGLE_LIB='"libabsent-runtime.so.0"' \
         -o "$WORK/symdrv.nocxx" "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c \
-        "$ROOT"/src/common/dwarf_subset.c -ldw -lelf -lz; then
+        "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c -ldw -lelf -lz; then
         ENTRY=$(nm "$CXXBIN" | awk '$3 == "_ZN6shapes6Square8rememberEi" { print $1 }')
         GOT=$("$WORK/symdrv.nocxx" "$CXXBIN" "$(printf %x $((0x$ENTRY + 2)))" | cut -f2)
         [ -n "$ENTRY" ] && [ "${GOT%%|*}" = _ZN6shapes6Square8rememberEi ] &&
@@ -441,7 +441,7 @@ fi
 # --- speed (informational): many stacks over a few thousand distinct PCs ---
 if [ -f "$GOBIN" ]; then
     gcc -std=gnu11 -O2 -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$WORK/symdrv.fast" \
-        "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c \
+        "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c \
         -ldw -lelf -lz &&
         echo "INFO $("$WORK/symdrv.fast" --bench=200000 "$GOBIN" $(sed 's/^0x//' "$WORK/go/go1.23/addrs"))"
 fi
