@@ -444,17 +444,16 @@ int ch_run(const ch_options *o)
         ch_supp_free(supp);
         return EXIT_CGOHEAP_ERROR;
     }
-    if (o->unwind)
-        setenv("CGOHEAP_UNWIND", o->unwind, 1);
-    if (o->trace_threads)
-        setenv("CGOHEAP_TRACE_THREADS", strcmp(o->trace_threads, "main") ? "1" : "0", 1);
-
     pipeline p = {.opt = o};
     ch_run_opts ro = {.argv = o->argv,
                       .agent_path = agent,
                       .sample_rate = o->sample_rate,
                       .scan = o->scan,
                       .show_roots = o->show_roots,
+                      .trace_threads = !o->trace_threads                  ? CH_TRACE_DEFAULT
+                                       : strcmp(o->trace_threads, "main") ? CH_TRACE_ALL
+                                                                          : CH_TRACE_MAIN,
+                      .unwind = o->unwind,
                       .verbose = o->verbose};
     char err[512] = "";
     int status;

@@ -19,6 +19,13 @@ typedef struct ch_live_record {
  * once it has ended (before the exit path reads the record). */
 typedef void (*ch_live_fn)(void *ctx, const ch_live_record *rec);
 
+/* Which threads are traced (--trace-threads). */
+typedef enum ch_trace_threads {
+    CH_TRACE_DEFAULT, /* all, but only the main one in a sampled run */
+    CH_TRACE_ALL,
+    CH_TRACE_MAIN,
+} ch_trace_threads;
+
 typedef struct ch_run_opts {
     char *const *argv;      /* program and its arguments; argv[0] looked up in PATH */
     const char *agent_path; /* libcgoheap.so */
@@ -26,7 +33,10 @@ typedef struct ch_run_opts {
     bool scan;              /* stop at exit and scan memory (reachability) */
     bool verbose;           /* notices about the launcher itself on stderr */
     bool show_roots;        /* name what holds each block (ch_profile.block_root) */
-    ch_live_fn on_live;     /* may be NULL */
+    ch_trace_threads trace_threads;
+    const char
+        *unwind; /* the agent's unwinding, "fast" or "exact" (CH_ENV_UNWIND); NULL: its own */
+    ch_live_fn on_live; /* may be NULL */
     void *live_ctx;
 } ch_run_opts;
 
