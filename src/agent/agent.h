@@ -51,7 +51,7 @@ extern ch_agent ch_g;
  * child made without CLONE_VM (init.c): such a child then decides again.
  */
 typedef union ch_state_page {
-    int state; /* CH_ST_*, read with relaxed loads on the hot path */
+    int state; /* CH_ST_*, read with acquire loads on the hot path (a plain load on x86-64) */
     char page[4096];
 } ch_state_page;
 extern ch_state_page ch_state_pg;
@@ -61,7 +61,7 @@ extern int ch_failed; /* shm heap exhausted: record no new blocks, still remove 
 /* Decides (once) whether this process records. Returns 1 if ACTIVE now. */
 int ch_init_lazy(void);
 
-/* True if calls should be recorded. Cheap: one relaxed load when settled. */
+/* True if calls should be recorded. Cheap once settled: one acquire load (plain on x86-64). */
 static inline int ch_is_active(void)
 {
     int s = __atomic_load_n(&ch_state, __ATOMIC_ACQUIRE);

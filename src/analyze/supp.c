@@ -11,6 +11,8 @@
 #include "analyze/supp_internal.h"
 #include "analyze/wildcard.h"
 #include "common/grow.h"
+#include "common/intern.h"
+#include "common/u64map.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,20 +24,16 @@
  * Memo: string -> index of the first pattern that matches it (or NONE).
  * A report can hold a million stacks of twenty frames sharing a few
  * thousand distinct names; wildcard-matching every name against every
- * pattern each time dominated the run. Keyed by content (a copy is kept),
- * never by pointer, so a caller's reused buffer cannot return a stale
- * answer. Cleared whenever a pattern is added.
+ * pattern each time dominated the run. Keyed by content (an interned copy
+ * is kept, the map is keyed by its address), never by the caller's
+ * pointer, so a caller's reused buffer cannot return a stale answer.
+ * Cleared whenever a pattern is added.
  */
 #define NONE ((size_t)-1)
 
-typedef struct memo_slot {
-    char *key; /* NULL: empty */
-    size_t first;
-} memo_slot;
-
 typedef struct memo {
-    memo_slot *slots;
-    size_t nslots, used; /* nslots: 0 or a power of two */
+    ch_interner strings;
+    ch_u64map first; /* interned string's address -> first matching pattern */
 } memo;
 
 struct ch_suppressions {
@@ -45,43 +43,10 @@ struct ch_suppressions {
     bool defaults; /* ch_supp_add_defaults ran */
 };
 
-static uint64_t hash_str(const char *str)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *str; str++)
-        h = (h ^ (unsigned char)*str) * 1099511628211ull;
-    return h;
-}
-
 static void memo_clear(memo *m)
 {
-    for (size_t i = 0; i < m->nslots; i++)
-        free(m->slots[i].key);
-    free(m->slots);
-    m->slots = NULL;
-    m->nslots = m->used = 0;
-}
-
-static memo_slot *memo_find(const memo *m, const char *key)
-{
-    size_t mask = m->nslots - 1;
-    for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask)
-        if (!m->slots[i].key || !strcmp(m->slots[i].key, key))
-            return &m->slots[i];
-}
-
-static int memo_grow(memo *m)
-{
-    memo bigger = {calloc(m->nslots ? 2 * m->nslots : 1024, sizeof(memo_slot)),
-                   m->nslots ? 2 * m->nslots : 1024, m->used};
-    if (!bigger.slots)
-        return -1;
-    for (size_t i = 0; i < m->nslots; i++)
-        if (m->slots[i].key)
-            *memo_find(&bigger, m->slots[i].key) = m->slots[i];
-    free(m->slots);
-    *m = bigger;
-    return 0;
+    ch_interner_free(&m->strings);
+    ch_u64map_free(&m->first);
 }
 
 /* Index of the first pattern matching str, memoized; NONE if none. */
@@ -90,19 +55,17 @@ static size_t first_match(const ch_suppressions *s, const char *str)
     if (!str)
         return NONE;
     memo *m = s->memo;
-    memo_slot *slot = m && (m->used + 1) * 2 <= m->nslots ? memo_find(m, str) : NULL;
-    if (slot && slot->key)
-        return slot->first;
+    const char *key = m ? ch_intern(&m->strings, str, NULL) : NULL;
+    const uint64_t *known = key ? ch_u64map_get(&m->first, (uintptr_t)key) : NULL;
+    if (known)
+        return (size_t)*known;
     size_t first = NONE;
     for (size_t i = 0; i < s->n && first == NONE; i++)
         if (ch_wildcard_match(s->patterns[i], str))
             first = i;
-    if (m && !slot && memo_grow(m) == 0)
-        slot = memo_find(m, str);
-    if (slot && (slot->key = strdup(str))) {
-        slot->first = first;
-        m->used++;
-    }
+    uint64_t *kept = key ? ch_u64map_put(&m->first, (uintptr_t)key, NULL) : NULL;
+    if (kept) /* else the answer is just not kept */
+        *kept = first;
     return first;
 }
 

@@ -384,17 +384,16 @@ int ch_run(const ch_options *o)
         ch_supp_free(supp);
         return EXIT_CGOHEAP_ERROR;
     }
-    if (o->unwind)
-        setenv("CGOHEAP_UNWIND", o->unwind, 1);
-    if (o->trace_threads)
-        setenv("CGOHEAP_TRACE_THREADS", strcmp(o->trace_threads, "main") ? "1" : "0", 1);
-
     ch_pipeline p = {.opt = o, .every_stack = o->pprof_file || o->json_file};
     children_out kids = {.opt = o, .supp = supp};
     ch_run_opts ro = {.argv = o->argv,
                       .agent_path = agent,
                       .sample_rate = o->sample_rate,
                       .scan = o->scan,
+                      .trace_threads = !o->trace_threads                  ? CH_TRACE_DEFAULT
+                                       : strcmp(o->trace_threads, "main") ? CH_TRACE_ALL
+                                                                          : CH_TRACE_MAIN,
+                      .unwind = o->unwind,
                       .verbose = o->verbose,
                       .follow = o->trace_children,
                       .skip = o->trace_children_skip,

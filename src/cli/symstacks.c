@@ -1,25 +1,18 @@
 /* Stacks as the reports see them; see symstacks.h. */
 #include "cli/symstacks.h"
-#include "common/hash_pc.h"
+#include "common/u64map.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* What suppressions answer for one PC's frames, per level once asked. */
-typedef struct pc_verdict {
-    uint64_t pc;
-    const char *pattern[2]; /* [level - 1]: names, full */
-    uint8_t known;          /* bit (level - 1): pattern[level - 1] is the answer */
-    bool used;
-} pc_verdict;
 
 struct ch_symstacks {
     const ch_profile *prof;
     ch_symbolizer *sym;
     const ch_suppressions *supp;
     uint8_t *levels; /* ch_sym_level per stack id */
-    pc_verdict *verdicts;
-    size_t nslots, used; /* nslots: 0 or a power of two */
+    /* What suppressions answer for one PC's frames, once asked, per level
+     * ([level - 1]: names, full): pc -> the matching pattern, 0 for none. */
+    ch_u64map verdicts[2];
 };
 
 ch_symstacks *ch_symstacks_new(const ch_profile *prof, ch_symbolizer *sym,
@@ -42,7 +35,8 @@ void ch_symstacks_free(ch_symstacks *s)
     if (!s)
         return;
     free(s->levels);
-    free(s->verdicts);
+    ch_u64map_free(&s->verdicts[0]);
+    ch_u64map_free(&s->verdicts[1]);
     free(s);
 }
 
@@ -57,57 +51,19 @@ void ch_symstacks_set_level(ch_symstacks *s, uint32_t stack_id, ch_sym_level lev
         s->levels[stack_id] = (uint8_t)level;
 }
 
-static pc_verdict *find(pc_verdict *slots, size_t nslots, uint64_t pc)
-{
-    size_t mask = nslots - 1;
-    for (size_t i = ch_hash_pc(pc) & mask;; i = (i + 1) & mask)
-        if (!slots[i].used || slots[i].pc == pc)
-            return &slots[i];
-}
-
-static bool grow(ch_symstacks *s)
-{
-    size_t nslots = s->nslots ? 2 * s->nslots : 1024;
-    pc_verdict *slots = calloc(nslots, sizeof *slots);
-    if (!slots)
-        return false;
-    for (size_t i = 0; i < s->nslots; i++)
-        if (s->verdicts[i].used)
-            *find(slots, nslots, s->verdicts[i].pc) = s->verdicts[i];
-    free(s->verdicts);
-    s->verdicts = slots;
-    s->nslots = nslots;
-    return true;
-}
-
-/* pc's slot, added if new; NULL when out of memory (the answer is then not kept). */
-static pc_verdict *verdict_slot(ch_symstacks *s, uint64_t pc)
-{
-    /* Load factor at most 1/2: probes stay short. */
-    if ((s->used + 1) * 2 > s->nslots && !grow(s))
-        return NULL;
-    pc_verdict *v = find(s->verdicts, s->nslots, pc);
-    if (!v->used) {
-        *v = (pc_verdict){.pc = pc, .used = true};
-        s->used++;
-    }
-    return v;
-}
-
 /* By symbolizer key (ch_symbolizer_key), which is the pc unless a module left it. */
 static const char *pc_match(ch_symstacks *s, uint64_t pc, ch_sym_level level)
 {
-    pc_verdict *v = verdict_slot(s, pc);
-    unsigned bit = 1u << (level - 1);
-    if (v && (v->known & bit))
-        return v->pattern[level - 1];
+    ch_u64map *verdicts = &s->verdicts[level - 1];
+    const uint64_t *known = ch_u64map_get(verdicts, pc);
+    if (known)
+        return (const char *)(uintptr_t)*known;
     size_t n;
     const ch_frame *f = ch_symbolize_pc(s->sym, pc, level == CH_SYM_NAMES, &n);
     const char *pattern = f ? ch_supp_match_frames(s->supp, f, n) : NULL;
-    if (v) {
-        v->pattern[level - 1] = pattern;
-        v->known |= bit;
-    }
+    uint64_t *kept = ch_u64map_put(verdicts, pc, NULL);
+    if (kept) /* else the answer is just not kept */
+        *kept = (uintptr_t)pattern;
     return pattern;
 }
 

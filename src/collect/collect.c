@@ -267,15 +267,15 @@ static bool seize(run_state *s, bool *seized, bool *all_threads)
     }
     /* Every thread is traced (new ones from their clone on) so that each
      * one's registers are known at exit: its stack is cut at its stack
-     * pointer and its registers are roots. CGOHEAP_TRACE_THREADS=0 traces
+     * pointer and its registers are roots. --trace-threads=main traces
      * the main thread alone (other stacks are then scanned whole), and so
      * does a sampled run unless told otherwise: a traced thread stops for
      * the launcher at every signal it gets (Go preempts with SIGURG), which
      * cost a 90 ms cgo run 1.5 to 2.5 ms; a run left on in production
      * should not pay that for a closer scan of its few sampled blocks. */
-    const char *env = getenv("CGOHEAP_TRACE_THREADS");
+    ch_trace_threads t = s->opts->trace_threads;
     o |= PTRACE_O_TRACEEXIT;
-    *all_threads = env ? strcmp(env, "0") != 0 : s->opts->sample_rate <= 1;
+    *all_threads = t != CH_TRACE_DEFAULT ? t == CH_TRACE_ALL : s->opts->sample_rate <= 1;
     if (*all_threads)
         o |= PTRACE_O_TRACECLONE;
     s->ptrace_options = o;
@@ -293,7 +293,8 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
 {
     collect_owner *own = s->own;
     ch_sigfwd_block(); /* before the fork: no signal can kill the launcher from now on */
-    if (ch_child_spawn(&s->child, path, s->opts->argv, s->preload, own->shm.fd, err, errlen))
+    if (ch_child_spawn(&s->child, path, s->opts->argv, s->preload, own->shm.fd, s->opts->unwind,
+                       err, errlen))
         return -1;
     s->prof->pid = s->child.pid;
     if (own->shm.hdr) {

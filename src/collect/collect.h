@@ -34,13 +34,23 @@ typedef struct ch_proc_info {
  * fills the program's. The callback takes the profile (frees it with ch_profile_free). */
 typedef void (*ch_child_fn)(void *ctx, ch_profile *prof, const ch_proc_info *info);
 
+/* Which threads are traced (--trace-threads). */
+typedef enum ch_trace_threads {
+    CH_TRACE_DEFAULT, /* all, but only the main one in a sampled run */
+    CH_TRACE_ALL,
+    CH_TRACE_MAIN,
+} ch_trace_threads;
+
 typedef struct ch_run_opts {
     char *const *argv;      /* program and its arguments; argv[0] looked up in PATH */
     const char *agent_path; /* libcgoheap.so */
     uint64_t sample_rate;   /* bytes; 1 = every allocation */
     bool scan;              /* stop at exit and scan memory (reachability) */
     bool verbose;           /* notices about the launcher itself on stderr */
-    ch_live_fn on_live;     /* may be NULL */
+    ch_trace_threads trace_threads;
+    const char
+        *unwind; /* the agent's unwinding, "fast" or "exact" (CH_ENV_UNWIND); NULL: its own */
+    ch_live_fn on_live; /* may be NULL */
     void *live_ctx;
     bool follow;          /* follow child processes (include/cgoheap/follow.h) */
     const char *skip;     /* children not followed: comma-separated globs */

@@ -10,6 +10,7 @@
  */
 #include "collect/golayout.h"
 #include "common/dwarf_prefix.h"
+#include "symbolize/sym_elf.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -224,28 +225,17 @@ static void scan_dwarf(Dwarf *dw, scan_state *st, Dwarf_Off *from)
 /* runtime.mheap_ and runtime.allgs from .symtab; left 0 when absent. */
 static bool read_symtab(Elf *elf, uint64_t addr[NVARS])
 {
-    Elf_Scn *scn = NULL;
-    GElf_Shdr sh;
-    bool have_symtab = false;
-    while ((scn = elf_nextscn(elf, scn))) {
-        Elf_Data *data;
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
-            !(data = elf_getdata(scn, NULL)))
-            continue;
-        have_symtab = true;
-        size_t n = sh.sh_size / sh.sh_entsize;
-        for (size_t i = 0; i < n; i++) {
-            GElf_Sym sym;
-            const char *name;
-            if (!gelf_getsym(data, (int)i, &sym) ||
-                !(name = elf_strptr(elf, sh.sh_link, sym.st_name)))
-                continue;
-            for (int v = 0; v < NVARS; v++)
-                if (!addr[v] && !strcmp(name, var_names[v]))
-                    addr[v] = sym.st_value;
-        }
+    sym_elf_syms it;
+    GElf_Sym sym;
+    if (!sym_elf_syms_begin(&it, elf, false))
+        return false;
+    while (sym_elf_syms_next(&it, &sym)) {
+        const char *name = sym_elf_syms_name(&it, &sym);
+        for (int v = 0; name && v < NVARS; v++)
+            if (!addr[v] && !strcmp(name, var_names[v]))
+                addr[v] = sym.st_value;
     }
-    return have_symtab;
+    return true;
 }
 
 /* The M walk (runtime.allm) is optional: a runtime without these members

@@ -18,6 +18,7 @@
  */
 #include "collect/goruntime.h"
 #include "cgoheap/shm.h"
+#include "collect/goread.h"
 #include "collect/gostack.h"
 #include "common/grow.h"
 #include "common/search.h"
@@ -30,7 +31,6 @@
 /* Constant in every Go runtime since 1.x on amd64 (runtime/malloc.go). */
 #define GO_PAGE_SIZE 8192ull
 /* The user address space of amd64 (47 bits). */
-#define ADDR_LIMIT (1ull << 47)
 /* Bounds on what a real program can have: 4M spans is 32 GiB of heap even
  * at one page a span; 2M goroutines is far more than anyone runs. */
 #define MAX_SPANS (1u << 22)
@@ -101,27 +101,6 @@ int ch_range_subtract(const ch_range_list *a, const ch_range_list *b, ch_range_l
     return 0;
 }
 
-typedef struct go_reader {
-    const ch_go_layout *L;
-    ch_read_fn read;
-    void *ctx;
-    char *err;
-    size_t errlen;
-} go_reader;
-
-static int fail(go_reader *r, const char *what, uint64_t addr)
-{
-    snprintf(r->err, r->errlen, "cannot read %s at 0x%llx", what, (unsigned long long)addr);
-    return -1;
-}
-
-static int read_exact(go_reader *r, uint64_t addr, void *buf, size_t len, const char *what)
-{
-    if (addr >= ADDR_LIMIT || r->read(r->ctx, addr, buf, len) != (long)len)
-        return fail(r, what, addr);
-    return 0;
-}
-
 static uint64_t word_at(const unsigned char *p, uint32_t off)
 {
     uint64_t w;
@@ -130,13 +109,14 @@ static uint64_t word_at(const unsigned char *p, uint32_t off)
 }
 
 /* A Go slice header {ptr, len, cap}, checked against `max` elements. */
-static int read_slice(go_reader *r, uint64_t addr, uint64_t max, uint64_t *ptr, uint64_t *len,
+static int read_slice(ch_go_reader *r, uint64_t addr, uint64_t max, uint64_t *ptr, uint64_t *len,
                       const char *what)
 {
     uint64_t h[3];
-    if (read_exact(r, addr, h, sizeof h, what))
+    if (ch_go_read_exact(r, addr, h, sizeof h, what))
         return -1;
-    if (h[1] > h[2] || h[1] > max || (h[1] && (h[0] == 0 || h[0] % 8 || h[0] >= ADDR_LIMIT))) {
+    if (h[1] > h[2] || h[1] > max ||
+        (h[1] && (h[0] == 0 || h[0] % 8 || h[0] >= CH_GO_ADDR_LIMIT))) {
         snprintf(r->err, r->errlen, "implausible %s (len %llu)", what, (unsigned long long)h[1]);
         return -1;
     }
@@ -146,15 +126,15 @@ static int read_slice(go_reader *r, uint64_t addr, uint64_t max, uint64_t *ptr, 
 }
 
 /* Calls fn(r, element pointer, arg) for each non-nil element of a []*T. */
-typedef int (*elem_fn)(go_reader *r, uint64_t elem, void *arg);
+typedef int (*elem_fn)(ch_go_reader *r, uint64_t elem, void *arg);
 
-static int each_pointer(go_reader *r, uint64_t ptr, uint64_t len, const char *what, elem_fn fn,
+static int each_pointer(ch_go_reader *r, uint64_t ptr, uint64_t len, const char *what, elem_fn fn,
                         void *arg)
 {
     uint64_t buf[PTR_CHUNK];
     for (uint64_t i = 0; i < len; i += PTR_CHUNK) {
         size_t n = len - i < PTR_CHUNK ? (size_t)(len - i) : PTR_CHUNK;
-        if (read_exact(r, ptr + 8 * i, buf, n * 8, what))
+        if (ch_go_read_exact(r, ptr + 8 * i, buf, n * 8, what))
             return -1;
         for (size_t k = 0; k < n; k++)
             if (buf[k] && fn(r, buf[k], arg))
@@ -169,17 +149,17 @@ typedef struct span_lists {
     ch_range_list manual; /* stack spans alone (for the main thread's SP) */
 } span_lists;
 
-static int visit_span(go_reader *r, uint64_t span, void *arg)
+static int visit_span(ch_go_reader *r, uint64_t span, void *arg)
 {
     span_lists *sl = arg;
     const ch_go_layout *L = r->L;
     unsigned char s[65536];
-    if (read_exact(r, span, s, L->span_read, "runtime.mspan"))
+    if (ch_go_read_exact(r, span, s, L->span_read, "runtime.mspan"))
         return -1;
     uint64_t start = word_at(s, L->span_start), npages = word_at(s, L->span_npages);
     unsigned state = s[L->span_state];
-    bool bad_range = start % GO_PAGE_SIZE || start >= ADDR_LIMIT || npages == 0 ||
-                     npages > (ADDR_LIMIT - start) / GO_PAGE_SIZE;
+    bool bad_range = start % GO_PAGE_SIZE || start >= CH_GO_ADDR_LIMIT || npages == 0 ||
+                     npages > (CH_GO_ADDR_LIMIT - start) / GO_PAGE_SIZE;
     if (state == SPAN_DEAD && bad_range)
         return 0; /* a span record waiting for reuse, its fields cleared */
     if (state > SPAN_MANUAL || bad_range) {
@@ -243,7 +223,7 @@ static uint64_t thread_sp_in(g_state *gs, uint64_t lo, uint64_t hi, uint64_t *pc
 
 /* Lists the goroutine for --show-roots, if asked (out of memory: it stays
  * unnamed, "a goroutine stack"). */
-static void list_goroutine(go_reader *r, g_state *gs, const unsigned char *g, uint64_t sp,
+static void list_goroutine(ch_go_reader *r, g_state *gs, const unsigned char *g, uint64_t sp,
                            uint64_t pc)
 {
     ch_goroutine_list *l = gs->t->goroutines;
@@ -269,7 +249,7 @@ static void list_goroutine(go_reader *r, g_state *gs, const unsigned char *g, ui
  * (pc, sp), else whole. In a system call (or a cgo call, whose C frames run
  * on g0) the walk starts where the Go GC starts it, at syscallsp.
  */
-static int keep_stack(go_reader *r, g_state *gs, const unsigned char *g, uint32_t status,
+static int keep_stack(ch_go_reader *r, g_state *gs, const unsigned char *g, uint32_t status,
                       uint64_t from, uint64_t hi, uint64_t pc, bool interrupted)
 {
     const ch_go_layout *L = r->L;
@@ -291,12 +271,12 @@ static int keep_stack(go_reader *r, g_state *gs, const unsigned char *g, uint32_
     return ch_range_add(keep, from & ~7ull, hi);
 }
 
-static int visit_g(go_reader *r, uint64_t gp, void *arg)
+static int visit_g(ch_go_reader *r, uint64_t gp, void *arg)
 {
     g_state *gs = arg;
     const ch_go_layout *L = r->L;
     unsigned char g[65536];
-    if (read_exact(r, gp, g, L->g_read, "runtime.g"))
+    if (ch_go_read_exact(r, gp, g, L->g_read, "runtime.g"))
         return -1;
     uint32_t status;
     memcpy(&status, g + L->g_status, sizeof status);
@@ -304,7 +284,7 @@ static int visit_g(go_reader *r, uint64_t gp, void *arg)
     uint64_t lo = word_at(g, L->g_lo), hi = word_at(g, L->g_hi), sp = word_at(g, L->g_sp);
     if (status == G_DEAD || lo == 0)
         return 0; /* no stack, or one kept only for reuse: nothing live on it */
-    if (hi <= lo || hi - lo > MAX_STACK || hi > ADDR_LIMIT) {
+    if (hi <= lo || hi - lo > MAX_STACK || hi > CH_GO_ADDR_LIMIT) {
         snprintf(r->err, r->errlen, "implausible goroutine stack [0x%llx, 0x%llx)",
                  (unsigned long long)lo, (unsigned long long)hi);
         return -1;
@@ -352,10 +332,10 @@ static int visit_g(go_reader *r, uint64_t gp, void *arg)
  * keeps the rest of [stack] a root. Kept whole, m0's idle scheduler frames
  * held a stale C.CString copy in 2 of 10 runs of 8 leaking goroutines.
  */
-static uint32_t g_status_at(go_reader *r, uint64_t gp, bool *ok)
+static uint32_t g_status_at(ch_go_reader *r, uint64_t gp, bool *ok)
 {
     unsigned char g[65536];
-    *ok = read_exact(r, gp, g, r->L->g_read, "runtime.g") == 0;
+    *ok = ch_go_read_exact(r, gp, g, r->L->g_read, "runtime.g") == 0;
     uint32_t status = 0;
     if (*ok)
         memcpy(&status, g + r->L->g_status, sizeof status);
@@ -436,12 +416,12 @@ static int note_on_g0(g_state *gs, uint64_t curg)
 }
 
 /* Notes m's goroutine if m's thread runs on its g0 stack now. */
-static int note_m(go_reader *r, const unsigned char *m, g_state *gs)
+static int note_m(ch_go_reader *r, const unsigned char *m, g_state *gs)
 {
     const ch_go_layout *L = r->L;
     uint64_t g0 = word_at(m, L->m_g0), curg = word_at(m, L->m_curg);
     unsigned char g[65536];
-    if (!g0 || !curg || read_exact(r, g0, g, L->g_read, "runtime.g (g0)"))
+    if (!g0 || !curg || ch_go_read_exact(r, g0, g, L->g_read, "runtime.g (g0)"))
         return 0;
     uint64_t lo = word_at(g, L->g_lo), hi = word_at(g, L->g_hi);
     const ch_mapping *own = mapping_of(gs->t, hi - 1);
@@ -451,7 +431,7 @@ static int note_m(go_reader *r, const unsigned char *m, g_state *gs)
     return thread_on(gs->t, lo > own->start ? lo : own->start, hi) ? note_on_g0(gs, curg) : 0;
 }
 
-static int visit_m(go_reader *r, const unsigned char *m, const ch_go_threads *t, span_lists *sl)
+static int visit_m(ch_go_reader *r, const unsigned char *m, const ch_go_threads *t, span_lists *sl)
 {
     const ch_go_layout *L = r->L;
     int32_t ncgo;
@@ -466,10 +446,10 @@ static int visit_m(go_reader *r, const unsigned char *m, const ch_go_threads *t,
             return 0;
     }
     unsigned char g[65536];
-    if (read_exact(r, g0, g, L->g_read, "runtime.g (g0)"))
+    if (ch_go_read_exact(r, g0, g, L->g_read, "runtime.g (g0)"))
         return -1;
     uint64_t lo = word_at(g, L->g_lo), hi = word_at(g, L->g_hi), sp = word_at(g, L->g_sp);
-    if (!lo || hi <= lo || hi - lo > MAX_STACK || hi > ADDR_LIMIT || sp <= lo || sp > hi)
+    if (!lo || hi <= lo || hi - lo > MAX_STACK || hi > CH_GO_ADDR_LIMIT || sp <= lo || sp > hi)
         return 0; /* not started yet, or not understood: leave it whole */
     const ch_mapping *own = mapping_of(t, sp - 1);
     if (!own)
@@ -480,13 +460,13 @@ static int visit_m(go_reader *r, const unsigned char *m, const ch_go_threads *t,
 }
 
 /* Walks runtime.allm; only a failed read of the list itself is an error. */
-static int visit_ms(go_reader *r, uint64_t bias, g_state *gs, span_lists *sl)
+static int visit_ms(ch_go_reader *r, uint64_t bias, g_state *gs, span_lists *sl)
 {
     const ch_go_layout *L = r->L;
     if (!L->allm_addr || L->m_read > 65536)
         return 0; /* a runtime without these members: g0 stacks stay whole */
     uint64_t mp;
-    if (read_exact(r, L->allm_addr + bias, &mp, sizeof mp, "runtime.allm"))
+    if (ch_go_read_exact(r, L->allm_addr + bias, &mp, sizeof mp, "runtime.allm"))
         return -1;
     unsigned char m[65536];
     for (unsigned n = 0; mp; n++) {
@@ -494,7 +474,7 @@ static int visit_ms(go_reader *r, uint64_t bias, g_state *gs, span_lists *sl)
             snprintf(r->err, r->errlen, "runtime.allm: more than %u Ms (a cycle?)", MAX_MS);
             return -1;
         }
-        if (read_exact(r, mp, m, L->m_read, "runtime.m") || visit_m(r, m, gs->t, sl) ||
+        if (ch_go_read_exact(r, mp, m, L->m_read, "runtime.m") || visit_m(r, m, gs->t, sl) ||
             note_m(r, m, gs))
             return -1;
         mp = word_at(m, L->m_alllink);
@@ -532,7 +512,7 @@ static void free_lists(span_lists *sl)
 int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, const ch_go_threads *t, ch_read_fn read,
                       void *ctx, ch_range_list *dead, char *err, size_t errlen)
 {
-    go_reader r = {L, read, ctx, err, errlen};
+    ch_go_reader r = {L, read, ctx, err, errlen};
     span_lists sl = {0};
     g_state gs = {.sl = &sl, .t = t};
     uint64_t ptr, len;

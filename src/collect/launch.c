@@ -86,7 +86,7 @@ static char *preload_value(const char *agent)
 /* In the child: only async-signal-safe calls after the handshake, except
  * setenv, which is safe here because the launcher is single-threaded. */
 static void child_main(int go_rd, int exec_wr, const char *path, char *const *argv,
-                       const char *preload, const char *shm_fd)
+                       const char *preload, const char *shm_fd, const char *unwind)
 {
     char byte;
     ssize_t got;
@@ -97,7 +97,8 @@ static void child_main(int go_rd, int exec_wr, const char *path, char *const *ar
     close(go_rd);
     ch_sigfwd_child_reset();
     if (!preload ||
-        (setenv("LD_PRELOAD", preload, 1) == 0 && setenv(CH_ENV_SHM_FD, shm_fd, 1) == 0)) {
+        (setenv("LD_PRELOAD", preload, 1) == 0 && setenv(CH_ENV_SHM_FD, shm_fd, 1) == 0 &&
+         (!unwind || setenv(CH_ENV_UNWIND, unwind, 1) == 0))) {
         execv(path, argv);
         if (errno == ENOEXEC) { /* a script without #!: execvp hands it to sh */
             char *const *a = argv;
@@ -140,7 +141,7 @@ static int target_fd(int shm_fd)
 }
 
 int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char *agent, int shm_fd,
-                   char *err, size_t errlen)
+                   const char *unwind, char *err, size_t errlen)
 {
     int go[2], ex[2];
     char fdstr[16];
@@ -166,7 +167,7 @@ int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char 
     if (c->pid == 0) {
         close(go[1]);
         close(ex[0]);
-        child_main(go[0], ex[1], path, argv, preload, fdstr);
+        child_main(go[0], ex[1], path, argv, preload, fdstr, unwind);
     }
     free(preload);
     if (child_fd >= 0)

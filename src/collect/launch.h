@@ -22,12 +22,14 @@ typedef struct ch_child {
 
 /*
  * Forks a child that waits for ch_child_go() and then execs argv with the
- * agent appended to LD_PRELOAD and CGOHEAP_SHM_FD=shm_fd; with shm_fd < 0
- * (no record), with its environment untouched. stdin, stdout and stderr are
- * left alone. Returns 0, or -1 with a one-line error.
+ * agent appended to LD_PRELOAD, CGOHEAP_SHM_FD=shm_fd and, if not NULL,
+ * CGOHEAP_UNWIND=unwind: what the agent must see, and nothing else of the
+ * launcher's options; with shm_fd < 0 (no record), with its environment
+ * untouched. stdin, stdout and stderr are left alone. Returns 0, or -1 with
+ * a one-line error.
  */
 int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char *agent, int shm_fd,
-                   char *err, size_t errlen);
+                   const char *unwind, char *err, size_t errlen);
 
 /* Lets the child exec. */
 void ch_child_go(ch_child *c);

@@ -1,4 +1,4 @@
-/* Growable arrays: the doubling that every list of the CLI needs, written once. */
+/* Growable arrays: the doubling that every list and buffer of the CLI needs, written once. */
 #ifndef CGOHEAP_GROW_H
 #define CGOHEAP_GROW_H
 
@@ -16,6 +16,28 @@ static inline void *ch_grow(void *v, size_t *cap, size_t elem, size_t first)
 {
     size_t c = *cap ? 2 * *cap : first;
     if (c < *cap || c > SIZE_MAX / elem)
+        return NULL;
+    void *nv = realloc(v, c * elem);
+    if (nv)
+        *cap = c;
+    return nv;
+}
+
+/*
+ * Like ch_grow, but doubles (from *cap, or from `first` if it has none)
+ * until at least `need` elements fit; v itself when they already do.
+ */
+static inline void *ch_grow_to(void *v, size_t *cap, size_t elem, size_t first, size_t need)
+{
+    size_t c = *cap ? *cap : first ? first : 1;
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            return NULL;
+        c *= 2;
+    }
+    if (c == *cap)
+        return v;
+    if (c > SIZE_MAX / elem)
         return NULL;
     void *nv = realloc(v, c * elem);
     if (nv)

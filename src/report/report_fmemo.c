@@ -1,11 +1,11 @@
 /* Formatted text per distinct frame; see report_fmemo.h. */
 #include "report/report_fmemo.h"
+#include "common/grow.h"
 #include <stdlib.h>
 
-struct chr_fmemo_slot {
+struct chr_fmemo_entry {
     ch_frame key;
     size_t off, len; /* the text, in m->text */
-    bool used;
 };
 
 void chr_fmemo_init(chr_fmemo *m, chr_frame_fmt fmt)
@@ -17,7 +17,8 @@ void chr_fmemo_init(chr_fmemo *m, chr_frame_fmt fmt)
 
 void chr_fmemo_free(chr_fmemo *m)
 {
-    free(m->slots);
+    ch_u64map_free(&m->by_hash);
+    free(m->entries);
     chr_out_free(&m->text);
     memset(m, 0, sizeof *m);
 }
@@ -44,53 +45,48 @@ static bool same_frame(const ch_frame *a, const ch_frame *b)
            a->inlined == b->inlined && a->internal == b->internal;
 }
 
-static chr_fmemo_slot *find(const chr_fmemo *m, const ch_frame *f)
+/* Adds fr's text as a new entry; its index, or -1 when out of memory. */
+static long add(chr_fmemo *m, const ch_frame *fr)
 {
-    size_t mask = m->nslots - 1;
-    for (size_t i = hash_frame(f) & mask;; i = (i + 1) & mask)
-        if (!m->slots[i].used || same_frame(&m->slots[i].key, f))
-            return &m->slots[i];
-}
-
-static bool grow(chr_fmemo *m)
-{
-    size_t nslots = m->nslots ? 2 * m->nslots : 1024;
-    chr_fmemo_slot *slots = calloc(nslots, sizeof *slots);
-    if (!slots)
-        return false;
-    chr_fmemo bigger = {.slots = slots, .nslots = nslots};
-    for (size_t i = 0; i < m->nslots; i++)
-        if (m->slots[i].used)
-            *find(&bigger, &m->slots[i].key) = m->slots[i];
-    free(m->slots);
-    m->slots = slots;
-    m->nslots = nslots;
-    return true;
-}
-
-/* The slot holding fr's text, formatting it first if new; NULL when out of memory. */
-static const chr_fmemo_slot *lookup(chr_fmemo *m, const ch_frame *fr)
-{
-    /* Load factor at most 1/2: probes stay short. */
-    if ((m->used + 1) * 2 > m->nslots && !grow(m))
-        return NULL;
-    chr_fmemo_slot *s = find(m, fr);
-    if (s->used)
-        return s;
+    if (m->n == m->cap) {
+        chr_fmemo_entry *e = ch_grow(m->entries, &m->cap, sizeof *e, 1024);
+        if (!e)
+            return -1;
+        m->entries = e;
+    }
     size_t off = m->text.len;
     m->fmt(&m->text, fr);
     if (m->text.failed)
+        return -1;
+    m->entries[m->n] = (chr_fmemo_entry){.key = *fr, .off = off, .len = m->text.len - off};
+    return (long)m->n++;
+}
+
+/*
+ * fr's entry, formatted first if new; NULL when out of memory. The map is
+ * keyed by the frame's hash: a frame whose hash is taken by another one
+ * takes the next free key after it (hash + 1, + 2...).
+ */
+static const chr_fmemo_entry *lookup(chr_fmemo *m, const ch_frame *fr)
+{
+    uint64_t key = hash_frame(fr);
+    for (const uint64_t *at; (at = ch_u64map_get(&m->by_hash, key)); key++)
+        if (same_frame(&m->entries[*at].key, fr))
+            return &m->entries[*at];
+    long i = add(m, fr);
+    if (i < 0)
         return NULL;
-    *s = (chr_fmemo_slot){.key = *fr, .off = off, .len = m->text.len - off, .used = true};
-    m->used++;
-    return s;
+    uint64_t *at = ch_u64map_put(&m->by_hash, key, NULL);
+    if (at) /* else the entry is just not found again */
+        *at = (uint64_t)i;
+    return &m->entries[i];
 }
 
 void chr_fmemo_put(chr_fmemo *m, chr_out *out, const ch_frame *fr)
 {
-    const chr_fmemo_slot *s = lookup(m, fr);
-    if (s)
-        chr_out_mem(out, m->text.buf + s->off, s->len);
+    const chr_fmemo_entry *e = lookup(m, fr);
+    if (e)
+        chr_out_mem(out, m->text.buf + e->off, e->len);
     else
         m->fmt(out, fr);
 }

@@ -12,18 +12,20 @@
 #define CGOHEAP_REPORT_FMEMO_H
 
 #include "common/profile.h"
+#include "common/u64map.h"
 #include "report/report_out.h"
 
 /* Writes the text of one frame; must depend on nothing but the frame. */
 typedef void (*chr_frame_fmt)(chr_out *o, const ch_frame *fr);
 
-typedef struct chr_fmemo_slot chr_fmemo_slot;
+typedef struct chr_fmemo_entry chr_fmemo_entry;
 
 typedef struct chr_fmemo {
     chr_frame_fmt fmt;
-    chr_fmemo_slot *slots;
-    size_t nslots, used; /* nslots: 0 or a power of two */
-    chr_out text;        /* every entry's text, back to back */
+    chr_fmemo_entry *entries; /* by index: a frame and where its text is */
+    size_t n, cap;
+    ch_u64map by_hash; /* a frame's hash -> its entry's index */
+    chr_out text;      /* every entry's text, back to back */
 } chr_fmemo;
 
 void chr_fmemo_init(chr_fmemo *m, chr_frame_fmt fmt);

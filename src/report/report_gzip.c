@@ -3,6 +3,7 @@
  * meaningful for the caller, which gzopen/gzwrite do not guarantee.
  */
 #include "report/report_gzip.h"
+#include "common/grow.h"
 #include "common/outfile.h"
 #include <errno.h>
 #include <stdbool.h>
@@ -17,16 +18,6 @@
 static uInt clamp_uint(size_t n)
 {
     return (uInt)(n > (1u << 30) ? (1u << 30) : n);
-}
-
-static bool grow(unsigned char **buf, size_t *cap)
-{
-    unsigned char *p = realloc(*buf, *cap * 2);
-    if (!p)
-        return false;
-    *buf = p;
-    *cap *= 2;
-    return true;
 }
 
 static int deflate_all(const unsigned char *in, size_t len, unsigned char **out, size_t *outlen)
@@ -50,8 +41,11 @@ static int deflate_all(const unsigned char *in, size_t len, unsigned char **out,
         rc = deflate(&zs, zs.avail_in == in_left ? Z_FINISH : Z_NO_FLUSH);
         used += room - zs.avail_out;
         /* Z_BUF_ERROR: no progress without more output room. */
-        if ((rc == Z_OK || rc == Z_BUF_ERROR) && zs.avail_out == 0)
-            rc = grow(&buf, &cap) ? Z_OK : Z_MEM_ERROR;
+        if ((rc == Z_OK || rc == Z_BUF_ERROR) && zs.avail_out == 0) {
+            unsigned char *grown = ch_grow(buf, &cap, 1, 1);
+            rc = grown ? Z_OK : Z_MEM_ERROR;
+            buf = grown ? grown : buf;
+        }
     }
     deflateEnd(&zs);
     if (rc != Z_STREAM_END) {

@@ -87,13 +87,15 @@ uint64_t chr_strtab_id(chr_strtab *t, const char *s)
         t->failed = true;
         return 0;
     }
-    size_t n = t->n;
+    size_t n = t->n, nslots = t->nslots;
     if (!strtab_append(t, copy ? copy : s)) {
         if (t->n == n)
             free(copy); /* not stored; else chr_strtab_free frees it */
         t->failed = true;
         return 0;
     }
+    if (t->nslots == nslots) /* a grown table holds it already */
+        t->slots[j] = (uint32_t)t->n;
     return t->n - 1;
 }
 

@@ -1,5 +1,6 @@
 /* The report writers' output buffer; see report_out.h. */
 #include "report/report_out.h"
+#include "common/grow.h"
 #include "report/report_writer.h"
 #include <stdarg.h>
 #include <stdlib.h>
@@ -60,22 +61,6 @@ int chr_out_finish(chr_out *o)
     return o->failed ? -1 : 0;
 }
 
-static bool grow(chr_out *o, size_t n)
-{
-    size_t cap = o->cap ? o->cap : o->sink ? SINK_BUFFER : SCRATCH_BUFFER;
-    while (cap - o->len < n) {
-        if (cap > SIZE_MAX / 2)
-            return false;
-        cap *= 2;
-    }
-    char *grown = realloc(o->buf, cap);
-    if (!grown)
-        return false;
-    o->buf = grown;
-    o->cap = cap;
-    return true;
-}
-
 bool chr_out_make_room(chr_out *o, size_t n)
 {
     if (o->failed)
@@ -84,7 +69,13 @@ bool chr_out_make_room(chr_out *o, size_t n)
         return true;
     if (o->sink && o->len > 0)
         write_buffer(o, true);
-    if (!o->failed && o->cap - o->len < n && !grow(o, n))
+    if (o->failed || o->cap - o->len >= n)
+        return !o->failed;
+    size_t first = o->sink ? SINK_BUFFER : SCRATCH_BUFFER;
+    char *grown = n <= SIZE_MAX - o->len ? ch_grow_to(o->buf, &o->cap, 1, first, o->len + n) : NULL;
+    if (grown)
+        o->buf = grown;
+    else
         o->failed = true;
     return !o->failed;
 }

@@ -3,15 +3,15 @@
 #define CGOHEAP_SYM_CACHE_H
 
 #include "common/profile.h"
+#include "common/u64map.h"
 
+/* Zeroed: an empty cache. */
 typedef struct sym_cache {
-    struct sym_cache_slot *slots; /* open addressing, power-of-two sized */
-    size_t nslots, count;
+    ch_u64map by_pc;  /* pc -> first frame << 32 | number of frames */
     ch_frame *frames; /* every cached PC's frames, back to back */
     size_t nframes, cap;
 } sym_cache;
 
-int sym_cache_init(sym_cache *c);
 void sym_cache_free(sym_cache *c);
 
 /* The frames cached for pc (*n of them), or NULL if pc was never added. */

@@ -3,10 +3,12 @@
  * the same libiberty demangler binutils uses), loaded with dlopen on the
  * first mangled name: the CLI stays a C program that does not link the C++
  * runtime, and a machine without libstdc++ just keeps mangled names.
- * Results are memoized by name, because every PC of a function, and every
- * inlined copy of it, asks for the same one.
+ * Results are memoized by name (by the address of its interned copy),
+ * because every PC of a function, and every inlined copy of it, asks for
+ * the same one.
  */
 #include "symbolize/sym_demangle.h"
+#include "common/u64map.h"
 
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -28,32 +30,19 @@
 
 typedef char *cxa_demangle_fn(const char *mangled, char *buf, size_t *len, int *status);
 
-typedef struct memo_slot {
-    const char *mangled; /* interned; NULL = empty */
-    const char *plain;   /* interned */
-} memo_slot;
-
 struct sym_demangler {
-    sym_intern *strings;
+    ch_interner *strings;
     bool tried_load; /* dlopen is attempted once, never retried */
     void *lib;
     cxa_demangle_fn *demangle;
-    memo_slot *slots; /* open addressing, power-of-two sized, load < 1/2 */
-    size_t nslots, count;
+    ch_u64map memo; /* interned mangled name's address -> interned plain form */
 };
 
-sym_demangler *sym_demangler_new(sym_intern *strings)
+sym_demangler *sym_demangler_new(ch_interner *strings)
 {
     sym_demangler *d = calloc(1, sizeof(*d));
-    if (d == NULL)
-        return NULL;
-    d->strings = strings;
-    d->nslots = 256;
-    d->slots = calloc(d->nslots, sizeof(*d->slots));
-    if (d->slots == NULL) {
-        free(d);
-        return NULL;
-    }
+    if (d != NULL)
+        d->strings = strings;
     return d;
 }
 
@@ -63,7 +52,7 @@ void sym_demangler_free(sym_demangler *d)
         return;
     if (d->lib != NULL)
         dlclose(d->lib);
-    free(d->slots);
+    ch_u64map_free(&d->memo);
     free(d);
 }
 
@@ -78,48 +67,16 @@ static void load_runtime(sym_demangler *d)
     memcpy(&d->demangle, &sym, sizeof(sym));
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
-
-static memo_slot *find_slot(memo_slot *slots, size_t nslots, const char *name)
-{
-    size_t mask = nslots - 1;
-    size_t i = hash_str(name) & mask;
-    while (slots[i].mangled != NULL && strcmp(slots[i].mangled, name) != 0)
-        i = (i + 1) & mask;
-    return &slots[i];
-}
-
-static int grow(sym_demangler *d)
-{
-    size_t nslots = d->nslots * 2;
-    memo_slot *slots = calloc(nslots, sizeof(*slots));
-    if (slots == NULL)
-        return -1;
-    for (size_t i = 0; i < d->nslots; i++)
-        if (d->slots[i].mangled != NULL)
-            *find_slot(slots, nslots, d->slots[i].mangled) = d->slots[i];
-    free(d->slots);
-    d->slots = slots;
-    d->nslots = nslots;
-    return 0;
-}
-
 /* The interned demangled form, or the interned name when it cannot be demangled. */
 static const char *demangle_fresh(sym_demangler *d, const char *name)
 {
     if (!d->tried_load)
         load_runtime(d);
     if (d->demangle == NULL || strlen(name) > MAX_MANGLED_LEN)
-        return sym_intern_str(d->strings, name);
+        return ch_intern(d->strings, name, NULL);
     int status = -1;
     char *plain = d->demangle(name, NULL, NULL, &status);
-    const char *kept = sym_intern_str(d->strings, status == 0 && plain ? plain : name);
+    const char *kept = ch_intern(d->strings, status == 0 && plain ? plain : name, NULL);
     free(plain); /* malloc'ed by the demangler, NULL on failure */
     return kept;
 }
@@ -128,17 +85,18 @@ const char *sym_demangle(sym_demangler *d, const char *name)
 {
     /* Only "_Z" starts an Itanium ABI name; Go and C names never pay for a lookup. */
     if (strncmp(name, "_Z", 2) != 0)
-        return sym_intern_str(d->strings, name);
-    if (d->count * 2 >= d->nslots && grow(d) != 0)
+        return ch_intern(d->strings, name, NULL);
+    const char *mangled = ch_intern(d->strings, name, NULL);
+    if (mangled == NULL)
         return NULL;
-    memo_slot *slot = find_slot(d->slots, d->nslots, name);
-    if (slot->mangled != NULL)
-        return slot->plain;
-    const char *mangled = sym_intern_str(d->strings, name);
-    const char *plain = mangled ? demangle_fresh(d, name) : NULL;
+    uint64_t *memo = ch_u64map_get(&d->memo, (uintptr_t)mangled);
+    if (memo != NULL)
+        return (const char *)(uintptr_t)*memo;
+    const char *plain = demangle_fresh(d, name);
     if (plain == NULL)
         return NULL;
-    *slot = (memo_slot){mangled, plain};
-    d->count++;
+    /* Out of memory, the answer is just not kept: the next lookup demangles again. */
+    if ((memo = ch_u64map_put(&d->memo, (uintptr_t)mangled, NULL)) != NULL)
+        *memo = (uintptr_t)plain;
     return plain;
 }

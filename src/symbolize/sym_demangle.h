@@ -2,12 +2,12 @@
 #ifndef CGOHEAP_SYM_DEMANGLE_H
 #define CGOHEAP_SYM_DEMANGLE_H
 
-#include "symbolize/sym_intern.h"
+#include "common/intern.h"
 
 typedef struct sym_demangler sym_demangler;
 
 /* Results are interned in strings, which must outlive the demangler. */
-sym_demangler *sym_demangler_new(sym_intern *strings);
+sym_demangler *sym_demangler_new(ch_interner *strings);
 void sym_demangler_free(sym_demangler *d);
 
 /*

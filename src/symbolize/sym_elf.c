@@ -338,3 +338,35 @@ void sym_elf_build_id(const sym_elf *e, char *buf, size_t cap)
     }
     go_build_id(e, buf, cap);
 }
+
+bool sym_elf_syms_begin(sym_elf_syms *it, Elf *elf, bool dynsym_too)
+{
+    memset(it, 0, sizeof *it);
+    GElf_Shdr sh;
+    for (int pass = 0; pass < (dynsym_too ? 2 : 1); pass++) {
+        Elf32_Word want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
+        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+            if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != want || sh.sh_entsize == 0)
+                continue;
+            Elf_Data *d = elf_getdata(scn, NULL);
+            if (d == NULL)
+                return false;
+            *it = (sym_elf_syms){elf, d, sh.sh_link, 0, d->d_size / sh.sh_entsize};
+            return true;
+        }
+    }
+    return false;
+}
+
+bool sym_elf_syms_next(sym_elf_syms *it, GElf_Sym *s)
+{
+    while (it->i < it->n)
+        if (gelf_getsym(it->data, (int)it->i++, s) != NULL)
+            return true;
+    return false;
+}
+
+const char *sym_elf_syms_name(const sym_elf_syms *it, const GElf_Sym *s)
+{
+    return elf_strptr(it->elf, it->strtab, s->st_name);
+}

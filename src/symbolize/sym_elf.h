@@ -73,4 +73,31 @@ size_t sym_elf_find_ptrs(sym_elf *e, uint64_t target, uint64_t *out, size_t max)
 /* Build ID as lowercase hex (GNU note), else the Go build ID string, else "". */
 void sym_elf_build_id(const sym_elf *e, char *buf, size_t cap);
 
+/*
+ * The symbols of an ELF file, one by one: the one reader of symbol tables,
+ * for the symbolizer (sym_symtab.h) and the launcher (Go runtime variables).
+ *     sym_elf_syms it;
+ *     if (sym_elf_syms_begin(&it, elf, true))
+ *         while (sym_elf_syms_next(&it, &s)) ... sym_elf_syms_name(&it, &s) ...
+ */
+typedef struct sym_elf_syms {
+    Elf *elf;
+    Elf_Data *data;
+    size_t strtab; /* section index of the names */
+    size_t i, n;
+} sym_elf_syms;
+
+/*
+ * Starts at the first symbol of .symtab or, if there is none and
+ * dynsym_too, of .dynsym (all a stripped file keeps). False when there is
+ * no such table or it cannot be read.
+ */
+bool sym_elf_syms_begin(sym_elf_syms *it, Elf *elf, bool dynsym_too);
+
+/* The next symbol in *s (unreadable ones skipped); false at the end. */
+bool sym_elf_syms_next(sym_elf_syms *it, GElf_Sym *s);
+
+/* s's name, or NULL if it has none that can be read. */
+const char *sym_elf_syms_name(const sym_elf_syms *it, const GElf_Sym *s);
+
 #endif

@@ -11,17 +11,6 @@
  */
 #define BACKTRACK 8
 
-static Elf_Scn *symbol_section(const sym_elf *e, GElf_Shdr *sh)
-{
-    for (int pass = 0; pass < 2; pass++) {
-        Elf32_Word want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
-        for (Elf_Scn *scn = elf_nextscn(e->elf, NULL); scn; scn = elf_nextscn(e->elf, scn))
-            if (gelf_getshdr(scn, sh) != NULL && sh->sh_type == want && sh->sh_entsize != 0)
-                return scn;
-    }
-    return NULL;
-}
-
 static int cmp_symbol(const void *a, const void *b)
 {
     const sym_symbol *x = a, *y = b;
@@ -112,20 +101,17 @@ static bool keep_symbol(const GElf_Sym *s, bool data)
 static void load(sym_symtab *t, const sym_elf *e, bool data)
 {
     memset(t, 0, sizeof(*t));
-    GElf_Shdr sh;
-    Elf_Scn *scn = symbol_section(e, &sh);
-    Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
-    if (d == NULL)
+    sym_elf_syms it;
+    if (!sym_elf_syms_begin(&it, e->elf, true))
         return;
-    size_t n = d->d_size / sh.sh_entsize;
-    t->syms = malloc((n ? n : 1) * sizeof(*t->syms));
+    t->syms = malloc((it.n ? it.n : 1) * sizeof(*t->syms));
     if (t->syms == NULL)
         return;
-    for (size_t i = 0; i < n; i++) {
-        GElf_Sym s;
-        if (gelf_getsym(d, (int)i, &s) == NULL || !keep_symbol(&s, data))
+    GElf_Sym s;
+    while (sym_elf_syms_next(&it, &s)) {
+        if (!keep_symbol(&s, data))
             continue;
-        const char *name = elf_strptr(e->elf, sh.sh_link, s.st_name);
+        const char *name = sym_elf_syms_name(&it, &s);
         if (name == NULL || name[0] == '\0')
             continue;
         uint64_t end = s.st_size ? s.st_value + s.st_size : section_end(e, s.st_shndx);
@@ -186,17 +172,12 @@ const char *sym_symtab_mangled_at(const sym_symtab *t, uint64_t vaddr)
 
 uint64_t sym_symtab_find_name(const sym_elf *e, const char *name)
 {
-    GElf_Shdr sh;
-    Elf_Scn *scn = symbol_section(e, &sh);
-    Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
-    if (d == NULL)
+    sym_elf_syms it;
+    GElf_Sym s;
+    if (!sym_elf_syms_begin(&it, e->elf, true))
         return 0;
-    size_t n = d->d_size / sh.sh_entsize;
-    for (size_t i = 0; i < n; i++) {
-        GElf_Sym s;
-        if (gelf_getsym(d, (int)i, &s) == NULL)
-            continue;
-        const char *sname = elf_strptr(e->elf, sh.sh_link, s.st_name);
+    while (sym_elf_syms_next(&it, &s)) {
+        const char *sname = sym_elf_syms_name(&it, &s);
         if (sname != NULL && strcmp(sname, name) == 0)
             return s.st_value;
     }

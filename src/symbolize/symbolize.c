@@ -10,11 +10,11 @@
  */
 #include "symbolize/symbolize.h"
 #include "cgoheap/shm.h"
+#include "common/intern.h"
 #include "common/search.h"
 
 #include "symbolize/sym_cache.h"
 #include "symbolize/sym_demangle.h"
-#include "symbolize/sym_intern.h"
 #include "symbolize/sym_internal.h"
 #include "symbolize/sym_module.h"
 
@@ -40,7 +40,7 @@ struct ch_symbolizer {
     size_t ngone;
     uint32_t *loaded_after, *unloaded_after; /* per module: its life in stack ids */
     size_t nmods;
-    sym_intern *strings;
+    ch_interner strings; /* every string a frame names */
     sym_demangler *cxx_names;
     sym_cache cache;       /* full results */
     sym_cache names_cache; /* names-only results */
@@ -57,21 +57,19 @@ ch_symbolizer *ch_symbolizer_new(const ch_module *mods, size_t nmods)
     ch_symbolizer *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
-    s->strings = sym_intern_new();
-    s->cxx_names = s->strings ? sym_demangler_new(s->strings) : NULL;
+    s->cxx_names = sym_demangler_new(&s->strings);
     size_t cap = nmods ? nmods : 1;
     s->mods = calloc(cap, sizeof(*s->mods));
     s->ranges = calloc(cap, sizeof(*s->ranges));
     s->gone = calloc(cap, sizeof(*s->gone));
     s->loaded_after = calloc(cap, sizeof(*s->loaded_after));
     s->unloaded_after = calloc(cap, sizeof(*s->unloaded_after));
-    if (s->strings == NULL || s->cxx_names == NULL || s->mods == NULL || s->ranges == NULL ||
-        s->gone == NULL || s->loaded_after == NULL || s->unloaded_after == NULL ||
-        sym_cache_init(&s->cache) != 0 || sym_cache_init(&s->names_cache) != 0)
+    if (s->cxx_names == NULL || s->mods == NULL || s->ranges == NULL || s->gone == NULL ||
+        s->loaded_after == NULL || s->unloaded_after == NULL)
         goto fail;
     for (size_t i = 0; i < nmods; i++) {
         /* The caller's paths may not outlive us: keep our own copies. */
-        const char *path = sym_intern_str(s->strings, mods[i].path ? mods[i].path : "");
+        const char *path = ch_intern(&s->strings, mods[i].path ? mods[i].path : "", NULL);
         if (path == NULL)
             goto fail;
         sym_module_init(&s->mods[i], path, &mods[i]);
@@ -105,7 +103,7 @@ void ch_symbolizer_free(ch_symbolizer *s)
     sym_cache_free(&s->cache);
     sym_cache_free(&s->names_cache);
     sym_demangler_free(s->cxx_names); /* before the strings it interns into */
-    sym_intern_free(s->strings);
+    ch_interner_free(&s->strings);
     free(s);
 }
 
@@ -160,7 +158,7 @@ static const range *key_range(const ch_symbolizer *s, uint64_t key)
 /* Interns a string; NULL stays NULL, and so does a failed copy (the frame just loses it). */
 static const char *keep(ch_symbolizer *s, const char *str)
 {
-    return str != NULL ? sym_intern_str(s->strings, str) : NULL;
+    return str != NULL ? ch_intern(&s->strings, str, NULL) : NULL;
 }
 
 /* A location's function name, interned; C++ ABI names demangled (addr2line -C style). */
@@ -170,7 +168,7 @@ static const char *keep_function(ch_symbolizer *s, const sym_loc *loc)
         return NULL;
     if (loc->may_be_mangled)
         return sym_demangle(s->cxx_names, loc->function);
-    return sym_intern_str(s->strings, loc->function);
+    return ch_intern(&s->strings, loc->function, NULL);
 }
 
 /* Fills frames for a key (at least one), returns how many. */
@@ -233,7 +231,7 @@ static const char *cgo_call_name(ch_symbolizer *s, const char *fn, const char *m
         return NULL;
     char name[256];
     snprintf(name, sizeof name, "C.%s", at + strlen(marker));
-    return sym_intern_str(s->strings, name);
+    return ch_intern(&s->strings, name, NULL);
 }
 
 /*

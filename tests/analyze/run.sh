@@ -8,7 +8,7 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 CC=${CC:-gcc}
 CFLAGS="-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -g -I$ROOT/include -I$ROOT/src -D_GNU_SOURCE"
 SAN="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-SRC="$ROOT/src/analyze/*.c $ROOT/src/common/block_sort.c"
+SRC="$ROOT/src/analyze/*.c $ROOT/src/common/block_sort.c $ROOT/src/common/intern.c $ROOT/src/common/u64map.c"
 
 $CC $CFLAGS $SAN -o "$TMP/scan_test" "$ROOT/tests/analyze/scan_test.c" $SRC || exit 1
 $CC $CFLAGS $SAN -o "$TMP/supp_test" "$ROOT/tests/analyze/supp_test.c" $SRC || exit 1

@@ -16,3 +16,11 @@ ch_run --sample-rate=65536 -- "$bin"
 expect_eq "$(cat "$WORK/stdout")" "main=1 thread=0" "sampled"
 ch_run --sample-rate=65536 --trace-threads=all -- "$bin"
 expect_eq "$(cat "$WORK/stdout")" "main=1 thread=1" "sampled with --trace-threads=all"
+
+# Options reach the program's environment only where the agent reads them:
+# --trace-threads is the launcher's alone, --unwind is the agent's.
+ch_run --trace-threads=main -- env
+expect_no_grep '^CGOHEAP_TRACE_THREADS=' "$WORK/stdout" "--trace-threads in the program's environment"
+expect_no_grep '^CGOHEAP_UNWIND=' "$WORK/stdout" "CGOHEAP_UNWIND without --unwind"
+ch_run --unwind=exact -- env
+expect_grep '^CGOHEAP_UNWIND=exact$' "$WORK/stdout" "--unwind=exact reaches the agent"

@@ -2,7 +2,8 @@
  * Drives ch_collect_run like the CLI does and prints one summary line:
  *   status=N scanned=0|1 blocks=N definite=N indirect=N possible=N reachable=N unfreed=N
  *   notice=...
- * or "error: ..." (exit 1). Usage: collect_test AGENT [--no-scan] PROGRAM [ARGS...]
+ * or "error: ..." (exit 1).
+ * Usage: collect_test AGENT [--no-scan] [--trace-main] PROGRAM [ARGS...]
  */
 #include "collect/collect.h"
 
@@ -20,20 +21,25 @@ static void scan_stage(void *ctx, const ch_stopped_target *t, ch_profile *p)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: collect_test AGENT [--no-scan] PROGRAM [ARGS...]\n");
+        fprintf(stderr, "usage: collect_test AGENT [--no-scan] [--trace-main] PROGRAM [ARGS...]\n");
         return 2;
     }
     int first = 2;
-    bool scan = true;
-    if (!strcmp(argv[2], "--no-scan")) {
-        scan = false;
-        first = 3;
+    ch_run_opts o = {.agent_path = argv[1], .sample_rate = 1, .scan = true};
+    for (; argv[first] && argv[first][0] == '-'; first++) {
+        if (!strcmp(argv[first], "--no-scan"))
+            o.scan = false;
+        else if (!strcmp(argv[first], "--trace-main"))
+            o.trace_threads = CH_TRACE_MAIN;
+        else
+            break;
     }
-    ch_run_opts o = {.argv = argv + first,
-                     .agent_path = argv[1],
-                     .sample_rate = 1,
-                     .scan = scan,
-                     .on_stopped = scan_stage};
+    if (!argv[first]) {
+        fprintf(stderr, "collect_test: no program\n");
+        return 2;
+    }
+    o.argv = argv + first;
+    o.on_stopped = scan_stage;
     ch_profile p;
     char err[512] = "";
     if (ch_collect_run(&o, &p, err, sizeof err)) {

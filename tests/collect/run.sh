@@ -85,16 +85,16 @@ out=$($DRV "$TMP/target" pthread_exit 4)
 # pthread_exit stops at its exit too, and the memory is read through it.
 check pthread_exit_in_main "$out" 'status=4 scanned=1 blocks=6 ' "$KINDS"
 # Main thread alone traced: its plain exit is let go, nothing is scanned.
-out=$(CGOHEAP_TRACE_THREADS=0 $DRV "$TMP/target" pthread_exit 4)
+out=$($DRV --trace-main "$TMP/target" pthread_exit 4)
 check pthread_exit_main_only "$out" 'status=4 scanned=0 blocks=6 .*unfreed=6' 'notice=memory not'
 # A thread ends the process while main waits: the block it lost has only
 # dead copies below that thread's stack pointer, so it is definitely lost
 # (one more than KINDS). Traced alone, main's view keeps it reachable.
 out=$($DRV "$TMP/target" thread_exit 6)
 check thread_exit_cut_at_sp "$out" 'status=6 scanned=1 blocks=7 ' 'definite=3 indirect=2 possible=1 reachable=1 '
-out=$(CGOHEAP_TRACE_THREADS=0 $DRV "$TMP/target" thread_exit 6)
+out=$($DRV --trace-main "$TMP/target" thread_exit 6)
 check thread_exit_main_only "$out" 'status=6 scanned=1 blocks=7 ' 'definite=2 indirect=2 possible=1 reachable=2 '
-out=$(CGOHEAP_TRACE_THREADS=0 $DRV "$TMP/target" exit 3)
+out=$($DRV --trace-main "$TMP/target" exit 3)
 check exit_main_only "$out" 'status=3 scanned=1 blocks=6 ' "$KINDS"
 
 # SIGSTOP: the target stays stopped (group-stop) until someone continues it.

@@ -49,7 +49,7 @@ check_not() {
 
 if $CC -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -g \
     -Iinclude -Isrc -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -o "$D" tests/report/driver.c src/report/*.c src/common/outfile.c -lz -lm -lpthread; then
+    -o "$D" tests/report/driver.c src/report/*.c src/common/outfile.c src/common/intern.c src/common/u64map.c -lz -lm -lpthread; then
     pass "build driver (asan, ubsan)"
 else
     fail "build driver (asan, ubsan)"
@@ -357,6 +357,29 @@ EOF
 run "pprof main" main pprof "$WORK/main.pb.gz"
 raw "$WORK/main.pb.gz" >"$WORK/main.raw"
 check_raw "pprof: go tool pprof -raw values, inlined lines, stacks" 1 "$WORK/main.raw"
+# profile.proto's string table (field 6): each string once, "" first.
+if python3 - "$WORK/main.pb.gz" <<'EOF'; then pass "pprof: each string once in the string table"; else
+import gzip, sys
+d, i, strs = gzip.open(sys.argv[1]).read(), 0, []
+def varint():
+    global i
+    v = s = 0
+    while True:
+        b = d[i]; i += 1; v |= (b & 0x7f) << s; s += 7
+        if b < 0x80: return v
+while i < len(d):
+    t = varint()
+    if t & 7 == 0: varint()
+    elif t & 7 == 2:
+        n = varint()
+        if t >> 3 == 6: strs.append(d[i:i + n])
+        i += n
+    else: i += 8 if t & 7 == 1 else 4
+dups = sorted({s for s in strs if strs.count(s) > 1})
+if strs[:1] != [b""] or dups:
+    sys.exit("%d strings, repeated: %s" % (len(strs), dups[:5]))
+EOF
+    fail "pprof: each string once in the string table"; fi
 "$GO" tool pprof -top -nodefraction=0 -sample_index=alloc_space "$WORK/main.pb.gz" >"$WORK/top.txt" 2>/dev/null
 if grep -q ' main\.leakName$' "$WORK/top.txt" && grep -q ' f1$' "$WORK/top.txt" &&
     grep -q 'Type: alloc_space' "$WORK/top.txt"; then

@@ -63,13 +63,40 @@ DRV=$WORK/symdrv
 if gcc -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -O1 -g \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$DRV" \
-    "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c \
+    "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c \
     -ldw -lelf -lz; then
     pass "build driver (ASan/UBSan)"
 else
     fail "build driver"; exit 1
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+
+# --- the ELF symbol reader (sym_elf_syms) against readelf: .symtab, else .dynsym ---
+if gcc -std=gnu11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
+    -fno-sanitize-recover=undefined -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE \
+    -o "$WORK/elfsyms" "$ROOT/tests/symbolize/elfsyms_test.c" "$ROOT"/src/symbolize/sym_elf.c \
+    "$ROOT"/src/common/dwarf_subset.c -ldw -lelf -lz; then
+    readelf_syms() { # FILE TABLE: "INDEX VALUE NAME" lines (.dynsym: readelf's version suffix dropped)
+        LC_ALL=C readelf -W --syms --dyn-syms "$1" | awk -v t="Symbol table '$2'" -v dyn="${2#.symtab}" '
+            /^Symbol table / { on = index($0, t) == 1; next }
+            on && $1 ~ /^[0-9]+:$/ { v = $2; sub(/^0+/, "", v); if (v == "") v = "0"
+                n = $8; if (dyn != "") sub(/@.*/, "", n); print substr($1, 1, length($1) - 1), v, n }'
+    }
+    mkdir -p "$WORK/syms"
+    cp /bin/true "$WORK/syms/stripped" && strip "$WORK/syms/stripped"
+    gcc -O1 -g -o "$WORK/syms/c" -x c - <<<'int main(void) { return 0; }'
+    for f in c stripped; do
+        table=.symtab; [ $f = stripped ] && table=.dynsym
+        readelf_syms "$WORK/syms/$f" "$table" >"$WORK/syms/$f.expect"
+        "$WORK/elfsyms" "$WORK/syms/$f" >"$WORK/syms/$f.got"
+        check "ELF symbols of a $f file: $table, as readelf lists it" "$WORK/syms/$f.expect" "$WORK/syms/$f.got"
+    done
+    if [ "$("$WORK/elfsyms" --symtab-only "$WORK/syms/stripped")" = none ]; then
+        pass "ELF symbols: no .symtab, and .dynsym not asked for"
+    else fail "ELF symbols: .dynsym read when only .symtab was asked for"; fi
+else
+    fail "build elfsyms_test"
+fi
 
 # --- C at -O2: every instruction, inlined calls from a header, PIE with a bias ---
 mkdir -p "$WORK/c"
@@ -264,7 +291,7 @@ if [ -f "$CXXBIN" ]; then
     if gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
         -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -DSYM_DEMANGLE_LIB='"libabsent-runtime.so.0"' \
         -o "$WORK/symdrv.nocxx" "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c \
-        "$ROOT"/src/common/dwarf_subset.c -ldw -lelf -lz; then
+        "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c -ldw -lelf -lz; then
         ENTRY=$(nm "$CXXBIN" | awk '$3 == "_ZN6shapes6Square8rememberEi" { print $1 }')
         GOT=$("$WORK/symdrv.nocxx" "$CXXBIN" "$(printf %x $((0x$ENTRY + 2)))" | cut -f2)
         [ -n "$ENTRY" ] && [ "${GOT%%|*}" = _ZN6shapes6Square8rememberEi ] &&
@@ -441,7 +468,7 @@ fi
 # --- speed (informational): many stacks over a few thousand distinct PCs ---
 if [ -f "$GOBIN" ]; then
     gcc -std=gnu11 -O2 -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$WORK/symdrv.fast" \
-        "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c \
+        "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c \
         -ldw -lelf -lz &&
         echo "INFO $("$WORK/symdrv.fast" --bench=200000 "$GOBIN" $(sed 's/^0x//' "$WORK/go/go1.23/addrs"))"
 fi
