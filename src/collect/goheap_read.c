@@ -9,6 +9,7 @@
 #include "collect/goheap_read.h"
 #include "analyze/mem_window.h"
 #include "collect/golayout.h"
+#include "collect/goread.h"
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
 #include "collect/procmem.h"
@@ -19,7 +20,6 @@
 #include <string.h>
 
 #define GO_PAGE_SIZE 8192ull
-#define ADDR_LIMIT (1ull << 47)
 #define MAX_SPANS (1u << 22) /* as goruntime.c */
 #define SPAN_IN_USE 1        /* runtime.mSpanInUse */
 #define KIND_FINALIZER 1     /* runtime._KindSpecialFinalizer, Go 1.x */
@@ -40,10 +40,8 @@ typedef struct span_meta {
 } span_meta;
 
 typedef struct heap_reader {
-    const ch_go_layout *L;
-    pid_t pid; /* for batched reads (procmem.h) */
-    ch_read_fn read;
-    void *ctx;
+    ch_go_reader go; /* the layout, the reads, the error */
+    pid_t pid;       /* for batched reads (procmem.h) */
     ch_go_heap *h;
     ch_range_list not_roots; /* in-use spans and the mspan records */
     size_t cap;              /* of h->spans */
@@ -66,29 +64,16 @@ typedef struct heap_reader {
         uint64_t addr, size, ptrbytes;
         uint8_t *mask; /* NULL: every word may hold a pointer */
     } types[TYPE_CACHE];
-    char *err;
-    size_t errlen;
 } heap_reader;
-
-static int bad(heap_reader *r, const char *what, uint64_t addr)
-{
-    snprintf(r->err, r->errlen, "%s at 0x%llx", what, (unsigned long long)addr);
-    return -1;
-}
-
-static int rd(heap_reader *r, uint64_t addr, void *buf, size_t len)
-{
-    return addr < ADDR_LIMIT && r->read(r->ctx, addr, buf, len) == (long)len ? 0 : -1;
-}
 
 static int wrd(heap_reader *r, uint64_t addr, void *buf, size_t len)
 {
     size_t got = len;
-    const uint8_t *p = r->have_win && len <= CH_WINDOW_MAX && addr < ADDR_LIMIT
+    const uint8_t *p = r->have_win && len <= CH_WINDOW_MAX && addr < CH_GO_ADDR_LIMIT
                            ? ch_mem_window_get(&r->win, addr, &got)
                            : NULL;
     if (!p || got < len)
-        return rd(r, addr, buf, len);
+        return ch_go_read(&r->go, addr, buf, len);
     memcpy(buf, p, len);
     return 0;
 }
@@ -103,14 +88,14 @@ static uint64_t field(const unsigned char *p, uint32_t off, uint32_t size)
 /* The offsets (in the span) of the objects with a finalizer: a malloc'd array. */
 static uint64_t *finalizers(heap_reader *r, uint64_t sp, uint64_t nelems, uint32_t *n)
 {
-    const ch_go_layout *L = r->L;
+    const ch_go_layout *L = r->go.L;
     unsigned char s[256];
     uint64_t *v = NULL;
     size_t cap = 0;
     *n = 0;
     /* Specials are sorted by offset, at most a few per object. */
     for (uint64_t steps = 0; sp && steps < 4 * nelems + 16; steps++) {
-        if (rd(r, sp, s, L->special_read))
+        if (ch_go_read(&r->go, sp, s, L->special_read))
             break;
         if (s[L->special_kind] == KIND_FINALIZER) {
             if (*n == cap) {
@@ -139,12 +124,12 @@ static void arena_bits(heap_reader *r, uint64_t start, uint64_t nwords, uint8_t 
         uint64_t a = start + 8 * w, ri = ((a + ARENA_BASE_OFF) / ARENA_BYTES) % ARENA_L2, ha;
         uint64_t in_arena = (a % ARENA_BYTES) / 8, left = ARENA_BYTES / 8 - in_arena;
         uint64_t n = nwords - w < left ? nwords - w : left;
-        bool two = r->L->ptr_format == CH_GO_PTRS_ARENA2;
+        bool two = r->go.L->ptr_format == CH_GO_PTRS_ARENA2;
         uint64_t per = two ? 4 : 8; /* words per bitmap byte */
         n = n < (sizeof buf - 1) * per ? n : (sizeof buf - 1) * per;
         uint64_t b0 = in_arena / per, b1 = (in_arena + n - 1) / per;
-        if (rd(r, r->l2 + 8 * ri, &ha, 8) || !ha ||
-            rd(r, ha + r->L->arena_bitmap + b0, buf, b1 - b0 + 1)) {
+        if (ch_go_read(&r->go, r->l2 + 8 * ri, &ha, 8) || !ha ||
+            ch_go_read(&r->go, ha + r->go.L->arena_bitmap + b0, buf, b1 - b0 + 1)) {
             for (uint64_t k = 0; k < n; k++) /* unknown: every word may */
                 set_bit(out, w + k);
         } else {
@@ -167,15 +152,15 @@ static const struct type_info *type_of(heap_reader *r, uint64_t t)
     free(ti->mask);
     *ti = (struct type_info){.addr = t};
     unsigned char b[256];
-    const ch_go_layout *L = r->L;
-    if (!t || L->type_read > sizeof b || rd(r, t, b, L->type_read))
+    const ch_go_layout *L = r->go.L;
+    if (!t || L->type_read > sizeof b || ch_go_read(&r->go, t, b, L->type_read))
         return ti;
     ti->size = field(b, L->type_size, 8);
     ti->ptrbytes = field(b, L->type_ptrbytes, 8);
     uint64_t gcdata = field(b, L->type_gcdata, 8), len = (ti->ptrbytes / 8 + 7) / 8;
     if (!ti->size || ti->ptrbytes > ti->size || b[L->type_kind] & KIND_GCPROG || len > MASK_MAX)
         return ti;
-    if ((ti->mask = malloc(len + 1)) && rd(r, gcdata, ti->mask, len)) {
+    if ((ti->mask = malloc(len + 1)) && ch_go_read(&r->go, gcdata, ti->mask, len)) {
         free(ti->mask);
         ti->mask = NULL;
     }
@@ -201,7 +186,7 @@ static void type_bits(heap_reader *r, uint64_t t, uint64_t at, uint64_t words, u
  * and a large object's span names its type. */
 static bool bits_at_end(const heap_reader *r, uint64_t elem)
 {
-    return r->L->ptr_format == CH_GO_PTRS_HEADERS && elem <= HEADER_MAX;
+    return r->go.L->ptr_format == CH_GO_PTRS_HEADERS && elem <= HEADER_MAX;
 }
 
 static void header_bits(heap_reader *r, const span_meta *m, uint64_t start, uint64_t elem,
@@ -216,7 +201,7 @@ static void header_bits(heap_reader *r, const span_meta *m, uint64_t start, uint
         uint64_t t;
         if (!(alloc[i / 8] >> (i % 8) & 1))
             continue;
-        if (rd(r, start + i * elem, &t, 8))
+        if (ch_go_read(&r->go, start + i * elem, &t, 8))
             t = 1; /* unreadable: no type, every word may */
         if (t == 1) {
             for (uint64_t w = 1; w < elem / 8; w++)
@@ -235,10 +220,11 @@ static void pointer_bits(heap_reader *r, const span_meta *m, const ch_go_span *s
     uint64_t words = sp->nelems * sp->elemsize / 8;
     if (m->spanclass & 1 || bits_at_end(r, sp->elemsize)) /* noscan: no pointers */
         return;
-    switch (r->L->ptr_format) {
+    switch (r->go.L->ptr_format) {
     case CH_GO_PTRS_ARENA1:
     case CH_GO_PTRS_ARENA2:
-        if (r->l2 || (rd(r, r->h_mheap + r->L->mheap_arenas, &r->l2, 8) == 0 && r->l2))
+        if (r->l2 ||
+            (ch_go_read(&r->go, r->h_mheap + r->go.L->mheap_arenas, &r->l2, 8) == 0 && r->l2))
             arena_bits(r, sp->start, words, out);
         else
             memset(out, 0xff, words / 8 + 1);
@@ -253,16 +239,16 @@ static void pointer_bits(heap_reader *r, const span_meta *m, const ch_go_span *s
 
 static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
 {
-    const ch_go_layout *L = r->L;
+    const ch_go_layout *L = r->go.L;
     uint64_t start = field(s, L->span_start, 8), npages = field(s, L->span_npages, 8);
     uint64_t elem = field(s, L->span_elemsize, 8);
     uint64_t freeindex = field(s, L->span_freeindex, L->span_freeindex_size);
-    if (start % GO_PAGE_SIZE || start >= ADDR_LIMIT || !npages ||
-        npages > (ADDR_LIMIT - start) / GO_PAGE_SIZE || !elem || elem > npages * GO_PAGE_SIZE)
-        return bad(r, "implausible in-use span", span);
+    if (start % GO_PAGE_SIZE || start >= CH_GO_ADDR_LIMIT || !npages ||
+        npages > (CH_GO_ADDR_LIMIT - start) / GO_PAGE_SIZE || !elem || elem > npages * GO_PAGE_SIZE)
+        return ch_go_bad(&r->go, "implausible in-use span", span);
     uint64_t nelems = npages * GO_PAGE_SIZE / elem;
     if (freeindex > nelems)
-        return bad(r, "implausible span freeindex", span);
+        return ch_go_bad(&r->go, "implausible span freeindex", span);
     if (r->h->nspans == r->cap) {
         size_t c = r->cap;
         ch_go_span *v = ch_grow(r->h->spans, &c, sizeof *v, 256);
@@ -274,7 +260,7 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
         if (v)
             r->h->spans = v;
         if (!mt)
-            return bad(r, "out of memory", span);
+            return ch_go_bad(&r->go, "out of memory", span);
         r->meta = mt;
         r->cap = c;
     }
@@ -285,7 +271,7 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
     r->nfins[k] = 0;
     r->h->nspans++; /* reader_free frees what it has */
     if (!r->bits[k] || !r->ptrs[k])
-        return bad(r, "out of memory", span);
+        return ch_go_bad(&r->go, "out of memory", span);
     r->meta[k] = (span_meta){
         .span = span,
         .abits = field(s, L->span_allocbits, 8),
@@ -297,7 +283,7 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
     r->h->spans[k] = (ch_go_span){.start = start, .elemsize = elem, .nelems = nelems};
     return ch_range_add(&r->not_roots, start, start + npages * GO_PAGE_SIZE) ||
                    ch_range_add(&r->not_roots, span, span + L->span_read)
-               ? bad(r, "out of memory", span)
+               ? ch_go_bad(&r->go, "out of memory", span)
                : 0;
 }
 
@@ -313,16 +299,16 @@ static int read_bits(heap_reader *r)
     ch_read_req *q = malloc((h->nspans ? h->nspans : 1) * sizeof *q);
     size_t m = 0;
     if (!q)
-        return bad(r, "out of memory", 0);
+        return ch_go_bad(&r->go, "out of memory", 0);
     for (size_t k = 0; k < h->nspans; k++)
         if (h->spans[k].nelems > r->meta[k].freeindex)
             q[m++] = (ch_read_req){r->meta[k].abits, r->bits[k], (h->spans[k].nelems + 7) / 8};
-    ch_procmem_read_many(r->pid, r->read, r->ctx, q, m);
+    ch_procmem_read_many(r->pid, r->go.read, r->go.ctx, q, m);
     for (size_t k = 0, j = 0; k < h->nspans; k++) {
         if (h->spans[k].nelems > r->meta[k].freeindex &&
-            (!q[j++].ok || r->meta[k].abits >= ADDR_LIMIT)) {
+            (!q[j++].ok || r->meta[k].abits >= CH_GO_ADDR_LIMIT)) {
             free(q);
-            return bad(r, "cannot read allocBits of span", r->meta[k].span);
+            return ch_go_bad(&r->go, "cannot read allocBits of span", r->meta[k].span);
         }
         for (uint64_t i = 0; i < r->meta[k].freeindex; i++) /* below: all allocated */
             r->bits[k][i / 8] |= (uint8_t)(1u << (i % 8));
@@ -336,7 +322,7 @@ static int read_bits(heap_reader *r)
             q[m++] =
                 (ch_read_req){sp->start + span_bytes - len, r->ptrs[k], want < len ? want : len};
     }
-    ch_procmem_read_many(r->pid, r->read, r->ctx, q, m);
+    ch_procmem_read_many(r->pid, r->go.read, r->go.ctx, q, m);
     for (size_t j = 0; j < m; j++)
         if (!q[j].ok) /* unknown: every word may */
             memset(q[j].buf, 0xff, q[j].len);
@@ -351,21 +337,21 @@ static int read_bits(heap_reader *r)
 static int visit(heap_reader *r, uint64_t span)
 {
     unsigned char s[65536];
-    if (r->L->span_read > sizeof s || wrd(r, span, s, r->L->span_read))
-        return bad(r, "cannot read runtime.mspan", span);
-    return s[r->L->span_state] == SPAN_IN_USE ? add_span(r, span, s) : 0;
+    if (r->go.L->span_read > sizeof s || wrd(r, span, s, r->go.L->span_read))
+        return ch_go_bad(&r->go, "cannot read runtime.mspan", span);
+    return s[r->go.L->span_state] == SPAN_IN_USE ? add_span(r, span, s) : 0;
 }
 
 static int read_spans(heap_reader *r, uint64_t bias)
 {
     uint64_t hdr[3], buf[PTR_CHUNK];
-    uint64_t at = r->L->mheap_addr + bias + r->L->allspans;
-    if (rd(r, at, hdr, sizeof hdr) || hdr[1] > hdr[2] || hdr[1] > MAX_SPANS)
-        return bad(r, "implausible runtime.mheap_.allspans", at);
+    uint64_t at = r->go.L->mheap_addr + bias + r->go.L->allspans;
+    if (ch_go_read(&r->go, at, hdr, sizeof hdr) || hdr[1] > hdr[2] || hdr[1] > MAX_SPANS)
+        return ch_go_bad(&r->go, "implausible runtime.mheap_.allspans", at);
     for (uint64_t i = 0; i < hdr[1]; i += PTR_CHUNK) {
         size_t n = hdr[1] - i < PTR_CHUNK ? (size_t)(hdr[1] - i) : PTR_CHUNK;
-        if (rd(r, hdr[0] + 8 * i, buf, n * 8))
-            return bad(r, "cannot read runtime.mheap_.allspans", hdr[0]);
+        if (ch_go_read(&r->go, hdr[0] + 8 * i, buf, n * 8))
+            return ch_go_bad(&r->go, "cannot read runtime.mheap_.allspans", hdr[0]);
         for (size_t k = 0; k < n; k++)
             if (buf[k] && visit(r, buf[k]))
                 return -1;
@@ -394,7 +380,7 @@ static int sort_spans(heap_reader *r)
     uint8_t **b = malloc(m * sizeof *b);
     uint64_t **f = malloc(m * sizeof *f);
     uint32_t *nf = malloc(m * sizeof *nf);
-    int rc = ord && sp && b && f && nf ? 0 : bad(r, "out of memory", 0);
+    int rc = ord && sp && b && f && nf ? 0 : ch_go_bad(&r->go, "out of memory", 0);
     for (size_t i = 0; !rc && i < n; i++)
         ord[i] = (keyed){h->spans[i].start, i};
     if (!rc)
@@ -405,13 +391,13 @@ static int sort_spans(heap_reader *r)
         f[i] = r->fins[ord[i].at];
         nf[i] = r->nfins[ord[i].at];
         if (i && sp[i - 1].start + sp[i - 1].elemsize * sp[i - 1].nelems > sp[i].start)
-            rc = bad(r, "overlapping in-use spans", sp[i].start);
+            rc = ch_go_bad(&r->go, "overlapping in-use spans", sp[i].start);
     }
     uint8_t **pb = rc ? NULL : malloc(m * sizeof *pb);
     for (size_t i = 0; pb && i < n; i++)
         pb[i] = r->ptrs[ord[i].at];
     if (!rc && !pb)
-        rc = bad(r, "out of memory", 0);
+        rc = ch_go_bad(&r->go, "out of memory", 0);
     if (!rc && n) {
         memcpy(h->spans, sp, n * sizeof *sp);
         memcpy(r->ptrs, pb, n * sizeof *pb);
@@ -481,13 +467,9 @@ ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *
     memset(h, 0, sizeof *h);
     if (ch_go_read_layout(pid, pf, &L, &bias, err, sizeof err))
         return roots; /* no Go program, or goroots.c already said why */
-    heap_reader r = {.L = &L,
+    heap_reader r = {.go = {&L, read, read_ctx, err, sizeof err},
                      .pid = pid,
-                     .read = read,
-                     .ctx = read_ctx,
                      .h = h,
-                     .err = err,
-                     .errlen = sizeof err,
                      .h_mheap = L.mheap_addr + bias};
     ch_region *out = NULL;
     size_t nout = 0;
