@@ -1,25 +1,8 @@
 /* String table and uint64 -> id map for the pprof writer; see report_intern.h. */
 #include "report/report_intern.h"
+#include "common/hash.h"
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static uint64_t hash_u64(uint64_t x)
-{
-    /* splitmix64 finalizer: PCs differ in low bits only, spread them. */
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 /* Rebuilds the slot array at twice the size from the strs array. */
 static bool strtab_grow_slots(chr_strtab *t)
@@ -29,7 +12,7 @@ static bool strtab_grow_slots(chr_strtab *t)
     if (!slots)
         return false;
     for (size_t i = 0; i < t->n; i++) {
-        size_t j = hash_str(t->strs[i]) & (nslots - 1);
+        size_t j = ch_hash_str(t->strs[i]) & (nslots - 1);
         while (slots[j])
             j = (j + 1) & (nslots - 1);
         slots[j] = (uint32_t)i + 1;
@@ -77,7 +60,7 @@ uint64_t chr_strtab_id(chr_strtab *t, const char *s)
         s = "";
     if (t->failed)
         return 0;
-    size_t j = hash_str(s) & (t->nslots - 1);
+    size_t j = ch_hash_str(s) & (t->nslots - 1);
     for (; t->slots[j]; j = (j + 1) & (t->nslots - 1)) {
         if (strcmp(t->strs[t->slots[j] - 1], s) == 0)
             return t->slots[j] - 1;
@@ -110,7 +93,7 @@ uint32_t chr_idmap_get(const chr_idmap *m, uint64_t key)
 {
     if (m->nslots == 0)
         return 0;
-    for (size_t j = hash_u64(key) & (m->nslots - 1); m->ids[j]; j = (j + 1) & (m->nslots - 1)) {
+    for (size_t j = ch_hash_pc(key) & (m->nslots - 1); m->ids[j]; j = (j + 1) & (m->nslots - 1)) {
         if (m->keys[j] == key)
             return m->ids[j];
     }
@@ -119,7 +102,7 @@ uint32_t chr_idmap_get(const chr_idmap *m, uint64_t key)
 
 static void idmap_insert(uint64_t *keys, uint32_t *ids, size_t nslots, uint64_t key, uint32_t id)
 {
-    size_t j = hash_u64(key) & (nslots - 1);
+    size_t j = ch_hash_pc(key) & (nslots - 1);
     while (ids[j] && keys[j] != key)
         j = (j + 1) & (nslots - 1);
     keys[j] = key;
