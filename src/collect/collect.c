@@ -303,9 +303,11 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     }
     bool seized, all_threads = false;
     bool traced = seize(s, &seized, &all_threads);
-    if (!traced)
-        ch_live_stop_refuse(own->live, "the program is not traced (--no-scan, or ptrace refused): "
-                                       "no leak check while it runs");
+    /* Under --no-scan the program is traced only to follow its children: no scan, no check. */
+    bool scanned = traced && s->opts->scan;
+    if (!scanned)
+        ch_live_stop_refuse(own->live, "no leak check while the program runs: --no-scan, or ptrace "
+                                       "refused");
     else if (!all_threads)
         ch_live_stop_refuse(own->live, "only the main thread is traced (--trace-threads=main, "
                                        "the default of a sampled run): the leak check needs "
@@ -316,7 +318,7 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
      * the one left on in production: there the program gets every CPU cycle,
      * and the layouts are read at exit only if a sampled block is left.
      */
-    if (traced && s->opts->sample_rate <= 1)
+    if (scanned && s->opts->sample_rate <= 1)
         s->go = ch_go_prefetch_start(path);
     ch_sigfwd_start(s->child.pid);
     const ch_live_record live = {own->shm.hdr, own->shm.size, own->shm.fd,
