@@ -64,8 +64,7 @@ static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *sh
     return (const ch_live_entry *)(r->base + s->table_off);
 }
 
-/* Appends the table's entries to p->blocks (*n of *cap used), grown as needed. -1 if out of memory.
- */
+/* Appends the table's entries to p->blocks (*n of *cap used, grown). -1 if out of memory. */
 static int take_entries(ch_profile *p, const ch_live_entry *t, uint64_t slots, size_t *n,
                         size_t *cap)
 {
