@@ -22,24 +22,27 @@ static long minflt(void)
     return r.ru_minflt;
 }
 
+/* The new head of a list of nodes, or NULL if out of memory. */
+static node *push(node *head, long value)
+{
+    node *e = malloc(sizeof *e);
+    if (e)
+        *e = (node){.next = head, .value = value};
+    return e;
+}
+
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 1000000;
     node *head = NULL;
     long before = minflt();
-    for (long i = 0; i < n; i++) {
-        node *e = malloc(sizeof *e);
-        if (!e)
+    for (long i = 0; i < n; i++)
+        if (!(head = push(head, i)))
             return 1;
-        e->next = head;
-        e->value = i;
-        head = e;
-    }
     long after = minflt();
-    while (head) {
-        node *next = head->next;
+    for (node *next; head; head = next) {
+        next = head->next;
         free(head);
-        head = next;
     }
     printf("build_faults=%ld\n", after - before);
     printf("run_faults=%ld\n", minflt());
