@@ -93,8 +93,8 @@ static inline uint32_t ch_entry_stack(const ch_live_entry *e)
 
 /*
  * A shard. The agent takes `lock` (a spinlock) to insert, delete or grow.
- * The capacity is any number of slots (the agent doubles a table at 75%
- * load: 21 to 43 bytes per live block); where an entry lies in
+ * The capacity is any number of slots (tables grow by half, which keeps the
+ * bookkeeping per live block within 32 bytes); where an entry lies in
  * the table is the agent's business (a reader takes every entry). On
  * growth the agent writes the new table, then publishes table_off and cap,
  * and only then releases the old table's pages: a reader that finds the

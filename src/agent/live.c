@@ -7,18 +7,8 @@
  * The shard is picked by the address's 64 MiB window (shm.h: a thread's
  * arena stays in one shard, so threads do not share lock or table lines)
  * and the slot by a hash of the address's 256-byte run (home_of). Tables
- * double at 75% load, so a live block costs 16 / 0.75 .. 16 / 0.375 =
- * 21 .. 43 bytes of table (31 on average over sizes).
- *
- * Why doubling: growth writes a fresh table, and the first write to a
- * fresh page costs far more than the rehash itself (8 us of CPU a page on
- * the virtualised benchmark host, against 0.4 us a page to write it again;
- * a fault and a page clear on any machine). A table grown by a factor g
- * has touched g / (g - 1) times its final pages: 3.5x at the former 40%,
- * 2x doubling. Building 1M list nodes took 22,953 table pages at 40% and
- * 16,398 doubling (tests/cases/live_table_pages.sh); a 3M-node list built
- * and freed 2.54 -> 2.15 s of CPU, a 2M-block tree (--no-scan) 2.69 ->
- * 2.34 s (medians of 5). The price is 21% more table on average.
+ * hold any number of slots and grow by 40% at 75% load, so a live
+ * block costs 16 / 0.75 .. 16 / 0.54 = 21 .. 30 bytes of table.
  *
  * Crash consistency (the launcher reads the table after SIGKILL): an entry's
  * size_stack is written before its addr, so a visible addr has its size. A
@@ -117,18 +107,11 @@ static void insert_fresh(ch_live_entry *t, uint64_t cap, uint64_t addr, uint64_t
     t[i].addr = addr;
 }
 
-/*
- * Allocates the shard's first table, or one twice as large, or where the
- * shm heap has no room for that, 40% larger. Caller holds the lock.
- */
+/* Allocates the shard's first table, or a 40% larger one. Caller holds the lock. */
 static int grow(ch_live_shard *s)
 {
-    uint64_t cap = s->table_off ? s->cap * 2 : CH_LIVE_MIN_CAP;
+    uint64_t cap = s->table_off ? s->cap + s->cap * 2 / 5 : CH_LIVE_MIN_CAP;
     uint64_t off = heap_alloc(cap * sizeof(ch_live_entry));
-    if (!off && s->table_off) {
-        cap = s->cap + s->cap * 2 / 5;
-        off = heap_alloc(cap * sizeof(ch_live_entry));
-    }
     if (!off) {
         ch_fail("shm heap for the live table is exhausted; stopped recording");
         return 0;
