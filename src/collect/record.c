@@ -21,15 +21,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Addresses below this are never returned by malloc; such an entry is
  * garbage (or a deletion marker) and is skipped rather than reported. */
 #define MIN_BLOCK_ADDR 4096u
 
 typedef struct reader {
-    bool live; /* ch_record_read_live: one pass, blocks unsorted */
+    bool live; /* ch_record_read_live: blocks unsorted */
     const ch_shm_header *h;
     const uint8_t *base;
+    int fd; /* the record's file, or -1: shard tables are read through the mapping */
     char *err;
     size_t errlen;
 } reader;
@@ -62,31 +64,26 @@ static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *sh
     return (const ch_live_entry *)(r->base + s->table_off);
 }
 
-/*
- * Counts the table's entries, and stores them too while p->blocks has room
- * (*cap), which it first makes if `grow`. -1 if out of memory.
- */
+/* Appends the table's entries to p->blocks (*n of *cap used, grown). -1 if out of memory. */
 static int take_entries(ch_profile *p, const ch_live_entry *t, uint64_t slots, size_t *n,
-                        size_t *cap, bool grow)
+                        size_t *cap)
 {
-    for (uint64_t k = 0; t && k < slots; k++) {
+    for (uint64_t k = 0; k < slots; k++) {
         /* One copy: a running program (--http) may rewrite the entry. */
         const ch_live_entry e = {ONCE(t[k].addr), ONCE(t[k].size_stack)};
         if (ch_entry_addr(&e) < MIN_BLOCK_ADDR)
             continue;
-        if (*n == *cap && grow) {
+        if (*n == *cap) {
             ch_block *more = ch_grow(p->blocks, cap, sizeof *p->blocks, 4096);
             if (!more)
                 return -1;
             p->blocks = more;
         }
-        if (*n < *cap)
-            p->blocks[*n] = (ch_block){.addr = ch_entry_addr(&e),
+        p->blocks[(*n)++] = (ch_block){.addr = ch_entry_addr(&e),
                                        .size = ch_entry_size(&e),
                                        .stack_id = ch_entry_stack(&e),
                                        .kind = CH_KIND_UNFREED,
                                        .epoch = (uint16_t)ch_entry_epoch(&e)};
-        (*n)++;
     }
     return 0;
 }
@@ -105,50 +102,69 @@ static size_t drop_repeats(ch_block *b, size_t n)
 }
 
 /*
- * Blocks come out sorted by address: root selection searches them. A live
- * read takes one pass into a growing array (the exit path counts first, to
- * hold no more than it needs) and leaves them in table order: sorting a
- * million blocks took a quarter of a live profile's time, and the sort only
- * served to drop repeats, which a read of a running program cannot make
- * exact anyway (a block moving from a young slot to a shard may be seen in
- * both places, or in neither).
+ * A shard table's entries. From the record's file when there is one: pread
+ * copies the pages into one small buffer, where touching them through the
+ * mapping faulted each page into the launcher (a fault per 256 slots, empty
+ * ones included: the 2M-block tree's tables are 4M slots, 16K pages). Falls
+ * back to the mapping for what the file does not give.
+ */
+#define TABLE_CHUNK 4096u /* entries per read: 64 KiB */
+static int take_table(reader *r, ch_profile *p, const ch_live_entry *t, uint64_t slots, size_t *n,
+                      size_t *cap, ch_live_entry *buf)
+{
+    uint64_t k = 0;
+    off_t off = (const uint8_t *)t - r->base;
+    while (buf && k < slots) {
+        size_t want = slots - k < TABLE_CHUNK ? (size_t)(slots - k) : TABLE_CHUNK;
+        ssize_t got = pread(r->fd, buf, want * sizeof *buf, off + (off_t)(k * sizeof *buf));
+        if (got != (ssize_t)(want * sizeof *buf))
+            break;
+        if (take_entries(p, buf, want, n, cap))
+            return -1;
+        k += want;
+    }
+    return take_entries(p, t + k, slots - k, n, cap);
+}
+
+/*
+ * Blocks come out sorted by address: root selection searches them. Both
+ * reads take one pass into an array sized by the shards' counts (bounded
+ * by their area), grown if they hold more. A live read leaves them in table
+ * order: sorting a million blocks took a quarter of a live profile's time,
+ * and the sort only served to drop repeats, which a read of a running
+ * program cannot make exact anyway (a block moving from a young slot to a
+ * shard may be seen in both places, or in neither).
  */
 static int read_blocks(reader *r, ch_profile *p)
 {
     const ch_live_shard *shards = (const ch_live_shard *)(r->base + r->h->shards_off);
     const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->slots_off);
     uint32_t nts = r->h->n_slots < CH_MAX_THREAD_SLOTS ? r->h->n_slots : CH_MAX_THREAD_SLOTS;
-    size_t n = 0, cap = 0;
-    if (r->live) { /* room for what the shards count (bounded by their area), grown if more */
-        uint64_t hint = 1;
-        for (unsigned i = 0; i < CH_LIVE_SHARDS; i++)
-            hint += ONCE(shards[i].count);
-        if (hint > r->h->heap_size / sizeof(ch_live_entry))
-            hint = r->h->heap_size / sizeof(ch_live_entry) + 1;
-        if (!(p->blocks = malloc(hint * sizeof *p->blocks)))
-            return fail(r, "out of memory");
-        cap = hint;
+    size_t n = 0, cap = 1;
+    for (unsigned i = 0; i < CH_LIVE_SHARDS; i++)
+        cap += ONCE(shards[i].count);
+    if (cap > r->h->heap_size / sizeof(ch_live_entry))
+        cap = r->h->heap_size / sizeof(ch_live_entry) + 1;
+    if (!(p->blocks = malloc(cap * sizeof *p->blocks)))
+        return fail(r, "out of memory");
+    /* Without a buffer the tables are read through the mapping. */
+    ch_live_entry *buf = r->fd >= 0 ? malloc(TABLE_CHUNK * sizeof *buf) : NULL;
+    int rc = 0;
+    for (unsigned i = 0; i < CH_LIVE_SHARDS && !rc; i++) {
+        uint64_t slots = 0;
+        const ch_live_entry *t = shard_table(r, &shards[i], &slots);
+        if (t == (const ch_live_entry *)-1)
+            rc = fail(r, "a shard table lies outside its area");
+        else if (t && take_table(r, p, t, slots, &n, &cap, buf))
+            rc = fail(r, "out of memory");
     }
-    for (unsigned pass = r->live; pass < 2; pass++) { /* count, then fill */
-        for (unsigned i = 0; i < CH_LIVE_SHARDS; i++) {
-            uint64_t slots = 0;
-            const ch_live_entry *t = shard_table(r, &shards[i], &slots);
-            if (t == (const ch_live_entry *)-1)
-                return fail(r, "a shard table lies outside its area");
-            if (take_entries(p, t, slots, &n, &cap, r->live))
-                return fail(r, "out of memory");
-        }
-        for (uint32_t i = 0; i < nts; i++)
-            if (take_entries(p, ts[i].young, CH_YOUNG_SLOTS, &n, &cap, r->live))
-                return fail(r, "out of memory");
-        if (pass == 0) {
-            cap = n;
-            n = 0;
-            if (!(p->blocks = calloc(cap ? cap : 1, sizeof *p->blocks)))
-                return fail(r, "out of memory");
-        }
-    }
-    p->nblocks = n < cap ? n : cap;
+    free(buf);
+    for (uint32_t i = 0; i < nts && !rc; i++)
+        if (take_entries(p, ts[i].young, CH_YOUNG_SLOTS, &n, &cap))
+            rc = fail(r, "out of memory");
+    if (rc)
+        return rc;
+    p->nblocks = n;
     if (r->live)
         return 0;
     if (ch_sort_blocks(p->blocks, p->nblocks))
@@ -345,15 +361,20 @@ static void read_counters(const reader *r, ch_profile *p)
     }
 }
 
-static int record_read(const ch_shm_header *hdr, size_t size, bool live, ch_profile *out, char *err,
-                       size_t errlen)
+static int record_read(const ch_shm_header *hdr, size_t size, int fd, bool live, ch_profile *out,
+                       char *err, size_t errlen)
 {
     /* The layout is validated and then followed from one copy of the header,
      * which a running program cannot change in between. */
     ch_shm_header h;
     memcpy(&h, hdr, sizeof h);
     __asm__ volatile("" ::: "memory");
-    reader r = {.live = live, .h = &h, .base = (const uint8_t *)hdr, .err = err, .errlen = errlen};
+    reader r = {.live = live,
+                .h = &h,
+                .base = (const uint8_t *)hdr,
+                .fd = fd,
+                .err = err,
+                .errlen = errlen};
     const char *why = ch_shm_validate(&h, size);
     if (why) {
         snprintf(err, errlen, "%s", why);
@@ -380,14 +401,13 @@ int ch_record_none(ch_profile *p)
 int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *out, char *err,
                    size_t errlen)
 {
-    (void)fd; /* the stack table is read by id: no hole to skip in the file */
-    return record_read(hdr, size, false, out, err, errlen);
+    return record_read(hdr, size, fd, false, out, err, errlen);
 }
 
 int ch_record_read_live(const ch_shm_header *hdr, size_t size, ch_profile *out, char *err,
                         size_t errlen)
 {
-    return record_read(hdr, size, true, out, err, errlen);
+    return record_read(hdr, size, -1, true, out, err, errlen);
 }
 
 void ch_record_free(ch_profile *p)

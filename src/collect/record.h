@@ -12,7 +12,8 @@
  * bounds-checks every offset and index it follows, so a corrupt or hostile
  * record gives a one-line error, never a crash. stacks[].pcs point into the
  * record: it must stay mapped until the profile is freed. fd, if >= 0, is
- * the record's file, used only to skip its holes (never-written pages) fast.
+ * the record's file (mapped from offset 0), from which the shard tables are
+ * copied rather than faulted into the caller's mapping page by page.
  * Returns 0, or -1 with err set; on error nothing is left allocated.
  */
 int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *out, char *err,

@@ -37,4 +37,5 @@ for c in parse wildcard match defaults; do
 done
 run scan_bench_1M_blocks_1GiB "$TMP/scan_bench" bench
 run scan_bench_2M_blocks_tree "$TMP/scan_bench" bench_tree
+run scan_tree_pipelined "$TMP/scan_bench" tree_pipelined
 [ "$fails" -eq 0 ]
