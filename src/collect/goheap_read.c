@@ -281,6 +281,10 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
         .freeindex = freeindex,
         .spanclass = s[L->span_spanclass]};
     r->h->spans[k] = (ch_go_span){.start = start, .elemsize = elem, .nelems = nelems};
+    if (L->ptr_format == CH_GO_PTRS_HEADERS && !(r->meta[k].spanclass & 1))
+        r->h->spans[k].type = r->meta[k].spanclass >> 1 == 0 ? r->meta[k].largetype
+                              : elem > HEADER_MAX            ? CH_GO_TYPE_HEADER
+                                                             : 0;
     return ch_range_add(&r->not_roots, start, start + npages * GO_PAGE_SIZE) ||
                    ch_range_add(&r->not_roots, span, span + L->span_read)
                ? ch_go_bad(&r->go, "out of memory", span)
@@ -479,6 +483,9 @@ ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *
     else if (read_spans(&r, bias) == 0 && read_bits(&r) == 0 && sort_spans(&r) == 0 &&
              ch_go_heap_init(h) == 0) {
         fill_bits(&r);
+        if (L.ptr_format == CH_GO_PTRS_HEADERS && L.type_str != CH_GO_NO_MEMBER)
+            h->types = (struct ch_go_types){L.types_lo + bias, L.types_hi + bias, L.type_str,
+                                            L.type_tflag, L.type_read};
         ch_range_normalize(&r.not_roots);
         out = ch_regions_subtract(roots, *nroots, r.not_roots.v, r.not_roots.n, &nout);
     }
