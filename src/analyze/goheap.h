@@ -30,7 +30,12 @@ typedef struct ch_go_span {
     uint64_t nelems;
     uint64_t first;  /* index of its first object in the heap's bit arrays */
     uint64_t wfirst; /* index of its first word in `ptr` */
+    uint64_t type;   /* Go 1.22+, for naming (collect/gotype_name.h): a large object's
+                      * type (runtime.mspan.largeType), CH_GO_TYPE_HEADER if each object
+                      * begins with its type's address, else 0 (unknown) */
 } ch_go_span;
+
+#define CH_GO_TYPE_HEADER 1
 
 typedef struct ch_go_heap {
     ch_go_span *spans; /* sorted by start, disjoint */
@@ -50,6 +55,12 @@ typedef struct ch_go_heap {
     uint64_t *stack;   /* objects (their first bytes) waiting to be scanned */
     size_t depth, cap;
     uint64_t *why; /* --show-roots: per object, the word that first reached it (or NULL) */
+    /* Where the types that `type` names lie and where their names are
+     * (collect/gotype_name.h); lo == hi when unknown (Go 1.21 and older). */
+    struct ch_go_types {
+        uint64_t lo, hi;           /* runtime.types, runtime.etypes, loaded */
+        uint32_t str, tflag, read; /* offsets of Str and TFlag in a type, bytes to read */
+    } types;
 } ch_go_heap;
 
 static inline bool ch_go_bit(const uint64_t *v, uint64_t i)

@@ -8,11 +8,13 @@
  */
 #include "collect/goheap_read.h"
 #include "analyze/mem_window.h"
+#include "collect/goarena_bits.h"
 #include "collect/golayout.h"
 #include "collect/goread.h"
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
 #include "collect/procmem.h"
+#include "common/clock.h"
 #include "common/grow.h"
 
 #include <stdio.h>
@@ -24,13 +26,10 @@
 #define SPAN_IN_USE 1        /* runtime.mSpanInUse */
 #define KIND_FINALIZER 1     /* runtime._KindSpecialFinalizer, Go 1.x */
 #define PTR_CHUNK 4096
-/* runtime/malloc.go and mbitmap.go on linux/amd64 */
-#define ARENA_BYTES (64ull << 20)   /* heapArenaBytes */
-#define ARENA_L2 (1ull << 22)       /* 1 << arenaL2Bits; arenaL1Bits is 0 */
-#define ARENA_BASE_OFF (1ull << 47) /* -arenaBaseOffset */
-#define HEADER_MAX 512u             /* minSizeForMallocHeader: larger objects have a type header */
-#define KIND_GCPROG 0x40            /* abi.KindGCProg: GCData is a program, not a mask */
-#define MASK_MAX (1u << 20)         /* bytes of a type's pointer mask read at most */
+/* runtime/mbitmap.go on linux/amd64 */
+#define HEADER_MAX 512u     /* minSizeForMallocHeader: larger objects have a type header */
+#define KIND_GCPROG 0x40    /* abi.KindGCProg: GCData is a program, not a mask */
+#define MASK_MAX (1u << 20) /* bytes of a type's pointer mask read at most */
 #define TYPE_CACHE 256
 
 /* What a span's bits are read from, once every span is listed (read_bits). */
@@ -51,7 +50,6 @@ typedef struct heap_reader {
     uint32_t *nfins;
     uint8_t **ptrs; /* bit per word of the span's objects: holds a pointer */
     span_meta *meta;
-    uint64_t l2;      /* mheap_.arenas[0] (ARENA formats), 0 until read */
     uint64_t h_mheap; /* &runtime.mheap_ in the target */
     /* The mspans lie together in fixalloc chunks: read through a window,
      * a few reads instead of one per span (a 256 MiB heap's go runtime
@@ -60,6 +58,7 @@ typedef struct heap_reader {
      * is not allspans'. */
     ch_mem_window win;
     bool have_win;
+    double bits_cpu; /* CPU seconds reading pointer bits, for -v */
     struct type_info {
         uint64_t addr, size, ptrbytes;
         uint8_t *mask; /* NULL: every word may hold a pointer */
@@ -114,33 +113,6 @@ static uint64_t *finalizers(heap_reader *r, uint64_t sp, uint64_t nelems, uint32
 static void set_bit(uint8_t *v, uint64_t i)
 {
     v[i / 8] |= (uint8_t)(1u << (i % 8));
-}
-
-/* Words [from, from + n) of the span's bits from heapArena.bitmap (to Go 1.21). */
-static void arena_bits(heap_reader *r, uint64_t start, uint64_t nwords, uint8_t *out)
-{
-    uint8_t buf[4096];
-    for (uint64_t w = 0; w < nwords;) {
-        uint64_t a = start + 8 * w, ri = ((a + ARENA_BASE_OFF) / ARENA_BYTES) % ARENA_L2, ha;
-        uint64_t in_arena = (a % ARENA_BYTES) / 8, left = ARENA_BYTES / 8 - in_arena;
-        uint64_t n = nwords - w < left ? nwords - w : left;
-        bool two = r->go.L->ptr_format == CH_GO_PTRS_ARENA2;
-        uint64_t per = two ? 4 : 8; /* words per bitmap byte */
-        n = n < (sizeof buf - 1) * per ? n : (sizeof buf - 1) * per;
-        uint64_t b0 = in_arena / per, b1 = (in_arena + n - 1) / per;
-        if (ch_go_read(&r->go, r->l2 + 8 * ri, &ha, 8) || !ha ||
-            ch_go_read(&r->go, ha + r->go.L->arena_bitmap + b0, buf, b1 - b0 + 1)) {
-            for (uint64_t k = 0; k < n; k++) /* unknown: every word may */
-                set_bit(out, w + k);
-        } else {
-            for (uint64_t k = 0; k < n; k++) {
-                uint64_t x = in_arena + k;
-                if (buf[x / per - b0] >> (x % per) & 1)
-                    set_bit(out, w + k);
-            }
-        }
-        w += n;
-    }
 }
 
 /* A type's size, pointer bytes and mask (Go 1.22+), cached by address. */
@@ -223,12 +195,7 @@ static void pointer_bits(heap_reader *r, const span_meta *m, const ch_go_span *s
     switch (r->go.L->ptr_format) {
     case CH_GO_PTRS_ARENA1:
     case CH_GO_PTRS_ARENA2:
-        if (r->l2 ||
-            (ch_go_read(&r->go, r->h_mheap + r->go.L->mheap_arenas, &r->l2, 8) == 0 && r->l2))
-            arena_bits(r, sp->start, words, out);
-        else
-            memset(out, 0xff, words / 8 + 1);
-        break;
+        break; /* read for all spans at once (arena_bits.c) */
     case CH_GO_PTRS_HEADERS:
         header_bits(r, m, sp->start, sp->elemsize, sp->nelems, alloc, out);
         break;
@@ -281,17 +248,41 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
         .freeindex = freeindex,
         .spanclass = s[L->span_spanclass]};
     r->h->spans[k] = (ch_go_span){.start = start, .elemsize = elem, .nelems = nelems};
+    if (L->ptr_format == CH_GO_PTRS_HEADERS && !(r->meta[k].spanclass & 1))
+        r->h->spans[k].type = r->meta[k].spanclass >> 1 == 0 ? r->meta[k].largetype
+                              : elem > HEADER_MAX            ? CH_GO_TYPE_HEADER
+                                                             : 0;
     return ch_range_add(&r->not_roots, start, start + npages * GO_PAGE_SIZE) ||
                    ch_range_add(&r->not_roots, span, span + L->span_read)
                ? ch_go_bad(&r->go, "out of memory", span)
                : 0;
 }
 
+/* To Go 1.21: every scanned span's pointer bits from the heap arenas' bitmaps. */
+static int arena_bits(heap_reader *r)
+{
+    const ch_go_heap *h = r->h;
+    if (r->go.L->ptr_format != CH_GO_PTRS_ARENA1 && r->go.L->ptr_format != CH_GO_PTRS_ARENA2)
+        return 0;
+    ch_arena_run *v = malloc((h->nspans ? h->nspans : 1) * sizeof *v);
+    size_t n = 0;
+    if (!v)
+        return ch_go_bad(&r->go, "out of memory", 0);
+    for (size_t k = 0; k < h->nspans; k++)
+        if (!(r->meta[k].spanclass & 1)) /* noscan: no pointers */
+            v[n++] = (ch_arena_run){h->spans[k].start,
+                                    h->spans[k].nelems * h->spans[k].elemsize / 8, r->ptrs[k]};
+    ch_go_arena_bits(r->pid, &r->go, r->h_mheap, v, n);
+    free(v);
+    return 0;
+}
+
 /*
  * Every span's allocation bits, then the pointer bits at the end of small
- * spans (Go 1.22+), each kind read for all spans at once (procmem.h: 0.30
- * s of CPU instead of 0.34 for a heap of 127k spans). Then finalizers and
- * the other pointer bits, span by span.
+ * spans (Go 1.22+) or from the heap arenas' bitmaps (to 1.21), each kind
+ * read for all spans at once (procmem.h: 0.30 s of CPU instead of 0.34 for
+ * a heap of 127k spans). Then finalizers and the other pointer bits
+ * (type headers), span by span.
  */
 static int read_bits(heap_reader *r)
 {
@@ -327,10 +318,14 @@ static int read_bits(heap_reader *r)
         if (!q[j].ok) /* unknown: every word may */
             memset(q[j].buf, 0xff, q[j].len);
     free(q);
-    for (size_t k = 0; k < h->nspans; k++) {
+    for (size_t k = 0; k < h->nspans; k++)
         r->fins[k] = finalizers(r, r->meta[k].specials, h->spans[k].nelems, &r->nfins[k]);
+    double c0 = ch_cpu_now();
+    if (arena_bits(r))
+        return -1;
+    for (size_t k = 0; k < h->nspans; k++)
         pointer_bits(r, &r->meta[k], &h->spans[k], r->bits[k], r->ptrs[k]);
-    }
+    r->bits_cpu = ch_cpu_now() - c0;
     return 0;
 }
 
@@ -473,20 +468,27 @@ ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *
                      .h_mheap = L.mheap_addr + bias};
     ch_region *out = NULL;
     size_t nout = 0;
+    double c0 = ch_cpu_now();
     r.have_win = ch_mem_window_init(&r.win, read, read_ctx) == 0;
     if (!L.heap_ok)
         snprintf(err, sizeof err, "no DWARF layout of the runtime's span objects");
     else if (read_spans(&r, bias) == 0 && read_bits(&r) == 0 && sort_spans(&r) == 0 &&
              ch_go_heap_init(h) == 0) {
         fill_bits(&r);
+        if (L.ptr_format == CH_GO_PTRS_HEADERS && L.type_str != CH_GO_NO_MEMBER)
+            h->types = (struct ch_go_types){L.types_lo + bias, L.types_hi + bias, L.type_str,
+                                            L.type_tflag, L.type_read};
         ch_range_normalize(&r.not_roots);
         out = ch_regions_subtract(roots, *nroots, r.not_roots.v, r.not_roots.n, &nout);
     }
     static const char *const formats[] = {"unknown: every word", "heap arena bitmaps",
                                           "heap arena bitmaps", "span bits and type headers"};
     if (verbose && out)
-        fprintf(stderr, "cgoheap: Go heap: %zu in-use spans, %llu objects; pointers from %s\n",
-                h->nspans, (unsigned long long)h->nobjects, formats[L.ptr_format]);
+        fprintf(stderr,
+                "cgoheap: Go heap: %zu in-use spans, %llu objects; pointers from %s; read in "
+                "%.3f s of CPU, %.3f s of it for the spans' pointer bits\n",
+                h->nspans, (unsigned long long)h->nobjects, formats[L.ptr_format],
+                ch_cpu_now() - c0, r.bits_cpu);
     else if (verbose)
         fprintf(stderr, "cgoheap: Go heap stays a root (%s)\n", err[0] ? err : "out of memory");
     reader_free(&r);

@@ -68,6 +68,8 @@ enum {
     M_T_PTRBYTES,
     M_T_KIND,
     M_T_GCDATA,
+    M_T_STR, /* a type's name, for --show-roots (gotype_name.c) */
+    M_T_TFLAG,
     M_PC, /* these three for the precise stack walk (gostack.c) */
     M_SYSCALLSP,
     M_SYSCALLPC,
@@ -107,13 +109,16 @@ static const member_want members[NM] = {
     [M_T_PTRBYTES] = {S_ABITYPE, "PtrBytes", 8},
     [M_T_KIND] = {S_ABITYPE, "Kind_", 1},
     [M_T_GCDATA] = {S_ABITYPE, "GCData", 8},
+    [M_T_STR] = {S_ABITYPE, "Str", 4}, /* a nameOff from the module's types */
+    [M_T_TFLAG] = {S_ABITYPE, "TFlag", 1},
     [M_PC] = {S_GOBUF, "pc", 8},
     [M_SYSCALLSP] = {S_G, "syscallsp", 8},
     [M_SYSCALLPC] = {S_G, "syscallpc", 8},
     [M_GOID] = {S_G, "goid", 8},
 };
 
-enum { NVARS = 3 };
+/* The last two bound the types' data, from .symtab only (no DWARF variables). */
+enum { NVARS = 5 };
 
 typedef struct scan_state {
     bool found[NSTRUCTS];
@@ -121,13 +126,14 @@ typedef struct scan_state {
     bool have[NM];
     uint64_t off[NM];
     uint64_t size[NM];
-    uint64_t var_addr[NVARS]; /* runtime.mheap_, runtime.allgs, runtime.allm */
+    uint64_t var_addr[NVARS]; /* var_names */
     /* A wanted struct or member whose type could not be read: it may lie
      * past the units read so far, so a longer prefix may tell more. */
     bool unresolved;
 } scan_state;
 
-static const char *const var_names[NVARS] = {"runtime.mheap_", "runtime.allgs", "runtime.allm"};
+static const char *const var_names[NVARS] = {"runtime.mheap_", "runtime.allgs", "runtime.allm",
+                                             "runtime.types", "runtime.etypes"};
 
 static void read_member(scan_state *st, int s, Dwarf_Die *m)
 {
@@ -222,7 +228,7 @@ static void scan_dwarf(Dwarf *dw, scan_state *st, Dwarf_Off *from)
     *from = off;
 }
 
-/* runtime.mheap_ and runtime.allgs from .symtab; left 0 when absent. */
+/* var_names from .symtab; left 0 when absent. */
 static bool read_symtab(Elf *elf, uint64_t addr[NVARS])
 {
     sym_elf_syms it;
@@ -260,9 +266,23 @@ static void fill_m(const scan_state *st, ch_go_layout *out)
     out->m_read = (uint32_t)st->struct_size[S_M];
 }
 
+/* Where types' names lie (--show-roots only): none unless all is known. */
+static void fill_type_names(const scan_state *st, ch_go_layout *out)
+{
+    out->type_str = out->type_tflag = CH_GO_NO_MEMBER;
+    if (!st->have[M_T_STR] || !st->have[M_T_TFLAG] || !st->var_addr[3] ||
+        st->var_addr[4] <= st->var_addr[3])
+        return;
+    out->type_str = (uint32_t)st->off[M_T_STR];
+    out->type_tflag = (uint32_t)st->off[M_T_TFLAG];
+    out->types_lo = st->var_addr[3];
+    out->types_hi = st->var_addr[4];
+}
+
 /* The heap's objects and finalizers (goheap.c) are optional too. */
 static void fill_heap(const scan_state *st, ch_go_layout *out)
 {
+    out->type_str = out->type_tflag = CH_GO_NO_MEMBER;
     for (int i = M_ELEMSIZE; i <= M_SPANCLASS; i++)
         if (!st->have[i])
             return;
@@ -295,6 +315,7 @@ static void fill_heap(const scan_state *st, ch_go_layout *out)
         out->type_kind = (uint32_t)st->off[M_T_KIND];
         out->type_gcdata = (uint32_t)st->off[M_T_GCDATA];
         out->type_read = (uint32_t)st->struct_size[S_ABITYPE];
+        fill_type_names(st, out);
     }
 }
 

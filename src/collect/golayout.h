@@ -66,6 +66,11 @@ typedef struct ch_go_layout {
     uint32_t arena_bitmap;   /* runtime.heapArena.bitmap (ARENA*) */
     uint32_t span_largetype; /* runtime.mspan.largeType (HEADERS) */
     uint32_t type_size, type_ptrbytes, type_kind, type_gcdata, type_read; /* internal/abi.Type */
+    /* A type's name (HEADERS, --show-roots): its Str nameOff counts from
+     * runtime.types (link-time address), and TFlag says whether the name
+     * has a '*' too many; CH_GO_NO_MEMBER when unknown. */
+    uint32_t type_str, type_tflag;
+    uint64_t types_lo, types_hi; /* runtime.types, runtime.etypes */
 } ch_go_layout;
 
 #define CH_GO_NO_MEMBER UINT32_MAX

@@ -10,6 +10,7 @@
  */
 #include "collect/roots_why.h"
 #include "collect/gostack.h"
+#include "collect/gotype_name.h"
 #include "common/grow.h"
 #include "common/search.h"
 #include "symbolize/sym_elf.h"
@@ -171,19 +172,24 @@ static void name_root(namer *nm, uint64_t a, char *out, size_t len)
         snprintf(out, len, "%s memory at 0x%llx", reg ? reg->name : "root", (unsigned long long)a);
 }
 
-/* "a Go object of 16 bytes at 0xc000012340 (with a finalizer)". */
-static void name_go_object(const ch_go_heap *go, uint64_t i, char *out, size_t len)
+/* "a Go object of 640 bytes at 0xc000012340 (main.holder, with a finalizer)",
+ * "(type unknown)" where the runtime keeps no type for it (gotype_name.h). */
+static void name_go_object(const namer *nm, uint64_t i, char *out, size_t len)
 {
+    const ch_go_heap *go = nm->in->go;
+    char type[96] = "type unknown";
     uint64_t size, at = ch_go_heap_object(go, i, &size);
-    snprintf(out, len, "a Go object of %llu bytes at 0x%llx%s", (unsigned long long)size,
-             (unsigned long long)at, ch_go_bit(go->fin, i) ? " (with a finalizer)" : "");
+    if (nm->in->read)
+        ch_go_type_name(go, i, nm->in->read, nm->in->read_ctx, type, sizeof type);
+    snprintf(out, len, "a Go object of %llu bytes at 0x%llx (%s%s)", (unsigned long long)size,
+             (unsigned long long)at, type, ch_go_bit(go->fin, i) ? ", with a finalizer" : "");
 }
 
 /* The line for block i: the root, then the first holder and the count between. */
 static void name_block(namer *nm, size_t i, char *out, size_t len)
 {
     const ch_why_input *in = nm->in;
-    char holder[160] = "", root[256] = "";
+    char holder[192] = "", root[256] = "";
     uint64_t a = in->why[i], gbase;
     unsigned blocks = 0, objects = 0, hops;
     for (hops = 0; a && hops < MAX_HOPS; hops++) {
@@ -198,7 +204,7 @@ static void name_block(namer *nm, size_t i, char *out, size_t len)
             a = in->why[b];
         } else if (o >= 0) {
             if (!objects++ && !blocks)
-                name_go_object(in->go, (uint64_t)o, holder, sizeof holder);
+                name_go_object(nm, (uint64_t)o, holder, sizeof holder);
             a = in->go->why ? in->go->why[o] : 0;
             if (!a)
                 snprintf(root, sizeof root, "nothing live: Go garbage");

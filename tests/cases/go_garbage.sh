@@ -64,6 +64,12 @@ expect_grep 'main\.newWrapper 4321$' "$WORK/folded"
 ch_run --json="$WORK/roots.json" --show-roots -- "$bin" global
 expect_grep '"root": *"global main\.kept\+0 in gogarbage' "$WORK/roots.json"
 
+# -v says where the pointer bits came from and what reading the heap cost.
+case $GOVER in go1.19 | go1.2[01]) from='heap arena bitmaps' ;; *) from='span bits and type headers' ;; esac
+ch_run -v -- "$bin" drop
+expect_grep "^cgoheap: Go heap: [0-9]+ in-use spans, [0-9]+ objects; pointers from $from; read in [0-9.]+ s of CPU, [0-9.]+ s of it for the spans' pointer bits\$" \
+    "$WORK/report" "-v names the Go heap's read and its CPU time"
+
 # A plain C program is untouched: no such summary line.
 ch_run -- "$(c_build tests/progs/c/two_leaks.c)"
 expect_no_grep 'Go garbage' "$WORK/report"
