@@ -139,8 +139,9 @@ static int read_blocks(reader *r, ch_profile *p)
                 return fail(r, "out of memory");
         }
         for (uint32_t i = 0; i < nts; i++)
-            if (take_entries(p, ts[i].young, CH_YOUNG_SLOTS, &n, &cap, r->live))
-                return fail(r, "out of memory");
+            for (uint32_t b = 0; b < CH_SLOT_BUCKETS; b++)
+                if (take_entries(p, ts[i].bucket[b].young, 2, &n, &cap, r->live))
+                    return fail(r, "out of memory");
         if (pass == 0) {
             cap = n;
             n = 0;
