@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
-#define CH_SHM_VERSION 5u
+#define CH_SHM_VERSION 6u
 
 /* Environment variables read by the agent. */
 #define CH_ENV_SHM_FD "CGOHEAP_SHM_FD" /* fd number of the memfd */
@@ -215,19 +215,31 @@ typedef struct ch_module_entry {
  * counters (used by threads that found no free slot). The same goes for
  * the per-stack counts: ch_stack_stats plus every slot's `pend`.
  *
- * Young blocks: the thread's most recent allocations live in `young`
- * (direct mapped by CH_YOUNG_INDEX) before they move to the shared live
- * table, so a block freed soon by the thread that allocated it never costs
- * a shard lock. A block is in at most one place at a time, except for an
- * instant while it moves from `young` to a shard (the reader keeps one of
- * two entries with the same address). Another thread that frees a young
- * block clears its entry with a compare-and-swap while holding the lock of
- * the block's shard; the owner moves a block to a shard only under that
- * same lock, after checking that its entry is still there.
+ * Young blocks: the thread's most recent allocations live in the young
+ * entries of `bucket` (direct mapped by CH_YOUNG_INDEX, two per bucket)
+ * before they move to the shared live table, so a block freed soon by the
+ * thread that allocated it never costs a shard lock. A block is in at most
+ * one place at a time, except for an instant while it moves from a young
+ * entry to a shard (the reader keeps one of two entries with the same
+ * address). Another thread that frees a young block clears its entry with a
+ * compare-and-swap while holding the lock of the block's shard; the owner
+ * moves a block to a shard only under that same lock, after checking that
+ * its entry is still there.
+ *
+ * Small slots: a thread starts with the buckets below CH_SLOT_SMALL and the
+ * pending entries from CH_PEND_SMALL_AT up, which lie in one page with the
+ * counters (4 KiB of the slot's 24 touched, where spread over the whole slot
+ * the few blocks of a thread that allocates a little touched 18 KiB). The
+ * agent widens the slot (`bucket_mask`, `pend_or`) when the thread's young
+ * blocks start to collide; it moves its young blocks to the shards first, so that each is
+ * where the wide index puts it. Another thread looking for an address
+ * checks both places; the launcher reads every entry, wherever it is.
  */
 #define CH_YOUNG_BITS 9u
 #define CH_YOUNG_SLOTS (1u << CH_YOUNG_BITS)
 #define CH_YOUNG_INDEX(addr) ((uint32_t)(((addr)*0x9e3779b97f4a7c15ull) >> (64 - CH_YOUNG_BITS)))
+#define CH_SLOT_BUCKETS (CH_YOUNG_SLOTS / 2)
+#define CH_SLOT_SMALL 32u /* buckets of a small slot: 64 young blocks, 32 recent frees */
 
 /*
  * Pending per-stack counts: the thread's allocations not yet added to the
@@ -238,31 +250,46 @@ typedef struct ch_module_entry {
  * whatever way the process ends (exit_group, _exit, SIGKILL), no count is
  * lost; one may count twice only if the thread dies within the few
  * instructions between a move's atomic add and its clearing the entry.
+ * An entry left where a small slot's index put it stays valid after the
+ * slot widens: it moves to the stats when another stack needs its place.
  */
 #define CH_PEND_BITS 8u
 #define CH_PEND_SLOTS (1u << CH_PEND_BITS)
-#define CH_PEND_INDEX(id) ((id) & (CH_PEND_SLOTS - 1))
+#define CH_PEND_SMALL_AT 192u /* a small slot's entries: 192..255 */
+/* pend_or: CH_PEND_SMALL_AT in a small slot, 0 in a wide one. */
+#define CH_PEND_INDEX(id, pend_or) (((id) | (pend_or)) & (CH_PEND_SLOTS - 1))
 
 typedef struct ch_stack_pend {
     uint32_t id, count; /* count 0: empty */
     uint64_t bytes;
 } ch_stack_pend;
 
-/* A recent free of a thread: direct mapped by address (CH_YOUNG_INDEX). */
+/* A recent free of a thread: direct mapped by address (CH_YOUNG_INDEX / 2). */
 typedef struct ch_freed {
     uint64_t addr;       /* 0: empty */
     uint64_t size_stack; /* as in ch_live_entry */
     uint64_t free_pc;
     uint64_t drops; /* ch_drops when freed: a later unrecorded allocation may reuse addr */
 } ch_freed;
-#define CH_FREED_SLOTS 256u
+#define CH_FREED_SLOTS CH_SLOT_BUCKETS
+
+/* One cache line: what a malloc and its free of one address touch (young entry, recent free). */
+typedef struct ch_slot_bucket {
+    ch_live_entry young[2];
+    ch_freed freed;
+} ch_slot_bucket;
 
 typedef struct ch_thread_slot {
-    uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;
-    uint64_t pad[3]; /* the counters fill one cache line */
-    ch_live_entry young[CH_YOUNG_SLOTS];
+    uint64_t pad0[128]; /* puts the small slot's part in one page: pend[192..] to bucket[31] */
     ch_stack_pend pend[CH_PEND_SLOTS];
-    ch_freed freed[CH_FREED_SLOTS];
+    uint64_t n_allocs, n_frees, bytes_alloc, n_events, n_dropped;
+    /* Written by the owner only; the launcher reads every entry, wherever it is. */
+    uint32_t bucket_mask; /* CH_SLOT_SMALL - 1 while small, CH_SLOT_BUCKETS - 1 once wide */
+    uint32_t pend_or;     /* CH_PEND_SMALL_AT while small, 0 once wide: see CH_PEND_INDEX */
+    uint32_t collisions;  /* young blocks pushed out by another while small */
+    uint32_t pad1[3];     /* the counters fill one cache line */
+    ch_slot_bucket bucket[CH_SLOT_BUCKETS];
+    uint64_t pad2[376]; /* whole pages */
 } ch_thread_slot;
 
 #define CH_MAX_THREAD_SLOTS 4096u
@@ -396,6 +423,10 @@ static inline void ch_shm_forget(ch_shm_header *h)
 /* Both sides read these arrays by index: a size that changed unnoticed (a
  * field added, padding) would misread every entry after the first. */
 _Static_assert(sizeof(ch_live_entry) == 16, "ch_live_entry: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_thread_slot) == 24576, "ch_thread_slot: whole pages; bump CH_SHM_VERSION");
+_Static_assert(__builtin_offsetof(ch_thread_slot, pend[CH_PEND_SMALL_AT]) == 4096 &&
+                   __builtin_offsetof(ch_thread_slot, bucket[CH_SLOT_SMALL]) <= 8192,
+               "a small slot's part is one page");
 _Static_assert(sizeof(ch_stack_slot) == 16, "ch_stack_slot: bump CH_SHM_VERSION");
 _Static_assert(sizeof(ch_stack_stats) == 16, "ch_stack_stats: bump CH_SHM_VERSION");
 _Static_assert(sizeof(ch_live_shard) == 64, "ch_live_shard: one cache line");

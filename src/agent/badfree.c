@@ -20,10 +20,15 @@ static const ch_freed *find_freed(uint64_t addr)
     if (n > CH_MAX_THREAD_SLOTS)
         n = CH_MAX_THREAD_SLOTS;
     uint64_t drops = __atomic_load_n(&ch_drops, __ATOMIC_RELAXED);
+    uint32_t b = CH_YOUNG_INDEX(addr) >> 1;
     for (uint32_t i = 0; i < n; i++) {
-        const ch_freed *f = &ch_slot_at(i)->freed[CH_FREED_INDEX(addr)];
-        if (__atomic_load_n(&f->addr, __ATOMIC_RELAXED) == addr && f->drops == drops)
-            return f;
+        /* Where a small slot put it, or a wide one (a slot may have widened since). */
+        const ch_thread_slot *s = ch_slot_at(i);
+        const ch_freed *f = &s->bucket[b & (CH_SLOT_SMALL - 1)].freed;
+        int wide = __atomic_load_n(&s->bucket_mask, __ATOMIC_RELAXED) == CH_SLOT_BUCKETS - 1;
+        for (int k = 0; k < 1 + wide; k++, f = &s->bucket[b].freed)
+            if (__atomic_load_n(&f->addr, __ATOMIC_RELAXED) == addr && f->drops == drops)
+                return f;
     }
     return NULL;
 }

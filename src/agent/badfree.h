@@ -12,6 +12,7 @@
 #ifndef CGOHEAP_AGENT_BADFREE_H
 #define CGOHEAP_AGENT_BADFREE_H
 
+#include "agent/counters.h"
 #include "agent/thread.h"
 
 /* Allocations that went unrecorded (dropped), counted at once: see above. */
@@ -22,12 +23,10 @@ static inline void ch_drops_add(void)
     __atomic_fetch_add(&ch_drops, 1, __ATOMIC_RELAXED);
 }
 
-#define CH_FREED_INDEX(addr) (CH_YOUNG_INDEX(addr) & (CH_FREED_SLOTS - 1))
-
 /* Remembers a free of a recorded block in the thread's slot: plain stores, one writer. */
 static inline void ch_freed_note(ch_thread_slot *c, uint64_t addr, uint64_t size_stack, uint64_t pc)
 {
-    ch_freed *f = &c->freed[CH_FREED_INDEX(addr)];
+    ch_freed *f = &ch_bucket_of(c, addr)->freed;
     f->addr = addr;
     f->size_stack = size_stack;
     f->free_pc = pc;

@@ -24,7 +24,8 @@ ch_thread_slot *ch_counters_claim(ch_thread *t)
     if (free_top)
         i = free_slots[--free_top];
     ch_spin_unlock(&free_lock);
-    if (i == CH_MAX_THREAD_SLOTS)
+    int fresh = i == CH_MAX_THREAD_SLOTS;
+    if (fresh)
         i = __atomic_fetch_add(&ch_g.hdr->n_slots, 1, __ATOMIC_RELAXED);
     if (i >= CH_MAX_THREAD_SLOTS) {
         t->ctr_state = SLOT_GIVEN_UP; /* the header's counters from now on */
@@ -32,6 +33,10 @@ ch_thread_slot *ch_counters_claim(ch_thread *t)
     }
     t->ctr_state = SLOT_OWNED;
     t->ctr = ch_slot_at(i);
+    if (fresh) { /* small (shm.h); a reused slot stays as its last thread left it */
+        t->ctr->bucket_mask = CH_SLOT_SMALL - 1;
+        t->ctr->pend_or = CH_PEND_SMALL_AT;
+    }
     return t->ctr;
 }
 
@@ -67,7 +72,7 @@ void ch_stack_count_slow(ch_thread_slot *slot, uint32_t id, uint64_t size)
         add_stats(id, 1, size);
         return;
     }
-    ch_stack_pend *e = &slot->pend[CH_PEND_INDEX(id)];
+    ch_stack_pend *e = ch_pend_entry(slot, id);
     if (e->count)
         add_stats(e->id, e->count, e->bytes);
     e->id = id;
@@ -75,9 +80,11 @@ void ch_stack_count_slow(ch_thread_slot *slot, uint32_t id, uint64_t size)
     e->bytes = size;
 }
 
+/* Only the entries in use: the others' pages of the record stay untouched. */
 void ch_stack_flush(ch_thread_slot *slot)
 {
-    for (uint32_t i = 0; slot && i < CH_PEND_SLOTS; i++) {
+    for (uint32_t i = slot ? slot->pend_or & (CH_PEND_SLOTS - 1) : CH_PEND_SLOTS; i < CH_PEND_SLOTS;
+         i++) {
         ch_stack_pend *e = &slot->pend[i];
         if (e->count) {
             add_stats(e->id, e->count, e->bytes);

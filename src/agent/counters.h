@@ -15,6 +15,30 @@ static inline ch_thread_slot *ch_slot_at(uint32_t i)
     return (ch_thread_slot *)(ch_g.base + ch_g.hdr->slots_off) + i;
 }
 
+/*
+ * The masks are the slot's own fields (set when a fresh slot is claimed),
+ * not a flag to test: a flag's test cost 10 instructions per malloc/free
+ * pair on the churn (callgrind).
+ */
+
+/* The bucket of addr in slot s (shm.h). */
+static inline ch_slot_bucket *ch_bucket_of(ch_thread_slot *s, uint64_t addr)
+{
+    return &s->bucket[(CH_YOUNG_INDEX(addr) >> 1) & s->bucket_mask];
+}
+
+/* The young entry of addr in slot s. */
+static inline ch_live_entry *ch_young_entry(ch_thread_slot *s, uint64_t addr)
+{
+    return &ch_bucket_of(s, addr)->young[CH_YOUNG_INDEX(addr) & 1];
+}
+
+/* The pending entry of stack id in slot s (a small slot's are the last ones). */
+static inline ch_stack_pend *ch_pend_entry(ch_thread_slot *s, uint32_t id)
+{
+    return &s->pend[CH_PEND_INDEX(id, s->pend_or)];
+}
+
 /* Slow path of ch_counters: claims a slot. NULL if none is left. */
 ch_thread_slot *ch_counters_claim(ch_thread *t);
 
@@ -58,7 +82,7 @@ void ch_stack_count_slow(ch_thread_slot *slot, uint32_t id, uint64_t size);
  */
 static inline void ch_stack_count(ch_thread_slot *slot, uint32_t id, uint64_t size)
 {
-    ch_stack_pend *e = slot ? &slot->pend[CH_PEND_INDEX(id)] : NULL;
+    ch_stack_pend *e = slot ? ch_pend_entry(slot, id) : NULL;
     if (CH_LIKELY(e && e->id == id && e->count && e->count != UINT32_MAX)) {
         e->count++;
         e->bytes += size;

@@ -37,8 +37,11 @@ uint32_t ch_created_intern(ch_thread *t, const ch_walk_result *w)
     ch_created_way *m = ch_thread_created(t);
     if (!m)
         return intern_with_creator(id, t->creator_id); /* exact mode: no memo */
-    /* Two ways per set: stacks that alternate and share a set do not evict each other. */
-    m += id & (CH_CREATED_MEMO - 2);
+    /*
+     * Two ways per set: stacks that alternate and share a set do not evict
+     * each other. Sets from the end: small ids next to the rule cache (thread.c).
+     */
+    m += (CH_CREATED_MEMO - 2) - (id & (CH_CREATED_MEMO - 2));
     if (m[0].walk == id)
         return m[0].id;
     if (m[1].walk == id)

@@ -16,6 +16,7 @@
 #include "agent/modules.h"
 #include "agent/next.h"
 #include "agent/sample.h"
+#include "agent/spawn.h"
 #include "agent/stacks.h"
 #include "agent/thread.h"
 #include "cgoheap/follow.h"
@@ -271,6 +272,7 @@ int ch_init_lazy(void)
 __attribute__((constructor)) static void ch_ctor(void)
 {
     __atomic_store_n(&ctor_ran, 1, __ATOMIC_RELEASE);
+    ch_spawn_setup();
     /* CGOHEAP_SHM_FD and LD_PRELOAD stay in the environment, as valgrind's
      * and heaptrack's variables do: a program that execs another image in
      * this process (a wrapper, env(1)) passes them on, and the new image's

@@ -249,11 +249,11 @@ static inline int young_used(void)
  * Unlocked reads of the shard's table: the table may grow meanwhile, and a
  * prefetch of a stale address is harmless (it never faults).
  */
-void ch_live_prefetch_evict(const ch_thread_slot *own, uint64_t addr)
+void ch_live_prefetch_evict(ch_thread_slot *own, uint64_t addr)
 {
     if (!own || !young_used())
         return;
-    uint64_t old = __atomic_load_n(&own->young[CH_YOUNG_INDEX(addr)].addr, __ATOMIC_RELAXED);
+    uint64_t old = __atomic_load_n(&ch_young_entry(own, addr)->addr, __ATOMIC_RELAXED);
     if (!old || ch_addr_of(old) == addr)
         return;
     ch_live_shard *s = shard_of(old);
@@ -271,9 +271,12 @@ int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t s
     uint16_t epoch = (uint16_t)__atomic_load_n(&ch_g.hdr->epoch, __ATOMIC_RELAXED);
     uint64_t packed = ch_pack_addr_epoch(addr, epoch);
     if (own && young_used()) {
-        ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
-        if (e->addr && ch_addr_of(e->addr) != addr && evict(e) != 0)
-            goto shared; /* the shm heap is full: the shard decides what is possible */
+        ch_live_entry *e = ch_young_entry(own, addr);
+        if (e->addr && ch_addr_of(e->addr) != addr) {
+            own->collisions++; /* counted for widening (ch_live_widen) */
+            if (evict(e) != 0)
+                goto shared; /* the shm heap is full: the shard decides what is possible */
+        }
         /* Plain stores, size first: the owner is the only writer of an entry it holds. */
         __atomic_store_n(&e->size_stack, size_stack, __ATOMIC_RELAXED);
         __atomic_store_n(&e->addr, packed, __ATOMIC_RELEASE);
@@ -287,27 +290,41 @@ shared:;
     return rc;
 }
 
+/* Clears e if it holds addr, with a compare-and-swap against its owner's moves. */
+static int take_foreign(ch_live_entry *e, uint64_t addr, uint64_t *size_stack)
+{
+    uint64_t expect = __atomic_load_n(&e->addr, __ATOMIC_ACQUIRE);
+    if (ch_addr_of(expect) != addr)
+        return 0;
+    uint64_t ss = __atomic_load_n(&e->size_stack, __ATOMIC_RELAXED);
+    if (!__atomic_compare_exchange_n(&e->addr, &expect, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return 0;
+    *size_stack = ss;
+    return 1;
+}
+
 /*
  * A block that is in no shard may still be young in another thread's slot
  * (allocated there, freed here). Called with the block's shard locked, which
- * keeps its owner from moving it meanwhile.
+ * keeps its owner from moving it meanwhile. A small slot's block is where
+ * the small index puts it; a wide slot's may be there still (the slot was
+ * widening, ch_live_widen) or where the wide index puts it. The wide place
+ * of a small slot is not read: a read of a page of the record not yet
+ * touched allocates it.
  */
 static int remove_foreign_young(const ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
 {
     uint32_t n = __atomic_load_n(&ch_g.hdr->n_slots, __ATOMIC_ACQUIRE);
-    uint32_t idx = CH_YOUNG_INDEX(addr);
+    uint32_t h = CH_YOUNG_INDEX(addr), b = h >> 1, way = h & 1;
     for (uint32_t i = 0; i < n && i < CH_MAX_THREAD_SLOTS; i++) {
         ch_thread_slot *other = ch_slot_at(i);
-        ch_live_entry *e = &other->young[idx];
-        uint64_t expect = __atomic_load_n(&e->addr, __ATOMIC_ACQUIRE);
-        if (other == own || ch_addr_of(expect) != addr)
+        if (other == own)
             continue;
-        uint64_t ss = __atomic_load_n(&e->size_stack, __ATOMIC_RELAXED);
-        if (__atomic_compare_exchange_n(&e->addr, &expect, 0, 0, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_RELAXED)) {
-            *size_stack = ss;
+        if (take_foreign(&other->bucket[b & (CH_SLOT_SMALL - 1)].young[way], addr, size_stack))
             return 1;
-        }
+        if (__atomic_load_n(&other->bucket_mask, __ATOMIC_ACQUIRE) == CH_SLOT_BUCKETS - 1 &&
+            take_foreign(&other->bucket[b].young[way], addr, size_stack))
+            return 1;
     }
     return 0;
 }
@@ -316,7 +333,7 @@ int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
 {
     int young = young_used();
     if (own && young) {
-        ch_live_entry *e = &own->young[CH_YOUNG_INDEX(addr)];
+        ch_live_entry *e = ch_young_entry(own, addr);
         if (ch_addr_of(e->addr) == addr) {
             *size_stack = e->size_stack;
             __atomic_store_n(&e->addr, 0, __ATOMIC_RELEASE);
@@ -331,10 +348,31 @@ int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
     return found;
 }
 
+/* Returns 0 if every young block of the first `buckets` moved to the shards. */
+static int flush_buckets(ch_thread_slot *own, uint32_t buckets)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < buckets; i++)
+        for (uint32_t k = 0; k < 2; k++)
+            if (own->bucket[i].young[k].addr && evict(&own->bucket[i].young[k]) != 0)
+                rc = -1;
+    return rc;
+}
+
 void ch_live_flush_young(ch_thread_slot *own)
 {
     /* An entry that cannot move (shm heap full) stays valid where it is. */
-    for (uint32_t i = 0; i < CH_YOUNG_SLOTS; i++)
-        if (own->young[i].addr)
-            evict(&own->young[i]);
+    (void)flush_buckets(own, (own->bucket_mask & (CH_SLOT_BUCKETS - 1)) + 1);
+}
+
+/*
+ * The young blocks first go to the shards: the wide index would look for
+ * each elsewhere. One that cannot move (shm heap full) keeps the slot small.
+ */
+void ch_live_widen(ch_thread_slot *own)
+{
+    if (own->bucket_mask == CH_SLOT_BUCKETS - 1 || flush_buckets(own, CH_SLOT_SMALL) != 0)
+        return;
+    __atomic_store_n(&own->bucket_mask, CH_SLOT_BUCKETS - 1, __ATOMIC_RELEASE);
+    own->pend_or = 0;
 }

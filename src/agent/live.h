@@ -29,12 +29,24 @@ int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t s
  * push an older young block out to the shards, starts loading that block's
  * shard slot, so the miss overlaps the walk instead of following it.
  */
-void ch_live_prefetch_evict(const ch_thread_slot *own, uint64_t addr);
+void ch_live_prefetch_evict(ch_thread_slot *own, uint64_t addr);
 
 /* Removes addr. Returns 1 and its packed size_stack if it was recorded, else 0. */
 int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack);
 
 /* Moves the young blocks of a slot whose thread ends to the shards. */
 void ch_live_flush_young(ch_thread_slot *own);
+
+/*
+ * Young blocks pushed out by others while the slot is small, or allocations
+ * made, past which the owner widens its slot (shm.h, small slots): a thread
+ * whose working set outgrows 64 young blocks gets 512, a busy one the 256
+ * recent frees that catch a double free from further back.
+ */
+#define CH_WIDEN_COLLISIONS 16u
+#define CH_WIDEN_ALLOCS 4096u
+
+/* Widens the owner's small slot (shm.h); the caller runs with `inside` set. */
+void ch_live_widen(ch_thread_slot *own);
 
 #endif

@@ -36,8 +36,18 @@ typedef struct ch_rule {
 
 _Static_assert(sizeof(ch_rule) == 16, "rule cache entries are 16 bytes");
 
-/* Rule cache entries per thread (power of two): 64 KiB, touched lazily. */
+/*
+ * Rule cache entries per thread (power of two): 64 KiB, touched lazily.
+ * A thread starts with the first CH_RULE_SMALL entries (2 KiB, in one page
+ * with the last entries of its created memo: thread.c) and takes the whole
+ * cache once it has filled CH_RULE_GROW_FILLS entries (thread.h): spread
+ * over 64 KiB, the 5 or 6 return addresses of a thread that allocates from
+ * one or two places touched 5 or 6 pages. Entries stay valid when the mask
+ * grows: each is keyed by its whole pc.
+ */
 #define CH_RULE_CACHE 4096u
+#define CH_RULE_SMALL 128u
+#define CH_RULE_GROW_FILLS 64u
 
 /*
  * Computes the rule for return address `pc` from the module's .eh_frame

@@ -9,6 +9,7 @@
  */
 #include "agent/thread.h"
 #include "agent/counters.h"
+#include "agent/live.h"
 #include "agent/marks.h"
 #include "agent/modules.h"
 #include "agent/rule.h"
@@ -29,22 +30,38 @@ static int have_key;
 static uint32_t free_lock;
 static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
 
-/* One mapping per thread: the rule cache, the walk memos, the created memo (zeroed = empty). */
+/*
+ * One mapping per thread (zeroed = empty): the created memo, the rule cache,
+ * the walk memos. The created memo's entries for small stack ids are its
+ * last ones (created.c), next to the small rule cache's (rule.h): a thread
+ * that allocates a little from a small program touches one page for both.
+ */
 typedef struct thread_cache {
+    ch_rule pad[CH_RULE_SMALL]; /* puts the page boundary below the small rule cache */
+    ch_created_way created[CH_CREATED_MEMO];
     ch_rule rules[CH_RULE_CACHE];
     ch_walk_memo memo[CH_WALK_MEMOS];
-    ch_created_way created[CH_CREATED_MEMO];
 } thread_cache;
 
 #define RULES_BYTES sizeof(thread_cache)
 #define CACHE_PAGES ((RULES_BYTES + 4095) / 4096)
 _Static_assert(CACHE_PAGES <= 511, "an AGENT mark holds the cache's length in 9 bits (shm.h)");
 
-_Static_assert(offsetof(thread_cache, memo) == CH_RULE_CACHE * sizeof(ch_rule),
+_Static_assert(offsetof(thread_cache, memo) ==
+                   offsetof(thread_cache, rules) + CH_RULE_CACHE * sizeof(ch_rule),
                "ch_thread_memo finds the memos right after the rules");
-_Static_assert(offsetof(thread_cache, created) ==
-                   offsetof(thread_cache, memo) + CH_WALK_MEMOS * sizeof(ch_walk_memo),
-               "ch_thread_created finds its memo right after the walk memos");
+_Static_assert(offsetof(thread_cache, rules) ==
+                   offsetof(thread_cache, created) + CH_CREATED_MEMO * sizeof(ch_created_way),
+               "ch_thread_created finds its memo right before the rules");
+_Static_assert(offsetof(thread_cache, rules) % 4096 == CH_RULE_SMALL * sizeof(ch_rule) &&
+                   2 * CH_RULE_SMALL * sizeof(ch_rule) == 4096,
+               "the small rule cache and 256 created entries share a page");
+
+/* The mapping whose rule cache is r. */
+static thread_cache *cache_of(ch_rule *r)
+{
+    return (thread_cache *)(void *)((char *)r - offsetof(thread_cache, rules));
+}
 
 /*
  * Runs with t->inside set: a signal handler that mallocs in the middle
@@ -66,6 +83,16 @@ void ch_thread_flush(ch_thread *t, int all)
     t->pending_dropped = 0;
     if (all)
         ch_stack_flush(c);
+    else if (c && c->bucket_mask != CH_SLOT_BUCKETS - 1 &&
+             (c->collisions >= CH_WIDEN_COLLISIONS || c->n_allocs >= CH_WIDEN_ALLOCS))
+        ch_live_widen(c);
+    /*
+     * A thread that allocates a little walks with one memo (one page of its
+     * cache: two call sites each in its own memo touched two); it gets one
+     * per call site when its slot widens.
+     */
+    if (c && c->bucket_mask == CH_SLOT_BUCKETS - 1)
+        t->memo_mask = CH_WALK_MEMOS - 1;
     /* A released child (follow.h): the launcher is gone; recording goes on for nobody. */
     if (__atomic_load_n(&h->options, __ATOMIC_RELAXED) & CH_OPT_RELEASED)
         __atomic_store_n(&ch_state, CH_ST_PASSIVE, __ATOMIC_RELEASE);
@@ -116,6 +143,17 @@ int ch_thread_register(ch_thread *t)
     return 1;
 }
 
+/*
+ * Zero pages again, not zeroed pages: a memset made all 262 KiB of a
+ * recycled cache resident, where its new thread may touch a few pages.
+ */
+static void empty_cache(ch_rule *r)
+{
+    thread_cache *c = cache_of(r);
+    if (madvise(c, RULES_BYTES, MADV_DONTNEED) != 0)
+        memset(c, 0, RULES_BYTES);
+}
+
 static ch_rule *take_rules(void)
 {
     ch_rule *r;
@@ -125,15 +163,16 @@ static ch_rule *take_rules(void)
         free_list = (ch_rule *)r[0].pc;
     ch_spin_unlock(&free_lock);
     if (r) {
-        memset(r, 0, RULES_BYTES); /* entries of another thread's time may be stale */
+        empty_cache(r); /* entries of another thread's time may be stale */
         return r;
     }
-    r = mmap(NULL, RULES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (r == MAP_FAILED)
+    thread_cache *c =
+        mmap(NULL, RULES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (c == MAP_FAILED)
         return NULL;
-    ch_mark((uint64_t)(uintptr_t)r | (uint64_t)CACHE_PAGES << 3, CH_MARK_AGENT);
+    ch_mark((uint64_t)(uintptr_t)c | (uint64_t)CACHE_PAGES << 3, CH_MARK_AGENT);
     ch_count(&ch_g.hdr->agent_bytes, RULES_BYTES);
-    return r;
+    return c->rules;
 }
 
 ch_rule *ch_thread_rules_slow(ch_thread *t)
@@ -146,11 +185,15 @@ ch_rule *ch_thread_rules_slow(ch_thread *t)
         if (!ch_thread_register(t) || !(t->rules = take_rules()))
             return NULL;
         t->rules_gen = gen;
+        t->rule_mask = CH_RULE_SMALL - 1;
+        t->rule_fills = 0;
     }
     if (CH_UNLIKELY(t->rules_gen != gen)) {
         /* A dlclose: a cached pc may now belong to another module (memo included). */
-        memset(t->rules, 0, RULES_BYTES);
+        empty_cache(t->rules);
         t->rules_gen = gen;
+        t->rule_mask = CH_RULE_SMALL - 1;
+        t->rule_fills = 0;
     }
     return t->rules;
 }

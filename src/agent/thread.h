@@ -70,6 +70,9 @@ typedef struct ch_thread {
     uint64_t rng;
     struct ch_rule *rules; /* rule cache (mmap'ed lazily), NULL in exact mode */
     uint64_t rules_gen;    /* module generation the cache was filled under */
+    uint32_t rule_mask;    /* entries of the cache in use, minus 1 (rule.h) */
+    uint32_t rule_fills;   /* entries filled since the cache was taken or emptied */
+    uint32_t memo_mask;    /* walk memos in use, minus 1: 0 until the slot widens (thread.c) */
     uint64_t pending_events;
     uint64_t pending_dropped;
     ch_thread_slot *ctr; /* this thread's slot in the record (counters.h), or NULL */
@@ -120,6 +123,13 @@ static inline struct ch_rule *ch_thread_rules(ch_thread *t)
     return ch_thread_rules_slow(t);
 }
 
+/* After a rule went into the cache: a thread that keeps filling it gets the whole of it. */
+static inline void ch_thread_rule_filled(ch_thread *t)
+{
+    if (++t->rule_fills == CH_RULE_GROW_FILLS)
+        t->rule_mask = CH_RULE_CACHE - 1;
+}
+
 /*
  * The walk memo for walks whose first return address is first_pc, stored
  * after the rule cache; NULL in exact mode or before ch_thread_rules.
@@ -128,20 +138,20 @@ static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_p
 {
     if (!t->rules)
         return NULL;
-    return (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) + ch_memo_index(first_pc);
+    return (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) +
+           (ch_memo_index(first_pc) & t->memo_mask);
 }
 
 /*
  * The thread's memo of stacks with their creator's (CH_CREATED_MEMO
- * entries), stored after the walk memos; NULL in exact mode or before
- * ch_thread_rules.
+ * entries), stored right before the rule cache; NULL in exact mode or
+ * before ch_thread_rules.
  */
 static inline ch_created_way *ch_thread_created(ch_thread *t)
 {
     if (!t->rules)
         return NULL;
-    return (ch_created_way *)(void *)((struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) +
-                                      CH_WALK_MEMOS);
+    return (ch_created_way *)(void *)t->rules - CH_CREATED_MEMO;
 }
 
 /* Queues p, a free made while `inside` is set (see there). */

@@ -32,6 +32,7 @@
 typedef struct walk {
     ch_thread *t;
     ch_rule *cache;     /* NULL in exact mode */
+    uint32_t rule_mask; /* the entries of cache in use, minus 1 */
     ch_walk_memo *memo; /* NULL in exact mode */
     uint64_t *frames;   /* the memo's, or the thread's in exact mode */
     uint32_t old_steps; /* memo->nsteps of the previous walk */
@@ -53,15 +54,17 @@ typedef struct walk {
 
 enum { STEP_STOP = 0, STEP_NEXT };
 
-static ch_rule rule_for(ch_rule *cache, uint64_t pc)
+static ch_rule rule_for(const walk *w, uint64_t pc)
 {
     ch_rule r;
-    if (cache) {
-        ch_rule *slot = &cache[(pc ^ (pc >> 12)) & (CH_RULE_CACHE - 1)];
+    if (w->cache) {
+        ch_rule *slot = &w->cache[(pc ^ (pc >> 12)) & w->rule_mask];
         if (slot->pc == pc)
             return *slot;
-        if (ch_cfi_rule(pc, &r))
+        if (ch_cfi_rule(pc, &r)) {
             *slot = r;
+            ch_thread_rule_filled(w->t);
+        }
         return r;
     }
     ch_cfi_rule(pc, &r);
@@ -157,7 +160,7 @@ static int step(walk *w, ch_memo_read *rd, uint32_t *kind)
         *kind = CH_STEP_FP | CH_STEP_USES_BP | CH_STEP_SETS_BP;
         return fp_step(w, rd);
     }
-    ch_rule r = rule_for(w->cache, w->pc);
+    ch_rule r = rule_for(w, w->pc);
     unsigned k = CH_RULE_KIND(r.flags);
     if (k == CH_RULE_NOFDE) {
         w->flags |= CH_STACK_F_GO;
@@ -184,7 +187,7 @@ static inline __attribute__((always_inline)) int enter(walk *w)
     if (w->memo) {
         uint64_t sp = w->sp, bp = w->bp;
         uint32_t mode = w->mode;
-        ch_memo_state *s = &w->memo->st[j];
+        ch_memo_state *s = &w->memo->steps[j].st;
         if (j >= w->old_depth || *frame != w->pc) {
             w->changed = 1;
         } else if (j < w->old_steps && s->sp == sp && s->mode == mode) {
@@ -217,9 +220,9 @@ static void note_switch_in_run(walk *w, uint32_t i, uint32_t k)
 {
     const ch_walk_memo *m = w->memo;
     for (uint32_t j = i; j < k; j++)
-        if (CH_STEP_KIND(m->st[j].step) == CH_STEP_SWITCH) {
+        if (CH_STEP_KIND(m->steps[j].st.step) == CH_STEP_SWITCH) {
             w->flags |= CH_STACK_F_GO;
-            note_stack_switch(w->t, m->st[j].sp, m->st[j].bp);
+            note_stack_switch(w->t, m->steps[j].st.sp, m->steps[j].st.bp);
             return;
         }
 }
@@ -242,22 +245,22 @@ static void replay(walk *w)
      * walk's matching needs.
      */
     for (; k < w->old_steps && bp_differs; k++) {
-        uint32_t kind = m->st[k].step;
-        if ((kind & CH_STEP_USES_BP) || !same_words(&m->rd[k]))
+        uint32_t kind = m->steps[k].st.step;
+        if ((kind & CH_STEP_USES_BP) || !same_words(&m->steps[k].rd))
             goto done;
         if (kind & CH_STEP_SETS_BP)
             bp_differs = 0;
         else
-            m->st[k + 1].bp = w->bp;
+            m->steps[k + 1].st.bp = w->bp;
     }
-    while (k < w->old_steps && same_words(&m->rd[k]))
+    while (k < w->old_steps && same_words(&m->steps[k].rd))
         k++;
 done:
     if (k == i)
         return;
     if ((m->last_flags & CH_STACK_F_GO) && w->mode == CH_MODE_CFI)
         note_switch_in_run(w, i, k);
-    const ch_memo_state *s = &m->st[k];
+    const ch_memo_state *s = &m->steps[k].st;
     w->pc = w->frames[k];
     w->sp = s->sp;
     w->bp = s->bp;
@@ -278,6 +281,7 @@ void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
     uint64_t bp = __atomic_load_n(&start->bp, __ATOMIC_RELAXED);
     walk w = {.t = t, .pc = pc, .sp = sp, .bp = bp, .mode = CH_MODE_CFI};
     w.cache = ch_thread_rules(t);
+    w.rule_mask = t->rule_mask;
     w.memo = ch_thread_memo(t, pc);
     w.frames = w.memo ? w.memo->frames : t->frames;
     if (w.memo) {
@@ -293,11 +297,11 @@ void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
             recorded = w.n - 1;
         }
         uint32_t i = w.n - 1, kind;
-        ch_memo_read *rd = w.memo ? &w.memo->rd[i] : &scratch;
+        ch_memo_read *rd = w.memo ? &w.memo->steps[i].rd : &scratch;
         if (step(&w, rd, &kind) == STEP_STOP)
             break;
         if (w.memo)
-            w.memo->st[i].step = kind;
+            w.memo->steps[i].st.step = kind;
         recorded = i + 1;
         same = enter(&w);
     }

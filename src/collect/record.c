@@ -160,8 +160,9 @@ static int read_blocks(reader *r, ch_profile *p)
     }
     free(buf);
     for (uint32_t i = 0; i < nts && !rc; i++)
-        if (take_entries(p, ts[i].young, CH_YOUNG_SLOTS, &n, &cap))
-            rc = fail(r, "out of memory");
+        for (uint32_t b = 0; b < CH_SLOT_BUCKETS && !rc; b++)
+            if (take_entries(p, ts[i].bucket[b].young, 2, &n, &cap))
+                rc = fail(r, "out of memory");
     if (rc)
         return rc;
     p->nblocks = n;

@@ -79,10 +79,12 @@ static ch_stack_stats stack_counts(const ch_shm_header *h, uint32_t id)
     const ch_thread_slot *c = (const void *)(base + h->slots_off);
     uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
     for (uint32_t i = 0; i < n; i++) {
-        const ch_stack_pend *e = &c[i].pend[CH_PEND_INDEX(id)];
-        if (e->count && e->id == id) {
-            st.alloc_count += e->count;
-            st.alloc_bytes += e->bytes;
+        for (uint32_t k = 0; k < CH_PEND_SLOTS; k++) { /* a slot may have widened: anywhere */
+            const ch_stack_pend *e = &c[i].pend[k];
+            if (e->count && e->id == id) {
+                st.alloc_count += e->count;
+                st.alloc_bytes += e->bytes;
+            }
         }
     }
     return st;
@@ -135,7 +137,7 @@ static void dump_live(FILE *f, const ch_shm_header *h)
     uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS, young = 0;
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t k = 0; k < CH_YOUNG_SLOTS; k++) {
-            const ch_live_entry *e = &ts[i].young[k];
+            const ch_live_entry *e = &ts[i].bucket[k / 2].young[k % 2];
             if (!e->addr)
                 continue;
             young++;
