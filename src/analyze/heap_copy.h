@@ -36,7 +36,8 @@ typedef struct ch_heap_copy {
     size_t nplanned;
     ch_copy_span *read; /* the bytes actually read (planned ranges cut at holes), sorted */
     size_t nread, read_cap;
-    uint64_t bytes;   /* bytes of buf in use */
+    uint64_t bytes;    /* bytes of buf in use */
+    uint64_t left_out; /* bytes of ranges over the limit, not copied */
     uint64_t n_calls; /* calls of the read callback, for diagnostics */
 } ch_heap_copy;
 
@@ -45,6 +46,21 @@ typedef struct ch_heap_copy {
 int ch_heap_copy_init(ch_heap_copy *c, const ch_block_index *ix, uint64_t max, ch_read_fn read,
                       void *ctx);
 void ch_heap_copy_free(ch_heap_copy *c);
+
+/* The same over any spans sorted by start (they may overlap): a snapshot of
+ * every range a scan will read, not only its blocks. */
+int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max,
+                       ch_read_fn read, void *ctx);
+
+/*
+ * A ch_read_fn's answer from the copy alone: the bytes of the copy at addr
+ * (the readable prefix; -1 if none, as a hole reads), -1 as well when addr
+ * is not copied but the request runs into a copied range (the copy must not
+ * be mixed with other bytes), or CH_COPY_MISS when the request touches no
+ * copied range at all.
+ */
+#define CH_COPY_MISS (-2L)
+long ch_heap_copy_read(const ch_heap_copy *c, uint64_t addr, void *buf, size_t len);
 
 /*
  * The copied bytes of [addr, addr + size): returns 1 and sets *p, *len (the

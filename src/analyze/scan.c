@@ -38,7 +38,8 @@ enum { UNREACHED, INDIRECT, POSSIBLE, REACHABLE, GO_GARBAGE, GO_FINAL };
 
 typedef struct scanner {
     ch_block_index ix;
-    ch_heap_copy copy; /* the blocks' bytes, read before marking */
+    ch_heap_copy own;         /* the blocks' bytes, read before marking ... */
+    const ch_heap_copy *copy; /* ... or a snapshot taken earlier (ch_scan_extra) */
     ch_mem_window win; /* roots, and blocks the copy leaves out */
     ch_heur_env heur;  /* reads on its own: `win`'s buffer is in use while words are marked */
     uint8_t *state;    /* per sorted block */
@@ -178,7 +179,7 @@ static void scan_block(scanner *s, size_t i)
     size_t len;
     if (start >= end)
         return;
-    if (ch_heap_copy_get(&s->copy, start, end - start, &p, &len))
+    if (ch_heap_copy_get(s->copy, start, end - start, &p, &len))
         scan_words(s, start, p, len, s->state[i] == REACHABLE);
     else
         scan_range(s, start, end, s->state[i] == REACHABLE);
@@ -267,14 +268,15 @@ static const uint8_t kind_of_state[] = {
 static void scanner_free(scanner *s)
 {
     ch_block_index_free(&s->ix);
-    ch_heap_copy_free(&s->copy);
+    ch_heap_copy_free(&s->own);
     ch_mem_window_free(&s->win);
     free(s->state);
     free(s->stack);
     free(s->owned);
 }
 
-static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
+static int scanner_init(scanner *s, ch_profile *p, const ch_heap_copy *copy, ch_read_fn read,
+                        void *ctx)
 {
     memset(s, 0, sizeof *s);
     s->leader = -1;
@@ -292,9 +294,10 @@ static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
         scanner_free(s);
         return -1;
     }
+    s->copy = copy ? copy : &s->own;
     /* Out of memory for the copy: every block is read on demand instead. */
-    if (ch_heap_copy_init(&s->copy, &s->ix, CH_COPY_MAX, read, ctx))
-        ch_heap_copy_free(&s->copy);
+    if (!copy && ch_heap_copy_init(&s->own, &s->ix, CH_COPY_MAX, read, ctx))
+        ch_heap_copy_free(&s->own);
     return 0;
 }
 
@@ -303,7 +306,7 @@ int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint6
                ch_read_fn read, void *ctx)
 {
     scanner s;
-    if (scanner_init(&s, p, read, ctx))
+    if (scanner_init(&s, p, x ? x->copy : NULL, read, ctx))
         return -1;
     s.heur.maps = maps;
     s.heur.nmaps = nmaps;
