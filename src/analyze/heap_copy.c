@@ -97,14 +97,42 @@ static int copy_range(ch_heap_copy *c, const ch_block_span *span, size_t n, size
 
 void ch_heap_copy_free(ch_heap_copy *c)
 {
-    free(c->buf);
+    if (!c->kept_buf)
+        free(c->buf);
     free(c->planned);
     free(c->read);
     *c = (ch_heap_copy){0};
 }
 
+/* keep's buffer, grown to hold `bytes` (by a quarter more: a heap that grows a little needs no
+ * new one); NULL when out of memory. */
+static uint8_t *kept(ch_copy_buf *keep, uint64_t bytes)
+{
+    if (keep->cap >= bytes)
+        return keep->p;
+    ch_copy_buf_free(keep);
+    uint64_t cap = bytes + bytes / 4;
+    if ((keep->p = ch_big_alloc(cap)))
+        keep->cap = cap;
+    return keep->p;
+}
+
+void ch_copy_buf_idle(ch_copy_buf *b)
+{
+    uint64_t page = 4096, start = ((uintptr_t)b->p + page - 1) & ~(page - 1);
+    uint64_t end = ((uintptr_t)b->p + b->cap) & ~(page - 1);
+    if (b->p && end > start)
+        (void)madvise((void *)(uintptr_t)start, end - start, MADV_FREE); /* a hint */
+}
+
+void ch_copy_buf_free(ch_copy_buf *b)
+{
+    free(b->p);
+    *b = (ch_copy_buf){0};
+}
+
 int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max,
-                       ch_read_fn read, void *ctx)
+                       ch_copy_buf *keep, ch_read_fn read, void *ctx)
 {
     *c = (ch_heap_copy){0};
     if (!n)
@@ -113,7 +141,8 @@ int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uin
     if (!c->planned)
         return -1;
     c->bytes = plan(c, span, n, max);
-    if (c->bytes && !(c->buf = ch_big_alloc(c->bytes))) {
+    c->kept_buf = keep != NULL;
+    if (c->bytes && !(c->buf = keep ? kept(keep, c->bytes) : ch_big_alloc(c->bytes))) {
         ch_heap_copy_free(c);
         return -1;
     }
@@ -130,7 +159,7 @@ int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uin
 int ch_heap_copy_init(ch_heap_copy *c, const ch_block_index *ix, uint64_t max, ch_read_fn read,
                       void *ctx)
 {
-    return ch_heap_copy_spans(c, ix->span, ix->n, max, read, ctx);
+    return ch_heap_copy_spans(c, ix->span, ix->n, max, NULL, read, ctx);
 }
 
 /* The last span of v[0..n) starting at or below addr, or -1. */

@@ -40,10 +40,10 @@ typedef struct scanner {
     ch_block_index ix;
     ch_heap_copy own;         /* the blocks' bytes, read before marking ... */
     const ch_heap_copy *copy; /* ... or a snapshot taken earlier (ch_scan_extra) */
-    ch_mem_window win; /* roots, and blocks the copy leaves out */
-    ch_heur_env heur;  /* reads on its own: `win`'s buffer is in use while words are marked */
-    uint8_t *state;    /* per sorted block */
-    uint32_t *stack;   /* mark stack of block indices */
+    ch_mem_window win;        /* roots, and blocks the copy leaves out */
+    ch_heur_env heur; /* reads on its own: `win`'s buffer is in use while words are marked */
+    uint8_t *state;   /* per sorted block */
+    uint32_t *stack;  /* mark stack of block indices */
     size_t depth, stack_cap;
     long leader;     /* clique pass: the leader's index; -1 in the first pass */
     ch_go_heap *go;  /* the Go heap's objects, or NULL (see goheap.h) */

@@ -73,7 +73,8 @@ static int write_report(const ch_pipeline *p, const ch_report_input *in, ch_leak
 
 typedef struct live_scan {
     const ch_options *opt;
-    ch_scan_job *job;        /* the roots and a snapshot, to mark after the resume */
+    ch_copy_buf *keep;
+    ch_scan_job *job;         /* the roots and a snapshot, to mark after the resume */
     char marked_stopped[200]; /* else why the marking was done while stopped */
 } live_scan;
 
@@ -86,7 +87,8 @@ static void scan_or_snapshot(void *ctx, const ch_stopped_target *t, ch_profile *
     ch_scan_job *j = ch_scan_prepare(t, p, &so);
     if (!j)
         return;
-    if (ch_scan_snapshot(j, p, LIVE_COPY_MAX, ls->marked_stopped, sizeof ls->marked_stopped)) {
+    if (ch_scan_snapshot(j, p, LIVE_COPY_MAX, ls->keep, ls->marked_stopped,
+                         sizeof ls->marked_stopped)) {
         if (ls->opt->verbose)
             fprintf(stderr, "cgoheap: leak check marked while stopped: %s\n", ls->marked_stopped);
         ch_scan_run(j, p);
@@ -99,7 +101,7 @@ static void scan_or_snapshot(void *ctx, const ch_stopped_target *t, ch_profile *
 int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query *q,
                       ch_leaks_answer *a)
 {
-    const ch_live_checker *lc = ctx;
+    ch_live_checker *lc = ctx; /* checks come one at a time (serve/leaks.c) */
     ch_options o = *lc->opt;
     if (q->kinds && ch_parse_kinds(q->kinds, &o.show_kinds))
         return reply_error(a, 400,
@@ -107,7 +109,7 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
                            "gogarbage,gofinalizer, all or none");
     ch_phase_mute(true); /* the -v times are the exit path's */
     ch_pipeline p = {.opt = &o, .every_stack = q->format != CH_LEAKS_TEXT};
-    live_scan ls = {.opt = lc->opt};
+    live_scan ls = {.opt = lc->opt, .keep = &lc->copy};
     ch_live_check c = {.fn = scan_or_snapshot, .ctx = &ls, .prof = &p.prof};
     if (ch_live_stop_run(rec->stop, &c)) {
         ch_scan_job_free(ls.job);
@@ -125,6 +127,7 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
         ch_scan_run(ls.job, &p.prof);
         ch_scan_job_free(ls.job);
         pause.marked_at = ch_now();
+        ch_copy_buf_idle(&lc->copy);
     }
     if (!ls.marked_stopped[0])
         pause.marked_stopped = NULL; /* nothing to mark: no block, or no scan */

@@ -172,7 +172,7 @@ struct ch_scan_job {
     ch_go_heap gh;
     ch_goroutine_list goroutines;
     ch_scan_extra x;
-    ch_heap_copy snap; /* every byte the scan reads, when taken (x.copy) */
+    ch_heap_copy snap;                  /* every byte the scan reads, when taken (x.copy) */
     uint64_t late_reads, refused_reads; /* reads the snapshot did not hold */
 };
 
@@ -280,14 +280,14 @@ static ch_block_span *snapshot_spans(const ch_scan_job *j, const ch_block_index 
     size_t a = 0, b = 0; /* merge two sorted lists */
     *n = 0;
     while (a < ix->n || b < k)
-        all[(*n)++] = b == k || (a < ix->n && ix->span[a].start <= other[b].start)
-                          ? ix->span[a++]
-                          : other[b++];
+        all[(*n)++] = b == k || (a < ix->n && ix->span[a].start <= other[b].start) ? ix->span[a++]
+                                                                                   : other[b++];
     free(other);
     return all;
 }
 
-int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, char *why, size_t whylen)
+int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, ch_copy_buf *keep, char *why,
+                     size_t whylen)
 {
     if (j->o.show_roots) {
         snprintf(why, whylen, "--show-roots names the stopped threads' roots");
@@ -300,7 +300,8 @@ int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, char *why, siz
         spans = snapshot_spans(j, &ix, &n);
         ch_block_index_free(&ix);
     }
-    int rc = spans ? ch_heap_copy_spans(&j->snap, spans, n, max, ch_procmem_read, &j->memfd) : -1;
+    int rc =
+        spans ? ch_heap_copy_spans(&j->snap, spans, n, max, keep, ch_procmem_read, &j->memfd) : -1;
     free(spans);
     if (rc) {
         snprintf(why, whylen, "out of memory for a copy of the heap");

@@ -53,8 +53,11 @@ void ch_scan_stopped(const ch_stopped_target *t, ch_profile *p, const ch_scan_op
 typedef struct ch_scan_job ch_scan_job;
 /* NULL with p->scan_notice set when the roots cannot be read. */
 ch_scan_job *ch_scan_prepare(const ch_stopped_target *t, ch_profile *p, const ch_scan_opts *o);
-/* 0, or -1 with why (over `max` bytes, out of memory, --show-roots): no snapshot. */
-int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, char *why, size_t whylen);
+/* 0, or -1 with why (over `max` bytes, out of memory, --show-roots): no snapshot. It is
+ * copied into keep (heap_copy.h), which must outlive the job. */
+struct ch_copy_buf;
+int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, struct ch_copy_buf *keep,
+                     char *why, size_t whylen);
 void ch_scan_run(ch_scan_job *j, ch_profile *p);
 void ch_scan_job_free(ch_scan_job *j); /* NULL is fine */
 

@@ -14,9 +14,9 @@ typedef struct ch_report_opts {
 
 /* A leak check of the running program (not its exit): the pause it caused. */
 typedef struct ch_live_pause {
-    double seconds; /* from the first thread asked to stop to the last one resumed */
-    size_t threads; /* threads stopped */
-    size_t missed;  /* live threads that did not stop in time (their stacks scanned whole) */
+    double seconds;       /* from the first thread asked to stop to the last one resumed */
+    size_t threads;       /* threads stopped */
+    size_t missed;        /* live threads that did not stop in time (their stacks scanned whole) */
     double check_seconds; /* the whole check: the pause, then marking, grouping and symbols */
     /* Monotonic clock (CLOCK_MONOTONIC, seconds) of the stop, the resume and the end of the
      * marking, which comes after the resume unless marked_stopped says why not. */

@@ -399,7 +399,7 @@ static int case_snapshot(void)
     ch_block_span spans[4] = {{ROOT, ROOT + 4096}};
     for (size_t i = 0; i < ix.n; i++)
         spans[1 + i] = ix.span[i];
-    if (ch_heap_copy_spans(&snap, spans, 1 + ix.n, CH_COPY_MAX, fake_read, &w.mem))
+    if (ch_heap_copy_spans(&snap, spans, 1 + ix.n, CH_COPY_MAX, NULL, fake_read, &w.mem))
         return 1;
     ch_block_index_free(&ix);
     put(&w.mem, ROOT + 8, c); /* the program went on */
@@ -419,7 +419,7 @@ static int case_snapshot(void)
     expect(&w, b, CH_KIND_REACHABLE, "held through it at the snapshot");
     expect(&w, c, CH_KIND_DEFINITE, "held only after the snapshot");
     ch_heap_copy_free(&snap);
-    if (ch_heap_copy_spans(&snap, spans, 2, 4096, fake_read, &w.mem))
+    if (ch_heap_copy_spans(&snap, spans, 2, 4096, NULL, fake_read, &w.mem))
         return 1;
     if (snap.left_out != 64 || snap.bytes != 4096)
         failures += printf("FAIL left out %llu, copied %llu\n", (unsigned long long)snap.left_out,
