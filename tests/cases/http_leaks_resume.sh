@@ -27,11 +27,11 @@ URL=$(sed -n 's/^cgoheap: serving \(.*\)\/debug\/pprof\/ and .*/\1/p' "$WORK/log
 
 # ticks A B: the program's ticks between A and B (monotonic microseconds).
 nasked=0
+answered() { [ "$(grep -c '^ticks ' "$WORK/stdout")" -ge "$nasked" ]; }
 ticks() {
     echo "ticks $1 $2" >&4
     nasked=$((nasked + 1))
-    wait_for eval '[ "$(grep -c "^ticks " "$WORK/stdout")" -ge "$nasked" ]' ||
-        fail "the program did not answer 'ticks'"
+    wait_for answered || fail "the program did not answer 'ticks'"
     grep '^ticks ' "$WORK/stdout" | tail -n 1 | cut -d' ' -f2
 }
 
@@ -46,8 +46,9 @@ for i in $(seq 20); do
     expect_eq "$(jq '.live_check | .pause_us < .check_us' "$WORK/j")" true \
         "check $i: the pause is shorter than the check"
     read -r stop resume marked < <(jq -r '.live_check.monotonic_us | "\(.stop) \(.resume) \(.marked)"' "$WORK/j")
-    [ "$stop" -le "$resume" ] && [ "$resume" -lt "$marked" ] ||
+    if [ "$stop" -gt "$resume" ] || [ "$resume" -ge "$marked" ]; then
         fail "check $i: stop $stop, resume $resume, marked $marked"
+    fi
     n=$(ticks "$resume" "$marked")
     [ "$n" -ge 1 ] || fail "check $i: the program did not run while the check marked ($((marked - resume)) us)"
     echo "check $i: pause $((resume - stop)) us, marking $((marked - resume)) us, $n ticks meanwhile"
