@@ -4,24 +4,27 @@
 #include "common/grow.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define READ_MAX (64u << 20) /* bytes per read call: bounds one system call's latency */
 
-/* Plans ranges over the sorted blocks; returns their total size. */
-static uint64_t plan(ch_heap_copy *c, const ch_block_index *ix, uint64_t max)
+/* Plans ranges over the sorted spans; returns their total size. */
+static uint64_t plan(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max)
 {
     uint64_t total = 0;
-    for (size_t i = 0; i < ix->n;) {
-        uint64_t start = ix->span[i].start, end = ix->span[i].end;
+    for (size_t i = 0; i < n;) {
+        uint64_t start = span[i].start, end = span[i].end;
         size_t j = i + 1;
-        while (j < ix->n && (ix->span[j].start <= end || ix->span[j].start - end <= CH_COPY_GAP)) {
-            if (ix->span[j].end > end)
-                end = ix->span[j].end;
+        while (j < n && (span[j].start <= end || span[j].start - end <= CH_COPY_GAP)) {
+            if (span[j].end > end)
+                end = span[j].end;
             j++;
         }
-        if (end - start <= max - total) { /* else leave this range to on-demand reads */
+        if (end - start <= max - total) {
             c->planned[c->nplanned++] = (ch_copy_span){start, end, total};
             total += end - start;
+        } else { /* left to on-demand reads */
+            c->left_out += end - start;
         }
         i = j;
     }
@@ -59,19 +62,20 @@ static uint64_t read_prefix(ch_heap_copy *c, uint64_t start, uint64_t end, uint6
     return done;
 }
 
-/* First block index at or after i whose start is >= addr. */
-static size_t first_start_from(const ch_block_index *ix, size_t i, uint64_t addr)
+/* First span index at or after i whose start is >= addr. */
+static size_t first_start_from(const ch_block_span *span, size_t n, size_t i, uint64_t addr)
 {
-    while (i < ix->n && ix->span[i].start < addr)
+    while (i < n && span[i].start < addr)
         i++;
     return i;
 }
 
-/* Reads one planned range; past a hole, reads again from the next block start. */
-static int copy_range(ch_heap_copy *c, const ch_block_index *ix, const ch_copy_span *r,
-                      ch_read_fn read, void *ctx)
+/* Reads one planned range; past a hole, reads again from the next span start. */
+static int copy_range(ch_heap_copy *c, const ch_block_span *span, size_t n, size_t *at,
+                      const ch_copy_span *r, ch_read_fn read, void *ctx)
 {
-    size_t i = ch_block_index_first_starting_at(ix, r->start);
+    size_t i = first_start_from(span, n, *at, r->start);
+    *at = i;
     uint64_t start = r->start;
     while (start < r->end) {
         uint64_t off = r->off + (start - r->start);
@@ -83,44 +87,79 @@ static int copy_range(ch_heap_copy *c, const ch_block_index *ix, const ch_copy_s
         /* Blocks that start before the hole keep their prefix; the others are read from their
          * start. */
         uint64_t hole = start + got;
-        i = first_start_from(ix, i, got ? hole : start + 1);
-        if (i >= ix->n || ix->span[i].start >= r->end)
+        i = first_start_from(span, n, i, got ? hole : start + 1);
+        if (i >= n || span[i].start >= r->end)
             break;
-        start = ix->span[i].start;
+        start = span[i].start;
     }
     return 0;
 }
 
 void ch_heap_copy_free(ch_heap_copy *c)
 {
-    free(c->buf);
+    if (!c->kept_buf)
+        free(c->buf);
     free(c->planned);
     free(c->read);
     *c = (ch_heap_copy){0};
 }
 
-int ch_heap_copy_init(ch_heap_copy *c, const ch_block_index *ix, uint64_t max, ch_read_fn read,
-                      void *ctx)
+/* keep's buffer, grown to hold `bytes` (by a quarter more: a heap that grows a little needs no
+ * new one); NULL when out of memory. */
+static uint8_t *kept(ch_copy_buf *keep, uint64_t bytes)
+{
+    if (keep->cap >= bytes)
+        return keep->p;
+    ch_copy_buf_free(keep);
+    uint64_t cap = bytes + bytes / 4;
+    if ((keep->p = ch_big_alloc(cap)))
+        keep->cap = cap;
+    return keep->p;
+}
+
+void ch_copy_buf_idle(ch_copy_buf *b)
+{
+    uint64_t page = 4096, start = ((uintptr_t)b->p + page - 1) & ~(page - 1);
+    uint64_t end = ((uintptr_t)b->p + b->cap) & ~(page - 1);
+    if (b->p && end > start)
+        (void)madvise((void *)(uintptr_t)start, end - start, MADV_FREE); /* a hint */
+}
+
+void ch_copy_buf_free(ch_copy_buf *b)
+{
+    free(b->p);
+    *b = (ch_copy_buf){0};
+}
+
+int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max,
+                       ch_copy_buf *keep, ch_read_fn read, void *ctx)
 {
     *c = (ch_heap_copy){0};
-    if (!ix->n)
+    if (!n)
         return 0;
-    c->planned = malloc(ix->n * sizeof *c->planned);
+    c->planned = malloc(n * sizeof *c->planned);
     if (!c->planned)
         return -1;
-    c->bytes = plan(c, ix, max);
-    if (c->bytes && !(c->buf = ch_big_alloc(c->bytes))) {
+    c->bytes = plan(c, span, n, max);
+    c->kept_buf = keep != NULL;
+    if (c->bytes && !(c->buf = keep ? kept(keep, c->bytes) : ch_big_alloc(c->bytes))) {
         ch_heap_copy_free(c);
         return -1;
     }
-    /* Ranges are planned in address order, so a block's later start index is found by walking on.
-     */
+    /* Ranges are planned in address order, so a span's later start index is found by walking on. */
+    size_t at = 0;
     for (size_t r = 0; r < c->nplanned; r++)
-        if (copy_range(c, ix, &c->planned[r], read, ctx)) {
+        if (copy_range(c, span, n, &at, &c->planned[r], read, ctx)) {
             ch_heap_copy_free(c);
             return -1;
         }
     return 0;
+}
+
+int ch_heap_copy_init(ch_heap_copy *c, const ch_block_index *ix, uint64_t max, ch_read_fn read,
+                      void *ctx)
+{
+    return ch_heap_copy_spans(c, ix->span, ix->n, max, NULL, read, ctx);
 }
 
 /* The last span of v[0..n) starting at or below addr, or -1. */
@@ -152,4 +191,20 @@ int ch_heap_copy_get(const ch_heap_copy *c, uint64_t addr, uint64_t size, const 
     *len = (size_t)(size < avail ? size : avail);
     *p = c->buf + c->read[k].off + (addr - c->read[k].start);
     return 1;
+}
+
+long ch_heap_copy_read(const ch_heap_copy *c, uint64_t addr, void *buf, size_t len)
+{
+    const uint8_t *p;
+    size_t got;
+    if (ch_heap_copy_get(c, addr, len, &p, &got)) {
+        memcpy(buf, p, got);
+        return got ? (long)got : -1;
+    }
+    /* Not at addr: does the request reach into the next planned range? */
+    long r = last_at_or_below(c->planned, c->nplanned, addr);
+    size_t next = (size_t)(r + 1);
+    if (next < c->nplanned && c->planned[next].start - addr < len)
+        return -1;
+    return CH_COPY_MISS;
 }

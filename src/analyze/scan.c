@@ -64,11 +64,12 @@ typedef struct cand {
 
 typedef struct scanner {
     ch_block_index ix;
-    ch_heap_copy copy; /* the blocks' bytes, read before marking */
-    ch_mem_window win; /* roots, and blocks the copy leaves out */
-    ch_heur_env heur;  /* reads on its own: `win`'s buffer is in use while words are marked */
-    uint8_t *state;    /* per sorted block */
-    uint32_t *stack;   /* mark stack of block indices */
+    ch_heap_copy own;         /* the blocks' bytes, read before marking ... */
+    const ch_heap_copy *copy; /* ... or a snapshot taken earlier (ch_scan_extra) */
+    ch_mem_window win;        /* roots, and blocks the copy leaves out */
+    ch_heur_env heur; /* reads on its own: `win`'s buffer is in use while words are marked */
+    uint8_t *state;   /* per sorted block */
+    uint32_t *stack;  /* mark stack of block indices */
     size_t depth, stack_cap;
     long leader;         /* clique pass: the leader's index; -1 in the first pass */
     ch_go_heap *go;      /* the Go heap's objects, or NULL (see goheap.h) */
@@ -247,7 +248,7 @@ static void locate_block(scanner *s, size_t i, popped *b)
     b->end = s->ix.span[i].end & ~7ull;
     b->prior_definite = s->state[i] == REACHABLE;
     b->held = b->start < b->end &&
-              ch_heap_copy_get(&s->copy, b->start, b->end - b->start, &b->p, &b->len);
+              ch_heap_copy_get(s->copy, b->start, b->end - b->start, &b->p, &b->len);
     if (b->held && b->len)
         __builtin_prefetch(b->p);
 }
@@ -367,14 +368,15 @@ static const uint8_t kind_of_state[] = {
 static void scanner_free(scanner *s)
 {
     ch_block_index_free(&s->ix);
-    ch_heap_copy_free(&s->copy);
+    ch_heap_copy_free(&s->own);
     ch_mem_window_free(&s->win);
     free(s->state);
     free(s->stack);
     free(s->owned);
 }
 
-static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
+static int scanner_init(scanner *s, ch_profile *p, const ch_heap_copy *copy, ch_read_fn read,
+                        void *ctx)
 {
     memset(s, 0, sizeof *s);
     s->leader = -1;
@@ -392,9 +394,10 @@ static int scanner_init(scanner *s, ch_profile *p, ch_read_fn read, void *ctx)
         scanner_free(s);
         return -1;
     }
+    s->copy = copy ? copy : &s->own;
     /* Out of memory for the copy: every block is read on demand instead. */
-    if (ch_heap_copy_init(&s->copy, &s->ix, CH_COPY_MAX, read, ctx))
-        ch_heap_copy_free(&s->copy);
+    if (!copy && ch_heap_copy_init(&s->own, &s->ix, CH_COPY_MAX, read, ctx))
+        ch_heap_copy_free(&s->own);
     return 0;
 }
 
@@ -403,7 +406,7 @@ int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint6
                ch_read_fn read, void *ctx)
 {
     scanner s;
-    if (scanner_init(&s, p, read, ctx))
+    if (scanner_init(&s, p, x ? x->copy : NULL, read, ctx))
         return -1;
     s.heur.maps = maps;
     s.heur.nmaps = nmaps;

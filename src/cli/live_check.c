@@ -1,13 +1,17 @@
 /*
  * A leak check of the running program: collect stops it and hands over the
- * stopped target, the same roots and scan stage as at exit runs on it (on
- * the tracing thread, collect/live_stop.h), the program goes on, and the
- * rest of the exit pipeline (grouping, symbols, suppressions, the report
- * writers) runs on the server's thread while it does.
+ * stopped target; on the tracing thread (collect/live_stop.h) the exit's
+ * roots stage runs on it and copies every byte the marking will read
+ * (stopped.h's snapshot); the program goes on, and the marking from that
+ * copy, then the rest of the exit pipeline (grouping, symbols,
+ * suppressions, the report writers), run on the server's thread while it
+ * does. A heap over the copy limit is marked while stopped, as at exit,
+ * and the report says so.
  */
 #include "cli/live_check.h"
 #include "cli/pipeline.h"
 #include "collect/live_stop.h"
+#include "common/clock.h"
 #include "common/phase.h"
 
 #include <errno.h>
@@ -60,10 +64,44 @@ static int write_report(const ch_pipeline *p, const ch_report_input *in, ch_leak
     return 0;
 }
 
+/*
+ * The most a check copies: the launcher holds as much memory as the copy
+ * while it marks. 2 GiB lets a 1 GiB heap's check pause for the copy only
+ * (bench/RESULTS.md); above it the check marks while stopped.
+ */
+#define LIVE_COPY_MAX (2ull << 30)
+
+typedef struct live_scan {
+    const ch_options *opt;
+    ch_copy_buf *keep;
+    ch_scan_job *job;         /* the roots and a snapshot, to mark after the resume */
+    char marked_stopped[200]; /* else why the marking was done while stopped */
+} live_scan;
+
+/* On the tracer, the target stopped: the roots and the snapshot, or failing
+ * the snapshot the whole scan. */
+static void scan_or_snapshot(void *ctx, const ch_stopped_target *t, ch_profile *p)
+{
+    live_scan *ls = ctx;
+    const ch_scan_opts so = {.verbose = ls->opt->verbose, .show_roots = ls->opt->show_roots};
+    ch_scan_job *j = ch_scan_prepare(t, p, &so);
+    if (!j)
+        return;
+    if (ch_scan_snapshot(j, p, LIVE_COPY_MAX, ls->keep, ls->marked_stopped,
+                         sizeof ls->marked_stopped)) {
+        if (ls->opt->verbose)
+            fprintf(stderr, "cgoheap: leak check marked while stopped: %s\n", ls->marked_stopped);
+        ch_scan_run(j, p);
+        ch_scan_job_free(j);
+        return;
+    }
+    ls->job = j;
+}
+
 int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query *q,
                       ch_leaks_answer *a)
 {
-    const ch_live_checker *lc = ctx;
+    ch_live_checker *lc = ctx; /* checks come one at a time (serve/leaks.c) */
     ch_options o = *lc->opt;
     if (q->kinds && ch_parse_kinds(q->kinds, &o.show_kinds))
         return reply_error(a, 400,
@@ -71,16 +109,36 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
                            "gogarbage,gofinalizer, all or none");
     ch_phase_mute(true); /* the -v times are the exit path's */
     ch_pipeline p = {.opt = &o, .every_stack = q->format != CH_LEAKS_TEXT};
-    ch_live_check c = {.fn = ch_pipeline_scan, .ctx = (void *)lc->opt, .prof = &p.prof};
+    live_scan ls = {.opt = lc->opt, .keep = &lc->copy};
+    ch_live_check c = {.fn = scan_or_snapshot, .ctx = &ls, .prof = &p.prof};
     if (ch_live_stop_run(rec->stop, &c)) {
+        ch_scan_job_free(ls.job);
         ch_pipeline_free(&p);
         return reply_error(a, 503, c.err);
     }
-    a->pause_seconds = c.pause;
-    const ch_live_pause pause = {.seconds = c.pause, .threads = c.nthreads, .missed = c.nmissed};
+    ch_live_pause pause = {.seconds = c.pause,
+                           .threads = c.nthreads,
+                           .missed = c.nmissed,
+                           .stop_at = c.stop_at,
+                           .resume_at = c.stop_at + c.pause,
+                           .marked_stopped = ls.job ? NULL : ls.marked_stopped};
+    pause.marked_at = pause.resume_at;
+    if (ls.job) {
+        ch_scan_run(ls.job, &p.prof);
+        ch_scan_job_free(ls.job);
+        pause.marked_at = ch_now();
+        ch_copy_buf_idle(&lc->copy);
+    }
+    if (!ls.marked_stopped[0])
+        pause.marked_stopped = NULL; /* nothing to mark: no block, or no scan */
     const char *why;
     int rc = -1;
-    if (ch_pipeline_analyze(&p, lc->supp, &why))
+    int failed = ch_pipeline_analyze(&p, lc->supp, &why);
+    pause.check_seconds = ch_now() - c.stop_at;
+    a->pause_seconds = c.pause;
+    a->check_seconds = pause.check_seconds;
+    a->marked_stopped = pause.marked_stopped != NULL;
+    if (failed)
         reply_error(a, 500, why);
     else {
         ch_report_input in = ch_pipeline_input(&p);

@@ -4,6 +4,7 @@
 #define CGOHEAP_CLI_LIVE_CHECK_H
 
 #include "analyze/analyze.h"
+#include "analyze/heap_copy.h"
 #include "cli/options.h"
 #include "serve/leaks.h"
 
@@ -11,6 +12,7 @@
 typedef struct ch_live_checker {
     const ch_options *opt;
     const ch_suppressions *supp;
+    ch_copy_buf copy; /* the checks' snapshots, one at a time (ch_copy_buf_free it at the end) */
 } ch_live_checker;
 
 /* A ch_leaks_fn (ctx is a ch_live_checker). */

@@ -418,6 +418,7 @@ int ch_run(const ch_options *o)
     p.run_seconds = ch_now() - start;
     ch_peak peak = {0};
     ch_serve_close(served, &peak);
+    ch_copy_buf_free(&checker.copy);
     if (collect_rc) {
         fail(err, NULL);
         status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;

@@ -22,6 +22,7 @@ typedef struct ch_live_check {
     void *ctx;
     ch_profile *prof; /* out: the record as read while stopped, kinds set by fn */
     double pause;     /* out: seconds from the first stop request to the last resume */
+    double stop_at;   /* out: the first stop request, monotonic seconds (common/clock.h) */
     size_t nthreads;  /* out: the threads stopped */
     size_t nmissed;   /* out: live threads that did not stop in time (scanned whole) */
     char err[256];    /* out: why there is no answer, when ch_live_stop_run fails */

@@ -5,7 +5,9 @@
  * program's exit and for a leak check of the running program.
  */
 #include "analyze/analyze.h"
+#include "analyze/block_index.h"
 #include "analyze/goheap.h"
+#include "analyze/heap_copy.h"
 #include "collect/exitpath.h"
 #include "collect/goheap_read.h"
 #include "collect/goroots.h"
@@ -15,6 +17,7 @@
 #include "collect/roots.h"
 #include "collect/roots_why.h"
 #include "collect/stopped.h"
+#include "common/big_alloc.h"
 #include "common/clock.h"
 #include "common/grow.h"
 #include "common/phase.h"
@@ -154,103 +157,252 @@ static void thread_sps_free(thread_sps *ts)
     free(ts->words);
 }
 
-static void scan_roots(const ch_stopped_target *tg, ch_profile *p, const ch_scan_opts *o, int memfd,
-                       const thread_sps *ts)
+/* What the scan needs, found while the target is stopped (stopped.h). */
+struct ch_scan_job {
+    pid_t pid;
+    int memfd;
+    const ch_exit_threads *threads; /* valid while the target is stopped */
+    ch_scan_opts o;
+    thread_sps ts;
+    size_t nregs;
+    ch_region *roots;
+    size_t nroots;
+    ch_mapping *maps;
+    size_t nmaps;
+    ch_go_heap gh;
+    ch_goroutine_list goroutines;
+    ch_scan_extra x;
+    ch_heap_copy snap;                  /* every byte the scan reads, when taken (x.copy) */
+    uint64_t late_reads, refused_reads; /* reads the snapshot did not hold */
+};
+
+/* The root regions, the mappings and the Go runtime's view; false (with
+ * p->scan_notice) when the roots cannot be read. */
+static bool find_roots(ch_scan_job *j, const ch_stopped_target *tg, ch_profile *p)
 {
     const ch_exit_threads *t = tg->threads;
-    pid_t pid = tg->pid;
     struct stat st;
     char smaps[64];
-    ch_roots_ctx rc = {.agent_path = tg->agent, .main_sp = ts->main_sp};
-    rc.threads = ts->v;
+    ch_roots_ctx rc = {.agent_path = tg->agent, .main_sp = j->ts.main_sp};
+    rc.threads = j->ts.v;
     rc.nthreads = t->n;
     if (fstat(tg->shm_fd, &st) == 0)
         rc.shm_inode = st.st_ino;
-    snprintf(smaps, sizeof smaps, "/proc/%d/smaps", (int)pid);
+    snprintf(smaps, sizeof smaps, "/proc/%d/smaps", (int)j->pid);
     rc.blocks = p->blocks;
     rc.nblocks = p->nblocks;
     rc.sampled = p->sample_rate > 1;
     const ch_shm_header *h = tg->hdr;
     rc.marks = (const uint64_t *)((const char *)h + h->marks_off);
     rc.nmarks = h->n_marks < CH_MAX_MARKS ? h->n_marks : CH_MAX_MARKS;
-    size_t nroots = 0;
     ch_phase("roots");
-    ch_region *roots = ch_roots_from_smaps(smaps, &rc, &nroots, ch_procmem_read, &memfd);
-    if (!roots)
-        return scan_failed(p, strerror(errno));
-    size_t nmaps;
-    ch_mapping *maps = read_mappings(pid, &nmaps);
+    j->roots = ch_roots_from_smaps(smaps, &rc, &j->nroots, ch_procmem_read, &j->memfd);
+    if (!j->roots) {
+        scan_failed(p, strerror(errno));
+        return false;
+    }
+    j->maps = read_mappings(j->pid, &j->nmaps);
     ch_go_threads threads = {.main_sp = t->main_sp,
-                             .sps = ts->sp,
+                             .sps = j->ts.sp,
                              .nsps = t->n,
                              .marks = rc.marks,
                              .nmarks = rc.nmarks,
-                             .maps = maps,
-                             .nmaps = nmaps,
-                             .pcs = ts->pc};
-    ch_goroutine_list goroutines = {0};
-    if (o->show_roots)
-        threads.goroutines = &goroutines;
+                             .maps = j->maps,
+                             .nmaps = j->nmaps,
+                             .pcs = j->ts.pc};
+    if (j->o.show_roots)
+        threads.goroutines = &j->goroutines;
     ch_phase("go runtime");
-    roots = ch_go_refine_roots(pid, tg->go, &threads, roots, &nroots, ch_procmem_read, &memfd,
-                               o->verbose);
-    ch_go_heap gh;
-    roots =
-        ch_go_heap_collect(pid, tg->go, &gh, roots, &nroots, ch_procmem_read, &memfd, o->verbose);
-    ch_scan_extra x = {.go = gh.nspans ? &gh : NULL};
-    if (o->show_roots) { /* failing that, the report just names no roots */
-        x.why = calloc(p->nblocks + 1, sizeof *x.why);
-        if (x.go)
-            gh.why = calloc(gh.nobjects + 1, sizeof *gh.why);
+    j->roots = ch_go_refine_roots(j->pid, tg->go, &threads, j->roots, &j->nroots, ch_procmem_read,
+                                  &j->memfd, j->o.verbose);
+    j->roots = ch_go_heap_collect(j->pid, tg->go, &j->gh, j->roots, &j->nroots, ch_procmem_read,
+                                  &j->memfd, j->o.verbose);
+    j->x.go = j->gh.nspans ? &j->gh : NULL;
+    if (j->o.show_roots) { /* failing that, the report just names no roots */
+        j->x.why = calloc(p->nblocks + 1, sizeof *j->x.why);
+        if (j->x.go)
+            j->gh.why = calloc(j->gh.nobjects + 1, sizeof *j->gh.why);
     }
     ch_phase("resident pages");
-    roots = ch_roots_resident(pid, roots, &nroots);
+    j->roots = ch_roots_resident(j->pid, j->roots, &j->nroots);
+    return true;
+}
+
+ch_scan_job *ch_scan_prepare(const ch_stopped_target *t, ch_profile *p, const ch_scan_opts *o)
+{
+    ch_scan_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        scan_failed(p, strerror(ENOMEM));
+        return NULL;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", (int)t->pid);
+    *j = (ch_scan_job){.pid = t->pid, .threads = t->threads, .o = *o, .nregs = t->threads->n};
+    j->memfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (j->memfd < 0)
+        scan_failed(p, strerror(errno));
+    else if (thread_sps_make(&j->ts, t->threads))
+        scan_failed(p, strerror(ENOMEM));
+    else {
+        ch_phase("exit frames");
+        cut_exit_frames(p, o->verbose, j->memfd, t->threads, &j->ts);
+        if (find_roots(j, t, p))
+            return j;
+    }
+    ch_scan_job_free(j);
+    return NULL;
+}
+
+/* The spans of a snapshot: the blocks, the roots and the Go heap's spans. */
+static int by_start(const void *a, const void *b)
+{
+    const ch_block_span *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+static ch_block_span *snapshot_spans(const ch_scan_job *j, const ch_block_index *ix, size_t *n)
+{
+    size_t nother = j->nroots + j->gh.nspans, k = 0;
+    ch_block_span *other = malloc((nother + 1) * sizeof *other);
+    ch_block_span *all = ch_big_alloc((ix->n + nother + 1) * sizeof *all);
+    if (!other || !all) {
+        free(other);
+        free(all);
+        return NULL;
+    }
+    for (size_t r = 0; r < j->nroots; r++)
+        other[k++] = (ch_block_span){j->roots[r].start, j->roots[r].end};
+    for (size_t g = 0; g < j->gh.nspans; g++) {
+        const ch_go_span *sp = &j->gh.spans[g];
+        other[k++] = (ch_block_span){sp->start, sp->start + sp->elemsize * sp->nelems};
+    }
+    qsort(other, k, sizeof *other, by_start);
+    size_t a = 0, b = 0; /* merge two sorted lists */
+    *n = 0;
+    while (a < ix->n || b < k)
+        all[(*n)++] = b == k || (a < ix->n && ix->span[a].start <= other[b].start) ? ix->span[a++]
+                                                                                   : other[b++];
+    free(other);
+    return all;
+}
+
+int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, ch_copy_buf *keep, char *why,
+                     size_t whylen)
+{
+    if (j->o.show_roots) {
+        snprintf(why, whylen, "--show-roots names the stopped threads' roots");
+        return -1;
+    }
+    ch_block_index ix;
+    size_t n = 0;
+    ch_block_span *spans = NULL;
+    if (ch_block_index_init(&ix, p->blocks, p->nblocks) == 0) {
+        spans = snapshot_spans(j, &ix, &n);
+        ch_block_index_free(&ix);
+    }
+    int rc =
+        spans ? ch_heap_copy_spans(&j->snap, spans, n, max, keep, ch_procmem_read, &j->memfd) : -1;
+    free(spans);
+    if (rc) {
+        snprintf(why, whylen, "out of memory for a copy of the heap");
+        return -1;
+    }
+    if (j->snap.left_out) {
+        snprintf(why, whylen, "the heap and roots (%llu MiB) exceed the copy limit (%llu MiB)",
+                 (unsigned long long)((j->snap.bytes + j->snap.left_out) >> 20),
+                 (unsigned long long)(max >> 20));
+        ch_heap_copy_free(&j->snap);
+        return -1;
+    }
+    j->x.copy = &j->snap;
+    j->threads = NULL; /* the scan no longer needs the stopped target */
+    return 0;
+}
+
+/* Whether [addr, addr + len) lies in one mapping the program could not write
+ * (code, read-only data such as vtables): its bytes are those of the stop. */
+static bool read_only(const ch_scan_job *j, uint64_t addr, size_t len)
+{
+    for (size_t i = 0; i < j->nmaps; i++)
+        if (addr >= j->maps[i].start && addr < j->maps[i].end)
+            return !(j->maps[i].flags & CH_MAP_WRITE) && len <= j->maps[i].end - addr;
+    return false;
+}
+
+/* A ch_read_fn over the snapshot: what it does not hold is read from the
+ * target only if the program cannot have changed it since the stop. */
+static long snapshot_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    ch_scan_job *j = ctx;
+    long got = ch_heap_copy_read(&j->snap, addr, buf, len);
+    if (got != CH_COPY_MISS)
+        return got;
+    if (!read_only(j, addr, len)) {
+        j->refused_reads++;
+        return -1;
+    }
+    j->late_reads++;
+    return ch_procmem_read(&j->memfd, addr, buf, len);
+}
+
+void ch_scan_run(ch_scan_job *j, ch_profile *p)
+{
     double t0 = ch_now();
     ch_phase("scan");
-    if (ch_scan_ex(p, roots, nroots, ts->words, t->n * REGS_PER_THREAD, maps, nmaps, &x,
-                   ch_procmem_read, &memfd))
+    bool snap = j->x.copy != NULL;
+    if (ch_scan_ex(p, j->roots, j->nroots, j->ts.words, j->nregs * REGS_PER_THREAD, j->maps,
+                   j->nmaps, &j->x, snap ? snapshot_read : ch_procmem_read,
+                   snap ? (void *)j : &j->memfd)) {
         scan_failed(p, strerror(ENOMEM));
-    else if (o->verbose)
+        return;
+    }
+    if (j->o.verbose)
         fprintf(stderr,
                 "cgoheap: scanned %zu root regions, %zu threads' registers and %zu blocks in "
                 "%.3f s\n",
-                nroots, t->n, p->nblocks, ch_now() - t0);
-    if (x.why && p->scanned) {
-        ch_why_input wi = {.why = x.why,
-                           .go = x.go,
-                           .roots = roots,
-                           .nroots = nroots,
-                           .threads = t,
+                j->nroots, j->nregs, p->nblocks, ch_now() - t0);
+    if (snap && j->o.verbose)
+        fprintf(stderr,
+                "cgoheap: marked from a %llu-byte copy taken while stopped; %llu reads of "
+                "read-only memory after the resume, %llu refused\n",
+                (unsigned long long)j->snap.bytes, (unsigned long long)j->late_reads,
+                (unsigned long long)j->refused_reads);
+    if (j->x.why && p->scanned && j->threads) {
+        ch_why_input wi = {.why = j->x.why,
+                           .go = j->x.go,
+                           .roots = j->roots,
+                           .nroots = j->nroots,
+                           .threads = j->threads,
                            .regs_per_thread = REGS_PER_THREAD,
-                           .goroutines = &goroutines,
-                           .pid = pid,
+                           .goroutines = &j->goroutines,
+                           .pid = j->pid,
                            .read = ch_procmem_read,
-                           .read_ctx = &memfd};
+                           .read_ctx = &j->memfd};
         ch_phase("roots named");
         ch_why_name(p, &wi);
     }
-    free(x.why);
-    free(goroutines.v);
-    ch_go_heap_free(&gh);
-    free(roots);
-    free(maps);
+}
+
+void ch_scan_job_free(ch_scan_job *j)
+{
+    if (!j)
+        return;
+    free(j->x.why);
+    free(j->goroutines.v);
+    ch_go_heap_free(&j->gh);
+    ch_heap_copy_free(&j->snap);
+    free(j->roots);
+    free(j->maps);
+    thread_sps_free(&j->ts);
+    if (j->memfd >= 0)
+        close(j->memfd);
+    free(j);
 }
 
 void ch_scan_stopped(const ch_stopped_target *t, ch_profile *p, const ch_scan_opts *o)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/mem", (int)t->pid);
-    int memfd = open(path, O_RDONLY | O_CLOEXEC);
-    if (memfd < 0)
-        return scan_failed(p, strerror(errno));
-    thread_sps ts = {0};
-    if (thread_sps_make(&ts, t->threads)) {
-        scan_failed(p, strerror(ENOMEM));
-    } else {
-        ch_phase("exit frames");
-        cut_exit_frames(p, o->verbose, memfd, t->threads, &ts);
-        scan_roots(t, p, o, memfd, &ts);
-    }
-    thread_sps_free(&ts);
-    close(memfd);
+    ch_scan_job *j = ch_scan_prepare(t, p, o);
+    if (j)
+        ch_scan_run(j, p);
+    ch_scan_job_free(j);
 }

@@ -42,6 +42,25 @@ typedef struct ch_scan_opts {
  */
 void ch_scan_stopped(const ch_stopped_target *t, ch_profile *p, const ch_scan_opts *o);
 
+/*
+ * The same in steps, for a leak check of the running program, whose pause
+ * is then only the copy: the roots (prepare), then a snapshot of every byte
+ * the marking reads (the blocks, the roots, the Go heap's spans), both while
+ * stopped; the marking (run) may then come after the resume, from the
+ * snapshot, and answers for the stop instant. Without a snapshot, run reads
+ * the target and must come before the resume.
+ */
+typedef struct ch_scan_job ch_scan_job;
+/* NULL with p->scan_notice set when the roots cannot be read. */
+ch_scan_job *ch_scan_prepare(const ch_stopped_target *t, ch_profile *p, const ch_scan_opts *o);
+/* 0, or -1 with why (over `max` bytes, out of memory, --show-roots): no snapshot. It is
+ * copied into keep (heap_copy.h), which must outlive the job. */
+struct ch_copy_buf;
+int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, struct ch_copy_buf *keep,
+                     char *why, size_t whylen);
+void ch_scan_run(ch_scan_job *j, ch_profile *p);
+void ch_scan_job_free(ch_scan_job *j); /* NULL is fine */
+
 /* Called by collect with the target stopped and its record read into p. */
 typedef void (*ch_stopped_fn)(void *ctx, const ch_stopped_target *t, ch_profile *p);
 

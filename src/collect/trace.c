@@ -296,6 +296,7 @@ static void live_check(tracer *t, ch_live_check *c)
     }
     ch_stopall_resume(&st);
     c->pause = ch_now() - st.start;
+    c->stop_at = st.start;
     ch_live_stop_done(t->live, c, rc);
     free(t->later);
     t->later = st.later; /* the previous ones were all handled: later_at == nlater */

@@ -14,9 +14,14 @@ typedef struct ch_report_opts {
 
 /* A leak check of the running program (not its exit): the pause it caused. */
 typedef struct ch_live_pause {
-    double seconds; /* from the first thread asked to stop to the last one resumed */
-    size_t threads; /* threads stopped */
-    size_t missed;  /* live threads that did not stop in time (their stacks scanned whole) */
+    double seconds;       /* from the first thread asked to stop to the last one resumed */
+    size_t threads;       /* threads stopped */
+    size_t missed;        /* live threads that did not stop in time (their stacks scanned whole) */
+    double check_seconds; /* the whole check: the pause, then marking, grouping and symbols */
+    /* Monotonic clock (CLOCK_MONOTONIC, seconds) of the stop, the resume and the end of the
+     * marking, which comes after the resume unless marked_stopped says why not. */
+    double stop_at, resume_at, marked_at;
+    const char *marked_stopped; /* NULL: marked from a copy after the resume */
 } ch_live_pause;
 
 typedef struct ch_report_input {
@@ -98,6 +103,8 @@ typedef struct ch_metrics_extra {
     /* The last leak check of the running program (/debug/cgoheap/leaks), if any. */
     uint64_t checks;                          /* leak checks answered so far; 0: none, no figures */
     double check_pause_seconds;               /* the pause the last one caused */
+    double check_seconds;                     /* how long it took in all */
+    bool check_marked_stopped;                /* it marked while the program was stopped */
     uint64_t definite_bytes, definite_blocks; /* definitely lost then (direct, not suppressed) */
 } ch_metrics_extra;
 

@@ -221,6 +221,14 @@ static void write_header(chr_json *j, const ch_report_input *in)
         chr_json_u64(j, "pause_us", (uint64_t)(in->live->seconds * 1e6 + 0.5));
         chr_json_u64(j, "threads_stopped", in->live->threads);
         chr_json_u64(j, "threads_missed", in->live->missed);
+        chr_json_u64(j, "check_us", (uint64_t)(in->live->check_seconds * 1e6 + 0.5));
+        chr_json_bool(j, "marked_after_resume", !in->live->marked_stopped);
+        chr_json_str(j, "marked_while_stopped_because", in->live->marked_stopped);
+        chr_json_open(j, "monotonic_us", '{', true);
+        chr_json_u64(j, "stop", (uint64_t)(in->live->stop_at * 1e6 + 0.5));
+        chr_json_u64(j, "resume", (uint64_t)(in->live->resume_at * 1e6 + 0.5));
+        chr_json_u64(j, "marked", (uint64_t)(in->live->marked_at * 1e6 + 0.5));
+        chr_json_close(j, '}');
         chr_json_close(j, '}');
     }
     chr_json_bool(j, "scanned", p->scanned);

@@ -42,6 +42,14 @@ int ch_report_metrics(FILE *out, const ch_report_input *in, const ch_metrics_ext
                "Leak checks of the running program so far.", (double)x->checks);
         metric(out, "cgoheap_leak_check_pause_seconds", "gauge",
                "How long the last leak check stopped the program.", x->check_pause_seconds);
+        metric(out, "cgoheap_leak_check_seconds", "gauge",
+               "How long the last leak check took in all (its pause, then the marking, grouping "
+               "and symbols while the program ran).",
+               x->check_seconds);
+        metric(out, "cgoheap_leak_check_marked_while_stopped", "gauge",
+               "1 if the last leak check marked the heap while the program was stopped (heap "
+               "over the copy limit: see -v), 0 if from a copy after the resume.",
+               x->check_marked_stopped ? 1 : 0);
         metric(out, "cgoheap_leak_check_definitely_lost_bytes", "gauge",
                "C heap bytes definitely lost at the last leak check (not suppressed).",
                (double)x->definite_bytes);

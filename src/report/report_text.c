@@ -411,6 +411,14 @@ int ch_report_text(FILE *out, const ch_report_input *in, const ch_report_opts *o
         prefix(&c);
         chr_out_printf(&c.out, " cgoheap: checked while running: %zu threads stopped for %.3f ms\n",
                        in->live->threads, in->live->seconds * 1e3);
+        prefix(&c);
+        if (in->live->marked_stopped)
+            chr_out_printf(&c.out, " cgoheap: marked while stopped (%s); the check took %.3f ms\n",
+                           in->live->marked_stopped, in->live->check_seconds * 1e3);
+        else
+            chr_out_printf(
+                &c.out, " cgoheap: marked after the resume in %.3f ms; the check took %.3f ms\n",
+                (in->live->marked_at - in->live->resume_at) * 1e3, in->live->check_seconds * 1e3);
     }
     if (in->live && in->live->missed) {
         prefix(&c);

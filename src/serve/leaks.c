@@ -77,6 +77,8 @@ void ch_leaks_request(ch_leaks *l, const char *format, const char *kinds, ch_rep
         pthread_mutex_lock(&l->mu);
         l->last.checks++;
         l->last.check_pause_seconds = a.pause_seconds;
+        l->last.check_seconds = a.check_seconds;
+        l->last.check_marked_stopped = a.marked_stopped;
         l->last.definite_bytes = a.definite_bytes;
         l->last.definite_blocks = a.definite_blocks;
         pthread_mutex_unlock(&l->mu);
@@ -90,6 +92,8 @@ void ch_leaks_figures(ch_leaks *l, ch_metrics_extra *x)
     pthread_mutex_lock(&l->mu);
     x->checks = l->last.checks;
     x->check_pause_seconds = l->last.check_pause_seconds;
+    x->check_seconds = l->last.check_seconds;
+    x->check_marked_stopped = l->last.check_marked_stopped;
     x->definite_bytes = l->last.definite_bytes;
     x->definite_blocks = l->last.definite_blocks;
     pthread_mutex_unlock(&l->mu);

@@ -21,7 +21,8 @@ typedef struct ch_leaks_query {
 /* One check's answer: the report, and its figures for /metrics. */
 typedef struct ch_leaks_answer {
     ch_reply reply; /* status 200 and the report, or an error */
-    double pause_seconds;
+    double pause_seconds, check_seconds;
+    bool marked_stopped; /* marked while the program was stopped, not after */
     uint64_t definite_bytes, definite_blocks;
 } ch_leaks_answer;
 
