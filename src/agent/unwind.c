@@ -6,8 +6,20 @@
  * rule for a pc, so they produce identical stacks; the cache only skips the
  * parse. A pc without CFI (Go code: its linker emits no .eh_frame; also
  * runtime.asmcgocall, where cgo calls enter C) switches to the frame-pointer
- * chain for the rest of the walk: Go keeps RBP as a frame pointer, and the
- * CFI walk has recovered the RBP that the C frames preserved for it.
+ * chain: Go keeps RBP as a frame pointer, and the CFI walk has recovered the
+ * RBP that the C frames preserved for it.
+ *
+ * Go code called from C (an exported function of a c-archive or c-shared
+ * library, a callback) runs on a goroutine stack entered from
+ * runtime.cgocallback, whose frame stays on the system stack: cgocallbackg's
+ * saved RBP points back to it, and from it the frame-pointer chain goes on
+ * through crosscall2 into the C caller (crosscall2 saves the caller's RBP
+ * just below the return address and points RBP there; Go 1.23's assembler
+ * also gives it a prologue, whose frame record then sits right above). So
+ * one frame-pointer jump off the goroutine stack is followed when it lands
+ * on the system stack above where the walk left it; crosscall2 may follow,
+ * then a pc with CFI must, where the CFI walk resumes. Anything else drops
+ * the frames the jump added, as if it had not been taken.
  *
  * In fast mode the walk also replays runs of steps from the previous walk
  * of this thread (walkmemo.h): consecutive allocations mostly share the
@@ -48,11 +60,13 @@ typedef struct walk {
     uint64_t bp;
     uint64_t pc;
     uint16_t flags;
-    int changed;    /* some frame differs from the previous walk's */
-    int bp_differs; /* at a matched state: bp differs from the previous walk's */
+    uint32_t jump_at;   /* exact mode: the state the jump off the goroutine stack left */
+    uint64_t switch_sp; /* exact mode: sp where the walk last left the system stack */
+    int changed;        /* some frame differs from the previous walk's */
+    int bp_differs;     /* at a matched state: bp differs from the previous walk's */
 } walk;
 
-enum { STEP_STOP = 0, STEP_NEXT };
+enum { STEP_STOP = 0, STEP_NEXT, STEP_CFI /* back_step: now a CFI state, step it so */ };
 
 static ch_rule rule_for(const walk *w, uint64_t pc)
 {
@@ -90,20 +104,61 @@ static void note_stack_switch(ch_thread *t, uint64_t sp, uint64_t bp)
     ch_mark(sp, CH_MARK_SWITCH);
 }
 
+/* True, with the walk marked truncated, if it holds CH_MAX_FRAMES frames. */
+static inline int out_of_frames(walk *w)
+{
+    if (w->n < CH_MAX_FRAMES)
+        return 0;
+    w->flags |= CH_STACK_F_TRUNCATED;
+    return 1;
+}
+
+/* The sp of the CFI state where the walk last switched to a goroutine stack. */
+static uint64_t switch_sp(const walk *w)
+{
+    if (!w->memo)
+        return w->switch_sp;
+    /* Its states and steps are this walk's (computed or replayed) up to the current one. */
+    for (uint32_t j = w->n - 1; j-- > 0;)
+        if (w->memo->st[j].mode == CH_MODE_CFI &&
+            CH_STEP_KIND(w->memo->st[j].step) == CH_STEP_SWITCH)
+            return w->memo->st[j].sp;
+    return 0;
+}
+
+/*
+ * A frame pointer far above the goroutine stack: runtime.cgocallback's frame
+ * on the system stack, if it lies above where the walk left that stack (the
+ * C frames of the cgo call run below the callback that made it). Thread
+ * stacks lie near the top of the address space, far above Go's heap, where
+ * goroutine stacks are (from 0xc000000000), so only a jump up is tried: a
+ * chain that ends at a zero frame pointer costs no more than before.
+ */
+static __attribute__((cold, noinline)) int jumps_back(walk *w, uint64_t bp)
+{
+    if (w->mode != CH_MODE_FP)
+        return 0;
+    uint64_t sys = switch_sp(w);
+    if (!sys || bp <= sys || bp - sys > CH_MAX_FRAME_SPAN)
+        return 0;
+    w->mode = CH_MODE_BACK;
+    w->jump_at = w->n - 1;
+    return 1;
+}
+
 /*
  * One frame-pointer step: [bp] = caller's bp, [bp+8] = return address.
  * w->sp holds the previous frame pointer (0 at the first Go frame): the
- * chain must move up the stack, which rejects loops and garbage.
+ * chain must move up the stack, which rejects loops and garbage, except
+ * for one jump back to the system stack (jumps_back).
  */
 static int fp_step(walk *w, ch_memo_read *rd)
 {
     uint64_t next, ra, bp = w->bp;
-    if (w->sp && (bp <= w->sp || bp - w->sp > CH_MAX_FRAME_SPAN))
+    if (w->sp && (bp <= w->sp || (bp - w->sp > CH_MAX_FRAME_SPAN && !jumps_back(w, bp))))
         return STEP_STOP;
-    if (w->n == CH_MAX_FRAMES) {
-        w->flags |= CH_STACK_F_TRUNCATED;
+    if (out_of_frames(w))
         return STEP_STOP;
-    }
     if (!ch_safe_read(w->t, bp, &next) || !ch_safe_read(w->t, bp + 8, &ra) || ra < 4096)
         return STEP_STOP;
     *rd = (ch_memo_read){bp, next, bp + 8, ra};
@@ -143,14 +198,48 @@ static int cfi_step(walk *w, const ch_rule *r, ch_memo_read *rd)
     }
     if (ra < 4096)
         return STEP_STOP; /* outermost frame (some runtimes end the stack with a zero RA) */
-    if (w->n == CH_MAX_FRAMES) {
-        w->flags |= CH_STACK_F_TRUNCATED;
+    if (out_of_frames(w))
         return STEP_STOP;
-    }
     w->pc = ra;
     w->sp = cfa;
     w->bp = caller_bp;
     return STEP_NEXT;
+}
+
+/*
+ * A step in the BACK modes (walkmemo.h): crosscall2 (no FDE) once, then the
+ * C caller, whose stack pointer is just above the return address the last
+ * frame-pointer step read at w->sp + 8: STEP_CFI, for the caller to step it
+ * (cfi_step has one call site, inlined in the hot loop).
+ */
+static __attribute__((cold, noinline)) int back_step(walk *w, const ch_rule *r, ch_memo_read *rd,
+                                                     uint32_t *kind)
+{
+    unsigned k = CH_RULE_KIND(r->flags);
+    if (k == CH_RULE_NOFDE && w->mode != CH_MODE_BACK_C) {
+        uint64_t next, bp = w->bp;
+        *kind = CH_STEP_FP | CH_STEP_USES_BP | CH_STEP_SETS_BP;
+        if (w->mode == CH_MODE_BACK && ch_safe_read(w->t, bp, &next) && next == bp + 8) {
+            /* A record right below another: crosscall2's own, then its prologue's,
+             * whose word above is the caller's RBP, not a return address. Same pc. */
+            if (out_of_frames(w))
+                return STEP_STOP;
+            *rd = (ch_memo_read){bp, next, bp, next};
+            w->sp = bp;
+            w->bp = next;
+            w->mode = CH_MODE_BACK_1;
+            return STEP_NEXT;
+        }
+        if (fp_step(w, rd) == STEP_STOP)
+            return STEP_STOP;
+        w->mode = CH_MODE_BACK_C;
+        return STEP_NEXT;
+    }
+    if (k != CH_RULE_CFI)
+        return STEP_STOP;
+    w->sp += 16;
+    w->mode = CH_MODE_CFI;
+    return STEP_CFI;
 }
 
 /* Step from the current state (index n - 1); its reads go to *rd, its kind to *kind. */
@@ -162,9 +251,17 @@ static int step(walk *w, ch_memo_read *rd, uint32_t *kind)
     }
     ch_rule r = rule_for(w, w->pc);
     unsigned k = CH_RULE_KIND(r.flags);
+    if (CH_UNLIKELY(w->mode != CH_MODE_CFI)) {
+        int rc = back_step(w, &r, rd, kind);
+        if (rc != STEP_CFI)
+            return rc;
+    }
     if (k == CH_RULE_NOFDE) {
+        /* Only the innermost switch is marked: below it lie the cgo call's frames. */
+        if (!(w->flags & CH_STACK_F_GO))
+            note_stack_switch(w->t, w->sp, w->bp);
         w->flags |= CH_STACK_F_GO;
-        note_stack_switch(w->t, w->sp, w->bp);
+        w->switch_sp = w->sp;
         w->mode = CH_MODE_FP;
         w->sp = 0; /* no previous frame pointer yet */
         *kind = CH_STEP_SWITCH | CH_STEP_USES_BP | CH_STEP_SETS_BP;
@@ -258,7 +355,7 @@ static void replay(walk *w)
 done:
     if (k == i)
         return;
-    if ((m->last_flags & CH_STACK_F_GO) && w->mode == CH_MODE_CFI)
+    if ((m->last_flags & CH_STACK_F_GO) && w->mode == CH_MODE_CFI && !(w->flags & CH_STACK_F_GO))
         note_switch_in_run(w, i, k);
     const ch_memo_state *s = &m->steps[k].st;
     w->pc = w->frames[k];
@@ -266,6 +363,17 @@ done:
     w->bp = s->bp;
     w->mode = s->mode;
     w->n = k + 1;
+}
+
+/* In a BACK mode: the last state on the goroutine stack, where the jump was taken. */
+static uint32_t jump_state(const walk *w)
+{
+    if (!w->memo)
+        return w->jump_at;
+    uint32_t j = w->n - 1;
+    while (j > 0 && w->memo->st[j].mode != CH_MODE_FP)
+        j--;
+    return j;
 }
 
 void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
@@ -304,6 +412,13 @@ void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
             w.memo->steps[i].st.step = kind;
         recorded = i + 1;
         same = enter(&w);
+    }
+    if (CH_UNLIKELY(w.mode >= CH_MODE_BACK) && !(w.flags & CH_STACK_F_TRUNCATED)) {
+        /* The jump back reached no C frame: drop the frames it added. */
+        uint32_t j = jump_state(&w);
+        w.n = j + 1;
+        if (recorded > j)
+            recorded = j;
     }
     *out = (ch_walk_result){.frames = w.frames, .depth = w.n, .flags = w.flags, .memo = w.memo};
     if (w.memo) {

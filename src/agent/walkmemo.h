@@ -27,7 +27,13 @@
 
 #include <stdint.h>
 
-enum { CH_MODE_CFI = 0, CH_MODE_FP };
+/*
+ * FP: Go frames on a goroutine stack. BACK: frame pointers again, on the
+ * system stack a Go callback from C left (runtime.cgocallback's frame), at
+ * crosscall2; BACK_1: past the frame record crosscall2's own prologue makes
+ * in Go 1.23; BACK_C: at the C caller, where the walk returns to CFI.
+ */
+enum { CH_MODE_CFI = 0, CH_MODE_FP, CH_MODE_BACK, CH_MODE_BACK_1, CH_MODE_BACK_C };
 enum { CH_STEP_CFI = 0, CH_STEP_SWITCH, CH_STEP_FP }; /* SWITCH: a CFI state whose pc has no FDE */
 #define CH_STEP_KIND(s) ((s)&3u)
 /*

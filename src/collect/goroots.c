@@ -1,7 +1,9 @@
 /*
  * Precise roots for Go programs (see goroots.h): the layouts come from the
  * executable the process runs now (/proc/PID/exe, so a wrapper script that
- * exec'd the Go program is seen through), the data from its memory.
+ * exec'd the Go program is seen through) or, for a C program using a Go
+ * library built with -buildmode=c-shared, from that library; the data from
+ * its memory.
  */
 #include "collect/goroots.h"
 #include "collect/golayout.h"
@@ -13,6 +15,8 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,25 +42,121 @@ static int load_bias(pid_t pid, const ch_go_layout *L, uint64_t *bias)
     return rc;
 }
 
-int ch_go_read_layout(pid_t pid, ch_go_prefetch *pf, ch_go_layout *L, uint64_t *bias, char *err,
-                      size_t errlen)
+/*
+ * If the file mapped at `start` from offset 0 is Go code (a .go.buildinfo
+ * section), its load bias: start less the first loadable segment's page.
+ */
+static bool go_object_at(const char *path, uint64_t start, uint64_t *bias)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (fd < 0)
+        return false;
+    elf_version(EV_CURRENT);
+    Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+    bool go = false, loaded = false;
+    size_t shstr, nph;
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    GElf_Phdr ph;
+    if (elf && elf_kind(elf) == ELF_K_ELF && elf_getshdrstrndx(elf, &shstr) == 0)
+        while (!go && (scn = elf_nextscn(elf, scn)) && gelf_getshdr(scn, &sh)) {
+            const char *name = elf_strptr(elf, shstr, sh.sh_name);
+            go = name && !strcmp(name, ".go.buildinfo");
+        }
+    if (go && elf_getphdrnum(elf, &nph) == 0)
+        for (size_t i = 0; i < nph && !loaded; i++)
+            if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_offset == 0) {
+                *bias = start - (ph.p_vaddr & ~4095ull);
+                loaded = true;
+            }
+    if (elf)
+        elf_end(elf);
+    close(fd);
+    return go && loaded;
+}
+
+/*
+ * The shared object holding the Go runtime of a program whose executable
+ * has none: the one file other than the executable mapped from offset 0
+ * with Go code in it. Two are two Go runtimes, which this reader does not
+ * follow: refused, like none.
+ */
+static int go_shared_object(pid_t pid, char *file, size_t filelen, uint64_t *bias, char *err,
+                            size_t errlen)
+{
+    char path[64], exe[4096] = "", line[4400], prev[4096] = "";
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f) {
         snprintf(err, errlen, "cannot open %s", path);
         return -1;
     }
-    int rc = ch_go_prefetch_take(pf, fd, L, err, errlen);
+    int found = 0;
+    unsigned long long start, off;
+    int at;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (sscanf(line, "%llx-%*x %*s %llx %*s %*u %n", &start, &off, &at) != 2 || off ||
+            line[at] != '/' || !strcmp(line + at, exe) || !strcmp(line + at, prev))
+            continue;
+        snprintf(prev, sizeof prev, "%s", line + at);
+        uint64_t b;
+        if (!go_object_at(prev, start, &b))
+            continue;
+        if (found++) {
+            snprintf(err, errlen, "two Go runtimes, in %s and %s", file, prev);
+            break;
+        }
+        snprintf(file, filelen, "%s", prev);
+        *bias = b;
+    }
+    fclose(f);
+    if (!found)
+        snprintf(err, errlen, "no runtime.mheap_ symbol in the program or its libraries");
+    return found == 1 ? 0 : -1;
+}
+
+/* The layouts of the executable, or else of the shared object holding the Go runtime. */
+static int read_layout_file(pid_t pid, ch_go_prefetch *pf, ch_go_layout *L, uint64_t *bias,
+                            char *file, size_t filelen, char *err, size_t errlen)
+{
+    snprintf(file, filelen, "/proc/%d/exe", (int)pid);
+    bool exe = true;
+    int fd = open(file, O_RDONLY | O_CLOEXEC), rc;
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s", file);
+        return -1;
+    }
+    rc = ch_go_prefetch_take(pf, fd, L, err, errlen);
     if (rc == 1)
         rc = ch_go_layout_read(fd, L, err, errlen);
     close(fd);
-    if (rc == 0 && load_bias(pid, L, bias)) {
+    if (rc && strstr(err, "runtime.mheap_")) { /* no Go in the executable */
+        if (go_shared_object(pid, file, filelen, bias, err, errlen))
+            return -1;
+        exe = false;
+        if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+            snprintf(err, errlen, "cannot open %s", file);
+            return -1;
+        }
+        rc = ch_go_layout_read(fd, L, err, errlen);
+        close(fd);
+    }
+    if (rc == 0 && exe && load_bias(pid, L, bias)) {
         snprintf(err, errlen, "no load bias from /proc/%d/auxv", (int)pid);
         rc = -1;
     }
     return rc;
+}
+
+int ch_go_read_layout(pid_t pid, ch_go_prefetch *pf, ch_go_layout *L, uint64_t *bias, char *err,
+                      size_t errlen)
+{
+    char file[CH_GO_FILE_MAX];
+    return read_layout_file(pid, pf, L, bias, file, sizeof file, err, errlen);
 }
 
 /* The first dead range that ends after addr (dead is sorted, disjoint). */
@@ -139,16 +239,21 @@ ch_region *ch_go_refine_roots(pid_t pid, ch_go_prefetch *pf, const ch_go_threads
     ch_go_threads tw = *t;
     ch_gostack stk;
     bool walk = false;
-    if (ch_go_read_layout(pid, pf, &L, &bias, err, sizeof err) == 0) {
-        if (t->goroutines)
+    char file[CH_GO_FILE_MAX];
+    if (read_layout_file(pid, pf, &L, &bias, file, sizeof file, err, sizeof err) == 0) {
+        if (t->goroutines) {
             t->goroutines->bias = bias;
-        walk = ch_gostack_open(&stk, pid, bias) == 0;
+            snprintf(t->goroutines->file, sizeof t->goroutines->file, "%s", file);
+        }
+        walk = ch_gostack_open(&stk, file, bias) == 0;
         tw.stacks = walk ? &stk : NULL;
         if (ch_go_dead_ranges(&L, bias, &tw, read, read_ctx, &dead, err, sizeof err) == 0 &&
             !(out = ch_regions_subtract(roots, *nroots, dead.v, dead.n, &nout)))
             snprintf(err, sizeof err, "out of memory");
     }
     if (verbose && out) {
+        if (strncmp(file, "/proc/", 6))
+            fprintf(stderr, "cgoheap: Go runtime read from the library %s\n", file);
         say_dropped(&dead, walk ? &stk : NULL);
     } else if (verbose && !strstr(err, "runtime.mheap_")) {
         /* (A program without Go's runtime symbols is no Go program: nothing to say.) */

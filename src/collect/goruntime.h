@@ -34,10 +34,14 @@ typedef struct ch_goroutine {
     uint64_t sp, pc; /* where the walk of its live frames starts (pc 0: none, kept whole) */
 } ch_goroutine;
 
+/* Bytes of the path of the file holding the Go runtime. */
+#define CH_GO_FILE_MAX 4096
+
 typedef struct ch_goroutine_list {
     ch_goroutine *v;
     size_t n, cap;
-    uint64_t bias; /* the executable's load bias, for its Go table */
+    uint64_t bias;             /* the load bias of the file holding the runtime, for its Go table */
+    char file[CH_GO_FILE_MAX]; /* that file: the executable, or a c-shared library */
 } ch_goroutine_list;
 
 /* What the launcher knows of the target's threads besides the runtime's

@@ -26,11 +26,9 @@
 #define MAX_FRAMES 100000 /* a 1 GB stack of 10 KiB frames */
 #define ARGS_SIZE_UNKNOWN INT32_MIN
 
-int ch_gostack_open(ch_gostack *s, pid_t pid, uint64_t bias)
+int ch_gostack_open(ch_gostack *s, const char *path, uint64_t bias)
 {
-    char path[64];
     memset(s, 0, sizeof *s);
-    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
     if (sym_elf_open(&s->elf, path) != 0)
         return -1;
     if (sym_gotab_init(&s->tab, &s->elf) != 0 || s->tab.gofunc == 0) {

@@ -17,14 +17,15 @@
 typedef struct ch_gostack {
     sym_elf elf;
     sym_gotab tab;
-    uint64_t bias;  /* the executable's load bias */
+    uint64_t bias;  /* the load bias of the file holding the runtime */
     size_t precise; /* frames scanned with their stack maps */
     size_t whole;   /* frames scanned whole (no map at that pc, asm, interrupted) */
     size_t failed;  /* goroutines whose walk stopped early: the rest of the stack is kept whole */
 } ch_gostack;
 
-/* Opens the executable pid runs for its Go table. Returns 0, or -1 (nothing to close). */
-int ch_gostack_open(ch_gostack *s, pid_t pid, uint64_t bias);
+/* Opens path, the file holding the Go runtime (goroots.c), for its Go table.
+ * Returns 0, or -1 (nothing to close). */
+int ch_gostack_open(ch_gostack *s, const char *path, uint64_t bias);
 void ch_gostack_close(ch_gostack *s);
 
 /*

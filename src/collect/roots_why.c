@@ -97,7 +97,8 @@ static void name_go_frame(namer *nm, const ch_goroutine *g, uint64_t a, char *ou
     sym_loc locs[SYM_MAX_INLINE];
     out[0] = 0;
     if (!nm->go_table_state)
-        nm->go_table_state = ch_gostack_open(&nm->go_table, in->pid, bias) == 0 ? 1 : -1;
+        nm->go_table_state =
+            ch_gostack_open(&nm->go_table, in->goroutines->file, bias) == 0 ? 1 : -1;
     if (nm->go_table_state < 0 || !g->pc || !in->read ||
         !(pc = ch_gostack_frame_of(&nm->go_table, in->read, in->read_ctx, g->pc, g->sp, g->hi, a)))
         return;
