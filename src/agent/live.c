@@ -26,9 +26,9 @@
  * about once a second, not a clock read.
  */
 #include "agent/live.h"
-#include "agent/agent.h"
 #include "agent/counters.h"
 #include "agent/spin.h"
+#include "agent/state.h"
 
 #include <sys/mman.h>
 
