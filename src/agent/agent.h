@@ -5,6 +5,11 @@
  * rules: never call the real allocator except through the passthrough path,
  * never block on anything a malloc caller might hold, and fail open (pass the
  * call through unrecorded) whenever in doubt.
+ *
+ * Results: a function that succeeds or fails returns 1 on success and 0 on
+ * failure, read as a predicate (`if (!grow(s))`), as do the questions it
+ * answers (found, readable); one that returns a value (a descriptor, a
+ * count) returns it, or -1 when there is none.
  */
 #ifndef CGOHEAP_AGENT_H
 #define CGOHEAP_AGENT_H
