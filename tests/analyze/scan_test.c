@@ -663,6 +663,7 @@ static int bench(void)
              count[CH_KIND_DEFINITE] == chains / 2 &&
              count[CH_KIND_INDIRECT] == chains / 2 * (CHAIN - 1);
     free(p.blocks);
+    free(p.owned);
     return !ok;
 }
 
@@ -737,6 +738,7 @@ static int bench_tree(void)
     free(m.heap);
     free(order);
     free(p.blocks);
+    free(p.owned);
     return rc != 0 || reachable != TREE_N;
 }
 
