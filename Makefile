@@ -2,6 +2,8 @@
 #   build/lib/libcgoheap.so   the agent, preloaded into the target
 #   build/bin/cgoheap         the CLI (collect -> analyze -> symbolize -> report)
 # `make SAN=1` builds the CLI and the test tools with ASan/UBSan.
+#   build/lib/libcgoheap-cli.a  the CLI's objects but main, which the stage suites link
+#   build/tests/STAGE/NAME      their drivers (tests/<stage>/run.sh run them)
 # `make check` runs the test suite (tests/run).
 # `make install [PREFIX=/usr/local] [DESTDIR=]`: the CLI in PREFIX/bin, the agent in
 # PREFIX/lib/cgoheap (where the installed CLI looks), the man page and bash completion
@@ -32,8 +34,8 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/cli/%.o)
 CLI_CFLAGS := $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
 CLI_LIBS := -ldw -lelf -lz -lm -lpthread -lmicrohttpd
 
-.PHONY: all clean check bench demo format install uninstall FORCE
-all: $(BUILD)/lib/libcgoheap.so $(BUILD)/bin/cgoheap
+.PHONY: all clean check bench demo format install uninstall test-bins FORCE
+all: $(BUILD)/lib/libcgoheap.so $(BUILD)/bin/cgoheap test-bins
 
 # The commit `cgoheap --version` names; "unknown" outside a git checkout.
 # The header is rewritten only when it changes, so it rebuilds one object.
@@ -69,6 +71,60 @@ $(BUILD)/bin/cgoheap: $(CLI_OBJ)
 $(BUILD)/obj/cli/%.o: %.c include/cgoheap/shm.h src/common/profile.h $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -c -o $@ $<
+
+# The stage suites test the objects the CLI is linked from (SAN=1 included):
+# an archive of them but main, and one driver per tests/<stage>/NAME.c.
+CLI_LIB := $(BUILD)/lib/libcgoheap-cli.a
+$(CLI_LIB): $(filter-out %/src/cli/main.o,$(CLI_OBJ))
+	@mkdir -p $(dir $@)
+	@rm -f $@ && $(AR) rcs $@ $^
+
+TEST_DRIVERS := analyze/scan_test analyze/supp_test \
+                collect/collect_test collect/record_test collect/goroots_test \
+                collect/roots_test collect/procmem_test \
+                common/u64map_test common/intern_test common/grow_test \
+                report/driver symbolize/symdrv symbolize/elfsyms_test
+# Programs the agent and collect suites run as targets: the agent's flags but
+# no sanitizer, which would take malloc from the agent.
+TEST_PROGS := agent/leak agent/threads agent/kill agent/dl agent/bench agent/alt \
+              agent/handoff agent/recycle agent/calls agent/minilaunch agent/dl_lib.so \
+              collect/target collect/fake_agent.so
+TEST_BINS := $(TEST_DRIVERS:%=$(BUILD)/tests/%) $(TEST_PROGS:%=$(BUILD)/tests/%) \
+             $(BUILD)/tests/symbolize/symdrv_nocxx
+test-bins: $(TEST_BINS)
+
+$(TEST_DRIVERS:%=$(BUILD)/obj/cli/tests/%.o): $(wildcard tests/*/*.h)
+$(TEST_DRIVERS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: $(BUILD)/obj/cli/tests/%.o $(CLI_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CLI_CFLAGS) -o $@ $< $(CLI_LIB) $(CLI_LIBS) $(TEST_LDFLAGS)
+# The unit tests of common/ fail allocations on purpose (tests/common/failalloc.h).
+$(BUILD)/tests/common/%: TEST_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+# The symbolizer without a C++ runtime to demangle with: its own demangler object first.
+$(BUILD)/obj/cli/tests/sym_demangle_absent.o: src/symbolize/sym_demangle.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -DSYM_DEMANGLE_LIB='"libabsent-runtime.so.0"' -c -o $@ $<
+$(BUILD)/tests/symbolize/symdrv_nocxx: $(BUILD)/obj/cli/tests/symbolize/symdrv.o \
+                                       $(BUILD)/obj/cli/tests/sym_demangle_absent.o $(CLI_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CLI_CFLAGS) -o $@ $(filter %.o,$^) $(CLI_LIB) $(CLI_LIBS)
+
+TEST_PROG_CFLAGS := $(CSTD) $(WARN) $(OPT)
+$(BUILD)/tests/agent/minilaunch: tests/agent/minilaunch.c $(BUILD)/obj/src/common/shm_layout.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TEST_PROG_CFLAGS) -o $@ $^
+$(BUILD)/tests/agent/%: tests/agent/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_PROG_CFLAGS) -o $@ $< -ldl -lpthread
+$(BUILD)/tests/agent/dl_lib.so: tests/agent/dl_lib.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_PROG_CFLAGS) -shared -fPIC -o $@ $<
+# The collect suite's kinds depend on what the target keeps in registers: -O1, as written for.
+$(BUILD)/tests/collect/target: tests/collect/target.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 -g -o $@ $< -ldl -lpthread
+$(BUILD)/tests/collect/fake_agent.so: tests/collect/fake_agent.c include/cgoheap/shm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CSTD) $(WARN) -O1 -g -shared -fPIC -o $@ $<
 
 MAN := $(BUILD)/share/man/man1/cgoheap.1
 COMPLETION := $(BUILD)/share/bash-completion/completions/cgoheap

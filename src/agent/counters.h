@@ -7,6 +7,7 @@
 #ifndef CGOHEAP_AGENT_COUNTERS_H
 #define CGOHEAP_AGENT_COUNTERS_H
 
+#include "agent/state.h"
 #include "agent/thread.h"
 
 /* Slot i of the record's thread slots. */

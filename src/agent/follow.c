@@ -15,7 +15,7 @@
  * no record, so that none of its own children is followed either.
  */
 #include "agent/follow.h"
-#include "agent/agent.h"
+#include "agent/state.h"
 #include "agent/thread.h"
 #include "cgoheap/follow.h"
 #include "common/shm_layout.h"

@@ -11,13 +11,13 @@
  * which it must never write. Followed (agent/follow.c), it records into one
  * of its own; else it stays passive.
  */
-#include "agent/agent.h"
 #include "agent/follow.h"
 #include "agent/modules.h"
 #include "agent/next.h"
 #include "agent/sample.h"
 #include "agent/spawn.h"
 #include "agent/stacks.h"
+#include "agent/state.h"
 #include "agent/thread.h"
 #include "cgoheap/follow.h"
 
@@ -29,19 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-ch_agent ch_g = {.fd = -1};
-ch_state_page ch_state_pg __attribute__((aligned(4096)));
-int ch_failed;
 static int ctor_ran;
-
-void ch_fail(const char *reason)
-{
-    if (__atomic_exchange_n(&ch_failed, 1, __ATOMIC_RELAXED))
-        return;
-    ch_shm_header *h = ch_g.hdr;
-    strncpy(h->fail_reason, reason, sizeof h->fail_reason - 1);
-    __atomic_fetch_or(&h->agent_flags, CH_AGENT_FAILED, __ATOMIC_RELEASE);
-}
 
 /* Parses a small non-negative decimal fd number; -1 if s is not one. */
 static int parse_fd(const char *s)

@@ -14,12 +14,12 @@
  * run, which jump to ch_malloc_slow and ch_free_slow here for anything else.
  * A jump, not a call: these two see the program's call as their own.
  */
-#include "agent/agent.h"
 #include "agent/badfree.h"
 #include "agent/modules.h"
 #include "agent/next.h"
 #include "agent/record.h"
 #include "agent/sample.h"
+#include "agent/state.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -26,9 +26,9 @@
  * about once a second, not a clock read.
  */
 #include "agent/live.h"
-#include "agent/agent.h"
 #include "agent/counters.h"
 #include "agent/spin.h"
+#include "agent/state.h"
 
 #include <sys/mman.h>
 
@@ -149,13 +149,14 @@ static int grow(ch_live_shard *s)
     return 1;
 }
 
-/* Inserts (or overwrites) addr (with its epoch) in its shard. Caller holds the shard's lock. */
+/* Inserts (or overwrites) addr (with its epoch) in its shard; 0 if there is no room.
+ * Caller holds the shard's lock. */
 static int shard_insert(ch_live_shard *s, uint64_t addr, uint64_t size_stack)
 {
     uint64_t key = ch_addr_of(addr);
     /* If growing fails, the table may still take a few more (it keeps one slot empty). */
     if (needs_growth(s) && !grow(s) && (!s->table_off || s->count + 2 > s->cap))
-        return -1;
+        return 0;
     ch_live_entry *t = table_of(s);
     uint64_t cap = s->cap;
     uint64_t i = home_of(addr, cap);
@@ -164,13 +165,13 @@ static int shard_insert(ch_live_shard *s, uint64_t addr, uint64_t size_stack)
             /* A free we did not see (made while this thread was inside the agent). */
             t[i].size_stack = size_stack;
             __atomic_store_n(&t[i].addr, addr, __ATOMIC_RELEASE);
-            return 0;
+            return 1;
         }
     }
     t[i].size_stack = size_stack;
     __atomic_store_n(&t[i].addr, addr, __ATOMIC_RELEASE);
     s->count++;
-    return 0;
+    return 1;
 }
 
 /* True if slot `home` lies cyclically in (hole, j]: the entry at j must stay put. */
@@ -211,7 +212,8 @@ static int shard_remove(ch_live_shard *s, uint64_t addr, uint64_t *size_stack)
 }
 
 /*
- * Moves the young entry e (of its owner thread, the caller) to the shards.
+ * Moves the young entry e (of its owner thread, the caller) to the shards;
+ * 0 if its shard has no room (the entry then stays where it is).
  * Under the shard's lock the entry is checked again: another thread may
  * have freed the block and cleared it meanwhile (shm.h, young blocks). The
  * entry is copied to the shard before it is cleared: a reader that finds the
@@ -221,15 +223,15 @@ static int evict(ch_live_entry *e)
 {
     uint64_t addr = e->addr, size_stack = e->size_stack;
     ch_live_shard *s = shard_of(addr);
-    int rc = 0;
+    int ok = 1;
     ch_spin_lock(&s->lock);
     if (__atomic_load_n(&e->addr, __ATOMIC_RELAXED) == addr) {
-        rc = shard_insert(s, addr, size_stack);
-        if (rc == 0)
+        ok = shard_insert(s, addr, size_stack);
+        if (ok)
             __atomic_store_n(&e->addr, 0, __ATOMIC_RELAXED);
     }
     ch_spin_unlock(&s->lock);
-    return rc;
+    return ok;
 }
 
 /*
@@ -267,27 +269,27 @@ int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t s
 {
     uint64_t size_stack = ch_pack_size_stack(size, stack_id);
     if (CH_UNLIKELY(addr > CH_ADDR_MASK))
-        return -1; /* above 2^48 (5-level paging, asked for by mmap hints): no room for the epoch */
+        return 0; /* above 2^48 (5-level paging, asked for by mmap hints): no room for the epoch */
     uint16_t epoch = (uint16_t)__atomic_load_n(&ch_g.hdr->epoch, __ATOMIC_RELAXED);
     uint64_t packed = ch_pack_addr_epoch(addr, epoch);
     if (own && young_used()) {
         ch_live_entry *e = ch_young_entry(own, addr);
         if (e->addr && ch_addr_of(e->addr) != addr) {
             own->collisions++; /* counted for widening (ch_live_widen) */
-            if (evict(e) != 0)
+            if (!evict(e))
                 goto shared; /* the shm heap is full: the shard decides what is possible */
         }
         /* Plain stores, size first: the owner is the only writer of an entry it holds. */
         __atomic_store_n(&e->size_stack, size_stack, __ATOMIC_RELAXED);
         __atomic_store_n(&e->addr, packed, __ATOMIC_RELEASE);
-        return 0;
+        return 1;
     }
 shared:;
     ch_live_shard *s = shard_of(addr);
     ch_spin_lock(&s->lock);
-    int rc = shard_insert(s, packed, size_stack);
+    int ok = shard_insert(s, packed, size_stack);
     ch_spin_unlock(&s->lock);
-    return rc;
+    return ok;
 }
 
 /* Clears e if it holds addr, with a compare-and-swap against its owner's moves. */
@@ -348,15 +350,15 @@ int ch_live_remove(ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
     return found;
 }
 
-/* Returns 0 if every young block of the first `buckets` moved to the shards. */
+/* 1 if every young block of the first `buckets` moved to the shards. */
 static int flush_buckets(ch_thread_slot *own, uint32_t buckets)
 {
-    int rc = 0;
+    int ok = 1;
     for (uint32_t i = 0; i < buckets; i++)
         for (uint32_t k = 0; k < 2; k++)
-            if (own->bucket[i].young[k].addr && evict(&own->bucket[i].young[k]) != 0)
-                rc = -1;
-    return rc;
+            if (own->bucket[i].young[k].addr && !evict(&own->bucket[i].young[k]))
+                ok = 0;
+    return ok;
 }
 
 void ch_live_flush_young(ch_thread_slot *own)
@@ -371,7 +373,7 @@ void ch_live_flush_young(ch_thread_slot *own)
  */
 void ch_live_widen(ch_thread_slot *own)
 {
-    if (own->bucket_mask == CH_SLOT_BUCKETS - 1 || flush_buckets(own, CH_SLOT_SMALL) != 0)
+    if (own->bucket_mask == CH_SLOT_BUCKETS - 1 || !flush_buckets(own, CH_SLOT_SMALL))
         return;
     __atomic_store_n(&own->bucket_mask, CH_SLOT_BUCKETS - 1, __ATOMIC_RELEASE);
     own->pend_or = 0;

@@ -19,7 +19,7 @@ static inline uint64_t ch_addr_hash(uint64_t a)
 
 /*
  * Inserts (or overwrites) addr, as a young block of `own` (the calling
- * thread's slot) or, if own is NULL, in the shards. Returns 0, or -1 if the
+ * thread's slot) or, if own is NULL, in the shards. Returns 1, or 0 if the
  * shm heap is exhausted.
  */
 int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t stack_id);

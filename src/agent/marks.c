@@ -1,5 +1,5 @@
 #include "agent/marks.h"
-#include "agent/agent.h"
+#include "agent/state.h"
 
 void ch_mark(uint64_t sp, unsigned type)
 {

@@ -18,8 +18,8 @@
  * recorded before its dlclose returned, ids up to its unloaded_after.
  */
 #include "agent/modules.h"
-#include "agent/agent.h"
 #include "agent/spin.h"
+#include "agent/state.h"
 
 #include <elf.h>
 #include <link.h>

@@ -17,7 +17,7 @@
  * blocks are not seen; the record says so and the report repeats it.
  */
 #include "agent/next.h"
-#include "agent/agent.h"
+#include "agent/state.h"
 
 #include <dlfcn.h>
 #include <stdint.h>

@@ -45,7 +45,7 @@ void ch_on_alloc(void *p, size_t size, const ch_regs *r)
     uint32_t id = ch_stack_of(t, r);
     ch_stack_count(c, id, size);
     ch_filter_add((uint64_t)p);
-    if (ch_live_insert(c, (uint64_t)p, size, id) == 0) {
+    if (ch_live_insert(c, (uint64_t)p, size, id)) {
         CH_COUNT(c, n_allocs, 1);
         CH_COUNT(c, bytes_alloc, size);
     } else {
@@ -137,7 +137,7 @@ void ch_restore_block(void *p, uint64_t size_stack)
     ch_filter_add((uint64_t)p);
     ch_thread_slot *c = ch_counters(t);
     if (ch_live_insert(c, (uint64_t)p, size_stack >> CH_STACK_ID_BITS,
-                       (uint32_t)(size_stack & CH_STACK_ID_MASK)) == 0) {
+                       (uint32_t)(size_stack & CH_STACK_ID_MASK))) {
         CH_COUNT(c, n_frees, (uint64_t)-1); /* takes back the free ch_on_free counted */
     } else {
         ch_filter_del((uint64_t)p);

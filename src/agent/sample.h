@@ -3,6 +3,7 @@
 #define CGOHEAP_AGENT_SAMPLE_H
 
 #include "agent/entry.h"
+#include "agent/state.h"
 #include "agent/thread.h"
 
 #include <stdint.h>

@@ -20,9 +20,9 @@
  * Id 0 means "no stack". Entry 0 means an empty index slot.
  */
 #include "agent/stacks.h"
-#include "agent/agent.h"
 #include "agent/modules.h"
 #include "agent/spin.h"
+#include "agent/state.h"
 
 #include <string.h>
 #include <sys/mman.h>

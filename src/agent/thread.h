@@ -8,9 +8,9 @@
 #ifndef CGOHEAP_AGENT_THREAD_H
 #define CGOHEAP_AGENT_THREAD_H
 
-#include "agent/agent.h"
 #include "agent/modules.h"
 #include "agent/rule.h"
+#include "agent/state.h"
 #include "agent/walkmemo.h"
 
 #include <stdint.h>

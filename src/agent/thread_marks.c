@@ -18,10 +18,10 @@
  * full, the real functions cannot be found, or the agent is not recording,
  * the calls pass straight through without marks.
  */
-#include "agent/agent.h"
 #include "agent/created.h"
 #include "agent/marks.h"
 #include "agent/record.h"
+#include "agent/state.h"
 #include "agent/thread.h"
 
 #include <dlfcn.h>

@@ -28,16 +28,16 @@ typedef struct ch_report_input {
     const ch_profile *prof;
     const ch_record *records; /* sorted biggest first */
     size_t nrecords;
-    const ch_symstack *stacks;    /* indexed by stack id, prof->nstacks entries */
     const char *const *build_ids; /* per module, "" if none */
     const char *program;          /* argv[0] as given */
     int pid;                      /* the target's pid, for the "==PID==" prefix */
     int ppid; /* a followed child's parent (its report then names its command); 0: the program */
     /*
-     * Instead of stacks (when that is NULL): makes one stack's frames on
-     * demand into out->frames (malloc'ed, the writer frees them), so that
-     * the frames of every stack need not be held at once. 0, or -1 when
-     * out of memory. Frame strings must live until the report is written.
+     * Makes one stack's frames on demand into out->frames (malloc'ed, the
+     * writer frees them), so that the frames of every stack need not be
+     * held at once; none (nframes 0, or no callback): the writers show the
+     * recorded PCs as module+offset. 0, or -1 when out of memory. Frame
+     * strings must live until the report is written.
      */
     int (*stack_frames)(void *ctx, uint32_t stack_id, ch_symstack *out);
     void *stack_frames_ctx;

@@ -58,12 +58,7 @@ int chr_stack_frames(const ch_report_input *in, uint32_t stack_id, chr_frames *o
     const ch_stack *st = chr_raw_stack(in, stack_id);
     if (!st)
         return 0;
-    if (in->stacks && in->stacks[stack_id].nframes > 0) {
-        out->v = in->stacks[stack_id].frames;
-        out->n = in->stacks[stack_id].nframes;
-        return 0;
-    }
-    if (!in->stacks && in->stack_frames) {
+    if (in->stack_frames) {
         ch_symstack made;
         if (in->stack_frames(in->stack_frames_ctx, stack_id, &made) != 0) {
             errno = ENOMEM;

@@ -17,8 +17,9 @@
  * values set) stay one sample per stack, without ages: a bucket's content
  * changes as blocks age, so its difference between two reads means nothing.
  */
+#include "common/intern.h"
+#include "common/u64map.h"
 #include "report/report_gzip.h"
-#include "report/report_intern.h"
 #include "report/report_internal.h"
 #include "report/report_pb.h"
 #include <errno.h>
@@ -94,9 +95,12 @@ typedef struct age_sum {
  */
 typedef struct defs {
     chr_pb pb;
-    chr_strtab strs;
-    chr_idmap locs;  /* location key (pc) -> location id */
-    chr_idmap funcs; /* name index << 32 | file index -> function id */
+    /* profile.proto's string_table: a string's id is its index, "" first. Copies: a
+     * cache outlives the snapshot whose module paths, for one, it was given. */
+    ch_interner strs;
+    bool strs_failed; /* out of memory: every id is 0, the profile fails */
+    ch_u64map locs;   /* location key (pc) -> location id */
+    ch_u64map funcs;  /* name index << 32 | file index -> function id */
     uint32_t nlocs, nfuncs;
     mapping_info *maps; /* per module */
     size_t nmaps;
@@ -140,11 +144,36 @@ typedef struct builder {
     bool oom;
 } builder;
 
+/* s's index in the string table (NULL counts as ""), added if new; 0 once out of memory. */
+static uint64_t str_id(defs *d, const char *s)
+{
+    uint32_t id = 0;
+    if (!d->strs_failed && !ch_intern(&d->strs, s ? s : "", &id))
+        d->strs_failed = true;
+    return d->strs_failed ? 0 : id;
+}
+
+/* The id stored for key in m, 0 if none. */
+static uint32_t id_of(const ch_u64map *m, uint64_t key)
+{
+    const uint64_t *v = ch_u64map_get(m, key);
+    return v ? (uint32_t)*v : 0;
+}
+
+/* Stores id for key in m; false when out of memory. */
+static bool set_id(ch_u64map *m, uint64_t key, uint32_t id)
+{
+    uint64_t *v = ch_u64map_put(m, key, NULL);
+    if (v)
+        *v = id;
+    return v != NULL;
+}
+
 static void value_type(builder *b, uint32_t field, const char *type, const char *unit)
 {
     chr_pb_reset(&b->smp);
-    chr_pb_varint_opt(&b->smp, VALUE_TYPE_TYPE, chr_strtab_id(&b->d->strs, type));
-    chr_pb_varint_opt(&b->smp, VALUE_TYPE_UNIT, chr_strtab_id(&b->d->strs, unit));
+    chr_pb_varint_opt(&b->smp, VALUE_TYPE_TYPE, str_id(b->d, type));
+    chr_pb_varint_opt(&b->smp, VALUE_TYPE_UNIT, str_id(b->d, unit));
     chr_pb_message_field(&b->prof, field, &b->smp);
 }
 
@@ -163,23 +192,22 @@ static void write_header(builder *b)
     chr_pb_varint_opt(&b->prof, PROFILE_TIME_NANOS,
                       (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
     chr_pb_varint_opt(&b->prof, PROFILE_DURATION_NANOS, (uint64_t)b->o->duration_ns);
-    chr_pb_varint_field(&b->prof, PROFILE_COMMENT,
-                        chr_strtab_id(&b->d->strs, "cgoheap: C heap profile"));
+    chr_pb_varint_field(&b->prof, PROFILE_COMMENT, str_id(b->d, "cgoheap: C heap profile"));
     if (b->o->default_type)
         chr_pb_varint_field(&b->prof, PROFILE_DEFAULT_SAMPLE_TYPE,
-                            chr_strtab_id(&b->d->strs, b->o->default_type));
+                            str_id(b->d, b->o->default_type));
 }
 
 static uint32_t function_id(builder *b, const ch_frame *fr)
 {
-    uint64_t name = chr_strtab_id(&b->d->strs, fr->function);
-    uint64_t file = chr_strtab_id(&b->d->strs, fr->file);
+    uint64_t name = str_id(b->d, fr->function);
+    uint64_t file = str_id(b->d, fr->file);
     uint64_t key = name << 32 | file;
-    uint32_t id = chr_idmap_get(&b->d->funcs, key);
+    uint32_t id = id_of(&b->d->funcs, key);
     if (id)
         return id;
     id = ++b->d->nfuncs;
-    if (!chr_idmap_put(&b->d->funcs, key, id))
+    if (!set_id(&b->d->funcs, key, id))
         b->oom = true;
     chr_pb_reset(&b->fn);
     chr_pb_varint_field(&b->fn, FUNCTION_ID, id);
@@ -213,11 +241,11 @@ static uint64_t location_id(builder *b, const ch_frame *v, size_t n)
     /* With a module unloaded, the same pc may lie in two: the key names the module too. */
     long m = b->d->unloaded ? chr_module_index(b->in->prof, outer) : 0;
     uint64_t key = b->d->unloaded ? outer->pc ^ (uint64_t)(m + 1) << 52 : outer->pc;
-    uint32_t id = chr_idmap_get(&b->d->locs, key);
+    uint32_t id = id_of(&b->d->locs, key);
     if (id)
         return id;
     id = ++b->d->nlocs;
-    if (!chr_idmap_put(&b->d->locs, key, id))
+    if (!set_id(&b->d->locs, key, id))
         b->oom = true;
     if (!b->d->unloaded)
         m = chr_module_index(b->in->prof, outer);
@@ -308,7 +336,7 @@ static void write_label(builder *b, uint64_t key, const char *str, uint64_t num,
     chr_pb_reset(&b->line);
     chr_pb_varint_field(&b->line, LABEL_KEY, key);
     if (str)
-        chr_pb_varint_field(&b->line, LABEL_STR, chr_strtab_id(&b->d->strs, str));
+        chr_pb_varint_field(&b->line, LABEL_STR, str_id(b->d, str));
     else
         chr_pb_varint_field(&b->line, LABEL_NUM, (uint64_t)as_int64(num));
     if (unit)
@@ -626,8 +654,8 @@ static void write_mappings(builder *b)
         /* The file offset of `start` is unknown here; 0 matches the usual
          * first PT_LOAD segment, which maps the file from its beginning. */
         chr_pb_varint_opt(&b->loc, MAPPING_OFFSET, 0);
-        chr_pb_varint_opt(&b->loc, MAPPING_FILENAME, chr_strtab_id(&b->d->strs, m->path));
-        chr_pb_varint_opt(&b->loc, MAPPING_BUILD_ID, chr_strtab_id(&b->d->strs, build_id));
+        chr_pb_varint_opt(&b->loc, MAPPING_FILENAME, str_id(b->d, m->path));
+        chr_pb_varint_opt(&b->loc, MAPPING_BUILD_ID, str_id(b->d, build_id));
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_FUNCTIONS, mi->all_functions);
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_FILENAMES, mi->all_files);
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_LINE_NUMBERS, mi->all_lines);
@@ -643,8 +671,8 @@ static void write_mappings(builder *b)
 
 static void write_string_table(builder *b)
 {
-    for (size_t i = 0; i < b->d->strs.n; i++) {
-        const char *s = b->d->strs.strs[i];
+    for (size_t i = 0; i < ch_interner_count(&b->d->strs); i++) {
+        const char *s = ch_interner_str(&b->d->strs, (uint32_t)i);
         chr_pb_bytes_field(&b->prof, PROFILE_STRING_TABLE, s, strlen(s));
     }
 }
@@ -652,9 +680,9 @@ static void write_string_table(builder *b)
 static void defs_free(defs *d)
 {
     chr_pb_free(&d->pb);
-    chr_strtab_free(&d->strs);
-    chr_idmap_free(&d->locs);
-    chr_idmap_free(&d->funcs);
+    ch_interner_free(&d->strs);
+    ch_u64map_free(&d->locs);
+    ch_u64map_free(&d->funcs);
     free(d->maps);
     chr_pb_free(&d->ids);
     free(d->first);
@@ -664,7 +692,7 @@ static void defs_free(defs *d)
 }
 
 /* Starts d for p's modules, unless it already serves them. -1 if out of memory. */
-static int defs_start(defs *d, const ch_profile *p, bool cache)
+static int defs_start(defs *d, const ch_profile *p)
 {
     bool unloaded = false;
     for (size_t i = 0; i < p->nmodules; i++)
@@ -673,8 +701,7 @@ static int defs_start(defs *d, const ch_profile *p, bool cache)
         return 0;
     defs_free(d);
     d->unloaded = unloaded;
-    chr_strtab_init(&d->strs);
-    d->strs.copies = cache; /* module paths, for one, are the snapshot's */
+    str_id(d, ""); /* index 0, as profile.proto requires */
     d->nmaps = p->nmodules;
     if (!(d->maps = calloc(p->nmodules ? p->nmodules : 1, sizeof *d->maps)))
         return -1;
@@ -700,13 +727,12 @@ static int build(builder *b)
 {
     const ch_profile *p = b->in->prof;
     b->d = b->o->cache ? &b->o->cache->d : &b->own;
-    if (defs_start(b->d, p, b->o->cache != NULL) || sum_inuse(b) != 0 || index_records(b) != 0 ||
-        group_by_stack(b) != 0)
+    if (defs_start(b->d, p) || sum_inuse(b) != 0 || index_records(b) != 0 || group_by_stack(b) != 0)
         return -1;
-    b->key.bytes = chr_strtab_id(&b->d->strs, "bytes");
-    b->key.age = chr_strtab_id(&b->d->strs, "age");
-    b->key.seconds = chr_strtab_id(&b->d->strs, "seconds");
-    b->key.kind = chr_strtab_id(&b->d->strs, "kind");
+    b->key.bytes = str_id(b->d, "bytes");
+    b->key.age = str_id(b->d, "age");
+    b->key.seconds = str_id(b->d, "seconds");
+    b->key.kind = str_id(b->d, "kind");
     write_header(b);
     for (size_t s = 0; s < b->ninuse; s++) {
         /* Stack ids come in order here, but their PCs lie all over the agent's memory. */
@@ -720,7 +746,7 @@ static int build(builder *b)
     chr_pb_raw(&b->prof, &b->d->pb);
     write_mappings(b);
     write_string_table(b);
-    bool failed = b->oom || b->d->strs.failed || b->d->pb.failed || b->prof.failed ||
+    bool failed = b->oom || b->d->strs_failed || b->d->pb.failed || b->prof.failed ||
                   b->loc.failed || b->line.failed || b->fn.failed || b->smp.failed ||
                   b->locs.failed;
     if (failed && b->o->cache)

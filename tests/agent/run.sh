@@ -1,6 +1,6 @@
 #!/bin/sh
-# Agent tests: builds the agent, the mini launcher and the test programs into a
-# temporary directory, runs each case under the agent and checks the dumped
+# Agent tests: runs the build's test programs (build/tests/agent, made by
+# `make`) under the build's agent with the mini launcher and checks the dumped
 # record (sizes, stacks symbolized with addr2line). One line per case; exits
 # non-zero if any case failed.
 #   CGOHEAP_GO123 / CGOHEAP_GO119: Go toolchains (default /usr/lib/go-1.2x/bin/go)
@@ -12,8 +12,9 @@ W=$(mktemp -d -t cgoheap-agent.XXXXXX)
 [ "${KEEP:-0}" = 1 ] && echo "work dir: $W" || trap 'rm -rf "$W"' EXIT
 GO123=${CGOHEAP_GO123:-/usr/lib/go-1.23/bin/go}
 GO119=${CGOHEAP_GO119:-/usr/lib/go-1.19/bin/go}
-CFLAGS="-std=gnu11 -Wall -Wextra -Werror -Wshadow -O2 -g"
-AGENT=$W/build/lib/libcgoheap.so
+. "$ROOT/tests/lib_stage.sh"
+AGENT=$CGOHEAP_BUILD/lib/libcgoheap.so
+P=$TB/agent
 FAILS=0
 
 pass() { echo "PASS $1"; }
@@ -44,26 +45,15 @@ normstacks() {
 }
 no_shard_errors() { ! grep -q '^error' "$1"; }
 consistent() { [ $(($(hdr "$1" n_allocs) - $(hdr "$1" n_frees))) -eq "$(live_total "$1")" ]; }
-run() { "$W/minilaunch" -a "$AGENT" "$@"; }
+run() { "$P/minilaunch" -a "$AGENT" "$@"; }
 
 # --- build ---------------------------------------------------------------
-if ! make -s -C "$ROOT" BUILD="$W/build" "$AGENT" >"$W/build.log" 2>&1; then
-    fail build "agent does not build: $(tail -3 "$W/build.log")"
-    exit 1
-fi
-# The Makefile passes -D_GNU_SOURCE; do the same unless the file defines it itself.
-gnu=-D_GNU_SOURCE
-grep -q '^#define _GNU_SOURCE' "$ROOT/src/common/shm_layout.c" && gnu=
-cc $CFLAGS $gnu -I"$ROOT/include" -I"$ROOT/src" "$HERE/minilaunch.c" "$ROOT/src/common/shm_layout.c" \
-    -o "$W/minilaunch" || { fail build minilaunch; exit 1; }
-for p in leak threads kill dl bench alt handoff recycle calls; do
-    cc $CFLAGS "$HERE/$p.c" -o "$W/$p" -ldl -lpthread || { fail build "$p"; exit 1; }
-done
-cc $CFLAGS -shared -fPIC "$HERE/dl_lib.c" -o "$W/dl_lib.so" || { fail build dl_lib; exit 1; }
+need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls dl_lib.so
+[ -f "$AGENT" ] || { fail build "$AGENT is not built (run make)"; exit 1; }
 pass build
 
 # --- C: a known leak with the right size and stack --------------------------
-run -o "$W/leak.dump" -- "$W/leak"
+run -o "$W/leak.dump" -- "$P/leak"
 id=$(live_stack "$W/leak.dump" 17)
 syms=$(symstack "$W/leak.dump" "${id:-0}" | head -3 | awk '{print $1}' | paste -sd' ')
 line=$(grep -n 'void \*p = malloc(n);' "$HERE/leak.c" | cut -d: -f1)
@@ -104,7 +94,7 @@ done
 
 # --- threads, realloc, fork + exec -------------------------------------------
 d=$W/threads.dump
-run -o "$d" -- "$W/threads"
+run -o "$d" -- "$P/threads"
 check threads_exit "exit status $?" [ "$(tail -1 "$d")" = "exit 0" ]
 check threads_leaks "1234-byte leaks: $(live_count "$d" 1234), want 40" [ "$(live_count "$d" 1234)" = 40 ]
 check threads_after_fork "parent leak after fork not recorded" [ "$(live_count "$d" 999)" = 1 ]
@@ -114,7 +104,7 @@ check threads_table "$(grep '^error' "$d" | head -1)" no_shard_errors "$d"
 
 # --- blocks freed by another thread, young or not -----------------------------
 d=$W/handoff.dump
-run -o "$d" -- "$W/handoff" >/dev/null
+run -o "$d" -- "$P/handoff" >/dev/null
 check handoff_exit "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 0" ]
 check handoff_live "777: $(live_count "$d" 777), 555: $(live_count "$d" 555), 333: $(live_count "$d" 333)" \
     sh -c "[ $(live_count "$d" 777) = 0 ] && [ $(live_count "$d" 555) = 0 ] && [ $(live_count "$d" 333) = 28 ]"
@@ -124,7 +114,7 @@ check handoff_unique "a block recorded twice" \
 
 # --- thread slots reused by later threads -------------------------------------
 d=$W/recycle.dump
-run -o "$d" -- "$W/recycle" >/dev/null
+run -o "$d" -- "$P/recycle" >/dev/null
 check recycle_exit "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 0" ]
 check recycle_live "777-byte blocks: $(live_count "$d" 777), want 320; 100..109: $(awk '$1=="live" && $3>=100 && $3<=109' "$d" | wc -l)" \
     sh -c "[ $(live_count "$d" 777) = 320 ] && [ $(awk '$1=="live" && $3>=100 && $3<=109' "$d" | wc -l) = 0 ]"
@@ -145,7 +135,7 @@ fi
 
 # --- SIGKILL: the record is complete after an abrupt end ----------------------
 d=$W/kill.dump
-run -o "$d" -- "$W/kill"
+run -o "$d" -- "$P/kill"
 check kill_status "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 137" ]
 check kill_live "24-byte blocks: $(live_count "$d" 24)" [ "$(live_count "$d" 24)" = 100000 ]
 check kill_table "$(grep '^error' "$d" | head -1)" no_shard_errors "$d"
@@ -159,7 +149,7 @@ check kill_table_order "$near% of runs of 256 bytes lie together in the table, w
 
 # --- dlopen / dlclose ----------------------------------------------------------
 d=$W/dl.dump
-run -o "$d" -- "$W/dl" "$W/dl_lib.so"
+run -o "$d" -- "$P/dl" "$P/dl_lib.so"
 s=$(symstack "$d" "$(live_stack "$d" 4001)" | head -1 | awk '{print $1}')
 check dl_exit "$(tail -1 "$d")" [ "$(tail -1 "$d")" = "exit 0" ]
 check dl_leaks "missing blocks" sh -c "[ $(live_count "$d" 4000) = 1 ] && [ $(live_count "$d" 4001) = 1 ] && [ $(live_count "$d" 4002) = 1 ]"
@@ -168,8 +158,8 @@ check dl_module "dl_lib.so not in the module table" grep -q "^module .*dl_lib.so
 
 # --- fast (cached rules) and exact unwinding give identical stacks --------------
 for p in leak bench alt; do
-    run -o "$W/$p.fast" -- "$W/$p" 2000 >/dev/null
-    CGOHEAP_UNWIND=exact run -o "$W/$p.exact" -- "$W/$p" 2000 >/dev/null
+    run -o "$W/$p.fast" -- "$P/$p" 2000 >/dev/null
+    CGOHEAP_UNWIND=exact run -o "$W/$p.exact" -- "$P/$p" 2000 >/dev/null
     normstacks "$W/$p.fast" >"$W/$p.fast.n"
     normstacks "$W/$p.exact" >"$W/$p.exact.n"
     check "exact_vs_fast_$p" "stack tables differ" sh -c "[ -s '$W/$p.fast.n' ] &&
@@ -178,7 +168,7 @@ done
 
 # --- sampling: few recorded, frees of sampled blocks recognised -----------------
 d=$W/sample.dump
-run -s 4096 -o "$d" -- "$W/bench" 200000 >/dev/null
+run -s 4096 -o "$d" -- "$P/bench" 200000 >/dev/null
 na=$(hdr "$d" n_allocs)
 check sample_rate "n_allocs=$na for ~9.5 MB at 4096" sh -c "[ $na -gt 1000 ] && [ $na -lt 5000 ]"
 nf=$(hdr "$d" n_frees)
@@ -190,22 +180,22 @@ check sample_frees "sampled blocks left live: $(live_total "$d"), n_frees=$nf of
 # block is sampled; full tracking, for comparison, leaves the main thread's
 # latest blocks young.
 young() { sed -n 's/^young //p' "$1"; }
-run -s 2 -o "$W/leak_s.dump" -- "$W/leak"
-run -o "$W/leak_f.dump" -- "$W/leak"
+run -s 2 -o "$W/leak_s.dump" -- "$P/leak"
+run -o "$W/leak_f.dump" -- "$P/leak"
 check sample_no_young "young blocks: sampled $(young "$W/leak_s.dump"), full $(young "$W/leak_f.dump")" \
     sh -c "[ '$(young "$W/leak_s.dump")' = 0 ] && [ '$(young "$W/leak_f.dump")' -gt 0 ] &&
         [ $(live_count "$W/leak_s.dump" 17) = 1 ]"
 # Blocks freed by other threads than their own are still recognised.
 d=$W/handoff_s.dump
-run -s 16 -o "$d" -- "$W/handoff" >/dev/null
+run -s 16 -o "$d" -- "$P/handoff" >/dev/null
 check sample_handoff "777: $(live_count "$d" 777), 555: $(live_count "$d" 555), 333: $(live_count "$d" 333)" \
     sh -c "[ $(live_count "$d" 777) = 0 ] && [ $(live_count "$d" 555) = 0 ] && [ $(live_count "$d" 333) = 28 ]"
 
 # --- passive: a record for another pid, or no record at all ---------------------
 d=$W/passive.dump
-run -p 1 -o "$d" -- "$W/leak"
+run -p 1 -o "$d" -- "$P/leak"
 check passive_pid "recorded for a foreign pid" sh -c "[ $(hdr "$d" n_allocs) = 0 ] && [ $(hdr "$d" flags) = 0 ]"
-LD_PRELOAD=$AGENT "$W/leak"
+LD_PRELOAD=$AGENT "$P/leak"
 check passive_noenv "exit status $?" [ $? = 0 ]
 
 # --- fast paths, as calls the agent no longer makes (callgrind call counts) -------
@@ -215,8 +205,8 @@ ncalls() {
     shift 2
     rm -f "$W"/cg.*
     valgrind --tool=callgrind --compress-strings=no --trace-children=yes \
-        --callgrind-out-file="$W/cg.%p" "$W/minilaunch" -a "$AGENT" "$@" -o "$W/calls.dump" \
-        -- "$W/calls" "$arg" >/dev/null 2>&1
+        --callgrind-out-file="$W/cg.%p" "$P/minilaunch" -a "$AGENT" "$@" -o "$W/calls.dump" \
+        -- "$P/calls" "$arg" >/dev/null 2>&1
     f=$(grep -l "^cmd: *[^ ]*/calls $arg\$" "$W"/cg.* 2>/dev/null | head -1) # not minilaunch's
     [ -n "$f" ] || { echo -1; return; }
     awk -v fn="$fn" '/^cfn=/ {sub(/^cfn=/, ""); callee = $0; next}
@@ -242,10 +232,10 @@ else
 fi
 
 # --- cost per malloc/free pair (20-deep chain, -O2) ------------------------------
-n1=$("$W/bench" 1000000 | awk '{print $2}')
-n2=$(run -o "$W/bench.dump" -- "$W/bench" 1000000 | awk '{print $2}')
-n3=$(CGOHEAP_UNWIND=exact run -o "$W/bench.dump" -- "$W/bench" 100000 | awk '{print $2}')
-n4=$(run -s 524288 -o "$W/bench.dump" -- "$W/bench" 1000000 | awk '{print $2}')
+n1=$("$P/bench" 1000000 | awk '{print $2}')
+n2=$(run -o "$W/bench.dump" -- "$P/bench" 1000000 | awk '{print $2}')
+n3=$(CGOHEAP_UNWIND=exact run -o "$W/bench.dump" -- "$P/bench" 100000 | awk '{print $2}')
+n4=$(run -s 524288 -o "$W/bench.dump" -- "$P/bench" 1000000 | awk '{print $2}')
 echo "INFO ns per malloc/free pair: native $n1, agent $n2, agent exact $n3, agent sampled@512KiB $n4"
 
 [ "$FAILS" = 0 ] && echo "agent tests: all passed" || echo "agent tests: $FAILS failed"

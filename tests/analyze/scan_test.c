@@ -719,6 +719,7 @@ static int bench(void)
              count[CH_KIND_DEFINITE] == chains / 2 &&
              count[CH_KIND_INDIRECT] == chains / 2 * (CHAIN - 1);
     free(p.blocks);
+    free(p.owned);
     return !ok;
 }
 
@@ -872,6 +873,7 @@ static int bench_tree(void)
            TREE_N, s, reachable);
     free(m.heap);
     free(p.blocks);
+    free(p.owned);
     return rc != 0 || reachable != TREE_N;
 }
 

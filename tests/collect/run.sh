@@ -2,44 +2,15 @@
 # Tests of src/collect: the launcher (PATH lookup, exit statuses, signals,
 # ptrace exit stop, the scan of a real process) and the record reader.
 # A stand-in agent (fake_agent.c) reports blocks so the launcher is tested
-# on its own; with the real agent built (build/lib/libcgoheap.so) the
-# end-to-end cases run too. One line per case; non-zero exit on failure.
+# on its own; the real agent (build/lib/libcgoheap.so) runs the end-to-end
+# cases. One line per case; non-zero exit on failure.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cgoheap-collect.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-CC=${CC:-gcc}
-WARN="-Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers"
-INC="-I$ROOT/include -I$ROOT/src"
-SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-CFLAGS="-std=gnu11 $WARN -g -O1 $INC $SAN"
-
-build() { # OUT SOURCES...
-    out=$1
-    shift
-    objs=
-    for src in "$@"; do
-        o="$TMP/obj/$(echo "$src" | tr / _).o"
-        mkdir -p "$TMP/obj"
-        # A source that defines _GNU_SOURCE itself must not get it twice.
-        def=-D_GNU_SOURCE
-        grep -q '^#define _GNU_SOURCE' "$src" && def=
-        $CC $CFLAGS $def -c -o "$o" "$src" || return 1
-        objs="$objs $o"
-    done
-    $CC $SAN -o "$out" $objs -ldw -lelf -lz
-}
-# (--show-roots names globals with the symbolizer's ELF symbol reader; the precise
-# goroutine walk reads .gopclntab with the symbolizer's reader.)
-LIBSRC="$(ls "$ROOT"/src/common/*.c "$ROOT"/src/collect/*.c "$ROOT"/src/analyze/*.c "$ROOT"/src/symbolize/*.c)"
-build "$TMP/collect_test" "$ROOT/tests/collect/collect_test.c" $LIBSRC || exit 1
-build "$TMP/record_test" "$ROOT/tests/collect/record_test.c" $LIBSRC || exit 1
-build "$TMP/goroots_test" "$ROOT/tests/collect/goroots_test.c" $LIBSRC || exit 1
-build "$TMP/roots_test" "$ROOT/tests/collect/roots_test.c" $LIBSRC || exit 1
-build "$TMP/procmem_test" "$ROOT/tests/collect/procmem_test.c" $LIBSRC || exit 1
-$CC -std=gnu11 $WARN -O1 -g $INC -shared -fPIC -o "$TMP/fake_agent.so" \
-    "$ROOT/tests/collect/fake_agent.c" || exit 1
-$CC -std=gnu11 -O1 -g -o "$TMP/target" "$ROOT/tests/collect/target.c" -ldl -lpthread || exit 1
+. "$ROOT/tests/lib_stage.sh"
+need_bins collect collect_test record_test goroots_test roots_test procmem_test target fake_agent.so
+T=$TB/collect
 
 fails=0
 pass() { echo "PASS collect/$1${2:+: $2}"; }
@@ -59,7 +30,7 @@ check() {
     done
     pass "$name" "$(head -c 160 <<<"$out")"
 }
-DRV="timeout 60 $TMP/collect_test $TMP/fake_agent.so"
+DRV="timeout 60 $T/collect_test $T/fake_agent.so"
 KINDS='definite=2 indirect=2 possible=1 reachable=1 unfreed=0'
 
 out=$($DRV no-such-program-xyz 2>&1)
@@ -70,35 +41,35 @@ check directory_program "$out" '^error: .*: Is a directory$'
 out=$($DRV true)
 check path_lookup "$out" 'status=0 ' 'pid_ok=1'
 
-out=$($DRV "$TMP/target" exit 3)
+out=$($DRV "$T/target" exit 3)
 check exit_code_and_kinds "$out" 'status=3 scanned=1 blocks=6 ' "$KINDS" 'stacks=2 '
-out=$($DRV "$TMP/target" signal 15)
+out=$($DRV "$T/target" signal 15)
 check killed_by_sigterm "$out" 'status=143 scanned=1 ' "$KINDS"
-out=$($DRV "$TMP/target" signal 9)
+out=$($DRV "$T/target" signal 9)
 check killed_by_sigkill "$out" 'status=137 scanned=1 ' "$KINDS"
-out=$($DRV "$TMP/target" segv)
+out=$($DRV "$T/target" segv)
 check sigsegv_crash "$out" 'status=139 scanned=1 ' "$KINDS"
-out=$($DRV --no-scan "$TMP/target" exit 0)
+out=$($DRV --no-scan "$T/target" exit 0)
 check no_scan "$out" 'status=0 scanned=0 blocks=6 .*unfreed=6' 'notice=memory not scanned'
-out=$($DRV "$TMP/target" pthread_exit 4)
+out=$($DRV "$T/target" pthread_exit 4)
 # Every thread is traced: the thread that calls exit after main's
 # pthread_exit stops at its exit too, and the memory is read through it.
 check pthread_exit_in_main "$out" 'status=4 scanned=1 blocks=6 ' "$KINDS"
 # Main thread alone traced: its plain exit is let go, nothing is scanned.
-out=$($DRV --trace-main "$TMP/target" pthread_exit 4)
+out=$($DRV --trace-main "$T/target" pthread_exit 4)
 check pthread_exit_main_only "$out" 'status=4 scanned=0 blocks=6 .*unfreed=6' 'notice=memory not'
 # A thread ends the process while main waits: the block it lost has only
 # dead copies below that thread's stack pointer, so it is definitely lost
 # (one more than KINDS). Traced alone, main's view keeps it reachable.
-out=$($DRV "$TMP/target" thread_exit 6)
+out=$($DRV "$T/target" thread_exit 6)
 check thread_exit_cut_at_sp "$out" 'status=6 scanned=1 blocks=7 ' 'definite=3 indirect=2 possible=1 reachable=1 '
-out=$($DRV --trace-main "$TMP/target" thread_exit 6)
+out=$($DRV --trace-main "$T/target" thread_exit 6)
 check thread_exit_main_only "$out" 'status=6 scanned=1 blocks=7 ' 'definite=2 indirect=2 possible=1 reachable=2 '
-out=$($DRV --trace-main "$TMP/target" exit 3)
+out=$($DRV --trace-main "$T/target" exit 3)
 check exit_main_only "$out" 'status=3 scanned=1 blocks=6 ' "$KINDS"
 
 # SIGSTOP: the target stays stopped (group-stop) until someone continues it.
-"$TMP/collect_test" "$TMP/fake_agent.so" "$TMP/target" stop 7 >"$TMP/stop.out" &
+"$T/collect_test" "$T/fake_agent.so" "$T/target" stop 7 >"$TMP/stop.out" &
 drv=$!
 # Poll (up to 20 s) until the target has stopped, rather than sleep.
 child="" state=""
@@ -113,7 +84,7 @@ wait $drv
 check sigstop_then_cont "state=$state $(cat "$TMP/stop.out")" '^state=[Tt] ' 'status=7 scanned=1 '
 
 # SIGTERM sent to the launcher reaches the target; its report still comes.
-"$TMP/collect_test" "$TMP/fake_agent.so" "$TMP/target" sleep >"$TMP/term.out" &
+"$T/collect_test" "$T/fake_agent.so" "$T/target" sleep >"$TMP/term.out" &
 drv=$!
 # Poll (up to 20 s) until the target sleeps in its own image, rather than sleep.
 for _ in $(seq 1000); do
@@ -131,19 +102,16 @@ libm=$(ls /lib/x86_64-linux-gnu/libm.so.6 2>/dev/null)
 out=$(LD_PRELOAD=$libm ASAN_OPTIONS=verify_asan_link_order=0 $DRV sh -c 'echo "preload=$LD_PRELOAD"' | head -1)
 check ld_preload_appended "$out" "^preload=$libm:.*fake_agent.so$"
 
-# End to end with the real agent, when it builds: the same blocks, now
-# recorded by interposed calloc (the target's own dlsym adds reachable ones).
-if make -s -C "$ROOT" BUILD="$TMP/build" "$TMP/build/lib/libcgoheap.so" >"$TMP/make.log" 2>&1; then
-    out=$(timeout 60 "$TMP/collect_test" "$TMP/build/lib/libcgoheap.so" "$TMP/target" exit 5)
-    check real_agent_exit "$out" 'status=5 scanned=1 ' 'definite=2 indirect=2 possible=1 reachable=[1-9]'
-    out=$(timeout 60 "$TMP/collect_test" "$TMP/build/lib/libcgoheap.so" "$TMP/target" signal 9)
-    check real_agent_sigkill "$out" 'status=137 scanned=1 ' 'definite=2 indirect=2 possible=1'
-else
-    echo "SKIP collect/real_agent: the agent does not build yet ($(grep -m1 error "$TMP/make.log"))"
-fi
+# End to end with the real agent: the same blocks, now recorded by
+# interposed calloc (the target's own dlsym adds reachable ones).
+AGENT=$CGOHEAP_BUILD/lib/libcgoheap.so
+out=$(timeout 60 "$T/collect_test" "$AGENT" "$T/target" exit 5)
+check real_agent_exit "$out" 'status=5 scanned=1 ' 'definite=2 indirect=2 possible=1 reachable=[1-9]'
+out=$(timeout 60 "$T/collect_test" "$AGENT" "$T/target" signal 9)
+check real_agent_sigkill "$out" 'status=137 scanned=1 ' 'definite=2 indirect=2 possible=1'
 
 for c in valid corrupt fuzz; do
-    if out=$(timeout 60 "$TMP/record_test" $c 2>&1); then
+    if out=$(timeout 60 "$T/record_test" $c 2>&1); then
         pass "record_$c" "$(tail -n 1 <<<"$out")"
     else
         fail "record_$c" "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
@@ -151,14 +119,14 @@ for c in valid corrupt fuzz; do
 done
 
 # Stacks cut at the stopped threads' stack pointers, on a synthetic smaps.
-if out=$(timeout 60 "$TMP/roots_test" "$TMP" 2>&1); then
+if out=$(timeout 60 "$T/roots_test" "$TMP" 2>&1); then
     pass roots_thread_stacks "$(tail -n 1 <<<"$out")"
 else
     fail roots_thread_stacks "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
 fi
 
 # Batched reads of the target's memory: holes found, the rest in few calls.
-if out=$(timeout 60 "$TMP/procmem_test" 2>&1); then
+if out=$(timeout 60 "$T/procmem_test" 2>&1); then
     pass procmem_read_many "$(tail -n 1 <<<"$out")"
 else
     fail procmem_read_many "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
@@ -168,20 +136,20 @@ fi
 # A non-Go file, a truncated Go binary and a stripped one (-s -w) have no
 # layout; binaries of every installed Go toolchain must have one.
 for c in ranges runtime thread_sps hostile; do
-    if out=$(timeout 60 "$TMP/goroots_test" $c 2>&1); then
+    if out=$(timeout 60 "$T/goroots_test" $c 2>&1); then
         pass "goroots_$c" "$(tail -n 1 <<<"$out")"
     else
         fail "goroots_$c" "$(grep -m1 FAIL <<<"$out" || tail -n 3 <<<"$out")"
     fi
 done
 layout() { # NAME FILE MUST
-    if out=$(timeout 60 "$TMP/goroots_test" layout "$2" "$3" 2>&1); then
+    if out=$(timeout 60 "$T/goroots_test" layout "$2" "$3" 2>&1); then
         pass "$1" "$(tail -n 1 <<<"$out")"
     else
         fail "$1" "$(tail -n 3 <<<"$out")"
     fi
 }
-layout goroots_layout_c "$TMP/target" 0
+layout goroots_layout_c "$T/target" 0
 # Go compresses .debug_info; the runtime's types are in its first units,
 # read without inflating the rest. So damage near the end of the stream
 # still leaves a layout; damage at its start, or an absurd uncompressed

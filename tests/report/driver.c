@@ -7,7 +7,7 @@
  *     FORMAT    text | json | folded | pprof      OUT  a file, or - for stdout
  *     all       show every leak kind (default: definite and possible)
  *     internal  show internal frames;  gensupp  print suppression entries
- *     nosym     pass no symbolized stacks (the writers fall back to raw PCs)
+ *     nosym     make no frames (the writers fall back to raw PCs)
  */
 #include "report/report.h"
 #include <stdio.h>
@@ -315,8 +315,23 @@ static void setup_many(ch_profile *p, ch_report_input *in)
     p->nblocks = MANY_RECORDS;
     in->records = many_records;
     in->nrecords = MANY_RECORDS;
-    in->stacks = NULL;
     in->stack_frames = many_frames;
+}
+
+/* The other scenarios' frames, made on demand as the CLI makes them: a copy of the fixture's. */
+static int fixture_frames(void *ctx, uint32_t stack_id, ch_symstack *out)
+{
+    (void)ctx;
+    memset(out, 0, sizeof *out);
+    if (stack_id >= MAX_STACKS || symstacks[stack_id].nframes == 0)
+        return 0;
+    out->frames = malloc(symstacks[stack_id].nframes * sizeof *out->frames);
+    if (!out->frames)
+        return -1;
+    memcpy(out->frames, symstacks[stack_id].frames,
+           symstacks[stack_id].nframes * sizeof *out->frames);
+    out->nframes = symstacks[stack_id].nframes;
+    return 0;
 }
 
 static bool has_opt(int argc, char **argv, const char *opt)
@@ -337,11 +352,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: driver SCENARIO FORMAT OUT [all] [internal] [gensupp] [nosym]\n");
         return 2;
     }
-    ch_report_input in = {&prof, records, nrecords, symstacks, build_ids, "./server", 4242};
+    ch_report_input in = {.prof = &prof,
+                          .records = records,
+                          .nrecords = nrecords,
+                          .build_ids = build_ids,
+                          .program = "./server",
+                          .pid = 4242,
+                          .stack_frames = fixture_frames};
     if (!strcmp(argv[1], "hostile"))
         in.program = "./ser\nver";
     if (has_opt(argc, argv, "nosym"))
-        in.stacks = NULL;
+        in.stack_frames = NULL;
     if (many)
         setup_many(&prof, &in);
     ch_report_opts o = {(1u << CH_KIND_DEFINITE) | (1u << CH_KIND_POSSIBLE),

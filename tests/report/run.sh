@@ -1,18 +1,20 @@
 #!/bin/sh
-# Tests of the report writers (src/report): builds tests/report/driver.c with
-# the writers under ASan/UBSan, runs it on hand-made profiles and checks the
-# text, json, folded and pprof outputs. One line per case; exit 1 on failure.
+# Tests of the report writers (src/report): runs the driver (tests/report/driver.c,
+# linked with the CLI's objects) on hand-made profiles and checks the text, json,
+# folded and pprof outputs. One line per case; exit 1 on failure.
 #
-# Environment: CC (default gcc), GO (default /usr/lib/go-1.23/bin/go; the
+# Environment: GO (default /usr/lib/go-1.23/bin/go; the
 # pprof cases are skipped, loudly, when it is missing).
 set -u
 cd "$(dirname "$0")/../.."
-CC=${CC:-gcc}
+ROOT=$(pwd)
+. "$ROOT/tests/lib_stage.sh"
+need_bins report driver
 GO=${GO:-/usr/lib/go-1.23/bin/go}
 WORK=$(mktemp -d -t cgoheap-report-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 FAILED=0
-D="$WORK/driver"
+D=$TB/report/driver
 
 pass() { echo "PASS $1"; }
 fail() {
@@ -46,15 +48,6 @@ check_not() {
     done
     pass "$name"
 }
-
-if $CC -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -g \
-    -Iinclude -Isrc -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -o "$D" tests/report/driver.c src/report/*.c src/common/outfile.c src/common/intern.c src/common/u64map.c -lz -lm -lpthread; then
-    pass "build driver (asan, ubsan)"
-else
-    fail "build driver (asan, ubsan)"
-    exit 1
-fi
 
 # run NAME SCENARIO FORMAT OUT [opts]: the driver must succeed.
 run() {

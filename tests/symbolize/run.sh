@@ -2,7 +2,7 @@
 # Symbolizer tests: compares symdrv (the symbolizer driven over chosen
 # addresses) with independent oracles -- binutils addr2line for C and
 # (with -C) C++, `go tool addr2line` for Go -- on Go 1.19 and 1.23 cgo binaries, stripped
-# and not, and feeds it hostile files. The driver is built with ASan/UBSan.
+# and not, and feeds it hostile files. The drivers are the build's (SAN=1: ASan/UBSan).
 # Prints one line per case; exits non-zero if any case fails.
 # Env: GO119, GO123 (go binaries), KEEP=1 keeps the work directory.
 set -u
@@ -58,45 +58,31 @@ insn_addrs() { # insn_addrs BIN FUNC: every instruction address of FUNC
 }
 base_names() { sed 's#|[^|]*/\([^/|]*\)|#|\1|#g'; }
 
-# --- build the driver ---
-DRV=$WORK/symdrv
-if gcc -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -O1 -g \
-    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-    -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$DRV" \
-    "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c \
-    -ldw -lelf -lz; then
-    pass "build driver (ASan/UBSan)"
-else
-    fail "build driver"; exit 1
-fi
+# --- the drivers, linked with the CLI's objects ---
+. "$ROOT/tests/lib_stage.sh"
+need_bins symbolize symdrv symdrv_nocxx elfsyms_test
+DRV=$TB/symbolize/symdrv
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 
 # --- the ELF symbol reader (sym_elf_syms) against readelf: .symtab, else .dynsym ---
-if gcc -std=gnu11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
-    -fno-sanitize-recover=undefined -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE \
-    -o "$WORK/elfsyms" "$ROOT/tests/symbolize/elfsyms_test.c" "$ROOT"/src/symbolize/sym_elf.c \
-    "$ROOT"/src/common/dwarf_subset.c -ldw -lelf -lz; then
-    readelf_syms() { # FILE TABLE: "INDEX VALUE NAME" lines (.dynsym: readelf's version suffix dropped)
-        LC_ALL=C readelf -W --syms --dyn-syms "$1" | awk -v t="Symbol table '$2'" -v dyn="${2#.symtab}" '
-            /^Symbol table / { on = index($0, t) == 1; next }
-            on && $1 ~ /^[0-9]+:$/ { v = $2; sub(/^0+/, "", v); if (v == "") v = "0"
-                n = $8; if (dyn != "") sub(/@.*/, "", n); print substr($1, 1, length($1) - 1), v, n }'
-    }
-    mkdir -p "$WORK/syms"
-    cp /bin/true "$WORK/syms/stripped" && strip "$WORK/syms/stripped"
-    gcc -O1 -g -o "$WORK/syms/c" -x c - <<<'int main(void) { return 0; }'
-    for f in c stripped; do
-        table=.symtab; [ $f = stripped ] && table=.dynsym
-        readelf_syms "$WORK/syms/$f" "$table" >"$WORK/syms/$f.expect"
-        "$WORK/elfsyms" "$WORK/syms/$f" >"$WORK/syms/$f.got"
-        check "ELF symbols of a $f file: $table, as readelf lists it" "$WORK/syms/$f.expect" "$WORK/syms/$f.got"
-    done
-    if [ "$("$WORK/elfsyms" --symtab-only "$WORK/syms/stripped")" = none ]; then
-        pass "ELF symbols: no .symtab, and .dynsym not asked for"
-    else fail "ELF symbols: .dynsym read when only .symtab was asked for"; fi
-else
-    fail "build elfsyms_test"
-fi
+readelf_syms() { # FILE TABLE: "INDEX VALUE NAME" lines (.dynsym: readelf's version suffix dropped)
+    LC_ALL=C readelf -W --syms --dyn-syms "$1" | awk -v t="Symbol table '$2'" -v dyn="${2#.symtab}" '
+        /^Symbol table / { on = index($0, t) == 1; next }
+        on && $1 ~ /^[0-9]+:$/ { v = $2; sub(/^0+/, "", v); if (v == "") v = "0"
+            n = $8; if (dyn != "") sub(/@.*/, "", n); print substr($1, 1, length($1) - 1), v, n }'
+}
+mkdir -p "$WORK/syms"
+cp /bin/true "$WORK/syms/stripped" && strip "$WORK/syms/stripped"
+gcc -O1 -g -o "$WORK/syms/c" -x c - <<<'int main(void) { return 0; }'
+for f in c stripped; do
+    table=.symtab; [ $f = stripped ] && table=.dynsym
+    readelf_syms "$WORK/syms/$f" "$table" >"$WORK/syms/$f.expect"
+    "$TB/symbolize/elfsyms_test" "$WORK/syms/$f" >"$WORK/syms/$f.got"
+    check "ELF symbols of a $f file: $table, as readelf lists it" "$WORK/syms/$f.expect" "$WORK/syms/$f.got"
+done
+if [ "$("$TB/symbolize/elfsyms_test" --symtab-only "$WORK/syms/stripped")" = none ]; then
+    pass "ELF symbols: no .symtab, and .dynsym not asked for"
+else fail "ELF symbols: .dynsym read when only .symtab was asked for"; fi
 
 # --- C at -O2: every instruction, inlined calls from a header, PIE with a bias ---
 mkdir -p "$WORK/c"
@@ -288,18 +274,12 @@ if [ -f "$CXXBIN" ]; then
     check "C++ without DWARF: .symtab names vs addr2line -f -C" "$WORK/cxx/sym.expect" "$WORK/cxx/sym.got"
 
     # No C++ runtime to load: names stay mangled, nothing breaks.
-    if gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-        -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -DSYM_DEMANGLE_LIB='"libabsent-runtime.so.0"' \
-        -o "$WORK/symdrv.nocxx" "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c \
-        "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c -ldw -lelf -lz; then
-        ENTRY=$(nm "$CXXBIN" | awk '$3 == "_ZN6shapes6Square8rememberEi" { print $1 }')
-        GOT=$("$WORK/symdrv.nocxx" "$CXXBIN" "$(printf %x $((0x$ENTRY + 2)))" | cut -f2)
-        [ -n "$ENTRY" ] && [ "${GOT%%|*}" = _ZN6shapes6Square8rememberEi ] &&
-            pass "C++ runtime missing: mangled names kept" ||
-            fail "C++ runtime missing: mangled names kept" "$GOT"
-    else
-        fail "build driver without C++ runtime"
-    fi
+    # (symdrv_nocxx: symdrv with SYM_DEMANGLE_LIB naming a library that does not exist.)
+    ENTRY=$(nm "$CXXBIN" | awk '$3 == "_ZN6shapes6Square8rememberEi" { print $1 }')
+    GOT=$("$TB/symbolize/symdrv_nocxx" "$CXXBIN" "$(printf %x $((0x$ENTRY + 2)))" | cut -f2)
+    [ -n "$ENTRY" ] && [ "${GOT%%|*}" = _ZN6shapes6Square8rememberEi ] &&
+        pass "C++ runtime missing: mangled names kept" ||
+        fail "C++ runtime missing: mangled names kept" "$GOT"
 fi
 
 # --- Go (cgo) on each toolchain, stripped and not ---
@@ -465,12 +445,9 @@ if [ -f "$GOBIN" ]; then
     done
 fi
 
-# --- speed (informational): many stacks over a few thousand distinct PCs ---
+# --- speed (informational; the build's flags, so slower under SAN=1) ---
 if [ -f "$GOBIN" ]; then
-    gcc -std=gnu11 -O2 -I"$ROOT/include" -I"$ROOT/src" -D_GNU_SOURCE -o "$WORK/symdrv.fast" \
-        "$ROOT/tests/symbolize/symdrv.c" "$ROOT"/src/symbolize/*.c "$ROOT"/src/common/dwarf_subset.c "$ROOT"/src/common/intern.c "$ROOT"/src/common/u64map.c \
-        -ldw -lelf -lz &&
-        echo "INFO $("$WORK/symdrv.fast" --bench=200000 "$GOBIN" $(sed 's/^0x//' "$WORK/go/go1.23/addrs"))"
+    echo "INFO $("$DRV" --bench=200000 "$GOBIN" $(sed 's/^0x//' "$WORK/go/go1.23/addrs"))"
 fi
 
 [ $FAILS -eq 0 ] && echo "symbolize: all passed" || echo "symbolize: $FAILS failed"
