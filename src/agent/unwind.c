@@ -120,9 +120,9 @@ static uint64_t switch_sp(const walk *w)
         return w->switch_sp;
     /* Its states and steps are this walk's (computed or replayed) up to the current one. */
     for (uint32_t j = w->n - 1; j-- > 0;)
-        if (w->memo->st[j].mode == CH_MODE_CFI &&
-            CH_STEP_KIND(w->memo->st[j].step) == CH_STEP_SWITCH)
-            return w->memo->st[j].sp;
+        if (w->memo->steps[j].st.mode == CH_MODE_CFI &&
+            CH_STEP_KIND(w->memo->steps[j].st.step) == CH_STEP_SWITCH)
+            return w->memo->steps[j].st.sp;
     return 0;
 }
 
@@ -371,7 +371,7 @@ static uint32_t jump_state(const walk *w)
     if (!w->memo)
         return w->jump_at;
     uint32_t j = w->n - 1;
-    while (j > 0 && w->memo->st[j].mode != CH_MODE_FP)
+    while (j > 0 && w->memo->steps[j].st.mode != CH_MODE_FP)
         j--;
     return j;
 }
