@@ -135,6 +135,7 @@ static int take_table(reader *r, ch_profile *p, const ch_live_entry *t, uint64_t
  * program cannot make exact anyway (a block moving from a young slot to a
  * shard may be seen in both places, or in neither).
  */
+#define HINT_MAX (1u << 22) /* blocks: 96 MiB of ch_block, enough for a 2M-block heap at once */
 static int read_blocks(reader *r, ch_profile *p)
 {
     const ch_live_shard *shards = (const ch_live_shard *)(r->base + r->h->shards_off);
@@ -145,6 +146,8 @@ static int read_blocks(reader *r, ch_profile *p)
         cap += ONCE(shards[i].count);
     if (cap > r->h->heap_size / sizeof(ch_live_entry))
         cap = r->h->heap_size / sizeof(ch_live_entry) + 1;
+    if (cap > HINT_MAX) /* the counts are the target's word: past this, grow on evidence */
+        cap = HINT_MAX;
     if (!(p->blocks = malloc(cap * sizeof *p->blocks)))
         return fail(r, "out of memory");
     /* Without a buffer the tables are read through the mapping. */
