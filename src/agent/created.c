@@ -5,51 +5,38 @@
 #include <errno.h>
 #include <string.h>
 
-/* Interns the walk's frames, a CH_PC_THREAD_CREATED frame and the creator's. */
-static uint32_t intern_with_creator(uint32_t walk_id, uint32_t creator)
-{
-    const ch_stack_slot *ws = &ch_g.slots[walk_id], *cs = &ch_g.slots[creator];
-    uint64_t f[CH_MAX_FRAMES];
-    uint32_t n = ws->depth;
-    if (n + 1 >= CH_MAX_FRAMES)
-        return walk_id;
-    memcpy(f, ch_g.frames + ws->frames_off8, n * sizeof *f);
-    f[n++] = CH_PC_THREAD_CREATED;
-    uint32_t more = cs->depth < CH_MAX_FRAMES - n ? cs->depth : CH_MAX_FRAMES - n;
-    memcpy(f + n, ch_g.frames + cs->frames_off8, more * sizeof *f);
-    n += more;
-    uint16_t flags = cs->flags | (more < cs->depth ? CH_STACK_F_TRUNCATED : 0);
-    uint32_t id = ch_stack_intern(f, n, flags, ch_stack_hash(f, n, flags));
-    return id ? id : walk_id;
-}
-
 /*
- * The walk's own stack is interned first, as on any thread; its id then
- * finds the whole stack's in the thread's memo (a thread's creator never
- * changes), so the creator's frames cost a copy and a hash only the first
- * time a stack is seen on the thread.
+ * A thread with a creator interns one stack per allocation: its walk's
+ * frames, a CH_PC_THREAD_CREATED frame and the creator's, appended in place
+ * after the walk's (its memo's room: unwind.h) and hashed from the walk's
+ * NH sum plus the appended part's, which the thread keeps for the last
+ * depth it was appended at (stacks.h: NH sums positions). It used to intern
+ * the walk's own stack first and map its id to the whole stack's through a
+ * per-thread memo: two lookups and a memo line per allocation, and a
+ * stack table holding every walk twice (stacks2t: 49k stacks for 33k, each
+ * lookup a few cache misses into 9.5 MB of frames).
  */
 uint32_t ch_created_intern(ch_thread *t, const ch_walk_result *w)
 {
-    uint32_t id = ch_stack_intern(w->frames, w->depth, w->flags, w->hash);
-    if (!t->creator_id || !id || (w->flags & (CH_STACK_F_GO | CH_STACK_F_TRUNCATED)))
-        return id;
-    ch_created_way *m = ch_thread_created(t);
-    if (!m)
-        return intern_with_creator(id, t->creator_id); /* exact mode: no memo */
-    /*
-     * Two ways per set: stacks that alternate and share a set do not evict
-     * each other. Sets from the end: small ids next to the rule cache (thread.c).
-     */
-    m += (CH_CREATED_MEMO - 2) - (id & (CH_CREATED_MEMO - 2));
-    if (m[0].walk == id)
-        return m[0].id;
-    if (m[1].walk == id)
-        return m[1].id;
-    m[1] = m[0]; /* the older way goes */
-    m[0].id = intern_with_creator(id, t->creator_id);
-    m[0].walk = id;
-    return m[0].id;
+    uint32_t n = w->depth, creator = t->creator_id;
+    if (!creator || n + 1 >= CH_MAX_FRAMES || (w->flags & (CH_STACK_F_GO | CH_STACK_F_TRUNCATED)))
+        return ch_stack_intern(w->frames, n, w->flags, ch_stack_finish(w->nh, n, w->flags));
+    const ch_stack_slot *cs = &ch_g.slots[creator];
+    uint64_t *f = w->frames;
+    f[n] = CH_PC_THREAD_CREATED;
+    uint32_t more = cs->depth < CH_MAX_FRAMES - n - 1 ? cs->depth : CH_MAX_FRAMES - n - 1;
+    memcpy(f + n + 1, ch_g.frames + cs->frames_off8, more * sizeof *f);
+    if (t->tail_at != n + 1) {
+        t->tail_nh = ch_stack_nh_at(f + n, more + 1, n);
+        t->tail_at = n + 1;
+    }
+    uint32_t whole = n + 1 + more;
+    uint16_t flags = cs->flags | (more < cs->depth ? CH_STACK_F_TRUNCATED : 0);
+    uint32_t id =
+        ch_stack_intern(f, whole, flags, ch_stack_finish(w->nh + t->tail_nh, whole, flags));
+    if (!id) /* no room for it */
+        id = ch_stack_intern(f, n, w->flags, ch_stack_finish(w->nh, n, w->flags));
+    return id;
 }
 
 uint32_t ch_creator_stack(const ch_regs *r)

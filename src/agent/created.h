@@ -6,9 +6,7 @@
  * "Thread T1 created by T0 here". Walks that continued into Go (a cgo call
  * on a Go thread) end in Go's own frames instead and get nothing appended.
  * A thread's walks always get the same creator, so the walk memos stay
- * exact: a remembered stack id is that of the whole stack. The stack table
- * also holds each walk's own stack (no allocation counted on it): the key
- * of the thread's memo from it to the whole one.
+ * exact: a remembered stack id is that of the whole stack.
  */
 #ifndef CGOHEAP_AGENT_CREATED_H
 #define CGOHEAP_AGENT_CREATED_H

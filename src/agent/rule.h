@@ -39,8 +39,8 @@ _Static_assert(sizeof(ch_rule) == 16, "rule cache entries are 16 bytes");
 /*
  * Rule cache entries per thread (power of two): 64 KiB, touched lazily,
  * two ways per set (entries i and i ^ 1: unwind.c, rule_for).
- * A thread starts with the first CH_RULE_SMALL entries (2 KiB, in one page
- * with the last entries of its created memo: thread.c) and takes the whole
+ * A thread starts with the first CH_RULE_SMALL entries (2 KiB, in the
+ * first page of its cache: thread.c) and takes the whole
  * cache once it has filled CH_RULE_GROW_FILLS entries (thread.h): spread
  * over 64 KiB, the 5 or 6 return addresses of a thread that allocates from
  * one or two places touched 5 or 6 pages. Entries stay valid when the mask

@@ -26,20 +26,26 @@ void ch_stack_keys_setup(void);
  * 8-byte stores cannot be forwarded from the store buffer and stalls; the
  * measured cost of the vector version was no lower.
  */
-static inline uint64_t ch_stack_nh(const uint64_t *frames, uint32_t depth)
+static inline uint64_t ch_stack_nh_at(const uint64_t *frames, uint32_t n, uint32_t first)
 {
     uint64_t sum = 0;
-    for (uint32_t i = 0; i < depth; i++) {
-        uint32_t lo = (uint32_t)frames[i] + ch_stack_keys[2 * i];
-        uint32_t hi = (uint32_t)(frames[i] >> 32) + ch_stack_keys[2 * i + 1];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t lo = (uint32_t)frames[i] + ch_stack_keys[2 * (first + i)];
+        uint32_t hi = (uint32_t)(frames[i] >> 32) + ch_stack_keys[2 * (first + i) + 1];
         sum += (uint64_t)lo * hi;
     }
     return sum;
 }
 
-static inline uint64_t ch_stack_hash(const uint64_t *frames, uint32_t depth, uint16_t flags)
+/* NH is a sum over positions: frames appended at `depth` add their own sum. */
+static inline uint64_t ch_stack_nh(const uint64_t *frames, uint32_t depth)
 {
-    uint64_t sum = ch_stack_nh(frames, depth);
+    return ch_stack_nh_at(frames, depth, 0);
+}
+
+/* The stack hash of a stack whose NH sum is `sum`. */
+static inline uint64_t ch_stack_finish(uint64_t sum, uint32_t depth, uint16_t flags)
+{
     uint64_t h = sum ^ ((uint64_t)depth << 48 | (uint64_t)flags << 40);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
@@ -47,6 +53,11 @@ static inline uint64_t ch_stack_hash(const uint64_t *frames, uint32_t depth, uin
     h *= 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 33;
     return h ? h : 1; /* hash 0 marks an empty slot */
+}
+
+static inline uint64_t ch_stack_hash(const uint64_t *frames, uint32_t depth, uint16_t flags)
+{
+    return ch_stack_finish(ch_stack_nh(frames, depth), depth, flags);
 }
 
 /*

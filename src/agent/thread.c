@@ -31,14 +31,10 @@ static uint32_t free_lock;
 static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
 
 /*
- * One mapping per thread (zeroed = empty): the created memo, the rule cache,
- * the walk memos. The created memo's entries for small stack ids are its
- * last ones (created.c), next to the small rule cache's (rule.h): a thread
- * that allocates a little from a small program touches one page for both.
+ * One mapping per thread (zeroed = empty): the rule cache, then the walk
+ * memos. A thread that allocates a little touches the first page of each.
  */
 typedef struct thread_cache {
-    ch_rule pad[CH_RULE_SMALL]; /* puts the page boundary below the small rule cache */
-    ch_created_way created[CH_CREATED_MEMO];
     ch_rule rules[CH_RULE_CACHE];
     ch_walk_memo memo[CH_WALK_MEMOS];
 } thread_cache;
@@ -50,12 +46,6 @@ _Static_assert(CACHE_PAGES <= 511, "an AGENT mark holds the cache's length in 9 
 _Static_assert(offsetof(thread_cache, memo) ==
                    offsetof(thread_cache, rules) + CH_RULE_CACHE * sizeof(ch_rule),
                "ch_thread_memo finds the memos right after the rules");
-_Static_assert(offsetof(thread_cache, rules) ==
-                   offsetof(thread_cache, created) + CH_CREATED_MEMO * sizeof(ch_created_way),
-               "ch_thread_created finds its memo right before the rules");
-_Static_assert(offsetof(thread_cache, rules) % 4096 == CH_RULE_SMALL * sizeof(ch_rule) &&
-                   2 * CH_RULE_SMALL * sizeof(ch_rule) == 4096,
-               "the small rule cache and 256 created entries share a page");
 
 /* The mapping whose rule cache is r. */
 static thread_cache *cache_of(ch_rule *r)

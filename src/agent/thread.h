@@ -17,15 +17,6 @@
 
 /* Validated-page cache for stack reads: direct mapped, a power of two. */
 #define CH_PAGE_CACHE 32u
-/*
- * Stacks with their creator's appended, remembered per thread (created.c):
- * entries, two ways per set, indexed by the walk's stack id. Beside the rule
- * cache, touched page by page as ids arrive. Sized for a thread with many
- * distinct stacks: at 128 entries, 2 threads with 16k stacks each (the
- * stacks2t benchmark) missed nearly always, and every miss copies, hashes
- * and interns the whole stack again.
- */
-#define CH_CREATED_MEMO 16384u
 /* Events are counted per thread and added to its slot in batches. */
 #define CH_EVENT_FLUSH 64u
 
@@ -38,11 +29,6 @@ typedef struct ch_regs {
 
 struct ch_rule;
 struct ch_walk_memo;
-
-/* created.c: a walk's stack id -> the id of that stack with the creator's. */
-typedef struct ch_created_way {
-    uint32_t walk, id; /* walk 0: empty */
-} ch_created_way;
 
 typedef struct ch_thread {
     /*
@@ -80,6 +66,8 @@ typedef struct ch_thread {
     uint32_t registered; /* the key whose destructor runs at thread end is set */
     uint64_t last_mark;  /* the last stack-switch mark this thread recorded */
     uint32_t creator_id; /* the stack that created this thread (created.h), or 0 */
+    uint32_t tail_at;    /* created.c: depth + 1 where tail_nh was summed, 0 if never */
+    uint64_t tail_nh;    /* the NH sum of the creator's part appended at depth tail_at - 1 */
     /*
      * [stk_lo, stk_hi): pages of this thread's stack known readable, every
      * one probed (memprobe.h). Checked with two compares before the page cache.
@@ -140,18 +128,6 @@ static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_p
         return NULL;
     return (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) +
            (ch_memo_index(first_pc) & t->memo_mask);
-}
-
-/*
- * The thread's memo of stacks with their creator's (CH_CREATED_MEMO
- * entries), stored right before the rule cache; NULL in exact mode or
- * before ch_thread_rules.
- */
-static inline ch_created_way *ch_thread_created(ch_thread *t)
-{
-    if (!t->rules)
-        return NULL;
-    return (ch_created_way *)(void *)t->rules - CH_CREATED_MEMO;
 }
 
 /* Queues p, a free made while `inside` is set (see there). */

@@ -27,7 +27,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
-#include <string.h>
 
 #include <sys/mman.h>
 
@@ -114,9 +113,7 @@ static void *thread_start(void *p)
     start_record s = *(start_record *)p;
     release_record(p);
     ch_self.creator_id = s.creator;
-    ch_created_way *memo = ch_thread_created(&ch_self);
-    if (memo) /* allocations made on this thread before it knew its creator */
-        memset(memo, 0, CH_CREATED_MEMO * sizeof *memo);
+    ch_self.tail_at = 0;
     if (ch_is_active())
         ch_mark(here(), CH_MARK_BIRTH);
     void *ret = s.fn(s.arg);

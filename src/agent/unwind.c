@@ -449,7 +449,7 @@ void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
         }
         m->has_id = 0;
     }
-    out->hash = ch_stack_hash(w.frames, w.n, w.flags);
+    out->nh = ch_stack_nh(w.frames, w.n);
 }
 
 void ch_unwind_set_id(const ch_walk_result *res, uint32_t id)

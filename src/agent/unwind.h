@@ -9,11 +9,13 @@
 struct ch_walk_memo;
 
 typedef struct ch_walk_result {
-    const uint64_t *frames; /* leaf first; valid until the thread's next walk */
+    uint64_t *frames; /* leaf first; valid until the thread's next walk; room for
+                         CH_MAX_FRAMES, and what the caller appends past depth stays its own */
     uint32_t depth;
     uint16_t flags;    /* CH_STACK_F_* */
     uint32_t known_id; /* non-zero: the stack is exactly the one last given this id */
-    uint64_t hash;     /* the stack hash (stacks.h); not computed when known_id is set */
+    uint64_t nh;       /* its NH sum (stacks.h: ch_stack_finish makes the hash); not computed when
+                          known_id is set */
     struct ch_walk_memo *memo;
 } ch_walk_result;
 

@@ -4,6 +4,9 @@
  *
  *   calls stacks   a created thread allocates from 2048 distinct stacks,
  *                  then from the same 2048 again
+ *   calls lookups  a created thread allocates from 2048 distinct stacks,
+ *                  then three times from the same 2048 in scattered orders
+ *                  (each a lookup of a known stack far from the last)
  *   calls realloc  20000 rounds of calloc, three reallocs, posix_memalign
  */
 #include <pthread.h>
@@ -31,6 +34,23 @@ __attribute__((noinline)) static void one_pass(void)
     for (unsigned path = 0; path < 1u << DEPTH; path++)
         free(chain(DEPTH, path, 16));
     __asm__ volatile("" ::: "memory");
+}
+
+/* Path i * odd (mod 2^DEPTH): every path once, neighbours far apart unless odd is 1. */
+__attribute__((noinline)) static void lookup_pass(unsigned odd)
+{
+    for (unsigned i = 0; i < 1u << DEPTH; i++)
+        free(chain(DEPTH, (i * odd) & ((1u << DEPTH) - 1), 16));
+    __asm__ volatile("" ::: "memory");
+}
+
+static void *lookups(void *unused)
+{
+    (void)unused;
+    static const unsigned odd[4] = {1, 0x9e5, 0x3a7, 0x5b1};
+    for (volatile int pass = 0; pass < 4; pass++) /* one call site: the same stacks each pass */
+        lookup_pass(odd[pass]);
+    return NULL;
 }
 
 static void *stacks(void *unused)
@@ -68,8 +88,14 @@ int main(int argc, char **argv)
             return 1;
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "lookups")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, lookups, NULL) || pthread_join(t, NULL))
+            return 1;
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "realloc"))
         return reallocs();
-    fprintf(stderr, "usage: calls stacks|realloc\n");
+    fprintf(stderr, "usage: calls stacks|lookups|realloc\n");
     return 2;
 }

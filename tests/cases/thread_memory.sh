@@ -4,7 +4,7 @@
 # sites). The cost per thread is the slope between 100 and 500 threads of
 # the program's VmRSS under cgoheap, less the native slope: the record's
 # and the agent's fixed costs cancel out. About 12 KiB: one page of the
-# thread's record slot, one of its rule cache and created memo, one of a
+# thread's record slot, one of its rule cache, one of a
 # walk memo (47 KiB when each spread over the whole region).
 # Every run is bounded. While the rule cache had one way, 8 runs in 100
 # measured 22-37 KiB (and 6 runs 6-9 KiB, the 100-thread run hit): two
