@@ -5,8 +5,9 @@
  * (stopped.h's snapshot); the program goes on, and the marking from that
  * copy, then the rest of the exit pipeline (grouping, symbols,
  * suppressions, the report writers), run on the server's thread while it
- * does. A heap over the copy limit is marked while stopped, as at exit,
- * and the report says so.
+ * does, with the symbolizer the profiles keep (serve/symkeep.h). A heap
+ * over the copy limit is marked while stopped, as at exit, and the report
+ * says so.
  */
 #include "cli/live_check.h"
 #include "cli/pipeline.h"
@@ -159,6 +160,9 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
         pause.marked_stopped = NULL; /* nothing to mark: no block, or no scan */
     const char *why;
     int rc = -1;
+    const ch_symkept *kept = ch_symkeep_get(lc->symbols, &p.prof); /* held to the report's end */
+    p.sym = kept ? kept->sym : NULL;
+    p.sym_borrowed = kept != NULL;
     int failed = ch_pipeline_analyze(&p, lc->supp, &why);
     pause.check_seconds = ch_now() - c.stop_at;
     a->pause_seconds = c.pause;
@@ -173,5 +177,6 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
         rc = write_report(&p, &in, q->format, a);
     }
     ch_pipeline_free(&p);
+    ch_symkeep_put(lc->symbols);
     return rc;
 }
