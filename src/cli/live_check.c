@@ -101,16 +101,20 @@ static void scan_or_snapshot(void *ctx, const ch_stopped_target *t, ch_profile *
 }
 
 /*
- * Before the stop: the copy's buffer, faulted in for the heap in use now and
- * a quarter more (the roots, the gaps copied between blocks, growth), so
- * that the pause does not zero fresh pages: they were 52% of a 64 MiB
- * check's pause, and the first 1 GiB check took 3.9 s of tracer CPU
- * against 0.8-0.9 s for the next ones (bench/RESULTS.md). Best effort: a
- * record that cannot be read or memory that cannot be had leave it to the
- * copy.
+ * Before the first stop: the copy's buffer, faulted in for the heap in use
+ * now and a quarter more (the roots, the gaps copied between blocks,
+ * growth), so that the pause does not zero fresh pages: they were 52% of a
+ * 64 MiB check's pause, and the first 1 GiB check took 3.9 s of tracer CPU
+ * against 0.9-1.1 s for the next ones (bench/RESULTS.md). The next checks
+ * find the pages kept (a heap that grew faults in only its growth), so
+ * they skip it: reading the record and touching 1 GiB again cost 1.1 s of
+ * launcher CPU per check at a load of 28. Best effort: a record that
+ * cannot be read or memory that cannot be had leave it to the copy.
  */
 static void prefault_copy(ch_copy_buf *b, const ch_live_record *rec)
 {
+    if (b->p)
+        return;
     ch_profile p = {0}; /* the reader takes a zeroed profile */
     char err[160];
     if (ch_record_read_live(rec->hdr, rec->size, &p, err, sizeof err))
