@@ -43,9 +43,10 @@ elapsed_us=$((${EPOCHREALTIME/./} - start))
 echo "$n scrapes in $((elapsed_us / 1000)) ms"
 [ "$elapsed_us" -ge $((CHURN * 1000000)) ] || fail "the churn ended after $elapsed_us us"
 # Four churning goroutines on a two-core machine slow the scraper itself (each curl took
-# 0.1-0.2 s of wall time at a load of 12, against 2-50 ms for the server to answer): every
-# request must succeed, and there must be many, not all 300.
-[ "$n" -ge 30 ] || fail "only $n scrapes during the churn"
+# 0.1-0.2 s of wall time at a load of 12, against 2-50 ms for the server to answer; a minute
+# gave 56 scrapes at a load of 15, 36 at 27): every request must succeed, and there must be
+# many, not all 300.
+[ "$n" -ge 15 ] || fail "only $n scrapes during the churn"
 "$PPROFCHECK" "${profiles[@]}" >/dev/null || fail "a profile served during the churn is not valid"
 
 # The counters only grow, and nothing was dropped.
