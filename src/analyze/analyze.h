@@ -9,6 +9,17 @@
 /* Reads target memory; returns bytes read (short or -1 on a hole). */
 typedef long (*ch_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
 
+/* One read of a batch: len bytes at addr into buf; ok: read whole. */
+typedef struct ch_read_req {
+    uint64_t addr;
+    void *buf;
+    size_t len;
+    bool ok;
+} ch_read_req;
+
+/* Reads many at once (few system calls); marks each read whole. */
+typedef void (*ch_read_many_fn)(void *ctx, ch_read_req *reqs, size_t n);
+
 /* A root region: readable-writable memory that may hold pointers. */
 typedef struct ch_region {
     uint64_t start, end;

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define READ_MAX (64u << 20) /* bytes per read call: bounds one system call's latency */
 
@@ -105,34 +106,65 @@ void ch_heap_copy_free(ch_heap_copy *c)
 }
 
 /* keep's buffer, grown to hold `bytes` (by a quarter more: a heap that grows a little needs no
- * new one); NULL when out of memory. */
-static uint8_t *kept(ch_copy_buf *keep, uint64_t bytes)
+ * more), in 2 MiB steps (huge pages where the kernel gives them); -1 when out of memory. */
+static int grow_buf(ch_copy_buf *keep, uint64_t bytes)
 {
     if (keep->cap >= bytes)
-        return keep->p;
-    ch_copy_buf_free(keep);
-    uint64_t cap = bytes + bytes / 4;
-    if ((keep->p = ch_big_alloc(cap)))
-        keep->cap = cap;
-    return keep->p;
+        return 0;
+    uint64_t cap = (bytes + bytes / 4 + CH_HUGE_PAGE - 1) & ~(uint64_t)(CH_HUGE_PAGE - 1);
+    void *p = keep->p ? mremap(keep->p, keep->cap, cap, MREMAP_MAYMOVE)
+                      : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    (void)madvise(p, cap, MADV_HUGEPAGE); /* a hint: failure costs only speed */
+    *keep = (ch_copy_buf){p, cap};
+    return 0;
+}
+
+int ch_copy_buf_reserve(ch_copy_buf *b, uint64_t bytes)
+{
+    if (grow_buf(b, bytes))
+        return -1;
+    /* A write, not a read: reading a missing page maps the shared zero page, and a write to a
+     * page given back with MADV_FREE keeps it. */
+    for (uint64_t off = 0; off < bytes; off += 4096)
+        ((volatile uint8_t *)b->p)[off] = 0;
+    return 0;
 }
 
 void ch_copy_buf_idle(ch_copy_buf *b)
 {
-    uint64_t page = 4096, start = ((uintptr_t)b->p + page - 1) & ~(page - 1);
-    uint64_t end = ((uintptr_t)b->p + b->cap) & ~(page - 1);
-    if (b->p && end > start)
-        (void)madvise((void *)(uintptr_t)start, end - start, MADV_FREE); /* a hint */
+    if (b->p)
+        (void)madvise(b->p, b->cap, MADV_FREE); /* a hint */
 }
 
 void ch_copy_buf_free(ch_copy_buf *b)
 {
-    free(b->p);
+    if (b->p)
+        munmap(b->p, b->cap);
     *b = (ch_copy_buf){0};
 }
 
+/* Reads every planned range with r->read_many; marks in whole[] the ones read whole. -1 when out
+ * of memory (nothing read then). */
+static int read_many(ch_heap_copy *c, const ch_copy_reader *r, bool *whole)
+{
+    ch_read_req *q = malloc(c->nplanned * sizeof *q);
+    if (!q)
+        return -1;
+    for (size_t i = 0; i < c->nplanned; i++) {
+        const ch_copy_span *p = &c->planned[i];
+        q[i] = (ch_read_req){p->start, c->buf + p->off, (size_t)(p->end - p->start), false};
+    }
+    r->read_many(r->many_ctx, q, c->nplanned);
+    for (size_t i = 0; i < c->nplanned; i++)
+        whole[i] = q[i].ok;
+    free(q);
+    return 0;
+}
+
 int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max,
-                       ch_copy_buf *keep, ch_read_fn read, void *ctx)
+                       ch_copy_buf *keep, const ch_copy_reader *r)
 {
     *c = (ch_heap_copy){0};
     if (!n)
@@ -142,24 +174,38 @@ int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uin
         return -1;
     c->bytes = plan(c, span, n, max);
     c->kept_buf = keep != NULL;
-    if (c->bytes && !(c->buf = keep ? kept(keep, c->bytes) : ch_big_alloc(c->bytes))) {
+    if (keep && c->bytes && grow_buf(keep, c->bytes) == 0)
+        c->buf = keep->p;
+    else if (!keep && c->bytes)
+        c->buf = ch_big_alloc(c->bytes);
+    bool *whole = r->read_many ? calloc(c->nplanned ? c->nplanned : 1, sizeof *whole) : NULL;
+    if ((c->bytes && !c->buf) || (r->read_many && (!whole || read_many(c, r, whole)))) {
+        free(whole);
         ch_heap_copy_free(c);
         return -1;
     }
     /* Ranges are planned in address order, so a span's later start index is found by walking on. */
     size_t at = 0;
-    for (size_t r = 0; r < c->nplanned; r++)
-        if (copy_range(c, span, n, &at, &c->planned[r], read, ctx)) {
-            ch_heap_copy_free(c);
-            return -1;
-        }
-    return 0;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < c->nplanned; k++) {
+        const ch_copy_span *p = &c->planned[k];
+        if (whole && whole[k]) {
+            c->n_many++;
+            rc = add_read(c, p->start, p->end, p->off);
+        } else
+            rc = copy_range(c, span, n, &at, p, r->read, r->ctx);
+    }
+    free(whole);
+    if (rc)
+        ch_heap_copy_free(c);
+    return rc;
 }
 
 int ch_heap_copy_init(ch_heap_copy *c, const ch_block_index *ix, uint64_t max, ch_read_fn read,
                       void *ctx)
 {
-    return ch_heap_copy_spans(c, ix->span, ix->n, max, NULL, read, ctx);
+    const ch_copy_reader r = {.read = read, .ctx = ctx};
+    return ch_heap_copy_spans(c, ix->span, ix->n, max, NULL, &r);
 }
 
 /* The last span of v[0..n) starting at or below addr, or -1. */

@@ -35,14 +35,34 @@ typedef struct ch_copy_span {
  * A buffer kept from one copy to the next (a leak check's snapshot): fresh
  * pages cost the kernel their zeroing, 52% of the CPU of a 64 MiB check's
  * pause (perf), reused ones nothing. Between copies its pages are given
- * back lazily (MADV_FREE): reclaimed only under memory pressure.
+ * back lazily (MADV_FREE): reclaimed only under memory pressure. It is a
+ * mapping of its own that grows in place or moves with its pages
+ * (mremap), so growing faults in only the new part.
  */
 typedef struct ch_copy_buf {
     uint8_t *p;
-    uint64_t cap;
+    uint64_t cap; /* bytes mapped */
 } ch_copy_buf;
+/* Grows b to hold at least `bytes` and touches every page of [0, bytes) (writes it), so a copy
+ * of up to that size faults nothing in: done before the target is stopped, the first check's
+ * pause does not zero fresh pages. 0, or -1 when out of memory (b is unchanged). */
+int ch_copy_buf_reserve(ch_copy_buf *b, uint64_t bytes);
 void ch_copy_buf_idle(ch_copy_buf *b);
 void ch_copy_buf_free(ch_copy_buf *b);
+
+/*
+ * How a copy reads the target: read one range at a time (a short count is
+ * a hole), and when read_many is set, every range at once first
+ * (process_vm_readv: one system call per 1024 ranges, and the kernel copies
+ * once, where /proc/PID/mem copies through a bounce page); only the ranges
+ * it did not read whole are read again with read, hole by hole.
+ */
+typedef struct ch_copy_reader {
+    ch_read_fn read;
+    void *ctx;
+    ch_read_many_fn read_many; /* NULL: one range at a time */
+    void *many_ctx;
+} ch_copy_reader;
 
 typedef struct ch_heap_copy {
     uint8_t *buf;
@@ -54,6 +74,7 @@ typedef struct ch_heap_copy {
     uint64_t bytes;    /* bytes of buf in use */
     uint64_t left_out; /* bytes of ranges over the limit, not copied */
     uint64_t n_calls;  /* calls of the read callback, for diagnostics */
+    uint64_t n_many;   /* ranges read whole by read_many */
 } ch_heap_copy;
 
 /* Copies the blocks of ix (up to `max` bytes of ranges). Returns 0, or -1
@@ -65,7 +86,7 @@ void ch_heap_copy_free(ch_heap_copy *c);
 /* The same over any spans sorted by start (they may overlap): a snapshot of
  * every range a scan will read, not only its blocks. */
 int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max,
-                       ch_copy_buf *keep, ch_read_fn read, void *ctx);
+                       ch_copy_buf *keep, const ch_copy_reader *r);
 
 /*
  * A ch_read_fn's answer from the copy alone: the bytes of the copy at addr

@@ -5,12 +5,14 @@
  * (stopped.h's snapshot); the program goes on, and the marking from that
  * copy, then the rest of the exit pipeline (grouping, symbols,
  * suppressions, the report writers), run on the server's thread while it
- * does. A heap over the copy limit is marked while stopped, as at exit,
- * and the report says so.
+ * does, with the symbolizer the profiles keep (serve/symkeep.h). A heap
+ * over the copy limit is marked while stopped, as at exit, and the report
+ * says so.
  */
 #include "cli/live_check.h"
 #include "cli/pipeline.h"
 #include "collect/live_stop.h"
+#include "collect/record.h"
 #include "common/clock.h"
 #include "common/phase.h"
 
@@ -98,6 +100,33 @@ static void scan_or_snapshot(void *ctx, const ch_stopped_target *t, ch_profile *
     ls->job = j;
 }
 
+/*
+ * Before the first stop: the copy's buffer, faulted in for the heap in use
+ * now and a quarter more (the roots, the gaps copied between blocks,
+ * growth), so that the pause does not zero fresh pages: they were 52% of a
+ * 64 MiB check's pause, and the first 1 GiB check took 3.9 s of tracer CPU
+ * against 0.9-1.1 s for the next ones (bench/RESULTS.md). The next checks
+ * find the pages kept (a heap that grew faults in only its growth), so
+ * they skip it: reading the record and touching 1 GiB again cost 1.1 s of
+ * launcher CPU per check at a load of 28. Best effort: a record that
+ * cannot be read or memory that cannot be had leave it to the copy.
+ */
+static void prefault_copy(ch_copy_buf *b, const ch_live_record *rec)
+{
+    if (b->p)
+        return;
+    ch_profile p = {0}; /* the reader takes a zeroed profile */
+    char err[160];
+    if (ch_record_read_live(rec->hdr, rec->size, &p, err, sizeof err))
+        return;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < p.nblocks; i++)
+        bytes += p.blocks[i].size;
+    ch_record_free(&p);
+    bytes += bytes / 4;
+    (void)ch_copy_buf_reserve(b, bytes < LIVE_COPY_MAX ? bytes : LIVE_COPY_MAX);
+}
+
 int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query *q,
                       ch_leaks_answer *a)
 {
@@ -111,6 +140,8 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
     ch_pipeline p = {.opt = &o, .every_stack = q->format != CH_LEAKS_TEXT};
     live_scan ls = {.opt = lc->opt, .keep = &lc->copy};
     ch_live_check c = {.fn = scan_or_snapshot, .ctx = &ls, .prof = &p.prof};
+    if (!lc->opt->show_roots) /* which marks while stopped, from no copy */
+        prefault_copy(&lc->copy, rec);
     if (ch_live_stop_run(rec->stop, &c)) {
         ch_scan_job_free(ls.job);
         ch_pipeline_free(&p);
@@ -133,6 +164,9 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
         pause.marked_stopped = NULL; /* nothing to mark: no block, or no scan */
     const char *why;
     int rc = -1;
+    const ch_symkept *kept = ch_symkeep_get(lc->symbols, &p.prof); /* held to the report's end */
+    p.sym = kept ? kept->sym : NULL;
+    p.sym_borrowed = kept != NULL;
     int failed = ch_pipeline_analyze(&p, lc->supp, &why);
     pause.check_seconds = ch_now() - c.stop_at;
     a->pause_seconds = c.pause;
@@ -147,5 +181,6 @@ int ch_live_check_run(void *ctx, const ch_live_record *rec, const ch_leaks_query
         rc = write_report(&p, &in, q->format, a);
     }
     ch_pipeline_free(&p);
+    ch_symkeep_put(lc->symbols);
     return rc;
 }

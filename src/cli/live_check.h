@@ -7,12 +7,14 @@
 #include "analyze/heap_copy.h"
 #include "cli/options.h"
 #include "serve/leaks.h"
+#include "serve/symkeep.h"
 
 /* What every check needs from the run; must outlive the server. */
 typedef struct ch_live_checker {
     const ch_options *opt;
     const ch_suppressions *supp;
-    ch_copy_buf copy; /* the checks' snapshots, one at a time (ch_copy_buf_free it at the end) */
+    ch_copy_buf copy;    /* the checks' snapshots, one at a time (ch_copy_buf_free it at the end) */
+    ch_symkeep *symbols; /* the symbolizer kept for the profiles, borrowed by each check */
 } ch_live_checker;
 
 /* A ch_leaks_fn (ctx is a ch_live_checker). */

@@ -11,7 +11,8 @@
 
 static int symbolizer_open(ch_pipeline *p, const ch_suppressions *supp)
 {
-    p->sym = ch_symbolizer_new(p->prof.modules, p->prof.nmodules);
+    if (!p->sym_borrowed)
+        p->sym = ch_symbolizer_new(p->prof.modules, p->prof.nmodules);
     p->stacks = p->sym ? ch_symstacks_new(&p->prof, p->sym, supp) : NULL;
     p->build_ids = calloc(p->prof.nmodules ? p->prof.nmodules : 1, sizeof *p->build_ids);
     if (!p->sym || !p->stacks || !p->build_ids)
@@ -153,7 +154,7 @@ void ch_pipeline_free(ch_pipeline *p)
     ch_symstacks_free(p->stacks);
     free(p->build_ids);
     free(p->records);
-    if (p->sym)
+    if (p->sym && !p->sym_borrowed)
         ch_symbolizer_free(p->sym);
     ch_profile_free(&p->prof);
 }

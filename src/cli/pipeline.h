@@ -18,6 +18,7 @@ typedef struct ch_pipeline {
     ch_record *records;
     size_t nrecords;
     ch_symbolizer *sym;
+    bool sym_borrowed;    /* sym was set by the caller, who frees it; else made here */
     ch_symstacks *stacks; /* how far each stack is symbolized, its suppression */
     const char **build_ids;
     int status; /* what cgoheap exits with, once the leaks are known */

@@ -327,7 +327,8 @@ static ch_serve *serve_open(const ch_options *o, ch_live_checker *checker, FILE 
                         .snapshot_dir = o->snapshot_dir,
                         .program = o->argv[0],
                         .leaks = ch_live_check_run,
-                        .leaks_ctx = checker};
+                        .leaks_ctx = checker,
+                        .symbols = checker->symbols};
     ch_serve *s = ch_serve_open(&so, err, sizeof err);
     if (!s) {
         fail(err, NULL);
@@ -405,8 +406,11 @@ int ch_run(const ch_options *o)
     int status;
     bool live = o->http || o->snapshot_interval > 0;
     ch_live_checker checker = {.opt = o, .supp = supp};
-    ch_serve *served = live ? serve_open(o, &checker, log, &ro) : NULL;
+    if (live && !(checker.symbols = ch_symkeep_new(o->verbose)))
+        fail("out of memory", NULL);
+    ch_serve *served = live && checker.symbols ? serve_open(o, &checker, log, &ro) : NULL;
     if (live && !served) {
+        ch_symkeep_free(checker.symbols);
         ch_supp_free(supp);
         if (log != stderr)
             ch_outfile_close(log);
@@ -419,6 +423,7 @@ int ch_run(const ch_options *o)
     ch_peak peak = {0};
     ch_serve_close(served, &peak);
     ch_copy_buf_free(&checker.copy);
+    ch_symkeep_free(checker.symbols);
     if (collect_rc) {
         fail(err, NULL);
         status = p.prof.pid ? EXIT_CGOHEAP_ERROR : EXIT_NO_PROGRAM;

@@ -2,6 +2,7 @@
 #ifndef CGOHEAP_PROCMEM_H
 #define CGOHEAP_PROCMEM_H
 
+#include "analyze/analyze.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,14 +10,6 @@
 
 /* A ch_read_fn: ctx points to the open /proc/PID/mem descriptor (an int). */
 long ch_procmem_read(void *ctx, uint64_t addr, void *buf, size_t len);
-
-/* One read of a batch: len bytes at addr into buf; ok: read whole. */
-typedef struct ch_read_req {
-    uint64_t addr;
-    void *buf;
-    size_t len;
-    bool ok;
-} ch_read_req;
 
 /*
  * Reads every request of the stopped target pid: many in one system call

@@ -286,6 +286,13 @@ static ch_block_span *snapshot_spans(const ch_scan_job *j, const ch_block_index 
     return all;
 }
 
+/* A ch_read_many_fn over the stopped target (ctx is the job). */
+static void read_many(void *ctx, ch_read_req *reqs, size_t n)
+{
+    ch_scan_job *j = ctx;
+    ch_procmem_read_many(j->pid, ch_procmem_read, &j->memfd, reqs, n);
+}
+
 int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, ch_copy_buf *keep, char *why,
                      size_t whylen)
 {
@@ -300,8 +307,8 @@ int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, ch_copy_buf *k
         spans = snapshot_spans(j, &ix, &n);
         ch_block_index_free(&ix);
     }
-    int rc =
-        spans ? ch_heap_copy_spans(&j->snap, spans, n, max, keep, ch_procmem_read, &j->memfd) : -1;
+    const ch_copy_reader r = {ch_procmem_read, &j->memfd, read_many, j};
+    int rc = spans ? ch_heap_copy_spans(&j->snap, spans, n, max, keep, &r) : -1;
     free(spans);
     if (rc) {
         snprintf(why, whylen, "out of memory for a copy of the heap");
@@ -363,9 +370,11 @@ void ch_scan_run(ch_scan_job *j, ch_profile *p)
                 j->nroots, j->nregs, p->nblocks, ch_now() - t0);
     if (snap && j->o.verbose)
         fprintf(stderr,
-                "cgoheap: marked from a %llu-byte copy taken while stopped; %llu reads of "
-                "read-only memory after the resume, %llu refused\n",
-                (unsigned long long)j->snap.bytes, (unsigned long long)j->late_reads,
+                "cgoheap: marked from a %llu-byte copy of %zu ranges taken while stopped (%llu "
+                "read in batches); %llu reads of read-only memory after the resume, %llu "
+                "refused\n",
+                (unsigned long long)j->snap.bytes, j->snap.nplanned,
+                (unsigned long long)j->snap.n_many, (unsigned long long)j->late_reads,
                 (unsigned long long)j->refused_reads);
     if (j->x.why && p->scanned && j->threads) {
         ch_why_input wi = {.why = j->x.why,

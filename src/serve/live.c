@@ -15,6 +15,7 @@
 #include "serve/live.h"
 #include "cli/symstacks.h"
 #include "collect/epochs.h"
+#include "collect/modmaps.h"
 #include "collect/record.h"
 #include "common/search.h"
 #include "report/report.h"
@@ -42,26 +43,16 @@ typedef struct baseline {
     uint64_t n_allocs; /* the record's count when taken: a drop means an exec emptied it */
 } baseline;
 
-/* The symbolizer outlives requests: it memoizes every PC it resolved. It is
- * made again only when the program's modules change (dlopen, exec). */
-typedef struct sym_cache {
-    ch_module *mods;
-    size_t nmods;
-    ch_symbolizer *sym;
-    const char **build_ids;
-    unsigned made; /* how many symbolizers were made: the pprof cache's key */
-} sym_cache;
-
 struct ch_live {
     pthread_mutex_t mu;
     pthread_cond_t ended;
     bool attached;
     ch_live_record rec;
     const char *program;
-    sym_cache sc;
-    baseline godelta; /* what the previous /delta_heap answered */
+    ch_symkeep *symbols; /* shared with the leak checks */
+    baseline godelta;    /* what the previous /delta_heap answered */
     /* The profiles' locations and each stack's location ids (report.h), for one
-     * symbolizer (sc.made) and one program image (n_allocs never drops). */
+     * symbolizer (its `made`) and one program image (n_allocs never drops). */
     ch_pprof_cache *pcache;
     unsigned pcache_made;
     uint64_t pcache_allocs;
@@ -74,6 +65,7 @@ typedef struct snapshot {
     ch_report_input in;
     int64_t time_ns;
     ch_pprof_cache *cache; /* l->pcache */
+    ch_symkeep *held;      /* l->symbols while the snapshot uses its symbolizer */
 } snapshot;
 
 void ch_reply_text(ch_reply *r, int status, const char *text)
@@ -90,7 +82,7 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-ch_live *ch_live_new(const char *program)
+ch_live *ch_live_new(const char *program, ch_symkeep *symbols)
 {
     ch_live *l = calloc(1, sizeof *l);
     if (!l)
@@ -98,25 +90,14 @@ ch_live *ch_live_new(const char *program)
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->ended, NULL);
     l->program = program;
+    l->symbols = symbols;
     return l;
-}
-
-static void sym_cache_clear(sym_cache *c)
-{
-    if (c->sym)
-        ch_symbolizer_free(c->sym);
-    for (size_t i = 0; i < c->nmods; i++)
-        free(c->mods[i].path);
-    free(c->mods);
-    free(c->build_ids);
-    *c = (sym_cache){0};
 }
 
 void ch_live_free(ch_live *l)
 {
     if (!l)
         return;
-    sym_cache_clear(&l->sc);
     ch_pprof_cache_free(l->pcache);
     free(l->godelta.v);
     pthread_cond_destroy(&l->ended);
@@ -134,44 +115,11 @@ void ch_live_attach(ch_live *l, const ch_live_record *rec)
     pthread_mutex_unlock(&l->mu);
 }
 
-static bool same_modules(const sym_cache *c, const ch_profile *p)
-{
-    if (!c->sym || c->nmods != p->nmodules)
-        return false;
-    for (size_t i = 0; i < c->nmods; i++)
-        if (c->mods[i].start != p->modules[i].start || c->mods[i].bias != p->modules[i].bias ||
-            c->mods[i].unloaded != p->modules[i].unloaded ||
-            strcmp(c->mods[i].path, p->modules[i].path))
-            return false;
-    return true;
-}
-
-static int sym_cache_refresh(sym_cache *c, const ch_profile *p)
-{
-    if (same_modules(c, p))
-        return 0;
-    unsigned made = c->made;
-    sym_cache_clear(c);
-    c->made = made + 1;
-    c->mods = calloc(p->nmodules ? p->nmodules : 1, sizeof *c->mods);
-    c->build_ids = calloc(p->nmodules ? p->nmodules : 1, sizeof *c->build_ids);
-    if (!c->mods || !c->build_ids)
-        return -1;
-    for (; c->nmods < p->nmodules; c->nmods++) {
-        c->mods[c->nmods] = p->modules[c->nmods];
-        if (!(c->mods[c->nmods].path = strdup(p->modules[c->nmods].path)))
-            return -1;
-    }
-    if (!(c->sym = ch_symbolizer_new(c->mods, c->nmods)))
-        return -1;
-    for (size_t m = 0; m < c->nmods; m++)
-        c->build_ids[m] = ch_symbolizer_build_id(c->sym, m);
-    return 0;
-}
-
 static void snapshot_free(snapshot *s)
 {
     ch_symstacks_free(s->stacks);
+    if (s->held)
+        ch_symkeep_put(s->held);
     ch_record_free(&s->prof);
     free((void *)s->in.records);
     memset(s, 0, sizeof *s);
@@ -219,26 +167,28 @@ static int snapshot_take(ch_live *l, snapshot *s, double min_age, char *err, siz
     }
     s->time_ns = now_ns();
     s->prof.pid = l->rec.pid;
-    if (sym_cache_refresh(&l->sc, &s->prof) ||
-        !(s->stacks = ch_symstacks_new(&s->prof, l->sc.sym, NULL))) {
+    ch_modules_from_maps(l->rec.pid, &s->prof); /* which files the modules are */
+    const ch_symkept *kept = ch_symkeep_get(l->symbols, &s->prof);
+    s->held = l->symbols;
+    if (!kept || !(s->stacks = ch_symstacks_new(&s->prof, kept->sym, NULL))) {
         snprintf(err, errlen, "out of memory while symbolizing");
         snapshot_free(s);
         return -1;
     }
     for (size_t id = 1; id < s->prof.nstacks; id++)
         ch_symstacks_set_level(s->stacks, (uint32_t)id, CH_SYM_FULL);
-    if (l->pcache && (l->pcache_made != l->sc.made || s->prof.n_allocs < l->pcache_allocs)) {
+    if (l->pcache && (l->pcache_made != kept->made || s->prof.n_allocs < l->pcache_allocs)) {
         ch_pprof_cache_free(l->pcache); /* new modules, or an exec emptied the record */
         l->pcache = NULL;
     }
     if (!l->pcache && (l->pcache = ch_pprof_cache_new()))
-        l->pcache_made = l->sc.made;
+        l->pcache_made = kept->made;
     l->pcache_allocs = s->prof.n_allocs;
     s->cache = l->pcache; /* NULL (out of memory): each profile makes its own */
     s->in = (ch_report_input){.prof = &s->prof,
                               .stack_frames = ch_symstacks_frames,
                               .stack_frames_ctx = s->stacks,
-                              .build_ids = l->sc.build_ids,
+                              .build_ids = kept->build_ids,
                               .program = l->program,
                               .pid = l->rec.pid};
     return 0;

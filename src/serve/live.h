@@ -1,7 +1,7 @@
 /*
  * The live record as the HTTP endpoints see it: consistent-enough snapshots
- * of a record the running program keeps writing, symbolized with one
- * symbolizer kept across requests, as pprof profiles (whole, delta over
+ * of a record the running program keeps writing, symbolized with the
+ * symbolizer kept across requests (symkeep.h), as pprof profiles (whole, delta over
  * N seconds, godeltaprof deltas), Go's legacy text and Prometheus metrics.
  * Every call may come from any server thread: they are serialized inside.
  */
@@ -10,6 +10,7 @@
 
 #include "collect/collect.h"
 #include "report/report.h"
+#include "serve/symkeep.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +39,8 @@ typedef struct ch_heap_query {
     double min_age;           /* ?min_age=: only blocks at least this old (seconds); 0: all */
 } ch_heap_query;
 
-ch_live *ch_live_new(const char *program);
+/* symbols: the kept symbolizer (symkeep.h), which must outlive l. */
+ch_live *ch_live_new(const char *program, ch_symkeep *symbols);
 void ch_live_free(ch_live *l);
 
 /* Starts (rec) or ends (NULL) serving a record; ending wakes ?seconds= waiters. */

@@ -135,7 +135,7 @@ ch_serve *ch_serve_open(const ch_serve_opts *o, char *err, size_t errlen)
         return NULL;
     }
     ch_serve *s = calloc(1, sizeof *s);
-    if (!s || !(s->live = ch_live_new(o->program)) ||
+    if (!s || !(s->live = ch_live_new(o->program, o->symbols)) ||
         !(s->leaks = ch_leaks_new(o->leaks, o->leaks_ctx))) {
         if (s)
             ch_live_free(s->live);

@@ -11,6 +11,7 @@
 
 #include "collect/collect.h"
 #include "serve/leaks.h"
+#include "serve/symkeep.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -24,6 +25,7 @@ typedef struct ch_serve_opts {
     const char *program; /* names the profiles */
     ch_leaks_fn leaks;   /* /debug/cgoheap/leaks; NULL: refused */
     void *leaks_ctx;
+    ch_symkeep *symbols; /* the symbolizer kept for the profiles (and the leak checks) */
 } ch_serve_opts;
 
 /* Binds and starts what o asks for (nothing reads a record until one is attached). NULL with a

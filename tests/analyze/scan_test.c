@@ -397,9 +397,10 @@ static int case_snapshot(void)
     if (ch_block_index_init(&ix, w.blocks, w.prof.nblocks))
         return 1;
     ch_block_span spans[4] = {{ROOT, ROOT + 4096}};
+    const ch_copy_reader reader = {.read = fake_read, .ctx = &w.mem};
     for (size_t i = 0; i < ix.n; i++)
         spans[1 + i] = ix.span[i];
-    if (ch_heap_copy_spans(&snap, spans, 1 + ix.n, CH_COPY_MAX, NULL, fake_read, &w.mem))
+    if (ch_heap_copy_spans(&snap, spans, 1 + ix.n, CH_COPY_MAX, NULL, &reader))
         return 1;
     ch_block_index_free(&ix);
     put(&w.mem, ROOT + 8, c); /* the program went on */
@@ -419,7 +420,7 @@ static int case_snapshot(void)
     expect(&w, b, CH_KIND_REACHABLE, "held through it at the snapshot");
     expect(&w, c, CH_KIND_DEFINITE, "held only after the snapshot");
     ch_heap_copy_free(&snap);
-    if (ch_heap_copy_spans(&snap, spans, 2, 4096, NULL, fake_read, &w.mem))
+    if (ch_heap_copy_spans(&snap, spans, 2, 4096, NULL, &reader))
         return 1;
     if (snap.left_out != 64 || snap.bytes != 4096)
         failures += printf("FAIL left out %llu, copied %llu\n", (unsigned long long)snap.left_out,
@@ -430,6 +431,76 @@ static int case_snapshot(void)
 
 /* The bucket directory over a span as wide as the address space: every
  * block is still found, at its start and inside, and nothing between. */
+/*
+ * A copy read in batches: every planned range goes to read_many in one
+ * call; only a range it could not read whole (one running into a hole) is
+ * read again range by range, past the hole as without batches. A kept
+ * buffer reserved beforehand is the one the copy fills, and growing it
+ * keeps its pages (their bytes are still there).
+ */
+static int many_calls, single_calls;
+
+static long counted_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    single_calls++;
+    return fake_read(ctx, addr, buf, len);
+}
+
+static void fake_read_many(void *ctx, ch_read_req *q, size_t n)
+{
+    many_calls++;
+    for (size_t i = 0; i < n; i++)
+        q[i].ok = fake_read(ctx, q[i].addr, q[i].buf, q[i].len) == (long)q[i].len;
+}
+
+static int case_copy_batched(void)
+{
+    world w;
+    world_init(&w);
+    add_segment(&w.mem, HOLEY, 0x2000);
+    add_segment(&w.mem, HOLEY + 0x3000, 0x1000);
+    /* Three ranges further apart than CH_COPY_GAP, and one over the hole. */
+    uint64_t addrs[] = {HEAP, HEAP + 0x10000, HEAP + 0x20000, HOLEY + 0x1f00, HOLEY + 0x3100};
+    uint64_t sizes[] = {64, 64, 64, 0x200, 64};
+    for (int i = 0; i < 5; i++) {
+        w.blocks[w.prof.nblocks++] = (ch_block){.addr = addrs[i], .size = sizes[i]};
+        put(&w.mem, addrs[i], 0x1111 * (uint64_t)(i + 1));
+    }
+    ch_block_index ix;
+    ch_heap_copy c;
+    ch_copy_buf keep = {0};
+    const ch_copy_reader r = {counted_read, &w.mem, fake_read_many, &w.mem};
+    if (ch_block_index_init(&ix, w.blocks, w.prof.nblocks) || ch_copy_buf_reserve(&keep, 1 << 20))
+        return 1;
+    uint8_t *reserved = keep.p;
+    uint64_t cap = keep.cap;
+    if (ch_heap_copy_spans(&c, ix.span, ix.n, CH_COPY_MAX, &keep, &r))
+        return 1;
+    if (c.nplanned != 4 || c.n_many != 3 || many_calls != 1 || single_calls != 2)
+        failures += printf("FAIL %zu ranges, %llu read whole in %d batches, %d single reads "
+                           "(expected 4, 3 in 1, 2: the hole's range alone)\n",
+                           c.nplanned, (unsigned long long)c.n_many, many_calls, single_calls) > 0;
+    for (int i = 0; i < 5; i++) {
+        uint64_t word = 0;
+        if (i != 3 &&
+            (ch_heap_copy_read(&c, addrs[i], &word, 8) != 8 || word != 0x1111 * (uint64_t)(i + 1)))
+            failures +=
+                printf("FAIL block %d's first word: %llx\n", i, (unsigned long long)word) > 0;
+    }
+    failures += check_copy(&c, addrs[3], 0x200, 1, 0x100, "block running into a hole");
+    if (c.buf != reserved || keep.p != reserved || keep.cap != cap)
+        failures += printf("FAIL the copy did not fill the reserved buffer\n") > 0;
+    ch_heap_copy_free(&c);
+    ch_block_index_free(&ix);
+    reserved[4100] = 0x5a;
+    ch_copy_buf_idle(&keep);
+    reserved[4100] = 0x5b; /* a write keeps a page given back lazily */
+    if (ch_copy_buf_reserve(&keep, 64 << 20) || keep.cap < (64 << 20) || keep.p[4100] != 0x5b)
+        failures += printf("FAIL the grown buffer lost its pages\n") > 0;
+    ch_copy_buf_free(&keep);
+    return failures;
+}
+
 static int case_sparse_index(void)
 {
     ch_block b[6];
@@ -896,6 +967,7 @@ int main(int argc, char **argv)
         {"glibc_chunk", case_glibc_chunk},
         {"copy_holes", case_copy_holes},
         {"snapshot", case_snapshot},
+        {"copy_batched", case_copy_batched},
         {"sparse_index", case_sparse_index},
         {"heur_stdstring", case_heur_stdstring},
         {"heur_length64", case_heur_length64},
