@@ -16,6 +16,7 @@
 #include "collect/record.h"
 #include "common/block_sort.h"
 #include "common/grow.h"
+#include "common/phase.h"
 #include "common/shm_layout.h"
 
 #include <stdio.h>
@@ -171,6 +172,7 @@ static int read_blocks(reader *r, ch_profile *p)
     p->nblocks = n;
     if (r->live)
         return 0;
+    ch_phase("sort");
     if (ch_sort_blocks(p->blocks, p->nblocks))
         return fail(r, "out of memory");
     p->nblocks = drop_repeats(p->blocks, p->nblocks);
