@@ -17,19 +17,8 @@ thp=/sys/kernel/mm/transparent_hugepage/enabled
 grep -qE '\[(always|madvise)\]' "$thp" 2>/dev/null || skip "no transparent huge pages here"
 bin=$(c_build tests/progs/c/listpages.c) || exit 1
 
-# launcher_faults N: minor faults of the launcher alone for a list of N kept nodes.
-launcher_faults() {
-    setarch -R /usr/bin/time -f "time_faults=%R" -o "$WORK/time.$1" \
-        "$CGOHEAP" run --no-scan --log-file="$WORK/report.$1" -- "$bin" "$1" keep \
-        >"$WORK/stdout.$1" 2>&1 || fail "the run of $1 nodes failed"
-    local all own
-    all=$(sed -n 's/^time_faults=//p' "$WORK/time.$1")
-    own=$(sed -n 's/^run_faults=//p' "$WORK/stdout.$1")
-    [ -n "$all" ] && [ -n "$own" ] || fail "no fault counts for $1 nodes"
-    echo $((all - own))
-}
-small=$(launcher_faults 200000) || exit 1
-big=$(launcher_faults 2000000) || exit 1
+small=$(launcher_faults 200000 "$bin" 200000 keep) || exit 1
+big=$(launcher_faults 2000000 "$bin" 2000000 keep) || exit 1
 expect_grep "unfreed at exit: 32,000,000 bytes in 2,000,000 blocks" "$WORK/report.2000000" "every kept node read"
 echo "launcher faults: $small with 200k kept nodes, $big with 2M"
 # 1.8M more blocks of 32 bytes, twice over, are 28,000 faults in 4 KiB pages.
