@@ -308,6 +308,24 @@ vg_default_supp() {
     [ -s "$1" ] || fail "no leak: lines in --print-default-suppressions output"
 }
 
+# launcher_faults TAG PROG ARGS... : minor faults of the launcher alone in a
+# --no-scan run of PROG, which prints its own as run_faults=R (the run's faults,
+# less the program's); address randomisation off, so runs repeat. The report,
+# time and output are $WORK/report.TAG, time.TAG, stdout.TAG.
+launcher_faults() {
+    local tag=$1 all own
+    shift
+    setarch -R /usr/bin/time -f "time_faults=%R" -o "$WORK/time.$tag" \
+        "$CGOHEAP" run --no-scan --log-file="$WORK/report.$tag" -- "$@" >"$WORK/stdout.$tag" 2>&1 ||
+        fail "the run of $* failed"
+    all=$(sed -n 's/^time_faults=//p' "$WORK/time.$tag")
+    own=$(sed -n 's/^run_faults=//p' "$WORK/stdout.$tag")
+    if [ -z "$all" ] || [ -z "$own" ]; then
+        fail "no fault counts for $*"
+    fi
+    echo $((all - own))
+}
+
 # ---- waiting ------------------------------------------------------------
 
 # wait_for CMD... : polls CMD every 20 ms for up to WAIT_SECS (default 20 s,

@@ -41,6 +41,7 @@
 #include "analyze/heuristics.h"
 #include "analyze/mem_window.h"
 #include "common/big_alloc.h"
+#include "common/phase.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -247,8 +248,8 @@ static void locate_block(scanner *s, size_t i, popped *b)
     b->start = (s->ix.span[i].start + 7) & ~7ull;
     b->end = s->ix.span[i].end & ~7ull;
     b->prior_definite = s->state[i] == REACHABLE;
-    b->held = b->start < b->end &&
-              ch_heap_copy_get(s->copy, b->start, b->end - b->start, &b->p, &b->len);
+    b->held =
+        b->start < b->end && ch_heap_copy_get(s->copy, b->start, b->end - b->start, &b->p, &b->len);
     if (b->held && b->len)
         __builtin_prefetch(b->p);
 }
@@ -378,6 +379,7 @@ static void scanner_free(scanner *s)
 static int scanner_init(scanner *s, ch_profile *p, const ch_heap_copy *copy, ch_read_fn read,
                         void *ctx)
 {
+    ch_phase("index"); /* -v: the scan's steps, each timed */
     memset(s, 0, sizeof *s);
     s->leader = -1;
     s->heur.read = read;
@@ -394,6 +396,7 @@ static int scanner_init(scanner *s, ch_profile *p, const ch_heap_copy *copy, ch_
         scanner_free(s);
         return -1;
     }
+    ch_phase("heap copy");
     s->copy = copy ? copy : &s->own;
     /* Out of memory for the copy: every block is read on demand instead. */
     if (!copy && ch_heap_copy_init(&s->own, &s->ix, CH_COPY_MAX, read, ctx))
@@ -408,6 +411,7 @@ int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint6
     scanner s;
     if (scanner_init(&s, p, x ? x->copy : NULL, read, ctx))
         return -1;
+    ch_phase("mark");
     s.heur.maps = maps;
     s.heur.nmaps = nmaps;
     s.go = x ? x->go : NULL;
@@ -422,7 +426,9 @@ int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint6
     drain(&s);
     if (s.go)
         walk_go_garbage(&s);
+    ch_phase("lost");
     find_cliques(&s);
+    ch_phase("kinds");
     keep_owned(&s, p);
     for (size_t i = 0; i < p->nblocks; i++)
         p->blocks[i].kind = kind_of_state[s.state[i]];

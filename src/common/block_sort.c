@@ -1,5 +1,6 @@
 /* LSD radix sort of blocks by address, 16 bits a pass; see block_sort.h. */
 #include "common/block_sort.h"
+#include "common/big_alloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,7 +19,9 @@ int ch_sort_blocks(ch_block *b, size_t n)
 {
     if (n < 2)
         return 0;
-    ch_block *tmp = malloc(n * sizeof *tmp);
+    /* Fresh memory in 2 MiB pages: 2M blocks sorted in 0.48 s of CPU with 4 KiB pages, 0.10-0.20 s
+     * (median of 5 runs each, the tree of bench/workloads: mostly the kernel faulting pages in). */
+    ch_block *tmp = ch_big_alloc(n * sizeof *tmp);
     size_t(*count)[BUCKETS] = calloc(DIGITS, sizeof *count);
     if (!tmp || !count) {
         free(tmp);

@@ -12,18 +12,7 @@ command -v setarch >/dev/null || skip "setarch not installed"
 setarch -R true 2>/dev/null || skip "cannot turn off address randomisation here"
 bin=$(c_build tests/progs/c/listpages.c) || exit 1
 
-# launcher_faults N: minor faults of the launcher alone for a list of N nodes.
-launcher_faults() {
-    setarch -R /usr/bin/time -f "time_faults=%R" -o "$WORK/time.$1" \
-        "$CGOHEAP" run --no-scan --log-file="$WORK/report.$1" -- "$bin" "$1" >"$WORK/stdout.$1" 2>&1 ||
-        fail "the run of $1 nodes failed"
-    local all own
-    all=$(sed -n 's/^time_faults=//p' "$WORK/time.$1")
-    own=$(sed -n 's/^run_faults=//p' "$WORK/stdout.$1")
-    [ -n "$all" ] && [ -n "$own" ] || fail "no fault counts for $1 nodes"
-    echo $((all - own))
-}
-small=$(launcher_faults 250000) || exit 1
-big=$(launcher_faults 3000000) || exit 1
+small=$(launcher_faults 250000 "$bin" 250000) || exit 1
+big=$(launcher_faults 3000000 "$bin" 3000000) || exit 1
 echo "launcher faults: $small with 250k nodes, $big with 3M"
 [ $((big - small)) -le 300 ] || fail "the launcher took $((big - small)) more faults reading a 16x larger table"
