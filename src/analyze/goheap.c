@@ -70,6 +70,9 @@ void ch_go_heap_free(ch_go_heap *h)
     free(h->visited);
     free(h->stack);
     free(h->why);
+    for (size_t i = 0; i < h->nnoptr; i++)
+        free(h->noptr[i].bits);
+    free(h->noptr);
     memset(h, 0, sizeof *h);
 }
 
@@ -122,12 +125,23 @@ static void push(ch_go_heap *h, uint64_t i)
     h->stack[h->depth++] = i;
 }
 
+/* A root word at `at` reaches Go objects unless Go's collector skips it. */
+static bool root_slot(const ch_go_heap *h, uint64_t at)
+{
+    size_t k = CH_FIRST_ABOVE(h->noptr, h->nnoptr, start, at);
+    const ch_go_noptr *r = k ? &h->noptr[k - 1] : NULL;
+    if (!r || at >= r->end)
+        return true;
+    uint64_t i = (at - r->start) / 8;
+    return r->bits && (r->bits[i / 8] >> (i % 8) & 1);
+}
+
 /* A word at `at` inside a Go object that the runtime does not count as a
  * pointer reaches no Go object (it may still reach a C block). */
 static bool pointer_slot(const ch_go_heap *h, uint64_t at)
 {
     if (at < h->lo || at >= h->hi)
-        return true; /* a root, or a C block */
+        return root_slot(h, at); /* a root, or a C block */
     const ch_go_span *s = span_of(h, at);
     if (!s)
         return true; /* between spans: no object's */

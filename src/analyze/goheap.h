@@ -14,7 +14,8 @@
  * if the runtime's pointer bitmap says it holds a pointer (a runtime.p's
  * page cache holds the address of a free page as a uintptr, which later
  * becomes an object: counted, it kept garbage alive in 1 run of ~150). Words
- * of roots, and every word for C blocks, stay conservative.
+ * of roots stay conservative, except where Go's collector never looks
+ * (ch_go_noptr); every word stays conservative for C blocks.
  * Filled by collect (src/collect/goheap_read.c), marked by the scan.
  */
 #ifndef CGOHEAP_GOHEAP_H
@@ -37,6 +38,20 @@ typedef struct ch_go_span {
 
 #define CH_GO_TYPE_HEADER 1
 
+/*
+ * Root memory that Go's collector does not scan word by word: a word there
+ * reaches no Go object unless `bits` (one per word from start) says the
+ * collector takes it for a pointer; bits NULL: no word does. The runtime's
+ * off-heap memory holds heap addresses it never scans: each mspan's
+ * startAddr (a uintptr) is the address of its span's first object; so is
+ * runtime.mheap_.pages.searchAddr in bss, which only the module's pointer
+ * masks tell from a pointer. Words there still reach C blocks.
+ */
+typedef struct ch_go_noptr {
+    uint64_t start, end;
+    uint8_t *bits;
+} ch_go_noptr;
+
 typedef struct ch_go_heap {
     ch_go_span *spans; /* sorted by start, disjoint */
     size_t nspans;
@@ -54,7 +69,9 @@ typedef struct ch_go_heap {
     bool garbage;      /* walking the garbage: reaching sets `visited` */
     uint64_t *stack;   /* objects (their first bytes) waiting to be scanned */
     size_t depth, cap;
-    uint64_t *why; /* --show-roots: per object, the word that first reached it (or NULL) */
+    uint64_t *why;      /* --show-roots: per object, the word that first reached it (or NULL) */
+    ch_go_noptr *noptr; /* sorted, disjoint */
+    size_t nnoptr;
     /* Where the types that `type` names lie and where their names are
      * (collect/gotype_name.h); lo == hi when unknown (Go 1.21 and older). */
     struct ch_go_types {

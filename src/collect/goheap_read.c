@@ -10,6 +10,7 @@
 #include "analyze/mem_window.h"
 #include "collect/goarena_bits.h"
 #include "collect/golayout.h"
+#include "collect/gonoptr.h"
 #include "collect/goread.h"
 #include "collect/goroots.h"
 #include "collect/goruntime.h"
@@ -42,7 +43,8 @@ typedef struct heap_reader {
     ch_go_reader go; /* the layout, the reads, the error */
     pid_t pid;       /* for batched reads (procmem.h) */
     ch_go_heap *h;
-    ch_range_list not_roots; /* in-use spans and the mspan records */
+    ch_range_list not_roots; /* in-use spans */
+    ch_range_list fn_words;  /* finalizer specials' fn: the collector scans them (gonoptr.h) */
     size_t cap;              /* of h->spans */
     /* Per span, until the bit arrays exist: allocation bits and finalizer offsets. */
     uint8_t **bits;
@@ -97,6 +99,8 @@ static uint64_t *finalizers(heap_reader *r, uint64_t sp, uint64_t nelems, uint32
         if (ch_go_read(&r->go, sp, s, L->special_read))
             break;
         if (s[L->special_kind] == KIND_FINALIZER) {
+            if (ch_range_add(&r->fn_words, sp + L->spfin_fn, sp + L->spfin_fn + 8))
+                break;
             if (*n == cap) {
                 uint64_t *nv = ch_grow(v, &cap, sizeof *v, 4);
                 if (!nv)
@@ -252,8 +256,7 @@ static int add_span(heap_reader *r, uint64_t span, const unsigned char *s)
         r->h->spans[k].type = r->meta[k].spanclass >> 1 == 0 ? r->meta[k].largetype
                               : elem > HEADER_MAX            ? CH_GO_TYPE_HEADER
                                                              : 0;
-    return ch_range_add(&r->not_roots, start, start + npages * GO_PAGE_SIZE) ||
-                   ch_range_add(&r->not_roots, span, span + L->span_read)
+    return ch_range_add(&r->not_roots, start, start + npages * GO_PAGE_SIZE)
                ? ch_go_bad(&r->go, "out of memory", span)
                : 0;
 }
@@ -450,6 +453,7 @@ static void reader_free(heap_reader *r)
     free(r->nfins);
     free(r->meta);
     free(r->not_roots.v);
+    free(r->fn_words.v);
     ch_mem_window_free(&r->win);
 }
 
@@ -473,7 +477,7 @@ ch_region *ch_go_heap_collect(pid_t pid, struct ch_go_prefetch *pf, ch_go_heap *
     if (!L.heap_ok)
         snprintf(err, sizeof err, "no DWARF layout of the runtime's span objects");
     else if (read_spans(&r, bias) == 0 && read_bits(&r) == 0 && sort_spans(&r) == 0 &&
-             ch_go_heap_init(h) == 0) {
+             ch_go_heap_init(h) == 0 && ch_go_noptr_read(&r.go, bias, &r.fn_words, h) == 0) {
         fill_bits(&r);
         if (L.ptr_format == CH_GO_PTRS_HEADERS && L.type_str != CH_GO_NO_MEMBER)
             h->types = (struct ch_go_types){L.types_lo + bias, L.types_hi + bias, L.type_str,

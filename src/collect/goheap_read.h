@@ -14,9 +14,8 @@ struct ch_go_prefetch;
  * Reads every in-use span of the Go heap of pid (stopped at its exit): its
  * objects, which are allocated (runtime.mspan.freeindex and allocBits, as
  * mspan.isFree tells), which carry a finalizer (span specials of kind 1).
- * On success fills *h (ch_go_heap_init done) and removes from `roots` the
- * spans' memory and the runtime.mspan records themselves (a span's
- * startAddr points at its first object, and would keep it alive), so that
+ * On success fills *h (ch_go_heap_init done, and what Go's collector does
+ * not scan: gonoptr.h) and removes from `roots` the spans' memory, so that
  * the scan reaches objects only from Go's roots; returns the new root array
  * (the old one is freed). On any failure returns `roots` unchanged and
  * leaves *h empty (the Go heap stays a root, as before), saying why on

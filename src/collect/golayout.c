@@ -19,13 +19,30 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { S_MHEAP, S_MSPAN, S_G, S_STACK, S_GOBUF, S_M, S_SPECIAL, S_HEAPARENA, S_ABITYPE, NSTRUCTS };
+enum {
+    S_MHEAP,
+    S_MSPAN,
+    S_G,
+    S_STACK,
+    S_GOBUF,
+    S_M,
+    S_SPECIAL,
+    S_MODULE,
+    S_FINBLOCK,
+    S_SPFIN,
+    S_HEAPARENA,
+    S_ABITYPE,
+    NSTRUCTS
+};
 /* Found with the others if they lie in the same units, but not waited for:
  * each runtime has only one of them (pointer bitmaps, or types' masks). */
 #define NSTRUCTS_AWAITED S_HEAPARENA
-static const char *const struct_names[NSTRUCTS] = {
-    "runtime.mheap", "runtime.mspan",   "runtime.g",         "runtime.stack",    "runtime.gobuf",
-    "runtime.m",     "runtime.special", "runtime.heapArena", "internal/abi.Type"};
+static const char *const struct_names[NSTRUCTS] = {"runtime.mheap",     "runtime.mspan",
+                                                   "runtime.g",         "runtime.stack",
+                                                   "runtime.gobuf",     "runtime.m",
+                                                   "runtime.special",   "runtime.moduledata",
+                                                   "runtime.finblock",  "runtime.specialfinalizer",
+                                                   "runtime.heapArena", "internal/abi.Type"};
 
 /* A member the launcher reads: its struct, name and required byte size. */
 typedef struct member_want {
@@ -61,6 +78,19 @@ enum {
     M_SP_OFFSET,
     M_SP_KIND,
     M_SPANCLASS,
+    M_ALLARENAS,    /* optional: free pages no span describes any more (goruntime.c) */
+    M_MD_NOPTRDATA, /* what Go's collector scans (gonoptr.c): with the heap's group */
+    M_MD_ENOPTRDATA,
+    M_MD_DATA,
+    M_MD_EDATA,
+    M_MD_BSS,
+    M_MD_EBSS,
+    M_MD_NOPTRBSS,
+    M_MD_ENOPTRBSS,
+    M_MD_DATAMASK,
+    M_MD_BSSMASK,
+    M_FIN_ALLLINK,
+    M_SPFIN_FN,
     M_LARGETYPE, /* where the heap's pointers are: one of the three groups below */
     M_ARENAS,
     M_HA_BITMAP,
@@ -102,6 +132,19 @@ static const member_want members[NM] = {
     [M_SP_OFFSET] = {S_SPECIAL, "offset", 2},
     [M_SP_KIND] = {S_SPECIAL, "kind", 1},
     [M_SPANCLASS] = {S_MSPAN, "spanclass", 1},
+    [M_ALLARENAS] = {S_MHEAP, "allArenas", 24}, /* []arenaIdx */
+    [M_MD_NOPTRDATA] = {S_MODULE, "noptrdata", 8},
+    [M_MD_ENOPTRDATA] = {S_MODULE, "enoptrdata", 8},
+    [M_MD_DATA] = {S_MODULE, "data", 8},
+    [M_MD_EDATA] = {S_MODULE, "edata", 8},
+    [M_MD_BSS] = {S_MODULE, "bss", 8},
+    [M_MD_EBSS] = {S_MODULE, "ebss", 8},
+    [M_MD_NOPTRBSS] = {S_MODULE, "noptrbss", 8},
+    [M_MD_ENOPTRBSS] = {S_MODULE, "enoptrbss", 8},
+    [M_MD_DATAMASK] = {S_MODULE, "gcdatamask", 16}, /* a bitvector: n int32, bytedata *uint8 */
+    [M_MD_BSSMASK] = {S_MODULE, "gcbssmask", 16},
+    [M_FIN_ALLLINK] = {S_FINBLOCK, "alllink", 8},
+    [M_SPFIN_FN] = {S_SPFIN, "fn", 8},
     [M_LARGETYPE] = {S_MSPAN, "largeType", 8},  /* Go 1.22 and later */
     [M_ARENAS] = {S_MHEAP, "arenas", 8},        /* [1]*[1 << 22]*heapArena on linux/amd64 */
     [M_HA_BITMAP] = {S_HEAPARENA, "bitmap", 0}, /* to Go 1.21 */
@@ -117,8 +160,9 @@ static const member_want members[NM] = {
     [M_GOID] = {S_G, "goid", 8},
 };
 
-/* The last two bound the types' data, from .symtab only (no DWARF variables). */
-enum { NVARS = 5 };
+/* Types' data is bounded by runtime.types and etypes, from .symtab only (no
+ * DWARF variables); so are the last three, for gonoptr.c. */
+enum { V_MHEAP, V_ALLGS, V_ALLM, V_TYPES, V_ETYPES, V_CHUNKS, V_MODULE, V_ALLFIN, NVARS };
 
 typedef struct scan_state {
     bool found[NSTRUCTS];
@@ -132,8 +176,10 @@ typedef struct scan_state {
     bool unresolved;
 } scan_state;
 
-static const char *const var_names[NVARS] = {"runtime.mheap_", "runtime.allgs", "runtime.allm",
-                                             "runtime.types", "runtime.etypes"};
+static const char *const var_names[NVARS] = {
+    "runtime.mheap_",          "runtime.allgs",  "runtime.allm",
+    "runtime.types",           "runtime.etypes", "runtime.persistentChunks",
+    "runtime.firstmoduledata", "runtime.allfin"};
 
 static void read_member(scan_state *st, int s, Dwarf_Die *m)
 {
@@ -204,7 +250,7 @@ static bool all_found(const scan_state *st)
     for (int s = 0; s < NSTRUCTS_AWAITED; s++)
         if (!st->found[s])
             return false;
-    return st->var_addr[0] && st->var_addr[1] && st->var_addr[2];
+    return st->var_addr[V_MHEAP] && st->var_addr[V_ALLGS] && st->var_addr[V_ALLM];
 }
 
 /* Scans units from offset *from until everything is found; *from is left where it stopped. */
@@ -253,9 +299,9 @@ static void fill_m(const scan_state *st, ch_go_layout *out)
     for (int i = M_G0; i < M_EXTRA_IN_C; i++)
         if (!st->have[i])
             return;
-    if (!st->var_addr[2] || st->struct_size[S_M] > 65536)
+    if (!st->var_addr[V_ALLM] || st->struct_size[S_M] > 65536)
         return;
-    out->allm_addr = st->var_addr[2];
+    out->allm_addr = st->var_addr[V_ALLM];
     out->m_g0 = (uint32_t)st->off[M_G0];
     out->m_curg = (uint32_t)st->off[M_CURG];
     out->m_alllink = (uint32_t)st->off[M_ALLLINK];
@@ -270,25 +316,38 @@ static void fill_m(const scan_state *st, ch_go_layout *out)
 static void fill_type_names(const scan_state *st, ch_go_layout *out)
 {
     out->type_str = out->type_tflag = CH_GO_NO_MEMBER;
-    if (!st->have[M_T_STR] || !st->have[M_T_TFLAG] || !st->var_addr[3] ||
-        st->var_addr[4] <= st->var_addr[3])
+    if (!st->have[M_T_STR] || !st->have[M_T_TFLAG] || !st->var_addr[V_TYPES] ||
+        st->var_addr[V_ETYPES] <= st->var_addr[V_TYPES])
         return;
     out->type_str = (uint32_t)st->off[M_T_STR];
     out->type_tflag = (uint32_t)st->off[M_T_TFLAG];
-    out->types_lo = st->var_addr[3];
-    out->types_hi = st->var_addr[4];
+    out->types_lo = st->var_addr[V_TYPES];
+    out->types_hi = st->var_addr[V_ETYPES];
 }
 
 /* The heap's objects and finalizers (goheap.c) are optional too. */
 static void fill_heap(const scan_state *st, ch_go_layout *out)
 {
     out->type_str = out->type_tflag = CH_GO_NO_MEMBER;
-    for (int i = M_ELEMSIZE; i <= M_SPANCLASS; i++)
+    for (int i = M_ELEMSIZE; i <= M_SPFIN_FN; i++)
         if (!st->have[i])
             return;
     if ((st->size[M_FREEINDEX] != 2 && st->size[M_FREEINDEX] != 8) ||
-        st->struct_size[S_SPECIAL] > 256)
+        st->struct_size[S_SPECIAL] > 256 || st->struct_size[S_MODULE] > 65536 ||
+        st->struct_size[S_FINBLOCK] > 65536 || !st->var_addr[V_CHUNKS] || !st->var_addr[V_MODULE] ||
+        !st->var_addr[V_ALLFIN])
         return;
+    for (int i = 0; i < 8; i++)
+        out->md_range[i / 2][i % 2] = (uint32_t)st->off[M_MD_NOPTRDATA + i];
+    out->md_mask[0] = (uint32_t)st->off[M_MD_DATAMASK];
+    out->md_mask[1] = (uint32_t)st->off[M_MD_BSSMASK];
+    out->md_read = (uint32_t)st->struct_size[S_MODULE];
+    out->chunks_addr = st->var_addr[V_CHUNKS];
+    out->module_addr = st->var_addr[V_MODULE];
+    out->allfin_addr = st->var_addr[V_ALLFIN];
+    out->fin_alllink = (uint32_t)st->off[M_FIN_ALLLINK];
+    out->fin_size = (uint32_t)st->struct_size[S_FINBLOCK];
+    out->spfin_fn = (uint32_t)st->off[M_SPFIN_FN];
     out->span_elemsize = (uint32_t)st->off[M_ELEMSIZE];
     out->span_freeindex = (uint32_t)st->off[M_FREEINDEX];
     out->span_freeindex_size = (uint32_t)st->size[M_FREEINDEX];
@@ -322,7 +381,7 @@ static void fill_heap(const scan_state *st, ch_go_layout *out)
 static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errlen)
 {
     /* The symbols first: without them it is no Go program, whatever its DWARF holds. */
-    if (!st->var_addr[0] || !st->var_addr[1]) {
+    if (!st->var_addr[V_MHEAP] || !st->var_addr[V_ALLGS]) {
         snprintf(err, errlen, "no runtime.mheap_ / runtime.allgs symbol");
         return -1;
     }
@@ -334,9 +393,10 @@ static int fill(const scan_state *st, ch_go_layout *out, char *err, size_t errle
         }
     /* Nested members: runtime.stack and runtime.gobuf lie inside runtime.g,
      * and read_member checked that each fits in its own struct. */
-    out->mheap_addr = st->var_addr[0];
-    out->allgs_addr = st->var_addr[1];
+    out->mheap_addr = st->var_addr[V_MHEAP];
+    out->allgs_addr = st->var_addr[V_ALLGS];
     out->allspans = (uint32_t)st->off[M_ALLSPANS];
+    out->allarenas = st->have[M_ALLARENAS] ? (uint32_t)st->off[M_ALLARENAS] : CH_GO_NO_MEMBER;
     out->span_start = (uint32_t)st->off[M_START];
     out->span_npages = (uint32_t)st->off[M_NPAGES];
     out->span_state = (uint32_t)st->off[M_STATE];
@@ -447,7 +507,7 @@ int ch_go_layout_read(int fd, ch_go_layout *out, char *err, size_t errlen)
     out->entry = eh.e_entry;
     out->pie = eh.e_type == ET_DYN;
     scan_state st = {0};
-    if (read_symtab(src.elf, st.var_addr) && (!st.var_addr[0] || !st.var_addr[1])) {
+    if (read_symtab(src.elf, st.var_addr) && (!st.var_addr[V_MHEAP] || !st.var_addr[V_ALLGS])) {
         /* A symbol table without Go's runtime: no Go program, its DWARF is not read. */
         elf_end(src.elf);
         snprintf(err, errlen, "no runtime.mheap_ / runtime.allgs symbol");

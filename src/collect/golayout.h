@@ -18,6 +18,7 @@ typedef struct ch_go_layout {
     uint64_t mheap_addr;  /* &runtime.mheap_ (link-time address) */
     uint64_t allgs_addr;  /* &runtime.allgs, a []*g */
     uint32_t allspans;    /* runtime.mheap.allspans, a []*mspan */
+    uint32_t allarenas;   /* runtime.mheap.allArenas, a []arenaIdx, or CH_GO_NO_MEMBER */
     uint32_t span_start;  /* runtime.mspan.startAddr (uintptr) */
     uint32_t span_npages; /* runtime.mspan.npages (uintptr) */
     uint32_t span_state;  /* runtime.mspan.state (one byte) */
@@ -55,6 +56,16 @@ typedef struct ch_go_layout {
     uint32_t special_kind;        /* runtime.special.kind (byte) */
     uint32_t special_read;        /* sizeof(runtime.special) */
     uint32_t span_spanclass;      /* runtime.mspan.spanclass (size class << 1 | noscan) */
+    /* What Go's collector scans for pointers and what not (gonoptr.c). */
+    uint64_t chunks_addr;    /* &runtime.persistentChunks (link-time address) */
+    uint64_t module_addr;    /* &runtime.firstmoduledata */
+    uint64_t allfin_addr;    /* &runtime.allfin, the finalizer blocks */
+    uint32_t md_range[4][2]; /* moduledata.noptrdata/enoptrdata, data, bss, noptrbss */
+    uint32_t md_mask[2];     /* moduledata.gcdatamask, gcbssmask (bitvector) */
+    uint32_t md_read;        /* sizeof(runtime.moduledata) */
+    uint32_t fin_alllink;    /* runtime.finblock.alllink */
+    uint32_t fin_size;       /* sizeof(runtime.finblock) */
+    uint32_t spfin_fn;       /* runtime.specialfinalizer.fn */
     /* Which words of the heap hold pointers, as Go's collector knows it. */
     enum {
         CH_GO_PTRS_UNKNOWN, /* every word may */

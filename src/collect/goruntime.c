@@ -38,6 +38,10 @@
 #define MAX_MS (1u << 16)      /* Go's default limit is 10000 threads */
 #define MAX_STACK (1ull << 30) /* Go's default maximum stack is 1 GB */
 #define PTR_CHUNK 4096         /* slice elements read per pread */
+/* runtime/malloc.go on linux/amd64, Go 1.x: heapArenaBytes, arenaBaseOffset. */
+#define ARENA_BYTES (64ull << 20)
+#define ARENA_BASE_OFFSET 0xffff800000000000ull
+#define MAX_ARENAS (1u << 20) /* 64 TiB */
 
 /* runtime/mheap.go and runtime2.go (the same in Go 1.17 .. 1.23). */
 enum { SPAN_DEAD = 0, SPAN_IN_USE = 1, SPAN_MANUAL = 2 };
@@ -144,7 +148,7 @@ static int each_pointer(ch_go_reader *r, uint64_t ptr, uint64_t len, const char 
 }
 
 typedef struct span_lists {
-    ch_range_list drop;   /* stack spans and freed spans */
+    ch_range_list drop;   /* stack spans, freed spans, the heap arenas */
     ch_range_list keep;   /* spans of the GC'd heap, live stack parts */
     ch_range_list manual; /* stack spans alone (for the main thread's SP) */
 } span_lists;
@@ -175,6 +179,24 @@ static int visit_span(ch_go_reader *r, uint64_t span, void *arg)
     /* A dead span's bounds are those it had when freed: its pages are free
      * now unless a live span (kept above) took them again. */
     return ch_range_add(&sl->drop, start, end);
+}
+
+/*
+ * A heap arena: every page of it is dead unless a span kept (in use, or a
+ * live stack) holds it. A freed span's record may describe another span
+ * since, and nothing else its old pages: left as roots, their stale words
+ * kept a dropped Go object alive (a freed []*T's element naming the page
+ * where the next large object started, Go 1.19).
+ */
+static int visit_arena(ch_go_reader *r, uint64_t idx, void *arg)
+{
+    span_lists *sl = arg;
+    uint64_t base = idx * ARENA_BYTES + ARENA_BASE_OFFSET;
+    if (base >= CH_GO_ADDR_LIMIT || CH_GO_ADDR_LIMIT - base < ARENA_BYTES) {
+        snprintf(r->err, r->errlen, "implausible heap arena index %llu", (unsigned long long)idx);
+        return -1;
+    }
+    return ch_range_add(&sl->drop, base, base + ARENA_BYTES);
 }
 
 typedef struct g_state {
@@ -527,6 +549,11 @@ int ch_go_dead_ranges(const ch_go_layout *L, uint64_t bias, const ch_go_threads 
     if (read_slice(&r, L->mheap_addr + bias + L->allspans, MAX_SPANS, &ptr, &len,
                    "runtime.mheap_.allspans") ||
         each_pointer(&r, ptr, len, "runtime.mheap_.allspans", visit_span, &sl))
+        goto out;
+    if (L->allarenas != CH_GO_NO_MEMBER &&
+        (read_slice(&r, L->mheap_addr + bias + L->allarenas, MAX_ARENAS, &ptr, &len,
+                    "runtime.mheap_.allArenas") ||
+         each_pointer(&r, ptr, len, "runtime.mheap_.allArenas", visit_arena, &sl)))
         goto out;
     if (visit_ms(&r, bias, &gs, &sl))
         goto out;

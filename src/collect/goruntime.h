@@ -64,7 +64,8 @@ typedef struct ch_go_threads {
 
 /*
  * The Go heap memory that holds nothing live, as normalized ranges:
- * stack spans (mSpanManual) and freed spans, minus the live part of every
+ * stack spans (mSpanManual), freed spans and every other page of the heap
+ * arenas (runtime.mheap_.allArenas), minus the live part of every
  * goroutine's stack ([sched.sp, stack.hi) for a goroutine that is not
  * running, [main_sp, stack.hi) for the one the main thread runs, [sp,
  * stack.hi) for one holding another thread's stack pointer, the whole stack

@@ -5,6 +5,7 @@
  */
 #include "analyze/analyze.h"
 #include "analyze/block_index.h"
+#include "analyze/goheap.h"
 #include "analyze/heap_copy.h"
 #include "analyze/heuristics.h"
 
@@ -290,6 +291,64 @@ static int case_registers(void)
     ch_scan(&w.prof, NULL, 0, regs, 2, fake_read, &w.mem);
     expect(&w, a, CH_KIND_REACHABLE, "pointer in a register");
     expect(&w, b, CH_KIND_DEFINITE, "no pointer at all");
+    return failures;
+}
+
+/*
+ * A root word into the Go heap reaches a Go object (and the C block it
+ * holds) unless it lies where Go's collector does not scan (ch_go_noptr):
+ * off-heap runtime memory (no bits), or a word the module's pointer mask
+ * leaves out. Such words still reach C blocks.
+ */
+static int go_noptr_kind(world *w, uint64_t obj_block, uint64_t c_block, const uint8_t *mask,
+                         bool noptr)
+{
+    const uint64_t go = 0x400000;
+    ch_go_heap h = {0};
+    h.spans = malloc(sizeof *h.spans);
+    if (!h.spans)
+        exit(2);
+    h.spans[0] = (ch_go_span){.start = go, .elemsize = 64, .nelems = 128};
+    h.nspans = 1;
+    if (ch_go_heap_init(&h))
+        exit(2);
+    ch_go_set(h.alloc, 0);
+    uint8_t *bits = mask ? malloc(1) : NULL;
+    if (bits)
+        *bits = *mask;
+    if (noptr) {
+        h.noptr = malloc(sizeof *h.noptr);
+        h.noptr[0] = (ch_go_noptr){ROOT, ROOT + 4096, bits};
+        h.nnoptr = 1;
+    }
+    put(&w->mem, go, obj_block);
+    put(&w->mem, ROOT, go);
+    put(&w->mem, ROOT + 8, c_block);
+    for (size_t i = 0; i < w->prof.nblocks; i++)
+        w->blocks[i].kind = CH_KIND_UNFREED;
+    ch_region root = {.start = ROOT, .end = ROOT + 4096, .name = "root"};
+    ch_scan_extra x = {.go = &h};
+    if (ch_scan_ex(&w->prof, &root, 1, NULL, 0, NULL, 0, &x, fake_read, &w->mem))
+        exit(2);
+    ch_go_heap_free(&h);
+    return kind_at(w, c_block) == CH_KIND_REACHABLE ? kind_at(w, obj_block) : -1;
+}
+
+static int case_go_noptr(void)
+{
+    world w;
+    world_init(&w);
+    add_segment(&w.mem, 0x400000, 8192);
+    uint64_t a = block(&w, 0, 32), b = block(&w, 1, 32);
+    const uint8_t first = 1, second = 2;
+    if (go_noptr_kind(&w, a, b, NULL, false) != CH_KIND_REACHABLE ||
+        go_noptr_kind(&w, a, b, NULL, true) != CH_KIND_GOGARBAGE ||
+        go_noptr_kind(&w, a, b, &second, true) != CH_KIND_GOGARBAGE ||
+        go_noptr_kind(&w, a, b, &first, true) != CH_KIND_REACHABLE) {
+        printf("FAIL a root word Go's collector skips reached a Go object, or a C block "
+               "was lost\n");
+        failures++;
+    }
     return failures;
 }
 
@@ -962,6 +1021,7 @@ int main(int argc, char **argv)
         {"chain", case_chain},
         {"block_bytes", case_block_bytes_not_root},
         {"registers", case_registers},
+        {"go_noptr", case_go_noptr},
         {"zero_size_holes", case_zero_size_and_holes},
         {"group", case_group},
         {"glibc_chunk", case_glibc_chunk},

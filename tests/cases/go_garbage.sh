@@ -3,6 +3,8 @@
 # wrapper dropped without Close) is "held by Go garbage": shown and an error
 # by default. Behind a finalizer it says so and is no error by default; held
 # from a global it is still reachable, and --show-roots names the global.
+# A dropped object first in its span is garbage too, though the runtime's
+# span records (and mheap_.pages.searchAddr) hold its address as a uintptr.
 # Each answer must be the same in 20 runs.
 # go: both
 # timeout: 600
@@ -30,6 +32,10 @@ for i in $(seq 20); do
     expect_eq "$(header)" "4,321 bytes in 1 blocks are held by Go garbage with a finalizer" \
         "finalizer, run $i"
     expect_eq "$RC" 0 "behind a finalizer is no error by default, run $i"
+
+    ch_run --show-roots --show-leak-kinds=all -- "$bin" first
+    expect_eq "$(header)" "4,321 bytes in 1 blocks are held by Go garbage" \
+        "first in its span, run $i"
 
     ch_run --error-exitcode=42 --show-roots --show-leak-kinds=all -- "$bin" global
     expect_eq "$(header)" "4,321 bytes in 1 blocks are still reachable" "global, run $i"

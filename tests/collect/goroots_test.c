@@ -57,6 +57,7 @@ static const ch_go_layout layout = {
     .g_sp = 0x38,
     .g_status = 0x90,
     .g_read = 0xa0,
+    .allarenas = CH_GO_NO_MEMBER,
 };
 
 #define SPANS (BASE + 0x1000) /* the []*mspan array */
@@ -123,6 +124,37 @@ static int dead_ranges_sps(uint64_t main_sp, const uint64_t *sps, size_t nsps, c
 static int dead_ranges(uint64_t main_sp, ch_range_list *dead, char *err)
 {
     return dead_ranges_sps(main_sp, NULL, 0, dead, err);
+}
+
+/* The heap arena (mheap_.allArenas) holding HEAP: every page of it that no
+ * in-use span or live stack keeps is dead, also those of a freed span whose
+ * record describes another span since. */
+static void test_arenas(void)
+{
+    build_target();
+    ch_go_layout L = layout;
+    L.allarenas = 0x30;
+    const uint64_t arenas = BASE + 0x800, idx = (HEAP + 0x800000000000ull) >> 26;
+    put64(L.mheap_addr + L.allarenas, arenas);
+    put64(L.mheap_addr + L.allarenas + 8, 1);
+    put64(L.mheap_addr + L.allarenas + 16, 1);
+    put64(arenas, idx);
+    ch_range_list d = {0};
+    char err[160] = "";
+    uint64_t s = HEAP + 4 * PG;
+    ch_go_threads t = {.main_sp = s + 3 * PG + 0x1000};
+    CHECK(ch_go_dead_ranges(&L, 0, &t, fake_read, NULL, &d, err, sizeof err) == 0);
+    const ch_range want[] = {
+        {s, s + 0x1800}, {s + 2 * PG, s + 3 * PG + 0x1000}, {HEAP + 8 * PG, HEAP + (64u << 20)}};
+    CHECK(d.n == 3);
+    for (size_t i = 0; i < 3 && i < d.n; i++)
+        CHECK(d.v[i].start == want[i].start && d.v[i].end == want[i].end);
+    free(d.v);
+    d = (ch_range_list){0};
+    put64(arenas, 1); /* an arena in the kernel's half */
+    CHECK(ch_go_dead_ranges(&L, 0, &t, fake_read, NULL, &d, err, sizeof err) == -1 && err[0]);
+    free(d.v);
+    printf("arenas: %s\n", fails ? "failed" : "ok");
 }
 
 /* Other threads' stack pointers: one on the running goroutine 1 cuts its
@@ -270,6 +302,8 @@ int main(int argc, char **argv)
         test_ranges();
     else if (!strcmp(what, "runtime"))
         test_runtime();
+    else if (!strcmp(what, "arenas"))
+        test_arenas();
     else if (!strcmp(what, "thread_sps"))
         test_thread_sps();
     else if (!strcmp(what, "hostile"))

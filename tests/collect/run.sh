@@ -135,7 +135,7 @@ fi
 # Go runtime roots: synthetic targets, then layouts of real executables.
 # A non-Go file, a truncated Go binary and a stripped one (-s -w) have no
 # layout; binaries of every installed Go toolchain must have one.
-for c in ranges runtime thread_sps hostile; do
+for c in ranges runtime arenas thread_sps hostile; do
     if out=$(timeout 60 "$T/goroots_test" $c 2>&1); then
         pass "goroots_$c" "$(tail -n 1 <<<"$out")"
     else

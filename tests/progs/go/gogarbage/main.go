@@ -4,6 +4,8 @@
 //	drop      dropped without Close: held by Go garbage only
 //	finalizer the same, with a finalizer that would free it
 //	global    still referenced from a package variable: reachable
+//	first     dropped, a Go object of a span of its own (its address is its
+//	          span's startAddr) after a collection freed spans before it
 package main
 
 // #include <stdlib.h>
@@ -31,6 +33,38 @@ func (w *wrapper) Close() {
 
 var kept *wrapper
 
+// big enough for a span of its own (over 32 KiB)
+type large struct {
+	buf unsafe.Pointer
+	pad [5000]uintptr
+}
+
+var sink interface{}
+
+// Spans freed by a collection keep their runtime.mspan records, whose
+// startAddr names where the next large object is likely to start.
+//
+//go:noinline
+func freeSpans() {
+	v := make([]*large, 64)
+	for i := range v {
+		v[i] = &large{}
+	}
+	sink = v
+	sink = nil
+	runtime.GC()
+}
+
+//go:noinline
+func dropLarge() int {
+	freeSpans()
+	w := &large{}
+	w.buf = C.malloc(4321)
+	sink = w
+	sink = nil
+	return len(w.pad)
+}
+
 // A block big enough for glibc to mmap it, far above Go's heap: the C
 // blocks' address range then spans Go's heap, whose pointers must still be
 // told apart from C pointers. Reachable in every mode.
@@ -38,6 +72,9 @@ var big unsafe.Pointer
 
 //go:noinline
 func use(mode string) int {
+	if mode == "first" {
+		return dropLarge()
+	}
 	w := newWrapper(4321)
 	switch mode {
 	case "finalizer":

@@ -12,10 +12,17 @@ import "C"
 import "unsafe"
 
 // C memory held by Go globals: still reachable at exit, through a Go
-// object (kept's array) or directly (keptPtr).
+// object (kept's array, a holder: over 512 bytes, its type in a malloc
+// header from Go 1.22) or directly (keptPtr).
+type holder struct {
+	p   unsafe.Pointer
+	pad [600]byte
+}
+
 var (
-	kept    []unsafe.Pointer
-	keptPtr unsafe.Pointer
+	kept       []unsafe.Pointer
+	keptPtr    unsafe.Pointer
+	keptHolder *holder
 )
 
 //export GoLeak
@@ -28,6 +35,7 @@ func GoLeak() {
 func GoKeep() {
 	kept = append(kept, C.malloc(48))
 	keptPtr = C.malloc(16)
+	keptHolder = &holder{p: C.malloc(700)}
 }
 
 //export GoHelper
