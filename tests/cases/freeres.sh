@@ -2,9 +2,11 @@
 # The C and C++ runtimes' own blocks, which valgrind frees at exit
 # (__libc_freeres, __gnu_cxx::__freeres) and so never reports, are
 # suppressed by default: stdio buffers and libstdc++'s emergency exception
-# pool. A user's leaks through stdio (a FILE left open, a getline buffer)
+# pool, and glibc's caches (gettext, mbrtowc, NSS, resolver). A user's
+# leaks through stdio (a FILE left open, a getline buffer)
 # are still reported, with the figures valgrind gives (default options).
 # go: both
+# timeout: 600
 . "$ROOT/tests/lib.sh"
 need_valgrind
 need_cgoheap
@@ -36,6 +38,17 @@ expect_eq "$(summary suppressed "$WORK/report")" "8192 2" "stdio buffers suppres
 # Without the built-in list they are there, still reachable.
 ch_run --show-leak-kinds=all --no-default-suppressions -- "$bin"
 expect_eq "$(summary reachable "$WORK/report")" "8664 3" "still reachable without default suppressions"
+
+# glibc's caches that Debian's tools fill (gettext, mbrtowc, NSS, getpwuid's
+# buffer, resolv.conf): valgrind's figures, and the user's two blocks only.
+bin=$(c_build tests/progs/c/libc_caches.c) || exit 1
+same_kinds_as_valgrind "$bin"
+expect_eq "$(kinds "$WORK/report")" "definite=40/1 indirect=0/0 possible=0/0 reachable=24/1" \
+    "libc_caches kinds (the program's expected figures)"
+line=$(line_of LEAK-lost "$ROOT/tests/progs/c/libc_caches.c") || exit 1
+expect_record 'definitely lost' "$(frame_re lose libc_caches.c "$line")"
+line=$(line_of KEPT "$ROOT/tests/progs/c/libc_caches.c") || exit 1
+expect_record 'still reachable' "$(frame_re main libc_caches.c "$line")"
 
 # C++: nothing left but the runtimes' own blocks.
 bin=$(c_build tests/progs/c/cxx_clean.cc) || exit 1
