@@ -118,12 +118,12 @@ typedef struct ch_live_shard {
  * Frames are return addresses, leaf (caller of malloc) first, stored
  * as uint64_t at frames_off.
  */
-typedef struct ch_stack_slot {
+typedef struct ch_stack_entry {
     uint64_t hash;
     uint32_t frames_off8; /* offset / 8 from frames area start */
     uint16_t depth;
     uint16_t flags; /* CH_STACK_F_* */
-} ch_stack_slot;
+} ch_stack_entry;
 
 #define CH_STACK_F_TRUNCATED 1u /* the walk hit CH_MAX_FRAMES */
 #define CH_STACK_F_GO 2u        /* the walk continued into Go frames by frame pointer */
@@ -362,7 +362,7 @@ typedef struct ch_shm_header {
     uint64_t heap_size;
     uint64_t heap_used; /* atomic bump pointer, relative to heap_off */
 
-    uint64_t stacks_off; /* ch_stack_slot[stack_cap] */
+    uint64_t stacks_off; /* ch_stack_entry[stack_cap] */
     uint64_t stats_off;  /* ch_stack_stats[stack_cap] */
     uint32_t stack_cap;  /* power of two, <= 1 << CH_STACK_ID_BITS */
     uint32_t stack_lock; /* spinlock for inserts */
@@ -379,9 +379,9 @@ typedef struct ch_shm_header {
     uint32_t n_marks;   /* slots claimed; may exceed CH_MAX_MARKS (then ignored) */
     uint32_t options;   /* written by the launcher: CH_OPT_* (include/cgoheap/follow.h) */
 
-    uint64_t slots_off;   /* ch_thread_slot[CH_MAX_THREAD_SLOTS] */
-    uint32_t n_slots;     /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
-    uint32_t n_bad_frees; /* slots of bad_frees claimed; may exceed CH_MAX_BAD_FREES */
+    uint64_t thread_slots_off; /* ch_thread_slot[CH_MAX_THREAD_SLOTS] */
+    uint32_t n_thread_slots;   /* slots claimed; may exceed CH_MAX_THREAD_SLOTS (then ignored) */
+    uint32_t n_bad_frees;      /* slots of bad_frees claimed; may exceed CH_MAX_BAD_FREES */
     ch_bad_free bad_frees[CH_MAX_BAD_FREES];
 
     char allocator[64]; /* file name of the program's own allocator, if not glibc */
@@ -417,7 +417,7 @@ static inline void ch_shm_forget(ch_shm_header *h)
     h->frames_size = keep.frames_size;
     h->modules_off = keep.modules_off;
     h->marks_off = keep.marks_off;
-    h->slots_off = keep.slots_off;
+    h->thread_slots_off = keep.thread_slots_off;
 }
 
 /* Both sides read these arrays by index: a size that changed unnoticed (a
@@ -427,7 +427,7 @@ _Static_assert(sizeof(ch_thread_slot) == 24576, "ch_thread_slot: whole pages; bu
 _Static_assert(__builtin_offsetof(ch_thread_slot, pend[CH_PEND_SMALL_AT]) == 4096 &&
                    __builtin_offsetof(ch_thread_slot, bucket[CH_SLOT_SMALL]) <= 8192,
                "a small slot's part is one page");
-_Static_assert(sizeof(ch_stack_slot) == 16, "ch_stack_slot: bump CH_SHM_VERSION");
+_Static_assert(sizeof(ch_stack_entry) == 16, "ch_stack_entry: bump CH_SHM_VERSION");
 _Static_assert(sizeof(ch_stack_stats) == 16, "ch_stack_stats: bump CH_SHM_VERSION");
 _Static_assert(sizeof(ch_live_shard) == 64, "ch_live_shard: one cache line");
 _Static_assert(sizeof(ch_module_entry) == 304, "ch_module_entry: bump CH_SHM_VERSION");

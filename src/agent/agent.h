@@ -21,7 +21,7 @@
 #define CH_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Adds to a header counter. Relaxed: counters carry no ordering for other data. */
-static inline void ch_count(uint64_t *field, uint64_t n)
+static inline void ch_header_add(uint64_t *field, uint64_t n)
 {
     __atomic_fetch_add(field, n, __ATOMIC_RELAXED);
 }

@@ -4,10 +4,10 @@
  * every thread slot and walk the stack; glibc usually aborts right after.
  */
 #include "agent/badfree.h"
-#include "agent/counters.h"
 #include "agent/created.h"
 #include "agent/next.h"
 #include "agent/stacks.h"
+#include "agent/thread_slot.h"
 
 #include <errno.h>
 
@@ -16,14 +16,14 @@ uint64_t ch_drops;
 /* The recent free of addr in any thread slot, or NULL. */
 static const ch_freed *find_freed(uint64_t addr)
 {
-    uint32_t n = __atomic_load_n(&ch_g.hdr->n_slots, __ATOMIC_RELAXED);
+    uint32_t n = __atomic_load_n(&ch_g.hdr->n_thread_slots, __ATOMIC_RELAXED);
     if (n > CH_MAX_THREAD_SLOTS)
         n = CH_MAX_THREAD_SLOTS;
     uint64_t drops = __atomic_load_n(&ch_drops, __ATOMIC_RELAXED);
     uint32_t b = CH_YOUNG_INDEX(addr) >> 1;
     for (uint32_t i = 0; i < n; i++) {
         /* Where a small slot put it, or a wide one (a slot may have widened since). */
-        const ch_thread_slot *s = ch_slot_at(i);
+        const ch_thread_slot *s = ch_thread_slot_at(i);
         const ch_freed *f = &s->bucket[b & (CH_SLOT_SMALL - 1)].freed;
         int wide = __atomic_load_n(&s->bucket_mask, __ATOMIC_RELAXED) == CH_SLOT_BUCKETS - 1;
         for (int k = 0; k < 1 + wide; k++, f = &s->bucket[b].freed)

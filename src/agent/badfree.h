@@ -12,8 +12,8 @@
 #ifndef CGOHEAP_AGENT_BADFREE_H
 #define CGOHEAP_AGENT_BADFREE_H
 
-#include "agent/counters.h"
 #include "agent/thread.h"
+#include "agent/thread_slot.h"
 
 /* Allocations that went unrecorded (dropped), counted at once: see above. */
 extern uint64_t ch_drops;

@@ -21,7 +21,7 @@ uint32_t ch_created_intern(ch_thread *t, const ch_walk_result *w)
     uint32_t n = w->depth, creator = t->creator_id;
     if (!creator || n + 1 >= CH_MAX_FRAMES || (w->flags & (CH_STACK_F_GO | CH_STACK_F_TRUNCATED)))
         return ch_stack_intern(w->frames, n, w->flags, ch_stack_finish(w->nh, n, w->flags));
-    const ch_stack_slot *cs = &ch_g.slots[creator];
+    const ch_stack_entry *cs = &ch_g.stacks[creator];
     uint64_t *f = w->frames;
     f[n] = CH_PC_THREAD_CREATED;
     uint32_t more = cs->depth < CH_MAX_FRAMES - n - 1 ? cs->depth : CH_MAX_FRAMES - n - 1;

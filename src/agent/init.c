@@ -63,7 +63,7 @@ static int header_ok(const ch_shm_header *h, uint64_t size)
         return 0; /* frames_off8 is 32 bits; heap tables are released by whole pages */
     return region_ok(h->shards_off, CH_LIVE_SHARDS * sizeof(ch_live_shard), size) &&
            region_ok(h->modules_off, CH_MAX_MODULES * sizeof(ch_module_entry), size) &&
-           region_ok(h->stacks_off, (uint64_t)h->stack_cap * sizeof(ch_stack_slot), size) &&
+           region_ok(h->stacks_off, (uint64_t)h->stack_cap * sizeof(ch_stack_entry), size) &&
            region_ok(h->stats_off, (uint64_t)h->stack_cap * sizeof(ch_stack_stats), size) &&
            region_ok(h->frames_off, h->frames_size, size) &&
            region_ok(h->heap_off, h->heap_size, size);
@@ -123,7 +123,7 @@ static void fill_globals(ch_shm_header *h)
     ch_g.hdr = h;
     ch_g.base = (char *)h;
     ch_g.shards = (ch_live_shard *)(ch_g.base + h->shards_off);
-    ch_g.slots = (ch_stack_slot *)(ch_g.base + h->stacks_off);
+    ch_g.stacks = (ch_stack_entry *)(ch_g.base + h->stacks_off);
     ch_g.stats = (ch_stack_stats *)(ch_g.base + h->stats_off);
     ch_g.frames = (uint64_t *)(ch_g.base + h->frames_off);
     ch_g.modules = (ch_module_entry *)(ch_g.base + h->modules_off);

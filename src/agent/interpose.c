@@ -15,9 +15,9 @@
  * A jump, not a call: these two see the program's call as their own.
  */
 #include "agent/badfree.h"
+#include "agent/hooks.h"
 #include "agent/modules.h"
 #include "agent/next.h"
-#include "agent/record.h"
 #include "agent/sample.h"
 #include "agent/state.h"
 

@@ -26,9 +26,9 @@
  * about once a second, not a clock read.
  */
 #include "agent/live.h"
-#include "agent/counters.h"
 #include "agent/spin.h"
 #include "agent/state.h"
+#include "agent/thread_slot.h"
 
 #include <sys/mman.h>
 
@@ -94,7 +94,7 @@ static uint64_t heap_alloc(uint64_t bytes)
             return 0;
     } while (!__atomic_compare_exchange_n(&h->heap_used, &used, used + bytes, 1, __ATOMIC_RELAXED,
                                           __ATOMIC_RELAXED));
-    ch_count(&h->agent_bytes, bytes);
+    ch_header_add(&h->agent_bytes, bytes);
     return h->heap_off + used;
 }
 
@@ -141,7 +141,7 @@ static int grow(ch_live_shard *s)
         __atomic_store_n(&s->table_off, off, __ATOMIC_RELEASE);
         __atomic_store_n(&s->cap, cap, __ATOMIC_RELEASE);
         madvise(old, old_cap * sizeof *old, MADV_REMOVE);
-        ch_count(&ch_g.hdr->agent_bytes, -(old_cap * sizeof *old));
+        ch_header_add(&ch_g.hdr->agent_bytes, -(old_cap * sizeof *old));
         return 1;
     }
     __atomic_store_n(&s->cap, cap, __ATOMIC_RELEASE);
@@ -316,10 +316,10 @@ static int take_foreign(ch_live_entry *e, uint64_t addr, uint64_t *size_stack)
  */
 static int remove_foreign_young(const ch_thread_slot *own, uint64_t addr, uint64_t *size_stack)
 {
-    uint32_t n = __atomic_load_n(&ch_g.hdr->n_slots, __ATOMIC_ACQUIRE);
+    uint32_t n = __atomic_load_n(&ch_g.hdr->n_thread_slots, __ATOMIC_ACQUIRE);
     uint32_t h = CH_YOUNG_INDEX(addr), b = h >> 1, way = h & 1;
     for (uint32_t i = 0; i < n && i < CH_MAX_THREAD_SLOTS; i++) {
-        ch_thread_slot *other = ch_slot_at(i);
+        ch_thread_slot *other = ch_thread_slot_at(i);
         if (other == own)
             continue;
         if (take_foreign(&other->bucket[b & (CH_SLOT_SMALL - 1)].young[way], addr, size_stack))

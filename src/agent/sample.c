@@ -32,7 +32,7 @@ int ch_sample_setup(void)
     if (p == MAP_FAILED)
         return 0;
     ch_filter = p;
-    ch_count(&ch_g.hdr->agent_bytes, FILTER_SIZE);
+    ch_header_add(&ch_g.hdr->agent_bytes, FILTER_SIZE);
     return 1;
 }
 

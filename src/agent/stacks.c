@@ -155,13 +155,13 @@ static uint32_t insert_locked(uint64_t h, const uint64_t *f, uint32_t depth, uin
     if (empty == UINT32_MAX)
         return 0;
     id = (uint32_t)n + 1;
-    ch_stack_slot *s = &ch_g.slots[id];
+    ch_stack_entry *s = &ch_g.stacks[id];
     memcpy(ch_g.frames + hd->frames_used / 8, f, bytes);
     s->frames_off8 = (uint32_t)(hd->frames_used / 8);
     s->depth = (uint16_t)depth;
     s->flags = flags;
     __atomic_store_n(&hd->frames_used, hd->frames_used + bytes, __ATOMIC_RELAXED);
-    ch_count(&hd->agent_bytes, bytes);
+    ch_header_add(&hd->agent_bytes, bytes);
     __atomic_store_n(&s->hash, h, __ATOMIC_RELEASE); /* the slot is complete */
     __atomic_store_n(&hd->n_stacks, n + 1, __ATOMIC_RELEASE);
     ix->e[empty].frames_off8 = s->frames_off8;

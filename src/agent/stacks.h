@@ -1,4 +1,4 @@
-/* The stack table in shm: distinct stacks, deduplicated (their counters: counters.h). */
+/* The stack table in shm: distinct stacks, deduplicated (their counters: thread_slot.h). */
 #ifndef CGOHEAP_AGENT_STACKS_H
 #define CGOHEAP_AGENT_STACKS_H
 

@@ -25,7 +25,7 @@ typedef struct ch_agent {
     ch_shm_header *hdr;
     char *base; /* == hdr, as bytes: every shm offset is relative to it */
     ch_live_shard *shards;
-    ch_stack_slot *slots;
+    ch_stack_entry *stacks;
     ch_stack_stats *stats;
     uint64_t *frames;
     ch_module_entry *modules;

@@ -8,12 +8,12 @@
  * ever did, the allocation would arrive with t->inside set and pass through.
  */
 #include "agent/thread.h"
-#include "agent/counters.h"
 #include "agent/live.h"
 #include "agent/marks.h"
 #include "agent/modules.h"
 #include "agent/rule.h"
 #include "agent/spin.h"
+#include "agent/thread_slot.h"
 #include "agent/walkmemo.h"
 #include "cgoheap/follow.h"
 
@@ -64,11 +64,11 @@ void ch_thread_flush(ch_thread *t, int all)
         return;
     uint32_t was_inside = t->inside;
     t->inside = 1;
-    ch_thread_slot *c = ch_counters(t);
+    ch_thread_slot *c = ch_thread_slot_of(t);
     if (t->pending_events)
-        CH_COUNT(c, n_events, t->pending_events);
+        CH_THREAD_ADD(c, n_events, t->pending_events);
     if (t->pending_dropped)
-        CH_COUNT(c, n_dropped, t->pending_dropped);
+        CH_THREAD_ADD(c, n_dropped, t->pending_dropped);
     t->pending_events = 0;
     t->pending_dropped = 0;
     if (all)
@@ -105,7 +105,7 @@ static void thread_end(void *unused)
     t->inside = 1;
     t->registered = 0;
     ch_thread_flush(t, 1);
-    ch_counters_release(t);
+    ch_thread_slot_release(t);
     ch_rule *r = t->rules;
     if (r) {
         t->rules = NULL;
@@ -161,7 +161,7 @@ static ch_rule *take_rules(void)
     if (c == MAP_FAILED)
         return NULL;
     ch_mark((uint64_t)(uintptr_t)c | (uint64_t)CACHE_PAGES << 3, CH_MARK_AGENT);
-    ch_count(&ch_g.hdr->agent_bytes, RULES_BYTES);
+    ch_header_add(&ch_g.hdr->agent_bytes, RULES_BYTES);
     return c->rules;
 }
 

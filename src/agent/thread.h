@@ -61,13 +61,13 @@ typedef struct ch_thread {
     uint32_t memo_mask;    /* walk memos in use, minus 1: 0 until the slot widens (thread.c) */
     uint64_t pending_events;
     uint64_t pending_dropped;
-    ch_thread_slot *ctr; /* this thread's slot in the record (counters.h), or NULL */
-    uint32_t ctr_state;  /* counters.c: none yet, owned, or given up */
-    uint32_t registered; /* the key whose destructor runs at thread end is set */
-    uint64_t last_mark;  /* the last stack-switch mark this thread recorded */
-    uint32_t creator_id; /* the stack that created this thread (created.h), or 0 */
-    uint32_t tail_at;    /* created.c: depth + 1 where tail_nh was summed, 0 if never */
-    uint64_t tail_nh;    /* the NH sum of the creator's part appended at depth tail_at - 1 */
+    ch_thread_slot *thread_slot; /* this thread's slot in the record (thread_slot.h), or NULL */
+    uint32_t thread_slot_state;  /* thread_slot.c: none yet, owned, or given up */
+    uint32_t registered;         /* the key whose destructor runs at thread end is set */
+    uint64_t last_mark;          /* the last stack-switch mark this thread recorded */
+    uint32_t creator_id;         /* the stack that created this thread (created.h), or 0 */
+    uint32_t tail_at;            /* created.c: depth + 1 where tail_nh was summed, 0 if never */
+    uint64_t tail_nh; /* the NH sum of the creator's part appended at depth tail_at - 1 */
     /*
      * [stk_lo, stk_hi): pages of this thread's stack known readable, every
      * one probed (memprobe.h). Checked with two compares before the page cache.
@@ -140,7 +140,7 @@ static inline void ch_defer_free(ch_thread *t, void *p)
                                         __ATOMIC_RELAXED));
 }
 
-/* Removes and frees the queued blocks (record.c). Runs with `inside` clear. */
+/* Removes and frees the queued blocks (hooks.c). Runs with `inside` clear. */
 void ch_defer_drain(ch_thread *t);
 
 /* Leaves the agent: clears `inside`, then does the frees queued meanwhile. */

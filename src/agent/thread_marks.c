@@ -19,8 +19,8 @@
  * the calls pass straight through without marks.
  */
 #include "agent/created.h"
+#include "agent/hooks.h"
 #include "agent/marks.h"
-#include "agent/record.h"
 #include "agent/state.h"
 #include "agent/thread.h"
 
@@ -61,7 +61,7 @@ static start_record *claim_record(void *(*fn)(void *), void *arg)
             munmap(p, POOL_RECORDS * sizeof *p); /* another thread won */
             p = none;
         } else {
-            ch_count(&ch_g.hdr->agent_bytes, POOL_RECORDS * sizeof *p);
+            ch_header_add(&ch_g.hdr->agent_bytes, POOL_RECORDS * sizeof *p);
         }
     }
     uint32_t first = __atomic_fetch_add(&pool_hint, 1, __ATOMIC_RELAXED);

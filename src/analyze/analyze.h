@@ -82,10 +82,10 @@ int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint6
                ch_read_fn read, void *ctx);
 
 /* Groups blocks into loss records by (stack, kind), biggest first. */
-ch_record *ch_group(const ch_profile *p, size_t *nrecords);
+ch_loss_record *ch_group(const ch_profile *p, size_t *nrecords);
 
 /* --show-roots: sets each record's root from p->block_root (no-op without). 0 or -1. */
-int ch_roots_attach(const ch_profile *p, ch_record *records, size_t n);
+int ch_roots_attach(const ch_profile *p, ch_loss_record *records, size_t n);
 
 /* Suppressions in LeakSanitizer's format: "leak:PATTERN" lines, '#' comments. */
 typedef struct ch_suppressions ch_suppressions;

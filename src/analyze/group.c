@@ -14,7 +14,7 @@
  * the order never depends on qsort. */
 static int by_size_desc(const void *a, const void *b)
 {
-    const ch_record *x = a, *y = b;
+    const ch_loss_record *x = a, *y = b;
     uint64_t tx = x->bytes + x->indirect_bytes, ty = y->bytes + y->indirect_bytes;
     if (tx != ty)
         return tx > ty ? -1 : 1;
@@ -37,14 +37,14 @@ static unsigned kind_of(const ch_block *b)
 
 /* The record of blocks of stack s and kind k (kinds: bit k set if the stack has blocks of
  * kind k): its rank among the stack's is how many of its kinds come before k. */
-static ch_record *record_of(ch_record *out, const uint8_t *kinds, const size_t *first, uint32_t s,
-                            unsigned k)
+static ch_loss_record *record_of(ch_loss_record *out, const uint8_t *kinds, const size_t *first,
+                                 uint32_t s, unsigned k)
 {
     return &out[first[s] + (size_t)__builtin_popcount(kinds[s] & ((1u << k) - 1))];
 }
 
 /* Adds the scan's indirect bytes of each definite block to its record. */
-static void add_owned(const ch_profile *p, ch_record *out, const uint8_t *kinds,
+static void add_owned(const ch_profile *p, ch_loss_record *out, const uint8_t *kinds,
                       const size_t *first)
 {
     for (size_t i = 0; i < p->nowned; i++) {
@@ -70,14 +70,14 @@ static size_t number_records(const uint8_t *kinds, size_t nstacks, size_t *first
 
 /* Returns a malloc'd array (free() it), never NULL except when out of
  * memory, even for zero records. */
-ch_record *ch_group(const ch_profile *p, size_t *nrecords)
+ch_loss_record *ch_group(const ch_profile *p, size_t *nrecords)
 {
     *nrecords = 0;
     size_t ns = p->nstacks ? p->nstacks : 1;
     _Static_assert(CH_KIND_COUNT <= 8, "a stack's kinds are a byte of bits");
     uint8_t *kinds = calloc(ns, 1); /* bit k: the stack has blocks of kind k */
     size_t *first = malloc(ns * sizeof *first);
-    ch_record *out = NULL;
+    ch_loss_record *out = NULL;
     if (!kinds || !first)
         goto done;
     for (size_t i = 0; i < p->nblocks; i++)
@@ -88,12 +88,12 @@ ch_record *ch_group(const ch_profile *p, size_t *nrecords)
     for (size_t s = 0; s < ns; s++)
         for (unsigned k = 0, r = 0; k < CH_KIND_COUNT; k++)
             if (kinds[s] & (1u << k))
-                out[first[s] + r++] = (ch_record){.stack_id = (uint32_t)s, .kind = (ch_kind)k};
+                out[first[s] + r++] = (ch_loss_record){.stack_id = (uint32_t)s, .kind = (ch_kind)k};
     for (size_t i = 0; i < p->nblocks; i++) {
         const ch_block *b = &p->blocks[i];
         uint32_t s = stack_of(p, b);
         unsigned k = kind_of(b);
-        ch_record *r = record_of(out, kinds, first, s, k);
+        ch_loss_record *r = record_of(out, kinds, first, s, k);
         r->bytes += b->size;
         r->blocks++;
     }

@@ -20,7 +20,7 @@ static int by_key(const void *a, const void *b)
     return (x->kind > y->kind) - (x->kind < y->kind);
 }
 
-int ch_roots_attach(const ch_profile *p, ch_record *records, size_t n)
+int ch_roots_attach(const ch_profile *p, ch_loss_record *records, size_t n)
 {
     if (!p->block_root || !n)
         return 0;

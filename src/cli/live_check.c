@@ -47,7 +47,7 @@ static int write_report(const ch_pipeline *p, const ch_report_input *in, ch_leak
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
     const ch_report_opts ro = {.show_kinds = ch_pipeline_shown_kinds(p),
-                               .show_internal = p->opt->show_internal,
+                               .show_glue = p->opt->show_glue,
                                .gen_suppressions = p->opt->gen_suppressions};
     int rc = !mem                 ? -1
              : f == CH_LEAKS_JSON ? ch_report_json(mem, in)

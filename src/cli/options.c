@@ -389,7 +389,7 @@ static int apply(ch_options *o, int id, const char *v, char *err, size_t errlen)
         o->show_roots = true;
         return 0;
     case OPT_SHOW_INTERNAL:
-        o->show_internal = true;
+        o->show_glue = true;
         return 0;
     case OPT_NO_SCAN:
         o->scan = false;

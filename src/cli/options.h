@@ -18,7 +18,7 @@ typedef struct ch_options {
     int error_exitcode;   /* 0 = off */
     const char *supp_files[CH_MAX_SUPP_FILES];
     size_t nsupp_files;
-    bool gen_suppressions, print_default_suppressions, show_internal, scan, verbose;
+    bool gen_suppressions, print_default_suppressions, show_glue, scan, verbose;
     bool default_suppressions;       /* --no-default-suppressions turns off */
     bool trace_children;             /* follow child processes (the default) */
     const char *trace_children_skip; /* children not followed: comma-separated globs */

@@ -40,7 +40,7 @@ unsigned ch_pipeline_shown_kinds(const ch_pipeline *p)
  * kind's total, and the built-in suppressions name functions: the names
  * are enough for it, unless the user's own patterns may name files. The
  * folded report prints every record that is not suppressed. */
-static bool needs_full_symbols(const ch_pipeline *p, const ch_record *r)
+static bool needs_full_symbols(const ch_pipeline *p, const ch_loss_record *r)
 {
     unsigned bit = 1u << r->kind;
     unsigned errors = p->opt->error_exitcode ? ch_pipeline_error_kinds(p->opt) : 0;
@@ -48,7 +48,7 @@ static bool needs_full_symbols(const ch_pipeline *p, const ch_record *r)
            p->opt->folded_file;
 }
 
-static void set_verdict(ch_record *r, const char *pattern)
+static void set_verdict(ch_loss_record *r, const char *pattern)
 {
     r->suppressed = pattern != NULL;
     r->suppressed_by = pattern;
@@ -65,7 +65,7 @@ static void set_verdict(ch_record *r, const char *pattern)
  * such as glibc's thread start-up allocations in every Go program.
  * A stack keeps the level it was first matched at: the reports show it so.
  */
-static void suppress_record(ch_pipeline *p, ch_record *r, bool every_stack)
+static void suppress_record(ch_pipeline *p, ch_loss_record *r, bool every_stack)
 {
     uint32_t id = r->stack_id;
     if (!every_stack && ch_symstacks_level(p->stacks, id) == CH_SYM_NONE) {
@@ -87,7 +87,7 @@ static void suppress_and_symbolize(ch_pipeline *p)
 {
     bool every_stack = p->every_stack;
     for (size_t i = 0; i < p->nrecords; i++) {
-        ch_prefetch_records(&p->prof, p->records, p->nrecords, i);
+        ch_prefetch_loss_records(&p->prof, p->records, p->nrecords, i);
         suppress_record(p, &p->records[i], every_stack);
     }
     if (every_stack)

@@ -15,7 +15,7 @@ typedef struct ch_pipeline {
     bool leaked;               /* error kinds remain (--error-exitcode) */
     bool every_stack; /* a pprof or JSON report is wanted: every stack symbolized, build IDs */
     ch_profile prof;
-    ch_record *records;
+    ch_loss_record *records;
     size_t nrecords;
     ch_symbolizer *sym;
     bool sym_borrowed;    /* sym was set by the caller, who frees it; else made here */

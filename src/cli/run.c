@@ -233,7 +233,7 @@ static int report(ch_pipeline *p, FILE *log, bool children_reported)
     }
     ch_report_opts ro = {
         .show_kinds = ch_pipeline_shown_kinds(p),
-        .show_internal = p->opt->show_internal,
+        .show_glue = p->opt->show_glue,
         .gen_suppressions = p->opt->gen_suppressions,
     };
     int rc = ch_report_text(log, &in, &ro);

@@ -141,8 +141,9 @@ static int take_table(reader *r, ch_profile *p, const ch_live_entry *t, uint64_t
 static int read_blocks(reader *r, ch_profile *p)
 {
     const ch_live_shard *shards = (const ch_live_shard *)(r->base + r->h->shards_off);
-    const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->slots_off);
-    uint32_t nts = r->h->n_slots < CH_MAX_THREAD_SLOTS ? r->h->n_slots : CH_MAX_THREAD_SLOTS;
+    const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->thread_slots_off);
+    uint32_t nts =
+        r->h->n_thread_slots < CH_MAX_THREAD_SLOTS ? r->h->n_thread_slots : CH_MAX_THREAD_SLOTS;
     /* The shards' counts and every young entry: one short of the blocks, the array was doubled
      * into fresh memory by a 64 MiB copy (2M blocks: 0.1-0.2 s of CPU at the exit). */
     size_t n = 0, cap = 1 + (size_t)nts * CH_SLOT_BUCKETS * 2;
@@ -182,7 +183,7 @@ static int read_blocks(reader *r, ch_profile *p)
     return 0;
 }
 
-static int check_slot(reader *r, const ch_stack_slot *s)
+static int check_slot(reader *r, const ch_stack_entry *s)
 {
     uint64_t off = (uint64_t)s->frames_off8 * 8;
     uint64_t bytes = (uint64_t)s->depth * 8;
@@ -200,8 +201,9 @@ static int check_slot(reader *r, const ch_stack_slot *s)
  */
 static void add_pending(const reader *r, ch_profile *p)
 {
-    const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->slots_off);
-    uint32_t nts = r->h->n_slots < CH_MAX_THREAD_SLOTS ? r->h->n_slots : CH_MAX_THREAD_SLOTS;
+    const ch_thread_slot *ts = (const ch_thread_slot *)(r->base + r->h->thread_slots_off);
+    uint32_t nts =
+        r->h->n_thread_slots < CH_MAX_THREAD_SLOTS ? r->h->n_thread_slots : CH_MAX_THREAD_SLOTS;
     for (uint32_t i = 0; i < nts; i++) {
         for (uint32_t k = 0; k < CH_PEND_SLOTS; k++) {
             /* One copy: a running program (--http) may rewrite the entry. */
@@ -256,7 +258,7 @@ static int read_invalid_frees(reader *r, ch_profile *p)
 static int read_stacks(reader *r, ch_profile *p)
 {
     const ch_shm_header *h = r->h;
-    const ch_stack_slot *slots = (const ch_stack_slot *)(r->base + h->stacks_off);
+    const ch_stack_entry *slots = (const ch_stack_entry *)(r->base + h->stacks_off);
     const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + h->stats_off);
     uint64_t n = h->n_stacks < h->stack_cap ? h->n_stacks + 1 : h->stack_cap;
     if (!(p->stacks = calloc(n, sizeof *p->stacks)))
@@ -264,11 +266,11 @@ static int read_stacks(reader *r, ch_profile *p)
     p->nstacks = n;
     for (uint64_t id = 1; id < n; id++) {
         /* One copy: a running program (--http) may be publishing the slot. */
-        const ch_stack_slot copy = {.hash = ONCE(slots[id].hash),
-                                    .frames_off8 = ONCE(slots[id].frames_off8),
-                                    .depth = ONCE(slots[id].depth),
-                                    .flags = ONCE(slots[id].flags)};
-        const ch_stack_slot *s = &copy;
+        const ch_stack_entry copy = {.hash = ONCE(slots[id].hash),
+                                     .frames_off8 = ONCE(slots[id].frames_off8),
+                                     .depth = ONCE(slots[id].depth),
+                                     .flags = ONCE(slots[id].flags)};
+        const ch_stack_entry *s = &copy;
         if (s->hash == 0)
             continue;
         if (check_slot(r, s))
@@ -351,8 +353,8 @@ static void read_counters(const reader *r, ch_profile *p)
             snprintf(p->allocator, sizeof p->allocator, "?");
         p->new_untracked = (h->agent_flags & CH_AGENT_NEW_UNTRACKED) != 0;
     }
-    const ch_thread_slot *c = (const ch_thread_slot *)(r->base + h->slots_off);
-    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
+    const ch_thread_slot *c = (const ch_thread_slot *)(r->base + h->thread_slots_off);
+    uint32_t n = h->n_thread_slots < CH_MAX_THREAD_SLOTS ? h->n_thread_slots : CH_MAX_THREAD_SLOTS;
     for (uint32_t i = 0; i < n; i++) {
         p->n_allocs += c[i].n_allocs;
         p->n_frees += c[i].n_frees;

@@ -126,7 +126,7 @@ static inline double ch_block_age(const ch_profile *p, const ch_block *b)
 }
 
 /* A loss record: blocks that share a stack and a kind. */
-typedef struct ch_record {
+typedef struct ch_loss_record {
     uint32_t stack_id;
     ch_kind kind;
     uint64_t bytes;
@@ -135,7 +135,7 @@ typedef struct ch_record {
     const char *suppressed_by; /* pattern, if suppressed */
     const char *root;          /* --show-roots: what holds its first block, or NULL */
     uint64_t indirect_bytes;   /* definite: bytes indirectly lost through its blocks */
-} ch_record;
+} ch_loss_record;
 
 /* The function name of a CH_PC_THREAD_CREATED frame (shm.h): the frames after it are the
  * stack that created the thread. */
@@ -150,7 +150,7 @@ typedef struct ch_frame {
     const char *module;   /* path of the module, NULL if none */
     uint64_t module_off;  /* pc - module bias (file-relative vaddr) */
     bool inlined;         /* this frame was inlined into the next one */
-    bool internal;        /* cgo glue, Go runtime call machinery or the agent */
+    bool glue;            /* cgo glue, Go runtime call machinery or the agent */
 } ch_frame;
 
 /*
@@ -167,8 +167,8 @@ static inline void ch_prefetch_stack(const ch_stack *st)
         __builtin_prefetch(&st->pcs[k]);
 }
 
-static inline void ch_prefetch_records(const ch_profile *p, const ch_record *records, size_t n,
-                                       size_t i)
+static inline void ch_prefetch_loss_records(const ch_profile *p, const ch_loss_record *records,
+                                            size_t n, size_t i)
 {
     size_t near = i + CH_PREFETCH_AHEAD, far = i + 2 * CH_PREFETCH_AHEAD;
     if (far < n && records[far].stack_id < p->nstacks)

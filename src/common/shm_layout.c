@@ -66,7 +66,7 @@ static uint64_t fixed_bytes(uint32_t stack_cap)
     off = align_up(off + CH_MAX_MODULES * sizeof(ch_module_entry), 4096);
     off = align_up(off + CH_MAX_MARKS * sizeof(uint64_t), 4096);
     off = align_up(off + CH_MAX_THREAD_SLOTS * sizeof(ch_thread_slot), 4096);
-    off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_slot), 4096);
+    off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_entry), 4096);
     return align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_stats), 4096);
 }
 
@@ -88,11 +88,11 @@ int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap)
     off = align_up(off + CH_MAX_MODULES * sizeof(ch_module_entry), 4096);
     h.marks_off = off;
     off = align_up(off + CH_MAX_MARKS * sizeof(uint64_t), 4096);
-    h.slots_off = off;
+    h.thread_slots_off = off;
     off = align_up(off + CH_MAX_THREAD_SLOTS * sizeof(ch_thread_slot), 4096);
     h.stack_cap = stack_cap;
     h.stacks_off = off;
-    off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_slot), 4096);
+    off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_entry), 4096);
     h.stats_off = off;
     off = align_up(off + (uint64_t)stack_cap * sizeof(ch_stack_stats), 4096);
     h.frames_off = off;
@@ -179,15 +179,15 @@ const char *ch_shm_validate(const ch_shm_header *h, size_t size)
         return "cgoheap record has a bad stack capacity";
     if (!region_ok(h->shards_off, CH_LIVE_SHARDS * sizeof(ch_live_shard), size) ||
         !region_ok(h->modules_off, CH_MAX_MODULES * sizeof(ch_module_entry), size) ||
-        !region_ok(h->stacks_off, (uint64_t)h->stack_cap * sizeof(ch_stack_slot), size) ||
+        !region_ok(h->stacks_off, (uint64_t)h->stack_cap * sizeof(ch_stack_entry), size) ||
         !region_ok(h->stats_off, (uint64_t)h->stack_cap * sizeof(ch_stack_stats), size) ||
         !region_ok(h->marks_off, CH_MAX_MARKS * sizeof(uint64_t), size) ||
-        !region_ok(h->slots_off, CH_MAX_THREAD_SLOTS * sizeof(ch_thread_slot), size) ||
+        !region_ok(h->thread_slots_off, CH_MAX_THREAD_SLOTS * sizeof(ch_thread_slot), size) ||
         !region_ok(h->frames_off, h->frames_size, size) ||
         !region_ok(h->heap_off, h->heap_size, size))
         return "cgoheap record has a region outside the file";
     /* ch_shm_create page-aligns every region: anything else would make misaligned reads. */
-    if ((h->shards_off | h->modules_off | h->marks_off | h->slots_off | h->stacks_off |
+    if ((h->shards_off | h->modules_off | h->marks_off | h->thread_slots_off | h->stacks_off |
          h->stats_off | h->frames_off | h->heap_off) &
         4095)
         return "cgoheap record has a misaligned region";

@@ -8,7 +8,7 @@
 
 typedef struct ch_report_opts {
     unsigned show_kinds;   /* bit (1 << ch_kind) per kind whose records are printed */
-    bool show_internal;    /* show frames marked internal */
+    bool show_glue;        /* show frames marked internal */
     bool gen_suppressions; /* print a suppression entry after each record */
 } ch_report_opts;
 
@@ -26,7 +26,7 @@ typedef struct ch_live_pause {
 
 typedef struct ch_report_input {
     const ch_profile *prof;
-    const ch_record *records; /* sorted biggest first */
+    const ch_loss_record *records; /* sorted biggest first */
     size_t nrecords;
     const char *const *build_ids; /* per module, "" if none */
     const char *program;          /* argv[0] as given */
@@ -52,7 +52,7 @@ typedef struct ch_report_input {
 } ch_report_input;
 
 /* Whether a record counts as an error: not suppressed, of an error kind. */
-static inline bool ch_report_is_error(const ch_report_input *in, const ch_record *r)
+static inline bool ch_report_is_error(const ch_report_input *in, const ch_loss_record *r)
 {
     return !r->suppressed && (in->error_kinds & (1u << r->kind));
 }
@@ -71,7 +71,7 @@ typedef struct ch_pprof_values {
  * functions, encoded once, and each stack's location ids, so that a stack
  * is symbolized for the first profile that has it only. It grows with the
  * distinct stacks and PCs. Valid for one record with one set of modules
- * and one hide_internal: the caller drops it when either changes.
+ * and one hide_glue: the caller drops it when either changes.
  */
 typedef struct ch_pprof_cache ch_pprof_cache;
 ch_pprof_cache *ch_pprof_cache_new(void); /* NULL if out of memory */
@@ -83,7 +83,7 @@ typedef struct ch_pprof_opts {
     int64_t duration_ns;         /* a delta profile's duration */
     const ch_pprof_values *base; /* per stack id (prof->nstacks): subtracted, for a delta */
     ch_pprof_values *values;     /* per stack id: receives the values before the subtraction */
-    bool hide_internal;          /* leave out cgo glue frames, as the text report does */
+    bool hide_glue;              /* leave out cgo glue frames, as the text report does */
     ch_pprof_cache *cache;       /* NULL: the profile makes its own locations */
     bool per_stack;              /* one sample per stack, no "kind" label: a live heap was not
                                     scanned, so it has no leak kinds (the exit report's pprof
@@ -95,7 +95,7 @@ typedef struct ch_pprof_opts {
 int ch_report_pprof_mem(const ch_report_input *in, const ch_pprof_opts *o, unsigned char **gz,
                         size_t *len);
 /* Go's legacy text heap profile (debug=1), unscaled figures and heap/2*rate. 0 or -1. */
-int ch_report_heap_legacy(FILE *out, const ch_report_input *in, bool show_internal);
+int ch_report_heap_legacy(FILE *out, const ch_report_input *in, bool show_glue);
 
 /* What the Prometheus exposition adds to the record's figures. */
 typedef struct ch_metrics_extra {

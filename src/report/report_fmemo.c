@@ -34,7 +34,7 @@ static uint64_t hash_frame(const ch_frame *f)
     uint64_t h = mix(f->pc, (uintptr_t)f->function);
     h = mix(h, (uintptr_t)f->file ^ (uint64_t)(unsigned)f->line << 32);
     return mix(h, (uintptr_t)f->module ^ f->module_off ^ (uint64_t)f->inlined << 62 ^
-                      (uint64_t)f->internal << 63);
+                      (uint64_t)f->glue << 63);
 }
 
 /* Field by field: padding bytes of a frame are not part of it. */
@@ -42,7 +42,7 @@ static bool same_frame(const ch_frame *a, const ch_frame *b)
 {
     return a->pc == b->pc && a->function == b->function && a->file == b->file &&
            a->line == b->line && a->module == b->module && a->module_off == b->module_off &&
-           a->inlined == b->inlined && a->internal == b->internal;
+           a->inlined == b->inlined && a->glue == b->glue;
 }
 
 /* Adds fr's text as a new entry; its index, or -1 when out of memory. */

@@ -33,16 +33,17 @@ static void put_frame(chr_out *out, const ch_frame *fr)
     }
 }
 
-static int write_line(chr_out *out, chr_fmemo *names, const ch_report_input *in, const ch_record *r)
+static int write_line(chr_out *out, chr_fmemo *names, const ch_report_input *in,
+                      const ch_loss_record *r)
 {
     chr_frames f;
     if (chr_stack_frames(in, r->stack_id, &f) != 0)
         return -1;
-    bool show_all = chr_show_internal(&f, false);
+    bool show_all = chr_show_glue(&f, false);
     bool first = true;
     /* Frames are leaf first; folded lines are root first. */
     for (size_t i = f.n; i-- > 0;) {
-        if (!show_all && f.v[i].internal)
+        if (!show_all && f.v[i].glue)
             continue;
         if (!first)
             chr_out_char(out, ';');
@@ -52,7 +53,7 @@ static int write_line(chr_out *out, chr_fmemo *names, const ch_report_input *in,
     if (first)
         chr_out_str(out, "[unknown stack]");
     chr_out_char(out, ' ');
-    chr_out_u64(out, chr_record_amount(in, r).bytes);
+    chr_out_u64(out, chr_loss_record_amount(in, r).bytes);
     chr_out_char(out, '\n');
     chr_frames_release(&f);
     return 0;
@@ -66,7 +67,7 @@ int ch_report_folded(FILE *out, const ch_report_input *in)
     chr_fmemo_init(&names, put_frame);
     int rc = 0;
     for (size_t i = 0; i < in->nrecords && rc == 0; i++) {
-        ch_prefetch_records(in->prof, in->records, in->nrecords, i);
+        ch_prefetch_loss_records(in->prof, in->records, in->nrecords, i);
         if (!in->records[i].suppressed)
             rc = write_line(&o, &names, in, &in->records[i]);
     }

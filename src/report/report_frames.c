@@ -82,12 +82,12 @@ void chr_frames_release(chr_frames *f)
     memset(f, 0, sizeof *f);
 }
 
-bool chr_show_internal(const chr_frames *f, bool show_internal)
+bool chr_show_glue(const chr_frames *f, bool show_glue)
 {
-    if (show_internal)
+    if (show_glue)
         return true;
     for (size_t i = 0; i < f->n; i++) {
-        if (!f->v[i].internal)
+        if (!f->v[i].glue)
             return false;
     }
     return true;
@@ -95,7 +95,7 @@ bool chr_show_internal(const chr_frames *f, bool show_internal)
 
 size_t chr_next_shown(const chr_frames *f, size_t from, bool show_all)
 {
-    while (from < f->n && !show_all && f->v[from].internal)
+    while (from < f->n && !show_all && f->v[from].glue)
         from++;
     return from;
 }
@@ -139,7 +139,7 @@ chr_cgo_origin chr_find_cgo_origin(const chr_frames *f)
     }
     /* i is now one past the helper: its callers start there. */
     for (; o.kind != CHR_CGO_NONE && i < f->n; i++) {
-        if (!f->v[i].internal && f->v[i].function) {
+        if (!f->v[i].glue && f->v[i].function) {
             o.caller = &f->v[i];
             break;
         }

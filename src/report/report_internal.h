@@ -44,7 +44,7 @@ typedef struct chr_amount {
 chr_amount chr_scale(uint64_t count, uint64_t bytes, uint64_t rate);
 
 /* A record's figures, scaled when the profile was sampled. */
-chr_amount chr_record_amount(const ch_report_input *in, const ch_record *r);
+chr_amount chr_loss_record_amount(const ch_report_input *in, const ch_loss_record *r);
 
 /*
  * The frames of one stack. When symbolization produced nothing for a stack
@@ -69,7 +69,7 @@ const ch_stack *chr_raw_stack(const ch_report_input *in, uint32_t stack_id);
  * also when every frame is internal, because hiding them all would leave a
  * record with no location at all.
  */
-bool chr_show_internal(const chr_frames *f, bool show_internal);
+bool chr_show_glue(const chr_frames *f, bool show_glue);
 
 /* Index of the first shown frame at or after `from`, or f->n if none. */
 size_t chr_next_shown(const chr_frames *f, size_t from, bool show_all);
@@ -124,9 +124,9 @@ bool chr_kind_shown(const ch_report_opts *o, ch_kind k);
  * shown are numbered too, as valgrind does). Returns how many listed records
  * were not shown, or -1 as soon as fn returns non-zero.
  */
-typedef int (*chr_record_fn)(void *ctx, const ch_record *r, size_t num, size_t of);
-long chr_each_shown_record(const ch_report_input *in, const ch_report_opts *o, size_t of,
-                           chr_record_fn fn, void *ctx);
+typedef int (*chr_loss_record_fn)(void *ctx, const ch_loss_record *r, size_t num, size_t of);
+long chr_each_shown_loss_record(const ch_report_input *in, const ch_report_opts *o, size_t of,
+                                chr_loss_record_fn fn, void *ctx);
 
 /* The module holding pc (by address range, else by path), or -1. */
 long chr_module_index(const ch_profile *p, const ch_frame *fr);

@@ -62,7 +62,7 @@ static void write_frame(chr_json *j, const ch_frame *fr)
     chr_json_hex(j, "address", fr->pc);
     chr_json_hex(j, "offset", fr->module_off);
     chr_json_bool(j, "inlined", fr->inlined);
-    chr_json_bool(j, "internal", fr->internal);
+    chr_json_bool(j, "internal", fr->glue);
     chr_json_close(j, '}');
 }
 
@@ -85,12 +85,12 @@ static void write_frames(chr_json *j, const char *key, chr_fmemo *objects, const
 }
 
 static int write_record(chr_json *j, chr_fmemo *objects, const ch_report_input *in,
-                        const ch_record *r, size_t num)
+                        const ch_loss_record *r, size_t num)
 {
     chr_frames f;
     if (chr_stack_frames(in, r->stack_id, &f) != 0)
         return -1;
-    chr_amount a = chr_record_amount(in, r);
+    chr_amount a = chr_loss_record_amount(in, r);
     const ch_stack *st = chr_raw_stack(in, r->stack_id);
     chr_json_open(j, NULL, '{', false);
     if (r->suppressed)
@@ -126,8 +126,8 @@ static int write_records(chr_json *j, const ch_report_input *in)
     size_t num = 0;
     chr_json_open(j, "records", '[', false);
     for (size_t i = 0; i < in->nrecords; i++) {
-        const ch_record *r = &in->records[i];
-        ch_prefetch_records(in->prof, in->records, in->nrecords, i);
+        const ch_loss_record *r = &in->records[i];
+        ch_prefetch_loss_records(in->prof, in->records, in->nrecords, i);
         /* Same numbering as the text report: suppressed records have none. */
         if (!r->suppressed)
             num++;

@@ -52,8 +52,7 @@ static legacy_rec *collect(const ch_profile *p, size_t *n, legacy_rec *all)
     return v;
 }
 
-static int write_record(FILE *out, const ch_report_input *in, const legacy_rec *r,
-                        bool show_internal)
+static int write_record(FILE *out, const ch_report_input *in, const legacy_rec *r, bool show_glue)
 {
     const ch_stack *st = chr_raw_stack(in, r->stack_id);
     fprintf(out, "%llu: %llu [%llu: %llu] @", (unsigned long long)r->inuse.count,
@@ -65,7 +64,7 @@ static int write_record(FILE *out, const ch_report_input *in, const legacy_rec *
     chr_frames f;
     if (chr_stack_frames(in, r->stack_id, &f))
         return -1;
-    bool all = chr_show_internal(&f, show_internal);
+    bool all = chr_show_glue(&f, show_glue);
     for (size_t i = chr_next_shown(&f, 0, all); i < f.n; i = chr_next_shown(&f, i + 1, all)) {
         const ch_frame *fr = &f.v[i];
         fprintf(out, "#\t%#llx\t%s\t%s:%d\n", (unsigned long long)fr->pc,
@@ -76,7 +75,7 @@ static int write_record(FILE *out, const ch_report_input *in, const legacy_rec *
     return 0;
 }
 
-int ch_report_heap_legacy(FILE *out, const ch_report_input *in, bool show_internal)
+int ch_report_heap_legacy(FILE *out, const ch_report_input *in, bool show_glue)
 {
     const ch_profile *p = in->prof;
     size_t n;
@@ -91,7 +90,7 @@ int ch_report_heap_legacy(FILE *out, const ch_report_input *in, bool show_intern
             (unsigned long long)(2 * rate));
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = write_record(out, in, &v[i], show_internal);
+        rc = write_record(out, in, &v[i], show_glue);
     free(v);
     fprintf(out, "\n# cgoheap\n# Allocs = %llu\n# Frees = %llu\n# AgentBytes = %llu\n",
             (unsigned long long)p->n_allocs, (unsigned long long)p->n_frees,

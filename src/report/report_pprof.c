@@ -277,7 +277,7 @@ static size_t shown_frames(builder *b, const ch_frame *v, size_t n, bool show_al
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (show_all || !v[i].internal)
+        if (show_all || !v[i].glue)
             b->shown[k++] = v[i];
     if (k)
         b->shown[k - 1].inlined = false;
@@ -292,7 +292,7 @@ static size_t stack_locations(builder *b, const chr_frames *f)
         b->loc_ids[0] = location_id(b, &unknown, 1);
         return 1;
     }
-    bool show_all = !b->o->hide_internal || chr_show_internal(f, false);
+    bool show_all = !b->o->hide_glue || chr_show_glue(f, false);
     size_t n = 0;
     for (size_t i = 0; i < f->n;) {
         size_t j = i;
@@ -467,7 +467,7 @@ static void write_kind_samples(builder *b, uint32_t stack_id, uint64_t count, ui
     uint64_t rate = b->in->prof->sample_rate;
     chr_amount seen = {0, 0};
     for (size_t r = b->rec_head[stack_id]; r != SIZE_MAX; r = b->rec_next[r]) {
-        const ch_record *rec = &b->in->records[r];
+        const ch_loss_record *rec = &b->in->records[r];
         chr_amount a = chr_scale(rec->blocks, rec->bytes, rate);
         const char *kind = rec->suppressed ? "suppressed" : chr_kind_id(rec->kind);
         if (b->by_stack)

@@ -146,8 +146,8 @@ static void put_record_number(text_ctx *c, size_t num, size_t of)
 }
 
 /* A LeakSanitizer-format entry, "leak:FUNC" (LSan also matches module names). */
-static void print_suppression(text_ctx *c, const chr_frames *f, bool show_all, const ch_record *r,
-                              size_t num, size_t of)
+static void print_suppression(text_ctx *c, const chr_frames *f, bool show_all,
+                              const ch_loss_record *r, size_t num, size_t of)
 {
     chr_out_str(&c->out, "# ");
     put_record_number(c, num, of);
@@ -178,9 +178,9 @@ static void put_amount(text_ctx *c, chr_amount a)
 /* valgrind's " 168 (24 direct, 144 indirect) bytes in 1 blocks" when the
  * record's blocks own indirectly lost ones (full tracking only: a sampled
  * run's indirect bytes are not the estimate of anything). */
-static void put_record_amount(text_ctx *c, const ch_record *r)
+static void put_record_amount(text_ctx *c, const ch_loss_record *r)
 {
-    chr_amount a = chr_record_amount(c->in, r);
+    chr_amount a = chr_loss_record_amount(c->in, r);
     if (!r->indirect_bytes || c->in->prof->sample_rate > 1) {
         put_amount(c, a);
         return;
@@ -197,7 +197,7 @@ static void put_record_amount(text_ctx *c, const ch_record *r)
     chr_out_str(&c->out, " blocks");
 }
 
-static void print_record_header(text_ctx *c, const ch_record *r, size_t num, size_t of)
+static void print_record_header(text_ctx *c, const ch_loss_record *r, size_t num, size_t of)
 {
     prefix(c);
     put_record_amount(c, r);
@@ -208,12 +208,12 @@ static void print_record_header(text_ctx *c, const ch_record *r, size_t num, siz
     chr_out_char(&c->out, '\n');
 }
 
-static int print_record(text_ctx *c, const ch_record *r, size_t num, size_t of)
+static int print_record(text_ctx *c, const ch_loss_record *r, size_t num, size_t of)
 {
     chr_frames f;
     if (chr_stack_frames(c->in, r->stack_id, &f) != 0)
         return -1;
-    bool show_all = chr_show_internal(&f, c->o->show_internal);
+    bool show_all = chr_show_glue(&f, c->o->show_glue);
     chr_cgo_origin origin = chr_find_cgo_origin(&f);
 
     print_record_header(c, r, num, of);
@@ -240,7 +240,7 @@ static int print_record(text_ctx *c, const ch_record *r, size_t num, size_t of)
     return 0;
 }
 
-static int print_shown(void *c, const ch_record *r, size_t num, size_t of)
+static int print_shown(void *c, const ch_loss_record *r, size_t num, size_t of)
 {
     return print_record(c, r, num, of);
 }
@@ -248,7 +248,7 @@ static int print_shown(void *c, const ch_record *r, size_t num, size_t of)
 /* Prints the shown records; returns how many listed ones were not shown, or -1. */
 static long print_records(text_ctx *c, size_t of)
 {
-    return chr_each_shown_record(c->in, c->o, of, print_shown, c);
+    return chr_each_shown_loss_record(c->in, c->o, of, print_shown, c);
 }
 
 static void print_amount_line(text_ctx *c, const char *label, chr_amount a)
@@ -316,7 +316,7 @@ static int print_stack(text_ctx *c, uint32_t stack_id)
     chr_frames f;
     if (chr_stack_frames(c->in, stack_id, &f) != 0)
         return -1;
-    print_frames(c, &f, chr_show_internal(&f, c->o->show_internal));
+    print_frames(c, &f, chr_show_glue(&f, c->o->show_glue));
     chr_frames_release(&f);
     return 0;
 }

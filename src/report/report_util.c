@@ -80,7 +80,7 @@ chr_amount chr_scale(uint64_t count, uint64_t bytes, uint64_t rate)
     return a;
 }
 
-chr_amount chr_record_amount(const ch_report_input *in, const ch_record *r)
+chr_amount chr_loss_record_amount(const ch_report_input *in, const ch_loss_record *r)
 {
     return chr_scale(r->blocks, r->bytes, in->prof->sample_rate);
 }
@@ -114,8 +114,8 @@ void chr_summarize(const ch_report_input *in, chr_summary *s)
 {
     memset(s, 0, sizeof *s);
     for (size_t i = 0; i < in->nrecords; i++) {
-        const ch_record *r = &in->records[i];
-        chr_amount a = chr_record_amount(in, r);
+        const ch_loss_record *r = &in->records[i];
+        chr_amount a = chr_loss_record_amount(in, r);
         add(&s->in_use, a);
         if (r->suppressed) {
             add(&s->suppressed, a);
@@ -235,14 +235,14 @@ bool chr_kind_shown(const ch_report_opts *o, ch_kind k)
     return (unsigned)k < CH_KIND_COUNT && (o->show_kinds & (1u << k));
 }
 
-long chr_each_shown_record(const ch_report_input *in, const ch_report_opts *o, size_t of,
-                           chr_record_fn fn, void *ctx)
+long chr_each_shown_loss_record(const ch_report_input *in, const ch_report_opts *o, size_t of,
+                                chr_loss_record_fn fn, void *ctx)
 {
     size_t num = 0;
     long hidden = 0;
     for (size_t i = 0; i < in->nrecords; i++) {
-        const ch_record *r = &in->records[i];
-        ch_prefetch_records(in->prof, in->records, in->nrecords, i);
+        const ch_loss_record *r = &in->records[i];
+        ch_prefetch_loss_records(in->prof, in->records, in->nrecords, i);
         if (r->suppressed)
             continue;
         /* Numbering counts unshown records too, as valgrind does. */

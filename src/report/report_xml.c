@@ -155,7 +155,7 @@ static int put_stack(xml_ctx *c, uint32_t stack_id)
     if (chr_stack_frames(c->in, stack_id, &f) != 0)
         return -1;
     chr_out_str(&c->out, "  <stack>\n");
-    bool show_all = chr_show_internal(&f, c->o->show_internal);
+    bool show_all = chr_show_glue(&f, c->o->show_glue);
     for (size_t i = chr_next_shown(&f, 0, show_all); i < f.n;
          i = chr_next_shown(&f, i + 1, show_all))
         put_frame(&c->out, &f.v[i]);
@@ -198,10 +198,10 @@ static int put_invalid_frees(xml_ctx *c)
     return 0;
 }
 
-static int put_error(xml_ctx *c, const ch_record *r, size_t num, size_t of)
+static int put_error(xml_ctx *c, const ch_loss_record *r, size_t num, size_t of)
 {
     chr_out *out = &c->out;
-    chr_amount a = chr_record_amount(c->in, r);
+    chr_amount a = chr_loss_record_amount(c->in, r);
     char bytes[CHR_NUM_LEN], blocks[CHR_NUM_LEN];
     chr_out_printf(out, "<error>\n  <unique>0x%zx</unique>\n  <tid>1</tid>\n", c->unique++);
     chr_out_printf(out, "  <kind>%s</kind>\n  <xwhat>\n", xml_kind(r->kind));
@@ -230,7 +230,7 @@ static int put_error(xml_ctx *c, const ch_record *r, size_t num, size_t of)
     return 0;
 }
 
-static int put_shown(void *c, const ch_record *r, size_t num, size_t of)
+static int put_shown(void *c, const ch_loss_record *r, size_t num, size_t of)
 {
     return put_error(c, r, num, of);
 }
@@ -238,7 +238,7 @@ static int put_shown(void *c, const ch_record *r, size_t num, size_t of)
 /* The records shown, numbered like the text report's (valgrind's). */
 static int put_errors(xml_ctx *c, size_t of)
 {
-    return chr_each_shown_record(c->in, c->o, of, put_shown, c) < 0 ? -1 : 0;
+    return chr_each_shown_loss_record(c->in, c->o, of, put_shown, c) < 0 ? -1 : 0;
 }
 
 /* How many records each suppression pattern took, as valgrind's <pair>s. */
@@ -247,7 +247,7 @@ static void put_suppcounts(xml_ctx *c)
     const char *names[MAX_SUPP_NAMES];
     size_t counts[MAX_SUPP_NAMES], n = 0;
     for (size_t i = 0; i < c->in->nrecords; i++) {
-        const ch_record *r = &c->in->records[i];
+        const ch_loss_record *r = &c->in->records[i];
         if (!r->suppressed || !r->suppressed_by)
             continue;
         size_t k = 0;

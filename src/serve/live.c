@@ -284,7 +284,7 @@ static void heap_seconds(ch_live *l, const ch_heap_query *q, snapshot *s, ch_rep
     ch_pprof_values *v0 = calloc(s->prof.nstacks ? s->prof.nstacks : 1, sizeof *v0);
     ch_pprof_opts o = {.default_type = q->default_type,
                        .values = v0,
-                       .hide_internal = true,
+                       .hide_glue = true,
                        .per_stack = true,
                        .cache = s->cache};
     unsigned char *gz = NULL;
@@ -308,7 +308,7 @@ static void heap_seconds(ch_live *l, const ch_heap_query *q, snapshot *s, ch_rep
         o = (ch_pprof_opts){.default_type = q->default_type,
                             .duration_ns = s->time_ns - t0,
                             .base = base,
-                            .hide_internal = true,
+                            .hide_glue = true,
                             .per_stack = true};
         if (base)
             reply_profile(out, s, &o);
@@ -324,7 +324,7 @@ static void heap_godelta(ch_live *l, snapshot *s, ch_reply *out)
 {
     ch_pprof_values *base = baseline_for(&l->godelta, s, true);
     ch_pprof_values *now = calloc(s->prof.nstacks ? s->prof.nstacks : 1, sizeof *now);
-    ch_pprof_opts o = {.base = base, .values = now, .hide_internal = true, .per_stack = true};
+    ch_pprof_opts o = {.base = base, .values = now, .hide_glue = true, .per_stack = true};
     if (!base || !now)
         ch_reply_text(out, 500, "out of memory\n");
     else {
@@ -348,8 +348,7 @@ void ch_live_heap(ch_live *l, const ch_heap_query *q, ch_reply *out)
     else if (snapshot_take(l, &s, q->min_age, err, sizeof err))
         ch_reply_text(out, 503, err);
     else {
-        ch_pprof_opts o = {
-            .default_type = q->default_type, .hide_internal = true, .per_stack = true};
+        ch_pprof_opts o = {.default_type = q->default_type, .hide_glue = true, .per_stack = true};
         if (q->legacy_text)
             reply_legacy(out, &s);
         else if (q->mode == CH_HEAP_SECONDS)
@@ -380,7 +379,7 @@ static uint64_t rss_bytes(int pid)
 /* The record's blocks grouped as the exit path groups them, for the scaled totals. */
 typedef struct grouped {
     ch_profile prof;
-    ch_record *recs;
+    ch_loss_record *recs;
     ch_report_input in;
 } grouped;
 
@@ -389,23 +388,23 @@ typedef struct grouped {
  * the program runs): what ch_group gives them, for the totals, in one pass
  * and unsorted (its sort by size served no total). NULL if out of memory.
  */
-static ch_record *records_per_stack(const ch_profile *p, size_t *n)
+static ch_loss_record *records_per_stack(const ch_profile *p, size_t *n)
 {
     size_t ns = p->nstacks ? p->nstacks : 1, out = 0;
-    ch_record *r = calloc(ns, sizeof *r);
+    ch_loss_record *r = calloc(ns, sizeof *r);
     if (!r)
         return NULL;
     for (size_t i = 0; i < p->nblocks; i++) {
-        ch_record *rec = &r[p->blocks[i].stack_id < ns ? p->blocks[i].stack_id : 0];
+        ch_loss_record *rec = &r[p->blocks[i].stack_id < ns ? p->blocks[i].stack_id : 0];
         rec->blocks++;
         rec->bytes += p->blocks[i].size;
     }
     for (size_t s = 0; s < ns; s++)
         if (r[s].blocks)
-            r[out++] = (ch_record){.stack_id = (uint32_t)s,
-                                   .kind = CH_KIND_UNFREED,
-                                   .bytes = r[s].bytes,
-                                   .blocks = r[s].blocks};
+            r[out++] = (ch_loss_record){.stack_id = (uint32_t)s,
+                                        .kind = CH_KIND_UNFREED,
+                                        .bytes = r[s].bytes,
+                                        .blocks = r[s].blocks};
     *n = out;
     return r;
 }

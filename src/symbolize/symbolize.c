@@ -15,7 +15,7 @@
 
 #include "symbolize/sym_cache.h"
 #include "symbolize/sym_demangle.h"
-#include "symbolize/sym_internal.h"
+#include "symbolize/sym_glue.h"
 #include "symbolize/sym_module.h"
 
 #include <stdio.h>
@@ -202,7 +202,7 @@ static size_t resolve_pc(ch_symbolizer *s, uint64_t key, ch_frame *frames, bool 
             f->line = locs[i].line;
         }
         f->inlined = i + 1 < count;
-        f->internal = sym_is_internal(f->function, f->module);
+        f->glue = sym_is_glue(f->function, f->module);
     }
     return count;
 }
@@ -261,7 +261,7 @@ static void name_cgo_calls(ch_symbolizer *s, ch_frame *f, size_t n)
             }
         if (name) {
             f[i].function = name;
-            f[i].internal = false;
+            f[i].glue = false;
         }
     }
 }

@@ -38,8 +38,8 @@ static const ch_module_entry *module_of(const ch_shm_header *h, uint64_t pc)
 /* The totals: the header's counters plus every thread's slot. */
 static void sum_counters(const ch_shm_header *h, uint64_t sum[5])
 {
-    const ch_thread_slot *c = (const void *)((const char *)h + h->slots_off);
-    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
+    const ch_thread_slot *c = (const void *)((const char *)h + h->thread_slots_off);
+    uint32_t n = h->n_thread_slots < CH_MAX_THREAD_SLOTS ? h->n_thread_slots : CH_MAX_THREAD_SLOTS;
     sum[0] = h->n_allocs;
     sum[1] = h->n_frees;
     sum[2] = h->n_events;
@@ -76,8 +76,8 @@ static ch_stack_stats stack_counts(const ch_shm_header *h, uint32_t id)
 {
     const char *base = (const char *)h;
     ch_stack_stats st = ((const ch_stack_stats *)(base + h->stats_off))[id];
-    const ch_thread_slot *c = (const void *)(base + h->slots_off);
-    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS;
+    const ch_thread_slot *c = (const void *)(base + h->thread_slots_off);
+    uint32_t n = h->n_thread_slots < CH_MAX_THREAD_SLOTS ? h->n_thread_slots : CH_MAX_THREAD_SLOTS;
     for (uint32_t i = 0; i < n; i++) {
         for (uint32_t k = 0; k < CH_PEND_SLOTS; k++) { /* a slot may have widened: anywhere */
             const ch_stack_pend *e = &c[i].pend[k];
@@ -93,7 +93,7 @@ static ch_stack_stats stack_counts(const ch_shm_header *h, uint32_t id)
 static void dump_stacks(FILE *f, const ch_shm_header *h)
 {
     const char *base = (const char *)h;
-    const ch_stack_slot *slots = (const void *)(base + h->stacks_off);
+    const ch_stack_entry *slots = (const void *)(base + h->stacks_off);
     const uint64_t *frames = (const void *)(base + h->frames_off);
     for (uint32_t id = 0; id < h->stack_cap; id++) {
         if (!slots[id].hash && id != 0)
@@ -133,8 +133,9 @@ static void dump_live(FILE *f, const ch_shm_header *h)
                     shards[s].count, found);
     }
     /* Young blocks, still in their thread's slot. */
-    const ch_thread_slot *ts = (const void *)(base + h->slots_off);
-    uint32_t n = h->n_slots < CH_MAX_THREAD_SLOTS ? h->n_slots : CH_MAX_THREAD_SLOTS, young = 0;
+    const ch_thread_slot *ts = (const void *)(base + h->thread_slots_off);
+    uint32_t n = h->n_thread_slots < CH_MAX_THREAD_SLOTS ? h->n_thread_slots : CH_MAX_THREAD_SLOTS,
+             young = 0;
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t k = 0; k < CH_YOUNG_SLOTS; k++) {
             const ch_live_entry *e = &ts[i].bucket[k / 2].young[k % 2];

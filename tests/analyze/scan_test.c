@@ -233,7 +233,7 @@ static int case_tree(void)
         failures++;
     }
     size_t n;
-    ch_record *rec = ch_group(&w.prof, &n);
+    ch_loss_record *rec = ch_group(&w.prof, &n);
     for (size_t i = 0; rec && i < n; i++) {
         uint64_t want = rec[i].kind == CH_KIND_DEFINITE ? 3 * 48 : 0;
         if (rec[i].indirect_bytes != want) {
@@ -756,7 +756,7 @@ static int case_group(void)
     };
     ch_profile p = {.blocks = b, .nblocks = 6, .nstacks = 4};
     size_t n;
-    ch_record *r = ch_group(&p, &n);
+    ch_loss_record *r = ch_group(&p, &n);
     /* Expected: 100 (3,ind) ; then 20/2 blocks (2,def) before 20/1 (1,def) and
      * 20/1 (2,reach) ordered by stack id; then 5 (0,possible: bad id -> 0). */
     struct {

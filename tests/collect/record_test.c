@@ -34,9 +34,9 @@ static void make_valid(void)
     frames[0] = 0x401000;
     frames[1] = 0x401100;
     frames[2] = 0x401200;
-    ch_stack_slot *slots = (ch_stack_slot *)AT(H->stacks_off);
-    slots[1] = (ch_stack_slot){.hash = 11, .frames_off8 = 0, .depth = 2};
-    slots[2] = (ch_stack_slot){.hash = 77, .frames_off8 = 2, .depth = 1};
+    ch_stack_entry *slots = (ch_stack_entry *)AT(H->stacks_off);
+    slots[1] = (ch_stack_entry){.hash = 11, .frames_off8 = 0, .depth = 2};
+    slots[2] = (ch_stack_entry){.hash = 77, .frames_off8 = 2, .depth = 1};
     H->n_stacks = 3; /* slot 3 counted but not published: an empty stack */
     H->frames_used = 24;
     ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
@@ -98,8 +98,8 @@ static int case_corrupt(void)
     ch_shm_header saved = *H;
     ch_live_shard *s = (ch_live_shard *)AT(H->shards_off) + 5;
     ch_live_shard saved_shard = *s;
-    ch_stack_slot *slot = (ch_stack_slot *)AT(H->stacks_off) + 2;
-    ch_stack_slot saved_slot = *slot;
+    ch_stack_entry *slot = (ch_stack_entry *)AT(H->stacks_off) + 2;
+    ch_stack_entry saved_slot = *slot;
     ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
 
 #define RESTORE() (*H = saved, *s = saved_shard, *slot = saved_slot)

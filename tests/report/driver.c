@@ -127,7 +127,7 @@ static ch_stack model_stacks[MAX_STACKS];
 static uint64_t pcs[MAX_STACKS][MAX_FRAMES];
 static ch_symstack symstacks[MAX_STACKS];
 static ch_block blocks[16];
-static ch_record records[16];
+static ch_loss_record records[16];
 static size_t nrecords;
 static const char *block_supp[16];
 
@@ -148,7 +148,7 @@ static void build_stacks(void)
 
 static int by_bytes_desc(const void *a, const void *b)
 {
-    const ch_record *x = a, *y = b;
+    const ch_loss_record *x = a, *y = b;
     if (x->bytes != y->bytes)
         return x->bytes < y->bytes ? 1 : -1;
     return (int)x->stack_id - (int)y->stack_id;
@@ -166,7 +166,7 @@ static void group(const fx_block *fb, size_t n, bool scanned, ch_profile *p)
                                 records[r].kind != (ch_kind)blocks[i].kind))
             r++;
         if (r == nrecords)
-            records[nrecords++] = (ch_record){
+            records[nrecords++] = (ch_loss_record){
                 blocks[i].stack_id, (ch_kind)blocks[i].kind, 0, 0, block_supp[i] != NULL,
                 block_supp[i]};
         records[r].bytes += blocks[i].size;
@@ -251,7 +251,7 @@ static int setup(const char *scenario, ch_profile *p)
 static ch_stack many_stacks[MANY_RECORDS + 1];
 static uint64_t many_pcs[MANY_RECORDS + 1][MANY_DEPTH];
 static ch_block many_blocks[MANY_RECORDS];
-static ch_record many_records[MANY_RECORDS];
+static ch_loss_record many_records[MANY_RECORDS];
 
 static uint64_t level_pc(size_t level, unsigned bit)
 {
@@ -305,7 +305,7 @@ static void setup_many(ch_profile *p, ch_report_input *in)
         many_stack(k);
         uint64_t size = 8 * (uint64_t)(MANY_RECORDS + 1 - k);
         many_blocks[k - 1] = (ch_block){0x10000 + 0x100 * k, size, k, CH_KIND_DEFINITE};
-        many_records[k - 1] = (ch_record){k, CH_KIND_DEFINITE, size, 1, false, NULL};
+        many_records[k - 1] = (ch_loss_record){k, CH_KIND_DEFINITE, size, 1, false, NULL};
         p->n_allocs++;
         p->bytes_alloc += size;
     }

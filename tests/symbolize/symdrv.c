@@ -29,7 +29,7 @@ static void print_frames(uint64_t vaddr, const ch_symstack *ss)
     printf("%" PRIx64 "\t", vaddr);
     for (size_t i = 0; i < ss->nframes; i++) {
         const ch_frame *f = &ss->frames[i];
-        const char *flags = f->inlined ? (f->internal ? "ix" : "i") : (f->internal ? "x" : "-");
+        const char *flags = f->inlined ? (f->glue ? "ix" : "i") : (f->glue ? "x" : "-");
         printf("%s%s|%s|%d|%s", i ? " ; " : "", f->function ? f->function : "?",
                f->file ? f->file : "?", f->line, flags);
         if (f->function == NULL)

@@ -4,16 +4,16 @@
  * young blocks, so that no call does an atomic read-modify-write on a line
  * other threads write.
  */
-#ifndef CGOHEAP_AGENT_COUNTERS_H
-#define CGOHEAP_AGENT_COUNTERS_H
+#ifndef CGOHEAP_AGENT_THREAD_SLOT_H
+#define CGOHEAP_AGENT_THREAD_SLOT_H
 
 #include "agent/state.h"
 #include "agent/thread.h"
 
 /* Slot i of the record's thread slots. */
-static inline ch_thread_slot *ch_slot_at(uint32_t i)
+static inline ch_thread_slot *ch_thread_slot_at(uint32_t i)
 {
-    return (ch_thread_slot *)(ch_g.base + ch_g.hdr->slots_off) + i;
+    return (ch_thread_slot *)(ch_g.base + ch_g.hdr->thread_slots_off) + i;
 }
 
 /*
@@ -40,18 +40,18 @@ static inline ch_stack_pend *ch_pend_entry(ch_thread_slot *s, uint32_t id)
     return &s->pend[CH_PEND_INDEX(id, s->pend_or)];
 }
 
-/* Slow path of ch_counters: claims a slot. NULL if none is left. */
-ch_thread_slot *ch_counters_claim(ch_thread *t);
+/* Slow path of ch_thread_slot_of: claims a slot. NULL if none is left. */
+ch_thread_slot *ch_thread_slot_claim(ch_thread *t);
 
 /* At thread end: hands the slot to a later thread; the thread uses the header from now on. */
-void ch_counters_release(ch_thread *t);
+void ch_thread_slot_release(ch_thread *t);
 
 /* The thread's slot, or NULL: then add to the header's counters with atomics. */
-static inline ch_thread_slot *ch_counters(ch_thread *t)
+static inline ch_thread_slot *ch_thread_slot_of(ch_thread *t)
 {
-    if (CH_LIKELY(t->ctr != NULL))
-        return t->ctr;
-    return ch_counters_claim(t);
+    if (CH_LIKELY(t->thread_slot != NULL))
+        return t->thread_slot;
+    return ch_thread_slot_claim(t);
 }
 
 /*
@@ -61,15 +61,17 @@ static inline ch_thread_slot *ch_counters(ch_thread *t)
  * a SIGKILL. The caller runs with t->inside set, so a signal handler
  * cannot interleave an update of the same counter on this thread.
  */
-static inline void ch_counter_add(ch_thread_slot *slot, uint64_t *own, uint64_t *shared, uint64_t n)
+static inline void ch_thread_counter_add(ch_thread_slot *slot, uint64_t *own, uint64_t *shared,
+                                         uint64_t n)
 {
     if (CH_LIKELY(slot != NULL))
         __atomic_store_n(own, *own + n, __ATOMIC_RELAXED);
     else
-        ch_count(shared, n);
+        ch_header_add(shared, n);
 }
 
-#define CH_COUNT(slot, field, n) ch_counter_add((slot), &(slot)->field, &ch_g.hdr->field, (n))
+#define CH_THREAD_ADD(slot, field, n)                                                              \
+    ch_thread_counter_add((slot), &(slot)->field, &ch_g.hdr->field, (n))
 
 /* Slow path of ch_stack_count: no slot, or the entry holds another stack. */
 void ch_stack_count_slow(ch_thread_slot *slot, uint32_t id, uint64_t size);

@@ -2,7 +2,7 @@
  * Internal frames: the machinery between a Go call site and the C function
  * it calls, which tells the user nothing about where the leak comes from.
  */
-#include "symbolize/sym_internal.h"
+#include "symbolize/sym_glue.h"
 
 #include <string.h>
 
@@ -34,7 +34,7 @@ static bool is_cgo_glue(const char *fn)
     return starts_with(fn, "runtime.cgocallbackg");
 }
 
-bool sym_is_internal(const char *function, const char *module)
+bool sym_is_glue(const char *function, const char *module)
 {
     if (module != NULL && is_agent_module(module))
         return true;

@@ -5,7 +5,7 @@
  * Released slots form a stack of indices in agent-private memory; a
  * spinlock guards it (taken once per thread start and end, never per call).
  */
-#include "agent/counters.h"
+#include "agent/thread_slot.h"
 #include "agent/live.h"
 #include "agent/spin.h"
 
@@ -15,9 +15,9 @@ static uint32_t free_lock;
 static uint32_t free_top;
 static uint32_t free_slots[CH_MAX_THREAD_SLOTS];
 
-ch_thread_slot *ch_counters_claim(ch_thread *t)
+ch_thread_slot *ch_thread_slot_claim(ch_thread *t)
 {
-    if (t->ctr_state != SLOT_NONE || !ch_thread_register(t))
+    if (t->thread_slot_state != SLOT_NONE || !ch_thread_register(t))
         return NULL;
     uint32_t i = CH_MAX_THREAD_SLOTS;
     ch_spin_lock(&free_lock);
@@ -26,29 +26,29 @@ ch_thread_slot *ch_counters_claim(ch_thread *t)
     ch_spin_unlock(&free_lock);
     int fresh = i == CH_MAX_THREAD_SLOTS;
     if (fresh)
-        i = __atomic_fetch_add(&ch_g.hdr->n_slots, 1, __ATOMIC_RELAXED);
+        i = __atomic_fetch_add(&ch_g.hdr->n_thread_slots, 1, __ATOMIC_RELAXED);
     if (i >= CH_MAX_THREAD_SLOTS) {
-        t->ctr_state = SLOT_GIVEN_UP; /* the header's counters from now on */
+        t->thread_slot_state = SLOT_GIVEN_UP; /* the header's counters from now on */
         return NULL;
     }
-    t->ctr_state = SLOT_OWNED;
-    t->ctr = ch_slot_at(i);
+    t->thread_slot_state = SLOT_OWNED;
+    t->thread_slot = ch_thread_slot_at(i);
     if (fresh) { /* small (shm.h); a reused slot stays as its last thread left it */
-        t->ctr->bucket_mask = CH_SLOT_SMALL - 1;
-        t->ctr->pend_or = CH_PEND_SMALL_AT;
+        t->thread_slot->bucket_mask = CH_SLOT_SMALL - 1;
+        t->thread_slot->pend_or = CH_PEND_SMALL_AT;
     }
-    return t->ctr;
+    return t->thread_slot;
 }
 
-void ch_counters_release(ch_thread *t)
+void ch_thread_slot_release(ch_thread *t)
 {
-    if (t->ctr_state != SLOT_OWNED)
+    if (t->thread_slot_state != SLOT_OWNED)
         return;
-    uint32_t i = (uint32_t)(t->ctr - ch_slot_at(0));
-    ch_live_flush_young(t->ctr);
-    t->ctr = NULL;
+    uint32_t i = (uint32_t)(t->thread_slot - ch_thread_slot_at(0));
+    ch_live_flush_young(t->thread_slot);
+    t->thread_slot = NULL;
     /* Whatever this thread still does on its way out goes to the header. */
-    t->ctr_state = SLOT_GIVEN_UP;
+    t->thread_slot_state = SLOT_GIVEN_UP;
     ch_spin_lock(&free_lock);
     free_slots[free_top++] = i;
     ch_spin_unlock(&free_lock);

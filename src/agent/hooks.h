@@ -1,6 +1,6 @@
 /* What the interposers call around the real allocator. */
-#ifndef CGOHEAP_AGENT_RECORD_H
-#define CGOHEAP_AGENT_RECORD_H
+#ifndef CGOHEAP_AGENT_HOOKS_H
+#define CGOHEAP_AGENT_HOOKS_H
 
 #include "agent/thread.h"
 
