@@ -111,10 +111,10 @@ typedef struct ch_live_shard {
 
 /* ---- stack table: lock-free lookup, inserts under stack_lock ---- */
 /*
- * Slot i holds stack id i (id 0 means "no stack"). Ids are dense, handed out
- * in order: slots 1..n_stacks are the stacks. A slot is complete once its
+ * Entry i holds stack id i (id 0 means "no stack"). Ids are dense, handed out
+ * in order: entries 1..n_stacks are the stacks. An entry is complete once its
  * `hash` is non-zero (a release store after frames_off/depth are written),
- * before n_stacks counts it (a counted slot still 0 reads as no stack).
+ * before n_stacks counts it (a counted entry still 0 reads as no stack).
  * Frames are return addresses, leaf (caller of malloc) first, stored
  * as uint64_t at frames_off.
  */
@@ -129,7 +129,7 @@ typedef struct ch_stack_entry {
 #define CH_STACK_F_GO 2u        /* the walk continued into Go frames by frame pointer */
 
 /*
- * Per-stack cumulative counters, parallel to the slots (indexed by id); the
+ * Per-stack cumulative counters, parallel to the stack table (indexed by id); the
  * thread slots' `pend` entries (below) hold the part not yet added here.
  */
 typedef struct ch_stack_stats {

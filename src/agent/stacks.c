@@ -1,25 +1,25 @@
 /*
  * Stack table: stack ids are dense, handed out in order (1, 2, 3...), and
- * slot i of the shared table holds stack i, so the table and its parallel
+ * entry i of the shared table holds stack i, so the table and its parallel
  * stats grow page by page at their start. A hash index maps a stack to its
- * id; it lives in the agent's own memory (the launcher reads the slots by
+ * id; it lives in the agent's own memory (the launcher reads the entries by
  * id and never needs it), starts small and doubles at half load.
  *
  * Why: ids that were hash slots spread over a 4M-slot table made every new
- * stack fault two random pages in the target (slot and stats) and in the
+ * stack fault two random pages in the target (entry and stats) and in the
  * launcher, 8 KiB of memory per stack and 34% of the samples of a program
  * with many stacks.
  *
  * An index entry holds what a lookup compares: the whole hash, the depth
  * and where the frames are, so a lookup touches the index line and the
- * frames, never the slot. With the slot in between, a lookup was three
+ * frames, never the table entry. With the entry in between, a lookup was three
  * dependent cache misses on a program with many stacks (stacks2t: 49k
  * stacks, 9.5 MB of frames): probe and memcmp took 37% of its samples.
  * Flags are not compared: they are mixed into the hash, and for equal
  * frames and depth the hash is a bijection of them.
  *
  * Lookups are lock-free: an index entry is published with a release store
- * of its hash after its other fields and the slot it names are complete,
+ * of its hash after its other fields and the table entry it names are complete,
  * so a reader that loads a non-zero hash with acquire sees them. Inserts serialise on
  * stack_lock and probe again under it, so a stack is never inserted twice.
  * A grown index replaces the old one under the lock; the old one stays
@@ -162,7 +162,7 @@ static uint32_t insert_locked(uint64_t h, const uint64_t *f, uint32_t depth, uin
     s->flags = flags;
     __atomic_store_n(&hd->frames_used, hd->frames_used + bytes, __ATOMIC_RELAXED);
     ch_header_add(&hd->agent_bytes, bytes);
-    __atomic_store_n(&s->hash, h, __ATOMIC_RELEASE); /* the slot is complete */
+    __atomic_store_n(&s->hash, h, __ATOMIC_RELEASE); /* the entry is complete */
     __atomic_store_n(&hd->n_stacks, n + 1, __ATOMIC_RELEASE);
     ix->e[empty].frames_off8 = s->frames_off8;
     ix->e[empty].id_depth = id_depth_of(id, depth);

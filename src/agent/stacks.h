@@ -12,7 +12,7 @@
  * keys and one 32x32->64 multiply, and frames are independent of each other
  * (no chain of dependent multiplies), so a deep stack hashes in a few
  * nanoseconds. Position keys make the order matter. Only the agent hashes:
- * the launcher reads a slot's hash just to tell used slots from empty ones,
+ * the launcher reads an entry's hash just to tell used entries from empty ones,
  * and the stack table compares frames too, so the hash only has to spread.
  */
 extern uint32_t ch_stack_keys[2 * CH_MAX_FRAMES];
@@ -52,7 +52,7 @@ static inline uint64_t ch_stack_finish(uint64_t sum, uint32_t depth, uint16_t fl
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 33;
-    return h ? h : 1; /* hash 0 marks an empty slot */
+    return h ? h : 1; /* hash 0 marks an empty entry */
 }
 
 static inline uint64_t ch_stack_hash(const uint64_t *frames, uint32_t depth, uint16_t flags)
@@ -62,7 +62,7 @@ static inline uint64_t ch_stack_hash(const uint64_t *frames, uint32_t depth, uin
 
 /*
  * Returns the id of this stack (hash from ch_stack_hash), inserting it
- * if new. Returns 0 ("no stack") when the slot table or the frames area is full.
+ * if new. Returns 0 ("no stack") when the stack table or the frames area is full.
  */
 uint32_t ch_stack_intern(const uint64_t *frames, uint32_t depth, uint16_t flags, uint64_t hash);
 

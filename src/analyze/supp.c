@@ -3,7 +3,7 @@
  *     # a comment
  *     leak:PATTERN
  * A record is suppressed when PATTERN matches the function, the source file
- * or the module of any frame of its stack (internal frames included), as in
+ * or the module of any frame of its stack (glue frames included), as in
  * LSan. Any other line is an error reported as FILE:LINE: a typo must not
  * silently un-suppress (or worse, suppress) something.
  */

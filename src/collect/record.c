@@ -3,14 +3,14 @@
  *
  * The record comes from another process that may have died at any moment,
  * or been hostile: nothing in it is trusted. The header is validated by
- * ch_shm_validate; every shard table, stack slot, frame range and module
+ * ch_shm_validate; every shard table, stack table entry, frame range and module
  * path is checked here against its region before it is followed.
  *
  * The target is stopped or dead at exit, but `--http` reads the record
  * while the program writes it: every shared field that is checked and then
- * used (a shard's table and capacity, a stack slot, a pending count) is
+ * used (a shard's table and capacity, a stack table entry, a pending count) is
  * first copied, so the check holds for what is used. A block whose stack
- * slot is not (or no longer) published gets stack id 0, the "unknown"
+ * table entry is not (or no longer) published gets stack id 0, the "unknown"
  * stack, instead of failing the whole record.
  */
 #include "collect/record.h"
@@ -183,7 +183,7 @@ static int read_blocks(reader *r, ch_profile *p)
     return 0;
 }
 
-static int check_slot(reader *r, const ch_stack_entry *s)
+static int check_stack(reader *r, const ch_stack_entry *s)
 {
     uint64_t off = (uint64_t)s->frames_off8 * 8;
     uint64_t bytes = (uint64_t)s->depth * 8;
@@ -250,30 +250,30 @@ static int read_invalid_frees(reader *r, ch_profile *p)
 }
 
 /*
- * Stack ids are dense in the record (slots 1..n_stacks) and stay the
- * profile's ids: one pass over the used slots, no remapping. A slot not yet
- * published, and a block naming an id past the table, read as stack 0, the
+ * Stack ids are dense in the record (entries 1..n_stacks of the stack table)
+ * and stay the profile's ids: one pass over the used entries, no remapping. An
+ * entry not yet published, and a block naming an id past the table, read as stack 0, the
  * "unknown" stack.
  */
 static int read_stacks(reader *r, ch_profile *p)
 {
     const ch_shm_header *h = r->h;
-    const ch_stack_entry *slots = (const ch_stack_entry *)(r->base + h->stacks_off);
+    const ch_stack_entry *table = (const ch_stack_entry *)(r->base + h->stacks_off);
     const ch_stack_stats *stats = (const ch_stack_stats *)(r->base + h->stats_off);
     uint64_t n = h->n_stacks < h->stack_cap ? h->n_stacks + 1 : h->stack_cap;
     if (!(p->stacks = calloc(n, sizeof *p->stacks)))
         return fail(r, "out of memory");
     p->nstacks = n;
     for (uint64_t id = 1; id < n; id++) {
-        /* One copy: a running program (--http) may be publishing the slot. */
-        const ch_stack_entry copy = {.hash = ONCE(slots[id].hash),
-                                     .frames_off8 = ONCE(slots[id].frames_off8),
-                                     .depth = ONCE(slots[id].depth),
-                                     .flags = ONCE(slots[id].flags)};
+        /* One copy: a running program (--http) may be publishing the entry. */
+        const ch_stack_entry copy = {.hash = ONCE(table[id].hash),
+                                     .frames_off8 = ONCE(table[id].frames_off8),
+                                     .depth = ONCE(table[id].depth),
+                                     .flags = ONCE(table[id].flags)};
         const ch_stack_entry *s = &copy;
         if (s->hash == 0)
             continue;
-        if (check_slot(r, s))
+        if (check_stack(r, s))
             return -1;
         p->stacks[id] = (ch_stack){
             .pcs = (const uint64_t *)(r->base + h->frames_off + (uint64_t)s->frames_off8 * 8),
@@ -286,7 +286,7 @@ static int read_stacks(reader *r, ch_profile *p)
     for (size_t i = 0; i < p->nblocks; i++)
         if (p->blocks[i].stack_id >= n)
             p->blocks[i].stack_id = 0;
-    /* Allocations made without a stack (table full) are counted in slot 0. */
+    /* Allocations made without a stack (table full) are counted in entry 0. */
     p->stacks[0].alloc_count = stats[0].alloc_count;
     p->stacks[0].alloc_bytes = stats[0].alloc_bytes;
     add_pending(r, p);

@@ -8,7 +8,7 @@
 
 typedef struct ch_report_opts {
     unsigned show_kinds;   /* bit (1 << ch_kind) per kind whose records are printed */
-    bool show_glue;        /* show frames marked internal */
+    bool show_glue;        /* show glue frames */
     bool gen_suppressions; /* print a suppression entry after each record */
 } ch_report_opts;
 

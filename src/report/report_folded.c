@@ -1,7 +1,7 @@
 /*
  * Folded stacks (flamegraph.pl, inferno, speedscope): one line per loss
  * record that is not suppressed, "root;...;leaf BYTES", with the frames the
- * text report shows (internal ones hidden unless a stack has nothing else).
+ * text report shows (glue frames hidden unless a stack has nothing else).
  */
 #include "report/report_fmemo.h"
 #include "report/report_internal.h"

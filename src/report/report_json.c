@@ -1,6 +1,6 @@
 /*
- * The json report: everything the text report knows, every record of every
- * kind and every frame (internal ones flagged). The schema is documented in
+ * The json report: everything the text report knows, every loss record of every
+ * kind and every frame (glue frames flagged "internal"). The schema is documented in
  * docs/json-schema.md; bump CHR_JSON_VERSION on any incompatible change.
  */
 #include "cgoheap/shm.h"

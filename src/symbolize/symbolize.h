@@ -13,7 +13,7 @@ void ch_symbolizer_free(ch_symbolizer *s);
 /*
  * Symbolizes a whole recorded stack (return addresses, leaf first) into
  * out->frames (malloc'ed; inlined frames expanded, innermost first; frames
- * marked `internal` where they are cgo glue, Go call machinery or the agent).
+ * marked `glue` where they are cgo glue, Go call machinery or the agent).
  * Strings belong to the symbolizer and live until ch_symbolizer_free.
  * Returns 0, -1 on allocation failure.
  */

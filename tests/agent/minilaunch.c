@@ -93,18 +93,18 @@ static ch_stack_stats stack_counts(const ch_shm_header *h, uint32_t id)
 static void dump_stacks(FILE *f, const ch_shm_header *h)
 {
     const char *base = (const char *)h;
-    const ch_stack_entry *slots = (const void *)(base + h->stacks_off);
+    const ch_stack_entry *table = (const void *)(base + h->stacks_off);
     const uint64_t *frames = (const void *)(base + h->frames_off);
     for (uint32_t id = 0; id < h->stack_cap; id++) {
-        if (!slots[id].hash && id != 0)
+        if (!table[id].hash && id != 0)
             continue;
         ch_stack_stats st = stack_counts(h, id);
         if (id == 0 && !st.alloc_count)
             continue;
-        fprintf(f, "stack %u %u %u %" PRIu64 " %" PRIu64 "\n", id, slots[id].flags, slots[id].depth,
+        fprintf(f, "stack %u %u %u %" PRIu64 " %" PRIu64 "\n", id, table[id].flags, table[id].depth,
                 st.alloc_count, st.alloc_bytes);
-        for (uint32_t i = 0; id && i < slots[id].depth; i++) {
-            uint64_t pc = frames[slots[id].frames_off8 + i];
+        for (uint32_t i = 0; id && i < table[id].depth; i++) {
+            uint64_t pc = frames[table[id].frames_off8 + i];
             const ch_module_entry *m = module_of(h, pc);
             fprintf(f, "frame %u %u 0x%" PRIx64 " %s 0x%" PRIx64 "\n", id, i, pc, m ? m->path : "-",
                     m ? pc - 1 - m->bias : pc - 1);

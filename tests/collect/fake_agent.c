@@ -29,10 +29,10 @@ __attribute__((constructor)) static void attach(void)
     ch_live_shard *s = (ch_live_shard *)((char *)hdr + hdr->shards_off);
     s->cap = CH_LIVE_MIN_CAP;
     s->table_off = hdr->heap_off;
-    ch_stack_entry *slot = (ch_stack_entry *)((char *)hdr + hdr->stacks_off) + 1;
+    ch_stack_entry *entry = (ch_stack_entry *)((char *)hdr + hdr->stacks_off) + 1;
     *(uint64_t *)((char *)hdr + hdr->frames_off) = frame;
-    slot->depth = 1;
-    slot->hash = 0x1234;
+    entry->depth = 1;
+    entry->hash = 0x1234;
     hdr->n_stacks = 1; /* ids are dense: 1..n_stacks */
     hdr->agent_flags = CH_AGENT_ATTACHED;
 }

@@ -34,10 +34,10 @@ static void make_valid(void)
     frames[0] = 0x401000;
     frames[1] = 0x401100;
     frames[2] = 0x401200;
-    ch_stack_entry *slots = (ch_stack_entry *)AT(H->stacks_off);
-    slots[1] = (ch_stack_entry){.hash = 11, .frames_off8 = 0, .depth = 2};
-    slots[2] = (ch_stack_entry){.hash = 77, .frames_off8 = 2, .depth = 1};
-    H->n_stacks = 3; /* slot 3 counted but not published: an empty stack */
+    ch_stack_entry *table = (ch_stack_entry *)AT(H->stacks_off);
+    table[1] = (ch_stack_entry){.hash = 11, .frames_off8 = 0, .depth = 2};
+    table[2] = (ch_stack_entry){.hash = 77, .frames_off8 = 2, .depth = 1};
+    H->n_stacks = 3; /* entry 3 counted but not published: an empty stack */
     H->frames_used = 24;
     ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
     m[0] = (ch_module_entry){.start = 0x400000, .end = 0x500000};
@@ -98,11 +98,11 @@ static int case_corrupt(void)
     ch_shm_header saved = *H;
     ch_live_shard *s = (ch_live_shard *)AT(H->shards_off) + 5;
     ch_live_shard saved_shard = *s;
-    ch_stack_entry *slot = (ch_stack_entry *)AT(H->stacks_off) + 2;
-    ch_stack_entry saved_slot = *slot;
+    ch_stack_entry *entry = (ch_stack_entry *)AT(H->stacks_off) + 2;
+    ch_stack_entry saved_entry = *entry;
     ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
 
-#define RESTORE() (*H = saved, *s = saved_shard, *slot = saved_slot)
+#define RESTORE() (*H = saved, *s = saved_shard, *entry = saved_entry)
     H->magic ^= 1;
     fails += expect_error("bad magic", shm.size);
     RESTORE();
@@ -132,11 +132,11 @@ static int case_corrupt(void)
     s->cap = 1ull << 63;
     fails += expect_error("shard capacity 2^63", shm.size);
     RESTORE();
-    slot->depth = CH_MAX_FRAMES + 1;
+    entry->depth = CH_MAX_FRAMES + 1;
     fails += expect_error("stack deeper than the maximum", shm.size);
     RESTORE();
-    slot->frames_off8 = UINT32_MAX;
-    slot->depth = 128;
+    entry->frames_off8 = UINT32_MAX;
+    entry->depth = 128;
     fails += expect_error("frames outside the frames area", shm.size);
     RESTORE();
     memset(m[0].path, 'A', sizeof m[0].path);
@@ -144,7 +144,7 @@ static int case_corrupt(void)
     return fails;
 }
 
-/* Random bytes over the header's tail, the shards and the slots: only
+/* Random bytes over the header's tail, the shards and the stack table: only
  * errors or sane profiles may come out. */
 static int case_fuzz(void)
 {

@@ -6,7 +6,7 @@
  *     SCENARIO  main | freed | unscanned | sampled | noagent | hostile | many
  *     FORMAT    text | json | folded | pprof      OUT  a file, or - for stdout
  *     all       show every leak kind (default: definite and possible)
- *     internal  show internal frames;  gensupp  print suppression entries
+ *     internal  show glue frames;  gensupp  print suppression entries
  *     nosym     make no frames (the writers fall back to raw PCs)
  */
 #include "report/report.h"
@@ -82,7 +82,7 @@ static fx_stack stacks[MAX_STACKS] = {
            4,
            1,
            100},
-    /* Only internal frames. */
+    /* Only glue frames. */
     [4] = {{GOI(0x43b000, "runtime.malg", "/usr/lib/go/src/runtime/proc.go", 4000),
             GOI(0x43c000, "runtime.newproc1", "/usr/lib/go/src/runtime/proc.go", 4100)},
            2,

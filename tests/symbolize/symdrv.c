@@ -4,7 +4,7 @@
  *       (from stdin when none given). Each becomes the return address
  *       vaddr + 1 + bias, as the agent would record it. One output line per
  *       vaddr: "VADDR<TAB>frame ; frame ..." with frame = function|file|line|flags,
- *       flags "i" inlined, "x" internal, "-" none; "?" for an unknown field.
+ *       flags "i" inlined, "x" glue, "-" none; "?" for an unknown field.
  *   symdrv --build-id MODULE
  *   symdrv --truncate-after-open=BYTES MODULE [VADDR...]   opens MODULE (reads
  *       its build ID), truncates the file to BYTES, then symbolizes: the
