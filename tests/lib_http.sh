@@ -2,7 +2,9 @@
 # Helpers for the --http cases (sourced after tests/lib.sh): start
 # tests/progs/go/live under `cgoheap run --http`, drive it through its
 # command FIFO, fetch what the launcher serves.
-#   live_start [CGOHEAP_OPTIONS...]  sets PID, and URL (http://127.0.0.1:PORT) with --http
+#   live_start [CGOHEAP_OPTIONS...]  sets PID, and URL (http://127.0.0.1:PORT) with --http;
+#                                    runs "$LIVE" [LIVE_ARGS...] FIFO (another program may
+#                                    take the FIFO's lines: it answers each with "ok ...")
 #   live_cmd "keep 100 1000"         sends a command, waits for its "ok"
 #   fetch PATH FILE                  GET URL/PATH into FILE; fails unless 200
 #   live_exit CODE                   ends the program; sets RC
@@ -34,7 +36,7 @@ live_start() {
     mkfifo "$WORK/cmd"
     exec 3<>"$WORK/cmd" # read-write: opening never blocks, the program gets no EOF
     NACK=0
-    "$CGOHEAP" run --log-file="$WORK/log" "$@" -- "$LIVE" "$WORK/cmd" \
+    "$CGOHEAP" run --log-file="$WORK/log" "$@" -- "$LIVE" ${LIVE_ARGS[@]+"${LIVE_ARGS[@]}"} "$WORK/cmd" \
         </dev/null >"$WORK/stdout" 2>"$WORK/stderr" &
     PID=$!
     # A failing case must not leave the program waiting on its FIFO: SIGTERM to

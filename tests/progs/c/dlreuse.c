@@ -13,6 +13,11 @@
  *                             overwrites A's build ID in its file, in place
  *                             (same inode), and exits.
  *   dlreuse leak A            leaks through A's "dlreuse_first" and exits.
+ *   dlreuse serve A B FIFO    the reuse, one step per line read from FIFO, each
+ *                             acknowledged with "ok LINE" on stdout: "first"
+ *                             leaks through A, "reuse" dlcloses A, dlopens B
+ *                             and leaks through it (and adds "same address"
+ *                             or "other address"), "exit N" exits with N.
  *   dlreuse                   exits 0 (the native corpus runs it so).
  * The libraries are built from lib/dlreuse_lib.c.
  */
@@ -93,6 +98,32 @@ static int reuse(const char *a, const char *b, int loads, int swap)
     return 0;
 }
 
+/* dlreuse serve: the reuse driven from a FIFO while the program is watched. */
+static int serve(const char *a, const char *b, const char *fifo)
+{
+    FILE *in = fopen(fifo, "r");
+    char line[256];
+    void *h = NULL;
+    uintptr_t first = 0;
+    while (in && fgets(line, sizeof line, in)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!strncmp(line, "exit ", 5))
+            return atoi(line + 5);
+        if (!strcmp(line, "first") && !h) {
+            call_leak(h = open_lib(a), "dlreuse_first");
+            first = base_of(h);
+            printf("ok %s\n", line);
+        } else if (!strcmp(line, "reuse") && h) {
+            dlclose(h);
+            call_leak(h = open_lib(b), "dlreuse_other");
+            printf("ok %s %s address\n", line, base_of(h) == first ? "same" : "other");
+        } else
+            printf("bad %s\n", line);
+        fflush(stdout);
+    }
+    return 2;
+}
+
 /* The file offset of the build ID's bytes in the loaded object at base. */
 static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -143,6 +174,8 @@ int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "reuse"))
         return reuse(argv[2], argv[3], 1, argc == 5);
+    if (argc == 5 && !strcmp(argv[1], "serve"))
+        return serve(argv[2], argv[3], argv[4]);
     if (argc == 4 && !strcmp(argv[1], "reload"))
         return reuse(argv[2], argv[3], 2, 1);
     if (argc == 3 && !strcmp(argv[1], "rewrite"))
