@@ -25,7 +25,7 @@
  * practice: more would swallow the top of a thread's stack, just below),
  * its thread descriptor just above. */
 #define TLS_REACH (8u << 10)
-#define TCB_SIZE 4096u
+#define TCB_SIZE 4096u /* struct pthread, pthread_setspecific's first 32 values among it */
 #define THREAD_STACK_MAX (1ull << 30)
 
 static const char *const reg_names[] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi",
@@ -147,7 +147,7 @@ static void name_root(namer *nm, uint64_t a, char *out, size_t len)
         return;
     for (size_t t = 0; t < in->threads->n; t++) {
         uint64_t fs = in->threads->v[t].regs.fs_base;
-        if (a < fs + TCB_SIZE && fs - a <= TLS_REACH) {
+        if (a < fs + TCB_SIZE && a + TLS_REACH >= fs) {
             snprintf(out, len, "TLS of thread %d", (int)in->threads->v[t].tid);
             return;
         }
