@@ -148,6 +148,16 @@ static bool pointer_slot(const ch_go_heap *h, uint64_t at)
     return ch_go_bit(h->ptr, s->wfirst + (at - s->start) / 8);
 }
 
+bool ch_go_heap_has_pointers(const ch_go_heap *h, uint64_t i)
+{
+    uint64_t size, at = ch_go_heap_object(h, i, &size);
+    const ch_go_span *s = span_of(h, at);
+    for (uint64_t w = 0; s && w < size / 8; w++)
+        if (ch_go_bit(h->ptr, s->wfirst + (at - s->start) / 8 + w))
+            return true;
+    return false;
+}
+
 void ch_go_heap_reach(ch_go_heap *h, uint64_t w, uint64_t at)
 {
     uint64_t base;

@@ -102,6 +102,10 @@ long long ch_go_heap_find(const ch_go_heap *h, uint64_t w, uint64_t *base);
 /* The object at index i: its first byte, and its size in *size. */
 uint64_t ch_go_heap_object(const ch_go_heap *h, uint64_t i, uint64_t *size);
 
+/* Whether the runtime's pointer bits mark a word of object i (false for
+ * a noscan object, whose words the collector never follows). */
+bool ch_go_heap_has_pointers(const ch_go_heap *h, uint64_t i);
+
 /* A word w found at `at` (see ch_why): marks the object it points into,
  * if any, as `seen` (or `visited` while walking the garbage) and queues it. */
 void ch_go_heap_reach(ch_go_heap *h, uint64_t w, uint64_t at);

@@ -25,7 +25,7 @@
  * practice: more would swallow the top of a thread's stack, just below),
  * its thread descriptor just above. */
 #define TLS_REACH (8u << 10)
-#define TCB_SIZE 4096u
+#define TCB_SIZE 4096u /* struct pthread, pthread_setspecific's first 32 values among it */
 #define THREAD_STACK_MAX (1ull << 30)
 
 static const char *const reg_names[] = {"rax", "rbx", "rcx", "rdx", "rsi", "rdi",
@@ -147,7 +147,7 @@ static void name_root(namer *nm, uint64_t a, char *out, size_t len)
         return;
     for (size_t t = 0; t < in->threads->n; t++) {
         uint64_t fs = in->threads->v[t].regs.fs_base;
-        if (a < fs + TCB_SIZE && fs - a <= TLS_REACH) {
+        if (a < fs + TCB_SIZE && a + TLS_REACH >= fs) {
             snprintf(out, len, "TLS of thread %d", (int)in->threads->v[t].tid);
             return;
         }
@@ -182,8 +182,13 @@ static void name_go_object(const namer *nm, uint64_t i, char *out, size_t len)
     uint64_t size, at = ch_go_heap_object(go, i, &size);
     if (nm->in->read)
         ch_go_type_name(go, i, nm->in->read, nm->in->read_ctx, type, sizeof type);
-    snprintf(out, len, "a Go object of %llu bytes at 0x%llx (%s%s)", (unsigned long long)size,
-             (unsigned long long)at, type, ch_go_bit(go->fin, i) ? ", with a finalizer" : "");
+    /* Go's tiny allocator packs noscan objects under 16 bytes into one such
+     * block, alive while any of them is: a dead one's C pointer stays held. */
+    bool tiny = size == 16 && !ch_go_heap_has_pointers(go, i);
+    snprintf(out, len, "a Go object of %llu bytes at 0x%llx (%s%s%s)", (unsigned long long)size,
+             (unsigned long long)at, type, ch_go_bit(go->fin, i) ? ", with a finalizer" : "",
+             tiny ? "; no pointers: maybe a tiny block of several objects, held while one lives"
+                  : "");
 }
 
 /* The line for block i: the root, then the first holder and the count between. */

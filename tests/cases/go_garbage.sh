@@ -5,6 +5,9 @@
 # from a global it is still reachable, and --show-roots names the global.
 # A dropped object first in its span is garbage too, though the runtime's
 # span records (and mheap_.pages.searchAddr) hold its address as a uintptr.
+# A dropped 8-byte object without pointers that Go's tiny allocator put in
+# one 16-byte block with a live one stays held: the block lives while
+# either does, as for Go's collector, and --show-roots says it may be one.
 # Each answer must be the same in 20 runs.
 # go: both
 # timeout: 600
@@ -44,6 +47,14 @@ for i in $(seq 20); do
         'held by global main\.kept\+0 in gogarbage, through a Go object of 16 bytes at 0x' \
         "$(cgo_re malloc main.newWrapper "$line")"
 done
+
+tline=$(line_of 'h.p = uintptr(C.malloc(' "$src") || exit 1
+for i in $(seq 10); do
+    ch_run --show-roots --show-leak-kinds=all -- "$bin" tiny
+    expect_eq "$(header)" "4,321 bytes in 1 blocks are still reachable" "tiny, run $i"
+done
+expect_record "${rec}still reachable" "$(cgo_re malloc main.dropTiny "$tline")" \
+    'held by global main\.keptTiny\+0 in gogarbage, through a Go object of 16 bytes at 0x[0-9a-f]+ \(type unknown; no pointers: maybe a tiny block of several objects, held while one lives\)'
 
 # The record, the summary and the kind names.
 ch_run --show-roots -- "$bin" drop

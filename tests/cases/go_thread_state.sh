@@ -18,3 +18,9 @@ for i in $(seq 20); do
     reach=$(summary reachable "$WORK/report") || exit 1
     [ "${reach#* }" -ge 16 ] || fail "run $i: only ${reach#* } blocks still reachable, expected 16 or more"
 done
+# --show-roots names the thread of each: a __thread variable lies below the
+# thread pointer, a pthread_setspecific value above it, in the descriptor
+# (named "[anon] memory" before).
+ch_run --show-roots --show-leak-kinds=reachable -- "$bin" >/dev/null
+held=$(grep -E '^==[0-9]+==  held by ' "$WORK/report" | sed -E 's/^==[0-9]+==  held by //; s/[0-9]+$/N/' | sort -u)
+expect_eq "$held" "TLS of thread N" "--show-roots names the thread whose TLS holds each block"

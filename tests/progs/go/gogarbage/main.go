@@ -6,6 +6,10 @@
 //	global    still referenced from a package variable: reachable
 //	first     dropped, a Go object of a span of its own (its address is its
 //	          span's startAddr) after a collection freed spans before it
+//	tiny      dropped, an 8-byte object without pointers (the C pointer as a
+//	          uintptr, as cgo keeps a pointer to an incomplete C type) that
+//	          Go's tiny allocator put in one 16-byte block beside a live one:
+//	          still reachable, the block lives as long as either
 package main
 
 // #include <stdlib.h>
@@ -65,6 +69,25 @@ func dropLarge() int {
 	return len(w.pad)
 }
 
+// handle is a C pointer in a Go object the collector does not scan.
+type handle struct{ p uintptr }
+
+var keptTiny *[1]uint64
+
+//go:noinline
+func dropTiny() int {
+	for {
+		a, h := new([1]uint64), new(handle)
+		sink, sink = a, h // both on the heap
+		// one block: a starts it (blocks are 16-byte aligned), h follows
+		if at := uintptr(unsafe.Pointer(a)); at%16 == 0 && uintptr(unsafe.Pointer(h)) == at+8 {
+			h.p = uintptr(C.malloc(4321))
+			keptTiny, sink = a, nil
+			return 4321
+		}
+	}
+}
+
 // A block big enough for glibc to mmap it, far above Go's heap: the C
 // blocks' address range then spans Go's heap, whose pointers must still be
 // told apart from C pointers. Reachable in every mode.
@@ -74,6 +97,9 @@ var big unsafe.Pointer
 func use(mode string) int {
 	if mode == "first" {
 		return dropLarge()
+	}
+	if mode == "tiny" {
+		return dropTiny()
 	}
 	w := newWrapper(4321)
 	switch mode {
