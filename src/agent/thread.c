@@ -78,8 +78,8 @@ void ch_thread_flush(ch_thread *t, int all)
         ch_live_widen(c);
     /*
      * A thread that allocates a little walks with one memo (one page of its
-     * cache: two call sites each in its own memo touched two); it gets one
-     * per call site when its slot widens.
+     * cache: two call sites each in its own memo touched two); it gets all
+     * of them (one per call site and depth: walkmemo.h) when its slot widens.
      */
     if (c && c->bucket_mask == CH_SLOT_BUCKETS - 1)
         t->memo_mask = CH_WALK_MEMOS - 1;

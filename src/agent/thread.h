@@ -119,15 +119,16 @@ static inline void ch_thread_rule_filled(ch_thread *t)
 }
 
 /*
- * The walk memo for walks whose first return address is first_pc, stored
- * after the rule cache; NULL in exact mode or before ch_thread_rules.
+ * The walk memo for walks whose first return address is first_pc, from stack
+ * pointer sp, stored after the rule cache; NULL in exact mode or before
+ * ch_thread_rules.
  */
-static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc)
+static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc, uint64_t sp)
 {
     if (!t->rules)
         return NULL;
     return (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) +
-           (ch_memo_index(first_pc) & t->memo_mask);
+           (ch_memo_index(first_pc, sp) & t->memo_mask);
 }
 
 /* Queues p, a free made while `inside` is set (see there). */

@@ -406,7 +406,7 @@ void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
     walk w = {.t = t, .pc = pc, .sp = sp, .bp = bp, .mode = CH_MODE_CFI};
     w.cache = ch_thread_rules(t);
     w.rule_mask = t->rule_mask;
-    w.memo = ch_thread_memo(t, pc);
+    w.memo = ch_thread_memo(t, pc, sp);
     w.frames = w.memo ? w.memo->frames : t->frames;
     if (w.memo) {
         w.old_steps = w.memo->nsteps;

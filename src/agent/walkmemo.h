@@ -16,9 +16,25 @@
  * walk proceeds from leaf to root.
  *
  * A thread has CH_WALK_MEMOS memos, picked by the walk's first return
- * address (the call site of malloc): programs that alternate between call
- * sites (a cgo loop doing C.CString and then calling C code that mallocs)
- * then replay each call site's own previous walk instead of a stranger's.
+ * address (the call site of malloc) and its stack pointer: programs that
+ * alternate between call sites (a cgo loop doing C.CString and then calling
+ * C code that mallocs) then replay each call site's own previous walk
+ * instead of a stranger's, and a call site reached through recursions of
+ * varying depth replays the previous walk of the same depth, whose states
+ * lie at the same stack pointers as this one's, index by index (a walk of
+ * another depth matches no state by index: bench/workloads/stacks2t.c, 15
+ * depths from one call site, replayed nothing). Consecutive depths have
+ * stack pointers a frame apart and get consecutive memos, not a hash's
+ * collisions.
+ *
+ * Why a replay is sound where two stacks differ only in an outer frame
+ * (main calls f from two lines at the same stack pointer, f calls g with
+ * the same return address and stack pointer): equal states at frame k say
+ * nothing about the callers, but every replayed step re-reads the return
+ * address slot it read (and the saved RBP slot where its rule restores
+ * RBP from the stack), so the step out of f reads main's other return
+ * address and the replay ends there; the walk goes on by CFI from main's
+ * frame (tests/cases/outer_frames.sh).
  */
 #ifndef CGOHEAP_AGENT_WALKMEMO_H
 #define CGOHEAP_AGENT_WALKMEMO_H
@@ -87,11 +103,15 @@ typedef struct ch_walk_memo {
 } ch_walk_memo;
 
 /* Memos per thread (a power of two). Pages of a memo are touched only as deep as its walks go. */
-#define CH_WALK_MEMOS 8u
+#define CH_WALK_MEMOS 16u
 
-static inline uint32_t ch_memo_index(uint64_t first_pc)
+/* The memo for a walk from (first_pc, sp), before masking with the memos in use. */
+static inline uint32_t ch_memo_index(uint64_t first_pc, uint64_t sp)
 {
-    return (uint32_t)((first_pc * 0x9e3779b97f4a7c15ull) >> (64 - __builtin_ctz(CH_WALK_MEMOS)));
+    /* sp is 16-byte aligned at a call: sp >> 4 steps by 1 for each 16 bytes of frames. */
+    uint32_t site =
+        (uint32_t)((first_pc * 0x9e3779b97f4a7c15ull) >> (64 - __builtin_ctz(CH_WALK_MEMOS)));
+    return site + (uint32_t)(sp >> 4);
 }
 
 #endif

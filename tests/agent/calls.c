@@ -8,6 +8,8 @@
  *                  then three times from the same 2048 in scattered orders
  *                  (each a lookup of a known stack far from the last)
  *   calls realloc  20000 rounds of calloc, three reallocs, posix_memalign
+ *   calls depths   a created thread allocates 20000 times from each of two
+ *                  stacks, alternately: one call site at two depths
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -61,6 +63,16 @@ static void *stacks(void *unused)
     return NULL;
 }
 
+static void *depths(void *unused)
+{
+    (void)unused;
+    for (volatile int i = 0; i < 20000; i++) {
+        free(chain(3, 0, 16));
+        free(chain(4, 0, 16));
+    }
+    return NULL;
+}
+
 static int reallocs(void)
 {
     for (int i = 0; i < 20000; i++) {
@@ -94,8 +106,14 @@ int main(int argc, char **argv)
             return 1;
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "depths")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, depths, NULL) || pthread_join(t, NULL))
+            return 1;
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "realloc"))
         return reallocs();
-    fprintf(stderr, "usage: calls stacks|lookups|realloc\n");
+    fprintf(stderr, "usage: calls stacks|lookups|depths|realloc\n");
     return 2;
 }

@@ -221,6 +221,14 @@ if command -v valgrind >/dev/null; then
     n=$(ncalls ch_stack_intern stacks)
     check created_one_intern "ch_stack_intern called $n times, want 4096..4352" \
         sh -c "[ $n -ge 4096 ] && [ $n -le 4352 ]"
+    # 2 x 20000 allocations alternating between two depths from one call
+    # site: once the thread's memos widen (after 4096 allocations), each
+    # depth replays its own previous walk, whole, and interns nothing (the
+    # stack id is known). With one memo per call site, each walk met the
+    # other depth's and interned: 40000 calls.
+    n=$(ncalls ch_stack_intern depths)
+    check walk_memo_depths "ch_stack_intern called $n times, want 1..8000" \
+        sh -c "[ $n -gt 0 ] && [ $n -le 8000 ]"
     # A sampled run: realloc and posix_memalign that are not sampled go to
     # glibc without entering the recording path (80,000 calls of
     # ch_on_alloc for 20,000 rounds without the fast path).
