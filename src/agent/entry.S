@@ -54,6 +54,21 @@
 
 /* ZF set if the filter counter of the address in \p is zero (the block
  * surely unrecorded); %rax holds ch_filter. Clobbers %rcx and %rdx. */
+/* Jumps to \slow unless the countdown covers the size in \n: %r9 is then the
+ * countdown less n, %r8 its address. */
+.macro COUNTDOWN_COVERS n, slow
+    movq    ch_sample_left@gottpoff(%rip), %r8
+    movq    %fs:(%r8), %r9
+    subq    \n, %r9                    /* left - n, signed */
+    jle     \slow                      /* sampled, unseeded, not sampling, or not attached */
+.endm
+
+/* Takes the size off the countdown and jumps to the allocator's entry at offset \at of ch_next. */
+.macro COUNTDOWN_TAKE at
+    movq    %r9, %fs:(%r8)
+    jmp     *ch_next+\at(%rip)
+.endm
+
 .macro FILTER_ZERO p
     movq    \p, %rdx                   /* window hash: (p >> W) * M >> H */
     shrq    $CH_FILTER_WINDOW_SHIFT, %rdx
@@ -72,12 +87,8 @@
     .p2align 4
 malloc:
     .cfi_startproc
-    movq    ch_sample_left@gottpoff(%rip), %rax
-    movq    %fs:(%rax), %rcx
-    subq    %rdi, %rcx                  /* left - n, signed */
-    jle     ch_malloc_slow              /* sampled, unseeded, not sampling, or not attached */
-    movq    %rcx, %fs:(%rax)
-    jmp     *ch_next+CH_NEXT_MALLOC(%rip)
+    COUNTDOWN_COVERS %rdi, ch_malloc_slow
+    COUNTDOWN_TAKE CH_NEXT_MALLOC
     .cfi_endproc
     .size   malloc, .-malloc
 
@@ -103,12 +114,8 @@ calloc:
     movq    %rdi, %rax
     mulq    %rsi                        /* %rdx:%rax = n * size */
     jo      ch_calloc_slow              /* overflows: glibc fails it, through C */
-    movq    ch_sample_left@gottpoff(%rip), %rcx
-    movq    %fs:(%rcx), %rdx
-    subq    %rax, %rdx
-    jle     ch_calloc_slow
-    movq    %rdx, %fs:(%rcx)
-    jmp     *ch_next+CH_NEXT_CALLOC(%rip)
+    COUNTDOWN_COVERS %rax, ch_calloc_slow
+    COUNTDOWN_TAKE CH_NEXT_CALLOC
     .cfi_endproc
     .size   calloc, .-calloc
 
@@ -117,10 +124,7 @@ calloc:
     .p2align 4
 realloc:
     .cfi_startproc
-    movq    ch_sample_left@gottpoff(%rip), %r8
-    movq    %fs:(%r8), %r9
-    subq    %rsi, %r9
-    jle     ch_realloc_slow             /* sampled, unseeded, not sampling, or not attached */
+    COUNTDOWN_COVERS %rsi, ch_realloc_slow
     testq   %rdi, %rdi
     je      1f                          /* realloc(NULL, n) frees nothing */
     movq    ch_filter(%rip), %rax
@@ -128,8 +132,7 @@ realloc:
     je      ch_realloc_slow
     FILTER_ZERO %rdi
     jne     ch_realloc_slow             /* the old block maybe recorded */
-1:  movq    %r9, %fs:(%r8)
-    jmp     *ch_next+CH_NEXT_REALLOC(%rip)
+1:  COUNTDOWN_TAKE CH_NEXT_REALLOC
     .cfi_endproc
     .size   realloc, .-realloc
 
@@ -142,12 +145,8 @@ realloc:
 memalign:
 aligned_alloc:
     .cfi_startproc
-    movq    ch_sample_left@gottpoff(%rip), %rax
-    movq    %fs:(%rax), %rcx
-    subq    %rsi, %rcx
-    jle     ch_memalign_slow
-    movq    %rcx, %fs:(%rax)
-    jmp     *ch_next+CH_NEXT_MEMALIGN(%rip)
+    COUNTDOWN_COVERS %rsi, ch_memalign_slow
+    COUNTDOWN_TAKE CH_NEXT_MEMALIGN
     .cfi_endproc
     .size   memalign, .-memalign
     .size   aligned_alloc, .-aligned_alloc
