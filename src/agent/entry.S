@@ -1,5 +1,6 @@
 /*
- * The exported malloc and free: the fast paths of a sampled run.
+ * The exported malloc, free, calloc, realloc, memalign and aligned_alloc:
+ * the fast paths of a sampled run.
  *
  * With --sample-rate, almost every call is neither sampled nor a free of a
  * sampled block, and all the agent does is decide that and hand the call to
@@ -23,10 +24,18 @@
  *     allocation it covers is unsampled. A call made inside the agent may
  *     take this path too: it goes to glibc unrecorded, which is what the C
  *     path would do with it.
+ *     calloc, realloc and memalign decide the same way on the size they
+ *     allocate (calloc's product, if it does not overflow).
  *   - free: ch_filter is non-NULL only once a sampling agent has attached,
  *     and a zero counter means no recorded block has this address: glibc
  *     frees it and nothing is to be removed. The index must be the one
  *     ch_filter_counter (sample.h) computes, from the constants in entry.h.
+ *     realloc of a block takes the fast path only when it is both: the old
+ *     block surely unrecorded and the new size unsampled.
+ * In C, the realloc fast path cost 64 instructions per call and calloc's 45
+ * (callgrind, tests/agent/calls realloc), here 22 and 9: the C paths paid
+ * for the frame the recording path needs, the agent's state checks and the
+ * event count. These paths count no events, as malloc's never did (shm.h).
  * The read-modify-write of ch_sample_left is not atomic: a signal handler
  * that allocates in between has its bytes counted twice or not at all,
  * which only moves the next sample.
@@ -38,19 +47,48 @@
     .hidden ch_filter
     .hidden ch_malloc_slow
     .hidden ch_free_slow
+    .hidden ch_calloc_slow
+    .hidden ch_realloc_slow
+    .hidden ch_memalign_slow
     .hidden ch_next
+
+/* ZF set if the filter counter of the address in \p is zero (the block
+ * surely unrecorded); %rax holds ch_filter. Clobbers %rcx and %rdx. */
+/* Jumps to \slow unless the countdown covers the size in \n: %r9 is then the
+ * countdown less n, %r8 its address. */
+.macro COUNTDOWN_COVERS n, slow
+    movq    ch_sample_left@gottpoff(%rip), %r8
+    movq    %fs:(%r8), %r9
+    subq    \n, %r9                    /* left - n, signed */
+    jle     \slow                      /* sampled, unseeded, not sampling, or not attached */
+.endm
+
+/* Takes the size off the countdown and jumps to the allocator's entry at offset \at of ch_next. */
+.macro COUNTDOWN_TAKE at
+    movq    %r9, %fs:(%r8)
+    jmp     *ch_next+\at(%rip)
+.endm
+
+.macro FILTER_ZERO p
+    movq    \p, %rdx                   /* window hash: (p >> W) * M >> H */
+    shrq    $CH_FILTER_WINDOW_SHIFT, %rdx
+    movabsq $CH_FILTER_WINDOW_MULT, %rcx
+    imulq   %rcx, %rdx
+    shrq    $CH_FILTER_HASH_SHIFT, %rdx
+    movq    \p, %rcx                   /* + (p >> G), modulo the filter size */
+    shrq    $CH_FILTER_GRAIN_SHIFT, %rcx
+    addq    %rcx, %rdx
+    andl    $((1 << CH_FILTER_BITS) - 1), %edx
+    cmpb    $0, (%rax,%rdx)
+.endm
 
     .globl  malloc
     .type   malloc, @function
     .p2align 4
 malloc:
     .cfi_startproc
-    movq    ch_sample_left@gottpoff(%rip), %rax
-    movq    %fs:(%rax), %rcx
-    subq    %rdi, %rcx                  /* left - n, signed */
-    jle     ch_malloc_slow              /* sampled, unseeded, not sampling, or not attached */
-    movq    %rcx, %fs:(%rax)
-    jmp     *ch_next(%rip)             /* ch_next.malloc */
+    COUNTDOWN_COVERS %rdi, ch_malloc_slow
+    COUNTDOWN_TAKE CH_NEXT_MALLOC
     .cfi_endproc
     .size   malloc, .-malloc
 
@@ -62,19 +100,55 @@ free:
     movq    ch_filter(%rip), %rax
     testq   %rax, %rax
     je      ch_free_slow                /* not sampling, or not attached */
-    movq    %rdi, %rdx                  /* window hash: (p >> W) * M >> H */
-    shrq    $CH_FILTER_WINDOW_SHIFT, %rdx
-    movabsq $CH_FILTER_WINDOW_MULT, %rcx
-    imulq   %rcx, %rdx
-    shrq    $CH_FILTER_HASH_SHIFT, %rdx
-    movq    %rdi, %rcx                  /* + (p >> G), modulo the filter size */
-    shrq    $CH_FILTER_GRAIN_SHIFT, %rcx
-    addq    %rcx, %rdx
-    andl    $((1 << CH_FILTER_BITS) - 1), %edx
-    cmpb    $0, (%rax,%rdx)
+    FILTER_ZERO %rdi
     jne     ch_free_slow                /* maybe recorded */
-    jmp     *ch_next+8(%rip)           /* ch_next.free */
+    jmp     *ch_next+CH_NEXT_FREE(%rip)
     .cfi_endproc
     .size   free, .-free
+
+    .globl  calloc
+    .type   calloc, @function
+    .p2align 4
+calloc:
+    .cfi_startproc
+    movq    %rdi, %rax
+    mulq    %rsi                        /* %rdx:%rax = n * size */
+    jo      ch_calloc_slow              /* overflows: glibc fails it, through C */
+    COUNTDOWN_COVERS %rax, ch_calloc_slow
+    COUNTDOWN_TAKE CH_NEXT_CALLOC
+    .cfi_endproc
+    .size   calloc, .-calloc
+
+    .globl  realloc
+    .type   realloc, @function
+    .p2align 4
+realloc:
+    .cfi_startproc
+    COUNTDOWN_COVERS %rsi, ch_realloc_slow
+    testq   %rdi, %rdi
+    je      1f                          /* realloc(NULL, n) frees nothing */
+    movq    ch_filter(%rip), %rax
+    testq   %rax, %rax
+    je      ch_realloc_slow
+    FILTER_ZERO %rdi
+    jne     ch_realloc_slow             /* the old block maybe recorded */
+1:  COUNTDOWN_TAKE CH_NEXT_REALLOC
+    .cfi_endproc
+    .size   realloc, .-realloc
+
+/* glibc 2.36's aligned_alloc is memalign itself (no extra argument checks). */
+    .globl  memalign
+    .globl  aligned_alloc
+    .type   memalign, @function
+    .type   aligned_alloc, @function
+    .p2align 4
+memalign:
+aligned_alloc:
+    .cfi_startproc
+    COUNTDOWN_COVERS %rsi, ch_memalign_slow
+    COUNTDOWN_TAKE CH_NEXT_MEMALIGN
+    .cfi_endproc
+    .size   memalign, .-memalign
+    .size   aligned_alloc, .-aligned_alloc
 
     .section .note.GNU-stack, "", @progbits

@@ -16,4 +16,11 @@
 /* The window hash is the top bits of the product, from this bit on. */
 #define CH_FILTER_HASH_SHIFT 40
 
+/* Byte offsets of the entry points in ch_next (next.h; next.c checks them). */
+#define CH_NEXT_MALLOC 0
+#define CH_NEXT_FREE 8
+#define CH_NEXT_CALLOC 16
+#define CH_NEXT_REALLOC 24
+#define CH_NEXT_MEMALIGN 32
+
 #endif

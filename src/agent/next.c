@@ -17,9 +17,11 @@
  * blocks are not seen; the record says so and the report repeats it.
  */
 #include "agent/next.h"
+#include "agent/entry.h"
 #include "agent/state.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +34,13 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 extern size_t malloc_usable_size(void *);
+
+_Static_assert(offsetof(ch_next_fns, malloc) == CH_NEXT_MALLOC &&
+                   offsetof(ch_next_fns, free) == CH_NEXT_FREE &&
+                   offsetof(ch_next_fns, calloc) == CH_NEXT_CALLOC &&
+                   offsetof(ch_next_fns, realloc) == CH_NEXT_REALLOC &&
+                   offsetof(ch_next_fns, memalign) == CH_NEXT_MEMALIGN,
+               "entry.S jumps through ch_next at the offsets entry.h gives");
 
 enum { UNRESOLVED, RESOLVING, RESOLVED };
 static int state;

@@ -102,6 +102,21 @@ typedef struct ch_walk_memo {
     ch_memo_step steps[CH_MAX_FRAMES];
 } ch_walk_memo;
 
+/*
+ * Empties memo m (thread.c, for a new thread): no step, no previous walk, no id.
+ * A memo never used is left unwritten: its page stays untouched (a write to
+ * each of 16 memo headers would make 16 pages resident per recycled thread).
+ */
+static inline void ch_memo_forget(ch_walk_memo *m)
+{
+    if (m->nsteps == 0 && m->last_depth == 0 && m->last_flags == 0 && m->has_id == 0)
+        return;
+    m->nsteps = 0;
+    m->last_depth = 0;
+    m->last_flags = 0;
+    m->has_id = 0;
+}
+
 /* Memos per thread (a power of two). Pages of a memo are touched only as deep as its walks go. */
 #define CH_WALK_MEMOS 16u
 
