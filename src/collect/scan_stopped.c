@@ -295,7 +295,6 @@ static ch_block_span *snapshot_spans(const ch_scan_job *j, const ch_block_index 
     return all;
 }
 
-
 int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, ch_copy_buf *keep, char *why,
                      size_t whylen)
 {
