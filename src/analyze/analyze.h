@@ -67,7 +67,8 @@ int ch_scan_mapped(ch_profile *p, const ch_region *roots, size_t nroots, const u
  *   it, CH_WHY_REG | n for the n-th register word, 0 if nothing did. The Go
  *   heap's `why`, if allocated, gets the same per object.
  * - copy: the blocks' bytes copied already (heap_copy.h), with whatever else
- *   `read` serves from it; else the scan copies them itself.
+ *   `read` serves from it; else the scan copies them itself, with
+ *   read_many(many_ctx, ...) when set (heap_copy.h: ch_copy_reader).
  */
 struct ch_go_heap;
 struct ch_heap_copy;
@@ -75,6 +76,8 @@ typedef struct ch_scan_extra {
     struct ch_go_heap *go;
     uint64_t *why;
     const struct ch_heap_copy *copy;
+    ch_read_many_fn read_many;
+    void *many_ctx;
 } ch_scan_extra;
 #define CH_WHY_REG (1ull << 63)
 int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,

@@ -99,7 +99,7 @@ static int copy_range(ch_heap_copy *c, const ch_block_span *span, size_t n, size
 void ch_heap_copy_free(ch_heap_copy *c)
 {
     if (!c->kept_buf)
-        free(c->buf);
+        ch_scratch_give(&c->scratch);
     free(c->planned);
     free(c->read);
     *c = (ch_heap_copy){0};
@@ -177,7 +177,7 @@ int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uin
     if (keep && c->bytes && grow_buf(keep, c->bytes) == 0)
         c->buf = keep->p;
     else if (!keep && c->bytes)
-        c->buf = ch_big_alloc(c->bytes);
+        c->buf = ch_scratch_take(&c->scratch, c->bytes);
     bool *whole = r->read_many ? calloc(c->nplanned ? c->nplanned : 1, sizeof *whole) : NULL;
     if ((c->bytes && !c->buf) || (r->read_many && (!whole || read_many(c, r, whole)))) {
         free(whole);

@@ -18,6 +18,7 @@
 
 #include "analyze/analyze.h"
 #include "analyze/block_index.h"
+#include "common/big_alloc.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -66,7 +67,8 @@ typedef struct ch_copy_reader {
 
 typedef struct ch_heap_copy {
     uint8_t *buf;
-    bool kept_buf;         /* buf belongs to a ch_copy_buf */
+    bool kept_buf;         /* buf belongs to a ch_copy_buf ... */
+    ch_scratch scratch;    /* ... or is the scratch region (common/big_alloc.h) */
     ch_copy_span *planned; /* ranges meant to be copied, sorted, disjoint */
     size_t nplanned;
     ch_copy_span *read; /* the bytes actually read (planned ranges cut at holes), sorted */

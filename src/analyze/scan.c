@@ -376,9 +376,11 @@ static void scanner_free(scanner *s)
     free(s->owned);
 }
 
-static int scanner_init(scanner *s, ch_profile *p, const ch_heap_copy *copy, ch_read_fn read,
+static int scanner_init(scanner *s, ch_profile *p, const ch_scan_extra *x, ch_read_fn read,
                         void *ctx)
 {
+    const ch_heap_copy *copy = x ? x->copy : NULL;
+    const ch_copy_reader r = {read, ctx, x ? x->read_many : NULL, x ? x->many_ctx : NULL};
     ch_phase("index"); /* -v: the scan's steps, each timed */
     memset(s, 0, sizeof *s);
     s->leader = -1;
@@ -399,7 +401,7 @@ static int scanner_init(scanner *s, ch_profile *p, const ch_heap_copy *copy, ch_
     ch_phase("heap copy");
     s->copy = copy ? copy : &s->own;
     /* Out of memory for the copy: every block is read on demand instead. */
-    if (!copy && ch_heap_copy_init(&s->own, &s->ix, CH_COPY_MAX, read, ctx))
+    if (!copy && ch_heap_copy_spans(&s->own, s->ix.span, s->ix.n, CH_COPY_MAX, NULL, &r))
         ch_heap_copy_free(&s->own);
     return 0;
 }
@@ -409,7 +411,7 @@ int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint6
                ch_read_fn read, void *ctx)
 {
     scanner s;
-    if (scanner_init(&s, p, x ? x->copy : NULL, read, ctx))
+    if (scanner_init(&s, p, x, read, ctx))
         return -1;
     ch_phase("mark");
     s.heur.maps = maps;

@@ -176,6 +176,13 @@ struct ch_scan_job {
     uint64_t late_reads, refused_reads; /* reads the snapshot did not hold */
 };
 
+/* A ch_read_many_fn over the stopped target (ctx is the job). */
+static void read_many(void *ctx, ch_read_req *reqs, size_t n)
+{
+    ch_scan_job *j = ctx;
+    ch_procmem_read_many(j->pid, ch_procmem_read, &j->memfd, reqs, n);
+}
+
 /* The root regions, the mappings and the Go runtime's view; false (with
  * p->scan_notice) when the roots cannot be read. */
 static bool find_roots(ch_scan_job *j, const ch_stopped_target *tg, ch_profile *p)
@@ -238,6 +245,8 @@ ch_scan_job *ch_scan_prepare(const ch_stopped_target *t, ch_profile *p, const ch
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/mem", (int)t->pid);
     *j = (ch_scan_job){.pid = t->pid, .threads = t->threads, .o = *o, .nregs = t->threads->n};
+    j->x.read_many = read_many; /* the scan's own copy of the heap, at the exit stop */
+    j->x.many_ctx = j;
     j->memfd = open(path, O_RDONLY | O_CLOEXEC);
     if (j->memfd < 0)
         scan_failed(p, strerror(errno));
@@ -284,13 +293,6 @@ static ch_block_span *snapshot_spans(const ch_scan_job *j, const ch_block_index 
                                                                                    : other[b++];
     free(other);
     return all;
-}
-
-/* A ch_read_many_fn over the stopped target (ctx is the job). */
-static void read_many(void *ctx, ch_read_req *reqs, size_t n)
-{
-    ch_scan_job *j = ctx;
-    ch_procmem_read_many(j->pid, ch_procmem_read, &j->memfd, reqs, n);
 }
 
 int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, ch_copy_buf *keep, char *why,
