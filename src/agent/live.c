@@ -15,12 +15,12 @@
  * A table grows in place (grow_down): it ends at a fixed offset of a range
  * reserved for its shard and grows toward the range's floor, its entries
  * moved in one forward pass, each to a slot at or below its old one. The
- * moves stream through lines already loaded, and only the added slots are
- * fresh pages. A table that was copied into a new one at each growth wrote
- * 3.5 times its final size in fresh pages, at random lines: 2.3 of the 3.3
- * last-level misses per insert of a 3M-node list (callgrind, 1 MiB LL),
- * and on this virtual machine the first write to a page costs 6 to 13 us
- * even after MADV_POPULATE_WRITE. A table that reaches its range's floor
+ * moves are two forward streams, and only the added slots are fresh pages.
+ * A table that was copied into a new one at each growth wrote 3.5 times its
+ * final size in fresh pages, at random lines, and on a virtual machine the
+ * first touch of a page costs 6 to 13 us even after MADV_POPULATE_WRITE:
+ * the 3M-node list took 89,923 faults and 2.07 s of CPU that way, 43,719
+ * and 1.50 s now (bench/RESULTS.md). A table that reaches its range's floor
  * moves to a range four times its size (relocate).
  *
  * Crash consistency (the launcher reads the table after SIGKILL): an entry's
