@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define CH_SHM_MAGIC 0x504145484f474843ULL /* "CGOHEAP" little-endian */
-#define CH_SHM_VERSION 6u
+#define CH_SHM_VERSION 7u
 
 /* Environment variables read by the agent. */
 #define CH_ENV_SHM_FD "CGOHEAP_SHM_FD" /* fd number of the memfd */
@@ -93,20 +93,24 @@ static inline uint32_t ch_entry_stack(const ch_live_entry *e)
 
 /*
  * A shard. The agent takes `lock` (a spinlock) to insert, delete or grow.
- * The capacity is any number of slots (tables grow by half, which keeps the
- * bookkeeping per live block within 32 bytes); where an entry lies in
- * the table is the agent's business (a reader takes every entry). On
- * growth the agent writes the new table, then publishes table_off and cap,
- * and only then releases the old table's pages: a reader that finds the
- * target dead always sees one complete table.
+ * The table is ch_live_entry[cap] ending at table_end: the capacity is any
+ * number of slots, and where an entry lies in the table is the agent's
+ * business (a reader takes every entry). The agent grows a table in place,
+ * toward lower offsets down to floor_off, with table_end fixed: it
+ * publishes the larger cap before moving any entry, so the one store
+ * publishes a table that holds every entry (some maybe twice while they
+ * move). A table that reaches floor_off moves to a new range: the agent
+ * writes the new table, publishes cap, then table_end, and only then
+ * releases the old table's pages.
  */
 typedef struct ch_live_shard {
     uint32_t lock;
     uint32_t pad0;
     uint64_t cap;       /* slots in the table */
     uint64_t count;     /* entries in use */
-    uint64_t table_off; /* offset of ch_live_entry[cap] */
-    uint64_t pad[4];    /* one cache line per shard */
+    uint64_t table_end; /* offset one past the table's last slot; 0: no table yet */
+    uint64_t floor_off; /* the agent's: the lowest offset its table may grow down to */
+    uint64_t pad[3];    /* one cache line per shard */
 } ch_live_shard;
 
 /* ---- stack table: lock-free lookup, inserts under stack_lock ---- */

@@ -8,17 +8,31 @@
  * arena stays in one shard, so threads do not share lock or table lines)
  * and the slot by a hash of the address's 256-byte run (home_of). Tables
  * hold any number of slots and grow by 40% at 75% load, so a live
- * block costs 16 / 0.75 .. 16 / 0.54 = 21 .. 30 bytes of table.
+ * block costs 16 / 0.75 .. 16 / 0.54 = 21 .. 30 bytes of table. Probes do
+ * not wrap: TAIL slots past the last home end every run, the last one
+ * always empty.
+ *
+ * A table grows in place (grow_down): it ends at a fixed offset of a range
+ * reserved for its shard and grows toward the range's floor, its entries
+ * moved in one forward pass, each to a slot at or below its old one. The
+ * moves are two forward streams, and only the added slots are fresh pages.
+ * A table that was copied into a new one at each growth wrote 3.5 times its
+ * final size in fresh pages, at random lines, and on a virtual machine the
+ * first touch of a page costs 6 to 13 us even after MADV_POPULATE_WRITE:
+ * the 3M-node list took 89,923 faults and 2.07 s of CPU that way, 43,719
+ * and 1.50 s now (bench/RESULTS.md). A table that reaches its range's floor
+ * moves to a range four times its size (relocate).
  *
  * Crash consistency (the launcher reads the table after SIGKILL): an entry's
  * size_stack is written before its addr, so a visible addr has its size. A
  * backward shift copies an entry to its new slot before clearing the old
- * one, so an interrupted delete can show an entry twice, never lose one; a
- * reader should ignore a repeated addr. On growth the new table is complete
- * before table_off/cap are published and the old pages are released
- * only after that. The two fields are separate stores: a kill between them
- * (a window of one instruction) leaves a table the reader can detect
- * because `count` will not match the entries it finds.
+ * one, so an interrupted delete or growth can show an entry twice, never
+ * lose one; a reader should ignore a repeated addr. Growth in place
+ * publishes the larger cap (one store) before it moves anything. A
+ * relocated table is complete before cap and table_end are published and
+ * the old pages are released only after that; the two fields are separate
+ * stores, cap first, so a kill between them (one instruction) shows the old
+ * table with slots below it.
  *
  * An entry's addr carries the allocation epoch in its top bits (shm.h):
  * home_of, shard_of and every comparison look at ch_addr_of only. The
@@ -34,7 +48,11 @@
 
 #define SHARD_BITS __builtin_ctz(CH_LIVE_SHARDS)
 #define PAGE 4096ull
-#define REHASH_AHEAD 8
+#define TAIL 256u /* slots past the last home (home_of < homes + 16) */
+/* A shard's first range: 1/128 of the heap area (128 MiB, 8M slots, of the usual 16 GiB), so
+ * that half of it is left for the tables that outgrow theirs. */
+#define FIRST_RANGE_DIV (2 * CH_LIVE_SHARDS)
+#define RELOCATE_ROOM 4 /* a relocated table's range, in multiples of its size */
 
 /* Fibonacci hashing of the window number: windows next to each other land in different shards. */
 static inline ch_live_shard *shard_of(uint64_t addr)
@@ -44,7 +62,8 @@ static inline ch_live_shard *shard_of(uint64_t addr)
 }
 
 /*
- * A block's home slot. Blocks of one 256-byte run of addresses share a
+ * A block's home slot, below homes + 16 (homes = cap - TAIL). Blocks of one
+ * 256-byte run of addresses share a
  * hashed base and lie in address order from it (one slot per 16 bytes, so
  * within 16 slots), and runs elsewhere land anywhere. Programs mostly
  * allocate and free neighbours one after another (a list or a tree built,
@@ -55,35 +74,42 @@ static inline ch_live_shard *shard_of(uint64_t addr)
  * probing pays for it with longer runs where dense runs of addresses
  * overlap (up to 6x more slots probed at 32-byte blocks, in a simulation),
  * mostly in lines already loaded; runs of 512 bytes or more probed more
- * and gained less.
+ * and gained less. The base scales with `homes`, so a table d homes larger
+ * moves no home up by more than d slots (grow_down needs it).
  */
 #define HOME_RUN_SHIFT 8
-static inline uint64_t home_of(uint64_t addr, uint64_t cap)
+static inline uint64_t home_of(uint64_t addr, uint64_t homes)
 {
     addr = ch_addr_of(addr); /* without its epoch */
-    uint64_t i = (uint64_t)(((unsigned __int128)ch_addr_hash(addr >> HOME_RUN_SHIFT) * cap) >> 64);
-    i += (addr >> 4) & ((1u << (HOME_RUN_SHIFT - 4)) - 1); /* cap >= CH_LIVE_MIN_CAP > 16 */
-    return i < cap ? i : i - cap;
-}
-
-static inline uint64_t next_slot(uint64_t i, uint64_t cap)
-{
-    return ++i == cap ? 0 : i;
+    uint64_t i =
+        (uint64_t)(((unsigned __int128)ch_addr_hash(addr >> HOME_RUN_SHIFT) * homes) >> 64);
+    return i + ((addr >> 4) & ((1u << (HOME_RUN_SHIFT - 4)) - 1));
 }
 
 /* Keep the load at or below 3/4 so probe chains stay short. */
 static inline int needs_growth(const ch_live_shard *s)
 {
-    return !s->table_off || (s->count + 1) * 4 > s->cap * 3;
+    return !s->table_end || (s->count + 1) * 4 > (s->cap - TAIL) * 3;
 }
 
 static ch_live_entry *table_of(const ch_live_shard *s)
 {
-    return (ch_live_entry *)(ch_g.base + s->table_off);
+    return (ch_live_entry *)(ch_g.base + s->table_end) - s->cap;
 }
 
-/* Bump-allocates page-aligned bytes from the shm heap. Returns an offset from base, or 0. */
-static uint64_t heap_alloc(uint64_t bytes)
+/* The record offset of p. */
+static uint64_t off_of(const void *p)
+{
+    return (uint64_t)((const char *)p - ch_g.base);
+}
+
+static uint64_t page_down(uint64_t off)
+{
+    return off & ~(PAGE - 1);
+}
+
+/* Reserves page-aligned bytes of the shm heap (no page is touched). Returns an offset, or 0. */
+static uint64_t heap_reserve(uint64_t bytes)
 {
     ch_shm_header *h = ch_g.hdr;
     bytes = (bytes + PAGE - 1) & ~(PAGE - 1);
@@ -94,59 +120,138 @@ static uint64_t heap_alloc(uint64_t bytes)
             return 0;
     } while (!__atomic_compare_exchange_n(&h->heap_used, &used, used + bytes, 1, __ATOMIC_RELAXED,
                                           __ATOMIC_RELAXED));
-    ch_header_add(&h->agent_bytes, bytes);
     return h->heap_off + used;
 }
 
-static void insert_fresh(ch_live_entry *t, uint64_t cap, uint64_t addr, uint64_t size_stack)
+/*
+ * Faults in the pages of [lo, hi) of the record (page-aligned offsets) in
+ * one call rather than one fault per page (the list: 1.41 s -> 1.29 s);
+ * fails before Linux 5.14, and the pages are then faulted as they are
+ * written. The agent's memory counts them.
+ */
+static void commit(uint64_t lo, uint64_t hi)
 {
-    uint64_t i = home_of(addr, cap);
-    while (t[i].addr)
-        i = next_slot(i, cap);
-    t[i].size_stack = size_stack;
-    t[i].addr = addr;
+    if (hi <= lo)
+        return;
+    madvise(ch_g.base + lo, hi - lo, MADV_POPULATE_WRITE);
+    ch_header_add(&ch_g.hdr->agent_bytes, hi - lo);
 }
 
-/* Allocates the shard's first table, or a 40% larger one. Caller holds the lock. */
+/* Places a shard's table of `cap` slots at the top of a new range, or returns 0. */
+static int place(ch_live_shard *s, uint64_t cap, uint64_t *end, uint64_t *floor)
+{
+    uint64_t bytes = cap * sizeof(ch_live_entry);
+    uint64_t room = s->table_end ? bytes * RELOCATE_ROOM : ch_g.hdr->heap_size / FIRST_RANGE_DIV;
+    if (room < bytes)
+        room = bytes;
+    room = (room + PAGE - 1) & ~(PAGE - 1);
+    uint64_t off = heap_reserve(room);
+    if (!off)
+        off = heap_reserve(room = (bytes + PAGE - 1) & ~(PAGE - 1));
+    if (!off)
+        return 0;
+    *floor = off;
+    *end = off + room;
+    commit(page_down(*end - bytes), *end);
+    return 1;
+}
+
+/* Puts an entry in a table being filled; 0 if it would take the last slot. */
+static int insert_fresh(ch_live_entry *t, uint64_t cap, uint64_t addr, uint64_t size_stack)
+{
+    uint64_t i = home_of(addr, cap - TAIL);
+    while (t[i].addr)
+        i++;
+    if (i >= cap - 1)
+        return 0;
+    t[i].size_stack = size_stack;
+    t[i].addr = addr;
+    return 1;
+}
+
+/*
+ * Grows the table by d slots in place, below its first slot. Entry j of the
+ * old table is entry j + d of the new one; the new home of each is at most
+ * d above its old one, which was at or below j, so a forward pass can move
+ * each entry to the first free slot from its new home, which is never
+ * above j + d: every slot below j + d holds a moved entry or nothing.
+ * Nothing is lost at any instant: the larger table is published first, and
+ * an entry is written to its new slot before its old one is cleared.
+ */
+static void grow_down(ch_live_shard *s, uint64_t d)
+{
+    ch_live_entry *t = table_of(s), *fresh = t - d;
+    uint64_t cap = s->cap, homes = cap + d - TAIL;
+    commit(page_down(off_of(fresh)), page_down(off_of(t)));
+    __atomic_store_n(&s->cap, cap + d, __ATOMIC_RELEASE);
+    for (uint64_t j = 0; j < cap; j++) {
+        uint64_t addr = t[j].addr;
+        if (!addr)
+            continue;
+        uint64_t at = j + d, q = home_of(addr, homes);
+        if (q > at)
+            q = at; /* never (see above); staying put is safe */
+        while (q < at && fresh[q].addr)
+            q++;
+        if (q == at)
+            continue;
+        fresh[q].size_stack = t[j].size_stack;
+        __atomic_store_n(&fresh[q].addr, addr, __ATOMIC_RELEASE);
+        __atomic_store_n(&t[j].addr, 0, __ATOMIC_RELEASE);
+        t[j].size_stack = 0;
+    }
+}
+
+/* Copies the table into a new range with `cap` slots; 0 if there is no room. */
+static int relocate(ch_live_shard *s, uint64_t cap)
+{
+    uint64_t end, floor;
+    if (!place(s, cap, &end, &floor))
+        return 0;
+    ch_live_entry *fresh = (ch_live_entry *)(ch_g.base + end) - cap, *old = table_of(s);
+    uint64_t old_cap = s->cap;
+    for (uint64_t i = 0; i < old_cap; i++)
+        if (old[i].addr && !insert_fresh(fresh, cap, old[i].addr, old[i].size_stack)) {
+            /* A run reached the end (never seen): the old table stays, the new one's pages go. */
+            uint64_t lo = page_down(end - cap * sizeof *fresh);
+            madvise(ch_g.base + lo, end - lo, MADV_REMOVE);
+            ch_header_add(&ch_g.hdr->agent_bytes, -(end - lo));
+            return 0;
+        }
+    /* Publish the complete new table, then release the old one's pages. */
+    uint64_t old_lo = page_down(off_of(old)), old_end = s->table_end;
+    __atomic_store_n(&s->cap, cap, __ATOMIC_RELEASE);
+    __atomic_store_n(&s->table_end, end, __ATOMIC_RELEASE);
+    s->floor_off = floor;
+    madvise(ch_g.base + old_lo, old_end - old_lo, MADV_REMOVE);
+    ch_header_add(&ch_g.hdr->agent_bytes, -(old_end - old_lo));
+    return 1;
+}
+
+/* Makes the shard's first table, or one 40% larger. Caller holds the lock. */
 static int grow(ch_live_shard *s)
 {
-    uint64_t cap = s->table_off ? s->cap + s->cap * 2 / 5 : CH_LIVE_MIN_CAP;
-    uint64_t off = heap_alloc(cap * sizeof(ch_live_entry));
-    if (!off) {
-        ch_fail("shm heap for the live table is exhausted; stopped recording");
-        return 0;
-    }
-    ch_live_entry *fresh = (ch_live_entry *)(ch_g.base + off);
-    /*
-     * Fault the new table's pages in one call rather than one fault per page
-     * as the rehash reaches them (the list above: 1.41 s -> 1.29 s). Fails
-     * before Linux 5.14: the pages are then faulted as before.
-     */
-    madvise(fresh, cap * sizeof *fresh, MADV_POPULATE_WRITE);
-    if (s->table_off) {
-        ch_live_entry *old = table_of(s);
-        uint64_t old_cap = s->cap;
-        for (uint64_t i = 0; i < old_cap; i++) {
-            /*
-             * The new homes are random in a table far larger than the
-             * caches: asking for the line a few entries ahead keeps several
-             * misses in flight instead of one at a time.
-             */
-            if (i + REHASH_AHEAD < old_cap && old[i + REHASH_AHEAD].addr)
-                __builtin_prefetch(&fresh[home_of(old[i + REHASH_AHEAD].addr, cap)], 1);
-            if (old[i].addr)
-                insert_fresh(fresh, cap, old[i].addr, old[i].size_stack);
+    if (!s->table_end) {
+        uint64_t end, floor;
+        if (!place(s, CH_LIVE_MIN_CAP + TAIL, &end, &floor)) {
+            ch_fail("shm heap for the live table is exhausted; stopped recording");
+            return 0;
         }
-        /* Publish the complete new table, then release the old one's pages. */
-        __atomic_store_n(&s->table_off, off, __ATOMIC_RELEASE);
-        __atomic_store_n(&s->cap, cap, __ATOMIC_RELEASE);
-        madvise(old, old_cap * sizeof *old, MADV_REMOVE);
-        ch_header_add(&ch_g.hdr->agent_bytes, -(old_cap * sizeof *old));
+        s->floor_off = floor;
+        __atomic_store_n(&s->cap, CH_LIVE_MIN_CAP + TAIL, __ATOMIC_RELEASE);
+        __atomic_store_n(&s->table_end, end, __ATOMIC_RELEASE);
         return 1;
     }
-    __atomic_store_n(&s->cap, cap, __ATOMIC_RELEASE);
-    __atomic_store_n(&s->table_off, off, __ATOMIC_RELEASE);
-    return 1;
+    uint64_t d = (s->cap - TAIL) * 2 / 5;
+    uint64_t first = off_of(table_of(s));
+    if (first - s->floor_off >= d * sizeof(ch_live_entry)) {
+        grow_down(s, d);
+        return 1;
+    }
+    if (relocate(s, s->cap + d))
+        return 1;
+    ch_fail("shm heap for the live table is exhausted; stopped recording");
+    return 0;
 }
 
 /* Inserts (or overwrites) addr (with its epoch) in its shard; 0 if there is no room.
@@ -154,36 +259,38 @@ static int grow(ch_live_shard *s)
 static int shard_insert(ch_live_shard *s, uint64_t addr, uint64_t size_stack)
 {
     uint64_t key = ch_addr_of(addr);
-    /* If growing fails, the table may still take a few more (it keeps one slot empty). */
-    if (needs_growth(s) && !grow(s) && (!s->table_off || s->count + 2 > s->cap))
+    /* If growing fails, the table may still take a few more (its last slot stays empty). */
+    if (needs_growth(s) && !grow(s) && !s->table_end)
         return 0;
-    ch_live_entry *t = table_of(s);
-    uint64_t cap = s->cap;
-    uint64_t i = home_of(addr, cap);
-    for (; t[i].addr; i = next_slot(i, cap)) {
-        if (ch_addr_of(t[i].addr) == key) {
-            /* A free we did not see (made while this thread was inside the agent). */
+    for (int grown = 0;; grown = 1) {
+        ch_live_entry *t = table_of(s);
+        uint64_t cap = s->cap, i = home_of(addr, cap - TAIL);
+        for (; t[i].addr; i++) {
+            if (ch_addr_of(t[i].addr) == key) {
+                /* A free we did not see (made while this thread was inside the agent). */
+                t[i].size_stack = size_stack;
+                __atomic_store_n(&t[i].addr, addr, __ATOMIC_RELEASE);
+                return 1;
+            }
+        }
+        if (i < cap - 1) {
             t[i].size_stack = size_stack;
             __atomic_store_n(&t[i].addr, addr, __ATOMIC_RELEASE);
+            s->count++;
             return 1;
         }
+        /* The run reached the last slot: a larger table spreads it. */
+        if (grown || !grow(s))
+            return 0;
     }
-    t[i].size_stack = size_stack;
-    __atomic_store_n(&t[i].addr, addr, __ATOMIC_RELEASE);
-    s->count++;
-    return 1;
 }
 
-/* True if slot `home` lies cyclically in (hole, j]: the entry at j must stay put. */
-static int stays(uint64_t home, uint64_t hole, uint64_t j)
+/* Removes the entry at `hole` by shifting back the entries of its run that may move. */
+static void delete_at(ch_live_entry *t, uint64_t homes, uint64_t hole)
 {
-    return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-}
-
-static void delete_at(ch_live_entry *t, uint64_t cap, uint64_t hole)
-{
-    for (uint64_t j = next_slot(hole, cap); t[j].addr; j = next_slot(j, cap)) {
-        if (stays(home_of(t[j].addr, cap), hole, j))
+    for (uint64_t j = hole + 1; t[j].addr; j++) {
+        /* Homes never lie above their entry (no wrap): one above the hole must stay. */
+        if (home_of(t[j].addr, homes) > hole)
             continue;
         t[hole].size_stack = t[j].size_stack;
         __atomic_store_n(&t[hole].addr, t[j].addr, __ATOMIC_RELEASE);
@@ -196,14 +303,14 @@ static void delete_at(ch_live_entry *t, uint64_t cap, uint64_t hole)
 /* Removes addr from its shard. Caller holds the shard's lock. */
 static int shard_remove(ch_live_shard *s, uint64_t addr, uint64_t *size_stack)
 {
-    if (!s->table_off)
+    if (!s->table_end)
         return 0;
     ch_live_entry *t = table_of(s);
-    uint64_t cap = s->cap;
-    for (uint64_t i = home_of(addr, cap); t[i].addr; i = next_slot(i, cap)) {
+    uint64_t homes = s->cap - TAIL;
+    for (uint64_t i = home_of(addr, homes); t[i].addr; i++) {
         if (ch_addr_of(t[i].addr) == addr) {
             *size_stack = t[i].size_stack;
-            delete_at(t, cap, i);
+            delete_at(t, homes, i);
             s->count--;
             return 1;
         }
@@ -259,10 +366,11 @@ void ch_live_prefetch_evict(ch_thread_slot *own, uint64_t addr)
     if (!old || ch_addr_of(old) == addr)
         return;
     ch_live_shard *s = shard_of(old);
-    uint64_t off = __atomic_load_n(&s->table_off, __ATOMIC_RELAXED);
+    uint64_t end = __atomic_load_n(&s->table_end, __ATOMIC_RELAXED);
     uint64_t cap = __atomic_load_n(&s->cap, __ATOMIC_RELAXED);
-    if (off && cap)
-        __builtin_prefetch(ch_g.base + off + home_of(old, cap) * sizeof(ch_live_entry), 1);
+    if (end && cap > TAIL)
+        __builtin_prefetch(
+            ch_g.base + end - (cap - home_of(old, cap - TAIL)) * sizeof(ch_live_entry), 1);
 }
 
 int ch_live_insert(ch_thread_slot *own, uint64_t addr, uint64_t size, uint32_t stack_id)

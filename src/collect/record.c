@@ -44,26 +44,26 @@ static int fail(reader *r, const char *why)
     return -1;
 }
 
-/* The shard's table, or NULL if its offset or size leaves the heap area. */
+/* The shard's table, NULL if it has none, or -1 if it leaves the heap area. */
 /* One read of a field the program may be writing: the copy is what gets checked and used. */
 #define ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *shared, uint64_t *cap)
 {
     const ch_shm_header *h = r->h;
-    /* The agent grows a table by publishing table_off, then cap: take a pair as it was. */
-    const ch_live_shard copy = {.cap = ONCE(shared->cap), .table_off = ONCE(shared->table_off)};
+    /* The agent grows a table in place by publishing cap alone: take the pair as it was. */
+    const ch_live_shard copy = {.cap = ONCE(shared->cap), .table_end = ONCE(shared->table_end)};
     const ch_live_shard *s = &copy;
-    if (s->table_off == 0 && s->cap == 0)
+    if (s->table_end == 0)
         return NULL; /* never used */
-    if (s->cap > (1ull << 40) || s->table_off % 8 != 0)
+    if (s->cap > (1ull << 40) || s->table_end % 8 != 0)
         return (const ch_live_entry *)-1;
     uint64_t bytes = s->cap * sizeof(ch_live_entry);
-    if (s->table_off < h->heap_off || s->table_off - h->heap_off > h->heap_size ||
-        bytes > h->heap_size - (s->table_off - h->heap_off))
+    if (s->table_end < h->heap_off || s->table_end - h->heap_off > h->heap_size ||
+        bytes > s->table_end - h->heap_off)
         return (const ch_live_entry *)-1;
     *cap = s->cap;
-    return (const ch_live_entry *)(r->base + s->table_off);
+    return (const ch_live_entry *)(r->base + s->table_end) - s->cap;
 }
 
 /* Appends the table's entries to p->blocks (*n of *cap used, grown). -1 if out of memory. */

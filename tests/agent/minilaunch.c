@@ -117,9 +117,10 @@ static void dump_live(FILE *f, const ch_shm_header *h)
     const char *base = (const char *)h;
     const ch_live_shard *shards = (const void *)(base + h->shards_off);
     for (uint32_t s = 0; s < CH_LIVE_SHARDS; s++) {
-        if (!shards[s].table_off)
+        if (!shards[s].table_end)
             continue;
-        const ch_live_entry *t = (const void *)(base + shards[s].table_off);
+        const ch_live_entry *t =
+            (const ch_live_entry *)(base + shards[s].table_end) - shards[s].cap;
         uint64_t found = 0;
         for (uint64_t i = 0; i < shards[s].cap; i++) {
             if (!t[i].addr)

@@ -28,7 +28,7 @@ __attribute__((constructor)) static void attach(void)
     }
     ch_live_shard *s = (ch_live_shard *)((char *)hdr + hdr->shards_off);
     s->cap = CH_LIVE_MIN_CAP;
-    s->table_off = hdr->heap_off;
+    s->table_end = hdr->heap_off + CH_LIVE_MIN_CAP * sizeof(ch_live_entry);
     ch_stack_entry *entry = (ch_stack_entry *)((char *)hdr + hdr->stacks_off) + 1;
     *(uint64_t *)((char *)hdr + hdr->frames_off) = frame;
     entry->depth = 1;
@@ -42,7 +42,7 @@ void fake_track(void *p, uint64_t size)
     if (!hdr)
         return;
     ch_live_shard *s = (ch_live_shard *)((char *)hdr + hdr->shards_off);
-    ch_live_entry *t = (ch_live_entry *)((char *)hdr + s->table_off);
+    ch_live_entry *t = (ch_live_entry *)((char *)hdr + s->table_end) - s->cap;
     t[s->count].addr = (uint64_t)(uintptr_t)p;
     t[s->count].size_stack = ch_pack_size_stack(size, 1);
     s->count++;

@@ -24,8 +24,8 @@ static void make_valid(void)
     }
     ch_live_shard *s = (ch_live_shard *)AT(H->shards_off) + 5;
     s->cap = CH_LIVE_MIN_CAP;
-    s->table_off = H->heap_off + 4096;
-    ch_live_entry *t = (ch_live_entry *)AT(s->table_off);
+    s->table_end = H->heap_off + 4096 + CH_LIVE_MIN_CAP * sizeof(ch_live_entry);
+    ch_live_entry *t = (ch_live_entry *)AT(s->table_end) - s->cap;
     t[3] = (ch_live_entry){0x7000, ch_pack_size_stack(16, 1)};
     t[9] = (ch_live_entry){ch_pack_addr_epoch(0x5000, 7), ch_pack_size_stack(32, 2)}; /* epoch 7 */
     t[1000] = (ch_live_entry){0x6000, ch_pack_size_stack(48, 3000)}; /* past the table -> 0 */
@@ -123,10 +123,13 @@ static int case_corrupt(void)
     H->frames_used = H->frames_size + 8;
     fails += expect_error("frames used past the area", shm.size);
     RESTORE();
-    s->table_off = H->heap_off + H->heap_size - 64;
+    s->table_end = H->heap_off + H->heap_size + 64;
     fails += expect_error("shard table past the heap area", shm.size);
     RESTORE();
-    s->table_off = 8;
+    s->table_end = H->heap_off + 64;
+    fails += expect_error("shard table starting before the heap area", shm.size);
+    RESTORE();
+    s->table_end = 8;
     fails += expect_error("shard table before the heap area", shm.size);
     RESTORE();
     s->cap = 1ull << 63;
