@@ -66,8 +66,6 @@ typedef struct ch_thread {
     uint32_t registered;         /* the key whose destructor runs at thread end is set */
     uint64_t last_mark;          /* the last stack-switch mark this thread recorded */
     uint32_t creator_id;         /* the stack that created this thread (created.h), or 0 */
-    uint32_t tail_at;            /* created.c: depth + 1 where tail_nh was summed, 0 if never */
-    uint64_t tail_nh; /* the NH sum of the creator's part appended at depth tail_at - 1 */
     /*
      * [stk_lo, stk_hi): pages of this thread's stack known readable, every
      * one probed (memprobe.h). Checked with two compares before the page cache.

@@ -113,7 +113,6 @@ static void *thread_start(void *p)
     start_record s = *(start_record *)p;
     release_record(p);
     ch_self.creator_id = s.creator;
-    ch_self.tail_at = 0;
     if (ch_is_active())
         ch_mark(here(), CH_MARK_BIRTH);
     void *ret = s.fn(s.arg);

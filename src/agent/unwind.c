@@ -440,22 +440,20 @@ void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
     if (w.memo) {
         ch_walk_memo *m = w.memo;
         int identical = !w.changed && w.n == m->last_depth && w.flags == m->last_flags;
-        m->nsteps = recorded;
-        m->last_depth = w.n;
-        m->last_flags = w.flags;
-        if (identical && m->has_id) {
+        m->nsteps = (uint8_t)recorded;
+        m->last_depth = (uint8_t)w.n;
+        m->last_flags = (uint8_t)w.flags;
+        if (identical && m->last_id) {
             out->known_id = m->last_id; /* no hash needed: the id is known */
             return;
         }
-        m->has_id = 0;
+        m->last_id = 0;
     }
     out->nh = ch_stack_nh(w.frames, w.n);
 }
 
 void ch_unwind_set_id(const ch_walk_result *res, uint32_t id)
 {
-    if (res->memo) {
-        res->memo->last_id = id;
-        res->memo->has_id = 1;
-    }
+    if (res->memo)
+        res->memo->last_id = id; /* 0 (the table was full): not known */
 }

@@ -91,30 +91,48 @@ _Static_assert(sizeof(ch_memo_step) == 64, "a memo step is indexed by a shift");
  * frames[0..d] and steps[0..d], all in the memo's first page up to about 45
  * frames. With states, reads and frames in three arrays, every walk touched
  * two or three pages of its memo.
+ *
+ * The header stays 16 bytes (depths and flags fit a byte each), so a memo's
+ * size and the agent memory the report states are what they were before it
+ * held the creator's part.
  */
 typedef struct ch_walk_memo {
-    uint32_t nsteps;     /* steps 0..nsteps-1 are recorded and each led to a further state */
-    uint32_t last_depth; /* result of the previous walk, for the same-stack shortcut */
-    uint32_t last_id;
-    uint16_t last_flags;
-    uint16_t has_id;                /* last_id belongs to the frames now in `frames` */
+    uint8_t nsteps;     /* steps 0..nsteps-1 are recorded and each led to a further state */
+    uint8_t last_depth; /* result of the previous walk, for the same-stack shortcut */
+    uint8_t last_flags;
+    /*
+     * created.c: the frames hold the creator's part from index tail_at - 1
+     * on (0: they may not), whose NH sum there is tail_nh. A thread's
+     * creator never changes, and only a walk deeper than tail_at - 1 or the
+     * append itself writes those frames, so a walk of the same depth from
+     * this memo finds them in place.
+     */
+    uint8_t tail_at;
+    uint32_t last_id; /* the stack id of the frames now in `frames`, 0 if not known */
+    uint64_t tail_nh;
     uint64_t frames[CH_MAX_FRAMES]; /* the previous walk's frames, leaf first */
     ch_memo_step steps[CH_MAX_FRAMES];
 } ch_walk_memo;
+_Static_assert(CH_MAX_FRAMES <= UINT8_MAX && (CH_STACK_F_TRUNCATED | CH_STACK_F_GO) <= UINT8_MAX,
+               "depths and a walk's flags fit a byte");
+_Static_assert(__builtin_offsetof(ch_walk_memo, frames) == 16, "a memo's header is 16 bytes");
 
 /*
- * Empties memo m (thread.c, for a new thread): no step, no previous walk, no id.
- * A memo never used is left unwritten: its page stays untouched (a write to
- * each of 16 memo headers would make 16 pages resident per recycled thread).
+ * Empties memo m (thread.c, for a new thread): no step, no previous walk, no id,
+ * no creator's part. A memo never used is left unwritten: its page stays
+ * untouched (a write to each of 16 memo headers would make 16 pages resident
+ * per recycled thread).
  */
 static inline void ch_memo_forget(ch_walk_memo *m)
 {
-    if (m->nsteps == 0 && m->last_depth == 0 && m->last_flags == 0 && m->has_id == 0)
+    if (m->nsteps == 0 && m->last_depth == 0 && m->last_flags == 0 && m->tail_at == 0 &&
+        m->last_id == 0)
         return;
     m->nsteps = 0;
     m->last_depth = 0;
     m->last_flags = 0;
-    m->has_id = 0;
+    m->tail_at = 0;
+    m->last_id = 0;
 }
 
 /* Memos per thread (a power of two). Pages of a memo are touched only as deep as its walks go. */

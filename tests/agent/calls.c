@@ -10,6 +10,9 @@
  *   calls realloc  20000 rounds of calloc, three reallocs, posix_memalign
  *   calls depths   a created thread allocates 20000 times from each of two
  *                  stacks, alternately: one call site at two depths
+ *   calls tails    a created thread allocates from 2048 distinct stacks at
+ *                  each of two depths, alternately, three times over (the
+ *                  last pass, tail_measured, is the one measured)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -63,6 +66,32 @@ static void *stacks(void *unused)
     return NULL;
 }
 
+/* Each path at two depths, alternately: every walk is a new stack, deeper by one frame or not. */
+__attribute__((noinline)) static void tail_pass(void)
+{
+    for (unsigned path = 0; path < 1u << DEPTH; path++) {
+        free(chain(DEPTH, path, 16));
+        free(chain(DEPTH + 1, path, 16));
+    }
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The pass measured (callgrind --toggle-collect=tail_measured). */
+__attribute__((noinline)) static void tail_measured(void)
+{
+    tail_pass();
+    __asm__ volatile("" ::: "memory");
+}
+
+static void *tails(void *unused)
+{
+    (void)unused;
+    for (volatile int pass = 0; pass < 2; pass++) /* 8192 allocations: the memos widen */
+        tail_pass();
+    tail_measured();
+    return NULL;
+}
+
 static void *depths(void *unused)
 {
     (void)unused;
@@ -112,8 +141,14 @@ int main(int argc, char **argv)
             return 1;
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "tails")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, tails, NULL) || pthread_join(t, NULL))
+            return 1;
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "realloc"))
         return reallocs();
-    fprintf(stderr, "usage: calls stacks|lookups|depths|realloc\n");
+    fprintf(stderr, "usage: calls stacks|lookups|depths|tails|realloc\n");
     return 2;
 }
