@@ -35,6 +35,12 @@ static bool reserve(chr_pb *b, size_t extra)
     return true;
 }
 
+void chr_pb_reserve(chr_pb *b, size_t n)
+{
+    if (n > b->cap)
+        reserve(b, n - b->len);
+}
+
 static void put_varint(chr_pb *b, uint64_t v)
 {
     if (!reserve(b, 10)) /* 64 bits in 7-bit groups */
