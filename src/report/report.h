@@ -96,9 +96,10 @@ typedef struct ch_pprof_opts {
                                     the cache's sums served) */
 } ch_pprof_opts;
 
-/* Makes the cache's locations of every stack of in->prof that it lacks, as a profile with
- * o->hide_glue would: before a first profile is asked for. 0, or -1 if out of memory. */
-int ch_pprof_cache_warm(const ch_report_input *in, bool hide_glue, ch_pprof_cache *c);
+/* Makes what a profile with o (a live whole one, o->cache set) would find in the cache: the
+ * locations of every stack of in->prof, the sums of its blocks (o->blocks_gen). Ahead of a
+ * first profile. 0, or -1 if out of memory. */
+int ch_pprof_cache_warm(const ch_report_input *in, const ch_pprof_opts *o);
 
 /* The same profile in memory: *gz (malloc'ed, *len bytes). 0 or -1 with errno. */
 int ch_report_pprof_mem(const ch_report_input *in, const ch_pprof_opts *o, unsigned char **gz,

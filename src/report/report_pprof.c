@@ -890,16 +890,17 @@ int ch_report_pprof(const char *path, const ch_report_input *in)
     return make_profile(in, NULL, path, NULL, NULL);
 }
 
-int ch_pprof_cache_warm(const ch_report_input *in, bool hide_glue, ch_pprof_cache *c)
+int ch_pprof_cache_warm(const ch_report_input *in, const ch_pprof_opts *o)
 {
-    const ch_pprof_opts o = {.hide_glue = hide_glue, .per_stack = true, .cache = c};
     const ch_profile *p = in->prof;
+    ch_pprof_cache *c = o->cache;
     builder b;
     memset(&b, 0, sizeof b);
     b.in = in;
-    b.o = &o;
+    b.o = o;
     b.d = &c->d;
-    int rc = defs_start(b.d, p);
+    b.sums = &c->sums;
+    int rc = defs_start(b.d, p) || take_sums(&b);
     for (size_t s = 1; s < p->nstacks && rc == 0; s++) {
         const ch_stack *st = chr_raw_stack(in, (uint32_t)s);
         if (st && st->pcs)

@@ -70,8 +70,8 @@ struct ch_live {
     size_t nrecs;
     uint64_t recs_gen;
     uint64_t reads, blocks_read, blocks_summed; /* so far, for /metrics */
-    /* What ch_live_warm last made the locations of: the stamp's stacks and modules. */
-    uint64_t warm_stacks, warm_modules, warm_unloaded;
+    /* What ch_live_warm last made the locations of: the stamp's stacks, in that cache. */
+    uint64_t warm_stacks;
     const ch_pprof_cache *warm_cache;
 };
 
@@ -457,14 +457,20 @@ void ch_live_warm(ch_live *l)
     snapshot s;
     pthread_mutex_lock(&l->mu);
     const ch_record_stamp *k = &l->kept_stamp;
-    if (l->attached && !read_record(l, err, sizeof err) &&
-        (k->stacks != l->warm_stacks || k->modules != l->warm_modules ||
-         k->unloaded != l->warm_unloaded || !l->pcache || l->pcache != l->warm_cache) &&
+    /* New stacks only: a module loaded is symbolized once a stack has a frame in it. */
+    if (l->attached && !read_record(l, err, sizeof err) && k->stacks > 0 &&
+        (k->stacks != l->warm_stacks || !l->pcache || l->pcache != l->warm_cache) &&
         !snapshot_take(l, &s, 0, err, sizeof err)) {
-        if (s.cache && !ch_pprof_cache_warm(&s.in, true, s.cache)) {
+        uint64_t summed = 0;
+        const ch_pprof_opts o = {.hide_glue = true,
+                                 .per_stack = true,
+                                 .cache = s.cache,
+                                 .blocks_gen = s.gen,
+                                 .blocks_summed = &summed};
+        int rc = s.cache ? ch_pprof_cache_warm(&s.in, &o) : -1;
+        l->blocks_summed += summed;
+        if (rc == 0) {
             l->warm_stacks = k->stacks;
-            l->warm_modules = k->modules;
-            l->warm_unloaded = k->unloaded;
             l->warm_cache = s.cache;
         }
         snapshot_free(&s);

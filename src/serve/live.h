@@ -54,7 +54,7 @@ void ch_live_metrics(ch_live *l, const ch_metrics_extra *x, ch_reply *out);
  * Makes the symbolizer and the profiles' locations of stacks that appeared
  * since the last call, so that the next profile does not: the first
  * profile of 131,072 stacks spent most of its time there. Nothing when no
- * stack or module changed.
+ * stack appeared.
  */
 void ch_live_warm(ch_live *l);
 
