@@ -32,9 +32,10 @@ int ch_record_read_live(const ch_shm_header *hdr, size_t size, ch_profile *out, 
  * stacks, modules or counters do: every recorded allocation and free
  * bumps a counter after it wrote the live table (agent/hooks.c), a block
  * moving into a shard bumps the shard's count, a dlclose sets a module's
- * flag. Two equal stamps taken around nothing but frees taken back
- * (a realloc that failed) mean the record holds what it held. The counters
- * are the target's word: a wrong one gives a stale profile, nothing worse.
+ * flag. Equal stamps mean the live set is what it was (a free taken back,
+ * when a realloc failed, brings its block and the count back together).
+ * The counters are the target's word: a wrong one gives a stale profile,
+ * nothing worse.
  */
 typedef struct ch_record_stamp {
     uint64_t allocs, frees, bytes, dropped, agent_bytes, shard_counts;
