@@ -399,6 +399,47 @@ static int record_read(const ch_shm_header *hdr, size_t size, int fd, bool live,
     return 0;
 }
 
+int ch_record_stamp_of(const ch_shm_header *hdr, size_t size, ch_record_stamp *out, char *err,
+                       size_t errlen)
+{
+    ch_shm_header h;
+    memcpy(&h, hdr, sizeof h);
+    __asm__ volatile("" ::: "memory");
+    const char *why = ch_shm_validate(&h, size);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    const uint8_t *base = (const uint8_t *)hdr;
+    *out = (ch_record_stamp){.allocs = h.n_allocs,
+                             .frees = h.n_frees,
+                             .bytes = h.bytes_alloc,
+                             .dropped = h.n_dropped,
+                             .agent_bytes = h.agent_bytes,
+                             .stacks = h.n_stacks,
+                             .modules = h.n_modules,
+                             .slots = h.n_thread_slots,
+                             .bad_frees = h.n_bad_frees,
+                             .flags = h.agent_flags};
+    const ch_thread_slot *ts = (const ch_thread_slot *)(base + h.thread_slots_off);
+    uint32_t nts = h.n_thread_slots < CH_MAX_THREAD_SLOTS ? h.n_thread_slots : CH_MAX_THREAD_SLOTS;
+    for (uint32_t i = 0; i < nts; i++) {
+        out->allocs += ONCE(ts[i].n_allocs);
+        out->frees += ONCE(ts[i].n_frees);
+        out->bytes += ONCE(ts[i].bytes_alloc);
+        out->dropped += ONCE(ts[i].n_dropped);
+    }
+    const ch_live_shard *shards = (const ch_live_shard *)(base + h.shards_off);
+    for (unsigned i = 0; i < CH_LIVE_SHARDS; i++)
+        out->shard_counts += ONCE(shards[i].count);
+    const ch_module_entry *m = (const ch_module_entry *)(base + h.modules_off);
+    for (uint32_t i = 0; i < h.n_modules; i++) /* <= CH_MAX_MODULES: validated */
+        out->unloaded += (ONCE(m[i].flags) & CH_MODULE_F_UNLOADED) != 0;
+    /* What the stamp read comes before whatever the caller reads next. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return 0;
+}
+
 int ch_record_none(ch_profile *p)
 {
     p->blocks = calloc(1, sizeof *p->blocks);

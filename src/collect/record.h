@@ -27,6 +27,25 @@ int ch_record_read(const ch_shm_header *hdr, size_t size, int fd, ch_profile *ou
 int ch_record_read_live(const ch_shm_header *hdr, size_t size, ch_profile *out, char *err,
                         size_t errlen);
 
+/*
+ * What changes in a running program's record whenever its live blocks,
+ * stacks, modules or counters do: every recorded allocation and free
+ * bumps a counter after it wrote the live table (agent/hooks.c), a block
+ * moving into a shard bumps the shard's count, a dlclose sets a module's
+ * flag. Equal stamps mean the live set is what it was (a free taken back,
+ * when a realloc failed, brings its block and the count back together).
+ * The counters are the target's word: a wrong one gives a stale profile,
+ * nothing worse.
+ */
+typedef struct ch_record_stamp {
+    uint64_t allocs, frees, bytes, dropped, agent_bytes, shard_counts;
+    uint64_t stacks, modules, unloaded, slots, bad_frees, flags;
+} ch_record_stamp;
+
+/* The record's stamp now. 0, or -1 if its header is not valid (err set). */
+int ch_record_stamp_of(const ch_shm_header *hdr, size_t size, ch_record_stamp *out, char *err,
+                       size_t errlen);
+
 /* The profile of a run without a record: no block, the unknown stack alone. Returns 0, -1 if
  * out of memory. */
 int ch_record_none(ch_profile *out);

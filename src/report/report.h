@@ -89,7 +89,17 @@ typedef struct ch_pprof_opts {
                                     scanned, so it has no leak kinds (the exit report's pprof
                                     splits each stack's samples per kind); with block ages and
                                     no base or values, one per age bucket (report_pprof.c) */
+    uint64_t blocks_gen;         /* with a cache, not 0: names prof's blocks; a later profile with
+                                    the same number has the same blocks, and the cache's sums of
+                                    them per stack serve it */
+    uint64_t *blocks_summed;     /* if set, receives how many blocks this profile summed (0 when
+                                    the cache's sums served) */
 } ch_pprof_opts;
+
+/* Makes what a profile with o (a live whole one, o->cache set) would find in the cache: the
+ * locations of every stack of in->prof, the sums of its blocks (o->blocks_gen). Ahead of a
+ * first profile. 0, or -1 if out of memory. */
+int ch_pprof_cache_warm(const ch_report_input *in, const ch_pprof_opts *o);
 
 /* The same profile in memory: *gz (malloc'ed, *len bytes). 0 or -1 with errno. */
 int ch_report_pprof_mem(const ch_report_input *in, const ch_pprof_opts *o, unsigned char **gz,
@@ -106,6 +116,10 @@ typedef struct ch_metrics_extra {
     double check_seconds;                     /* how long it took in all */
     bool check_marked_stopped;                /* it marked while the program was stopped */
     uint64_t definite_bytes, definite_blocks; /* definitely lost then (direct, not suppressed) */
+    /* What serving cost so far: reads of the record's live table, the blocks they read, and
+     * the blocks summed per stack (a request when nothing changed reads and sums none). */
+    bool serve_counts;
+    uint64_t record_reads, blocks_read, blocks_summed;
 } ch_metrics_extra;
 
 /* Prometheus text format: heap in use, allocations, frees, agent memory. 0 or -1.

@@ -57,6 +57,18 @@ int ch_report_metrics(FILE *out, const ch_report_input *in, const ch_metrics_ext
                "C heap blocks definitely lost at the last leak check (not suppressed).",
                (double)x->definite_blocks);
     }
+    if (x->serve_counts) {
+        metric(out, "cgoheap_record_reads_total", "counter",
+               "Reads of the live table for profiles, metrics and the peak (a request when "
+               "nothing changed since the last read makes none).",
+               (double)x->record_reads);
+        metric(out, "cgoheap_record_blocks_read_total", "counter",
+               "Live blocks read from the record by those reads.", (double)x->blocks_read);
+        metric(out, "cgoheap_record_blocks_summed_total", "counter",
+               "Live blocks summed per stack for profiles and metrics (sums are kept with "
+               "the read).",
+               (double)x->blocks_summed);
+    }
     return ferror(out) ? -1 : 0;
 }
 

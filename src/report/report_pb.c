@@ -1,5 +1,6 @@
 /* A minimal protocol-buffers encoder; see report_pb.h. */
 #include "report/report_pb.h"
+#include "common/big_alloc.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,19 @@ static bool reserve(chr_pb *b, size_t extra)
     b->data = p;
     b->cap = cap;
     return true;
+}
+
+void chr_pb_reserve(chr_pb *b, size_t n)
+{
+    if (n <= b->cap || b->failed)
+        return;
+    if (!b->data && n >= CH_BIG_MIN) { /* in 2 MiB pages: a fresh 4 KiB page is a fault */
+        b->data = ch_big_alloc(n);
+        b->cap = b->data ? n : 0;
+        b->failed = !b->data;
+        return;
+    }
+    reserve(b, n - b->len);
 }
 
 static void put_varint(chr_pb *b, uint64_t v)

@@ -21,6 +21,8 @@ typedef struct chr_pb {
 
 void chr_pb_free(chr_pb *b);
 void chr_pb_reset(chr_pb *b); /* len = 0, keeps the memory */
+/* Makes room for at least n bytes in all (allocated, not touched). */
+void chr_pb_reserve(chr_pb *b, size_t n);
 
 /* Field with wire type 0 (varint); written even when v is 0. */
 void chr_pb_varint_field(chr_pb *b, uint32_t field, uint64_t v);

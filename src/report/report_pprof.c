@@ -17,6 +17,7 @@
  * values set) stay one sample per stack, without ages: a bucket's content
  * changes as blocks age, so its difference between two reads means nothing.
  */
+#include "common/grow.h"
 #include "common/intern.h"
 #include "common/u64map.h"
 #include "report/report_gzip.h"
@@ -116,14 +117,37 @@ typedef struct defs {
     size_t nstacks;
 } defs;
 
+/*
+ * The unfreed blocks summed per stack, and with ages grouped by stack id
+ * (pack_block): stack s's at by_stack[stack_first[s] .. stack_first[s + 1]).
+ * A cache keeps them for the next profile of the same blocks (blocks_gen),
+ * and keeps their memory for the next blocks: made fresh per profile, the
+ * arrays' new pages were a tenth of a warm profile's time.
+ */
+typedef struct sums {
+    chr_amount *inuse;
+    size_t ninuse, inuse_cap;
+    uint64_t *by_stack;
+    size_t by_cap;
+    size_t *stack_first;
+    size_t first_cap;
+    uint64_t gen; /* ch_pprof_opts.blocks_gen of the blocks summed; 0: none */
+    bool grouped; /* by_stack and stack_first hold them */
+} sums;
+
 struct ch_pprof_cache {
     defs d;
+    sums sums;
+    /* The last profile's encoding, its memory reused: a 20 MB profile grown by doubling
+     * into fresh pages took a third of a warm profile's time in realloc and page faults. */
+    chr_pb prof;
 };
 
 typedef struct builder {
     const ch_report_input *in;
     const ch_pprof_opts *o;
-    chr_pb prof;               /* the Profile message being built */
+    chr_pb *prof; /* the Profile message being built: own_prof or the cache's */
+    chr_pb own_prof;
     chr_pb loc, line, fn, smp; /* scratch for nested messages */
     defs own;                  /* without a cache */
     defs *d;                   /* &own or the cache's */
@@ -135,12 +159,14 @@ typedef struct builder {
         uint64_t bytes, age, seconds, kind;
     } key; /* the labels' string ids */
     size_t loc_cap;
-    ch_frame *shown;   /* one location's frames without the hidden ones */
-    chr_amount *inuse; /* unfreed blocks per stack id */
+    ch_frame *shown; /* one location's frames without the hidden ones */
+    sums own_sums;
+    sums *sums;        /* &own_sums or the cache's */
+    chr_amount *inuse; /* unfreed blocks per stack id (sums->inuse) */
     size_t ninuse;
     size_t *rec_head, *rec_next; /* the records of each stack id, a list */
-    uint64_t *by_stack;  /* with ages: the blocks grouped by stack id, packed (pack_block), */
-    size_t *stack_first; /* stack s's at by_stack[stack_first[s] .. stack_first[s + 1]) */
+    uint64_t *by_stack;          /* with ages: sums->by_stack, else NULL */
+    size_t *stack_first;         /* with ages: sums->stack_first */
     bool oom;
 } builder;
 
@@ -174,7 +200,7 @@ static void value_type(builder *b, uint32_t field, const char *type, const char 
     chr_pb_reset(&b->smp);
     chr_pb_varint_opt(&b->smp, VALUE_TYPE_TYPE, str_id(b->d, type));
     chr_pb_varint_opt(&b->smp, VALUE_TYPE_UNIT, str_id(b->d, unit));
-    chr_pb_message_field(&b->prof, field, &b->smp);
+    chr_pb_message_field(b->prof, field, &b->smp);
 }
 
 /* The header fields, as Go's writeHeapProto writes them. */
@@ -182,20 +208,19 @@ static void write_header(builder *b)
 {
     uint64_t rate = b->in->prof->sample_rate;
     value_type(b, PROFILE_PERIOD_TYPE, "space", "bytes");
-    chr_pb_varint_opt(&b->prof, PROFILE_PERIOD, rate > 1 ? rate : 1);
+    chr_pb_varint_opt(b->prof, PROFILE_PERIOD, rate > 1 ? rate : 1);
     value_type(b, PROFILE_SAMPLE_TYPE, "alloc_objects", "count");
     value_type(b, PROFILE_SAMPLE_TYPE, "alloc_space", "bytes");
     value_type(b, PROFILE_SAMPLE_TYPE, "inuse_objects", "count");
     value_type(b, PROFILE_SAMPLE_TYPE, "inuse_space", "bytes");
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    chr_pb_varint_opt(&b->prof, PROFILE_TIME_NANOS,
+    chr_pb_varint_opt(b->prof, PROFILE_TIME_NANOS,
                       (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-    chr_pb_varint_opt(&b->prof, PROFILE_DURATION_NANOS, (uint64_t)b->o->duration_ns);
-    chr_pb_varint_field(&b->prof, PROFILE_COMMENT, str_id(b->d, "cgoheap: C heap profile"));
+    chr_pb_varint_opt(b->prof, PROFILE_DURATION_NANOS, (uint64_t)b->o->duration_ns);
+    chr_pb_varint_field(b->prof, PROFILE_COMMENT, str_id(b->d, "cgoheap: C heap profile"));
     if (b->o->default_type)
-        chr_pb_varint_field(&b->prof, PROFILE_DEFAULT_SAMPLE_TYPE,
-                            str_id(b->d, b->o->default_type));
+        chr_pb_varint_field(b->prof, PROFILE_DEFAULT_SAMPLE_TYPE, str_id(b->d, b->o->default_type));
 }
 
 static uint32_t function_id(builder *b, const ch_frame *fr)
@@ -385,7 +410,7 @@ static void write_one_sample(builder *b, const char *kind, const uint64_t values
         write_label(b, b->key.age, NULL, (uint64_t)age, b->key.seconds);
     if (kind)
         write_label(b, b->key.kind, kind, 0, 0);
-    chr_pb_message_field(&b->prof, PROFILE_SAMPLE, &b->smp);
+    chr_pb_message_field(b->prof, PROFILE_SAMPLE, &b->smp);
 }
 
 /* A sample of one leak kind: its blocks' amounts as its values. */
@@ -547,6 +572,26 @@ static void cache_locations(builder *b, uint32_t stack_id, const ch_stack *st)
     d->pcs[stack_id] = st->pcs;
 }
 
+/* The stack's encoded location ids into b->locs_data, from the cache or made (and cached). */
+static int take_locations(builder *b, uint32_t stack_id, const ch_stack *st)
+{
+    if (cached_locations(b, stack_id, st))
+        return 0;
+    chr_frames f;
+    if (chr_stack_frames(b->in, stack_id, &f) != 0 || !reserve_loc_ids(b, f.n + 1)) {
+        chr_frames_release(&f);
+        return -1;
+    }
+    size_t nlocs = stack_locations(b, &f);
+    chr_frames_release(&f);
+    chr_pb_reset(&b->locs);
+    chr_pb_varints(&b->locs, b->loc_ids, nlocs);
+    b->locs_data = b->locs.data;
+    b->locs_len = b->locs.len;
+    cache_locations(b, stack_id, st);
+    return 0;
+}
+
 static int write_sample(builder *b, uint32_t stack_id)
 {
     const ch_stack *st = chr_raw_stack(b->in, stack_id);
@@ -558,20 +603,8 @@ static int write_sample(builder *b, uint32_t stack_id)
         !sample_values(b, stack_id, chr_scale(count, bytes, rate),
                        chr_scale(inuse.count, inuse.bytes, rate), values))
         return 0;
-    if (!cached_locations(b, stack_id, st)) {
-        chr_frames f;
-        if (chr_stack_frames(b->in, stack_id, &f) != 0 || !reserve_loc_ids(b, f.n + 1)) {
-            chr_frames_release(&f);
-            return -1;
-        }
-        size_t nlocs = stack_locations(b, &f);
-        chr_frames_release(&f);
-        chr_pb_reset(&b->locs);
-        chr_pb_varints(&b->locs, b->loc_ids, nlocs);
-        b->locs_data = b->locs.data;
-        b->locs_len = b->locs.len;
-        cache_locations(b, stack_id, st);
-    }
+    if (take_locations(b, stack_id, st))
+        return -1;
     if (b->o->per_stack && b->by_stack)
         write_aged_samples(b, stack_id, count, bytes);
     else if (b->o->per_stack)
@@ -601,42 +634,81 @@ static int index_records(builder *b)
     return 0;
 }
 
-/* Sums the unfreed blocks per stack; an out-of-range id counts as unknown (0). */
-static int sum_inuse(builder *b)
+/* Sums the unfreed blocks per stack into sm; an out-of-range id counts as unknown (0). */
+static int sum_inuse(const ch_profile *p, sums *sm)
 {
-    const ch_profile *p = b->in->prof;
-    b->ninuse = p->nstacks ? p->nstacks : 1;
-    b->inuse = calloc(b->ninuse, sizeof *b->inuse);
-    if (!b->inuse)
+    size_t n = p->nstacks ? p->nstacks : 1;
+    chr_amount *inuse = ch_grow_to(sm->inuse, &sm->inuse_cap, sizeof *inuse, n, n);
+    if (!inuse)
         return -1;
+    sm->inuse = inuse;
+    sm->ninuse = n;
+    memset(inuse, 0, n * sizeof *inuse);
     for (size_t i = 0; i < p->nblocks; i++) {
-        uint32_t s = p->blocks[i].stack_id < b->ninuse ? p->blocks[i].stack_id : 0;
-        b->inuse[s].count++;
-        b->inuse[s].bytes += p->blocks[i].size;
+        uint32_t s = p->blocks[i].stack_id < n ? p->blocks[i].stack_id : 0;
+        inuse[s].count++;
+        inuse[s].bytes += p->blocks[i].size;
     }
     return 0;
 }
 
-/* With ages, and not for a delta: the blocks grouped by stack id, a counting sort. */
-static int group_by_stack(builder *b)
+/* The blocks grouped by stack id into sm (summed there), a counting sort. */
+static int group_by_stack(const ch_profile *p, sums *sm)
 {
-    const ch_profile *p = b->in->prof;
-    if (!p->epoch_age || b->o->base || b->o->values)
-        return 0;
-    b->stack_first = calloc(b->ninuse + 1, sizeof *b->stack_first);
-    b->by_stack = malloc((p->nblocks ? p->nblocks : 1) * sizeof *b->by_stack);
-    if (!b->stack_first || !b->by_stack)
+    size_t *first =
+        ch_grow_to(sm->stack_first, &sm->first_cap, sizeof *first, sm->ninuse + 1, sm->ninuse + 1);
+    if (first)
+        sm->stack_first = first;
+    size_t nb = p->nblocks ? p->nblocks : 1;
+    uint64_t *by = first ? ch_grow_to(sm->by_stack, &sm->by_cap, sizeof *by, nb, nb) : NULL;
+    if (!by)
         return -1;
-    /* stack_first[s + 1] is first where s's blocks start, then, as they are
+    sm->by_stack = by;
+    /* first[s + 1] is first where s's blocks start, then, as they are
      * placed, where they end: where s + 1's start. */
-    for (size_t s = 1, at = 0; s <= b->ninuse; s++) {
-        b->stack_first[s] = at;
-        at += b->inuse[s - 1].count;
+    first[0] = 0;
+    for (size_t s = 1, at = 0; s <= sm->ninuse; s++) {
+        first[s] = at;
+        at += sm->inuse[s - 1].count;
     }
     for (size_t i = 0; i < p->nblocks; i++) {
-        uint32_t s = p->blocks[i].stack_id < b->ninuse ? p->blocks[i].stack_id : 0;
-        b->by_stack[b->stack_first[s + 1]++] = pack_block(&p->blocks[i]);
+        uint32_t s = p->blocks[i].stack_id < sm->ninuse ? p->blocks[i].stack_id : 0;
+        by[first[s + 1]++] = pack_block(&p->blocks[i]);
     }
+    sm->grouped = true;
+    return 0;
+}
+
+/*
+ * The profile's sums: the cache's when they are of the same blocks
+ * (blocks_gen), else made; grouped by stack with ages, and not for a delta.
+ */
+static int take_sums(builder *b)
+{
+    const ch_profile *p = b->in->prof;
+    sums *sm = b->sums;
+    bool aged = p->epoch_age && !b->o->base && !b->o->values;
+    bool same = b->o->blocks_gen && sm->gen == b->o->blocks_gen;
+    uint64_t summed = 0;
+    if (!same || sm->ninuse != (p->nstacks ? p->nstacks : 1)) {
+        sm->gen = 0;
+        sm->grouped = false;
+        if (sum_inuse(p, sm))
+            return -1;
+        summed = p->nblocks;
+    }
+    if (aged && !sm->grouped) {
+        if (group_by_stack(p, sm))
+            return -1;
+        summed = p->nblocks;
+    }
+    sm->gen = b->o->blocks_gen;
+    if (b->o->blocks_summed)
+        *b->o->blocks_summed = summed;
+    b->inuse = sm->inuse;
+    b->ninuse = sm->ninuse;
+    b->by_stack = aged ? sm->by_stack : NULL;
+    b->stack_first = aged ? sm->stack_first : NULL;
     return 0;
 }
 
@@ -660,12 +732,12 @@ static void write_mappings(builder *b)
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_FILENAMES, mi->all_files);
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_LINE_NUMBERS, mi->all_lines);
         chr_pb_bool_opt(&b->loc, MAPPING_HAS_INLINE_FRAMES, mi->inlines);
-        chr_pb_message_field(&b->prof, PROFILE_MAPPING, &b->loc);
+        chr_pb_message_field(b->prof, PROFILE_MAPPING, &b->loc);
     }
     if (b->d->fake_mapping) {
         chr_pb_reset(&b->loc);
         chr_pb_varint_field(&b->loc, MAPPING_ID, p->nmodules + 1);
-        chr_pb_message_field(&b->prof, PROFILE_MAPPING, &b->loc);
+        chr_pb_message_field(b->prof, PROFILE_MAPPING, &b->loc);
     }
 }
 
@@ -673,7 +745,7 @@ static void write_string_table(builder *b)
 {
     for (size_t i = 0; i < ch_interner_count(&b->d->strs); i++) {
         const char *s = ch_interner_str(&b->d->strs, (uint32_t)i);
-        chr_pb_bytes_field(&b->prof, PROFILE_STRING_TABLE, s, strlen(s));
+        chr_pb_bytes_field(b->prof, PROFILE_STRING_TABLE, s, strlen(s));
     }
 }
 
@@ -689,6 +761,14 @@ static void defs_free(defs *d)
     free(d->ids_len);
     free(d->pcs);
     memset(d, 0, sizeof *d);
+}
+
+static void sums_free(sums *sm)
+{
+    free(sm->inuse);
+    free(sm->by_stack);
+    free(sm->stack_first);
+    memset(sm, 0, sizeof *sm);
 }
 
 /* Starts d for p's modules, unless it already serves them. -1 if out of memory. */
@@ -720,14 +800,24 @@ void ch_pprof_cache_free(ch_pprof_cache *c)
     if (!c)
         return;
     defs_free(&c->d);
+    sums_free(&c->sums);
+    chr_pb_free(&c->prof);
     free(c);
 }
 
 static int build(builder *b)
 {
     const ch_profile *p = b->in->prof;
-    b->d = b->o->cache ? &b->o->cache->d : &b->own;
-    if (defs_start(b->d, p) || sum_inuse(b) != 0 || index_records(b) != 0 || group_by_stack(b) != 0)
+    ch_pprof_cache *c = b->o->cache;
+    b->d = c ? &c->d : &b->own;
+    b->sums = c ? &c->sums : &b->own_sums;
+    b->prof = c ? &c->prof : &b->own_prof;
+    chr_pb_reset(b->prof);
+    b->prof->failed = false;
+    /* Room for what the samples usually take (60-70 bytes each, a few per stack): reserved, not
+     * touched, so a first profile's buffer is not copied at each doubling on its way to 20 MB. */
+    chr_pb_reserve(b->prof, (p->nstacks + p->nblocks / 4) * 128);
+    if (defs_start(b->d, p) || take_sums(b) != 0 || index_records(b) != 0)
         return -1;
     b->key.bytes = str_id(b->d, "bytes");
     b->key.age = str_id(b->d, "age");
@@ -743,20 +833,23 @@ static int build(builder *b)
     }
     /* The locations and functions, of this profile or of every profile so far: pprof keeps
      * those no sample uses, and they only grow with the program's distinct PCs. */
-    chr_pb_raw(&b->prof, &b->d->pb);
+    chr_pb_raw(b->prof, &b->d->pb);
     write_mappings(b);
     write_string_table(b);
-    bool failed = b->oom || b->d->strs_failed || b->d->pb.failed || b->prof.failed ||
+    bool failed = b->oom || b->d->strs_failed || b->d->pb.failed || b->prof->failed ||
                   b->loc.failed || b->line.failed || b->fn.failed || b->smp.failed ||
                   b->locs.failed;
-    if (failed && b->o->cache)
+    if (failed && c) {
         defs_free(b->d); /* ids may name locations that were never written: start over */
+        sums_free(b->sums);
+        chr_pb_free(b->prof);
+    }
     return failed ? -1 : 0;
 }
 
 static void builder_free(builder *b)
 {
-    chr_pb_free(&b->prof);
+    chr_pb_free(&b->own_prof);
     chr_pb_free(&b->loc);
     chr_pb_free(&b->line);
     chr_pb_free(&b->fn);
@@ -765,11 +858,9 @@ static void builder_free(builder *b)
     chr_pb_free(&b->locs);
     free(b->loc_ids);
     free(b->shown);
-    free(b->inuse);
+    sums_free(&b->own_sums);
     free(b->rec_head);
     free(b->rec_next);
-    free(b->by_stack);
-    free(b->stack_first);
 }
 
 /* Builds the profile, then either writes it to path or gzips it into *gz. */
@@ -785,9 +876,9 @@ static int make_profile(const ch_report_input *in, const ch_pprof_opts *o, const
     if (rc != 0)
         errno = ENOMEM;
     else if (path)
-        rc = chr_write_gzip(path, b.prof.data, b.prof.len);
+        rc = chr_write_gzip(path, b.prof->data, b.prof->len);
     else
-        rc = chr_gzip(b.prof.data, b.prof.len, gz, len);
+        rc = chr_gzip(b.prof->data, b.prof->len, gz, len);
     int e = errno;
     builder_free(&b);
     errno = e;
@@ -797,6 +888,30 @@ static int make_profile(const ch_report_input *in, const ch_pprof_opts *o, const
 int ch_report_pprof(const char *path, const ch_report_input *in)
 {
     return make_profile(in, NULL, path, NULL, NULL);
+}
+
+int ch_pprof_cache_warm(const ch_report_input *in, const ch_pprof_opts *o)
+{
+    const ch_profile *p = in->prof;
+    ch_pprof_cache *c = o->cache;
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.in = in;
+    b.o = o;
+    b.d = &c->d;
+    b.sums = &c->sums;
+    int rc = defs_start(b.d, p) || take_sums(&b);
+    for (size_t s = 1; s < p->nstacks && rc == 0; s++) {
+        const ch_stack *st = chr_raw_stack(in, (uint32_t)s);
+        if (st && st->pcs)
+            rc = take_locations(&b, (uint32_t)s, st);
+    }
+    bool failed = rc || b.oom || b.d->strs_failed || b.d->pb.failed || b.loc.failed ||
+                  b.line.failed || b.fn.failed || b.locs.failed;
+    if (failed)
+        defs_free(b.d); /* ids may name locations that were never written: start over */
+    builder_free(&b);
+    return failed ? -1 : 0;
 }
 
 int ch_report_pprof_mem(const ch_report_input *in, const ch_pprof_opts *o, unsigned char **gz,

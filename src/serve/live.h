@@ -50,6 +50,14 @@ void ch_live_heap(ch_live *l, const ch_heap_query *q, ch_reply *out);
 /* /metrics; x gives what the record does not know (the program's resident set is added). */
 void ch_live_metrics(ch_live *l, const ch_metrics_extra *x, ch_reply *out);
 
+/*
+ * Makes the symbolizer and the profiles' locations of stacks that appeared
+ * since the last call, so that the next profile does not: the first
+ * profile of 131,072 stacks spent most of its time there. Nothing when no
+ * stack appeared.
+ */
+void ch_live_warm(ch_live *l);
+
 /* The heap in use now, as /metrics gives it. 0, or -1 if the record cannot be read. */
 int ch_live_inuse(ch_live *l, uint64_t *bytes, uint64_t *blocks);
 

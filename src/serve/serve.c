@@ -1,7 +1,9 @@
 /*
  * The live side of `cgoheap run`: one ch_live (the record's snapshots) fed
  * by the launcher, read by the HTTP server and by a watcher thread that
- * polls the heap in use once a second (for the peak of the exit report) and
+ * polls the heap in use once a second (for the peak of the exit report; a
+ * record whose stamp did not move is not read again, collect/record.h),
+ * makes the symbols of new stacks ahead of the next profile, and
  * writes heap-<unix time>.pb.gz every --snapshot-interval.
  */
 #include "serve/serve.h"
@@ -100,6 +102,7 @@ static void *watch(void *arg)
         double now = mono();
         if (now >= next_poll) {
             note_peak(s);
+            ch_live_warm(s->live); /* the first profile's symbols, made before it is asked */
             next_poll = now + POLL_S;
         }
         if (every > 0 && now >= next_snap) {
