@@ -109,6 +109,8 @@ const char *ch_supp_match_frames(const ch_suppressions *s, const ch_frame *v, si
  */
 const char *ch_supp_match_startup(const ch_suppressions *s, const char *const *modules, size_t n);
 bool ch_supp_has_defaults(const ch_suppressions *s);
+/* What a pattern that ch_supp_match* returned stands for: a built-in one's class, else USER. */
+ch_supp_class ch_supp_class_of(const char *pattern);
 void ch_supp_free(ch_suppressions *s);
 
 #endif

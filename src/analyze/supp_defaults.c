@@ -21,6 +21,7 @@
 typedef struct default_group {
     const char *why;
     const char *const *patterns;
+    ch_supp_class as;
 } default_group;
 
 static const char *const go_runtime[] = {
@@ -109,14 +110,20 @@ static const char *const libc_caches[] = {
     NULL,
 };
 
+/*
+ * FREED_AT_EXIT: what __libc_freeres frees (setlocale.c, tzset.c, tzfile.c
+ * and cxa_atexit.c register their free_mem hooks too); KEPT: what nothing
+ * frees, valgrind included (a Go thread's TLS is "possibly lost" there, a
+ * dlopen'ed library's link map "still reachable").
+ */
 static const default_group groups[] = {
-    {"Go runtime: the C side of creating threads", go_runtime},
-    {"glibc: every thread's TLS and dtv (pthread_create)", thread_tls},
-    {"ld.so: dlopen and dlerror bookkeeping", loader},
-    {"glibc: process-wide caches (locale, atexit, time zone)", libc_state},
-    {"glibc: stdio buffers (freed by __libc_freeres)", libc_freeres},
+    {"Go runtime: the C side of creating threads", go_runtime, CH_SUPP_KEPT},
+    {"glibc: every thread's TLS and dtv (pthread_create)", thread_tls, CH_SUPP_KEPT},
+    {"ld.so: dlopen and dlerror bookkeeping", loader, CH_SUPP_KEPT},
+    {"glibc: process-wide caches (locale, atexit, time zone)", libc_state, CH_SUPP_FREED_AT_EXIT},
+    {"glibc: stdio buffers (freed by __libc_freeres)", libc_freeres, CH_SUPP_FREED_AT_EXIT},
     {"glibc: gettext, mbrtowc, NSS, resolver and setenv caches (freed by __libc_freeres)",
-     libc_caches},
+     libc_caches, CH_SUPP_FREED_AT_EXIT},
 };
 
 #define NGROUPS (sizeof groups / sizeof groups[0])
@@ -148,6 +155,19 @@ const char *ch_supp_match_startup(const ch_suppressions *s, const char *const *m
     while (i < n && basename_is(modules[i], "libstdc++.so"))
         i++;
     return i > 0 && i < n && basename_is(modules[i], "ld-linux") ? STARTUP_RULE : NULL;
+}
+
+ch_supp_class ch_supp_class_of(const char *pattern)
+{
+    if (!pattern)
+        return CH_SUPP_USER;
+    if (!strcmp(pattern, STARTUP_RULE)) /* the pool, freed by __gnu_cxx::__freeres */
+        return CH_SUPP_FREED_AT_EXIT;
+    for (size_t g = 0; g < NGROUPS; g++)
+        for (const char *const *p = groups[g].patterns; *p; p++)
+            if (!strcmp(pattern, *p))
+                return groups[g].as;
+    return CH_SUPP_USER;
 }
 
 void ch_supp_add_defaults(ch_suppressions *s)

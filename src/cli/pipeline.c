@@ -52,6 +52,7 @@ static void set_verdict(ch_loss_record *r, const char *pattern)
 {
     r->suppressed = pattern != NULL;
     r->suppressed_by = pattern;
+    r->suppressed_as = pattern ? ch_supp_class_of(pattern) : CH_SUPP_USER;
 }
 
 /*

@@ -25,6 +25,18 @@ typedef enum ch_kind {
     CH_KIND_COUNT = 7
 } ch_kind;
 
+/*
+ * What a suppressed record is, by the pattern that matched it (the built-in
+ * ones are sorted in analyze/supp_defaults.c). The summary says it, since a
+ * valgrind user reads "suppressed" as a rule someone wrote.
+ */
+typedef enum ch_supp_class {
+    CH_SUPP_USER = 0,      /* a --suppressions pattern that is none of the built-in ones */
+    CH_SUPP_FREED_AT_EXIT, /* glibc's and libstdc++'s caches, freed by their exit hooks */
+    CH_SUPP_KEPT,          /* thread, loader and Go runtime state, kept while the process lives */
+    CH_SUPP_CLASSES
+} ch_supp_class;
+
 /* One unfreed block, as recorded by the agent. */
 typedef struct ch_block {
     uint64_t addr;
@@ -132,9 +144,10 @@ typedef struct ch_loss_record {
     uint64_t bytes;
     uint64_t blocks;
     bool suppressed;
-    const char *suppressed_by; /* pattern, if suppressed */
-    const char *root;          /* --show-roots: what holds its first block, or NULL */
-    uint64_t indirect_bytes;   /* definite: bytes indirectly lost through its blocks */
+    const char *suppressed_by;   /* pattern, if suppressed */
+    const char *root;            /* --show-roots: what holds its first block, or NULL */
+    uint64_t indirect_bytes;     /* definite: bytes indirectly lost through its blocks */
+    ch_supp_class suppressed_as; /* if suppressed */
 } ch_loss_record;
 
 /* The function name of a CH_PC_THREAD_CREATED frame (shm.h): the frames after it are the

@@ -96,7 +96,8 @@ const char *chr_cgo_name(chr_cgo_kind k);
 typedef struct chr_summary {
     chr_amount by_kind[CH_KIND_COUNT]; /* records not suppressed */
     chr_amount suppressed;
-    chr_amount in_use; /* every record, suppressed or not */
+    chr_amount suppressed_as[CH_SUPP_CLASSES]; /* the same, by what they are */
+    chr_amount in_use;                         /* every record, suppressed or not */
     uint64_t allocs, frees, bytes_alloc;
     size_t n_listed; /* records not suppressed: the "of N" of loss records */
 } chr_summary;

@@ -276,6 +276,31 @@ static void print_heap_summary(text_ctx *c, const chr_summary *s)
     blank(c);
 }
 
+/*
+ * What the suppressed blocks are, one line per class present: a valgrind
+ * user reads "suppressed" as rules someone wrote, and valgrind shows 0 for
+ * the runtimes' caches (it frees them before its check).
+ */
+static void print_suppressed_as(text_ctx *c, const chr_summary *s)
+{
+    static const char *const what[CH_SUPP_CLASSES] = {
+        [CH_SUPP_USER] = "matched your --suppressions",
+        [CH_SUPP_FREED_AT_EXIT] = "are glibc's and libstdc++'s own caches, which they free at exit "
+                                  "(valgrind frees them before its check)",
+        [CH_SUPP_KEPT] = "are thread, loader and Go runtime state, kept while the process lives",
+    };
+    static const ch_supp_class order[] = {CH_SUPP_FREED_AT_EXIT, CH_SUPP_KEPT, CH_SUPP_USER};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        chr_amount a = s->suppressed_as[order[i]];
+        if (a.count == 0)
+            continue;
+        prefix(c);
+        chr_out_printf(&c->out, " %18s  of which", "");
+        put_amount(c, a);
+        chr_out_printf(&c->out, " %s\n", what[order[i]]);
+    }
+}
+
 static void print_leak_summary(text_ctx *c, const chr_summary *s, long hidden)
 {
     prefix(c);
@@ -292,6 +317,7 @@ static void print_leak_summary(text_ctx *c, const chr_summary *s, long hidden)
         print_amount_line(c, "  with a finalizer", s->by_kind[CH_KIND_GOFINAL]);
     }
     print_amount_line(c, "suppressed", s->suppressed);
+    print_suppressed_as(c, s);
     if (hidden > 0) {
         prefix(c);
         chr_out_printf(&c->out,

@@ -119,6 +119,9 @@ void chr_summarize(const ch_report_input *in, chr_summary *s)
         add(&s->in_use, a);
         if (r->suppressed) {
             add(&s->suppressed, a);
+            add(&s->suppressed_as[(unsigned)r->suppressed_as < CH_SUPP_CLASSES ? r->suppressed_as
+                                                                               : CH_SUPP_USER],
+                a);
             continue;
         }
         unsigned k = (unsigned)r->kind < CH_KIND_COUNT ? (unsigned)r->kind : CH_KIND_UNFREED;

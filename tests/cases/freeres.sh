@@ -35,6 +35,16 @@ expect_eq "$(kinds "$WORK/report")" "definite=120/1 indirect=0/0 possible=0/0 re
 line=$(line_of LEAK-getline "$ROOT/tests/progs/c/stdio_use.c") || exit 1
 expect_record 'definitely lost' "$(frame_re lose_line stdio_use.c "$line")"
 expect_eq "$(summary suppressed "$WORK/report")" "8192 2" "stdio buffers suppressed"
+# The summary says what they are: "suppressed" alone reads as rules someone wrote.
+expect_grep '^==[0-9]+== +suppressed: 8,192 bytes in 2 blocks$' "$WORK/report" "the suppressed line"
+expect_grep "^==[0-9]+== +of which 8,192 bytes in 2 blocks are glibc's and libstdc\+\+'s own caches, which they free at exit" \
+    "$WORK/report" "what the suppressed blocks are"
+expect_no_grep 'Go runtime state|your --suppressions' "$WORK/report" "no other kind of suppressed block"
+# A user's pattern is told apart from the built-in ones.
+printf 'leak:lose_line\n' >"$WORK/user.supp"
+ch_run --suppressions="$WORK/user.supp" -- "$bin"
+expect_grep '^==[0-9]+== +of which 120 bytes in 1 blocks matched your --suppressions$' "$WORK/report" \
+    "a user's suppression"
 # Without the built-in list they are there, still reachable.
 ch_run --show-leak-kinds=all --no-default-suppressions -- "$bin"
 expect_eq "$(summary reachable "$WORK/report")" "8664 3" "still reachable without default suppressions"
@@ -66,3 +76,5 @@ bin=$(go_build tests/progs/go/stdio stdio) || exit 1
 ch_run --show-leak-kinds=all -- "$bin"
 expect_eq "$(summary reachable "$WORK/report")" "0 0" "still reachable in a Go program using C stdio"
 expect_grep '^==[0-9]+== +suppressed: [0-9,]+ bytes' "$WORK/report" "a suppressed line"
+expect_grep '^==[0-9]+== +of which [0-9,]+ bytes in [0-9,]+ blocks are thread, loader and Go runtime state' \
+    "$WORK/report" "the Go threads' TLS, said to be runtime state"
