@@ -358,7 +358,8 @@ typedef struct ch_shm_header {
     uint64_t n_events;    /* interposed calls, recorded or not (sampled: not entry.S's) */
     uint64_t bytes_alloc; /* bytes requested by recorded allocations */
     uint64_t n_dropped;   /* allocations not recorded (table full, reentrancy) */
-    uint64_t agent_bytes; /* memory the agent itself uses (own mmaps + touched shm) */
+    uint64_t agent_bytes; /* memory the agent itself uses: own mmaps, touched shm, and of
+                             each per-thread cache the rules and walk memos in use */
 
     /* Regions, fixed at creation by the launcher. */
     uint64_t shards_off; /* ch_live_shard[CH_LIVE_SHARDS] */

@@ -37,7 +37,8 @@ static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field
 typedef struct thread_cache {
     ch_rule rules[CH_RULE_CACHE];
     ch_walk_memo memo[CH_WALK_MEMOS];
-    uint64_t gen; /* module generation of the rules, kept while the cache is on the free list */
+    uint64_t gen;     /* module generation of the rules, kept while the cache is on the free list */
+    uint64_t counted; /* bytes of it in the header's agent_bytes: see count_in_use */
 } thread_cache;
 
 #define RULES_BYTES sizeof(thread_cache)
@@ -82,8 +83,10 @@ void ch_thread_flush(ch_thread *t, int all)
      * cache: two call sites each in its own memo touched two); it gets all
      * of them (one per call site and depth: walkmemo.h) when its slot widens.
      */
-    if (c && c->bucket_mask == CH_SLOT_BUCKETS - 1)
+    if (c && c->bucket_mask == CH_SLOT_BUCKETS - 1 && t->memo_mask != CH_WALK_MEMOS - 1) {
         t->memo_mask = CH_WALK_MEMOS - 1;
+        ch_thread_cache_grew(t);
+    }
     /* A released child (follow.h): the launcher is gone; recording goes on for nobody. */
     if (__atomic_load_n(&h->options, __ATOMIC_RELAXED) & CH_OPT_RELEASED)
         __atomic_store_n(&ch_state, CH_ST_PASSIVE, __ATOMIC_RELEASE);
@@ -142,8 +145,10 @@ int ch_thread_register(ch_thread *t)
 static void empty_cache(ch_rule *r)
 {
     thread_cache *c = cache_of(r);
+    uint64_t counted = c->counted;
     if (madvise(c, RULES_BYTES, MADV_DONTNEED) != 0)
         memset(c, 0, RULES_BYTES);
+    ch_header_add(&ch_g.hdr->agent_bytes, -counted); /* its pages are gone */
 }
 
 /*
@@ -156,6 +161,29 @@ static void empty_cache(ch_rule *r)
  * page faults of refilling: 5 to 6% of the samples of 128 short threads
  * (perf).
  */
+/*
+ * agent_bytes counts the parts of a cache that its threads have used, not
+ * the mapping: a thread that allocates a little uses CH_RULE_SMALL rules
+ * and one memo (6.6 KiB), and counting the 16 memos and the 4096 rules of
+ * every thread whether used or not added 139 KiB per thread alive at once.
+ * A recycled cache keeps what its earlier threads counted (its pages stay).
+ */
+static void count_in_use(thread_cache *c, uint32_t rule_mask, uint32_t memo_mask)
+{
+    uint64_t bytes = (uint64_t)(rule_mask + 1) * sizeof(ch_rule) +
+                     (uint64_t)(memo_mask + 1) * sizeof(ch_walk_memo);
+    if (bytes > c->counted) {
+        ch_header_add(&ch_g.hdr->agent_bytes, bytes - c->counted);
+        c->counted = bytes;
+    }
+}
+
+void ch_thread_cache_grew(ch_thread *t)
+{
+    if (t->rules)
+        count_in_use(cache_of(t->rules), t->rule_mask, t->memo_mask);
+}
+
 static void reuse_cache(ch_rule *r, uint64_t gen)
 {
     thread_cache *c = cache_of(r);
@@ -185,7 +213,6 @@ static ch_rule *take_rules(uint64_t gen)
     if (c == MAP_FAILED)
         return NULL;
     ch_mark((uint64_t)(uintptr_t)c | (uint64_t)CACHE_PAGES << 3, CH_MARK_AGENT);
-    ch_header_add(&ch_g.hdr->agent_bytes, RULES_BYTES);
     return c->rules;
 }
 
@@ -201,6 +228,7 @@ ch_rule *ch_thread_rules_slow(ch_thread *t)
         t->rules_gen = gen;
         t->rule_mask = CH_RULE_SMALL - 1;
         t->rule_fills = 0;
+        ch_thread_cache_grew(t);
     }
     if (CH_UNLIKELY(t->rules_gen != gen)) {
         /* A dlclose: a cached pc may now belong to another module (memo included). */
@@ -208,6 +236,7 @@ ch_rule *ch_thread_rules_slow(ch_thread *t)
         t->rules_gen = gen;
         t->rule_mask = CH_RULE_SMALL - 1;
         t->rule_fills = 0;
+        ch_thread_cache_grew(t);
     }
     return t->rules;
 }

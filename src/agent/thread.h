@@ -109,11 +109,16 @@ static inline struct ch_rule *ch_thread_rules(ch_thread *t)
     return ch_thread_rules_slow(t);
 }
 
+/* The parts of t's cache now in use go into the header's agent_bytes (thread.c). */
+void ch_thread_cache_grew(ch_thread *t);
+
 /* After a rule went into the cache: a thread that keeps filling it gets the whole of it. */
 static inline void ch_thread_rule_filled(ch_thread *t)
 {
-    if (++t->rule_fills == CH_RULE_GROW_FILLS)
+    if (++t->rule_fills == CH_RULE_GROW_FILLS) {
         t->rule_mask = CH_RULE_CACHE - 1;
+        ch_thread_cache_grew(t);
+    }
 }
 
 /*
