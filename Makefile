@@ -32,7 +32,16 @@ CLI_SRC := $(wildcard src/common/*.c src/collect/*.c src/analyze/*.c \
                       src/symbolize/*.c src/report/*.c src/serve/*.c src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/cli/%.o)
 CLI_CFLAGS := $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
-CLI_LIBS := -ldw -lelf -lz -lm -lpthread -lmicrohttpd
+# elfutils and the compression libraries it needs are linked in from their
+# archives (libdw-dev, libbz2-dev): loading five shared libraries cost every
+# run 3-3.5 ms of CPU (bench/RESULTS.md). `make DW_SHARED=1` links them shared.
+DW_LIBS := -ldw -lelf -lz -lbz2 -llzma
+CLI_LIBS := $(if $(DW_SHARED),$(DW_LIBS),-Wl,-Bstatic $(DW_LIBS) -Wl,-Bdynamic) -lm -lpthread -ldl
+# libmicrohttpd is loaded when --http starts (src/serve/mhd_load.h), under the
+# name the library installed here has.
+MHD_SONAME = $(shell readelf -d "$$($(CC) -print-file-name=libmicrohttpd.so)" 2>/dev/null | \
+                     sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+$(BUILD)/obj/cli/src/serve/mhd_load.o: CPPFLAGS += $(if $(MHD_SONAME),-DCH_MHD_SONAME='"$(MHD_SONAME)"')
 
 .PHONY: all clean check bench demo format install uninstall test-bins FORCE
 all: $(BUILD)/lib/libcgoheap.so $(BUILD)/bin/cgoheap test-bins

@@ -10,7 +10,7 @@ fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
     build-essential cmake pkg-config git ca-certificates \
-    libdw-dev libelf-dev zlib1g-dev elfutils binutils \
+    libdw-dev libelf-dev zlib1g-dev libbz2-dev liblzma-dev elfutils binutils \
     golang-1.19-go \
     golang-github-mattn-go-sqlite3-dev libsqlite3-dev \
     golang-github-libgit2-git2go-v34-dev golang-golang-x-crypto-dev libgit2-dev \

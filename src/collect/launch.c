@@ -15,12 +15,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#define CHILD_STACK (64 * 1024) /* child_main needs a few hundred bytes */
 
 /* 0 if path is an executable regular file, else the errno execve would give. */
 static int check_executable(const char *path)
@@ -83,40 +89,108 @@ static char *preload_value(const char *agent)
     return strdup(agent);
 }
 
-/* In the child: only async-signal-safe calls after the handshake, except
- * setenv, which is safe here because the launcher is single-threaded. */
-static void child_main(int go_rd, int exec_wr, const char *path, char *const *argv,
-                       const char *preload, const char *shm_fd, const char *unwind)
+/* NAME=VALUE, owned by the caller; NULL if out of memory. */
+static char *env_entry(const char *name, const char *value)
 {
+    char *e = NULL;
+    return asprintf(&e, "%s=%s", name, value) < 0 ? NULL : e;
+}
+
+/* Whether two NAME=VALUE entries name the same variable. */
+static bool same_name(const char *a, const char *b)
+{
+    size_t n = strcspn(b, "=");
+    return strncmp(a, b, n) == 0 && a[n] == '=';
+}
+
+/*
+ * The program's environment: the launcher's, with each of set[] (NAME=VALUE)
+ * replacing the variable of its name, or added at the end, as setenv in a
+ * forked child did, made before the child exists. Its strings are the launcher's or
+ * set[]'s; only the array is allocated.
+ */
+static char **child_env(char *const *set, size_t nset)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + nset + 1, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t out = 0;
+    bool placed[nset];
+    memset(placed, 0, sizeof placed);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < nset && !same_name(environ[i], set[k]))
+            k++;
+        if (k == nset)
+            env[out++] = environ[i];
+        else if (!placed[k]) /* in the place of the first, as setenv; later ones go */
+            placed[k] = true, env[out++] = set[k];
+    }
+    for (size_t k = 0; k < nset; k++)
+        if (!placed[k])
+            env[out++] = set[k];
+    return env;
+}
+
+/* What the child needs until its exec, made by the launcher before the clone. */
+struct ch_spawn {
+    int go_rd, exec_wr; /* the child's ends */
+    int go_wr, exec_rd; /* the launcher's, which the child closes */
+    const char *path;
+    char *const *argv;
+    char **envp;    /* child_env, or the launcher's environ */
+    char **sh_argv; /* "sh", path, argv[1...]: a script without #! */
+    char *set[3];   /* the entries child_env added */
+    sigset_t mask;  /* the program's signal mask (the launcher's own before it blocked them) */
+    void *stack;
+};
+
+/*
+ * The child's system calls, made directly: it runs on the launcher's memory
+ * and thread pointer until its exec, so a libc wrapper's errno would be the
+ * launcher's. Returns the kernel's value (-errno on failure).
+ */
+__attribute__((no_sanitize("address", "undefined"))) static long
+child_syscall(long nr, long a, long b, long c, long d)
+{
+    long ret;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+/*
+ * The child: waits for the go-ahead (the launcher has seized it and written
+ * its pid into the record), then execs. It shares the launcher's memory
+ * (CLONE_VM), so it writes nothing but its own stack; whatever it reads was
+ * made before the clone and stays until ch_child_close sees it gone.
+ */
+__attribute__((no_sanitize("address", "undefined"))) static int child_main(void *arg)
+{
+    const struct ch_spawn *sp = arg;
+    /* Its copies of the launcher's ends: the go pipe must see EOF if the launcher dies. */
+    child_syscall(SYS_close, sp->go_wr, 0, 0, 0);
+    child_syscall(SYS_close, sp->exec_rd, 0, 0, 0);
     char byte;
-    ssize_t got;
-    while ((got = read(go_rd, &byte, 1)) < 0 && errno == EINTR)
+    long got;
+    while ((got = child_syscall(SYS_read, sp->go_rd, (long)&byte, 1, 0)) == -EINTR)
         ;
     if (got != 1) /* the launcher died before the go-ahead: run nothing untracked */
-        _exit(127);
-    close(go_rd);
-    ch_sigfwd_child_reset();
-    if (!preload ||
-        (setenv("LD_PRELOAD", preload, 1) == 0 && setenv(CH_ENV_SHM_FD, shm_fd, 1) == 0 &&
-         (!unwind || setenv(CH_ENV_UNWIND, unwind, 1) == 0))) {
-        execv(path, argv);
-        if (errno == ENOEXEC) { /* a script without #!: execvp hands it to sh */
-            char *const *a = argv;
-            size_t n = 0;
-            while (a[n])
-                n++;
-            char *sh_argv[n + 2];
-            sh_argv[0] = (char *)"sh";
-            sh_argv[1] = (char *)path;
-            memcpy(sh_argv + 2, argv + 1, n * sizeof *argv); /* includes the NULL */
-            execv("/bin/sh", sh_argv);
-            errno = ENOEXEC;
-        }
-    }
-    int e = errno;
-    ssize_t unused = write(exec_wr, &e, sizeof e);
-    (void)unused;
-    _exit(127);
+        child_syscall(SYS_exit, 127, 0, 0, 0);
+    child_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&sp->mask, 0, _NSIG / 8);
+    long e = child_syscall(SYS_execve, (long)sp->path, (long)sp->argv, (long)sp->envp, 0);
+    if (e == -ENOEXEC) /* a script without #!: execvp hands it to sh */
+        child_syscall(SYS_execve, (long)"/bin/sh", (long)sp->sh_argv, (long)sp->envp, 0);
+    int err = (int)-e;
+    child_syscall(SYS_write, sp->exec_wr, (long)&err, sizeof err, 0);
+    child_syscall(SYS_exit, 127, 0, 0, 0);
+    return 127;
 }
 
 /*
@@ -140,36 +214,89 @@ static int target_fd(int shm_fd)
     return fcntl(shm_fd, F_DUPFD, (int)want);
 }
 
+/* Frees what the child read; only once it no longer runs in the launcher's memory. */
+static void spawn_free(struct ch_spawn *sp)
+{
+    if (!sp)
+        return;
+    if (sp->stack)
+        munmap(sp->stack, CHILD_STACK);
+    if (sp->envp != environ)
+        free(sp->envp);
+    for (int i = 0; i < 3; i++)
+        free(sp->set[i]);
+    free(sp->sh_argv);
+    free(sp);
+}
+
+/* Everything child_main reads: the environment (agent, record, --unwind) and sh's argv. */
+static struct ch_spawn *spawn_prepare(const char *path, char *const *argv, const char *agent,
+                                      int child_fd, const char *unwind)
+{
+    struct ch_spawn *sp = calloc(1, sizeof *sp);
+    if (!sp)
+        return NULL;
+    sp->path = path;
+    sp->argv = argv;
+    sp->mask = ch_sigfwd_program_mask();
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    if (!(sp->sh_argv = calloc(n + 2, sizeof *sp->sh_argv)))
+        goto fail;
+    sp->sh_argv[0] = (char *)"sh";
+    sp->sh_argv[1] = (char *)path;
+    memcpy(sp->sh_argv + 2, argv + 1, n * sizeof *argv); /* includes the NULL */
+    sp->envp = environ;
+    if (child_fd >= 0) { /* else the environment is left as it is */
+        char fd[16], *preload = preload_value(agent);
+        snprintf(fd, sizeof fd, "%d", child_fd);
+        sp->set[0] = preload ? env_entry("LD_PRELOAD", preload) : NULL;
+        sp->set[1] = env_entry(CH_ENV_SHM_FD, fd);
+        sp->set[2] = unwind ? env_entry(CH_ENV_UNWIND, unwind) : NULL;
+        free(preload);
+        if (!sp->set[0] || !sp->set[1] || (unwind && !sp->set[2]) ||
+            !(sp->envp = child_env(sp->set, unwind ? 3 : 2)))
+            goto fail;
+    }
+    sp->stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (sp->stack == MAP_FAILED) {
+        sp->stack = NULL;
+        goto fail;
+    }
+    return sp;
+fail:
+    spawn_free(sp);
+    return NULL;
+}
+
+/*
+ * The child shares the launcher's memory until its exec (CLONE_VM, as
+ * posix_spawn does): a fork copied the launcher's page tables and then
+ * copied each page either side wrote before the exec, 1.8 ms of the
+ * launcher's CPU and more in the child (bench/RESULTS.md). Unlike
+ * posix_spawn's, the launcher does not wait for the exec: it must seize the
+ * child first, so the child runs on a stack of its own.
+ */
 int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char *agent, int shm_fd,
                    const char *unwind, char *err, size_t errlen)
 {
-    int go[2], ex[2];
-    char fdstr[16];
+    int go[2] = {-1, -1}, ex[2] = {-1, -1};
     int child_fd = shm_fd >= 0 ? target_fd(shm_fd) : -1;
-    if (shm_fd >= 0 && child_fd < 0) {
-        snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
-        return -1;
-    }
-    snprintf(fdstr, sizeof fdstr, "%d", child_fd);
-    c->record_fd = child_fd;
-    char *preload = shm_fd >= 0 ? preload_value(agent) : NULL;
-    if ((shm_fd >= 0 && !preload) || pipe2(go, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
-        free(preload);
-        close(child_fd);
-        return -1;
-    }
-    if (pipe2(ex, O_CLOEXEC) != 0)
-        goto fail_go;
-    c->pid = fork();
+    struct ch_spawn *sp = NULL;
+    if ((shm_fd >= 0 && child_fd < 0) ||
+        !(sp = spawn_prepare(path, argv, agent, child_fd, unwind)) || pipe2(go, O_CLOEXEC) != 0 ||
+        pipe2(ex, O_CLOEXEC) != 0)
+        goto fail;
+    sp->go_rd = go[0];
+    sp->exec_wr = ex[1];
+    sp->go_wr = go[1];
+    sp->exec_rd = ex[0];
+    c->pid = clone(child_main, (char *)sp->stack + CHILD_STACK, CLONE_VM | SIGCHLD, sp);
     if (c->pid < 0)
-        goto fail_ex;
-    if (c->pid == 0) {
-        close(go[1]);
-        close(ex[0]);
-        child_main(go[0], ex[1], path, argv, preload, fdstr, unwind);
-    }
-    free(preload);
+        goto fail;
+    c->spawn = sp;
+    c->record_fd = child_fd;
     if (child_fd >= 0)
         close(child_fd);
     close(go[0]);
@@ -178,17 +305,15 @@ int ch_child_spawn(ch_child *c, const char *path, char *const *argv, const char 
     c->exec_fd = ex[0];
     fcntl(c->exec_fd, F_SETFL, O_NONBLOCK);
     return 0;
-fail_ex:
+fail:
     snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
-    close(ex[0]);
-    close(ex[1]);
-    goto close_go;
-fail_go:
-    snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
-close_go:
-    close(go[0]);
-    close(go[1]);
-    free(preload);
+    for (int i = 0; i < 2; i++) {
+        if (go[i] >= 0)
+            close(go[i]);
+        if (ex[i] >= 0)
+            close(ex[i]);
+    }
+    spawn_free(sp);
     if (child_fd >= 0)
         close(child_fd);
     return -1;
@@ -212,10 +337,29 @@ int ch_child_exec_errno(ch_child *c)
     return e;
 }
 
+/*
+ * Whether the child is done with the launcher's memory: the exec pipe's
+ * write end, the child's only one, closes at its exec or its exit. Reads
+ * an errno left unread (ch_child_exec_errno has taken any it needed).
+ */
+static bool child_left(ch_child *c)
+{
+    char buf[16];
+    ssize_t n;
+    while ((n = read(c->exec_fd, buf, sizeof buf)) > 0)
+        ;
+    return n == 0;
+}
+
 void ch_child_close(ch_child *c)
 {
     ch_child_go(c);
-    if (c->exec_fd >= 0)
+    if (c->exec_fd >= 0) {
+        /* A child that never execs (stopped for good before it) keeps its stack: a leak, once. */
+        if (child_left(c))
+            spawn_free(c->spawn);
+        c->spawn = NULL;
         close(c->exec_fd);
+    }
     c->exec_fd = -1;
 }

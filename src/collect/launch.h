@@ -1,4 +1,5 @@
-/* Starting the target: PATH lookup, fork, the go-ahead handshake, exec. */
+/* Starting the target: PATH lookup, a child sharing the launcher's memory, the go-ahead
+ * handshake, exec. */
 #ifndef CGOHEAP_LAUNCH_H
 #define CGOHEAP_LAUNCH_H
 
@@ -15,13 +16,14 @@ int ch_resolve_program(const char *argv0, char *out, size_t outlen, char *err, s
 
 typedef struct ch_child {
     pid_t pid;
-    int go_fd;     /* write end: the child execs once it is closed */
-    int exec_fd;   /* read end, O_NONBLOCK: an errno here means exec failed */
-    int record_fd; /* CGOHEAP_SHM_FD: the record's descriptor number in the program */
+    struct ch_spawn *spawn; /* what the child reads until its exec (launch.c) */
+    int go_fd;              /* write end: the child execs once it is closed */
+    int exec_fd;            /* read end, O_NONBLOCK: an errno here means exec failed */
+    int record_fd;          /* CGOHEAP_SHM_FD: the record's descriptor number in the program */
 } ch_child;
 
 /*
- * Forks a child that waits for ch_child_go() and then execs argv with the
+ * Starts a child that waits for ch_child_go() and then execs argv with the
  * agent appended to LD_PRELOAD, CGOHEAP_SHM_FD=shm_fd and, if not NULL,
  * CGOHEAP_UNWIND=unwind: what the agent must see, and nothing else of the
  * launcher's options; with shm_fd < 0 (no record), with its environment

@@ -101,9 +101,9 @@ void ch_sigfwd_block(void)
     sigprocmask(SIG_BLOCK, &wait_set, &old_mask);
 }
 
-void ch_sigfwd_child_reset(void)
+sigset_t ch_sigfwd_program_mask(void)
 {
-    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    return old_mask;
 }
 
 void ch_sigfwd_start(pid_t pid)

@@ -2,6 +2,7 @@
 #ifndef CGOHEAP_SIGFORWARD_H
 #define CGOHEAP_SIGFORWARD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -11,9 +12,8 @@
  * blocked until the launcher exits, so the report is always written. */
 void ch_sigfwd_block(void);
 
-/* In the forked child, before exec: the program gets the mask the
- * launcher was started with. Async-signal-safe. */
-void ch_sigfwd_child_reset(void);
+/* The mask the launcher was started with, which the program gets at its exec. */
+sigset_t ch_sigfwd_program_mask(void);
 
 /* The program's pid: the one signals are passed to from now on. */
 void ch_sigfwd_start(pid_t pid);

@@ -12,6 +12,7 @@
  */
 #include "serve/http.h"
 #include "common/duration.h"
+#include "serve/mhd_load.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -294,6 +295,8 @@ int ch_http_start(ch_http *s, char *err, size_t errlen)
 ch_http *ch_http_open(const char *addr, bool allow_remote, ch_live *live, ch_leaks *leaks,
                       char *err, size_t errlen)
 {
+    if (ch_mhd_load(err, errlen)) /* before the program runs, as a bad address fails */
+        return NULL;
     ch_http *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");

@@ -1,0 +1,27 @@
+# shellcheck shell=bash
+# The launcher maps libmicrohttpd (and gnutls, which it pulls in) only when
+# --http asks for a server: loading them cost every run 9-10 ms of CPU and
+# 220 page faults (bench/RESULTS.md); elfutils is linked in (unless built
+# with DW_SHARED=1): its five shared libraries cost 3-3.5 ms more. The
+# program reads its parent's maps, the launcher's, while the launcher waits.
+. "$ROOT/tests/lib.sh"
+need_cgoheap
+maps='cat /proc/$PPID/maps'
+
+for opts in --sample-rate=524288 --trace-threads=all --no-scan; do
+    ch_run "$opts" -- sh -c "$maps"
+    [ "$RC" = 0 ] || fail "cgoheap run $opts exited $RC"
+    expect_grep '/libc\.so' "$WORK/stdout" "the launcher's maps read by the program ($opts)"
+    expect_no_grep 'libmicrohttpd' "$WORK/stdout" "libmicrohttpd in the launcher without --http ($opts)"
+    expect_no_grep 'libgnutls' "$WORK/stdout" "gnutls in the launcher without --http ($opts)"
+    if ldd "$CGOHEAP" | grep -q 'libdw\.so'; then
+        skip_sub "elfutils linked in ($opts)" "this build links libdw shared (DW_SHARED=1)"
+    else
+        expect_no_grep '/lib(dw|elf|bz2|lzma)[-.]' "$WORK/stdout" "elfutils' libraries in the launcher ($opts)"
+    fi
+done
+
+# With --http it is loaded before the program runs (the http_ cases test the serving).
+ch_run --http=127.0.0.1:0 --sample-rate=524288 -- sh -c "$maps"
+[ "$RC" = 0 ] || fail "cgoheap run --http exited $RC"
+expect_grep 'libmicrohttpd' "$WORK/stdout" "libmicrohttpd in the launcher with --http"
