@@ -97,7 +97,7 @@ TEST_DRIVERS := analyze/scan_test analyze/supp_test \
 # no sanitizer, which would take malloc from the agent.
 TEST_PROGS := agent/leak agent/threads agent/kill agent/dl agent/bench agent/alt \
               agent/handoff agent/recycle agent/calls agent/minilaunch agent/dl_lib.so \
-              collect/target collect/fake_agent.so
+              agent/list collect/target collect/fake_agent.so
 TEST_BINS := $(TEST_DRIVERS:%=$(BUILD)/tests/%) $(TEST_PROGS:%=$(BUILD)/tests/%) \
              $(BUILD)/tests/symbolize/symdrv_nocxx
 test-bins: $(TEST_BINS)
@@ -121,6 +121,10 @@ TEST_PROG_CFLAGS := $(CSTD) $(WARN) $(OPT)
 $(BUILD)/tests/agent/minilaunch: tests/agent/minilaunch.c $(BUILD)/obj/src/common/shm_layout.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(TEST_PROG_CFLAGS) -o $@ $^
+# The bench's list (a list built then freed), for the live table's cache counts.
+$(BUILD)/tests/agent/list: bench/workloads/list.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_PROG_CFLAGS) -o $@ $<
 $(BUILD)/tests/agent/%: tests/agent/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_PROG_CFLAGS) -o $@ $< -ldl -lpthread
