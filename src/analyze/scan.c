@@ -179,7 +179,7 @@ static void flush_words(scanner *s)
     for (size_t k = 0; k < n; k++) {
         uint32_t first = *bucket_of(s, s->cand[k].w);
         size_t i = first ? first - 1 : 0;
-        __builtin_prefetch(&s->ix.span[i]);
+        __builtin_prefetch(&s->ix.blocks[i]);
         __builtin_prefetch(&s->state[i]);
     }
     for (size_t k = 0; k < n; k++) {
@@ -245,8 +245,8 @@ typedef struct popped {
  * words as the size would. Prefetches the first bytes to scan. */
 static void locate_block(scanner *s, size_t i, popped *b)
 {
-    b->start = (s->ix.span[i].start + 7) & ~7ull;
-    b->end = s->ix.span[i].end & ~7ull;
+    b->start = (s->ix.blocks[i].addr + 7) & ~7ull;
+    b->end = ch_block_end(&s->ix.blocks[i]) & ~7ull;
     b->prior_definite = s->state[i] == REACHABLE;
     b->held =
         b->start < b->end && ch_heap_copy_get(s->copy, b->start, b->end - b->start, &b->p, &b->len);
@@ -273,7 +273,7 @@ static void scan_batch(scanner *s)
     popped b[POP_BATCH];
     for (size_t k = 0; k < n; k++) {
         idx[k] = s->stack[--s->depth];
-        __builtin_prefetch(&s->ix.span[idx[k]]);
+        __builtin_prefetch(&s->ix.blocks[idx[k]]);
         __builtin_prefetch(&s->state[idx[k]]);
     }
     for (size_t k = 0; k < n; k++)
@@ -320,11 +320,12 @@ static void walk_go_garbage(scanner *s)
 static void scan_root(scanner *s, uint64_t start, uint64_t end)
 {
     size_t i = ch_block_index_first_ending_after(&s->ix, start);
-    for (; i < s->ix.n && s->ix.span[i].start < end && start < end; i++) {
-        if (s->ix.span[i].start > start)
-            scan_range(s, start, s->ix.span[i].start, 1);
-        if (s->ix.span[i].end > start)
-            start = s->ix.span[i].end;
+    for (; i < s->ix.n && s->ix.blocks[i].addr < end && start < end; i++) {
+        uint64_t block_end = ch_block_end(&s->ix.blocks[i]);
+        if (s->ix.blocks[i].addr > start)
+            scan_range(s, start, s->ix.blocks[i].addr, 1);
+        if (block_end > start)
+            start = block_end;
     }
     if (start < end)
         scan_range(s, start, end, 1);
@@ -401,7 +402,7 @@ static int scanner_init(scanner *s, ch_profile *p, const ch_scan_extra *x, ch_re
     ch_phase("heap copy");
     s->copy = copy ? copy : &s->own;
     /* Out of memory for the copy: every block is read on demand instead. */
-    if (!copy && ch_heap_copy_spans(&s->own, s->ix.span, s->ix.n, CH_COPY_MAX, NULL, &r))
+    if (!copy && ch_heap_copy_blocks(&s->own, s->ix.blocks, s->ix.n, CH_COPY_MAX, &r))
         ch_heap_copy_free(&s->own);
     return 0;
 }
