@@ -227,17 +227,17 @@ int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uin
 }
 
 int ch_heap_copy_blocks(ch_heap_copy *c, const ch_block *blocks, size_t n, uint64_t max,
-                        const ch_copy_reader *r)
+                        ch_copy_buf *keep, const ch_copy_reader *r)
 {
     const span_list l = {.blocks = blocks, .n = n};
-    return copy_list(c, &l, max, NULL, r);
+    return copy_list(c, &l, max, keep, r);
 }
 
 int ch_heap_copy_init(ch_heap_copy *c, const ch_block_index *ix, uint64_t max, ch_read_fn read,
                       void *ctx)
 {
     const ch_copy_reader r = {.read = read, .ctx = ctx};
-    return ch_heap_copy_blocks(c, ix->blocks, ix->n, max, &r);
+    return ch_heap_copy_blocks(c, ix->blocks, ix->n, max, NULL, &r);
 }
 
 /* The last span of v[0..n) starting at or below addr, or -1. */
