@@ -1013,20 +1013,27 @@ static long minor_faults(void)
 #define COPY_FAULTS_CHECKED 1
 #endif
 #define COPY_FAULTS 4
+/* The tree of build_tree, its blocks handed over out of order and sorted as the exit path sorts
+ * them (the sort leaves its buffer as the scratch region). Returns 0, or 1 if out of memory. */
+static int build_sorted_tree(tree_mem *m, ch_profile *p)
+{
+    if (build_tree(m, p))
+        return 1;
+    for (size_t i = 0, j = p->nblocks - 1; i < j; i++, j--) {
+        ch_block t = p->blocks[i];
+        p->blocks[i] = p->blocks[j];
+        p->blocks[j] = t;
+    }
+    return ch_sort_blocks(p->blocks, p->nblocks) ? 1 : 0;
+}
+
 static int case_copy_after_sort(void)
 {
     tree_mem m;
     ch_profile p;
-    if (build_tree(&m, &p))
-        return 1;
-    for (size_t i = 0, j = p.nblocks - 1; i < j; i++, j--) { /* out of order */
-        ch_block t = p.blocks[i];
-        p.blocks[i] = p.blocks[j];
-        p.blocks[j] = t;
-    }
     ch_block_index ix;
     ch_heap_copy c;
-    if (ch_sort_blocks(p.blocks, p.nblocks) || ch_block_index_init(&ix, p.blocks, TREE_N / 2))
+    if (build_sorted_tree(&m, &p) || ch_block_index_init(&ix, p.blocks, TREE_N / 2))
         return 1;
     long before = minor_faults();
     if (ch_heap_copy_init(&c, &ix, CH_COPY_MAX, tree_read, &m))
@@ -1112,14 +1119,7 @@ static int case_scan_pages(void)
 {
     tree_mem m;
     ch_profile p;
-    if (build_tree(&m, &p))
-        return 1;
-    for (size_t i = 0, j = p.nblocks - 1; i < j; i++, j--) { /* out of order */
-        ch_block t = p.blocks[i];
-        p.blocks[i] = p.blocks[j];
-        p.blocks[j] = t;
-    }
-    if (ch_sort_blocks(p.blocks, p.nblocks))
+    if (build_sorted_tree(&m, &p))
         return 1;
     ch_region root = {.start = TREE_ROOT, .end = TREE_ROOT + 8};
     long before = minor_faults();
