@@ -1098,8 +1098,8 @@ static int case_index_pages(void)
     }
     int bounded = COPY_FAULTS_CHECKED && huge_pages_on();
     printf("index_pages: %zu blocks indexed with %ld page faults (%s %d)%s\n", p.nblocks, faults,
-           bounded ? "at most" : "not bounded here: no huge pages or a sanitizer build",
-           INDEX_FAULTS, bad ? ": WRONG LOOKUPS" : "");
+           bounded ? "at most" : "no huge pages or a sanitizer build: not bounded by", INDEX_FAULTS,
+           bad ? ": WRONG LOOKUPS" : "");
     ch_block_index_free(&ix);
     free(state);
     free(p.blocks);
@@ -1131,8 +1131,7 @@ static int case_scan_pages(void)
     int bounded = COPY_FAULTS_CHECKED && huge_pages_on();
     printf("scan_pages: %zu of %zu blocks reachable, scanned with %ld page faults (%s %d)\n",
            reachable, p.nblocks, faults,
-           bounded ? "at most" : "not bounded here: no huge pages or a sanitizer build",
-           SCAN_FAULTS);
+           bounded ? "at most" : "no huge pages or a sanitizer build: not bounded by", SCAN_FAULTS);
     free(m.heap);
     free(p.blocks);
     free(p.owned);
