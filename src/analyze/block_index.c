@@ -5,13 +5,6 @@
 
 #include <stdlib.h>
 
-/* Saturates: a corrupt record may hold sizes that would wrap the address space. */
-static uint64_t block_end(const ch_block *b)
-{
-    uint64_t size = b->size ? b->size : 1;
-    return b->addr > UINT64_MAX - size ? UINT64_MAX : b->addr + size;
-}
-
 static int is_sorted(const ch_block *b, size_t n)
 {
     for (size_t i = 1; i < n; i++)
@@ -33,7 +26,7 @@ static int build_dir(ch_block_index *ix)
     size_t i = 0;
     for (uint64_t b = 0; b < ix->nbuckets; b++) {
         uint64_t at = b << ix->shift; /* offset from lo, <= span: cannot wrap */
-        while (i < ix->n && ix->span[i].start - ix->lo < at)
+        while (i < ix->n && ix->blocks[i].addr - ix->lo < at)
             i++;
         ix->dir[b] = (uint32_t)i;
     }
@@ -51,17 +44,12 @@ int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n)
         return -1;
     ix->blocks = blocks;
     ix->n = n;
-    if (!(ix->span = ch_big_alloc(n * sizeof *ix->span))) {
-        ch_block_index_free(ix);
-        return -1;
-    }
     ix->lo = n ? blocks[0].addr : 1;
     ix->hi = 0; /* empty: lo > hi rejects every word */
     for (size_t i = 0; i < n; i++) {
-        ix->span[i].start = blocks[i].addr;
-        ix->span[i].end = block_end(&blocks[i]);
-        if (ix->span[i].end > ix->hi)
-            ix->hi = ix->span[i].end;
+        uint64_t end = ch_block_end(&blocks[i]);
+        if (end > ix->hi)
+            ix->hi = end;
     }
     if (build_dir(ix)) {
         ch_block_index_free(ix);
@@ -72,11 +60,8 @@ int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n)
 
 void ch_block_index_free(ch_block_index *ix)
 {
-    free(ix->span);
     free(ix->dir);
-    ix->span = NULL;
     *ix = (ch_block_index){0};
-    ix->n = 0;
 }
 
 size_t ch_block_index_first_starting_at(const ch_block_index *ix, uint64_t addr)
@@ -84,7 +69,7 @@ size_t ch_block_index_first_starting_at(const ch_block_index *ix, uint64_t addr)
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ix->span[mid].start < addr)
+        if (ix->blocks[mid].addr < addr)
             lo = mid + 1;
         else
             hi = mid;
@@ -98,7 +83,7 @@ size_t ch_block_index_first_ending_after(const ch_block_index *ix, uint64_t addr
      * In a corrupt record they may not be: step back over overlapping
      * predecessors so no block byte is ever treated as a root. */
     size_t lo = ch_block_index_first_starting_at(ix, addr);
-    while (lo > 0 && ix->span[lo - 1].end > addr)
+    while (lo > 0 && ch_block_end(&ix->blocks[lo - 1]) > addr)
         lo--;
     return lo;
 }

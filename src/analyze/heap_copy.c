@@ -9,16 +9,34 @@
 
 #define READ_MAX (64u << 20) /* bytes per read call: bounds one system call's latency */
 
+/* What is copied, sorted by start: spans, or (span NULL) blocks. */
+typedef struct span_list {
+    const ch_block_span *span;
+    const ch_block *blocks;
+    size_t n;
+} span_list;
+
+static uint64_t start_of(const span_list *l, size_t i)
+{
+    return l->span ? l->span[i].start : l->blocks[i].addr;
+}
+
+static uint64_t end_of(const span_list *l, size_t i)
+{
+    return l->span ? l->span[i].end : ch_block_end(&l->blocks[i]);
+}
+
 /* Plans ranges over the sorted spans; returns their total size. */
-static uint64_t plan(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max)
+static uint64_t plan(ch_heap_copy *c, const span_list *l, uint64_t max)
 {
     uint64_t total = 0;
+    size_t n = l->n;
     for (size_t i = 0; i < n;) {
-        uint64_t start = span[i].start, end = span[i].end;
+        uint64_t start = start_of(l, i), end = end_of(l, i);
         size_t j = i + 1;
-        while (j < n && (span[j].start <= end || span[j].start - end <= CH_COPY_GAP)) {
-            if (span[j].end > end)
-                end = span[j].end;
+        while (j < n && (start_of(l, j) <= end || start_of(l, j) - end <= CH_COPY_GAP)) {
+            if (end_of(l, j) > end)
+                end = end_of(l, j);
             j++;
         }
         if (end - start <= max - total) {
@@ -64,18 +82,18 @@ static uint64_t read_prefix(ch_heap_copy *c, uint64_t start, uint64_t end, uint6
 }
 
 /* First span index at or after i whose start is >= addr. */
-static size_t first_start_from(const ch_block_span *span, size_t n, size_t i, uint64_t addr)
+static size_t first_start_from(const span_list *l, size_t i, uint64_t addr)
 {
-    while (i < n && span[i].start < addr)
+    while (i < l->n && start_of(l, i) < addr)
         i++;
     return i;
 }
 
 /* Reads one planned range; past a hole, reads again from the next span start. */
-static int copy_range(ch_heap_copy *c, const ch_block_span *span, size_t n, size_t *at,
-                      const ch_copy_span *r, ch_read_fn read, void *ctx)
+static int copy_range(ch_heap_copy *c, const span_list *l, size_t *at, const ch_copy_span *r,
+                      ch_read_fn read, void *ctx)
 {
-    size_t i = first_start_from(span, n, *at, r->start);
+    size_t i = first_start_from(l, *at, r->start);
     *at = i;
     uint64_t start = r->start;
     while (start < r->end) {
@@ -88,10 +106,10 @@ static int copy_range(ch_heap_copy *c, const ch_block_span *span, size_t n, size
         /* Blocks that start before the hole keep their prefix; the others are read from their
          * start. */
         uint64_t hole = start + got;
-        i = first_start_from(span, n, i, got ? hole : start + 1);
-        if (i >= n || span[i].start >= r->end)
+        i = first_start_from(l, i, got ? hole : start + 1);
+        if (i >= l->n || start_of(l, i) >= r->end)
             break;
-        start = span[i].start;
+        start = start_of(l, i);
     }
     return 0;
 }
@@ -163,16 +181,16 @@ static int read_many(ch_heap_copy *c, const ch_copy_reader *r, bool *whole)
     return 0;
 }
 
-int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max,
-                       ch_copy_buf *keep, const ch_copy_reader *r)
+static int copy_list(ch_heap_copy *c, const span_list *l, uint64_t max, ch_copy_buf *keep,
+                     const ch_copy_reader *r)
 {
     *c = (ch_heap_copy){0};
-    if (!n)
+    if (!l->n)
         return 0;
-    c->planned = malloc(n * sizeof *c->planned);
+    c->planned = malloc(l->n * sizeof *c->planned);
     if (!c->planned)
         return -1;
-    c->bytes = plan(c, span, n, max);
+    c->bytes = plan(c, l, max);
     c->kept_buf = keep != NULL;
     if (keep && c->bytes && grow_buf(keep, c->bytes) == 0)
         c->buf = keep->p;
@@ -193,7 +211,7 @@ int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uin
             c->n_many++;
             rc = add_read(c, p->start, p->end, p->off);
         } else
-            rc = copy_range(c, span, n, &at, p, r->read, r->ctx);
+            rc = copy_range(c, l, &at, p, r->read, r->ctx);
     }
     free(whole);
     if (rc)
@@ -201,11 +219,25 @@ int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uin
     return rc;
 }
 
+int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max,
+                       ch_copy_buf *keep, const ch_copy_reader *r)
+{
+    const span_list l = {.span = span, .n = n};
+    return copy_list(c, &l, max, keep, r);
+}
+
+int ch_heap_copy_blocks(ch_heap_copy *c, const ch_block *blocks, size_t n, uint64_t max,
+                        ch_copy_buf *keep, const ch_copy_reader *r)
+{
+    const span_list l = {.blocks = blocks, .n = n};
+    return copy_list(c, &l, max, keep, r);
+}
+
 int ch_heap_copy_init(ch_heap_copy *c, const ch_block_index *ix, uint64_t max, ch_read_fn read,
                       void *ctx)
 {
     const ch_copy_reader r = {.read = read, .ctx = ctx};
-    return ch_heap_copy_spans(c, ix->span, ix->n, max, NULL, &r);
+    return ch_heap_copy_blocks(c, ix->blocks, ix->n, max, NULL, &r);
 }
 
 /* The last span of v[0..n) starting at or below addr, or -1. */

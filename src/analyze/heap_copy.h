@@ -89,6 +89,10 @@ void ch_heap_copy_free(ch_heap_copy *c);
  * every range a scan will read, not only its blocks. */
 int ch_heap_copy_spans(ch_heap_copy *c, const ch_block_span *span, size_t n, uint64_t max,
                        ch_copy_buf *keep, const ch_copy_reader *r);
+/* The same over blocks sorted by address (each block's bytes up to ch_block_end), into keep's
+ * buffer, or with keep NULL the scratch region. */
+int ch_heap_copy_blocks(ch_heap_copy *c, const ch_block *blocks, size_t n, uint64_t max,
+                        ch_copy_buf *keep, const ch_copy_reader *r);
 
 /*
  * A ch_read_fn's answer from the copy alone: the bytes of the copy at addr

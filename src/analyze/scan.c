@@ -24,8 +24,8 @@
  * per phase (the upgrade above), so the stack needs 2n entries at most.
  *
  * The marking is pipelined (see `cand` and drain): in a heap larger than
- * the caches every step misses -- a popped block's span and bytes, then per
- * word the index bucket, the span and the state byte -- and one at a time
+ * the caches every step misses -- a popped block's entry and words, then per
+ * word the index bucket, the block and the state byte -- and one at a time
  * these misses were most of the scan. Blocks are popped in batches whose
  * lines are prefetched before any is scanned, and the heap words found are
  * queued and looked up a batch later, their lines prefetched meanwhile.
@@ -38,6 +38,7 @@
 #include "analyze/block_index.h"
 #include "analyze/goheap.h"
 #include "analyze/heap_copy.h"
+#include "analyze/heap_words.h"
 #include "analyze/heuristics.h"
 #include "analyze/mem_window.h"
 #include "common/big_alloc.h"
@@ -65,8 +66,8 @@ typedef struct cand {
 
 typedef struct scanner {
     ch_block_index ix;
-    ch_heap_copy own;         /* the blocks' bytes, read before marking ... */
-    const ch_heap_copy *copy; /* ... or a snapshot taken earlier (ch_scan_extra) */
+    ch_heap_words kept;       /* the blocks' followable words, read before marking ... */
+    const ch_heap_copy *copy; /* ... or (not NULL) a snapshot taken earlier (ch_scan_extra) */
     ch_mem_window win;        /* roots, and blocks the copy leaves out */
     ch_heur_env heur; /* reads on its own: `win`'s buffer is in use while words are marked */
     uint8_t *state;   /* per sorted block */
@@ -168,7 +169,7 @@ static const uint32_t *bucket_of(const scanner *s, uint64_t w)
 
 /*
  * Looks up the queued words, in the order found: first their buckets
- * (prefetched when queued) to prefetch the span and state each will read,
+ * (prefetched when queued) to prefetch the block and state each will read,
  * then the lookups themselves. The phase (garbage, leader) is the same for
  * every queued word: it changes only between drains, which empty the queue.
  */
@@ -179,7 +180,7 @@ static void flush_words(scanner *s)
     for (size_t k = 0; k < n; k++) {
         uint32_t first = *bucket_of(s, s->cand[k].w);
         size_t i = first ? first - 1 : 0;
-        __builtin_prefetch(&s->ix.span[i]);
+        __builtin_prefetch(&s->ix.blocks[i]);
         __builtin_prefetch(&s->state[i]);
     }
     for (size_t k = 0; k < n; k++) {
@@ -233,38 +234,66 @@ static void scan_range(scanner *s, uint64_t start, uint64_t end, int prior_defin
     }
 }
 
-/* A popped block's bytes: in the local copy (held = 1), else read on demand. */
+/* A popped block's bytes: in the snapshot (p, len) or its kept words (w, off, nw) when held,
+ * else read on demand. */
 typedef struct popped {
     uint64_t start, end;
     const uint8_t *p;
     size_t len;
+    const uint64_t *w;
+    const uint32_t *off;
+    size_t nw;
     int held, prior_definite;
 } popped;
 
-/* The span's end (start + 1 for a zero-size block) leaves the same aligned
+/* The block's end (start + 1 for a zero-size block) leaves the same aligned
  * words as the size would. Prefetches the first bytes to scan. */
 static void locate_block(scanner *s, size_t i, popped *b)
 {
-    b->start = (s->ix.span[i].start + 7) & ~7ull;
-    b->end = s->ix.span[i].end & ~7ull;
+    b->start = (s->ix.blocks[i].addr + 7) & ~7ull;
+    b->end = ch_block_end(&s->ix.blocks[i]) & ~7ull;
     b->prior_definite = s->state[i] == REACHABLE;
-    b->held =
-        b->start < b->end && ch_heap_copy_get(s->copy, b->start, b->end - b->start, &b->p, &b->len);
-    if (b->held && b->len)
-        __builtin_prefetch(b->p);
+    if (s->copy) {
+        b->held = b->start < b->end &&
+                  ch_heap_copy_get(s->copy, b->start, b->end - b->start, &b->p, &b->len);
+        if (b->held && b->len)
+            __builtin_prefetch(b->p);
+        return;
+    }
+    b->held = b->start < b->end && ch_heap_words_held(&s->kept, i);
+    if (!b->held)
+        return;
+    uint32_t k = s->kept.first[i];
+    b->w = s->kept.w + k;
+    b->off = s->kept.off ? s->kept.off + k : NULL;
+    b->nw = s->kept.first[i + 1] - k;
+    if (b->nw)
+        __builtin_prefetch(b->w);
+}
+
+/* A held block's kept words (heap_words.h): each one in the C heap's range or Go's. */
+static void scan_kept(scanner *s, const popped *b)
+{
+    for (size_t k = 0; k < b->nw; k++) {
+        uint64_t w = b->w[k], at = b->off ? b->start + 8 * (uint64_t)b->off[k] : 0;
+        if (!go_word(s, w, at) && w >= s->ix.lo && w < s->ix.hi)
+            queue_word(s, w, at, b->prior_definite);
+    }
 }
 
 static void scan_popped(scanner *s, const popped *b)
 {
     if (b->start >= b->end)
         return;
-    if (b->held)
+    if (b->held && s->copy)
         scan_words(s, b->start, b->p, b->len, b->prior_definite);
+    else if (b->held)
+        scan_kept(s, b);
     else
         scan_range(s, b->start, b->end, b->prior_definite);
 }
 
-/* Scans up to POP_BATCH blocks off the mark stack, their spans, states and
+/* Scans up to POP_BATCH blocks off the mark stack, their entries, states and
  * first bytes loaded together rather than one miss after another. */
 static void scan_batch(scanner *s)
 {
@@ -273,7 +302,7 @@ static void scan_batch(scanner *s)
     popped b[POP_BATCH];
     for (size_t k = 0; k < n; k++) {
         idx[k] = s->stack[--s->depth];
-        __builtin_prefetch(&s->ix.span[idx[k]]);
+        __builtin_prefetch(&s->ix.blocks[idx[k]]);
         __builtin_prefetch(&s->state[idx[k]]);
     }
     for (size_t k = 0; k < n; k++)
@@ -320,11 +349,12 @@ static void walk_go_garbage(scanner *s)
 static void scan_root(scanner *s, uint64_t start, uint64_t end)
 {
     size_t i = ch_block_index_first_ending_after(&s->ix, start);
-    for (; i < s->ix.n && s->ix.span[i].start < end && start < end; i++) {
-        if (s->ix.span[i].start > start)
-            scan_range(s, start, s->ix.span[i].start, 1);
-        if (s->ix.span[i].end > start)
-            start = s->ix.span[i].end;
+    for (; i < s->ix.n && s->ix.blocks[i].addr < end && start < end; i++) {
+        uint64_t block_end = ch_block_end(&s->ix.blocks[i]);
+        if (s->ix.blocks[i].addr > start)
+            scan_range(s, start, s->ix.blocks[i].addr, 1);
+        if (block_end > start)
+            start = block_end;
     }
     if (start < end)
         scan_range(s, start, end, 1);
@@ -369,7 +399,7 @@ static const uint8_t kind_of_state[] = {
 static void scanner_free(scanner *s)
 {
     ch_block_index_free(&s->ix);
-    ch_heap_copy_free(&s->own);
+    ch_heap_words_free(&s->kept);
     ch_mem_window_free(&s->win);
     free(s->state);
     free(s->stack);
@@ -399,10 +429,13 @@ static int scanner_init(scanner *s, ch_profile *p, const ch_scan_extra *x, ch_re
         return -1;
     }
     ch_phase("heap copy");
-    s->copy = copy ? copy : &s->own;
-    /* Out of memory for the copy: every block is read on demand instead. */
-    if (!copy && ch_heap_copy_spans(&s->own, s->ix.span, s->ix.n, CH_COPY_MAX, NULL, &r))
-        ch_heap_copy_free(&s->own);
+    s->copy = copy;
+    const ch_go_heap *go = x ? x->go : NULL;
+    const ch_word_filter filter = {s->ix.lo, s->ix.hi, go ? go->lo : 0, go ? go->hi : 0};
+    bool offsets = go || (x && x->why); /* where a word was: --show-roots, Go's pointer bits */
+    /* Out of memory for the words: every block is read on demand instead. */
+    if (!copy && ch_heap_words_init(&s->kept, &s->ix, &filter, offsets, &r))
+        ch_heap_words_free(&s->kept);
     return 0;
 }
 

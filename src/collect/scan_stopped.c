@@ -288,9 +288,14 @@ static ch_block_span *snapshot_spans(const ch_scan_job *j, const ch_block_index 
     qsort(other, k, sizeof *other, by_start);
     size_t a = 0, b = 0; /* merge two sorted lists */
     *n = 0;
-    while (a < ix->n || b < k)
-        all[(*n)++] = b == k || (a < ix->n && ix->span[a].start <= other[b].start) ? ix->span[a++]
-                                                                                   : other[b++];
+    while (a < ix->n || b < k) {
+        if (b == k || (a < ix->n && ix->blocks[a].addr <= other[b].start)) {
+            all[(*n)++] = (ch_block_span){ix->blocks[a].addr, ch_block_end(&ix->blocks[a])};
+            a++;
+        } else {
+            all[(*n)++] = other[b++];
+        }
+    }
     free(other);
     return all;
 }

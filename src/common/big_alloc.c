@@ -9,11 +9,6 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static ch_scratch kept;
 
-static size_t round_huge(size_t bytes)
-{
-    return (bytes + CH_HUGE_PAGE - 1) & ~(size_t)(CH_HUGE_PAGE - 1);
-}
-
 /* `bytes` (a multiple of 2 MiB) of fresh memory at a 2 MiB boundary, so that every page of it can
  * be a huge page (a mapping that is not aligned gets 4 KiB pages at its ends). */
 static void *map_aligned(size_t bytes)
@@ -56,7 +51,9 @@ void *ch_scratch_take(ch_scratch *s, size_t bytes)
     *s = (ch_scratch){0};
     if (bytes < CH_BIG_MIN)
         return s->p = malloc(bytes ? bytes : 1);
-    size_t want = round_huge(bytes);
+    size_t want = ch_round_huge(bytes);
+    if (!want)
+        return NULL;
     pthread_mutex_lock(&lock);
     ch_scratch r = kept;
     kept = (ch_scratch){0};
@@ -78,10 +75,11 @@ void ch_scratch_give(ch_scratch *s)
         *s = (ch_scratch){0};
         return;
     }
-    (void)madvise(s->p, s->cap, MADV_FREE); /* a hint: reclaimable until taken again */
+    /* The hint before the region is published: once kept, another thread may take it. */
     pthread_mutex_lock(&lock);
     ch_scratch drop = *s;
     if (s->cap > kept.cap) {
+        (void)madvise(s->p, s->cap, MADV_FREE); /* a hint: reclaimable until taken again */
         drop = kept;
         kept = *s;
     }

@@ -24,7 +24,9 @@ int ch_sort_blocks(ch_block *b, size_t n)
      * The scratch region: the heap copy that follows reuses these pages. */
     ch_scratch buf;
     ch_block *tmp = ch_scratch_take(&buf, n * sizeof *tmp);
-    size_t(*count)[BUCKETS] = calloc(DIGITS, sizeof *count);
+    size_t(*count)[BUCKETS] = ch_big_alloc(DIGITS * sizeof *count); /* 2 MiB: one page */
+    if (count)
+        memset(count, 0, DIGITS * sizeof *count);
     if (!tmp || !count) {
         ch_scratch_give(&buf);
         free(count);

@@ -8,6 +8,7 @@
 #include "analyze/goheap.h"
 #include "analyze/heap_copy.h"
 #include "analyze/heuristics.h"
+#include "common/big_alloc.h"
 #include "common/block_sort.h"
 
 #include <stdio.h>
@@ -460,7 +461,7 @@ static int case_snapshot(void)
     ch_block_span spans[4] = {{ROOT, ROOT + 4096}};
     const ch_copy_reader reader = {.read = fake_read, .ctx = &w.mem};
     for (size_t i = 0; i < ix.n; i++)
-        spans[1 + i] = ix.span[i];
+        spans[1 + i] = (ch_block_span){ix.blocks[i].addr, ch_block_end(&ix.blocks[i])};
     if (ch_heap_copy_spans(&snap, spans, 1 + ix.n, CH_COPY_MAX, NULL, &reader))
         return 1;
     ch_block_index_free(&ix);
@@ -535,7 +536,10 @@ static int case_copy_batched(void)
         return 1;
     uint8_t *reserved = keep.p;
     uint64_t cap = keep.cap;
-    if (ch_heap_copy_spans(&c, ix.span, ix.n, CH_COPY_MAX, &keep, &r))
+    ch_block_span spans[5];
+    for (size_t i = 0; i < ix.n; i++)
+        spans[i] = (ch_block_span){ix.blocks[i].addr, ch_block_end(&ix.blocks[i])};
+    if (ch_heap_copy_spans(&c, spans, ix.n, CH_COPY_MAX, &keep, &r))
         return 1;
     if (c.nplanned != 4 || c.n_many != 3 || many_calls != 1 || single_calls != 2)
         failures += printf("FAIL %zu ranges, %llu read whole in %d batches, %d single reads "
@@ -1009,20 +1013,27 @@ static long minor_faults(void)
 #define COPY_FAULTS_CHECKED 1
 #endif
 #define COPY_FAULTS 4
+/* The tree of build_tree, its blocks handed over out of order and sorted as the exit path sorts
+ * them (the sort leaves its buffer as the scratch region). Returns 0, or 1 if out of memory. */
+static int build_sorted_tree(tree_mem *m, ch_profile *p)
+{
+    if (build_tree(m, p))
+        return 1;
+    for (size_t i = 0, j = p->nblocks - 1; i < j; i++, j--) {
+        ch_block t = p->blocks[i];
+        p->blocks[i] = p->blocks[j];
+        p->blocks[j] = t;
+    }
+    return ch_sort_blocks(p->blocks, p->nblocks) ? 1 : 0;
+}
+
 static int case_copy_after_sort(void)
 {
     tree_mem m;
     ch_profile p;
-    if (build_tree(&m, &p))
-        return 1;
-    for (size_t i = 0, j = p.nblocks - 1; i < j; i++, j--) { /* out of order */
-        ch_block t = p.blocks[i];
-        p.blocks[i] = p.blocks[j];
-        p.blocks[j] = t;
-    }
     ch_block_index ix;
     ch_heap_copy c;
-    if (ch_sort_blocks(p.blocks, p.nblocks) || ch_block_index_init(&ix, p.blocks, TREE_N / 2))
+    if (build_sorted_tree(&m, &p) || ch_block_index_init(&ix, p.blocks, TREE_N / 2))
         return 1;
     long before = minor_faults();
     if (ch_heap_copy_init(&c, &ix, CH_COPY_MAX, tree_read, &m))
@@ -1039,6 +1050,92 @@ static int case_copy_after_sort(void)
     free(m.heap);
     free(p.blocks);
     return bad || (COPY_FAULTS_CHECKED && faults > COPY_FAULTS);
+}
+
+/* Transparent huge pages for memory that asks for them ("always" or "madvise"). */
+static int huge_pages_on(void)
+{
+    char line[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = 0;
+        fclose(f);
+    }
+    return strstr(line, "[always]") || strstr(line, "[madvise]");
+}
+
+/*
+ * The index of the tree's 2M sorted blocks is built on the blocks
+ * themselves, its bucket directory (6 MB) and the scan's states (2 MB) in
+ * 2 MiB pages: a copy of every block's start and end took 32 MB of fresh
+ * pages, and the directory and states 1,971 faults of 4 KiB pages. The faults of the
+ * index and the states (ch_big_alloc, as the scan takes them), at most
+ * INDEX_FAULTS. A sanitizer build's allocator and shadow have pages of their
+ * own: the bound is checked outside one, the lookups in both.
+ */
+#define INDEX_FAULTS 16
+static int case_index_pages(void)
+{
+    tree_mem m;
+    ch_profile p;
+    if (build_tree(&m, &p))
+        return 1;
+    free(m.heap);
+    long before = minor_faults();
+    ch_block_index ix;
+    uint8_t *state = ch_big_alloc(p.nblocks + 1);
+    if (!state || ch_block_index_init(&ix, p.blocks, p.nblocks))
+        return 1;
+    memset(state, 0, p.nblocks + 1);
+    long faults = minor_faults() - before;
+    int bad = 0, at_start;
+    for (size_t i = 0; i < p.nblocks; i += 999) {
+        uint64_t a = p.blocks[i].addr;
+        bad |= ch_block_index_find(&ix, a, &at_start) != (long)i || !at_start;
+        bad |= ch_block_index_find(&ix, a + 39, &at_start) != (long)i || at_start;
+        bad |= ch_block_index_find(&ix, a + 40, &at_start) != -1;
+    }
+    int bounded = COPY_FAULTS_CHECKED && huge_pages_on();
+    printf("index_pages: %zu blocks indexed with %ld page faults (%s %d)%s\n", p.nblocks, faults,
+           bounded ? "at most" : "no huge pages or a sanitizer build: not bounded by", INDEX_FAULTS,
+           bad ? ": WRONG LOOKUPS" : "");
+    ch_block_index_free(&ix);
+    free(state);
+    free(p.blocks);
+    return bad || (bounded && faults > INDEX_FAULTS);
+}
+
+/*
+ * The scan after the address sort, as at the exit: the blocks' followable
+ * words (heap_words.h) go into the pages the sort's buffer left, where a
+ * copy of the tree's 96 MB heap grew that 48 MB buffer by 24 fresh 2 MiB
+ * pages. The whole scan's page faults (index, states, words, marks), at
+ * most SCAN_FAULTS; every block reachable. Bounded outside a sanitizer
+ * build, as above.
+ */
+#define SCAN_FAULTS 24
+static int case_scan_pages(void)
+{
+    tree_mem m;
+    ch_profile p;
+    if (build_sorted_tree(&m, &p))
+        return 1;
+    ch_region root = {.start = TREE_ROOT, .end = TREE_ROOT + 8};
+    long before = minor_faults();
+    int rc = ch_scan(&p, &root, 1, NULL, 0, tree_read, &m);
+    long faults = minor_faults() - before;
+    size_t reachable = 0;
+    for (size_t i = 0; i < p.nblocks; i++)
+        reachable += p.blocks[i].kind == CH_KIND_REACHABLE;
+    int bounded = COPY_FAULTS_CHECKED && huge_pages_on();
+    printf("scan_pages: %zu of %zu blocks reachable, scanned with %ld page faults (%s %d)\n",
+           reachable, p.nblocks, faults,
+           bounded ? "at most" : "no huge pages or a sanitizer build: not bounded by", SCAN_FAULTS);
+    free(m.heap);
+    free(p.blocks);
+    free(p.owned);
+    return rc || reachable != p.nblocks || (bounded && faults > SCAN_FAULTS);
 }
 
 static int bench_tree(void)
@@ -1092,6 +1189,8 @@ int main(int argc, char **argv)
         {"heur_multipleinheritance", case_heur_multipleinheritance},
         {"bench", bench},
         {"copy_after_sort", case_copy_after_sort},
+        {"index_pages", case_index_pages},
+        {"scan_pages", case_scan_pages},
         {"bench_tree", bench_tree},
         {"tree_pipelined", bench_tree_pipelined},
     };

@@ -1,0 +1,58 @@
+/*
+ * The words of the blocks that a scan can follow, kept without the rest of
+ * the blocks' bytes.
+ *
+ * The mark step looks only at words that fall in the C heap's address range
+ * or Go's heap; every other word (sizes, keys, characters, glibc's chunk
+ * headers, the gaps between blocks) is dropped as soon as it is read. The
+ * blocks are read in address order, a few MiB at a time (heap_copy.h), into
+ * one small buffer that every piece reuses, and only the kept words stay:
+ * the 2M-block tree of bench/workloads keeps 16 MB of words where a copy of
+ * its heap was 88 MB of memory the kernel had to zero first (the address
+ * sort's pages are reused instead: the scratch region of big_alloc.h).
+ *
+ * A block not read (a hole at its start, or past CH_COPY_MAX bytes of kept
+ * words) is "not held": the scan reads it on demand, as it did any block
+ * the copy left out. A block with a hole inside keeps the words of its
+ * readable prefix, as a copy of it held that prefix.
+ */
+#ifndef CGOHEAP_HEAP_WORDS_H
+#define CGOHEAP_HEAP_WORDS_H
+
+#include "analyze/block_index.h"
+#include "analyze/heap_copy.h"
+#include "common/big_alloc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ch_heap_words {
+    uint32_t *first; /* n + 1 entries: block i's words are w[first[i] .. first[i + 1]) */
+    uint64_t *w;     /* the words kept, block by block in address order */
+    uint32_t *off;   /* w[k]'s offset in its block, in words (only when asked for) */
+    uint64_t *held;  /* a bit per block: its bytes were read */
+    ch_scratch scratch;
+    uint64_t nwords, bytes_read;
+} ch_heap_words;
+
+/* The words to keep: inside [lo, hi) or [go_lo, go_hi). */
+typedef struct ch_word_filter {
+    uint64_t lo, hi, go_lo, go_hi;
+} ch_word_filter;
+
+/*
+ * Reads the blocks of ix with r and keeps their words that pass f, with
+ * their offsets when `offsets` (--show-roots names where a block was found).
+ * Returns 0, or -1 when out of memory (hw is then empty: every block is read
+ * on demand).
+ */
+int ch_heap_words_init(ch_heap_words *hw, const ch_block_index *ix, const ch_word_filter *f,
+                       bool offsets, const ch_copy_reader *r);
+void ch_heap_words_free(ch_heap_words *hw);
+
+static inline bool ch_heap_words_held(const ch_heap_words *hw, size_t i)
+{
+    return hw->held && (hw->held[i >> 6] >> (i & 63)) & 1;
+}
+
+#endif
