@@ -3,7 +3,10 @@
 // (a local, an address-taken array, the argument of a C call that
 // sleeps, a local across a blocking read); 3 of them drop one before
 // blocking. (The one that blocks in C drops none: the C frames of its
-// thread may keep a stale copy, which no Go stack map describes.)
+// thread may keep a stale copy, which no Go stack map describes.) main
+// exits only once that thread sleeps in the kernel: its Done comes before
+// the call, and on its way into sleep() the C code holds the string in a
+// register, which then names the root instead of the call's frame.
 // Exact answer: 4 blocks still reachable (16 bytes each), 3 definitely
 // lost (27 bytes each).
 package main
@@ -11,16 +14,27 @@ package main
 /*
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-static size_t sleep_holding(char *p) { sleep(100); return strlen(p); }
+static int sleeper;
+static size_t sleep_holding(char *p)
+{
+	__atomic_store_n(&sleeper, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	sleep(100);
+	return strlen(p);
+}
+static int sleeper_tid(void) { return __atomic_load_n(&sleeper, __ATOMIC_ACQUIRE); }
 */
 import "C"
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"runtime"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -68,6 +82,20 @@ func heldAcrossRead(r *os.File) {
 	C.free(unsafe.Pointer(p))
 }
 
+// waitAsleep waits (at most 10 s) until heldByCCall's thread sleeps in the
+// kernel: state S in its /proc stat, after the ")" that ends its name.
+func waitAsleep() {
+	for i := 0; i < 10000; i++ {
+		if tid := C.sleeper_tid(); tid != 0 {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/stat", tid))
+			if at := bytes.LastIndexByte(b, ')'); at >= 0 && bytes.HasPrefix(b[at:], []byte(") S")) {
+				return
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func main() {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -79,6 +107,7 @@ func main() {
 	go heldByCCall()
 	go heldAcrossRead(r)
 	ready.Wait()
+	waitAsleep()
 	runtime.Gosched()
 	_ = w
 	os.Exit(0)
