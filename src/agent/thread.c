@@ -152,16 +152,6 @@ static void empty_cache(ch_rule *r)
 }
 
 /*
- * A recycled cache under the generation it was filled in: its rules hold
- * for any thread (a rule is a function of the pc and the loaded modules),
- * its memos only for the stack they were walked on, and a new thread's
- * stack may be the old one's mapping. So only the memos are forgotten (their
- * headers: one line each) and entry 0, the free list's link. Emptying the
- * whole cache took a madvise per thread start, its TLB shootdown and the
- * page faults of refilling: 5 to 6% of the samples of 128 short threads
- * (perf).
- */
-/*
  * agent_bytes counts the parts of a cache that its threads have used, not
  * the mapping: a thread that allocates a little uses CH_RULE_SMALL rules
  * and one memo (6.6 KiB), and counting the 16 memos and the 4096 rules of
@@ -184,6 +174,16 @@ void ch_thread_cache_grew(ch_thread *t)
         count_in_use(cache_of(t->rules), t->rule_mask, t->memo_mask);
 }
 
+/*
+ * A recycled cache under the generation it was filled in: its rules hold
+ * for any thread (a rule is a function of the pc and the loaded modules),
+ * its memos only for the stack they were walked on, and a new thread's
+ * stack may be the old one's mapping. So only the memos are forgotten (their
+ * headers: one line each) and entry 0, the free list's link. Emptying the
+ * whole cache took a madvise per thread start, its TLB shootdown and the
+ * page faults of refilling: 5 to 6% of the samples of 128 short threads
+ * (perf).
+ */
 static void reuse_cache(ch_rule *r, uint64_t gen)
 {
     thread_cache *c = cache_of(r);

@@ -292,14 +292,14 @@ static bool seize(run_state *s, bool *seized, bool *all_threads)
 static int run_child(run_state *s, const char *path, char *err, size_t errlen)
 {
     collect_owner *own = s->own;
-    ch_sigfwd_block(); /* before the fork: no signal can kill the launcher from now on */
+    ch_sigfwd_block(); /* before the spawn: no signal can kill the launcher from now on */
     if (ch_child_spawn(&s->child, path, s->opts->argv, s->preload, own->shm.fd, s->opts->unwind,
                        err, errlen))
         return -1;
     s->prof->pid = s->child.pid;
     if (own->shm.hdr) {
-        own->shm.hdr->target_pid = s->child.pid;   /* before the go-ahead: the agent checks it */
-        s->epochs = ch_epochs_start(own->shm.hdr); /* after the fork: the child calls setenv */
+        own->shm.hdr->target_pid = s->child.pid; /* before the go-ahead: the agent checks it */
+        s->epochs = ch_epochs_start(own->shm.hdr);
     }
     bool seized, all_threads = false;
     bool traced = seize(s, &seized, &all_threads);

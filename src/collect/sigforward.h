@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 /* Blocks every signal the launcher passes on, and SIGCHLD, before the
- * program is forked: from then on they wait for ch_sigfwd_wait and none
+ * program's process is started: from then on they wait for ch_sigfwd_wait and none
  * can kill the launcher (nor is lost before the wait loop). They stay
  * blocked until the launcher exits, so the report is always written. */
 void ch_sigfwd_block(void);

@@ -163,8 +163,10 @@ const char *ch_serve_url(const ch_serve *s)
     return s->http ? ch_http_url(s->http) : NULL;
 }
 
-/* Threads start here, after the fork: the forked child calls setenv, which
- * is safe only while the launcher has no other thread. They fail open. */
+/* Threads start here, once the program is started: the launcher's setenv
+ * (children.c) and the program's environment, made from environ
+ * (launch.c), come before, while no other thread can read or change it.
+ * They fail open. */
 static void start_threads(ch_serve *s)
 {
     char err[256];
