@@ -14,7 +14,7 @@ apt-get install -y -q --no-install-recommends \
     golang-1.19-go \
     golang-github-mattn-go-sqlite3-dev libsqlite3-dev \
     golang-github-libgit2-git2go-v34-dev golang-golang-x-crypto-dev libgit2-dev \
-    valgrind heaptrack time \
+    valgrind heaptrack time gawk \
     libjemalloc-dev libgoogle-perftools-dev \
     libmicrohttpd-dev prometheus golang-github-google-pprof-dev curl wrk
 apt-get install -y -q --no-install-recommends -t bookworm-backports golang-1.23-go

@@ -13,22 +13,59 @@ static int is_sorted(const ch_block *b, size_t n)
     return 1;
 }
 
-/* About one bucket per block, never more buckets than blocks (plus one). */
+/* Splits the sorted blocks into segments at gaps wider than CH_INDEX_GAP
+ * (counted first with segs NULL). Returns how many, and their total span. */
+static size_t find_segs(const ch_block_index *ix, ch_index_seg *segs, uint64_t *span)
+{
+    size_t k = 0;
+    *span = 0;
+    for (size_t i = 0; i < ix->n;) {
+        uint64_t lo = ix->blocks[i].addr, hi = ch_block_end(&ix->blocks[i]);
+        for (i++; i < ix->n && ix->blocks[i].addr <= hi + CH_INDEX_GAP && hi + CH_INDEX_GAP > hi;
+             i++) {
+            uint64_t end = ch_block_end(&ix->blocks[i]);
+            hi = end > hi ? end : hi;
+        }
+        if (segs)
+            segs[k] = (ch_index_seg){.lo = lo, .hi = hi};
+        *span += hi - lo;
+        k++;
+    }
+    return k;
+}
+
+/* About one bucket per block over the segments' spans, never more buckets
+ * than blocks plus one per segment. */
 static int build_dir(ch_block_index *ix)
 {
-    uint64_t span = ix->hi > ix->lo ? ix->hi - ix->lo : 1;
+    uint64_t span;
+    ix->nsegs = find_segs(ix, NULL, &span);
+    if (!(ix->segs = malloc((ix->nsegs ? ix->nsegs : 1) * sizeof *ix->segs)))
+        return -1;
+    (void)find_segs(ix, ix->segs, &span);
+    if (!ix->nsegs) /* no blocks: one empty segment, which lo > hi keeps unsearched */
+        ix->segs[ix->nsegs++] = (ch_index_seg){.lo = ix->lo, .hi = ix->lo};
     ix->shift = 0;
     while ((span >> ix->shift) >= ix->n + 1)
         ix->shift++;
-    ix->nbuckets = (span >> ix->shift) + 1;
+    ix->nbuckets = 0;
+    for (size_t k = 0; k < ix->nsegs; k++) {
+        ix->segs[k].base = ix->nbuckets;
+        uint64_t width = ix->segs[k].hi - ix->segs[k].lo;
+        ix->nbuckets += (width ? (width - 1) >> ix->shift : 0) + 1;
+    }
     if (!(ix->dir = ch_big_alloc((ix->nbuckets + 1) * sizeof *ix->dir)))
         return -1;
     size_t i = 0;
-    for (uint64_t b = 0; b < ix->nbuckets; b++) {
-        uint64_t at = b << ix->shift; /* offset from lo, <= span: cannot wrap */
-        while (i < ix->n && ix->blocks[i].addr - ix->lo < at)
-            i++;
-        ix->dir[b] = (uint32_t)i;
+    for (size_t k = 0; k < ix->nsegs; k++) {
+        const ch_index_seg *g = &ix->segs[k];
+        uint64_t nb = (k + 1 < ix->nsegs ? ix->segs[k + 1].base : ix->nbuckets) - g->base;
+        for (uint64_t b = 0; b < nb; b++) {
+            uint64_t at = g->lo + (b << ix->shift); /* < g->hi: cannot wrap */
+            while (i < ix->n && ix->blocks[i].addr < at)
+                i++;
+            ix->dir[g->base + b] = (uint32_t)i;
+        }
     }
     ix->dir[ix->nbuckets] = (uint32_t)ix->n;
     return 0;
@@ -61,6 +98,7 @@ int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n)
 void ch_block_index_free(ch_block_index *ix)
 {
     free(ix->dir);
+    free(ix->segs);
     *ix = (ch_block_index){0};
 }
 

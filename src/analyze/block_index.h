@@ -19,6 +19,19 @@ static inline uint64_t ch_block_end(const ch_block *b)
     return b->addr > UINT64_MAX - size ? UINT64_MAX : b->addr + size;
 }
 
+/*
+ * A run of blocks with no gap wider than CH_INDEX_GAP between them, and
+ * where its buckets start in the directory. The C heap is several such
+ * runs far apart (glibc's brk heap near the program, mmap'd blocks and
+ * thread arenas near the libraries, 2^46 bytes away): one directory over
+ * the whole span gave buckets of 512 MiB, so gawk's 330k brk blocks sat in
+ * one bucket and each lookup was a binary search of 19 misses.
+ */
+typedef struct ch_index_seg {
+    uint64_t lo, hi; /* [first block's start, last block's end) */
+    uint64_t base;   /* its first bucket in dir */
+} ch_index_seg;
+
 typedef struct ch_block_index {
     /*
      * Sorted by address (sorted in place by init) and searched as they are:
@@ -29,15 +42,21 @@ typedef struct ch_block_index {
     size_t n;
     uint64_t lo, hi; /* every block lies in [lo, hi): the cheap first test */
     /*
-     * dir[b] is the first block starting at or above lo + (b << shift): a
-     * lookup searches only the blocks of one bucket. A search over all the
-     * starts cost 21 dependent cache misses per word at 2M blocks (53% of
-     * a scan's time); buckets hold about one block each in a dense heap.
+     * dir[b] is the first block starting at or above bucket b's start, the
+     * buckets of each segment 1 << shift bytes from its lo on, one segment's
+     * after another's: a lookup searches only the blocks of one bucket. A
+     * search over all the starts cost 21 dependent cache misses per word at
+     * 2M blocks (53% of a scan's time); buckets hold about one block each.
      */
     uint32_t *dir; /* nbuckets + 1 entries */
     uint64_t nbuckets;
     unsigned shift;
+    ch_index_seg *segs; /* sorted, disjoint; a few per process */
+    size_t nsegs;
 } ch_block_index;
+
+/* Two blocks further apart than this start a new segment. */
+#define CH_INDEX_GAP ((uint64_t)1 << 24)
 
 /* Sorts blocks[0..n) by address and builds the index. Returns 0, or -1 (no memory). */
 int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n);
@@ -72,13 +91,32 @@ static inline uint64_t ch_glibc_next_chunk(uint64_t addr, uint64_t size)
  * libc's data, a root) and is no pointer to the block: counting it would make
  * every block allocated just before free space "possibly lost".
  */
-static inline long ch_block_index_find(const ch_block_index *ix, uint64_t w, int *at_start)
+/* The directory entry of the bucket that word w would lie in, or NULL when w lies in no segment. */
+static inline const uint32_t *ch_block_index_bucket(const ch_block_index *ix, uint64_t w)
 {
     if (w < ix->lo || w >= ix->hi)
+        return NULL;
+    size_t lo = 0, hi = ix->nsegs; /* the last segment starting at or below w */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->segs[mid].lo <= w)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const ch_index_seg *g = &ix->segs[lo];
+    if (w >= g->hi)
+        return NULL; /* between two segments */
+    return &ix->dir[g->base + ((w - g->lo) >> ix->shift)];
+}
+
+static inline long ch_block_index_find(const ch_block_index *ix, uint64_t w, int *at_start)
+{
+    const uint32_t *d = ch_block_index_bucket(ix, w);
+    if (!d)
         return -1;
-    /* The last start <= w is at dir[b] - 1 or later, and before dir[b + 1]. */
-    uint64_t b = (w - ix->lo) >> ix->shift;
-    size_t lo = ix->dir[b] ? ix->dir[b] - 1 : 0, hi = ix->dir[b + 1];
+    /* The last start <= w is at d[0] - 1 or later, and before d[1]. */
+    size_t lo = d[0] ? d[0] - 1 : 0, hi = d[1];
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
         if (ix->blocks[mid].addr <= w)

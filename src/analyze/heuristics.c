@@ -76,64 +76,77 @@ static int is_vtable(const ch_heur_env *env, uint64_t p)
 }
 
 /* Old (reference-counted) std::string: length, capacity, refcount, then
- * capacity + 1 chars; the string object points at the chars. */
-static int is_stdstring(uint64_t ptr, uint64_t addr, uint64_t size, const uint64_t *head,
-                        size_t nhead)
+ * capacity + 1 chars; the string object points at the chars (addr + 3 words). */
+static int is_stdstring(uint64_t size, const uint64_t *head, size_t nhead)
 {
-    if (ptr != addr + 3 * WORD || nhead < 2)
+    if (nhead < 2)
         return 0;
     uint64_t length = head[0], capacity = head[1];
     return 3 * WORD + capacity + 1 == size && length <= capacity;
 }
 
-/* A 64-bit count of the bytes that follow it (sqlite's allocator). */
-static int is_length64(uint64_t ptr, uint64_t addr, uint64_t size, const uint64_t *head,
-                       size_t nhead)
+/* A 64-bit count of the bytes that follow it (sqlite's allocator); the
+ * pointer points past it (addr + 1 word). */
+static int is_length64(uint64_t size, const uint64_t *head, size_t nhead)
 {
-    return ptr == addr + WORD && nhead >= 1 && head[0] > 0 && size - WORD == head[0];
+    return nhead >= 1 && head[0] > 0 && size - WORD == head[0];
 }
 
-/* new[] of objects with a destructor: the element count, then the elements,
- * which must divide the rest evenly. */
-static int is_newarray(uint64_t ptr, uint64_t addr, uint64_t size, const uint64_t *head,
-                       size_t nhead)
+/* new[] of objects with a destructor: the element count, then the elements
+ * (from addr + 1 word), which must divide the rest evenly. */
+static int is_newarray(uint64_t size, const uint64_t *head, size_t nhead)
 {
-    return ptr == addr + WORD && nhead >= 1 && head[0] > 0 && (size - WORD) % head[0] == 0;
+    return nhead >= 1 && head[0] > 0 && (size - WORD) % head[0] == 0;
 }
 
-/* A pointer to a secondary base of an object: both the word it points at and
- * the block's first word are vtable pointers. */
-static int is_multiple_inheritance(const ch_heur_env *env, uint64_t ptr, uint64_t addr,
-                                   uint64_t size, const uint64_t *head, size_t nhead)
+/* The block's first word is a vtable pointer: an object with a vtable, whose
+ * secondary bases multipleinheritance may recognise. Small values (page 0)
+ * and unaligned ones are no vtable addresses: this keeps the costly vtable
+ * test away from integers. */
+static int has_vtable(const ch_heur_env *env, const uint64_t *head, size_t nhead)
 {
-    uint64_t inner;
-    if (ptr % WORD || ptr + WORD > addr + size || read_words(env, ptr, &inner, 1) != 1)
-        return 0;
-    /* Small values (page 0) and unaligned ones are no vtable addresses: this
-     * keeps the costly vtable test away from integers. */
-    if (inner % WORD || inner < PAGE || nhead < 1)
-        return 0;
-    uint64_t first = head[0];
-    if (first % WORD || first < PAGE)
-        return 0;
-    return is_vtable(env, inner) && is_vtable(env, first);
+    return nhead >= 1 && head[0] % WORD == 0 && head[0] >= PAGE && is_vtable(env, head[0]);
 }
 
-ch_heuristic ch_heuristic_reachedness(const ch_heur_env *env, uint64_t ptr, uint64_t addr,
-                                      uint64_t size)
+uint8_t ch_heur_block_facts(const ch_heur_env *env, uint64_t addr, uint64_t size)
 {
     /* The block's first two words; a word counts only if it lies wholly
      * inside the block (memcheck's redzone makes the rest invalid). */
     uint64_t head[2];
     size_t want = size / WORD < 2 ? (size_t)(size / WORD) : 2;
     size_t nhead = want ? read_words(env, addr, head, want) : 0;
-    if (is_stdstring(ptr, addr, size, head, nhead))
+    return (uint8_t)(CH_HEUR_KNOWN | (is_stdstring(size, head, nhead) ? CH_HEUR_F_STDSTRING : 0) |
+                     (is_length64(size, head, nhead) ? CH_HEUR_F_LENGTH64 : 0) |
+                     (is_newarray(size, head, nhead) ? CH_HEUR_F_NEWARRAY : 0) |
+                     (has_vtable(env, head, nhead) ? CH_HEUR_F_VTABLE : 0));
+}
+
+/* A pointer to a secondary base of an object whose first word is a vtable
+ * pointer: the word it points at is one too. */
+static int is_secondary_base(const ch_heur_env *env, uint64_t ptr, uint64_t addr, uint64_t size)
+{
+    uint64_t inner;
+    if (ptr % WORD || ptr + WORD > addr + size || read_words(env, ptr, &inner, 1) != 1)
+        return 0;
+    return inner % WORD == 0 && inner >= PAGE && is_vtable(env, inner);
+}
+
+ch_heuristic ch_heur_pointer(const ch_heur_env *env, uint8_t facts, uint64_t ptr, uint64_t addr,
+                             uint64_t size)
+{
+    if ((facts & CH_HEUR_F_STDSTRING) && ptr == addr + 3 * WORD)
         return CH_HEUR_STDSTRING;
-    if (is_length64(ptr, addr, size, head, nhead))
+    if ((facts & CH_HEUR_F_LENGTH64) && ptr == addr + WORD)
         return CH_HEUR_LENGTH64;
-    if (is_newarray(ptr, addr, size, head, nhead))
+    if ((facts & CH_HEUR_F_NEWARRAY) && ptr == addr + WORD)
         return CH_HEUR_NEWARRAY;
-    if (is_multiple_inheritance(env, ptr, addr, size, head, nhead))
+    if ((facts & CH_HEUR_F_VTABLE) && is_secondary_base(env, ptr, addr, size))
         return CH_HEUR_MULTIPLEINHERITANCE;
     return CH_HEUR_NONE;
+}
+
+ch_heuristic ch_heuristic_reachedness(const ch_heur_env *env, uint64_t ptr, uint64_t addr,
+                                      uint64_t size)
+{
+    return ch_heur_pointer(env, ch_heur_block_facts(env, addr, size), ptr, addr, size);
 }

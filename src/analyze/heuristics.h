@@ -36,4 +36,24 @@ typedef struct ch_heur_env {
 ch_heuristic ch_heuristic_reachedness(const ch_heur_env *env, uint64_t ptr, uint64_t addr,
                                       uint64_t size);
 
+/*
+ * The same in two steps, for a scan that meets many interior pointers into
+ * one block: what the block's own words allow (read once per block, the
+ * CH_HEUR_F_ bits with CH_HEUR_KNOWN, never 0), then each pointer against
+ * them, which reads target memory only for a block whose first word is a
+ * vtable pointer. gawk's nodes are handed out from big blocks, all
+ * interior pointers: one read per pointer (and two for the vtable test)
+ * made its scan 1.1 s for 58 MB live, most of it in pread.
+ */
+enum {
+    CH_HEUR_F_STDSTRING = 1,
+    CH_HEUR_F_LENGTH64 = 2,
+    CH_HEUR_F_NEWARRAY = 4,
+    CH_HEUR_F_VTABLE = 8, /* the first word is a vtable pointer */
+    CH_HEUR_KNOWN = 0x80,
+};
+uint8_t ch_heur_block_facts(const ch_heur_env *env, uint64_t addr, uint64_t size);
+ch_heuristic ch_heur_pointer(const ch_heur_env *env, uint8_t facts, uint64_t ptr, uint64_t addr,
+                             uint64_t size);
+
 #endif

@@ -69,9 +69,11 @@ typedef struct scanner {
     ch_heap_words kept;       /* the blocks' followable words, read before marking ... */
     const ch_heap_copy *copy; /* ... or (not NULL) a snapshot taken earlier (ch_scan_extra) */
     ch_mem_window win;        /* roots, and blocks the copy leaves out */
-    ch_heur_env heur; /* reads on its own: `win`'s buffer is in use while words are marked */
-    uint8_t *state;   /* per sorted block */
-    uint32_t *stack;  /* mark stack of block indices */
+    ch_heur_env heur;    /* reads on its own: `win`'s buffer is in use while words are marked */
+    uint8_t *heur_facts; /* per sorted block, its heuristic facts once read (0: not yet) */
+    size_t nblocks;
+    uint8_t *state;  /* per sorted block */
+    uint32_t *stack; /* mark stack of block indices */
     size_t depth, stack_cap;
     long leader;         /* clique pass: the leader's index; -1 in the first pass */
     ch_go_heap *go;      /* the Go heap's objects, or NULL (see goheap.h) */
@@ -89,11 +91,22 @@ static void push(scanner *s, size_t i)
         s->stack[s->depth++] = (uint32_t)i;
 }
 
-/* An interior pointer that valgrind would treat as a start pointer. */
-static int via_heuristic(const scanner *s, uint64_t w, size_t i)
+/* An interior pointer that valgrind would treat as a start pointer. The
+ * block's own facts are read once (heuristics.h: a read per pointer was most
+ * of gawk's scan); the array is made at the first interior pointer, so a
+ * heap without any costs nothing, and without memory each pointer reads. */
+static int via_heuristic(scanner *s, uint64_t w, size_t i)
 {
     const ch_block *b = &s->ix.blocks[i];
-    return ch_heuristic_reachedness(&s->heur, w, b->addr, b->size) != CH_HEUR_NONE;
+    if (!s->heur_facts)
+        s->heur_facts = calloc(s->nblocks + 1, 1);
+    uint8_t facts = s->heur_facts ? s->heur_facts[i] : 0;
+    if (!facts) {
+        facts = ch_heur_block_facts(&s->heur, b->addr, b->size);
+        if (s->heur_facts)
+            s->heur_facts[i] = facts;
+    }
+    return ch_heur_pointer(&s->heur, facts, w, b->addr, b->size) != CH_HEUR_NONE;
 }
 
 /* First pass: valgrind's lc_push_without_clique_if_a_chunk_ptr. A heuristic
@@ -161,10 +174,10 @@ static bool go_word(scanner *s, uint64_t w, uint64_t at)
     return true;
 }
 
-/* The index bucket a word in [lo, hi) is searched in. */
+/* The index bucket a word in [lo, hi) is searched in, or NULL (between segments). */
 static const uint32_t *bucket_of(const scanner *s, uint64_t w)
 {
-    return &s->ix.dir[(w - s->ix.lo) >> s->ix.shift];
+    return ch_block_index_bucket(&s->ix, w);
 }
 
 /*
@@ -178,8 +191,10 @@ static void flush_words(scanner *s)
     size_t n = s->ncand;
     s->ncand = 0;
     for (size_t k = 0; k < n; k++) {
-        uint32_t first = *bucket_of(s, s->cand[k].w);
-        size_t i = first ? first - 1 : 0;
+        const uint32_t *d = bucket_of(s, s->cand[k].w);
+        if (!d)
+            continue; /* no block there: the lookup stops at the segments */
+        size_t i = d[0] ? d[0] - 1 : 0;
         __builtin_prefetch(&s->ix.blocks[i]);
         __builtin_prefetch(&s->state[i]);
     }
@@ -404,6 +419,7 @@ static void scanner_free(scanner *s)
     free(s->state);
     free(s->stack);
     free(s->owned);
+    free(s->heur_facts);
 }
 
 static int scanner_init(scanner *s, ch_profile *p, const ch_scan_extra *x, ch_read_fn read,
@@ -416,6 +432,7 @@ static int scanner_init(scanner *s, ch_profile *p, const ch_scan_extra *x, ch_re
     s->leader = -1;
     s->heur.read = read;
     s->heur.ctx = ctx;
+    s->nblocks = p->nblocks;
     if (p->nblocks > UINT32_MAX / 2)
         return -1; /* the mark stack holds 32-bit indices */
     s->stack_cap = 2 * p->nblocks + 1;

@@ -593,6 +593,45 @@ static int case_sparse_index(void)
     return failures;
 }
 
+/*
+ * The C heap lies in runs far apart (brk heap, mmap'd blocks near the
+ * libraries): 100,000 blocks in one run and 4 about 2^47 bytes away. Each
+ * lookup must search a bucket of a few blocks, not the whole run (one
+ * directory over the whole span put all 100,000 in one bucket).
+ */
+static int case_far_index(void)
+{
+    enum { NEAR = 100000, FAR = 4 };
+    ch_block *b = calloc(NEAR + FAR, sizeof *b);
+    for (size_t i = 0; i < NEAR; i++)
+        b[i] = (ch_block){.addr = 0x10000000ull + i * 48, .size = 40};
+    for (size_t i = 0; i < FAR; i++)
+        b[NEAR + i] = (ch_block){.addr = 0x7f0000000000ull + i * 0x40000, .size = 0x30000};
+    ch_block_index ix;
+    if (ch_block_index_init(&ix, b, NEAR + FAR))
+        return 1;
+    size_t widest = 0;
+    for (size_t i = 0; i < NEAR + FAR; i++) {
+        int start = 0;
+        uint64_t inner = b[i].addr + b[i].size / 2;
+        const uint32_t *d = ch_block_index_bucket(&ix, inner);
+        if (d && d[1] - d[0] > widest)
+            widest = d[1] - d[0];
+        if (ch_block_index_find(&ix, b[i].addr, &start) != (long)i || !start ||
+            ch_block_index_find(&ix, inner, &start) != (long)i || start)
+            failures += printf("FAIL block %zu not found\n", i) > 0;
+    }
+    if (ch_block_index_find(&ix, 0x10000000ull + NEAR * 48 + (1ull << 30), &(int){0}) != -1 ||
+        ch_block_index_bucket(&ix, 0x400000000000ull) != NULL)
+        failures += printf("FAIL an address between the runs found a bucket\n") > 0;
+    if (widest > 4)
+        failures += printf("FAIL a lookup searches a bucket of %zu blocks\n", widest) > 0;
+    printf("far_index: widest bucket %zu blocks, %zu segments\n", widest, ix.nsegs);
+    ch_block_index_free(&ix);
+    free(b);
+    return failures;
+}
+
 /* glibc keeps pointers to the chunk after a block (top chunk, free bins) in
  * libc's data: they must not make the block "possibly lost". */
 static int case_glibc_chunk(void)
@@ -638,6 +677,35 @@ static void expect_heur(world *w, uint64_t ptr, uint64_t addr, uint64_t size, ch
         printf("FAIL %s: heuristic %d, expected %d\n", what, (int)got, (int)want);
         failures++;
     }
+}
+
+/* Interior pointers into one block: valgrind's heuristics look at the
+ * block's first words, which are read once per block, not once per pointer
+ * (gawk's nodes are interior pointers into big blocks: a read each made its
+ * scan 1.1 s). Reads with 200 interior pointers against 1. */
+static int heur_reads(int pointers)
+{
+    world w;
+    world_init(&w);
+    uint64_t a = block(&w, 0, 0x800);
+    put(&w.mem, a, 0x4000); /* no vtable, no length: every heuristic says no */
+    for (int k = 0; k < pointers; k++)
+        put(&w.mem, ROOT + 8 * (uint64_t)k, a + 16 + 8 * (uint64_t)k);
+    ch_region root = {.start = ROOT, .end = ROOT + 4096, .name = "root"};
+    single_calls = 0;
+    if (ch_scan_mapped(&w.prof, &root, 1, NULL, 0, test_maps, 4, counted_read, &w.mem))
+        return -1;
+    expect(&w, a, CH_KIND_POSSIBLE, "interior pointers only");
+    return single_calls;
+}
+
+static int case_heur_reads_once(void)
+{
+    int one = heur_reads(1), many = heur_reads(200);
+    if (one < 0 || many < 0 || many > one + 2)
+        failures += printf("FAIL %d reads with 200 interior pointers, %d with 1\n", many, one) > 0;
+    printf("heur_reads_once: %d reads with 1 interior pointer, %d with 200\n", one, many);
+    return failures;
 }
 
 /* Each heuristic case builds two blocks: `yes` matches, `no` misses by one
@@ -1183,10 +1251,12 @@ int main(int argc, char **argv)
         {"snapshot", case_snapshot},
         {"copy_batched", case_copy_batched},
         {"sparse_index", case_sparse_index},
+        {"far_index", case_far_index},
         {"heur_stdstring", case_heur_stdstring},
         {"heur_length64", case_heur_length64},
         {"heur_newarray", case_heur_newarray},
         {"heur_multipleinheritance", case_heur_multipleinheritance},
+        {"heur_reads_once", case_heur_reads_once},
         {"bench", bench},
         {"copy_after_sort", case_copy_after_sort},
         {"index_pages", case_index_pages},
