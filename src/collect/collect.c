@@ -329,6 +329,7 @@ static int run_child(run_state *s, const char *path, char *err, size_t errlen)
     const ch_trace_hooks hooks = {.on_exit = on_exit_stop,
                                   .on_exec = on_exec_stop,
                                   .on_release = on_release,
+                                  .options = s->ptrace_options,
                                   .follow = s->opts->follow && seized,
                                   .live = own->live,
                                   .on_check = on_check_stop};

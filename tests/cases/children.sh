@@ -112,6 +112,17 @@ ch_run --trace-children-skip='cc,cc1,as,collect2,ld*,*-gcc-*,*-ld*,*-as,leaker' 
 expect_eq "$RC" 0 "make's exit status with a skip list"
 expect_no_grep 'Command: \./leaker' "$WORK/report" "a skipped program"
 
+# The program itself on the skip list: reported and scanned as ever (its exit
+# stop kept), its children not followed. Before, its exec stop cleared every
+# ptrace option: no exit stop, so "memory not scanned" and every block
+# "unfreed at exit", a definite leak among them that no gate saw (gcc, g++).
+ch_run --error-exitcode=9 --trace-children-skip=childleak -- ./childleak 77 0 fork
+expect_eq "$RC" 9 "the skipped program's leak fails the run"
+expect_no_grep 'not scanned' "$WORK/report" "the skipped program is scanned"
+expect_eq "$(summary definite "$WORK/report")" "77 1" "the skipped program's definitely lost"
+expect_eq "$(grep -c 'C heap check of' "$WORK/report")" 1 "its forked child is not followed"
+expect_no_grep 'leak_after_fork' "$WORK/report" "no report of the forked child"
+
 # A child's record is written by the child: one it replaced with garbage, or
 # with a header of the right magic and another pid or a size that lies, is
 # refused in one line (-v), and the rest of the run goes on.
