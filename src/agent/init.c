@@ -20,6 +20,7 @@
 #include "agent/state.h"
 #include "agent/thread.h"
 #include "cgoheap/follow.h"
+#include "common/shm_layout.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -45,28 +46,22 @@ static int parse_fd(const char *s)
     return (int)v;
 }
 
-static int region_ok(uint64_t off, uint64_t len, uint64_t size)
+/*
+ * Our own record, damaged (a header the launcher's validator rejects too):
+ * this process records nothing and says why where the report looks, in a
+ * header of this very layout (ch_shm_validate checked magic, version and
+ * size before it rejected anything else). Plain stores: no allocation.
+ */
+static void refuse_record(ch_shm_header *h, const char *why)
 {
-    return off <= size && len <= size - off;
-}
-
-/* The same checks as the launcher's validator: never trust an offset we did not check. */
-static int header_ok(const ch_shm_header *h, uint64_t size)
-{
-    if (h->magic != CH_SHM_MAGIC || h->version != CH_SHM_VERSION || h->header_size != sizeof *h ||
-        h->total_size != size || h->target_pid != getpid())
-        return 0;
-    if (h->stack_cap < 2 || (h->stack_cap & (h->stack_cap - 1)) ||
-        h->stack_cap > (1u << CH_STACK_ID_BITS))
-        return 0;
-    if (h->frames_size / 8 > UINT32_MAX || (h->heap_off & 4095))
-        return 0; /* frames_off8 is 32 bits; heap tables are released by whole pages */
-    return region_ok(h->shards_off, CH_LIVE_SHARDS * sizeof(ch_live_shard), size) &&
-           region_ok(h->modules_off, CH_MAX_MODULES * sizeof(ch_module_entry), size) &&
-           region_ok(h->stacks_off, (uint64_t)h->stack_cap * sizeof(ch_stack_entry), size) &&
-           region_ok(h->stats_off, (uint64_t)h->stack_cap * sizeof(ch_stack_stats), size) &&
-           region_ok(h->frames_off, h->frames_size, size) &&
-           region_ok(h->heap_off, h->heap_size, size);
+    static const char prefix[] = "the record's header was rejected: ";
+    size_t n = 0;
+    for (const char *c = prefix; *c && n + 1 < sizeof h->fail_reason; c++)
+        h->fail_reason[n++] = *c;
+    for (const char *c = why; *c && n + 1 < sizeof h->fail_reason; c++)
+        h->fail_reason[n++] = *c;
+    h->fail_reason[n] = 0;
+    __atomic_fetch_or(&h->agent_flags, CH_AGENT_FAILED, __ATOMIC_RELEASE);
 }
 
 /*
@@ -89,18 +84,31 @@ static void drop_record(void)
     ch_g.fd = -1;
 }
 
-static ch_shm_header *map_record(int fd)
+/*
+ * Maps the record at fd if it is this process's and its header passes
+ * ch_shm_validate; else NULL, with *refused set when it is this process's
+ * record but damaged (then nothing is recorded, not even into a record of
+ * its own).
+ */
+static ch_shm_header *map_record(int fd, int *refused)
 {
     struct stat st;
+    *refused = 0;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(ch_shm_header))
         return NULL;
     void *p =
         mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
     if (p == MAP_FAILED)
         return NULL;
-    if (!header_ok(p, (uint64_t)st.st_size)) {
+    ch_shm_header *h = p;
+    const char *why = ch_shm_validate(h, (size_t)st.st_size);
+    int ours = h->magic == CH_SHM_MAGIC && h->target_pid == getpid();
+    if (why || !ours) {
         /* A record for another pid: this is a child's image, which must not keep it. */
-        int foreign = ((ch_shm_header *)p)->magic == CH_SHM_MAGIC;
+        int foreign = h->magic == CH_SHM_MAGIC && !ours;
+        *refused = why && ours;
+        if (*refused && h->version == CH_SHM_VERSION && h->header_size == sizeof *h)
+            refuse_record(h, why);
         munmap(p, (size_t)st.st_size);
         struct stat now;
         if (foreign) {
@@ -210,9 +218,10 @@ static ch_shm_header *follow_or_skip(ch_shm_header *h, int fd, int raw_clone)
         }
         return NULL;
     }
+    int refused;
     if (h || ch_follow_new_record(fd) != fd)
         return h;
-    return map_record(fd);
+    return map_record(fd, &refused);
 }
 
 /* Returns the next state: ACTIVE, PASSIVE, or UNINIT (decide later). */
@@ -222,8 +231,10 @@ static int attach(void)
     if (!s)
         return ctor_ran ? CH_ST_PASSIVE : CH_ST_UNINIT;
     int fd = parse_fd(s);
-    int raw_clone = ch_g.hdr != NULL;
-    ch_shm_header *h = fd >= 0 ? map_record(fd) : NULL;
+    int raw_clone = ch_g.hdr != NULL, refused = 0;
+    ch_shm_header *h = fd >= 0 ? map_record(fd, &refused) : NULL;
+    if (refused)
+        return CH_ST_PASSIVE; /* fail open: the program runs as it would without us */
     h = follow_or_skip(h, fd, raw_clone);
     if (!h)
         return CH_ST_PASSIVE;

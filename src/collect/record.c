@@ -387,8 +387,8 @@ static int record_read(const ch_shm_header *hdr, size_t size, int fd, bool live,
                 .err = err,
                 .errlen = errlen};
     const char *why = ch_shm_validate(&h, size);
-    if (why) {
-        snprintf(err, errlen, "%s", why);
+    if (why) { /* the agent's check is the same: it recorded nothing into this record */
+        snprintf(err, errlen, "nothing was tracked: %s", why);
         return -1;
     }
     read_counters(&r, out);

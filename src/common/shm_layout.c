@@ -166,6 +166,12 @@ static int region_ok(uint64_t off, uint64_t len, size_t size)
     return off <= size && len <= size - off;
 }
 
+/*
+ * The one check of a record's header, for both sides: the agent before it
+ * writes through any offset, the launcher before it reads through one. Pure
+ * arithmetic on the header: no allocation, no lock, no system call (the
+ * agent calls it inside the target, maybe from its first malloc).
+ */
 const char *ch_shm_validate(const ch_shm_header *h, size_t size)
 {
     if (size < sizeof *h || h->magic != CH_SHM_MAGIC)
@@ -174,7 +180,8 @@ const char *ch_shm_validate(const ch_shm_header *h, size_t size)
         return "cgoheap record of another version";
     if (h->total_size != size)
         return "cgoheap record has the wrong size";
-    if (h->stack_cap == 0 || (h->stack_cap & (h->stack_cap - 1)) ||
+    /* Id 0 is "no stack": a table of one entry holds none. */
+    if (h->stack_cap < 2 || (h->stack_cap & (h->stack_cap - 1)) ||
         h->stack_cap > (1u << CH_STACK_ID_BITS))
         return "cgoheap record has a bad stack capacity";
     if (!region_ok(h->shards_off, CH_LIVE_SHARDS * sizeof(ch_live_shard), size) ||
@@ -186,11 +193,14 @@ const char *ch_shm_validate(const ch_shm_header *h, size_t size)
         !region_ok(h->frames_off, h->frames_size, size) ||
         !region_ok(h->heap_off, h->heap_size, size))
         return "cgoheap record has a region outside the file";
-    /* ch_shm_create page-aligns every region: anything else would make misaligned reads. */
+    /* ch_shm_create page-aligns every region: anything else would make misaligned reads, and
+     * the agent releases shard tables' pages by whole pages of the heap area. */
     if ((h->shards_off | h->modules_off | h->marks_off | h->thread_slots_off | h->stacks_off |
          h->stats_off | h->frames_off | h->heap_off) &
         4095)
         return "cgoheap record has a misaligned region";
+    if (h->frames_size / 8 > UINT32_MAX) /* a stack's frames_off8 is 32 bits */
+        return "cgoheap record has a frames area too large to index";
     if (h->frames_used > h->frames_size || h->heap_used > h->heap_size ||
         h->n_modules > CH_MAX_MODULES)
         return "cgoheap record is corrupt (usage past its region)";

@@ -1,4 +1,5 @@
-/* Creating and sizing the shared record (launcher side). */
+/* Creating and sizing the shared record (the launcher's, and a followed child's agent's);
+ * checking a header (both sides). */
 #ifndef CGOHEAP_SHM_LAYOUT_H
 #define CGOHEAP_SHM_LAYOUT_H
 
@@ -33,7 +34,9 @@ int ch_shm_reset(ch_shm *shm);
 /*
  * Checks that a mapping of `size` bytes holds a header this build can read
  * and that every region lies inside it. Returns NULL if it does, else a
- * one-line reason. Used on the launcher's view before trusting any offset.
+ * one-line reason. The only check of a header: the launcher calls it before
+ * it reads through any offset, the agent before it writes through one (and
+ * checks on its own that the record is for its pid). No allocation, no lock.
  */
 const char *ch_shm_validate(const ch_shm_header *hdr, size_t size);
 

@@ -2,7 +2,9 @@
 # The record's module paths are the target's word: a FIFO named there must
 # not hang the launcher, a file only root may read must not be read by a
 # root launcher; a binary replaced on disk while it ran is not used to
-# name its frames, and the report says so.
+# name its frames, and the report says so. A header the target damaged is
+# refused alike by the agent (the program runs as it would untracked) and
+# by the launcher (one line, and no gate passes).
 # timeout: 60
 . "$ROOT/tests/lib.sh"
 need_cgoheap
@@ -41,3 +43,16 @@ expect_grep "note: .*/victim was deleted or replaced on disk while the program r
 record '777 bytes in 1 blocks are definitely lost' "$WORK/report" >"$WORK/record"
 [ -s "$WORK/record" ] || fail "replaced binary: no record"
 expect_no_grep ': (main|leak|_start|_init|_fini)' "$WORK/record" "frames named from the new file"
+
+# The image that finds the header damaged (its predecessor damaged it, then
+# exec'd it) must not write through it: thread slots or marks moved far past
+# the end of the file crash the program if the agent does. The agent and
+# the launcher run the same check (ch_shm_validate).
+for region in thread_slots marks heap; do
+    ch_run --error-exitcode=23 -- "$prog" header "$region"
+    expect_grep '^after: ran$' "$WORK/stdout" "$region: the program did not run unchanged"
+    expect_eq "$RC" 1 "$region: exit status (the launcher's error, never the gate's 0)"
+    expect_eq "$(wc -l <"$WORK/report")" 1 "$region: lines of the report"
+    expect_grep '^cgoheap: nothing was tracked: cgoheap record has a (region outside the file|misaligned region)$' \
+        "$WORK/report" "$region: the launcher's refusal"
+done

@@ -117,6 +117,20 @@ static int case_corrupt(void)
     H->stack_cap = 3;
     fails += expect_error("stack capacity not a power of two", shm.size);
     RESTORE();
+    /* What the agent rejected and the launcher once read (one check for both now). */
+    H->stack_cap = 1;
+    fails += expect_error("stack capacity 1 (no id but 0)", shm.size);
+    RESTORE();
+    H->total_size = 1ull << 40; /* only the header is read: the check is arithmetic */
+    H->frames_size = (uint64_t)UINT32_MAX * 8 + 4096;
+    fails += expect_error("frames area past 32-bit frames_off8", H->total_size);
+    RESTORE();
+    H->thread_slots_off = shm.size - 4096;
+    fails += expect_error("thread slots past the end", shm.size);
+    RESTORE();
+    H->marks_off += 8;
+    fails += expect_error("marks misaligned", shm.size);
+    RESTORE();
     H->n_modules = CH_MAX_MODULES + 1;
     fails += expect_error("too many modules", shm.size);
     RESTORE();
