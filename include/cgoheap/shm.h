@@ -425,17 +425,117 @@ static inline void ch_shm_forget(ch_shm_header *h)
     h->thread_slots_off = keep.thread_slots_off;
 }
 
-/* Both sides read these arrays by index: a size that changed unnoticed (a
- * field added, padding) would misread every entry after the first. */
-_Static_assert(sizeof(ch_live_entry) == 16, "ch_live_entry: bump CH_SHM_VERSION");
-_Static_assert(sizeof(ch_thread_slot) == 24576, "ch_thread_slot: whole pages; bump CH_SHM_VERSION");
+/*
+ * The layout both sides compile, pinned: a field added, moved or padded
+ * differently (another compiler, another -m flag) stops the build here
+ * instead of having each side read the other's fields at other offsets.
+ * Any change to these numbers is a new format: bump CH_SHM_VERSION.
+ */
+#define CH_SHM_AT(T, f, off)                                                                       \
+    _Static_assert(__builtin_offsetof(T, f) == (off), #T "." #f ": bump CH_SHM_VERSION")
+#define CH_SHM_SIZE(T, n) _Static_assert(sizeof(T) == (n), #T ": bump CH_SHM_VERSION")
+
+CH_SHM_SIZE(ch_live_entry, 16);
+CH_SHM_AT(ch_live_entry, size_stack, 8);
+
+CH_SHM_SIZE(ch_live_shard, 64); /* one cache line */
+CH_SHM_AT(ch_live_shard, cap, 8);
+CH_SHM_AT(ch_live_shard, count, 16);
+CH_SHM_AT(ch_live_shard, table_end, 24);
+CH_SHM_AT(ch_live_shard, floor_off, 32);
+
+CH_SHM_SIZE(ch_stack_entry, 16);
+CH_SHM_AT(ch_stack_entry, frames_off8, 8);
+CH_SHM_AT(ch_stack_entry, depth, 12);
+CH_SHM_AT(ch_stack_entry, flags, 14);
+CH_SHM_SIZE(ch_stack_stats, 16);
+CH_SHM_AT(ch_stack_stats, alloc_bytes, 8);
+
+CH_SHM_SIZE(ch_module_entry, 304);
+CH_SHM_AT(ch_module_entry, end, 8);
+CH_SHM_AT(ch_module_entry, bias, 16);
+CH_SHM_AT(ch_module_entry, loaded_after, 24);
+CH_SHM_AT(ch_module_entry, unloaded_after, 28);
+CH_SHM_AT(ch_module_entry, flags, 32);
+CH_SHM_AT(ch_module_entry, build_id_len, 34);
+CH_SHM_AT(ch_module_entry, build_id, 40);
+CH_SHM_AT(ch_module_entry, path, 72);
+
+/* Marks are bare uint64_t: CH_MARK_* packs them. */
+_Static_assert(CH_MAX_MARKS * sizeof(uint64_t) % 4096 == 0, "marks: whole pages");
+
+CH_SHM_SIZE(ch_stack_pend, 16);
+CH_SHM_AT(ch_stack_pend, count, 4);
+CH_SHM_AT(ch_stack_pend, bytes, 8);
+CH_SHM_SIZE(ch_freed, 32);
+CH_SHM_AT(ch_freed, size_stack, 8);
+CH_SHM_AT(ch_freed, free_pc, 16);
+CH_SHM_AT(ch_freed, drops, 24);
+CH_SHM_SIZE(ch_slot_bucket, 64); /* one cache line */
+CH_SHM_AT(ch_slot_bucket, freed, 32);
+CH_SHM_SIZE(ch_thread_slot, 24576); /* whole pages */
+CH_SHM_AT(ch_thread_slot, pend, 1024);
+CH_SHM_AT(ch_thread_slot, n_allocs, 5120);
+CH_SHM_AT(ch_thread_slot, n_frees, 5128);
+CH_SHM_AT(ch_thread_slot, bytes_alloc, 5136);
+CH_SHM_AT(ch_thread_slot, n_events, 5144);
+CH_SHM_AT(ch_thread_slot, n_dropped, 5152);
+CH_SHM_AT(ch_thread_slot, bucket_mask, 5160);
+CH_SHM_AT(ch_thread_slot, pend_or, 5164);
+CH_SHM_AT(ch_thread_slot, collisions, 5168);
+CH_SHM_AT(ch_thread_slot, bucket, 5184);
 _Static_assert(__builtin_offsetof(ch_thread_slot, pend[CH_PEND_SMALL_AT]) == 4096 &&
                    __builtin_offsetof(ch_thread_slot, bucket[CH_SLOT_SMALL]) <= 8192,
                "a small slot's part is one page");
-_Static_assert(sizeof(ch_stack_entry) == 16, "ch_stack_entry: bump CH_SHM_VERSION");
-_Static_assert(sizeof(ch_stack_stats) == 16, "ch_stack_stats: bump CH_SHM_VERSION");
-_Static_assert(sizeof(ch_live_shard) == 64, "ch_live_shard: one cache line");
-_Static_assert(sizeof(ch_module_entry) == 304, "ch_module_entry: bump CH_SHM_VERSION");
-_Static_assert(sizeof(ch_shm_header) % 8 == 0, "ch_shm_header: 8-byte fields throughout");
+
+CH_SHM_SIZE(ch_bad_free, 32);
+CH_SHM_AT(ch_bad_free, size, 8);
+CH_SHM_AT(ch_bad_free, kind, 16);
+CH_SHM_AT(ch_bad_free, stack, 20);
+CH_SHM_AT(ch_bad_free, alloc_stack, 24);
+CH_SHM_AT(ch_bad_free, free_stack, 28);
+
+CH_SHM_SIZE(ch_shm_header, 2472);
+CH_SHM_AT(ch_shm_header, version, 8);
+CH_SHM_AT(ch_shm_header, header_size, 12);
+CH_SHM_AT(ch_shm_header, total_size, 16);
+CH_SHM_AT(ch_shm_header, target_pid, 24);
+CH_SHM_AT(ch_shm_header, epoch, 28);
+CH_SHM_AT(ch_shm_header, sample_rate, 32);
+CH_SHM_AT(ch_shm_header, agent_flags, 40);
+CH_SHM_AT(ch_shm_header, unwind_mode, 44);
+CH_SHM_AT(ch_shm_header, fail_reason, 48);
+CH_SHM_AT(ch_shm_header, n_allocs, 176);
+CH_SHM_AT(ch_shm_header, n_frees, 184);
+CH_SHM_AT(ch_shm_header, n_events, 192);
+CH_SHM_AT(ch_shm_header, bytes_alloc, 200);
+CH_SHM_AT(ch_shm_header, n_dropped, 208);
+CH_SHM_AT(ch_shm_header, agent_bytes, 216);
+CH_SHM_AT(ch_shm_header, shards_off, 224);
+CH_SHM_AT(ch_shm_header, heap_off, 232);
+CH_SHM_AT(ch_shm_header, heap_size, 240);
+CH_SHM_AT(ch_shm_header, heap_used, 248);
+CH_SHM_AT(ch_shm_header, stacks_off, 256);
+CH_SHM_AT(ch_shm_header, stats_off, 264);
+CH_SHM_AT(ch_shm_header, stack_cap, 272);
+CH_SHM_AT(ch_shm_header, stack_lock, 276);
+CH_SHM_AT(ch_shm_header, n_stacks, 280);
+CH_SHM_AT(ch_shm_header, frames_off, 288);
+CH_SHM_AT(ch_shm_header, frames_size, 296);
+CH_SHM_AT(ch_shm_header, frames_used, 304);
+CH_SHM_AT(ch_shm_header, modules_off, 312);
+CH_SHM_AT(ch_shm_header, n_modules, 320);
+CH_SHM_AT(ch_shm_header, module_lock, 324);
+CH_SHM_AT(ch_shm_header, marks_off, 328);
+CH_SHM_AT(ch_shm_header, n_marks, 336);
+CH_SHM_AT(ch_shm_header, options, 340);
+CH_SHM_AT(ch_shm_header, thread_slots_off, 344);
+CH_SHM_AT(ch_shm_header, n_thread_slots, 352);
+CH_SHM_AT(ch_shm_header, n_bad_frees, 356);
+CH_SHM_AT(ch_shm_header, bad_frees, 360);
+CH_SHM_AT(ch_shm_header, allocator, 2408);
+
+#undef CH_SHM_AT
+#undef CH_SHM_SIZE
 
 #endif
