@@ -29,6 +29,9 @@
  * garbage (or a deletion marker) and is skipped rather than reported. */
 #define MIN_BLOCK_ADDR 4096u
 
+/* Stacks' pcs are the record's frames, not copies: the model's marker is the record's. */
+_Static_assert(CH_FRAME_THREAD_CREATED == CH_PC_THREAD_CREATED, "thread-created frame");
+
 typedef struct reader {
     bool live; /* ch_record_read_live: blocks unsorted */
     const ch_shm_header *h;
@@ -225,6 +228,19 @@ static uint32_t known_stack(const ch_profile *p, uint32_t id)
     return id < p->nstacks ? id : 0;
 }
 
+/* The model's kind of a record's invalid free; 0 for a kind this build does not know. */
+static uint8_t invalid_kind(uint32_t bad)
+{
+    switch (bad & 0xff) {
+    case CH_BAD_DOUBLE:
+        return CH_INVALID_DOUBLE;
+    case CH_BAD_MISALIGNED:
+        return CH_INVALID_MISALIGNED;
+    default:
+        return 0;
+    }
+}
+
 /* The agent's invalid-free records (shm.h). */
 static int read_invalid_frees(reader *r, ch_profile *p)
 {
@@ -235,12 +251,14 @@ static int read_invalid_frees(reader *r, ch_profile *p)
         return fail(r, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         const ch_bad_free *b = &r->h->bad_frees[i];
-        if (b->kind == 0)
-            continue; /* claimed by a thread that died before writing it */
+        uint8_t kind = invalid_kind(b->kind);
+        if (kind == 0)
+            continue; /* claimed by a thread that died before writing it, or garbage */
         p->invalid_frees[p->ninvalid_frees++] = (ch_invalid_free){
             .addr = b->addr,
             .size = b->size,
-            .kind = b->kind,
+            .kind = kind,
+            .realloc = (b->kind & CH_BAD_REALLOC) != 0,
             .stack_id = known_stack(p, b->stack),
             .alloc_stack_id = known_stack(p, b->alloc_stack),
             .free_stack_id = known_stack(p, b->free_stack),
@@ -278,7 +296,7 @@ static int read_stacks(reader *r, ch_profile *p)
         p->stacks[id] = (ch_stack){
             .pcs = (const uint64_t *)(r->base + h->frames_off + (uint64_t)s->frames_off8 * 8),
             .depth = s->depth,
-            .flags = s->flags,
+            .truncated_at = s->flags & CH_STACK_F_TRUNCATED ? CH_MAX_FRAMES : 0,
             .alloc_count = stats[id].alloc_count,
             .alloc_bytes = stats[id].alloc_bytes,
         };

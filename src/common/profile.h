@@ -51,8 +51,8 @@ typedef struct ch_block {
 typedef struct ch_stack {
     const uint64_t *pcs;
     uint32_t depth;
-    uint32_t flags;       /* CH_STACK_F_* from shm.h */
-    uint64_t alloc_count; /* cumulative, from the agent */
+    uint32_t truncated_at; /* the walk gave up at this many frames (its maximum); 0: whole */
+    uint64_t alloc_count;  /* cumulative, from the agent */
     uint64_t alloc_bytes;
 } ch_stack;
 
@@ -73,11 +73,18 @@ typedef struct ch_exit {
     int code;      /* exit code, or signal number if signaled */
 } ch_exit;
 
-/* A free or realloc the agent saw was invalid (shm.h: ch_bad_free). */
+/* What was wrong with an invalid free. */
+typedef enum ch_invalid_kind {
+    CH_INVALID_DOUBLE = 1,     /* the block was freed before */
+    CH_INVALID_MISALIGNED = 2, /* not an address malloc returns */
+} ch_invalid_kind;
+
+/* A free or realloc the agent saw was invalid. */
 typedef struct ch_invalid_free {
     uint64_t addr;
     uint64_t size;     /* of the block freed before (double free) */
-    uint32_t kind;     /* CH_BAD_* of shm.h, with CH_BAD_REALLOC */
+    uint8_t kind;      /* ch_invalid_kind */
+    bool realloc;      /* the call was realloc, not free */
     uint32_t stack_id; /* the bad call; ids index ch_profile.stacks, 0 = unknown */
     uint32_t alloc_stack_id;
     uint32_t free_stack_id; /* the first free: its caller's frame only */
@@ -150,8 +157,9 @@ typedef struct ch_loss_record {
     ch_supp_class suppressed_as; /* if suppressed */
 } ch_loss_record;
 
-/* The function name of a CH_PC_THREAD_CREATED frame (shm.h): the frames after it are the
- * stack that created the thread. */
+/* A pc of a stack that is no return address: the frames after it are the stack that created
+ * the thread (the frames before it ran in), whose function reads CH_THREAD_CREATED_NAME. */
+#define CH_FRAME_THREAD_CREATED 1ull
 #define CH_THREAD_CREATED_NAME "[thread created by]"
 
 /* One symbolized frame. Inlined calls expand into several frames. */

@@ -3,7 +3,6 @@
  * kind and every frame (glue frames flagged "internal"). The schema is documented in
  * docs/json-schema.md; bump CHR_JSON_VERSION on any incompatible change.
  */
-#include "cgoheap/shm.h"
 #include "report/report_fmemo.h"
 #include "report/report_internal.h"
 #include "report/report_jsonw.h"
@@ -109,7 +108,7 @@ static int write_record(chr_json *j, chr_fmemo *objects, const ch_report_input *
     chr_json_bool(j, "error", ch_report_is_error(in, r));
     chr_json_str(j, "suppressed_by", r->suppressed ? r->suppressed_by : NULL);
     chr_json_str(j, "cgo_origin", chr_cgo_name(chr_find_cgo_origin(&f).kind));
-    chr_json_bool(j, "truncated", st && (st->flags & CH_STACK_F_TRUNCATED));
+    chr_json_bool(j, "truncated", st && st->truncated_at);
     if (r->root)
         chr_json_str(j, "root", r->root); /* --show-roots */
     write_frames(j, "frames", objects, &f);
@@ -161,10 +160,10 @@ static int write_invalid_frees(chr_json *j, const ch_report_input *in)
     chr_json_open(j, "invalid_frees", '[', false);
     for (size_t i = 0; rc == 0 && i < in->prof->ninvalid_frees; i++) {
         const ch_invalid_free *f = &in->prof->invalid_frees[i];
-        bool dbl = (f->kind & 0xff) == CH_BAD_DOUBLE;
+        bool dbl = f->kind == CH_INVALID_DOUBLE;
         chr_json_open(j, NULL, '{', false);
         chr_json_str(j, "kind", dbl ? "double_free" : "misaligned");
-        chr_json_str(j, "call", f->kind & CH_BAD_REALLOC ? "realloc" : "free");
+        chr_json_str(j, "call", f->realloc ? "realloc" : "free");
         chr_json_hex(j, "address", f->addr);
         if (dbl)
             chr_json_u64(j, "size", f->size);

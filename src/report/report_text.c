@@ -3,7 +3,6 @@
  * report can be told apart from the program's own output on stderr; lines of
  * --gen-suppressions entries do not, so they can be pasted into a file as is.
  */
-#include "cgoheap/shm.h"
 #include "report/report_fmemo.h"
 #include "report/report_internal.h"
 #include <stdio.h>
@@ -74,7 +73,7 @@ static void print_frames(text_ctx *c, const chr_frames *f, bool show_all)
     for (size_t i = chr_next_shown(f, 0, show_all); i < f->n;
          i = chr_next_shown(f, i + 1, show_all)) {
         prefix(c);
-        if (f->v[i].pc == CH_PC_THREAD_CREATED) { /* like ASan's "Thread T1 created by" */
+        if (f->v[i].pc == CH_FRAME_THREAD_CREATED) { /* like ASan's "Thread T1 created by" */
             chr_out_str(&c->out, "  Thread created at\n");
             verb = "    at ";
             continue;
@@ -221,9 +220,9 @@ static int print_record(text_ctx *c, const ch_loss_record *r, size_t num, size_t
         print_cgo_origin(c, &origin);
     print_frames(c, &f, show_all);
     const ch_stack *st = chr_raw_stack(c->in, r->stack_id);
-    if (st && (st->flags & CH_STACK_F_TRUNCATED)) {
+    if (st && st->truncated_at) {
         prefix(c);
-        chr_out_printf(&c->out, "    (stack truncated at %u frames)\n", CH_MAX_FRAMES);
+        chr_out_printf(&c->out, "    (stack truncated at %u frames)\n", st->truncated_at);
     }
     if (origin.kind != CHR_CGO_NONE)
         print_cgo_hint(c, origin.kind);
@@ -358,7 +357,7 @@ static int print_invalid_free(text_ctx *c, const ch_invalid_free *f)
     prefix(c);
     chr_out_str(&c->out, "  Address 0x");
     chr_out_hex(&c->out, f->addr, false);
-    if ((f->kind & 0xff) == CH_BAD_MISALIGNED) {
+    if (f->kind == CH_INVALID_MISALIGNED) {
         chr_out_str(&c->out, " is not 16-byte aligned: malloc never returned it\n");
         blank(c);
         return 0;

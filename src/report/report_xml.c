@@ -14,7 +14,6 @@
  * (kind unfreed) have no valgrind kind; they are written as
  * Leak_PossiblyLost, what they may be.
  */
-#include "cgoheap/shm.h"
 #include "report/report_internal.h"
 #include "report/report_out.h"
 #include <string.h>
@@ -175,7 +174,7 @@ static int put_invalid_free(xml_ctx *c, const ch_invalid_free *f)
         return -1;
     chr_out_str(out, "  <auxwhat>Address 0x");
     chr_out_hex(out, f->addr, false);
-    if ((f->kind & 0xff) == CH_BAD_MISALIGNED) {
+    if (f->kind == CH_INVALID_MISALIGNED) {
         chr_out_str(out, " is not 16-byte aligned: malloc never returned it</auxwhat>\n");
     } else {
         chr_out_printf(out, " is 0 bytes inside a block of size %llu free'd</auxwhat>\n",

@@ -4,12 +4,11 @@
  * the module's file vaddr space (pc - bias).
  *
  * Where a module was unloaded, a pc's module depends on the stack: the one
- * whose life (in stack ids, shm.h) holds the stack's id. Such a pc is
+ * whose life (in stack ids, common/profile.h: ch_module) holds the stack's id. Such a pc is
  * memoized under a key that names the module (ch_symbolizer_key); every
  * other pc is its own key, found among the modules loaded at the end.
  */
 #include "symbolize/symbolize.h"
-#include "cgoheap/shm.h"
 #include "common/intern.h"
 #include "common/search.h"
 
@@ -178,7 +177,7 @@ static size_t resolve_pc(ch_symbolizer *s, uint64_t key, ch_frame *frames, bool 
     memset(frames, 0, sizeof(*frames));
     frames[0].pc = pc;
     frames[0].module_off = pc;
-    if (pc == CH_PC_THREAD_CREATED) {
+    if (pc == CH_FRAME_THREAD_CREATED) {
         frames[0].function = CH_THREAD_CREATED_NAME; /* the stack goes on with the creator's */
         return 1;
     }

@@ -36,13 +36,18 @@ static void make_valid(void)
     frames[2] = 0x401200;
     ch_stack_entry *table = (ch_stack_entry *)AT(H->stacks_off);
     table[1] = (ch_stack_entry){.hash = 11, .frames_off8 = 0, .depth = 2};
-    table[2] = (ch_stack_entry){.hash = 77, .frames_off8 = 2, .depth = 1};
+    table[2] = (ch_stack_entry){
+        .hash = 77, .frames_off8 = 2, .depth = 1, .flags = CH_STACK_F_TRUNCATED | CH_STACK_F_GO};
     H->n_stacks = 3; /* entry 3 counted but not published: an empty stack */
     H->frames_used = 24;
     ch_module_entry *m = (ch_module_entry *)AT(H->modules_off);
     m[0] = (ch_module_entry){.start = 0x400000, .end = 0x500000};
     strcpy(m[0].path, "/bin/prog");
     H->n_modules = 1;
+    H->bad_frees[0] = (ch_bad_free){.addr = 0x7010, .kind = CH_BAD_MISALIGNED | CH_BAD_REALLOC};
+    H->bad_frees[2] = (ch_bad_free){.addr = 0x7000, .size = 16, .kind = CH_BAD_DOUBLE, .stack = 2};
+    H->bad_frees[3] = (ch_bad_free){.addr = 0x7020, .kind = 0x77}; /* no kind this build knows */
+    H->n_bad_frees = 4;                                            /* [1]: claimed, never written */
 }
 
 static int read_it(size_t size, char *err, size_t errlen, ch_profile *p)
@@ -85,6 +90,11 @@ static int case_valid(void)
              p.stacks[3].depth == 0 && p.stacks[1].depth == 2 && p.stacks[1].pcs[1] == 0x401100 &&
              p.stacks[2].pcs[0] == 0x401200 && p.nmodules == 1 &&
              !strcmp(p.modules[0].path, "/bin/prog") && p.blocks[0].kind == CH_KIND_UNFREED;
+    /* The record's flags and kinds, in the model's terms. */
+    ok = ok && p.stacks[2].truncated_at == CH_MAX_FRAMES && p.stacks[1].truncated_at == 0 &&
+         p.ninvalid_frees == 2 && p.invalid_frees[0].kind == CH_INVALID_MISALIGNED &&
+         p.invalid_frees[0].realloc && p.invalid_frees[1].kind == CH_INVALID_DOUBLE &&
+         !p.invalid_frees[1].realloc && p.invalid_frees[1].stack_id == 2;
     printf("%s: %zu blocks, %zu stacks, %zu modules\n", ok ? "ok" : "FAIL valid record misread",
            p.nblocks, p.nstacks, p.nmodules);
     ch_record_free(&p);

@@ -402,4 +402,13 @@ if "$GO" build -o "$WORK/goheap" tests/report/goheap/main.go && "$WORK/goheap" "
 else
     fail "pprof: build and run the Go heap profile writer"
 fi
+
+# The report stage and the symbolizer read the profile model (common/profile.h), never the
+# record: its layout, flags and kinds are collect/record.c's to translate.
+if grep -n '#include "\(cgoheap/shm\|collect/[a-z_]*\)\.h"' src/report/*.[ch] src/symbolize/*.[ch] \
+    >"$WORK/layering"; then
+    fail "report and symbolize include no record header" "$(head -n 3 "$WORK/layering")"
+else
+    pass "report and symbolize include no record header"
+fi
 exit $FAILED
