@@ -95,12 +95,14 @@ static pid_t read_at(pid_t pid, const ch_exit_threads *threads)
 
 static ch_stopped_target stopped_view(const run_state *s, pid_t pid, const ch_exit_threads *threads)
 {
-    return (ch_stopped_target){.pid = read_at(pid, threads),
-                               .threads = threads,
-                               .hdr = s->own->shm.hdr,
-                               .shm_fd = s->own->shm.fd,
-                               .agent = s->agent,
-                               .go = s->go};
+    const ch_shm *shm = &s->own->shm;
+    ch_stopped_target t = {.pid = read_at(pid, threads),
+                           .threads = threads,
+                           .shm_fd = shm->fd,
+                           .agent = s->agent,
+                           .go = s->go};
+    t.marks = ch_record_marks(shm->hdr, shm->size, &t.nmarks);
+    return t;
 }
 
 /* At a process's exit stop: its record, its modules and (unless --no-scan) the scan. */

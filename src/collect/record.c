@@ -458,6 +458,18 @@ int ch_record_stamp_of(const ch_shm_header *hdr, size_t size, ch_record_stamp *o
     return 0;
 }
 
+const uint64_t *ch_record_marks(const ch_shm_header *hdr, size_t size, size_t *n)
+{
+    ch_shm_header h;
+    memcpy(&h, hdr, sizeof h);
+    __asm__ volatile("" ::: "memory");
+    *n = 0;
+    if (ch_shm_validate(&h, size))
+        return NULL;
+    *n = h.n_marks < CH_MAX_MARKS ? h.n_marks : CH_MAX_MARKS;
+    return (const uint64_t *)((const uint8_t *)hdr + h.marks_off);
+}
+
 int ch_record_none(ch_profile *p)
 {
     p->blocks = calloc(1, sizeof *p->blocks);

@@ -46,6 +46,13 @@ typedef struct ch_record_stamp {
 int ch_record_stamp_of(const ch_shm_header *hdr, size_t size, ch_record_stamp *out, char *err,
                        size_t errlen);
 
+/*
+ * The stack marks the agent wrote (shm.h: CH_MARK_*), in slot order, for the roots of a
+ * stopped target: a view into the record (0 entries are slots never written), *n of them.
+ * NULL with *n 0 if the header is not valid.
+ */
+const uint64_t *ch_record_marks(const ch_shm_header *hdr, size_t size, size_t *n);
+
 /* The profile of a run without a record: no block, the unknown stack alone. Returns 0, -1 if
  * out of memory. */
 int ch_record_none(ch_profile *out);

@@ -199,9 +199,8 @@ static bool find_roots(ch_scan_job *j, const ch_stopped_target *tg, ch_profile *
     rc.blocks = p->blocks;
     rc.nblocks = p->nblocks;
     rc.sampled = p->sample_rate > 1;
-    const ch_shm_header *h = tg->hdr;
-    rc.marks = (const uint64_t *)((const char *)h + h->marks_off);
-    rc.nmarks = h->n_marks < CH_MAX_MARKS ? h->n_marks : CH_MAX_MARKS;
+    rc.marks = tg->marks;
+    rc.nmarks = tg->nmarks;
     ch_phase("roots");
     j->roots = ch_roots_from_smaps(smaps, &rc, &j->nroots, ch_procmem_read, &j->memfd);
     if (!j->roots) {

@@ -7,7 +7,6 @@
 #ifndef CGOHEAP_COLLECT_STOPPED_H
 #define CGOHEAP_COLLECT_STOPPED_H
 
-#include "cgoheap/shm.h"
 #include "collect/trace.h"
 #include "common/profile.h"
 #include <stdbool.h>
@@ -22,10 +21,11 @@ typedef struct ch_stopped_target {
     pid_t pid;                      /* a stopped thread whose /proc entry shows the memory */
     int memfd;                      /* /proc/pid/mem, open for reading */
     const ch_exit_threads *threads; /* the stopped threads and their registers */
-    const ch_shm_header *hdr;       /* the record, for its stack marks */
-    int shm_fd;                     /* the record's memfd: its mapping is no root */
-    const char *agent;              /* the agent's path: its mappings are no roots */
-    struct ch_go_prefetch *go;      /* the Go layouts read while the program ran, or NULL */
+    const uint64_t *marks;          /* the record's stack marks (collect/record.h) */
+    size_t nmarks;
+    int shm_fd;                /* the record's memfd: its mapping is no root */
+    const char *agent;         /* the agent's path: its mappings are no roots */
+    struct ch_go_prefetch *go; /* the Go layouts read while the program ran, or NULL */
 } ch_stopped_target;
 
 /* What the scan stage is asked for. */
