@@ -390,21 +390,30 @@ static void read_counters(const reader *r, ch_profile *p)
     }
 }
 
+/*
+ * Copies the header and validates the copy: the layout is then followed from what was checked,
+ * which a running program cannot change in between. NULL, or the one-line reason.
+ */
+static const char *header_copy(const ch_shm_header *hdr, size_t size, ch_shm_header *h)
+{
+    if (size < sizeof *h)
+        return ch_shm_validate(hdr, size); /* rejects on the size alone, reading nothing */
+    memcpy(h, hdr, sizeof *h);
+    __asm__ volatile("" ::: "memory");
+    return ch_shm_validate(h, size);
+}
+
 static int record_read(const ch_shm_header *hdr, size_t size, int fd, bool live, ch_profile *out,
                        char *err, size_t errlen)
 {
-    /* The layout is validated and then followed from one copy of the header,
-     * which a running program cannot change in between. */
     ch_shm_header h;
-    memcpy(&h, hdr, sizeof h);
-    __asm__ volatile("" ::: "memory");
+    const char *why = header_copy(hdr, size, &h);
     reader r = {.live = live,
                 .h = &h,
                 .base = (const uint8_t *)hdr,
                 .fd = fd,
                 .err = err,
                 .errlen = errlen};
-    const char *why = ch_shm_validate(&h, size);
     if (why) { /* the agent's check is the same: it recorded nothing into this record */
         snprintf(err, errlen, "nothing was tracked: %s", why);
         return -1;
@@ -421,9 +430,7 @@ int ch_record_stamp_of(const ch_shm_header *hdr, size_t size, ch_record_stamp *o
                        size_t errlen)
 {
     ch_shm_header h;
-    memcpy(&h, hdr, sizeof h);
-    __asm__ volatile("" ::: "memory");
-    const char *why = ch_shm_validate(&h, size);
+    const char *why = header_copy(hdr, size, &h);
     if (why) {
         snprintf(err, errlen, "%s", why);
         return -1;
@@ -461,10 +468,8 @@ int ch_record_stamp_of(const ch_shm_header *hdr, size_t size, ch_record_stamp *o
 const uint64_t *ch_record_marks(const ch_shm_header *hdr, size_t size, size_t *n)
 {
     ch_shm_header h;
-    memcpy(&h, hdr, sizeof h);
-    __asm__ volatile("" ::: "memory");
     *n = 0;
-    if (ch_shm_validate(&h, size))
+    if (header_copy(hdr, size, &h))
         return NULL;
     *n = h.n_marks < CH_MAX_MARKS ? h.n_marks : CH_MAX_MARKS;
     return (const uint64_t *)((const uint8_t *)hdr + h.marks_off);
