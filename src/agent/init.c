@@ -47,24 +47,6 @@ static int parse_fd(const char *s)
 }
 
 /*
- * Our own record, damaged (a header the launcher's validator rejects too):
- * this process records nothing and says why where the report looks, in a
- * header of this very layout (ch_shm_validate checked magic, version and
- * size before it rejected anything else). Plain stores: no allocation.
- */
-static void refuse_record(ch_shm_header *h, const char *why)
-{
-    static const char prefix[] = "the record's header was rejected: ";
-    size_t n = 0;
-    for (const char *c = prefix; *c && n + 1 < sizeof h->fail_reason; c++)
-        h->fail_reason[n++] = *c;
-    for (const char *c = why; *c && n + 1 < sizeof h->fail_reason; c++)
-        h->fail_reason[n++] = *c;
-    h->fail_reason[n] = 0;
-    __atomic_fetch_or(&h->agent_flags, CH_AGENT_FAILED, __ATOMIC_RELEASE);
-}
-
-/*
  * A process that is not the target keeps nothing of the record: neither
  * the descriptor nor the mapping, which otherwise stay alive in daemon
  * grandchildren long after the launcher is gone (the memfd's touched pages
@@ -107,8 +89,10 @@ static ch_shm_header *map_record(int fd, int *refused)
         /* A record for another pid: this is a child's image, which must not keep it. */
         int foreign = h->magic == CH_SHM_MAGIC && !ours;
         *refused = why && ours;
+        /* Said where the launcher looks, in a header of this very layout (checked before
+         * anything else): the program runs untracked, and a gate fails. */
         if (*refused && h->version == CH_SHM_VERSION && h->header_size == sizeof *h)
-            refuse_record(h, why);
+            ch_fail_record(h, why);
         munmap(p, (size_t)st.st_size);
         struct stat now;
         if (foreign) {

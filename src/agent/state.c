@@ -11,7 +11,11 @@ void ch_fail(const char *reason)
 {
     if (__atomic_exchange_n(&ch_failed, 1, __ATOMIC_RELAXED))
         return;
-    ch_shm_header *h = ch_g.hdr;
+    ch_fail_record(ch_g.hdr, reason);
+}
+
+void ch_fail_record(ch_shm_header *h, const char *reason)
+{
     strncpy(h->fail_reason, reason, sizeof h->fail_reason - 1);
     __atomic_fetch_or(&h->agent_flags, CH_AGENT_FAILED, __ATOMIC_RELEASE);
 }

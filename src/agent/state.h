@@ -68,5 +68,7 @@ static inline int ch_is_active(void)
 
 /* Marks the agent failed (once) with a one-line reason; recording of new blocks stops. */
 void ch_fail(const char *reason);
+/* Writes a failure and its reason into the record at h (where the launcher reads them). */
+void ch_fail_record(ch_shm_header *h, const char *reason);
 
 #endif

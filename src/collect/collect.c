@@ -485,7 +485,10 @@ int ch_collect_run(const ch_run_opts *opts, ch_profile *out, char *err, size_t e
         mark_unfreed(out);
         ch_modules_verify(out);
     }
-    if (rc == 0 && !out->agent_attached)
+    if (rc == 0 && !out->agent_attached && out->agent_fail_reason[0]) /* it ran, and said why */
+        snprintf(out->untracked, sizeof out->untracked, "the agent refused its record: %s",
+                 out->agent_fail_reason);
+    else if (rc == 0 && !out->agent_attached)
         ch_untracked_reason(s.image, out->untracked, sizeof out->untracked, &out->no_c_heap);
     return rc;
 }

@@ -55,4 +55,10 @@ for region in thread_slots marks heap; do
     expect_eq "$(wc -l <"$WORK/report")" 1 "$region: lines of the report"
     expect_grep '^cgoheap: nothing was tracked: cgoheap record has a (region outside the file|misaligned region)$' \
         "$WORK/report" "$region: the launcher's refusal"
+    # Put back before the exit, the record is read: the agent said why it recorded nothing.
+    ch_run --error-exitcode=23 -- "$prog" header "$region" repair
+    expect_grep '^after: ran$' "$WORK/stdout" "$region, repaired: the program did not run unchanged"
+    expect_eq "$RC" 125 "$region, repaired: exit status (untracked, never the gate's 0)"
+    expect_grep '^cgoheap: nothing was tracked: the agent refused its record: cgoheap record has a (region outside the file|misaligned region)$' \
+        "$WORK/report" "$region, repaired: the agent's reason"
 done

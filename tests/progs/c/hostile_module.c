@@ -5,11 +5,13 @@
  *                                file only root may read)
  *   hostile_module replace FILE  leaks, then renames FILE over its own
  *                                binary (argv[0]) before it exits
- *   hostile_module header REGION leaks, then damages the record's header
+ *   hostile_module header REGION [repair]
+ *                                leaks, then damages the record's header
  *                                (REGION: thread_slots or marks moved past
  *                                the end of the file, heap misaligned) and
- *                                execs itself: the new image finds it
- *   hostile_module after         prints "after: ran", leaks, and exits 0
+ *                                execs itself: the new image finds it,
+ *                                prints "after: ran", leaks, exits 0; with
+ *                                repair, it puts the header back first
  *   hostile_module               leaks, and exits 0
  */
 #include "cgoheap/shm.h"
@@ -48,14 +50,25 @@ static int rewrite_modules(const char *path)
 /* A page-aligned offset far past any record (and past user space once added to its address). */
 #define FAR_PAST_THE_END (1ull << 46)
 
-static int damage_header(const char *region)
+static ch_shm_header *record_header(void)
 {
     const char *fd = getenv(CH_ENV_SHM_FD);
     if (!fd)
-        return 2;
+        return NULL;
     ch_shm_header *h = mmap(NULL, sizeof *h, PROT_READ | PROT_WRITE, MAP_SHARED, atoi(fd), 0);
-    if (h == MAP_FAILED)
+    return h == MAP_FAILED ? NULL : h;
+}
+
+static int damage_header(const char *region, const char *next)
+{
+    ch_shm_header *h = record_header();
+    if (!h)
         return 2;
+    char kept[4][24];
+    /* What it changes, passed on to the next image to put back (repair_header). */
+    uint64_t v[4] = {h->thread_slots_off, h->marks_off, h->heap_off, h->heap_size};
+    for (int i = 0; i < 4; i++)
+        snprintf(kept[i], sizeof kept[i], "%llu", (unsigned long long)v[i]);
     if (strcmp(region, "thread_slots") == 0)
         h->thread_slots_off = FAR_PAST_THE_END;
     else if (strcmp(region, "marks") == 0)
@@ -65,9 +78,22 @@ static int damage_header(const char *region)
     else
         return 2;
     /* No allocation from here on: this image's agent still writes through the header. */
-    char *args[] = {"hostile_module", "after", NULL};
+    char *args[] = {"hostile_module", (char *)next, kept[0], kept[1], kept[2], kept[3], NULL};
     execv("/proc/self/exe", args);
     return 2;
+}
+
+/* Puts back what damage_header changed: the launcher then reads a valid record. */
+static int repair_header(char **kept)
+{
+    ch_shm_header *h = record_header();
+    if (!h)
+        return 2;
+    h->thread_slots_off = strtoull(kept[0], NULL, 10);
+    h->marks_off = strtoull(kept[1], NULL, 10);
+    h->heap_off = strtoull(kept[2], NULL, 10);
+    h->heap_size = strtoull(kept[3], NULL, 10);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -79,9 +105,11 @@ int main(int argc, char **argv)
         return rewrite_modules(argv[2]);
     if (argc == 3 && strcmp(argv[1], "replace") == 0)
         return rename(argv[2], argv[0]) == 0 ? 0 : 2;
-    if (argc == 3 && strcmp(argv[1], "header") == 0)
-        return damage_header(argv[2]);
-    if (argc == 2 && strcmp(argv[1], "after") == 0)
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "header") == 0)
+        return damage_header(argv[2], argc == 4 ? argv[3] : "after");
+    if (argc == 6 && strcmp(argv[1], "after") == 0)
         return puts("after: ran") == EOF;
+    if (argc == 6 && strcmp(argv[1], "repair") == 0)
+        return puts("after: ran") == EOF || repair_header(argv + 2);
     return argc == 1 ? 0 : 2; /* alone: the leak only */
 }
