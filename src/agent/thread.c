@@ -39,6 +39,7 @@ typedef struct thread_cache {
     ch_walk_memo memo[CH_WALK_MEMOS];
     uint64_t gen;     /* module generation of the rules, kept while the cache is on the free list */
     uint64_t counted; /* bytes of it in the header's agent_bytes: see count_in_use */
+    uint32_t memos_used; /* memos its threads may have written: the first memos_used */
 } thread_cache;
 
 #define RULES_BYTES sizeof(thread_cache)
@@ -166,6 +167,8 @@ static void count_in_use(thread_cache *c, uint32_t rule_mask, uint32_t memo_mask
         ch_header_add(&ch_g.hdr->agent_bytes, bytes - c->counted);
         c->counted = bytes;
     }
+    if (memo_mask + 1 > c->memos_used)
+        c->memos_used = memo_mask + 1;
 }
 
 void ch_thread_cache_grew(ch_thread *t)
@@ -182,7 +185,11 @@ void ch_thread_cache_grew(ch_thread *t)
  * headers: one line each) and entry 0, the free list's link. Emptying the
  * whole cache took a madvise per thread start, its TLB shootdown and the
  * page faults of refilling: 5 to 6% of the samples of 128 short threads
- * (perf).
+ * (perf). Only the memos its threads used are visited (memos_used): the
+ * others are still zero, each in pages of its own, and reading their
+ * headers faulted them in, 15-16 page faults per thread start
+ * (tests/agent/reuse_faults), 60-80 us of a new thread's CPU on this
+ * virtual machine, where a page fault is dear.
  */
 static void reuse_cache(ch_rule *r, uint64_t gen)
 {
@@ -192,7 +199,7 @@ static void reuse_cache(ch_rule *r, uint64_t gen)
         return;
     }
     r[0] = (ch_rule){0};
-    for (uint32_t i = 0; i < CH_WALK_MEMOS; i++)
+    for (uint32_t i = 0; i < c->memos_used && i < CH_WALK_MEMOS; i++)
         ch_memo_forget(&c->memo[i]);
 }
 

@@ -48,7 +48,7 @@ consistent() { [ $(($(hdr "$1" n_allocs) - $(hdr "$1" n_frees))) -eq "$(live_tot
 run() { "$P/minilaunch" -a "$AGENT" "$@"; }
 
 # --- build ---------------------------------------------------------------
-need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls dl_lib.so
+need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls reuse_faults dl_lib.so
 [ -f "$AGENT" ] || { fail build "$AGENT is not built (run make)"; exit 1; }
 pass build
 
@@ -214,6 +214,13 @@ if command -v strace >/dev/null; then
 else
     echo "SKIP thread_cache_reuse: strace not installed"
 fi
+
+# A reused cache forgets only the walk memos its threads used: the others
+# are still zero, each in a page of its own. A later thread's first malloc
+# took 15-16 page faults reading all 16 memos' headers, 0-1 now.
+n=$(run -o "$W/reuse.dump" -- "$P/reuse_faults" | awk '$1=="first_malloc_faults" {print $2}')
+check reuse_faults "page faults of a later thread's first malloc: ${n:-none}, want at most 4" \
+    sh -c "[ -n '$n' ] && [ '$n' -ge 0 ] && [ '$n' -le 4 ]"
 
 # --- fast paths, as calls the agent no longer makes (callgrind call counts) -------
 # ncalls FUNCTION ARG [MINILAUNCH-OPTION...]: calls to the agent's FUNCTION while `calls ARG` runs.
