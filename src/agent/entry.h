@@ -16,6 +16,9 @@
 /* The window hash is the top bits of the product, from this bit on. */
 #define CH_FILTER_HASH_SHIFT 40
 
+/* posix_memalign's result when the allocator fails (errno.h's ENOMEM: next.c checks it). */
+#define CH_ENOMEM 12
+
 /* Byte offsets of the entry points in ch_next (next.h; next.c checks them). */
 #define CH_NEXT_MALLOC 0
 #define CH_NEXT_FREE 8

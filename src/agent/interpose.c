@@ -37,6 +37,7 @@ void ch_free_slow(void *p);
 void *ch_calloc_slow(size_t n, size_t size);
 void *ch_realloc_slow(void *old, size_t n);
 void *ch_memalign_slow(size_t align, size_t n);
+int ch_posix_memalign_slow(void **out, size_t align, size_t n);
 
 /* entry.S has seen that the countdown does not cover n: ch_on_alloc decides. */
 CH_ENTRY_SLOW void *ch_malloc_slow(size_t n)
@@ -183,16 +184,14 @@ static inline void *memalign_keep_errno(size_t align, size_t n)
     return p;
 }
 
-CH_INTERPOSER int posix_memalign(void **out, size_t align, size_t n)
+/*
+ * entry.S has seen another allocator than glibc's, a bad alignment or a
+ * countdown that does not cover n: the whole call, in C.
+ */
+CH_ENTRY_SLOW int ch_posix_memalign_slow(void **out, size_t align, size_t n)
 {
     if (align % sizeof(void *) || (align & (align - 1)) || align == 0)
         return EINVAL;
-    /*
-     * Unsampled as entry.S decides it (the countdown is positive only on a
-     * thread of an attached, sampling agent): no state check, no event.
-     * The state checks and the event count made it 61 instructions per
-     * call, 46 without (callgrind, tests/agent/calls realloc).
-     */
     int64_t left = ch_sample_left - (int64_t)n;
     int unsampled = CH_LIKELY(left > 0);
     if (unsampled)

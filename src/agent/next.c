@@ -21,6 +21,7 @@
 #include "agent/state.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,6 +42,7 @@ _Static_assert(offsetof(ch_next_fns, malloc) == CH_NEXT_MALLOC &&
                    offsetof(ch_next_fns, realloc) == CH_NEXT_REALLOC &&
                    offsetof(ch_next_fns, memalign) == CH_NEXT_MEMALIGN,
                "entry.S jumps through ch_next at the offsets entry.h gives");
+_Static_assert(CH_ENOMEM == ENOMEM, "entry.S's posix_memalign returns ENOMEM");
 
 enum { UNRESOLVED, RESOLVING, RESOLVED };
 static int state;
@@ -51,6 +53,8 @@ static const ch_next_fns glibc_fns = {__libc_malloc,  __libc_free,       __libc_
                                       __libc_pvalloc, malloc_usable_size};
 
 static ch_next_fns foreign_fns;
+
+uint8_t ch_next_is_glibc;
 
 static void *emu_valloc(size_t n)
 {
@@ -125,6 +129,7 @@ static int resolve(void)
         return s == RESOLVED;
     foreign = resolve_foreign();
     ch_next = foreign ? foreign_fns : glibc_fns;
+    ch_next_is_glibc = !foreign;
     __atomic_store_n(&state, RESOLVED, __ATOMIC_RELEASE);
     return 1;
 }

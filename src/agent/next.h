@@ -9,6 +9,7 @@
 #define CGOHEAP_AGENT_NEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* entry.S jumps through the first two fields: keep malloc at 0 and free at 8. */
 typedef struct ch_next_fns {
@@ -28,6 +29,13 @@ typedef struct ch_next_fns {
  * lookup runs (dlsym may allocate) go to glibc.
  */
 extern ch_next_fns ch_next __attribute__((visibility("hidden")));
+
+/*
+ * 1 once ch_next is glibc's (0 before, and for the program's own
+ * allocator): entry.S's posix_memalign calls glibc's memalign only then,
+ * which does what glibc's posix_memalign does, errno included.
+ */
+extern uint8_t ch_next_is_glibc __attribute__((visibility("hidden")));
 
 /*
  * Writes into the record which allocator is followed, when it is not

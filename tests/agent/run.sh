@@ -271,6 +271,14 @@ if command -v valgrind >/dev/null; then
         END {print n + 0}' "$f" 2>/dev/null)
     check sample_calls_cheap "${ir:-?} agent instructions for 140000 sampled calls, want under 30 per call" \
         sh -c "[ -n '$ir' ] && [ '${ir:-0}' -gt 0 ] && [ '${ir:-0}' -lt 4200000 ]"
+    # Of which posix_memalign's own (20,000 calls, about 15 sampled): 46 per
+    # call in C, and two calls of __errno_location; 24 in entry.S.
+    pm=$(awk '/^ob=/ {ob = $0} /^fn=/ {pm = ob ~ /libcgoheap\.so/ && $0 ~ /^fn=(\([0-9]+\) )?posix_memalign$/; next}
+        /^calls=/ {skip = 1; next}
+        /^[0-9+*-]/ {if (skip) {skip = 0; next} if (pm) n += $2}
+        END {print n + 0}' "$f" 2>/dev/null)
+    check sample_posix_memalign_fast "${pm:-?} agent instructions in 20000 sampled posix_memalign calls, want under 30 per call" \
+        sh -c "[ -n '$pm' ] && [ '${pm:-0}' -gt 0 ] && [ '${pm:-0}' -lt 600000 ]"
     # A lookup of a known stack reads its index entry and its frames, not
     # the stack's slot as well: `calls lookups` looks up 2048 known stacks
     # three times in scattered orders (after inserting them once), under a
