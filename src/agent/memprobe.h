@@ -42,18 +42,29 @@ static inline int ch_page_known(ch_thread *t, uint64_t addr)
     return t->pages[pg & (CH_PAGE_CACHE - 1)] == ((pg << 1) | 1);
 }
 
-/* Reads the 8-byte word at addr if its page(s) are readable. */
-static inline int ch_safe_read(ch_thread *t, uint64_t addr, uint64_t *out)
+/*
+ * Reads the 8-byte word at addr if its page(s) are readable; lo and span
+ * are t->stk_lo and t->stk_hi - t->stk_lo as the caller last read them (a
+ * loop keeps them in registers: the range only grows while a walk runs, so
+ * an older range is a part of the current one).
+ */
+static inline int ch_safe_read_in(ch_thread *t, uint64_t lo, uint64_t span, uint64_t addr,
+                                  uint64_t *out)
 {
     if (CH_UNLIKELY(addr & 7))
         return 0; /* saved registers and frame links are always 8-aligned */
     /* An aligned word below the page-aligned stk_hi lies entirely in the range. */
-    if (CH_LIKELY(addr - t->stk_lo < t->stk_hi - t->stk_lo) || ch_page_known(t, addr) ||
-        ch_probe_page(t, addr)) {
+    if (CH_LIKELY(addr - lo < span) || ch_page_known(t, addr) || ch_probe_page(t, addr)) {
         *out = *(const volatile uint64_t *)addr;
         return 1;
     }
     return 0;
+}
+
+/* Reads the 8-byte word at addr if its page(s) are readable. */
+static inline int ch_safe_read(ch_thread *t, uint64_t addr, uint64_t *out)
+{
+    return ch_safe_read_in(t, t->stk_lo, t->stk_hi - t->stk_lo, addr, out);
 }
 
 #endif

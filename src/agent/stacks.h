@@ -21,6 +21,18 @@ extern uint32_t ch_stack_keys[2 * CH_MAX_FRAMES];
 void ch_stack_keys_setup(void);
 
 /*
+ * One frame's part of the NH sum: the frame at position pos. A walk that
+ * changes a few frames of its memo's previous walk adjusts that walk's sum
+ * by the frames it changed (unwind.c).
+ */
+static inline uint64_t ch_stack_nh_term(uint64_t frame, uint32_t pos)
+{
+    uint32_t lo = (uint32_t)frame + ch_stack_keys[2 * pos];
+    uint32_t hi = (uint32_t)(frame >> 32) + ch_stack_keys[2 * pos + 1];
+    return (uint64_t)lo * hi;
+}
+
+/*
  * NH over the frames. Plain 4-byte loads on purpose: the walk has just
  * stored the newest frames, and a 16-byte (SSE) load spanning two of those
  * 8-byte stores cannot be forwarded from the store buffer and stalls; the
@@ -29,11 +41,8 @@ void ch_stack_keys_setup(void);
 static inline uint64_t ch_stack_nh_at(const uint64_t *frames, uint32_t n, uint32_t first)
 {
     uint64_t sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t lo = (uint32_t)frames[i] + ch_stack_keys[2 * (first + i)];
-        uint32_t hi = (uint32_t)(frames[i] >> 32) + ch_stack_keys[2 * (first + i) + 1];
-        sum += (uint64_t)lo * hi;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        sum += ch_stack_nh_term(frames[i], first + i);
     return sum;
 }
 

@@ -59,7 +59,13 @@ enum { CH_STEP_CFI = 0, CH_STEP_SWITCH, CH_STEP_FP }; /* SWITCH: a CFI state who
  * even if bp differs; the bp is then carried through until a step reloads it.
  */
 #define CH_STEP_USES_BP 4u /* the step's result depends on the incoming bp */
-#define CH_STEP_SETS_BP 8u /* the caller's bp does not come from the incoming bp */
+/*
+ * The caller's bp does not come from the incoming bp: a mask, any of its
+ * bits set. A CFI step's kind is its rule's flags (rule.h) masked with
+ * CH_STEP_USES_BP | CH_STEP_SETS_BP: CH_RULE_CFA_RBP, and the CH_RULE_RBP
+ * bits, none for CH_RBP_SAME (unwind.c, cfi_kind).
+ */
+#define CH_STEP_SETS_BP 0x18u
 
 /* State i, and the kind of step i taken from it. */
 typedef struct ch_memo_state {
@@ -82,7 +88,12 @@ typedef struct ch_memo_read {
 typedef struct ch_memo_step {
     ch_memo_state st;
     ch_memo_read rd;
-    uint64_t pad;
+    /*
+     * steps[0] only: the NH sum (stacks.h) of frames[0..last_depth), kept
+     * in what was this step's padding so that the memo's size stays what
+     * the agent memory of reports counts. Valid while last_depth > 0.
+     */
+    uint64_t nh;
 } ch_memo_step;
 _Static_assert(sizeof(ch_memo_step) == 64, "a memo step is indexed by a shift");
 

@@ -13,6 +13,10 @@
  *   calls tails    a created thread allocates from 2048 distinct stacks at
  *                  each of two depths, alternately, three times over (the
  *                  last pass, tail_measured, is the one measured)
+ *   calls walks    a created thread allocates 3 x 8192 times under 24
+ *                  nested frames and 9 fixed levels of chain, from 4
+ *                  stacks that differ in their 2 innermost frames (the
+ *                  last pass, walk_measured, is the one measured)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -92,6 +96,40 @@ static void *tails(void *unused)
     return NULL;
 }
 
+/* 8192 walks of about 40 frames: the innermost 2 vary, the memo has all the others. */
+__attribute__((noinline)) static void walk_pass(void)
+{
+    for (unsigned i = 0; i < 8192; i++)
+        free(chain(DEPTH, (i & 3) << (DEPTH - 2), 16)); /* chain's 2 innermost levels vary */
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The pass measured (callgrind --toggle-collect=walk_measured). */
+__attribute__((noinline)) static void walk_measured(void)
+{
+    walk_pass();
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void nest(unsigned n)
+{
+    if (n) {
+        nest(n - 1);
+    } else {
+        for (volatile int pass = 0; pass < 2; pass++) /* the rules are cached, the memos wide */
+            walk_pass();
+        walk_measured();
+    }
+    __asm__ volatile("" ::: "memory"); /* keeps the frame: no tail call */
+}
+
+static void *walks(void *unused)
+{
+    (void)unused;
+    nest(24);
+    return NULL;
+}
+
 static void *depths(void *unused)
 {
     (void)unused;
@@ -147,8 +185,14 @@ int main(int argc, char **argv)
             return 1;
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "walks")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, walks, NULL) || pthread_join(t, NULL))
+            return 1;
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "realloc"))
         return reallocs();
-    fprintf(stderr, "usage: calls stacks|lookups|depths|tails|realloc\n");
+    fprintf(stderr, "usage: calls stacks|lookups|depths|tails|walks|realloc\n");
     return 2;
 }

@@ -237,6 +237,17 @@ ncalls() {
         /^calls=/ {if (callee == fn) {split($0, a, /[= ]/); n += a[2]} callee = ""}
         END {print n + 0}' "$f"
 }
+# self_ir FUNCTION TOGGLE ARG: the agent's FUNCTION's own instructions (with
+# what it inlines) while TOGGLE runs in `calls ARG` (callgrind --toggle-collect).
+self_ir() {
+    rm -f "$W"/cg.*
+    valgrind --tool=callgrind --toggle-collect="$2" --compress-strings=no \
+        --trace-children=yes --callgrind-out-file="$W/cg.%p" "$P/minilaunch" -a "$AGENT" \
+        -o "$W/calls.dump" -- "$P/calls" "$3" >/dev/null 2>&1
+    f=$(grep -l "^cmd: *[^ ]*/calls $3\$" "$W"/cg.* 2>/dev/null | head -1)
+    callgrind_annotate --inclusive=no --auto=no --threshold=100 "$f" 2>/dev/null |
+        awk -v fn="$1" '!/=>/ && $0 ~ (":" fn "( |$)") {gsub(/,/, "", $1); n += $1} END {print n + 0}'
+}
 if command -v valgrind >/dev/null; then
     # 2 x 2048 allocations from 2048 stacks on a created thread: each
     # interns one stack, its walk's frames with the creator's (2 x 2048; the
@@ -307,15 +318,18 @@ if command -v valgrind >/dev/null; then
     # instructions per call (its inlined hashing included): 190 when the
     # thread kept one sum, for the last depth, and every call copied the
     # frames and summed them again at the other depth; 80 now.
-    rm -f "$W"/cg.*
-    valgrind --tool=callgrind --toggle-collect=tail_measured --compress-strings=no \
-        --trace-children=yes --callgrind-out-file="$W/cg.%p" "$P/minilaunch" -a "$AGENT" \
-        -o "$W/calls.dump" -- "$P/calls" tails >/dev/null 2>&1
-    f=$(grep -l "^cmd: *[^ ]*/calls tails\$" "$W"/cg.* 2>/dev/null | head -1)
-    ir=$(callgrind_annotate --inclusive=no --auto=no --threshold=100 "$f" 2>/dev/null |
-        awk '!/=>/ && /:ch_created_intern( |$)/ {gsub(/,/, "", $1); n += $1} END {print n + 0}')
+    ir=$(self_ir ch_created_intern tail_measured tails)
     check created_tail_kept "${ir:-?} instructions in ch_created_intern for 4096 calls, want under 130 per call" \
         sh -c "[ '${ir:-0}' -gt 4096 ] && [ '${ir:-0}' -lt $((4096 * 130)) ]"
+    # The walk's own instructions per walk (ch_unwind with what it inlines:
+    # memo replay, CFI steps, page checks, the NH sum): `calls walks` walks
+    # about 40 frames 8192 times, its 2 innermost frames varying. 1,536 per
+    # walk when each walk summed NH over all its frames and its CFI steps
+    # kept the walk's registers in memory; 995 when a walk adjusts its
+    # memo's sum by the frames it changed and steps in registers.
+    ir=$(self_ir ch_unwind walk_measured walks)
+    check walk_cost "${ir:-?} instructions in ch_unwind for 8192 walks, want under 1350 per walk" \
+        sh -c "[ '${ir:-0}' -gt 8192 ] && [ '${ir:-0}' -lt $((8192 * 1350)) ]"
     # A live table that grows in place reads no slot of the new table that
     # it knows to be free (src/agent/live.c, grow_down): a list of 300k nodes
     # built then freed, under a simulated 1 MiB last level. The growth's
@@ -331,7 +345,7 @@ if command -v valgrind >/dev/null; then
     check live_grow_reads "${r:-?} last-level read misses in the growth of a 300k-node list, want 1..299999" \
         sh -c "[ -n '$r' ] && [ '${r:-0}' -gt 0 ] && [ '${r:-0}' -lt 300000 ]"
 else
-    echo "SKIP created_one_intern, sample_realloc_fast, sample_calls_cheap, stack_lookup_lines, created_tail_kept, live_grow_reads: valgrind not installed"
+    echo "SKIP created_one_intern, sample_realloc_fast, sample_calls_cheap, stack_lookup_lines, created_tail_kept, walk_cost, live_grow_reads: valgrind not installed"
 fi
 
 # --- cost per malloc/free pair (20-deep chain, -O2) ------------------------------
