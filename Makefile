@@ -15,6 +15,9 @@ CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 OPT     ?= -O2 -g
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE
+# Every object also depends on the headers it includes, as the compiler lists
+# them (build/obj/.../*.d): a header changed rebuilds its includers, entry.S's too.
+DEPFLAGS := -MMD -MP
 comma := ,
 SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined,)
 
@@ -63,15 +66,15 @@ $(BUILD)/lib/libcgoheap.so: $(AGENT_OBJ)
 
 $(BUILD)/obj/src/agent/%.o: src/agent/%.c include/cgoheap/shm.h $(wildcard src/agent/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/src/common/%.o: src/common/%.c include/cgoheap/shm.h src/common/%.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/src/agent/%.o: src/agent/%.S src/agent/entry.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/bin/cgoheap: $(CLI_OBJ)
 	@mkdir -p $(dir $@)
@@ -79,7 +82,7 @@ $(BUILD)/bin/cgoheap: $(CLI_OBJ)
 
 $(BUILD)/obj/cli/%.o: %.c include/cgoheap/shm.h src/common/profile.h $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(CLI_CFLAGS) -c -o $@ $<
 
 # The stage suites test the objects the CLI is linked from (SAN=1 included):
 # an archive of them but main, and one driver per tests/<stage>/NAME.c.
@@ -101,6 +104,8 @@ TEST_PROGS := agent/leak agent/threads agent/kill agent/dl agent/bench agent/alt
 TEST_BINS := $(TEST_DRIVERS:%=$(BUILD)/tests/%) $(TEST_PROGS:%=$(BUILD)/tests/%) \
              $(BUILD)/tests/symbolize/symdrv_nocxx
 test-bins: $(TEST_BINS)
+
+-include $(AGENT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_DRIVERS:%=$(BUILD)/obj/cli/tests/%.d)
 
 $(TEST_DRIVERS:%=$(BUILD)/obj/cli/tests/%.o): $(wildcard tests/*/*.h)
 $(TEST_DRIVERS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: $(BUILD)/obj/cli/tests/%.o $(CLI_LIB)
