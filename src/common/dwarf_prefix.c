@@ -1,4 +1,4 @@
-/* Growing prefixes of a compressed .debug_info (see dwarf_prefix.h). */
+/* Prefixes of a compressed .debug_info, and whole sections inflated (see dwarf_prefix.h). */
 #include "common/dwarf_prefix.h"
 
 #include <stdlib.h>
@@ -10,8 +10,9 @@
 /* Beyond any real section: libelf would allocate a declared size at once. */
 #define MAX_DECLARED (1ULL << 32)
 
-/* The first .debug_info or .zdebug_info in the file, as ch_dwarf_subset_open picks it. */
-static bool find_info(const ch_dwarf_source *src, GElf_Shdr *sh, bool *gnu)
+/* The first section called name (".debug_x") or its GNU ".zdebug_x" form, as
+ * ch_dwarf_subset_open picks it. */
+static bool find_section(const ch_dwarf_source *src, const char *want, GElf_Shdr *sh, bool *gnu)
 {
     size_t shstrndx;
     if (elf_getshdrstrndx(src->elf, &shstrndx) != 0)
@@ -22,8 +23,8 @@ static bool find_info(const ch_dwarf_source *src, GElf_Shdr *sh, bool *gnu)
             sh->sh_offset > src->file_size || sh->sh_size > src->file_size - sh->sh_offset ||
             (name = elf_strptr(src->elf, shstrndx, sh->sh_name)) == NULL)
             continue;
-        *gnu = strcmp(name, ".zdebug_info") == 0;
-        if (*gnu || strcmp(name, ".debug_info") == 0)
+        *gnu = strncmp(name, ".zdebug_", 8) == 0 && strcmp(name + 8, want + 7) == 0;
+        if (*gnu || strcmp(name, want) == 0)
             return true;
     }
     return false;
@@ -71,7 +72,7 @@ int ch_dwarf_prefix_begin(ch_dwarf_prefix *p, const ch_dwarf_source *src)
     p->src = *src;
     GElf_Shdr sh;
     bool gnu;
-    if (!find_info(src, &sh, &gnu) || read_header(p, &sh, gnu) != 0)
+    if (!find_section(src, ".debug_info", &sh, &gnu) || read_header(p, &sh, gnu) != 0)
         return -1;
     p->in_buf = malloc(IN_CHUNK);
     if (p->in_buf == NULL || inflateInit(&p->z) != Z_OK) {
@@ -114,6 +115,8 @@ static int grow(ch_dwarf_prefix *p, size_t target)
  */
 static void find_units(ch_dwarf_prefix *p)
 {
+    if (p->plain)
+        return;
     for (;;) {
         size_t at = p->units_end, left = p->out_len - at;
         uint32_t len32;
@@ -159,19 +162,91 @@ static int inflate_more(ch_dwarf_prefix *p, size_t target)
     return 0;
 }
 
+/* The sections of names other than .debug_info that the file has, read whole once. */
+static void read_others(ch_dwarf_prefix *p, const char *const *names)
+{
+    size_t n = 1; /* others[0] is .debug_info's prefix */
+    p->others_read = true;
+    for (size_t i = 0; names[i] != NULL && n < CH_DWARF_PREFIX_MAX_SECTIONS; i++) {
+        uint8_t *data;
+        size_t size;
+        if (strcmp(names[i], ".debug_info") == 0 ||
+            ch_dwarf_section_read(&p->src, names[i], &data, &size) != 0)
+            continue; /* absent, or read from the file by ch_dwarf_subset_open */
+        p->others[n++] = (ch_section_bytes){names[i], data, size};
+    }
+}
+
+static int open_prefix(ch_dwarf_prefix *p, const char *const *names, ch_dwarf_subset *s,
+                       size_t target, bool *whole)
+{
+    if (inflate_more(p, target) != 0)
+        return -1;
+    *whole = p->whole;
+    if (!p->others_read)
+        read_others(p, names);
+    p->others[0] = (ch_section_bytes){".debug_info", p->out, p->whole ? p->out_len : p->units_end};
+    return ch_dwarf_subset_open(s, &p->src, names, p->others);
+}
+
 int ch_dwarf_prefix_next(ch_dwarf_prefix *p, const char *const *names, ch_dwarf_subset *s,
                          bool *whole)
 {
     size_t target = p->units_end >= FIRST_PREFIX / 2 ? p->units_end * 2 : FIRST_PREFIX;
-    if (inflate_more(p, target) != 0)
+    return open_prefix(p, names, s, target, whole);
+}
+
+int ch_dwarf_prefix_reach(ch_dwarf_prefix *p, const char *const *names, ch_dwarf_subset *s,
+                          uint64_t unit, bool *whole)
+{
+    size_t target = p->units_end >= FIRST_PREFIX / 2 ? p->units_end * 2 : FIRST_PREFIX;
+    if (unit >= p->declared)
+        target = SIZE_MAX; /* no such unit in the section: all of it */
+    else if (unit >= target)
+        target = (size_t)unit + 1;
+    return open_prefix(p, names, s, target, whole);
+}
+
+int ch_dwarf_section_read(const ch_dwarf_source *src, const char *name, uint8_t **out, size_t *size)
+{
+    GElf_Shdr sh;
+    bool gnu;
+    *out = NULL;
+    *size = 0;
+    if (!find_section(src, name, &sh, &gnu))
         return -1;
-    *whole = p->whole;
-    ch_section_bytes info = {".debug_info", p->out, p->whole ? p->out_len : p->units_end};
-    return ch_dwarf_subset_open(s, &p->src, names, &info);
+    if (!gnu && !(sh.sh_flags & SHF_COMPRESSED)) {
+        *out = malloc(sh.sh_size ? sh.sh_size : 1);
+        if (*out == NULL || src->read(src->ctx, *out, sh.sh_size, sh.sh_offset) != 0) {
+            free(*out);
+            *out = NULL;
+            return -1;
+        }
+        *size = sh.sh_size;
+        return 0;
+    }
+    ch_dwarf_prefix p = {.src = *src};
+    if (read_header(&p, &sh, gnu) != 0 || (p.in_buf = malloc(IN_CHUNK)) == NULL ||
+        inflateInit(&p.z) != Z_OK) {
+        free(p.in_buf);
+        return -1;
+    }
+    p.z_live = true;
+    p.plain = true;
+    int rc = inflate_more(&p, SIZE_MAX) == 0 && p.whole ? 0 : -1;
+    if (rc == 0) {
+        *out = p.out;
+        *size = p.out_len;
+        p.out = NULL;
+    }
+    ch_dwarf_prefix_end(&p);
+    return rc;
 }
 
 void ch_dwarf_prefix_end(ch_dwarf_prefix *p)
 {
+    for (size_t i = 1; i < CH_DWARF_PREFIX_MAX_SECTIONS && p->others[i].name != NULL; i++)
+        free((void *)p->others[i].data);
     if (p->z_live)
         inflateEnd(&p->z);
     free(p->in_buf);

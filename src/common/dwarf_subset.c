@@ -92,7 +92,12 @@ static int pick(const ch_dwarf_source *src, const char *const *names, const ch_s
 {
     size_t shstrndx;
     bool taken[MAX_PICKED] = {false};
-    int given_index = given ? wanted_index(given->name, names) : -1;
+    const ch_section_bytes *given_for[MAX_PICKED] = {NULL};
+    for (const ch_section_bytes *g = given; g != NULL && g->name != NULL; g++) {
+        int gi = wanted_index(g->name, names);
+        if (gi >= 0)
+            given_for[gi] = g;
+    }
     uint64_t from_file = 0;
     if (elf_getshdrstrndx(src->elf, &shstrndx) != 0)
         return -1;
@@ -106,8 +111,8 @@ static int pick(const ch_dwarf_source *src, const char *const *names, const ch_s
             sh.sh_size > src->file_size - sh.sh_offset)
             continue;
         taken[i] = true;
-        if (i == given_index) {
-            s->secs[s->n] = given_section(&sh, given);
+        if (given_for[i] != NULL) {
+            s->secs[s->n] = given_section(&sh, given_for[i]);
         } else {
             from_file += align_up(sh.sh_size);
             if (from_file > align_up(src->file_size))

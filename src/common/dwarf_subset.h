@@ -46,7 +46,8 @@ typedef struct ch_dwarf_subset {
 /*
  * Opens the DWARF made of the file's sections named in names (NULL-terminated,
  * ".debug_x" spellings; the GNU ".zdebug_x" form of a name is taken too).
- * given (may be NULL) stands for the file's section of its name.
+ * given (may be NULL) is an array ended by a NULL name: each stands for the
+ * file's section of its name.
  * Returns 0, or -1 if there is no usable DWARF among them.
  */
 int ch_dwarf_subset_open(ch_dwarf_subset *s, const ch_dwarf_source *src, const char *const *names,

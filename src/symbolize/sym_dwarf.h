@@ -2,6 +2,8 @@
 #ifndef CGOHEAP_SYM_DWARF_H
 #define CGOHEAP_SYM_DWARF_H
 
+#include "common/dwarf_prefix.h"
+#include "symbolize/sym_aranges.h"
 #include "symbolize/sym_elf.h"
 #include "symbolize/sym_symtab.h"
 
@@ -17,6 +19,13 @@ typedef struct sym_dwarf {
     size_t nunits, units_cap;
     sym_cu_range *ranges; /* their address ranges, sorted */
     size_t nranges;
+    /* A zlib-compressed .debug_info that .debug_aranges indexes is inflated
+     * only as far as lookups need: sections then holds a prefix of it,
+     * units and ranges its units only. */
+    ch_dwarf_prefix *prefix; /* NULL: sections hold the whole section */
+    sym_aranges aranges;
+    ch_dwarf_subset *earlier; /* earlier prefixes: names handed out point into them */
+    size_t nearlier;
 } sym_dwarf;
 
 /* Returns 0 if e carries DWARF line or unit info, else -1. */

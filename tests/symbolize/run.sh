@@ -147,6 +147,40 @@ norm_ours <"$WORK/c/raw.copied" >"$WORK/c/got.copied"
 check "C with a separate debug file, files copied (few descriptors)" "$WORK/c/expect" \
     "$WORK/c/got.copied"
 
+# --- a compressed .debug_info inflated only as far as lookups go (.debug_aranges) ---
+# Five units: addresses asked first in the first unit, then further on, so
+# that the inflated prefix grows and the section is reopened, give
+# addr2line's answers. Then the compressed stream is damaged three quarters
+# in: the first unit's lines must still come, since nothing past the units
+# looked up is inflated (read whole, the section failed and the function
+# had its .symtab name only).
+U=$WORK/units
+mkdir -p "$U"
+printf 'int early(int x)\n{\n    return x * 3;\n}\nint main(void) { return early(2); }\n' >"$U/u0.c"
+for i in 1 2 3 4; do
+    awk -v u=$i 'BEGIN { for (i = 0; i < 400; i++) {
+        printf "struct s%d_%d {", u, i
+        for (j = 0; j < 30; j++) printf " long m%d;", j
+        printf " } v%d_%d;\nlong f%d_%d(void)\n{\n    return v%d_%d.m1;\n}\n", u, i, u, i, u, i } }' \
+        >"$U/u$i.c"
+done
+gcc -O0 -g -gz=zlib -o "$U/prog" "$U"/u0.c "$U"/u1.c "$U"/u2.c "$U"/u3.c "$U"/u4.c
+ADDRS=$(for f in early f2_7 f4_399 f1_200 main f3_0; do insn_addrs "$U/prog" $f | head -2; done |
+    tr '\n' ' ')
+addr2line -f -i -a -e "$U/prog" $ADDRS | norm_addr2line >"$U/expect"
+"$DRV" "$U/prog" $ADDRS | norm_ours >"$U/got"
+check "C, compressed .debug_info in five units, read in prefixes, vs addr2line" "$U/expect" "$U/got"
+read -r off size < <(readelf -SW "$U/prog" | awk '$2 == ".debug_info" { print $5, $6 }')
+cp "$U/prog" "$U/damaged"
+head -c 256 /dev/zero | tr '\0' '\252' |
+    dd of="$U/damaged" bs=1 seek=$((0x$off + 0x$size * 3 / 4)) conv=notrunc status=none
+EARLY=$(insn_addrs "$U/prog" early | sed -n 2p)
+WANT=$(addr2line -f -i -a -e "$U/prog" "$EARLY" | norm_addr2line | cut -f2)
+GOT=$("$DRV" "$U/damaged" "$EARLY" | norm_ours | cut -f2)
+case $WANT in early\|u0.c\|[1-9]*) ;; *) fail "addr2line on the first unit" "$WANT" ;; esac
+[ "$GOT" = "$WANT" ] && pass "compressed .debug_info damaged past the units looked up: lines" ||
+    fail "compressed .debug_info damaged past the units looked up" "$GOT, not $WANT"
+
 # --- C++: qualified, demangled names like addr2line -C (namespaces, methods, templates) ---
 # Addresses: every instruction of every C++ function and main, then the split
 # .cold parts. The .cold parts go last because addr2line names a function
