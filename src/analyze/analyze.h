@@ -69,15 +69,23 @@ int ch_scan_mapped(ch_profile *p, const ch_region *roots, size_t nroots, const u
  * - copy: the blocks' bytes copied already (heap_copy.h), with whatever else
  *   `read` serves from it; else the scan copies them itself, with
  *   read_many(many_ctx, ...) when set (heap_copy.h: ch_copy_reader).
+ * - stats: counts of the scan's work (ch_scan_stats).
  */
 struct ch_go_heap;
 struct ch_heap_copy;
+/* What a scan did (ch_scan_extra.stats): the words of blocks it kept, looked up as they were
+ * read (heap_words.h), and the lookups in the block index it made while marking (words of the
+ * roots, of blocks not kept, of a snapshot). */
+typedef struct ch_scan_stats {
+    uint64_t kept_words, mark_lookups;
+} ch_scan_stats;
 typedef struct ch_scan_extra {
     struct ch_go_heap *go;
     uint64_t *why;
     const struct ch_heap_copy *copy;
     ch_read_many_fn read_many;
     void *many_ctx;
+    ch_scan_stats *stats; /* filled when not NULL */
 } ch_scan_extra;
 #define CH_WHY_REG (1ull << 63)
 int ch_scan_ex(ch_profile *p, const ch_region *roots, size_t nroots, const uint64_t *regs,

@@ -3,7 +3,9 @@
 #include "common/big_alloc.h"
 #include "common/block_sort.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int is_sorted(const ch_block *b, size_t n)
 {
@@ -71,6 +73,28 @@ static int build_dir(ch_block_index *ix)
     return 0;
 }
 
+/* Builds ix->starts when the starts allow it (`spaced`: 8 bytes apart from lo, strictly rising;
+ * see ch_block_index); else leaves it NULL. */
+static int build_starts(ch_block_index *ix, bool spaced)
+{
+    uint64_t entries = ix->n ? ((ix->hi - 1 - ix->lo) >> 8) + 1 : 0;
+    if (!spaced || !entries || entries > ix->n)
+        return 0; /* a sparse heap, or odd starts: the buckets serve alone */
+    if (!(ix->starts = ch_big_alloc(entries * sizeof *ix->starts)))
+        return -1;
+    memset(ix->starts, 0, entries * sizeof *ix->starts);
+    for (size_t i = 0; i < ix->n; i++) {
+        uint64_t word = (ix->blocks[i].addr - ix->lo) >> 3;
+        ix->starts[word >> 5] |= 1ull << (word & 31);
+    }
+    uint64_t below = 0;
+    for (uint64_t e = 0; e < entries; e++) {
+        ix->starts[e] |= below << 32;
+        below += (uint64_t)__builtin_popcount((uint32_t)ix->starts[e]);
+    }
+    return 0;
+}
+
 int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n)
 {
     *ix = (ch_block_index){0};
@@ -83,12 +107,14 @@ int ch_block_index_init(ch_block_index *ix, ch_block *blocks, size_t n)
     ix->n = n;
     ix->lo = n ? blocks[0].addr : 1;
     ix->hi = 0; /* empty: lo > hi rejects every word */
+    bool spaced = true;
     for (size_t i = 0; i < n; i++) {
         uint64_t end = ch_block_end(&blocks[i]);
         if (end > ix->hi)
             ix->hi = end;
+        spaced &= !((blocks[i].addr - ix->lo) & 7) && (!i || blocks[i].addr > blocks[i - 1].addr);
     }
-    if (build_dir(ix)) {
+    if (build_dir(ix) || build_starts(ix, spaced)) {
         ch_block_index_free(ix);
         return -1;
     }
@@ -99,6 +125,7 @@ void ch_block_index_free(ch_block_index *ix)
 {
     free(ix->dir);
     free(ix->segs);
+    free(ix->starts);
     *ix = (ch_block_index){0};
 }
 

@@ -53,6 +53,18 @@ typedef struct ch_block_index {
     unsigned shift;
     ch_index_seg *segs; /* sorted, disjoint; a few per process */
     size_t nsegs;
+    /*
+     * Where blocks start, when every start is 8 bytes apart from lo and the
+     * starts rise strictly (a sorted record without repeats): per 32 words
+     * of [lo, hi) (256 bytes), a bit per word that a block starts at (low
+     * 32 bits) under the count of blocks starting below them (high 32
+     * bits). A start pointer (most pointers) is then found in this one entry,
+     * 8 bytes per 256 bytes of heap where the search read the bucket and then
+     * the block (the tree's 2M blocks: 3.4 MB against 7 MB and 48 MB, one
+     * access where two missed the caches). NULL when not built: never more
+     * than one entry per block.
+     */
+    uint64_t *starts;
 } ch_block_index;
 
 /* Two blocks further apart than this start a new segment. */
@@ -81,16 +93,25 @@ static inline uint64_t ch_glibc_next_chunk(uint64_t addr, uint64_t size)
     return addr - 16 + (chunk < 32 ? 32 : chunk);
 }
 
-/*
- * The block that word w points into, or -1. *at_start tells a start pointer
- * from an interior one. Like valgrind, a pointer to a zero-size block counts
- * only if it equals the block's address.
- *
- * A word that points exactly at the next glibc chunk header is malloc's own
- * bookkeeping (the arena's top chunk, bin lists of free chunks: it lives in
- * libc's data, a root) and is no pointer to the block: counting it would make
- * every block allocated just before free space "possibly lost".
- */
+/* The entry of `starts` for word w in [lo, hi); see ch_block_index. */
+static inline const uint64_t *ch_block_index_starts_of(const ch_block_index *ix, uint64_t w)
+{
+    return &ix->starts[(w - ix->lo) >> 8];
+}
+
+/* The block starting exactly at w (in [lo, hi)) by `starts`, or -1 (w may still be an interior
+ * pointer, or no pointer into a block). */
+static inline long ch_block_index_starting_at(const ch_block_index *ix, uint64_t w)
+{
+    if (!ix->starts || ((w - ix->lo) & 7))
+        return -1;
+    uint64_t e = *ch_block_index_starts_of(ix, w);
+    unsigned bit = (unsigned)((w - ix->lo) >> 3) & 31;
+    if (!((e >> bit) & 1))
+        return -1;
+    return (long)((e >> 32) + (uint64_t)__builtin_popcount((uint32_t)e & ((1u << bit) - 1)));
+}
+
 /* The directory entry of the bucket that word w would lie in, or NULL when w lies in no segment. */
 static inline const uint32_t *ch_block_index_bucket(const ch_block_index *ix, uint64_t w)
 {
@@ -110,8 +131,25 @@ static inline const uint32_t *ch_block_index_bucket(const ch_block_index *ix, ui
     return &ix->dir[g->base + ((w - g->lo) >> ix->shift)];
 }
 
+/*
+ * The block that word w points into, or -1. *at_start tells a start pointer
+ * from an interior one. Like valgrind, a pointer to a zero-size block counts
+ * only if it equals the block's address.
+ *
+ * A word that points exactly at the next glibc chunk header is malloc's own
+ * bookkeeping (the arena's top chunk, bin lists of free chunks: it lives in
+ * libc's data, a root) and is no pointer to the block: counting it would make
+ * every block allocated just before free space "possibly lost".
+ */
 static inline long ch_block_index_find(const ch_block_index *ix, uint64_t w, int *at_start)
 {
+    if (w < ix->lo || w >= ix->hi)
+        return -1;
+    long at = ch_block_index_starting_at(ix, w);
+    if (at >= 0) {
+        *at_start = 1;
+        return at;
+    }
     const uint32_t *d = ch_block_index_bucket(ix, w);
     if (!d)
         return -1;

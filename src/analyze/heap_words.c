@@ -7,7 +7,7 @@
 /* Bytes of blocks read at a time: the buffer every piece reuses (a block larger than this is a
  * piece of its own, read whole up to CH_COPY_MAX). */
 #define PIECE (4u << 20)
-#define MAX_WORDS (CH_COPY_MAX / 8) /* kept words, at most */
+#define MAX_WORDS (CH_COPY_MAX / sizeof(ch_kept_word)) /* kept words, at most */
 
 /* The words of the blocks' aligned bytes, up to MAX_WORDS. */
 static uint64_t most_words(const ch_block_index *ix)
@@ -44,9 +44,42 @@ static void keep_block(ch_heap_words *hw, const ch_heap_copy *piece, const ch_bl
         memcpy(&v, p + o, 8); /* aligned in practice; memcpy keeps it defined */
         if (v - f->lo >= f->hi - f->lo && v - f->go_lo >= f->go_hi - f->go_lo)
             continue; /* the common case: no address the scan follows */
-        if (hw->off)
-            hw->off[hw->nwords] = (uint32_t)(o / 8);
-        hw->w[hw->nwords++] = v;
+        hw->w[hw->nwords++] = (ch_kept_word){.w = v, .off = (uint32_t)(o / 8)};
+    }
+}
+
+/* The block a kept word points into (ch_kept_word.to). */
+static uint32_t block_of(const ch_block_index *ix, const ch_word_filter *f, uint64_t w)
+{
+    int at_start;
+    long i = w - f->go_lo < f->go_hi - f->go_lo ? -1 : ch_block_index_find(ix, w, &at_start);
+    return i < 0 ? 0 : ((uint32_t)i + 1) | (at_start ? CH_TO_START : 0);
+}
+
+/*
+ * Looks up the words kept from `from` on, AHEAD words on prefetching what a
+ * lookup reads: the entry of the index's starts (block_index.h), or without
+ * them a word's bucket and, AHEAD / 2 on, the block its search starts at.
+ * The mark step, which meets the words in the order the marks spread, made
+ * these lookups one dependent miss after another (see bench/RESULTS.md).
+ */
+#define AHEAD 16
+static void resolve(ch_heap_words *hw, const ch_block_index *ix, const ch_word_filter *f,
+                    uint64_t from)
+{
+    ch_kept_word *kw = hw->w;
+    for (uint64_t k = from; k < hw->nwords; k++) {
+        uint64_t a = k + AHEAD < hw->nwords ? kw[k + AHEAD].w : 0;
+        const uint32_t *d;
+        if (a - ix->lo < ix->hi - ix->lo && ix->starts) {
+            __builtin_prefetch(ch_block_index_starts_of(ix, a));
+        } else if ((d = ch_block_index_bucket(ix, a))) {
+            __builtin_prefetch(d);
+            d = ch_block_index_bucket(ix, kw[k + AHEAD / 2].w);
+            if (d)
+                __builtin_prefetch(&ix->blocks[d[0] ? d[0] - 1 : 0]);
+        }
+        kw[k].to = block_of(ix, f, kw[k].w);
     }
 }
 
@@ -62,17 +95,19 @@ static int keep_piece(ch_heap_words *hw, const ch_block_index *ix, size_t *i,
     ch_heap_copy piece;
     if (ch_heap_copy_blocks(&piece, ix->blocks + *i, j - *i, CH_COPY_MAX, buf, r))
         return -1;
+    uint64_t first_new = hw->nwords;
     for (; *i < j; ++*i) {
         hw->first[*i] = (uint32_t)hw->nwords;
         keep_block(hw, &piece, &ix->blocks[*i], *i, f, most);
     }
+    resolve(hw, ix, f, first_new);
     hw->bytes_read += piece.bytes;
     ch_heap_copy_free(&piece);
     return 0;
 }
 
 int ch_heap_words_init(ch_heap_words *hw, const ch_block_index *ix, const ch_word_filter *f,
-                       bool offsets, const ch_copy_reader *r)
+                       const ch_copy_reader *r)
 {
     *hw = (ch_heap_words){0};
     size_t n = ix->n;
@@ -81,15 +116,13 @@ int ch_heap_words_init(ch_heap_words *hw, const ch_block_index *ix, const ch_wor
     uint64_t most = most_words(ix);
     size_t first_bytes = ((n + 1) * sizeof *hw->first + 7) & ~(size_t)7;
     size_t held_bytes = (n + 63) / 64 * sizeof *hw->held;
-    size_t off_bytes = offsets ? ((most * sizeof *hw->off + 7) & ~(size_t)7) : 0;
     /* One scratch region (the address sort's pages): only what is written is touched. */
-    uint8_t *m = ch_scratch_take(&hw->scratch, first_bytes + held_bytes + off_bytes + most * 8);
+    uint8_t *m = ch_scratch_take(&hw->scratch, first_bytes + held_bytes + most * sizeof *hw->w);
     if (!m)
         return -1;
     hw->first = (uint32_t *)m;
     hw->held = (uint64_t *)(m + first_bytes);
-    hw->off = offsets ? (uint32_t *)(m + first_bytes + held_bytes) : NULL;
-    hw->w = (uint64_t *)(m + first_bytes + held_bytes + off_bytes);
+    hw->w = (ch_kept_word *)(m + first_bytes + held_bytes);
     memset(hw->held, 0, held_bytes);
     ch_copy_buf buf = {0};
     int rc = 0;

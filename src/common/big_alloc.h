@@ -13,7 +13,7 @@
  * fresh page costs the kernel its zeroing even in 2 MiB pages (perf of the
  * launcher at the tree's exit: clear_page 47% of its CPU), and the words are
  * kept after the sort has finished with its buffer, so they go into pages
- * the sort already faulted in (the tree's 24 MB into its 48 MB).
+ * the sort already faulted in (the tree's 40 MB into its 48 MB).
  */
 #ifndef CGOHEAP_BIG_ALLOC_H
 #define CGOHEAP_BIG_ALLOC_H
