@@ -3,6 +3,7 @@
 #define CGOHEAP_BLOCK_INDEX_H
 
 #include "common/profile.h"
+#include "common/search.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -117,15 +118,8 @@ static inline const uint32_t *ch_block_index_bucket(const ch_block_index *ix, ui
 {
     if (w < ix->lo || w >= ix->hi)
         return NULL;
-    size_t lo = 0, hi = ix->nsegs; /* the last segment starting at or below w */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->segs[mid].lo <= w)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const ch_index_seg *g = &ix->segs[lo];
+    /* The last segment starting at or below w: segs[0].lo == lo <= w, so there is one. */
+    const ch_index_seg *g = &ix->segs[CH_FIRST_ABOVE(ix->segs, ix->nsegs, lo, w) - 1];
     if (w >= g->hi)
         return NULL; /* between two segments */
     return &ix->dir[g->base + ((w - g->lo) >> ix->shift)];

@@ -77,9 +77,8 @@ typedef struct scanner {
     ch_mem_window win;        /* roots, and blocks the copy leaves out */
     ch_heur_env heur;    /* reads on its own: `win`'s buffer is in use while words are marked */
     uint8_t *heur_facts; /* per sorted block, its heuristic facts once read (0: not yet) */
-    size_t nblocks;
-    uint8_t *state;  /* per sorted block */
-    uint32_t *stack; /* mark stack of block indices */
+    uint8_t *state;      /* per sorted block */
+    uint32_t *stack;     /* mark stack of block indices */
     size_t depth, stack_cap;
     long leader;         /* clique pass: the leader's index; -1 in the first pass */
     ch_go_heap *go;      /* the Go heap's objects, or NULL (see goheap.h) */
@@ -106,7 +105,7 @@ static int via_heuristic(scanner *s, uint64_t w, size_t i)
 {
     const ch_block *b = &s->ix.blocks[i];
     if (!s->heur_facts)
-        s->heur_facts = calloc(s->nblocks + 1, 1);
+        s->heur_facts = calloc(s->ix.n + 1, 1);
     uint8_t facts = s->heur_facts ? s->heur_facts[i] : 0;
     if (!facts) {
         facts = ch_heur_block_facts(&s->heur, b->addr, b->size);
@@ -462,7 +461,6 @@ static int scanner_init(scanner *s, ch_profile *p, const ch_scan_extra *x, ch_re
     s->leader = -1;
     s->heur.read = read;
     s->heur.ctx = ctx;
-    s->nblocks = p->nblocks;
     if (p->nblocks > UINT32_MAX / 2)
         return -1; /* the mark stack holds 32-bit indices */
     s->stack_cap = 2 * p->nblocks + 1;
