@@ -94,7 +94,7 @@ $(CLI_LIB): $(filter-out %/src/cli/main.o,$(CLI_OBJ))
 TEST_DRIVERS := analyze/scan_test analyze/supp_test \
                 collect/collect_test collect/record_test collect/goroots_test \
                 collect/roots_test collect/procmem_test \
-                common/u64map_test common/intern_test common/grow_test \
+                common/u64map_test common/intern_test common/grow_test common/block_sort_test \
                 report/driver symbolize/symdrv symbolize/elfsyms_test
 # Programs the agent and collect suites run as targets: the agent's flags but
 # no sanitizer, which would take malloc from the agent.

@@ -69,26 +69,60 @@ static const ch_live_entry *shard_table(const reader *r, const ch_live_shard *sh
     return (const ch_live_entry *)(r->base + s->table_end) - s->cap;
 }
 
-/* Appends the table's entries to p->blocks (*n of *cap used, grown). -1 if out of memory. */
-static int take_entries(ch_profile *p, const ch_live_entry *t, uint64_t slots, size_t *n,
-                        size_t *cap)
+/*
+ * Where a read puts what it takes: the blocks themselves (a live read), or
+ * the entries as they are (16 bytes, where a block is 24), sorted into
+ * blocks once all are read (ch_sort_entries). The entries go into the
+ * scratch region, which the scan's kept words reuse (big_alloc.h): the
+ * exit's read, sort and copy of the tree's 2M blocks touched 98 MB of
+ * fresh memory before the kept words (a 48 MB array read into, the sort's
+ * 48 MB buffer, 2 MB of counts), 80 MB now (32 MB of entries, the 48 MB of
+ * blocks sorted into), and the kernel's zeroing of fresh pages was 42% of
+ * the launcher's CPU at exit (perf; bench/RESULTS.md).
+ */
+typedef struct sink {
+    bool entries;
+    ch_live_entry *e; /* entries: in `scratch` */
+    ch_scratch scratch;
+    ch_block *b; /* blocks: p->blocks */
+    size_t n, cap;
+} sink;
+
+/* Room for one more; -1 if out of memory. Entries move to a scratch buffer twice as large. */
+static int sink_room(sink *k)
 {
-    for (uint64_t k = 0; k < slots; k++) {
+    if (k->n < k->cap)
+        return 0;
+    if (!k->entries) {
+        ch_block *more = ch_grow(k->b, &k->cap, sizeof *k->b, 4096);
+        return more ? (k->b = more, 0) : -1;
+    }
+    size_t cap = k->cap ? 2 * k->cap : 4096;
+    ch_scratch to;
+    ch_live_entry *e =
+        cap > k->cap && cap < SIZE_MAX / sizeof *e ? ch_scratch_take(&to, cap * sizeof *e) : NULL;
+    if (!e)
+        return -1;
+    memcpy(e, k->e, k->n * sizeof *e);
+    ch_scratch_give(&k->scratch);
+    *k = (sink){.entries = true, .e = e, .scratch = to, .n = k->n, .cap = cap};
+    return 0;
+}
+
+/* Appends the table's entries to k. -1 if out of memory. */
+static int take_entries(sink *k, const ch_live_entry *t, uint64_t slots)
+{
+    for (uint64_t i = 0; i < slots; i++) {
         /* One copy: a running program (--http) may rewrite the entry. */
-        const ch_live_entry e = {ONCE(t[k].addr), ONCE(t[k].size_stack)};
+        const ch_live_entry e = {ONCE(t[i].addr), ONCE(t[i].size_stack)};
         if (ch_entry_addr(&e) < MIN_BLOCK_ADDR)
             continue;
-        if (*n == *cap) {
-            ch_block *more = ch_grow(p->blocks, cap, sizeof *p->blocks, 4096);
-            if (!more)
-                return -1;
-            p->blocks = more;
-        }
-        p->blocks[(*n)++] = (ch_block){.addr = ch_entry_addr(&e),
-                                       .size = ch_entry_size(&e),
-                                       .stack_id = ch_entry_stack(&e),
-                                       .kind = CH_KIND_UNFREED,
-                                       .epoch = (uint16_t)ch_entry_epoch(&e)};
+        if (sink_room(k))
+            return -1;
+        if (k->entries)
+            k->e[k->n++] = e;
+        else
+            k->b[k->n++] = ch_block_of_entry(&e);
     }
     return 0;
 }
@@ -96,14 +130,18 @@ static int take_entries(ch_profile *p, const ch_live_entry *t, uint64_t slots, s
 /*
  * An interrupted move between tables (a young block going to a shard, a
  * backward shift in a shard) can leave one block in two entries: keep one.
+ * Nothing is written before the first repeat.
  */
 static size_t drop_repeats(ch_block *b, size_t n)
 {
-    size_t out = 0;
-    for (size_t i = 0; i < n; i++)
-        if (out == 0 || b[out - 1].addr != b[i].addr)
+    size_t i = 1;
+    while (i < n && b[i - 1].addr != b[i].addr)
+        i++;
+    size_t out = i;
+    for (; i < n; i++)
+        if (b[out - 1].addr != b[i].addr)
             b[out++] = b[i];
-    return out;
+    return n ? out : 0;
 }
 
 /*
@@ -114,27 +152,48 @@ static size_t drop_repeats(ch_block *b, size_t n)
  * back to the mapping for what the file does not give.
  */
 #define TABLE_CHUNK 4096u /* entries per read: 64 KiB */
-static int take_table(reader *r, ch_profile *p, const ch_live_entry *t, uint64_t slots, size_t *n,
-                      size_t *cap, ch_live_entry *buf)
+static int take_table(reader *r, sink *k, const ch_live_entry *t, uint64_t slots,
+                      ch_live_entry *buf)
 {
-    uint64_t k = 0;
+    uint64_t i = 0;
     off_t off = (const uint8_t *)t - r->base;
-    while (buf && k < slots) {
-        size_t want = slots - k < TABLE_CHUNK ? (size_t)(slots - k) : TABLE_CHUNK;
-        ssize_t got = pread(r->fd, buf, want * sizeof *buf, off + (off_t)(k * sizeof *buf));
+    while (buf && i < slots) {
+        size_t want = slots - i < TABLE_CHUNK ? (size_t)(slots - i) : TABLE_CHUNK;
+        ssize_t got = pread(r->fd, buf, want * sizeof *buf, off + (off_t)(i * sizeof *buf));
         if (got != (ssize_t)(want * sizeof *buf))
             break;
-        if (take_entries(p, buf, want, n, cap))
+        if (take_entries(k, buf, want))
             return -1;
-        k += want;
+        i += want;
     }
-    return take_entries(p, t + k, slots - k, n, cap);
+    return take_entries(k, t + i, slots - i);
+}
+
+/* The sink of a read: room for `cap` entries (or blocks, for a live read). -1 if out of memory. */
+static int sink_init(sink *k, bool entries, size_t cap)
+{
+    *k = (sink){.entries = entries, .cap = cap};
+    if (entries)
+        k->e = ch_scratch_take(&k->scratch, cap * sizeof *k->e);
+    else
+        k->b = ch_big_alloc(cap * sizeof *k->b);
+    return k->e || k->b ? 0 : -1;
+}
+
+/* The sorted blocks of the entries read into k (repeats dropped), as p->blocks; k freed. */
+static int sink_sort(sink *k, ch_profile *p)
+{
+    p->blocks = ch_big_alloc((k->n ? k->n : 1) * sizeof *p->blocks);
+    int rc = p->blocks ? ch_sort_entries(k->e, k->n, p->blocks) : -1;
+    ch_scratch_give(&k->scratch);
+    p->nblocks = rc ? 0 : drop_repeats(p->blocks, k->n);
+    return rc;
 }
 
 /*
  * Blocks come out sorted by address: root selection searches them. Both
- * reads take one pass into an array sized by the shards' counts (bounded
- * by their area), grown if they hold more. A live read leaves them in table
+ * reads take one pass over the tables into an array sized by the shards'
+ * counts (bounded by their area), grown if they hold more. A live read leaves them in table
  * order: sorting a million blocks took a quarter of a live profile's time,
  * and the sort only served to drop repeats, which a read of a running
  * program cannot make exact anyway (a block moving from a young slot to a
@@ -149,14 +208,15 @@ static int read_blocks(reader *r, ch_profile *p)
         r->h->n_thread_slots < CH_MAX_THREAD_SLOTS ? r->h->n_thread_slots : CH_MAX_THREAD_SLOTS;
     /* The shards' counts and every young entry: one short of the blocks, the array was doubled
      * into fresh memory by a 64 MiB copy (2M blocks: 0.1-0.2 s of CPU at the exit). */
-    size_t n = 0, cap = 1 + (size_t)nts * CH_SLOT_BUCKETS * 2;
+    size_t cap = 1 + (size_t)nts * CH_SLOT_BUCKETS * 2;
     for (unsigned i = 0; i < CH_LIVE_SHARDS; i++)
         cap += ONCE(shards[i].count);
     if (cap > r->h->heap_size / sizeof(ch_live_entry))
         cap = r->h->heap_size / sizeof(ch_live_entry) + 1;
     if (cap > HINT_MAX) /* the counts are the target's word: past this, grow on evidence */
         cap = HINT_MAX;
-    if (!(p->blocks = ch_big_alloc(cap * sizeof *p->blocks)))
+    sink k;
+    if (sink_init(&k, !r->live, cap))
         return fail(r, "out of memory");
     /* Without a buffer the tables are read through the mapping. */
     ch_live_entry *buf = r->fd >= 0 ? malloc(TABLE_CHUNK * sizeof *buf) : NULL;
@@ -166,24 +226,25 @@ static int read_blocks(reader *r, ch_profile *p)
         const ch_live_entry *t = shard_table(r, &shards[i], &slots);
         if (t == (const ch_live_entry *)-1)
             rc = fail(r, "a shard table lies outside its area");
-        else if (t && take_table(r, p, t, slots, &n, &cap, buf))
+        else if (t && take_table(r, &k, t, slots, buf))
             rc = fail(r, "out of memory");
     }
     free(buf);
     for (uint32_t i = 0; i < nts && !rc; i++)
         for (uint32_t b = 0; b < CH_SLOT_BUCKETS && !rc; b++)
-            if (take_entries(p, ts[i].bucket[b].young, 2, &n, &cap))
+            if (take_entries(&k, ts[i].bucket[b].young, 2))
                 rc = fail(r, "out of memory");
-    if (rc)
+    if (!k.entries) {
+        p->blocks = k.b;
+        p->nblocks = k.n;
         return rc;
-    p->nblocks = n;
-    if (r->live)
-        return 0;
+    }
+    if (rc) {
+        ch_scratch_give(&k.scratch);
+        return rc;
+    }
     ch_phase("sort");
-    if (ch_sort_blocks(p->blocks, p->nblocks))
-        return fail(r, "out of memory");
-    p->nblocks = drop_repeats(p->blocks, p->nblocks);
-    return 0;
+    return sink_sort(&k, p) ? fail(r, "out of memory") : 0;
 }
 
 static int check_stack(reader *r, const ch_stack_entry *s)

@@ -110,7 +110,7 @@ check real_agent_exit "$out" 'status=5 scanned=1 ' 'definite=2 indirect=2 possib
 out=$(timeout 60 "$T/collect_test" "$AGENT" "$T/target" signal 9)
 check real_agent_sigkill "$out" 'status=137 scanned=1 ' 'definite=2 indirect=2 possible=1'
 
-for c in valid corrupt fuzz; do
+for c in valid corrupt fuzz fresh; do
     if out=$(timeout 60 "$T/record_test" $c 2>&1); then
         pass "record_$c" "$(tail -n 1 <<<"$out")"
     else
