@@ -5,8 +5,10 @@
 #include <string.h>
 
 /* Bytes of blocks read at a time: the buffer every piece reuses (a block larger than this is a
- * piece of its own, read whole up to CH_COPY_MAX). */
-#define PIECE (4u << 20)
+ * piece of its own, read whole up to CH_COPY_MAX). Its pages are fresh: 4 MiB pieces took a 6 MiB
+ * buffer, and the launcher's peak at the tree's exit fell from 108.1 to 105.8 MB with 1 MiB ones
+ * (a 2 MiB buffer), which also stay in the caches between the read and the words' filter. */
+#define PIECE (1u << 20)
 #define MAX_WORDS (CH_COPY_MAX / sizeof(ch_kept_word)) /* kept words, at most */
 
 /* The words of the blocks' aligned bytes, up to MAX_WORDS. */

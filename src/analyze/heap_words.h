@@ -5,7 +5,7 @@
  * The mark step looks only at words that fall in the C heap's address range
  * or Go's heap; every other word (sizes, keys, characters, glibc's chunk
  * headers, the gaps between blocks) is dropped as soon as it is read. The
- * blocks are read in address order, a few MiB at a time (heap_copy.h), into
+ * blocks are read in address order, 1 MiB at a time (heap_copy.h), into
  * one small buffer that every piece reuses, and only the kept words stay:
  * the 2M-block tree of bench/workloads keeps 32 MB of words (16 bytes each,
  * with their offsets and blocks below) where a copy of its heap was 88 MB of

@@ -1317,6 +1317,73 @@ static int bench_tree(void)
     return rc != 0 || reachable != TREE_N;
 }
 
+/*
+ * The index's passes over the blocks, counted: one page of the blocks'
+ * array readable at a time, each move to another page a fault that opens it
+ * and closes the last; a move back by more than a page starts another pass
+ * (a step back to the page before is a block read across a page's end).
+ * Sorted blocks (as collect hands them over) are checked for order, their
+ * end, spacing and segments in one pass, and the bucket directory and the
+ * starts' bits built in another: at most INDEX_PASSES, where each step was
+ * a pass of its own (six).
+ */
+#define INDEX_PASSES 2
+#define PASS_BLOCKS (1u << 18)
+static uint8_t *pass_base, *pass_open;
+static size_t pass_bytes;
+static volatile size_t pass_count;
+static void on_pass_fault(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    uint8_t *a = si->si_addr;
+    if (a < pass_base || a >= pass_base + pass_bytes) {
+        signal(sig, SIG_DFL); /* not ours: fault again, and die of it */
+        return;
+    }
+    uint8_t *page = pass_base + ((size_t)(a - pass_base) & ~(size_t)4095);
+    if (!pass_open || page + 4096 < pass_open)
+        pass_count++;
+    if (pass_open)
+        mprotect(pass_open, 4096, PROT_NONE);
+    pass_open = page;
+    mprotect(pass_open, 4096, PROT_READ | PROT_WRITE);
+}
+
+static int case_index_passes(void)
+{
+    tree_mem m;
+    ch_profile p;
+    if (build_tree(&m, &p))
+        return 1;
+    free(m.heap);
+    pass_bytes = (PASS_BLOCKS * sizeof(ch_block) + 4095) & ~(size_t)4095;
+    ch_block *b =
+        mmap(NULL, pass_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (b == MAP_FAILED)
+        return 1;
+    memcpy(b, p.blocks, PASS_BLOCKS * sizeof *b);
+    free(p.blocks);
+    pass_base = (uint8_t *)b;
+    struct sigaction sa = {.sa_sigaction = on_pass_fault, .sa_flags = SA_SIGINFO}, old;
+    sigaction(SIGSEGV, &sa, &old);
+    mprotect(b, pass_bytes, PROT_NONE);
+    ch_block_index ix;
+    int rc = ch_block_index_init(&ix, b, PASS_BLOCKS);
+    mprotect(b, pass_bytes, PROT_READ | PROT_WRITE);
+    sigaction(SIGSEGV, &old, NULL);
+    int bad = rc != 0, at_start;
+    for (size_t i = 0; !bad && i < PASS_BLOCKS; i += 97)
+        bad |= ch_block_index_find(&ix, b[i].addr, &at_start) != (long)i || !at_start ||
+               ch_block_index_find(&ix, b[i].addr + 8, &at_start) != (long)i || at_start;
+    size_t passes = pass_count;
+    printf("index_passes: %u blocks indexed in %zu passes over them (at most %d)%s\n", PASS_BLOCKS,
+           passes, INDEX_PASSES, bad ? ": WRONG LOOKUPS" : "");
+    if (!rc)
+        ch_block_index_free(&ix);
+    munmap(b, pass_bytes);
+    return bad || passes > INDEX_PASSES;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1350,6 +1417,7 @@ int main(int argc, char **argv)
         {"index_pages", case_index_pages},
         {"scan_pages", case_scan_pages},
         {"index_starts", case_index_starts},
+        {"index_passes", case_index_passes},
         {"mark_lookups", case_mark_lookups},
         {"bench_tree", bench_tree},
         {"tree_pipelined", bench_tree_pipelined},

@@ -224,12 +224,12 @@ static uint64_t status_bytes(const char *key)
 }
 
 /*
- * The memory the exit's read of a 2M-block record touches beyond what the
- * process held before (its peak RSS less its RSS before, the record's pages
- * already counted): a fresh page costs the kernel its zeroing. The blocks
- * themselves are 24 bytes each; the read's other buffers were a second
- * array of blocks for the sort and its counts (49 bytes a block in all),
- * the entries as read now (41).
+ * The memory the exit's read of a 2M-block record (one of them in two
+ * slots) touches beyond what the process held before (its peak RSS less its
+ * RSS before, the record's pages already counted): a fresh page costs the
+ * kernel its zeroing. The blocks themselves are 24 bytes each; the read's
+ * other buffers were a second array of blocks for the sort and its counts
+ * (49 bytes a block in all), the entries as read now (41).
  */
 #define FRESH_BLOCKS 2000000u
 #define FRESH_MAX_PER_BLOCK 44u
@@ -255,6 +255,9 @@ static int case_fresh(void)
         ((ch_live_entry *)AT(H->heap_off))[slot] =
             (ch_live_entry){0x55d0a0000000ull + 48 * i, ch_pack_size_stack(36, 0)};
     }
+    /* A block in two slots, as an interrupted move leaves it: read once. */
+    ((ch_live_entry *)AT(H->heap_off))[1] =
+        (ch_live_entry){0x55d0a0000000ull + 48 * 777, ch_pack_size_stack(36, 0)};
     FILE *f = fopen("/proc/self/clear_refs", "w"); /* 5: the peak RSS starts again from now */
     if (!f || fputs("5", f) < 0 || fclose(f)) {
         printf("SKIP fresh: /proc/self/clear_refs cannot reset the peak RSS\n");
