@@ -118,7 +118,7 @@ int ch_heap_words_init(ch_heap_words *hw, const ch_block_index *ix, const ch_wor
     uint64_t most = most_words(ix);
     size_t first_bytes = ((n + 1) * sizeof *hw->first + 7) & ~(size_t)7;
     size_t held_bytes = (n + 63) / 64 * sizeof *hw->held;
-    /* One scratch region (the address sort's pages): only what is written is touched. */
+    /* One scratch region (the record's entries' pages): only what is written is touched. */
     uint8_t *m = ch_scratch_take(&hw->scratch, first_bytes + held_bytes + most * sizeof *hw->w);
     if (!m)
         return -1;

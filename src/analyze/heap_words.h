@@ -9,8 +9,8 @@
  * one small buffer that every piece reuses, and only the kept words stay:
  * the 2M-block tree of bench/workloads keeps 32 MB of words (16 bytes each,
  * with their offsets and blocks below) where a copy of its heap was 88 MB of
- * memory the kernel had to zero first (the address sort's 48 MB of pages are
- * reused instead: the scratch region of big_alloc.h).
+ * memory the kernel had to zero first (the record's entries' 32 MB of pages
+ * are reused instead: the scratch region of big_alloc.h).
  *
  * A block not read (a hole at its start, or past CH_COPY_MAX bytes of kept
  * words) is "not held": the scan reads it on demand, as it did any block

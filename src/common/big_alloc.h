@@ -3,17 +3,17 @@
  * states, a live check's snapshot): backed by 2 MiB pages where the kernel
  * allows it (transparent huge pages in "madvise" mode, Debian's default),
  * since a scan of 2M blocks otherwise misses the TLB on nearly every
- * lookup. Arrays of every block (the record's, the sort's buffer) as well:
+ * lookup. Arrays of every block (the record's) as well:
  * on a virtual machine each fresh 4 KiB page costs a fault of several
  * microseconds (64 MiB: 0.25-0.5 s of CPU, in 2 MiB pages 0.01-0.2 s).
  * The memory is freed with free() (and may be grown with realloc()).
  *
- * The exit path's short-lived buffers (the sort's, the blocks' kept words)
- * share one scratch region instead (ch_scratch_take, ch_scratch_give): a
- * fresh page costs the kernel its zeroing even in 2 MiB pages (perf of the
- * launcher at the tree's exit: clear_page 47% of its CPU), and the words are
- * kept after the sort has finished with its buffer, so they go into pages
- * the sort already faulted in (the tree's 40 MB into its 48 MB).
+ * The exit path's short-lived buffers (the record's entries as read, the
+ * blocks' kept words) share one scratch region instead (ch_scratch_take,
+ * ch_scratch_give): a fresh page costs the kernel its zeroing even in 2 MiB
+ * pages (perf of the launcher at the tree's exit: clear_page 42-47% of its
+ * CPU), and the words are kept after the entries are sorted into blocks, so
+ * they go into pages the entries faulted in (the tree's 40 MB into their 32 MB).
  */
 #ifndef CGOHEAP_BIG_ALLOC_H
 #define CGOHEAP_BIG_ALLOC_H
