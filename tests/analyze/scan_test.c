@@ -999,6 +999,16 @@ static int build_tree(tree_mem *m, ch_profile *p)
     return 0;
 }
 
+/* The blocks of build_tree's tree alone (its heap freed). Returns 0, or 1 if out of memory. */
+static int tree_blocks(ch_profile *p)
+{
+    tree_mem m;
+    if (build_tree(&m, p))
+        return 1;
+    free(m.heap);
+    return 0;
+}
+
 static double cpu_seconds(void)
 {
     struct timespec t;
@@ -1148,11 +1158,9 @@ static int huge_pages_on(void)
 #define INDEX_FAULTS 16
 static int case_index_pages(void)
 {
-    tree_mem m;
     ch_profile p;
-    if (build_tree(&m, &p))
+    if (tree_blocks(&p))
         return 1;
-    free(m.heap);
     long before = minor_faults();
     ch_block_index ix;
     uint8_t *state = ch_big_alloc(p.nblocks + 1);
@@ -1225,11 +1233,9 @@ static void on_lookup_fault(int sig)
 
 static int case_index_starts(void)
 {
-    tree_mem m;
     ch_profile p;
-    if (build_tree(&m, &p))
+    if (tree_blocks(&p))
         return 1;
-    free(m.heap);
     size_t bytes = ch_round_huge(p.nblocks * sizeof *p.blocks);
     ch_block *b = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ch_block_index ix;
@@ -1351,11 +1357,9 @@ static void on_pass_fault(int sig, siginfo_t *si, void *uc)
 
 static int case_index_passes(void)
 {
-    tree_mem m;
     ch_profile p;
-    if (build_tree(&m, &p))
+    if (tree_blocks(&p))
         return 1;
-    free(m.heap);
     pass_bytes = (PASS_BLOCKS * sizeof(ch_block) + 4095) & ~(size_t)4095;
     ch_block *b =
         mmap(NULL, pass_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

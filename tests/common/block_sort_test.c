@@ -9,15 +9,6 @@
 
 #include <stdint.h>
 
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
 /* By address, then by first position (kept in size): the order a stable sort gives. */
 static int by_addr_then_size(const void *a, const void *b)
 {
@@ -30,9 +21,9 @@ static int by_addr_then_size(const void *a, const void *b)
 /* n addresses base + (random below span, in steps of `align`), about one in `rep` repeated. */
 static uint64_t addr_at(uint64_t base, uint64_t span, uint64_t align, unsigned rep, uint64_t prev)
 {
-    if (rep && prev && next() % rep == 0)
+    if (rep && prev && next_rand() % rep == 0)
         return prev;
-    return base + next() % (span / align) * align;
+    return base + next_rand() % (span / align) * align;
 }
 
 /* Sorts one set both ways (blocks; entries into blocks) and compares with qsort's. */
@@ -45,7 +36,7 @@ static void check_set(const char *what, size_t n, uint64_t base, uint64_t span, 
     uint64_t prev = 0;
     for (size_t i = 0; i < n; i++) {
         prev = addr_at(base, span, align, rep, prev);
-        uint32_t epoch = (uint32_t)(next() % 5), stack = (uint32_t)(next() % 1000);
+        uint32_t epoch = (uint32_t)(next_rand() % 5), stack = (uint32_t)(next_rand() % 1000);
         /* The size is the first position: a tie broken the wrong way shows. */
         e[i] = (ch_live_entry){ch_pack_addr_epoch(prev, epoch), ch_pack_size_stack(i, stack)};
         ref[i] = b[i] = ch_block_of_entry(&e[i]);

@@ -2,11 +2,13 @@
  * A failing allocator for the unit tests of common/: linked with
  * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc, so the code under test
  * calls these. fail_after(n) lets n more allocations succeed, then fails
- * every one until fail_never().
+ * every one until fail_never(). Also the tests' CHECK, their case runner and
+ * their random numbers.
  */
 #ifndef CGOHEAP_TESTS_FAILALLOC_H
 #define CGOHEAP_TESTS_FAILALLOC_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,16 @@ void *__wrap_calloc(size_t n, size_t m)
 void *__wrap_realloc(void *p, size_t n)
 {
     return failalloc_now() ? NULL : __real_realloc(p, n);
+}
+
+/* The tests' random numbers: xorshift64, the same sequence every run. */
+static inline uint64_t next_rand(void)
+{
+    static uint64_t rng = 88172645463325252ull;
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
 }
 
 static int failures;
