@@ -233,6 +233,11 @@ static uint64_t status_bytes(const char *key)
  */
 #define FRESH_BLOCKS 2000000u
 #define FRESH_MAX_PER_BLOCK 44u
+#ifdef __SANITIZE_ADDRESS__
+#define FRESH_CHECKED 0 /* ASan's shadow of what is written is fresh memory of its own */
+#else
+#define FRESH_CHECKED 1
+#endif
 static int case_fresh(void)
 {
     if (ch_shm_create(&shm, 1, 1u << 12)) {
@@ -279,10 +284,11 @@ static int case_fresh(void)
         printf("FAIL fresh: the blocks misread\n");
         return 1;
     }
-    printf("%s: %.1f bytes of fresh memory per block read (at most %u)\n",
-           fresh <= (uint64_t)FRESH_MAX_PER_BLOCK * FRESH_BLOCKS ? "ok" : "FAIL fresh",
-           (double)fresh / FRESH_BLOCKS, FRESH_MAX_PER_BLOCK);
-    return fresh > (uint64_t)FRESH_MAX_PER_BLOCK * FRESH_BLOCKS;
+    int over = FRESH_CHECKED && fresh > (uint64_t)FRESH_MAX_PER_BLOCK * FRESH_BLOCKS;
+    printf("%s: %.1f bytes of fresh memory per block read (%s %u)\n", over ? "FAIL fresh" : "ok",
+           (double)fresh / FRESH_BLOCKS,
+           FRESH_CHECKED ? "at most" : "a sanitizer build: not bounded by", FRESH_MAX_PER_BLOCK);
+    return over;
 }
 
 int main(int argc, char **argv)
