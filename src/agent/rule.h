@@ -51,8 +51,10 @@ _Static_assert(sizeof(ch_rule) == 16, "rule cache entries are 16 bytes");
 #define CH_RULE_GROW_FILLS 64u
 
 /*
- * Computes the rule for return address `pc` from the module's .eh_frame
- * (slow path, no cache). Returns 1 if the rule may be cached.
+ * The rule for return address `pc`, on a miss of the thread's cache: from
+ * the process-wide cache (rules_shared.h) or else the module's .eh_frame
+ * (cfi.c), which every thread parsed for itself before. Returns 1 if the
+ * rule may be cached.
  */
 int ch_cfi_rule(uint64_t pc, ch_rule *out);
 
