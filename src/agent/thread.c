@@ -31,15 +31,19 @@ static uint32_t free_lock;
 static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
 
 /*
- * One mapping per thread (zeroed = empty): the rule cache, then the walk
- * memos. A thread that allocates a little touches the first page of each.
+ * One mapping per thread (zeroed = empty): its bookkeeping, the rule cache,
+ * then the walk memos. A thread that allocates a little touches the first
+ * page of the rules, which holds the bookkeeping too, and the first of its
+ * memo. The bookkeeping had a page of its own after the memos, written at
+ * every take of a cache: 3 pages and page faults per thread start, not 2
+ * (tests/agent/thread_pages).
  */
 typedef struct thread_cache {
-    ch_rule rules[CH_RULE_CACHE];
-    ch_walk_memo memo[CH_WALK_MEMOS];
     uint64_t gen;     /* module generation of the rules, kept while the cache is on the free list */
     uint64_t counted; /* bytes of it in the header's agent_bytes: see count_in_use */
     uint32_t memos_used; /* memos its threads may have written: the first memos_used */
+    _Alignas(64) ch_rule rules[CH_RULE_CACHE]; /* a two-way set (i, i ^ 1) in one line */
+    ch_walk_memo memo[CH_WALK_MEMOS];
 } thread_cache;
 
 #define RULES_BYTES sizeof(thread_cache)
@@ -49,6 +53,8 @@ _Static_assert(CACHE_PAGES <= 511, "an AGENT mark holds the cache's length in 9 
 _Static_assert(offsetof(thread_cache, memo) ==
                    offsetof(thread_cache, rules) + CH_RULE_CACHE * sizeof(ch_rule),
                "ch_thread_memo finds the memos right after the rules");
+_Static_assert(offsetof(thread_cache, rules) + CH_RULE_SMALL * sizeof(ch_rule) <= 4096,
+               "the bookkeeping and a new thread's rules share the first page");
 
 /* The mapping whose rule cache is r. */
 static thread_cache *cache_of(ch_rule *r)

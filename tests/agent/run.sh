@@ -49,7 +49,7 @@ run() { "$P/minilaunch" -a "$AGENT" "$@"; }
 
 # --- build ---------------------------------------------------------------
 need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls reuse_faults \
-    shared_rules dl_lib.so
+    shared_rules thread_pages dl_lib.so
 [ -f "$AGENT" ] || { fail build "$AGENT is not built (run make)"; exit 1; }
 pass build
 
@@ -221,6 +221,14 @@ fi
 # took 15-16 page faults reading all 16 memos' headers, 0-1 now.
 n=$(run -o "$W/reuse.dump" -- "$P/reuse_faults" | awk '$1=="first_malloc_faults" {print $2}')
 check reuse_faults "page faults of a later thread's first malloc: ${n:-none}, want at most 4" \
+    sh -c "[ -n '$n' ] && [ '$n' -ge 0 ] && [ '$n' -le 4 ]"
+
+# A thread that takes a fresh cache (none has ended) touches its pages by
+# use only: page faults of its first malloc, the median of 9 threads alive
+# at once, glibc's own (its arena, 1 natively) and the thread's slot in the
+# record included. 5 when the cache's bookkeeping had a page of its own.
+n=$(run -o "$W/pages.dump" -- "$P/thread_pages" | awk '$1=="first_malloc_faults" {print $2}')
+check thread_pages "page faults of a fresh thread's first malloc: ${n:-none}, want at most 4" \
     sh -c "[ -n '$n' ] && [ '$n' -ge 0 ] && [ '$n' -le 4 ]"
 
 # Rules parsed by one thread serve the others (rules_shared.h): 32 threads
