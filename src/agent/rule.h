@@ -39,12 +39,12 @@ _Static_assert(sizeof(ch_rule) == 16, "rule cache entries are 16 bytes");
 /*
  * Rule cache entries per thread (power of two): 64 KiB, touched lazily,
  * two ways per set (entries i and i ^ 1: unwind.c, rule_for).
- * A thread starts with the first CH_RULE_SMALL entries (2 KiB, in the
- * first page of its cache: thread.c) and takes the whole
- * cache once it has filled CH_RULE_GROW_FILLS entries (thread.h): spread
+ * A thread starts with a small set of CH_RULE_SMALL entries (2 KiB, in the
+ * first page of its cache: thread.c) and takes the whole cache, another
+ * array, once it has filled CH_RULE_GROW_FILLS entries (thread.h): spread
  * over 64 KiB, the 5 or 6 return addresses of a thread that allocates from
- * one or two places touched 5 or 6 pages. Entries stay valid when the mask
- * grows: each is keyed by its whole pc.
+ * one or two places touched 5 or 6 pages. The whole cache is filled again
+ * as walks need it, from the process-wide table (rules_shared.h).
  */
 #define CH_RULE_CACHE 4096u
 #define CH_RULE_SMALL 128u

@@ -34,13 +34,14 @@ static struct thread_cache *free_list; /* recycled caches */
  * One mapping per thread (zeroed = empty): its bookkeeping, the rules of a
  * thread that allocates a little (CH_RULE_SMALL), the walk memos, then the
  * whole rule cache, which a thread takes once it keeps filling the small
- * one (thread.h) and fills again from the process-wide table (rules.h). The
- * first page holds the bookkeeping, the small rules and the start of memo 0
- * (a walk of up to 13 frames): a thread that allocates a little touches that
- * page alone. With the rules first, the small ones and the bookkeeping in
- * page 0 and memo 0 in page 16, a fresh thread's first malloc touched 2
- * pages of its cache, 3 while the bookkeeping had a page of its own after
- * the memos (tests/agent/thread_pages).
+ * one (thread.h) and fills again from the process-wide table
+ * (rules_shared.h). The first page holds the bookkeeping, the small rules
+ * and the start of memo 0 (a walk of up to 13 frames): a thread that
+ * allocates a little touches that page alone. With the rules first, the
+ * small ones and the bookkeeping in page 0 and memo 0 in page 16, a fresh
+ * thread's first malloc touched 2 pages of its cache, 3 while the
+ * bookkeeping had a page of its own after the memos
+ * (tests/agent/thread_pages).
  */
 typedef struct thread_cache {
     uint64_t gen;     /* module generation of the rules, kept while the cache is on the free list */
