@@ -100,7 +100,6 @@ TEST_DRIVERS := analyze/scan_test analyze/supp_test \
 # no sanitizer, which would take malloc from the agent.
 TEST_PROGS := agent/leak agent/threads agent/kill agent/dl agent/bench agent/alt \
               agent/handoff agent/recycle agent/calls agent/reuse_faults agent/shared_rules \
-              agent/thread_pages \
               agent/minilaunch agent/dl_lib.so \
               agent/list collect/target collect/fake_agent.so
 TEST_BINS := $(TEST_DRIVERS:%=$(BUILD)/tests/%) $(TEST_PROGS:%=$(BUILD)/tests/%) \

@@ -17,8 +17,10 @@
 
 /*
  * Entries of the table (power of two): 128 KiB, one mapping made at the
- * first add, its pages touched by use. A program's walks return through a
- * few hundred to a few thousand distinct addresses.
+ * first add, its pages touched by use (a rule lands on a page by its hash:
+ * a thread whose walk meets a new return address may fault one in, 32 in a
+ * process at most). A program's walks return through a few hundred to a few
+ * thousand distinct addresses.
  */
 #define CH_RULES_SHARED 8192u
 

@@ -41,7 +41,7 @@ static struct thread_cache *free_list; /* recycled caches */
  * small ones and the bookkeeping in page 0 and memo 0 in page 16, a fresh
  * thread's first malloc touched 2 pages of its cache, 3 while the
  * bookkeeping had a page of its own after the memos
- * (tests/agent/thread_pages).
+ * (`reuse_faults fresh`, tests/agent).
  */
 typedef struct thread_cache {
     uint64_t gen;     /* module generation of the rules, kept while the cache is on the free list */

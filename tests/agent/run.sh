@@ -49,7 +49,7 @@ run() { "$P/minilaunch" -a "$AGENT" "$@"; }
 
 # --- build ---------------------------------------------------------------
 need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls reuse_faults \
-    shared_rules thread_pages dl_lib.so
+    shared_rules dl_lib.so
 [ -f "$AGENT" ] || { fail build "$AGENT is not built (run make)"; exit 1; }
 pass build
 
@@ -228,7 +228,7 @@ check reuse_faults "page faults of a later thread's first malloc: ${n:-none}, wa
 # at once, glibc's own (its arena, 1 natively) and the thread's slot in the
 # record included: 5 when the cache's bookkeeping had a page of its own
 # after the memos, 4 with the small rules in one page and memo 0 in another.
-n=$(run -o "$W/pages.dump" -- "$P/thread_pages" | awk '$1=="first_malloc_faults" {print $2}')
+n=$(run -o "$W/pages.dump" -- "$P/reuse_faults" fresh | awk '$1=="first_malloc_faults" {print $2}')
 check thread_pages "page faults of a fresh thread's first malloc: ${n:-none}, want at most 3" \
     sh -c "[ -n '$n' ] && [ '$n' -ge 0 ] && [ '$n' -le 3 ]"
 
