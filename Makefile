@@ -99,7 +99,8 @@ TEST_DRIVERS := analyze/scan_test analyze/supp_test \
 # Programs the agent and collect suites run as targets: the agent's flags but
 # no sanitizer, which would take malloc from the agent.
 TEST_PROGS := agent/leak agent/threads agent/kill agent/dl agent/bench agent/alt \
-              agent/handoff agent/recycle agent/calls agent/reuse_faults agent/minilaunch agent/dl_lib.so \
+              agent/handoff agent/recycle agent/calls agent/reuse_faults agent/shared_rules \
+              agent/minilaunch agent/dl_lib.so \
               agent/list collect/target collect/fake_agent.so
 TEST_BINS := $(TEST_DRIVERS:%=$(BUILD)/tests/%) $(TEST_PROGS:%=$(BUILD)/tests/%) \
              $(BUILD)/tests/symbolize/symdrv_nocxx

@@ -11,6 +11,8 @@
  */
 #include "agent/ehframe.h"
 #include "agent/rule.h"
+#include "agent/rules_shared.h"
+#include "agent/state.h"
 
 #include <string.h>
 
@@ -263,11 +265,18 @@ static int rule_for_fde(const ch_mod *m, const uint8_t *fde, uint64_t target, ch
     return rule_from_row(&x.row, out);
 }
 
+/*
+ * Looks in the process-wide cache first (rules_shared.h), and adds what it
+ * parses there; in exact mode (no caches) it parses every time.
+ */
 int ch_cfi_rule(uint64_t pc, ch_rule *out)
 {
     ch_mod m;
     uint64_t target = pc - 1; /* pc is a return address: the call is before it */
+    uint64_t gen = ch_modules_gen();
     int kind = CH_RULE_NOFDE;
+    if (!ch_g.exact && ch_rules_shared_get(pc, gen, out))
+        return 1;
     memset(out, 0, sizeof *out);
     out->pc = pc;
     if (ch_module_find(target, &m) && m.eh_hdr) {
@@ -277,5 +286,7 @@ int ch_cfi_rule(uint64_t pc, ch_rule *out)
     }
     if (kind != CH_RULE_CFI)
         out->flags = (uint8_t)kind;
+    if (!ch_g.exact)
+        ch_rules_shared_put(out, gen);
     return 1;
 }

@@ -39,20 +39,22 @@ _Static_assert(sizeof(ch_rule) == 16, "rule cache entries are 16 bytes");
 /*
  * Rule cache entries per thread (power of two): 64 KiB, touched lazily,
  * two ways per set (entries i and i ^ 1: unwind.c, rule_for).
- * A thread starts with the first CH_RULE_SMALL entries (2 KiB, in the
- * first page of its cache: thread.c) and takes the whole
- * cache once it has filled CH_RULE_GROW_FILLS entries (thread.h): spread
+ * A thread starts with a small set of CH_RULE_SMALL entries (2 KiB, in the
+ * first page of its cache: thread.c) and takes the whole cache, another
+ * array, once it has filled CH_RULE_GROW_FILLS entries (thread.h): spread
  * over 64 KiB, the 5 or 6 return addresses of a thread that allocates from
- * one or two places touched 5 or 6 pages. Entries stay valid when the mask
- * grows: each is keyed by its whole pc.
+ * one or two places touched 5 or 6 pages. The whole cache is filled again
+ * as walks need it, from the process-wide table (rules_shared.h).
  */
 #define CH_RULE_CACHE 4096u
 #define CH_RULE_SMALL 128u
 #define CH_RULE_GROW_FILLS 64u
 
 /*
- * Computes the rule for return address `pc` from the module's .eh_frame
- * (slow path, no cache). Returns 1 if the rule may be cached.
+ * The rule for return address `pc`, on a miss of the thread's cache: from
+ * the process-wide cache (rules_shared.h) or else the module's .eh_frame
+ * (cfi.c), which every thread parsed for itself before. Returns 1 if the
+ * rule may be cached.
  */
 int ch_cfi_rule(uint64_t pc, ch_rule *out);
 

@@ -28,32 +28,49 @@ __thread int64_t ch_sample_left;
 static pthread_key_t end_key;
 static int have_key;
 static uint32_t free_lock;
-static ch_rule *free_list; /* recycled caches, linked through entry 0's pc field */
+static struct thread_cache *free_list; /* recycled caches */
 
 /*
- * One mapping per thread (zeroed = empty): the rule cache, then the walk
- * memos. A thread that allocates a little touches the first page of each.
+ * One mapping per thread (zeroed = empty): its bookkeeping, the rules of a
+ * thread that allocates a little (CH_RULE_SMALL), the walk memos, then the
+ * whole rule cache, which a thread takes once it keeps filling the small
+ * one (thread.h) and fills again from the process-wide table
+ * (rules_shared.h). The first page holds the bookkeeping, the small rules
+ * and the start of memo 0 (a walk of up to 13 frames): a thread that
+ * allocates a little touches that page alone. With the rules first, the
+ * small ones and the bookkeeping in page 0 and memo 0 in page 16, a fresh
+ * thread's first malloc touched 2 pages of its cache, 3 while the
+ * bookkeeping had a page of its own after the memos
+ * (`reuse_faults fresh`, tests/agent).
  */
 typedef struct thread_cache {
-    ch_rule rules[CH_RULE_CACHE];
-    ch_walk_memo memo[CH_WALK_MEMOS];
     uint64_t gen;     /* module generation of the rules, kept while the cache is on the free list */
     uint64_t counted; /* bytes of it in the header's agent_bytes: see count_in_use */
-    uint32_t memos_used; /* memos its threads may have written: the first memos_used */
+    uint32_t memos_used;       /* memos its threads may have written: the first memos_used */
+    struct thread_cache *next; /* on the free list */
+    _Alignas(64) ch_rule small[CH_RULE_SMALL]; /* a two-way set (i, i ^ 1) in one line */
+    ch_walk_memo memo[CH_WALK_MEMOS];
+    _Alignas(64) ch_rule rules[CH_RULE_CACHE];
 } thread_cache;
 
 #define RULES_BYTES sizeof(thread_cache)
 #define CACHE_PAGES ((RULES_BYTES + 4095) / 4096)
 _Static_assert(CACHE_PAGES <= 511, "an AGENT mark holds the cache's length in 9 bits (shm.h)");
+_Static_assert(offsetof(thread_cache, memo) + offsetof(ch_walk_memo, steps) +
+                       14 * sizeof(ch_memo_step) <=
+                   4096,
+               "the bookkeeping, the small rules and memo 0's start share the first page");
 
-_Static_assert(offsetof(thread_cache, memo) ==
-                   offsetof(thread_cache, rules) + CH_RULE_CACHE * sizeof(ch_rule),
-               "ch_thread_memo finds the memos right after the rules");
-
-/* The mapping whose rule cache is r. */
-static thread_cache *cache_of(ch_rule *r)
+/* The mapping whose walk memos are m. */
+static thread_cache *cache_of(ch_walk_memo *m)
 {
-    return (thread_cache *)(void *)((char *)r - offsetof(thread_cache, rules));
+    return (thread_cache *)(void *)((char *)m - offsetof(thread_cache, memo));
+}
+
+/* The rules a thread uses by its mask: the small set or the whole cache. */
+static ch_rule *rules_in_use(thread_cache *c, uint32_t rule_mask)
+{
+    return rule_mask == CH_RULE_CACHE - 1 ? c->rules : c->small;
 }
 
 /*
@@ -111,13 +128,14 @@ static void thread_end(void *unused)
     t->registered = 0;
     ch_thread_flush(t, 1);
     ch_thread_slot_release(t);
-    ch_rule *r = t->rules;
-    if (r) {
+    if (t->memos) {
+        thread_cache *c = cache_of(t->memos);
         t->rules = NULL;
-        cache_of(r)->gen = t->rules_gen;
+        t->memos = NULL;
+        c->gen = t->rules_gen;
         ch_spin_lock(&free_lock);
-        r[0].pc = (uint64_t)free_list;
-        free_list = r;
+        c->next = free_list;
+        free_list = c;
         ch_spin_unlock(&free_lock);
     }
     ch_restore_inside(t, was_inside);
@@ -143,9 +161,8 @@ int ch_thread_register(ch_thread *t)
  * Zero pages again, not zeroed pages: a memset made all 262 KiB of a
  * recycled cache resident, where its new thread may touch a few pages.
  */
-static void empty_cache(ch_rule *r)
+static void empty_cache(thread_cache *c)
 {
-    thread_cache *c = cache_of(r);
     uint64_t counted = c->counted;
     if (madvise(c, RULES_BYTES, MADV_DONTNEED) != 0)
         memset(c, 0, RULES_BYTES);
@@ -161,8 +178,8 @@ static void empty_cache(ch_rule *r)
  */
 static void count_in_use(thread_cache *c, uint32_t rule_mask, uint32_t memo_mask)
 {
-    uint64_t bytes = (uint64_t)(rule_mask + 1) * sizeof(ch_rule) +
-                     (uint64_t)(memo_mask + 1) * sizeof(ch_walk_memo);
+    uint64_t rules = CH_RULE_SMALL + (rule_mask == CH_RULE_CACHE - 1 ? CH_RULE_CACHE : 0);
+    uint64_t bytes = rules * sizeof(ch_rule) + (uint64_t)(memo_mask + 1) * sizeof(ch_walk_memo);
     if (bytes > c->counted) {
         ch_header_add(&ch_g.hdr->agent_bytes, bytes - c->counted);
         c->counted = bytes;
@@ -173,8 +190,11 @@ static void count_in_use(thread_cache *c, uint32_t rule_mask, uint32_t memo_mask
 
 void ch_thread_cache_grew(ch_thread *t)
 {
-    if (t->rules)
-        count_in_use(cache_of(t->rules), t->rule_mask, t->memo_mask);
+    if (!t->memos)
+        return;
+    thread_cache *c = cache_of(t->memos);
+    t->rules = rules_in_use(c, t->rule_mask);
+    count_in_use(c, t->rule_mask, t->memo_mask);
 }
 
 /*
@@ -182,7 +202,7 @@ void ch_thread_cache_grew(ch_thread *t)
  * for any thread (a rule is a function of the pc and the loaded modules),
  * its memos only for the stack they were walked on, and a new thread's
  * stack may be the old one's mapping. So only the memos are forgotten (their
- * headers: one line each) and entry 0, the free list's link. Emptying the
+ * headers: one line each). Emptying the
  * whole cache took a madvise per thread start, its TLB shootdown and the
  * page faults of refilling: 5 to 6% of the samples of 128 short threads
  * (perf). Only the memos its threads used are visited (memos_used): the
@@ -191,36 +211,41 @@ void ch_thread_cache_grew(ch_thread *t)
  * (tests/agent/reuse_faults), 60-80 us of a new thread's CPU on this
  * virtual machine, where a page fault is dear.
  */
-static void reuse_cache(ch_rule *r, uint64_t gen)
+static void reuse_cache(thread_cache *c, uint64_t gen)
 {
-    thread_cache *c = cache_of(r);
     if (c->gen != gen) {
-        empty_cache(r); /* a dlclose since: a cached pc may now belong to another module */
+        empty_cache(c); /* a dlclose since: a cached pc may now belong to another module */
         return;
     }
-    r[0] = (ch_rule){0};
     for (uint32_t i = 0; i < c->memos_used && i < CH_WALK_MEMOS; i++)
         ch_memo_forget(&c->memo[i]);
 }
 
-static ch_rule *take_rules(uint64_t gen)
+static thread_cache *take_cache(uint64_t gen)
 {
-    ch_rule *r;
     ch_spin_lock(&free_lock);
-    r = free_list;
-    if (r)
-        free_list = (ch_rule *)r[0].pc;
+    thread_cache *c = free_list;
+    if (c)
+        free_list = c->next;
     ch_spin_unlock(&free_lock);
-    if (r) {
-        reuse_cache(r, gen);
-        return r;
+    if (c) {
+        reuse_cache(c, gen);
+        return c;
     }
-    thread_cache *c =
-        mmap(NULL, RULES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    c = mmap(NULL, RULES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (c == MAP_FAILED)
         return NULL;
     ch_mark((uint64_t)(uintptr_t)c | (uint64_t)CACHE_PAGES << 3, CH_MARK_AGENT);
-    return c->rules;
+    return c;
+}
+
+/* The thread's rules start small again (a new cache, or emptied after a dlclose). */
+static void start_small(ch_thread *t, uint64_t gen)
+{
+    t->rules_gen = gen;
+    t->rule_mask = CH_RULE_SMALL - 1;
+    t->rule_fills = 0;
+    ch_thread_cache_grew(t); /* sets t->rules */
 }
 
 ch_rule *ch_thread_rules_slow(ch_thread *t)
@@ -228,22 +253,18 @@ ch_rule *ch_thread_rules_slow(ch_thread *t)
     if (ch_g.exact)
         return NULL;
     uint64_t gen = ch_modules_gen();
-    if (CH_UNLIKELY(!t->rules)) {
+    if (CH_UNLIKELY(!t->memos)) {
         /* Without a key the cache could not be recycled: parse every time instead. */
-        if (!ch_thread_register(t) || !(t->rules = take_rules(gen)))
+        thread_cache *c = ch_thread_register(t) ? take_cache(gen) : NULL;
+        if (!c)
             return NULL;
-        t->rules_gen = gen;
-        t->rule_mask = CH_RULE_SMALL - 1;
-        t->rule_fills = 0;
-        ch_thread_cache_grew(t);
+        t->memos = c->memo;
+        start_small(t, gen);
     }
     if (CH_UNLIKELY(t->rules_gen != gen)) {
         /* A dlclose: a cached pc may now belong to another module (memo included). */
-        empty_cache(t->rules);
-        t->rules_gen = gen;
-        t->rule_mask = CH_RULE_SMALL - 1;
-        t->rule_fills = 0;
-        ch_thread_cache_grew(t);
+        empty_cache(cache_of(t->memos));
+        start_small(t, gen);
     }
     return t->rules;
 }

@@ -54,11 +54,12 @@ typedef struct ch_thread {
     void *deferred;
     uint32_t seeded;
     uint64_t rng;
-    struct ch_rule *rules; /* rule cache (mmap'ed lazily), NULL in exact mode */
-    uint64_t rules_gen;    /* module generation the cache was filled under */
-    uint32_t rule_mask;    /* entries of the cache in use, minus 1 (rule.h) */
-    uint32_t rule_fills;   /* entries filled since the cache was taken or emptied */
-    uint32_t memo_mask;    /* walk memos in use, minus 1: 0 until the slot widens (thread.c) */
+    struct ch_rule *rules; /* rules in use: the small set or the whole cache (thread.c), or NULL */
+    struct ch_walk_memo *memos; /* walk memos, in the same mapping; NULL in exact mode */
+    uint64_t rules_gen;         /* module generation the cache was filled under */
+    uint32_t rule_mask;         /* entries of the cache in use, minus 1 (rule.h) */
+    uint32_t rule_fills;        /* entries filled since the cache was taken or emptied */
+    uint32_t memo_mask;         /* walk memos in use, minus 1: 0 until the slot widens (thread.c) */
     uint64_t pending_events;
     uint64_t pending_dropped;
     ch_thread_slot *thread_slot; /* this thread's slot in the record (thread_slot.h), or NULL */
@@ -112,7 +113,11 @@ static inline struct ch_rule *ch_thread_rules(ch_thread *t)
 /* The parts of t's cache now in use go into the header's agent_bytes (thread.c). */
 void ch_thread_cache_grew(ch_thread *t);
 
-/* After a rule went into the cache: a thread that keeps filling it gets the whole of it. */
+/*
+ * After a rule went into the cache: a thread that keeps filling it gets the
+ * whole of it (ch_thread_cache_grew moves t->rules), empty of its own rules
+ * but filled again from the process-wide table (rules_shared.h).
+ */
 static inline void ch_thread_rule_filled(ch_thread *t)
 {
     if (++t->rule_fills == CH_RULE_GROW_FILLS) {
@@ -123,15 +128,13 @@ static inline void ch_thread_rule_filled(ch_thread *t)
 
 /*
  * The walk memo for walks whose first return address is first_pc, from stack
- * pointer sp, stored after the rule cache; NULL in exact mode or before
- * ch_thread_rules.
+ * pointer sp; NULL in exact mode or before ch_thread_rules.
  */
 static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_pc, uint64_t sp)
 {
-    if (!t->rules)
+    if (!t->memos)
         return NULL;
-    return (struct ch_walk_memo *)(void *)(t->rules + CH_RULE_CACHE) +
-           (ch_memo_index(first_pc, sp) & t->memo_mask);
+    return t->memos + (ch_memo_index(first_pc, sp) & t->memo_mask);
 }
 
 /* Queues p, a free made while `inside` is set (see there). */

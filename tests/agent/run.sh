@@ -48,7 +48,8 @@ consistent() { [ $(($(hdr "$1" n_allocs) - $(hdr "$1" n_frees))) -eq "$(live_tot
 run() { "$P/minilaunch" -a "$AGENT" "$@"; }
 
 # --- build ---------------------------------------------------------------
-need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls reuse_faults dl_lib.so
+need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls reuse_faults \
+    shared_rules dl_lib.so
 [ -f "$AGENT" ] || { fail build "$AGENT is not built (run make)"; exit 1; }
 pass build
 
@@ -221,6 +222,34 @@ fi
 n=$(run -o "$W/reuse.dump" -- "$P/reuse_faults" | awk '$1=="first_malloc_faults" {print $2}')
 check reuse_faults "page faults of a later thread's first malloc: ${n:-none}, want at most 4" \
     sh -c "[ -n '$n' ] && [ '$n' -ge 0 ] && [ '$n' -le 4 ]"
+
+# A thread that takes a fresh cache (none has ended) touches its pages by
+# use only: page faults of its first malloc, the median of 9 threads alive
+# at once, glibc's own (its arena, 1 natively) and the thread's slot in the
+# record included: 5 when the cache's bookkeeping had a page of its own
+# after the memos, 4 with the small rules in one page and memo 0 in another.
+n=$(run -o "$W/pages.dump" -- "$P/reuse_faults" fresh | awk '$1=="first_malloc_faults" {print $2}')
+check thread_pages "page faults of a fresh thread's first malloc: ${n:-none}, want at most 3" \
+    sh -c "[ -n '$n' ] && [ '$n' -ge 0 ] && [ '$n' -le 3 ]"
+
+# Rules parsed by one thread serve the others (rules_shared.h): 32 threads
+# alive at once walk the same stack, each with an empty rule cache of its
+# own. .eh_frame lookups (calls of ch_find_fde): 176 when every thread
+# parsed its own 5 return addresses (21 for the first), 21 now.
+if command -v valgrind >/dev/null; then
+    rm -f "$W"/cg.*
+    valgrind --tool=callgrind --compress-strings=no --trace-children=yes \
+        --callgrind-out-file="$W/cg.%p" "$P/minilaunch" -a "$AGENT" -o "$W/shared.dump" \
+        -- "$P/shared_rules" 32 >/dev/null 2>&1
+    f=$(grep -l "^cmd: *[^ ]*/shared_rules 32\$" "$W"/cg.* 2>/dev/null | head -1)
+    n=$(awk '/^cfn=/ {sub(/^cfn=/, ""); callee = $0; next}
+        /^calls=/ {if (callee == "ch_find_fde") {split($0, a, /[= ]/); n += a[2]} callee = ""}
+        END {print n + 0}' "${f:-/dev/null}")
+    check rules_shared "ch_find_fde called ${n:-0} times for 32 threads' walks of one stack, want 1..31" \
+        sh -c "[ '${n:-0}' -gt 0 ] && [ '${n:-0}' -lt 32 ]"
+else
+    echo "SKIP rules_shared: valgrind not installed"
+fi
 
 # --- fast paths, as calls the agent no longer makes (callgrind call counts) -------
 # ncalls FUNCTION ARG [MINILAUNCH-OPTION...]: calls to the agent's FUNCTION while `calls ARG` runs.
