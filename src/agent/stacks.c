@@ -35,17 +35,17 @@
 #include <string.h>
 #include <sys/mman.h>
 
-uint32_t ch_stack_keys[2 * CH_MAX_FRAMES];
+uint64_t ch_stack_keys[CH_MAX_FRAMES];
 
 /* splitmix64: fixed keys, so a stack hashes the same in every run. */
 void ch_stack_keys_setup(void)
 {
     uint64_t x = 0x243f6a8885a308d3ull;
-    for (uint32_t i = 0; i < 2 * CH_MAX_FRAMES; i++) {
+    for (uint32_t i = 0; i < CH_MAX_FRAMES; i++) {
         uint64_t z = (x += 0x9e3779b97f4a7c15ull);
         z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        ch_stack_keys[i] = (uint32_t)(z ^ (z >> 31));
+        ch_stack_keys[i] = z ^ (z >> 31);
     }
 }
 

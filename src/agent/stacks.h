@@ -7,52 +7,51 @@
 #include <stdint.h>
 
 /*
- * The stack hash: NH (the universal hash of UMAC) over the frames, then a
- * 64-bit finalizer. Each frame costs two 32-bit additions of per-position
- * keys and one 32x32->64 multiply, and frames are independent of each other
- * (no chain of dependent multiplies), so a deep stack hashes in a few
- * nanoseconds. Position keys make the order matter. Only the agent hashes:
- * the launcher reads an entry's hash just to tell used entries from empty ones,
- * and the stack table compares frames too, so the hash only has to spread.
+ * The stack hash: the position sum of the frames (each frame times a 64-bit
+ * key of its position, summed mod 2^64), then a 64-bit finalizer. Position
+ * keys make the order matter; frames are independent of each other (no
+ * chain of dependent multiplies), and a walk that changes one frame of its
+ * memo's previous walk adjusts that walk's sum by (new - old) * key: one
+ * multiply, where NH (UMAC's, two 32-bit key additions and a 32x32->64
+ * multiply per frame) took two and about 22 instructions per changed frame
+ * (callgrind, stacks2t). Two stacks of one depth that differ, in frames
+ * whose differences have at most v trailing zero bits (a few, for return
+ * addresses), have the same sum for at most 2^(v-64) of the keys. Only the agent
+ * hashes: the launcher reads an entry's hash just to tell used entries from
+ * empty ones, and the stack table compares frames too, so the hash only has
+ * to spread.
  */
-extern uint32_t ch_stack_keys[2 * CH_MAX_FRAMES];
+extern uint64_t ch_stack_keys[CH_MAX_FRAMES];
 
 /* Fills ch_stack_keys (fixed pseudo-random values); called once at attach. */
 void ch_stack_keys_setup(void);
 
 /*
- * One frame's part of the NH sum: the frame at position pos. A walk that
+ * One frame's part of the position sum: the frame at position pos. A walk that
  * changes a few frames of its memo's previous walk adjusts that walk's sum
  * by the frames it changed (unwind.c).
  */
-static inline uint64_t ch_stack_nh_term(uint64_t frame, uint32_t pos)
+static inline uint64_t ch_stack_term(uint64_t frame, uint32_t pos)
 {
-    uint32_t lo = (uint32_t)frame + ch_stack_keys[2 * pos];
-    uint32_t hi = (uint32_t)(frame >> 32) + ch_stack_keys[2 * pos + 1];
-    return (uint64_t)lo * hi;
+    return frame * ch_stack_keys[pos];
 }
 
-/*
- * NH over the frames. Plain 4-byte loads on purpose: the walk has just
- * stored the newest frames, and a 16-byte (SSE) load spanning two of those
- * 8-byte stores cannot be forwarded from the store buffer and stalls; the
- * measured cost of the vector version was no lower.
- */
-static inline uint64_t ch_stack_nh_at(const uint64_t *frames, uint32_t n, uint32_t first)
+/* The position sum of n frames, the first at position `first`. */
+static inline uint64_t ch_stack_sum_at(const uint64_t *frames, uint32_t n, uint32_t first)
 {
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++)
-        sum += ch_stack_nh_term(frames[i], first + i);
+        sum += ch_stack_term(frames[i], first + i);
     return sum;
 }
 
-/* NH is a sum over positions: frames appended at `depth` add their own sum. */
-static inline uint64_t ch_stack_nh(const uint64_t *frames, uint32_t depth)
+/* A sum over positions: frames appended at `depth` add their own sum. */
+static inline uint64_t ch_stack_sum(const uint64_t *frames, uint32_t depth)
 {
-    return ch_stack_nh_at(frames, depth, 0);
+    return ch_stack_sum_at(frames, depth, 0);
 }
 
-/* The stack hash of a stack whose NH sum is `sum`. */
+/* The stack hash of a stack whose position sum is `sum`. */
 static inline uint64_t ch_stack_finish(uint64_t sum, uint32_t depth, uint16_t flags)
 {
     uint64_t h = sum ^ ((uint64_t)depth << 48 | (uint64_t)flags << 40);
@@ -66,7 +65,7 @@ static inline uint64_t ch_stack_finish(uint64_t sum, uint32_t depth, uint16_t fl
 
 static inline uint64_t ch_stack_hash(const uint64_t *frames, uint32_t depth, uint16_t flags)
 {
-    return ch_stack_finish(ch_stack_nh(frames, depth), depth, flags);
+    return ch_stack_finish(ch_stack_sum(frames, depth), depth, flags);
 }
 
 /*

@@ -64,7 +64,7 @@ typedef struct walk {
     uint32_t jump_at;   /* exact mode: the state the jump off the goroutine stack left */
     uint64_t switch_sp; /* exact mode: sp where the walk last left the system stack */
     int changed;        /* some frame differs from the previous walk's */
-    uint64_t nh;        /* NH sum of frames[0..old_depth), adjusted for each frame changed */
+    uint64_t sum;       /* position sum of frames[0..old_depth), adjusted for each frame changed */
     int bp_differs;     /* at a matched state: bp differs from the previous walk's */
 } walk;
 
@@ -231,13 +231,15 @@ static inline __attribute__((always_inline)) int cfi_regs(ch_thread *t, uint64_t
     if (CH_RULE_RBP(r->flags) != CH_RBP_SAME) { /* SAME, the common case, in one test */
         switch (CH_RULE_RBP(r->flags)) {
         case CH_RBP_OFFSET:
-            if (!ch_safe_read_in(t, lo, span, cfa + (int64_t)r->rbp_off, &caller_bp))
+            /* rbp_off from the rule, not the copy: read here only (the copy's was kept on the
+             * stack) */
+            if (!ch_safe_read_in(t, lo, span, cfa + (int64_t)rule->rbp_off, &caller_bp))
                 return 0;
-            rd->a1 = cfa + (int64_t)r->rbp_off;
+            rd->a1 = cfa + (int64_t)rule->rbp_off;
             rd->v1 = caller_bp;
             break;
         case CH_RBP_VALOFF:
-            caller_bp = cfa + (int64_t)r->rbp_off;
+            caller_bp = cfa + (int64_t)rule->rbp_off;
             break;
         default: /* CH_RBP_UNDEF */
             caller_bp = 0;
@@ -338,7 +340,7 @@ static int step(walk *w, const ch_rule *hit, ch_memo_read *rd, uint32_t *kind)
  * of the loop that enters states (enter_memo's pointers are to them).
  */
 typedef struct walk_acc {
-    uint64_t nh;
+    uint64_t sum;
     int changed;
     int bp_differs;
 } walk_acc;
@@ -348,21 +350,21 @@ typedef struct walk_acc {
  * state. Returns 1 if the previous walk had this very state with a recorded
  * step after it.
  */
-static inline __attribute__((always_inline)) int enter_memo(const walk *w, ch_walk_memo *m,
-                                                            uint32_t j, uint64_t pc, uint64_t sp,
-                                                            uint64_t bp, uint32_t mode,
-                                                            walk_acc *acc)
+static inline __attribute__((always_inline)) int enter_memo(uint32_t old_depth, uint32_t old_steps,
+                                                            ch_walk_memo *m, uint32_t j,
+                                                            uint64_t pc, uint64_t sp, uint64_t bp,
+                                                            uint32_t mode, walk_acc *acc)
 {
     uint64_t *frame = &m->frames[j];
     ch_memo_state *s = &m->steps[j].st;
     int same = 0;
-    if (j >= w->old_depth) {
+    if (j >= old_depth) {
         acc->changed = 1;
-        acc->nh += ch_stack_nh_term(pc, j);
+        acc->sum += ch_stack_term(pc, j);
     } else if (*frame != pc) {
         acc->changed = 1;
-        acc->nh += ch_stack_nh_term(pc, j) - ch_stack_nh_term(*frame, j);
-    } else if (j < w->old_steps && s->sp == sp && s->mode == mode) {
+        acc->sum += ch_stack_term(pc - *frame, j);
+    } else if (j < old_steps && s->sp == sp && s->mode == mode) {
         acc->bp_differs = s->bp != bp;
         same = !acc->bp_differs || !(s->step & CH_STEP_USES_BP);
     }
@@ -385,9 +387,10 @@ static inline __attribute__((always_inline)) int enter(walk *w)
         w->frames[j] = w->pc;
         return 0;
     }
-    walk_acc acc = {w->nh, w->changed, w->bp_differs};
-    int same = enter_memo(w, w->memo, j, w->pc, w->sp, w->bp, w->mode, &acc);
-    w->nh = acc.nh;
+    walk_acc acc = {w->sum, w->changed, w->bp_differs};
+    int same =
+        enter_memo(w->old_depth, w->old_steps, w->memo, j, w->pc, w->sp, w->bp, w->mode, &acc);
+    w->sum = acc.sum;
     w->changed = acc.changed;
     w->bp_differs = acc.bp_differs;
     return same;
@@ -406,15 +409,14 @@ static inline int same_words(const ch_memo_read *r)
  * the previous walk had one, it may lie in the run [i, k) just replayed: its
  * stack-switch mark must be noted again.
  */
-static void note_switch_in_run(walk *w, uint32_t i, uint32_t k)
+static uint16_t note_switch_in_run(ch_thread *t, const ch_walk_memo *m, uint32_t i, uint32_t k)
 {
-    const ch_walk_memo *m = w->memo;
     for (uint32_t j = i; j < k; j++)
         if (CH_STEP_KIND(m->steps[j].st.step) == CH_STEP_SWITCH) {
-            w->flags |= CH_STACK_F_GO;
-            note_stack_switch(w->t, m->steps[j].st.sp, m->steps[j].st.bp);
-            return;
+            note_stack_switch(t, m->steps[j].st.sp, m->steps[j].st.bp);
+            return CH_STACK_F_GO;
         }
+    return 0;
 }
 
 /*
@@ -454,38 +456,104 @@ replay(ch_walk_memo *m, uint32_t i, uint32_t old, int bp_differs, uint64_t bp)
     return k;
 }
 
+/*
+ * At state k, equal to the previous walk's state k (bp_differs as replay
+ * knew it), where replay stopped because a word that step k read changed:
+ * the step has the same rule (same pc), so the same CFA and the same read
+ * addresses, and only the words differ. A CFI step whose caller's RBP is
+ * the current one or a word it read (CH_RBP_SAME, CH_RBP_OFFSET), and whose
+ * CFA does not depend on a differing bp, is taken from the recorded reads
+ * with the new words, without a rule lookup or the CFA's arithmetic: the
+ * caller's sp is the previous walk's state k+1's (the CFA), its pc the new
+ * return address. The words are re-read at addresses that ch_safe_read
+ * validated in an earlier walk (memprobe.h). On stacks2t, one step in three
+ * by CFI was such a step: the return address of a frame that is not the
+ * previous walk's. Returns REREAD_NO (take the step by its rule),
+ * REREAD_DONE (*pc, *sp, *bp are state k+1 and step k is recorded) or
+ * REREAD_END (outermost frame: the walk ends, as cfi_regs would end it).
+ */
+enum { REREAD_NO = 0, REREAD_DONE, REREAD_END };
+static inline __attribute__((always_inline)) int reread(ch_walk_memo *m, uint32_t k, int bp_differs,
+                                                        uint64_t *pc, uint64_t *sp, uint64_t *bp)
+{
+    ch_memo_step *s = &m->steps[k];
+    uint32_t kind = s->st.step;
+    /* A CFI step (kind 0) with RBP SAME or OFFSET: no bit of 3 | VALOFF's set. */
+    _Static_assert(CH_RULE_MAKE(0, 0, CH_RBP_OFFSET) == 0x08 && CH_STEP_SETS_BP == 0x18,
+                   "OFFSET is the low bit of the RBP rule's bits");
+    if (kind & (3u | 0x10u) || (bp_differs && (kind & CH_STEP_USES_BP)))
+        return REREAD_NO;
+    uint64_t ra = *(const volatile uint64_t *)s->rd.a0, v1 = *(const volatile uint64_t *)s->rd.a1;
+    if (ra < 4096)
+        return REREAD_END;
+    s->rd.v0 = ra;
+    s->rd.v1 = v1;
+    *pc = ra;
+    *sp = s[1].st.sp;
+    if (kind & CH_STEP_SETS_BP) /* OFFSET: the word read at CFA + rbp_off */
+        *bp = v1;
+    return REREAD_DONE;
+}
+
 enum { RUN_GENERAL = 0, RUN_STOP };
 
 /*
- * The hot loop of a walk with a memo, from state w->n - 1 (`same` if it
- * matched the previous walk's): replays of the memo and CFI steps by cached
- * rules, with pc, sp, bp and the frame count in registers. Through the walk
- * in memory, which the memo's stores may alias, every step re-read them
- * (120 instructions per CFI step on the C churn, callgrind). Returns
- * RUN_STOP where the walk ends, RUN_GENERAL where step() must take the
- * next step: not CFI mode, a rule not cached (*hit NULL) or a pc without
- * CFI (*hit its rule: Go code), the frames full.
+ * A walk with a memo, as locals of ch_unwind that never go to memory: its
+ * registers, what it carries from state to state, its flags. Through the
+ * walk struct in memory, which the memo's stores may alias, every step
+ * re-read them (120 instructions per CFI step on the C churn), and a walk
+ * stored and loaded them again around its loops (30-40 instructions per
+ * walk, callgrind: calls walks and calls varied). step() and the BACK
+ * modes get them in a walk struct (general_steps). A general step out of
+ * line, with the struct made per call, cost cgo walks (a switch and Go
+ * frames by step()) 12% more instructions; inline, they cost what they did.
  */
-static inline __attribute__((always_inline)) int memo_run(walk *w, int same, uint32_t *recorded,
+typedef struct memo_regs {
+    uint64_t pc, sp, bp;
+    uint32_t n, mode;
+    walk_acc acc;
+    uint32_t recorded; /* steps recorded in the memo, each followed by a state */
+    int same;          /* the current state is the previous walk's, with a recorded step after it */
+    uint16_t flags;
+} memo_regs;
+
+/* What a walk with a memo does not change. */
+typedef struct memo_ctx {
+    ch_thread *t;
+    ch_walk_memo *m;
+    ch_rule *cache;     /* the thread's rule cache (step() fills it) */
+    uint32_t mask;      /* the entries of cache in use, minus 1 */
+    uint32_t old_steps; /* m->nsteps of the previous walk */
+    uint32_t old_depth; /* its depth: frames[0..old_depth) are still its frames */
+} memo_ctx;
+
+/*
+ * The hot loop of a walk with a memo, from state r->n - 1: replays of the
+ * memo, re-read steps and CFI steps by cached rules. Returns RUN_STOP where
+ * the walk ends, RUN_GENERAL where step() must take the next step: not CFI
+ * mode, a rule not cached (*hit NULL) or a pc without CFI (*hit its rule:
+ * Go code), the frames full.
+ */
+static inline __attribute__((always_inline)) int memo_run(const memo_ctx *c, memo_regs *r,
                                                           const ch_rule **hit)
 {
-    ch_walk_memo *m = w->memo;
-    const ch_rule *cache = w->cache;
-    const uint32_t mask = w->rule_mask;
-    uint64_t pc = w->pc, sp = w->sp, bp = w->bp;
-    uint32_t n = w->n, mode = w->mode;
-    walk_acc acc = {w->nh, w->changed, w->bp_differs};
-    ch_thread *t = w->t;
+    ch_walk_memo *m = c->m;
+    const ch_rule *cache = c->cache;
+    const uint32_t mask = c->mask;
+    uint64_t pc = r->pc, sp = r->sp, bp = r->bp;
+    uint32_t n = r->n, mode = r->mode;
+    int same = r->same;
+    ch_thread *t = c->t;
     const uint64_t lo = t->stk_lo, span = t->stk_hi - lo; /* loaded once: ch_safe_read_in */
     int rc = RUN_GENERAL;
     *hit = NULL;
     for (;;) {
         if (same) {
-            uint32_t i = n - 1, k = replay(m, i, w->old_steps, acc.bp_differs, bp);
+            uint32_t i = n - 1, k = replay(m, i, c->old_steps, r->acc.bp_differs, bp);
             if (k != i) {
                 if (CH_UNLIKELY(m->last_flags & CH_STACK_F_GO) && mode == CH_MODE_CFI &&
-                    !(w->flags & CH_STACK_F_GO))
-                    note_switch_in_run(w, i, k);
+                    !(r->flags & CH_STACK_F_GO))
+                    r->flags |= note_switch_in_run(t, m, i, k);
                 const ch_memo_state *st = &m->steps[k].st;
                 pc = m->frames[k];
                 sp = st->sp;
@@ -493,38 +561,114 @@ static inline __attribute__((always_inline)) int memo_run(walk *w, int same, uin
                 mode = st->mode;
                 n = k + 1;
             }
-            *recorded = n - 1;
+            r->recorded = n - 1;
+            if (k < c->old_steps && mode == CH_MODE_CFI && n < CH_MAX_FRAMES) {
+                int rr = reread(m, k, r->acc.bp_differs, &pc, &sp, &bp);
+                if (rr == REREAD_END) {
+                    rc = RUN_STOP;
+                    break;
+                }
+                if (rr == REREAD_DONE) {
+                    r->recorded = n;
+                    same = enter_memo(c->old_depth, c->old_steps, m, n++, pc, sp, bp, CH_MODE_CFI,
+                                      &r->acc);
+                    continue;
+                }
+            }
         }
         if (CH_UNLIKELY(mode != CH_MODE_CFI) || n >= CH_MAX_FRAMES)
             break;
-        const ch_rule *r = cached_rule(cache, mask, pc);
-        if (!r)
+        const ch_rule *rule = cached_rule(cache, mask, pc);
+        if (!rule)
             break;
-        if (CH_RULE_KIND(r->flags) != CH_RULE_CFI) {
-            if (CH_RULE_KIND(r->flags) == CH_RULE_NOFDE)
-                *hit = r;
+        if (CH_RULE_KIND(rule->flags) != CH_RULE_CFI) {
+            if (CH_RULE_KIND(rule->flags) == CH_RULE_NOFDE)
+                *hit = rule;
             else
                 rc = RUN_STOP; /* END, STOP: step() stops there too */
             break;
         }
         ch_memo_step *s = &m->steps[n - 1];
-        s->st.step = cfi_kind(r->flags); /* before the stores to s->rd: r stays in registers */
-        if (!cfi_regs(t, lo, span, r, &pc, &sp, &bp, &s->rd)) {
+        s->st.step =
+            cfi_kind(rule->flags); /* before the stores to s->rd: rule stays in registers */
+        if (!cfi_regs(t, lo, span, rule, &pc, &sp, &bp, &s->rd)) {
             rc = RUN_STOP;
             break;
         }
-        *recorded = n;
-        same = enter_memo(w, m, n++, pc, sp, bp, CH_MODE_CFI, &acc);
+        r->recorded = n;
+        same = enter_memo(c->old_depth, c->old_steps, m, n++, pc, sp, bp, CH_MODE_CFI, &r->acc);
     }
-    w->pc = pc;
-    w->sp = sp;
-    w->bp = bp;
-    w->n = n;
-    w->mode = mode;
-    w->nh = acc.nh;
-    w->changed = acc.changed;
-    w->bp_differs = acc.bp_differs;
+    r->pc = pc;
+    r->sp = sp;
+    r->bp = bp;
+    r->n = n;
+    r->mode = mode;
+    r->same = same;
     return rc;
+}
+
+/* A walk struct at its first state, with memo m (NULL: exact mode) and m's previous walk. */
+static void walk_init(walk *w, ch_thread *t, ch_rule *cache, uint32_t mask, ch_walk_memo *m,
+                      uint32_t old_steps, uint32_t old_depth)
+{
+    w->t = t;
+    w->cache = cache;
+    w->rule_mask = mask;
+    w->memo = m;
+    w->frames = m ? m->frames : t->frames;
+    w->old_steps = old_steps;
+    w->old_depth = old_depth;
+    w->mode = CH_MODE_CFI;
+    w->n = 0;
+    w->flags = 0;
+    w->jump_at = 0;
+    w->switch_sp = 0;
+    w->sum = 0;
+    w->changed = 0;
+    w->bp_differs = 0;
+}
+
+/*
+ * Steps by step() from state r->n - 1 of a walk with a memo, in w (made by
+ * walk_init with the memo), until memo_run can go on: a state that the
+ * previous walk had (a replay), or CFI mode again; Go frames (FP mode) take
+ * one loop here. r's fields go into w and back: w is in memory (step()'s
+ * callees take it), r stays in registers. Returns 1 where the walk ends.
+ */
+static inline __attribute__((always_inline)) int general_steps(walk *w, memo_regs *r,
+                                                               const ch_rule *hit)
+{
+    int stop = 0;
+    w->pc = r->pc;
+    w->sp = r->sp;
+    w->bp = r->bp;
+    w->mode = r->mode;
+    w->n = r->n;
+    w->flags = r->flags;
+    w->sum = r->acc.sum;
+    w->changed = r->acc.changed;
+    w->bp_differs = r->acc.bp_differs;
+    do {
+        uint32_t i = w->n - 1, kind;
+        if (step(w, hit, &w->memo->steps[i].rd, &kind) == STEP_STOP) {
+            stop = 1;
+            break;
+        }
+        w->memo->steps[i].st.step = kind;
+        r->recorded = i + 1;
+        r->same = enter(w);
+        hit = NULL; /* memo_run would find none: not CFI mode */
+    } while (!r->same && w->mode != CH_MODE_CFI);
+    *r = (memo_regs){.pc = w->pc,
+                     .sp = w->sp,
+                     .bp = w->bp,
+                     .n = w->n,
+                     .mode = w->mode,
+                     .acc = {w->sum, w->changed, w->bp_differs},
+                     .recorded = r->recorded,
+                     .same = r->same,
+                     .flags = w->flags};
+    return stop;
 }
 
 /* In a BACK mode: the last state on the goroutine stack, where the jump was taken. */
@@ -538,9 +682,39 @@ static uint32_t jump_state(const walk *w)
     return j;
 }
 
-void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
+/* A walk without a memo (exact mode): every step by step(). */
+static void exact_walk(ch_thread *t, uint64_t pc, uint64_t sp, uint64_t bp, ch_walk_result *out)
 {
     ch_memo_read scratch;
+    walk w;
+    walk_init(&w, t, ch_thread_rules(t), t->rule_mask, NULL, 0, 0);
+    w.pc = pc;
+    w.sp = sp;
+    w.bp = bp;
+    enter(&w);
+    for (;;) {
+        uint32_t kind;
+        if (step(&w, NULL, &scratch, &kind) == STEP_STOP)
+            break;
+        enter(&w);
+    }
+    if (CH_UNLIKELY(w.mode >= CH_MODE_BACK) && !(w.flags & CH_STACK_F_TRUNCATED))
+        w.n = jump_state(&w) + 1; /* the jump back reached no C frame: drop the frames it added */
+    *out = (ch_walk_result){.frames = w.frames, .depth = w.n, .flags = w.flags};
+    out->sum = ch_stack_sum(w.frames, w.n);
+}
+
+/* In a BACK mode with a memo: the last state on the goroutine stack (jump_state). */
+static __attribute__((cold, noinline)) uint32_t memo_jump_state(const ch_walk_memo *m, uint32_t n)
+{
+    uint32_t j = n - 1;
+    while (j > 0 && m->steps[j].st.mode != CH_MODE_FP)
+        j--;
+    return j;
+}
+
+void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
+{
     /*
      * One scalar load each (atomic loads are never merged): the interposer
      * stored the three just now, one by one, and the 16-byte load GCC makes
@@ -549,83 +723,81 @@ void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
     uint64_t pc = __atomic_load_n(&start->pc, __ATOMIC_RELAXED);
     uint64_t sp = __atomic_load_n(&start->sp, __ATOMIC_RELAXED);
     uint64_t bp = __atomic_load_n(&start->bp, __ATOMIC_RELAXED);
-    /*
-     * Field by field: an initializer zeroes the whole walk first, with a
-     * `rep stos` of 12 words (22 instructions per walk on 4-frame stacks,
-     * callgrind, and a slow start on the CPU).
-     */
-    walk w;
-    w.t = t;
-    w.pc = pc;
-    w.sp = sp;
-    w.bp = bp;
-    w.mode = CH_MODE_CFI;
-    w.n = 0;
-    w.flags = 0;
-    w.jump_at = 0;
-    w.switch_sp = 0;
-    w.changed = 0;
-    w.bp_differs = 0;
-    w.cache = ch_thread_rules(t);
-    w.rule_mask = t->rule_mask;
-    w.memo = ch_thread_memo(t, pc, sp);
-    w.frames = w.memo ? w.memo->frames : t->frames;
-    w.old_steps = w.memo ? w.memo->nsteps : 0;
-    w.old_depth = w.memo ? w.memo->last_depth : 0;
-    w.nh = w.old_depth ? w.memo->steps[0].nh : 0;
+    ch_walk_memo *m = ch_thread_memo(t, pc, sp);
     ch_stack_range_start(t, sp);
-    uint32_t recorded = 0; /* steps recorded in the memo, each followed by a state */
-    int same = enter(&w);
-    for (;;) {
-        const ch_rule *hit = NULL;
-        if (w.memo && memo_run(&w, same, &recorded, &hit) == RUN_STOP)
-            break;
-        uint32_t i = w.n - 1, kind;
-        ch_memo_read *rd = w.memo ? &w.memo->steps[i].rd : &scratch;
-        if (step(&w, hit, rd, &kind) == STEP_STOP)
-            break;
-        if (w.memo)
-            w.memo->steps[i].st.step = kind;
-        recorded = i + 1;
-        same = enter(&w);
-    }
-    int dropped = 0;
-    if (CH_UNLIKELY(w.mode >= CH_MODE_BACK) && !(w.flags & CH_STACK_F_TRUNCATED)) {
-        /* The jump back reached no C frame: drop the frames it added. */
-        uint32_t j = jump_state(&w);
-        dropped = w.n > j + 1;
-        w.n = j + 1;
-        if (recorded > j)
-            recorded = j;
-    }
-    *out = (ch_walk_result){.frames = w.frames, .depth = w.n, .flags = w.flags, .memo = w.memo};
-    if (!w.memo) {
-        out->nh = ch_stack_nh(w.frames, w.n);
+    if (!m) {
+        exact_walk(t, pc, sp, bp, out);
         return;
     }
-    ch_walk_memo *m = w.memo;
-    int identical = !w.changed && w.n == m->last_depth && w.flags == m->last_flags;
-    m->nsteps = (uint8_t)recorded;
-    m->last_depth = (uint8_t)w.n;
-    m->last_flags = (uint8_t)w.flags;
+    const memo_ctx c = {.t = t,
+                        .m = m,
+                        .cache = ch_thread_rules(t),
+                        .mask = t->rule_mask,
+                        .old_steps = m->nsteps,
+                        .old_depth = m->last_depth};
+    /*
+     * Field by field: an initializer zeroes the whole struct first, with a
+     * `rep stos` (22 instructions per walk on 4-frame stacks, callgrind,
+     * and a slow start on the CPU).
+     */
+    memo_regs r;
+    r.pc = pc;
+    r.sp = sp;
+    r.bp = bp;
+    r.n = 1;
+    r.mode = CH_MODE_CFI;
+    r.acc.sum = c.old_depth ? m->steps[0].sum : 0;
+    r.acc.changed = 0;
+    r.acc.bp_differs = 0;
+    r.recorded = 0;
+    r.flags = 0;
+    r.same = enter_memo(c.old_depth, c.old_steps, m, 0, pc, sp, bp, CH_MODE_CFI, &r.acc);
+    walk w; /* for step(): made at the first step that memo_run leaves to it */
+    int w_made = 0;
+    for (;;) {
+        const ch_rule *hit;
+        if (memo_run(&c, &r, &hit) == RUN_STOP)
+            break;
+        if (!w_made) {
+            walk_init(&w, t, c.cache, c.mask, m, c.old_steps, c.old_depth);
+            w_made = 1;
+        }
+        if (general_steps(&w, &r, hit))
+            break;
+    }
+    int dropped = 0;
+    if (CH_UNLIKELY(r.mode >= CH_MODE_BACK) && !(r.flags & CH_STACK_F_TRUNCATED)) {
+        /* The jump back reached no C frame: drop the frames it added. */
+        uint32_t j = memo_jump_state(m, r.n);
+        dropped = r.n > j + 1;
+        r.n = j + 1;
+        if (r.recorded > j)
+            r.recorded = j;
+    }
+    *out = (ch_walk_result){.frames = m->frames, .depth = r.n, .flags = r.flags, .memo = m};
+    int identical = !r.acc.changed && r.n == m->last_depth && r.flags == m->last_flags;
+    m->nsteps = (uint8_t)r.recorded;
+    m->last_depth = (uint8_t)r.n;
+    m->last_flags = (uint8_t)r.flags;
     if (identical && m->last_id) {
         out->known_id = m->last_id; /* no hash needed: the id is known */
         return;
     }
     m->last_id = 0;
     /*
-     * w.nh is the previous walk's sum with each frame this walk changed or
-     * added adjusted; the previous walk's frames past this one's depth still
-     * lie in place (this walk wrote below w.n only, unless it dropped frames)
-     * and leave the sum. The sum over all frames cost 12 instructions per frame.
+     * r.acc.sum is the previous walk's sum with each frame this walk changed
+     * or added adjusted; the previous walk's frames past this one's depth
+     * still lie in place (this walk wrote below r.n only, unless it dropped
+     * frames) and leave the sum. The sum over all frames cost 12 instructions per frame.
      */
+    uint64_t sum = r.acc.sum;
     if (CH_UNLIKELY(dropped))
-        w.nh = ch_stack_nh(w.frames, w.n);
+        sum = ch_stack_sum(m->frames, r.n);
     else
-        for (uint32_t j = w.n; j < w.old_depth; j++)
-            w.nh -= ch_stack_nh_term(w.frames[j], j);
-    m->steps[0].nh = w.nh;
-    out->nh = w.nh;
+        for (uint32_t j = r.n; j < c.old_depth; j++)
+            sum -= ch_stack_term(m->frames[j], j);
+    m->steps[0].sum = sum;
+    out->sum = sum;
 }
 
 void ch_unwind_set_id(const ch_walk_result *res, uint32_t id)

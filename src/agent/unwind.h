@@ -14,8 +14,8 @@ typedef struct ch_walk_result {
     uint32_t depth;
     uint16_t flags;    /* CH_STACK_F_* */
     uint32_t known_id; /* non-zero: the stack is exactly the one last given this id */
-    uint64_t nh;       /* its NH sum (stacks.h: ch_stack_finish makes the hash); not computed when
-                          known_id is set */
+    uint64_t sum; /* its position sum (stacks.h: ch_stack_finish makes the hash); not computed when
+                     known_id is set */
     struct ch_walk_memo *memo;
 } ch_walk_result;
 

@@ -11,6 +11,11 @@
  * without looking up a rule. The re-reads have addresses known in advance,
  * so they run in parallel instead of as a chain of dependent loads.
  *
+ * The step where a replay ends had the same state, so the same rule and
+ * read addresses: a CFI step whose result is its read words (caller's RBP
+ * SAME or OFFSET) is taken from those addresses with the words now there
+ * (unwind.c, reread), without a rule lookup.
+ *
  * Frames are not copied: the memo keeps the previous walk's frames between
  * calls (only the walk writes them), and it is updated in place as the new
  * walk proceeds from leaf to root.
@@ -89,11 +94,11 @@ typedef struct ch_memo_step {
     ch_memo_state st;
     ch_memo_read rd;
     /*
-     * steps[0] only: the NH sum (stacks.h) of frames[0..last_depth), kept
+     * steps[0] only: the position sum (stacks.h) of frames[0..last_depth), kept
      * in what was this step's padding so that the memo's size stays what
      * the agent memory of reports counts. Valid while last_depth > 0.
      */
-    uint64_t nh;
+    uint64_t sum;
 } ch_memo_step;
 _Static_assert(sizeof(ch_memo_step) == 64, "a memo step is indexed by a shift");
 
@@ -113,14 +118,14 @@ typedef struct ch_walk_memo {
     uint8_t last_flags;
     /*
      * created.c: the frames hold the creator's part from index tail_at - 1
-     * on (0: they may not), whose NH sum there is tail_nh. A thread's
+     * on (0: they may not), whose position sum there is tail_sum. A thread's
      * creator never changes, and only a walk deeper than tail_at - 1 or the
      * append itself writes those frames, so a walk of the same depth from
      * this memo finds them in place.
      */
     uint8_t tail_at;
     uint32_t last_id; /* the stack id of the frames now in `frames`, 0 if not known */
-    uint64_t tail_nh;
+    uint64_t tail_sum;
     uint64_t frames[CH_MAX_FRAMES]; /* the previous walk's frames, leaf first */
     ch_memo_step steps[CH_MAX_FRAMES];
 } ch_walk_memo;

@@ -17,6 +17,11 @@
  *                  nested frames and 9 fixed levels of chain, from 4
  *                  stacks that differ in their 2 innermost frames (the
  *                  last pass, walk_measured, is the one measured)
+ *   calls varied   a created thread allocates 3 x 8192 times under 16
+ *                  levels of chain, each level from one of its two call
+ *                  sites at random, as bench/workloads/stacks2t.c does:
+ *                  a walk shares runs of frames with the previous one
+ *                  (the last pass, varied_measured, is the one measured)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -130,6 +135,40 @@ static void *walks(void *unused)
     return NULL;
 }
 
+/*
+ * 8192 walks of about 22 frames, chain's 16 levels each from a random call
+ * site (xorshift, a fixed seed): each walk is new, and about half its frames
+ * are the previous walk's at the same index.
+ */
+#define VARIED_DEPTH 16
+static unsigned long long varied_x = 88172645463325252ull;
+__attribute__((noinline)) static void varied_pass(void)
+{
+    for (unsigned i = 0; i < 8192; i++) {
+        varied_x ^= varied_x << 13;
+        varied_x ^= varied_x >> 7;
+        varied_x ^= varied_x << 17;
+        free(chain(VARIED_DEPTH, (unsigned)(varied_x >> 20), 16));
+    }
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The pass measured (callgrind --toggle-collect=varied_measured). */
+__attribute__((noinline)) static void varied_measured(void)
+{
+    varied_pass();
+    __asm__ volatile("" ::: "memory");
+}
+
+static void *varied(void *unused)
+{
+    (void)unused;
+    for (volatile int pass = 0; pass < 2; pass++) /* the rules are cached, the memos wide */
+        varied_pass();
+    varied_measured();
+    return NULL;
+}
+
 static void *depths(void *unused)
 {
     (void)unused;
@@ -191,8 +230,14 @@ int main(int argc, char **argv)
             return 1;
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "varied")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, varied, NULL) || pthread_join(t, NULL))
+            return 1;
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "realloc"))
         return reallocs();
-    fprintf(stderr, "usage: calls stacks|lookups|depths|tails|walks|realloc\n");
+    fprintf(stderr, "usage: calls stacks|lookups|depths|tails|walks|varied|realloc\n");
     return 2;
 }

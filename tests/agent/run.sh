@@ -340,7 +340,7 @@ if command -v valgrind >/dev/null; then
     check stack_lookup_lines "${r:-?} L1 read misses in probe over ${c:-0} calls, want under 1.2 per call" \
         sh -c "[ -n '$r' ] && [ '${c:-0}' -gt 6000 ] && [ \$((${r:-0} * 10)) -lt \$((${c:-0} * 12)) ]"
     # The creator's part of a created thread's stacks stays in each walk
-    # memo's frames with its NH sum (walkmemo.h, tail_at): `calls tails`
+    # memo's frames with its sum (walkmemo.h, tail_at): `calls tails`
     # allocates from new stacks at two depths alternately, a memo for each
     # once the memos widen, and its measured pass (2 x 2048 allocations)
     # neither copies nor hashes that part. ch_created_intern's own
@@ -351,14 +351,26 @@ if command -v valgrind >/dev/null; then
     check created_tail_kept "${ir:-?} instructions in ch_created_intern for 4096 calls, want under 130 per call" \
         sh -c "[ '${ir:-0}' -gt 4096 ] && [ '${ir:-0}' -lt $((4096 * 130)) ]"
     # The walk's own instructions per walk (ch_unwind with what it inlines:
-    # memo replay, CFI steps, page checks, the NH sum): `calls walks` walks
+    # memo replay, CFI steps, page checks, the stack hash's sum): `calls walks` walks
     # about 40 frames 8192 times, its 2 innermost frames varying. 1,536 per
     # walk when each walk summed NH over all its frames and its CFI steps
     # kept the walk's registers in memory; 995 when a walk adjusts its
-    # memo's sum by the frames it changed and steps in registers.
+    # memo's sum by the frames it changed and steps in registers; 834 with
+    # the walk's registers in locals around its loops too.
     ir=$(self_ir ch_unwind walk_measured walks)
     check walk_cost "${ir:-?} instructions in ch_unwind for 8192 walks, want under 1350 per walk" \
         sh -c "[ '${ir:-0}' -gt 8192 ] && [ '${ir:-0}' -lt $((8192 * 1350)) ]"
+    # The same on varied stacks: `calls varied` walks about 22 frames 8192
+    # times, each of chain's 16 levels from one of its two call sites at
+    # random (bench/workloads/stacks2t.c's pattern): a replay runs a few
+    # steps, then the frame differs. 1,726 per walk with the NH sum (two
+    # multiplies and about 22 instructions per changed frame), a CFI step
+    # wherever a replayed step read a changed word, and the walk's registers
+    # stored and loaded around its loops; 1,413 with the position sum, the
+    # re-read step and the registers kept in locals.
+    ir=$(self_ir ch_unwind varied_measured varied)
+    check walk_cost_varied "${ir:-?} instructions in ch_unwind for 8192 varied walks, want under 1550 per walk" \
+        sh -c "[ '${ir:-0}' -gt 8192 ] && [ '${ir:-0}' -lt $((8192 * 1550)) ]"
     # A live table that grows in place reads no slot of the new table that
     # it knows to be free (src/agent/live.c, grow_down): a list of 300k nodes
     # built then freed, under a simulated 1 MiB last level. The growth's
@@ -374,7 +386,7 @@ if command -v valgrind >/dev/null; then
     check live_grow_reads "${r:-?} last-level read misses in the growth of a 300k-node list, want 1..299999" \
         sh -c "[ -n '$r' ] && [ '${r:-0}' -gt 0 ] && [ '${r:-0}' -lt 300000 ]"
 else
-    echo "SKIP created_one_intern, sample_realloc_fast, sample_calls_cheap, stack_lookup_lines, created_tail_kept, walk_cost, live_grow_reads: valgrind not installed"
+    echo "SKIP created_one_intern, sample_realloc_fast, sample_calls_cheap, stack_lookup_lines, created_tail_kept, walk_cost, walk_cost_varied, live_grow_reads: valgrind not installed"
 fi
 
 # --- cost per malloc/free pair (20-deep chain, -O2) ------------------------------
