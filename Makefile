@@ -38,8 +38,9 @@ CLI_CFLAGS := $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
 # elfutils and the compression libraries it needs are linked in from their
 # archives (libdw-dev, libbz2-dev): loading five shared libraries cost every
 # run 3-3.5 ms of CPU (bench/RESULTS.md). `make DW_SHARED=1` links them shared.
+# No libm either: its one function used, exp, is loaded when first called (report_exp.h).
 DW_LIBS := -ldw -lelf -lz -lbz2 -llzma
-CLI_LIBS := $(if $(DW_SHARED),$(DW_LIBS),-Wl,-Bstatic $(DW_LIBS) -Wl,-Bdynamic) -lm -lpthread -ldl
+CLI_LIBS := $(if $(DW_SHARED),$(DW_LIBS),-Wl,-Bstatic $(DW_LIBS) -Wl,-Bdynamic) -lpthread -ldl
 # libmicrohttpd is loaded when --http starts (src/serve/mhd_load.h), under the
 # name the library installed here has.
 MHD_SONAME = $(shell readelf -d "$$($(CC) -print-file-name=libmicrohttpd.so)" 2>/dev/null | \

@@ -2,9 +2,9 @@
  * Number formatting, kind names, sampling scale, totals and notes shared by
  * the report writers.
  */
+#include "report/report_exp.h"
 #include "report/report_internal.h"
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,7 +74,7 @@ chr_amount chr_scale(uint64_t count, uint64_t bytes, uint64_t rate)
         return a;
     double avg = (double)bytes / (double)count;
     /* Go's exact expression (not expm1), so figures match a Go heap profile's bit for bit. */
-    double scale = 1.0 / (1.0 - exp(-avg / (double)rate));
+    double scale = 1.0 / (1.0 - chr_exp(-avg / (double)rate));
     a.count = to_u64((double)count * scale);
     a.bytes = to_u64((double)bytes * scale);
     return a;

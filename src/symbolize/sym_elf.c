@@ -339,27 +339,90 @@ void sym_elf_build_id(const sym_elf *e, char *buf, size_t cap)
     go_build_id(e, buf, cap);
 }
 
-bool sym_elf_syms_begin(sym_elf_syms *it, Elf *elf, bool dynsym_too)
+/* The first table of the wanted kinds: its section, header in *sh; NULL if none. */
+static Elf_Scn *symbol_table(Elf *elf, bool dynsym_too, GElf_Shdr *sh)
 {
-    memset(it, 0, sizeof *it);
-    GElf_Shdr sh;
     for (int pass = 0; pass < (dynsym_too ? 2 : 1); pass++) {
         Elf32_Word want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
-        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
-            if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != want || sh.sh_entsize == 0)
-                continue;
-            Elf_Data *d = elf_getdata(scn, NULL);
-            if (d == NULL)
-                return false;
-            *it = (sym_elf_syms){elf, d, sh.sh_link, 0, d->d_size / sh.sh_entsize};
-            return true;
-        }
+        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn))
+            if (gelf_getshdr(scn, sh) != NULL && sh->sh_type == want && sh->sh_entsize != 0)
+                return scn;
     }
-    return false;
+    return NULL;
+}
+
+static bool begin_data(sym_elf_syms *it, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+    Elf_Data *d = elf_getdata(scn, NULL);
+    if (d == NULL)
+        return false;
+    it->elf = elf;
+    it->data = d;
+    it->strtab = sh->sh_link;
+    it->n = d->d_size / sh->sh_entsize;
+    return true;
+}
+
+static void syms_reset(sym_elf_syms *it)
+{
+    it->elf = NULL;
+    it->data = NULL;
+    it->e = NULL;
+    it->off = it->strtab = 0;
+    it->i = it->n = it->first = it->have = 0;
+}
+
+bool sym_elf_syms_begin(sym_elf_syms *it, Elf *elf, bool dynsym_too)
+{
+    syms_reset(it);
+    GElf_Shdr sh;
+    Elf_Scn *scn = symbol_table(elf, dynsym_too, &sh);
+    return scn != NULL && begin_data(it, elf, scn, &sh);
+}
+
+bool sym_elf_syms_begin_file(sym_elf_syms *it, const sym_elf *e, bool dynsym_too)
+{
+    syms_reset(it);
+    GElf_Shdr sh;
+    Elf_Scn *scn = symbol_table(e->elf, dynsym_too, &sh);
+    if (scn == NULL)
+        return false;
+    /* The file's own layout only (little-endian 64-bit entries, within the file, not
+     * compressed); anything else through libelf, which converts it. */
+    if (e->ehdr.e_ident[EI_DATA] != ELFDATA2LSB || sh.sh_entsize != sizeof(Elf64_Sym) ||
+        (sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS || sh.sh_offset > e->size ||
+        sh.sh_size > e->size - sh.sh_offset)
+        return begin_data(it, e->elf, scn, &sh);
+    it->elf = e->elf;
+    it->e = e;
+    it->off = sh.sh_offset;
+    it->strtab = sh.sh_link;
+    it->n = sh.sh_size / sizeof(Elf64_Sym);
+    return true;
+}
+
+/* Reads the chunk holding symbol it->i; false if the file cannot be read there. */
+static bool read_chunk(sym_elf_syms *it)
+{
+    size_t k = it->n - it->i < SYM_ELF_SYMS_CHUNK ? it->n - it->i : SYM_ELF_SYMS_CHUNK;
+    it->first = it->i;
+    it->have = 0;
+    if (sym_elf_read((void *)it->e, it->buf, k * sizeof(Elf64_Sym),
+                     it->off + it->i * sizeof(Elf64_Sym)) != 0)
+        return false;
+    it->have = k;
+    return true;
 }
 
 bool sym_elf_syms_next(sym_elf_syms *it, GElf_Sym *s)
 {
+    if (it->e != NULL) {
+        if (it->i >= it->n || (it->i - it->first >= it->have && !read_chunk(it)))
+            return false;
+        *s = it->buf[it->i - it->first]; /* GElf_Sym is Elf64_Sym */
+        it->i++;
+        return true;
+    }
     while (it->i < it->n)
         if (gelf_getsym(it->data, (int)it->i++, s) != NULL)
             return true;

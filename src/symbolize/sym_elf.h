@@ -79,12 +79,23 @@ void sym_elf_build_id(const sym_elf *e, char *buf, size_t cap);
  *     sym_elf_syms it;
  *     if (sym_elf_syms_begin(&it, elf, true))
  *         while (sym_elf_syms_next(&it, &s)) ... sym_elf_syms_name(&it, &s) ...
+ * Begun over a sym_elf (sym_elf_syms_begin_file), the table is read from
+ * the file a chunk at a time into the iterator itself: libelf would read it
+ * whole into memory kept until the file is closed (libc's debug file: 240 KB,
+ * 59 fresh pages, each a page fault of several microseconds on a virtual
+ * machine), though its users keep only the symbols they want.
  */
+#define SYM_ELF_SYMS_CHUNK 256 /* symbols: 6 KiB, on the caller's stack */
+
 typedef struct sym_elf_syms {
     Elf *elf;
-    Elf_Data *data;
-    size_t strtab; /* section index of the names */
+    Elf_Data *data;   /* the table libelf read; NULL when read in chunks */
+    const sym_elf *e; /* the file read in chunks */
+    uint64_t off;     /* of the table in the file, when read in chunks */
+    size_t strtab;    /* section index of the names */
     size_t i, n;
+    size_t first, have; /* the chunk in buf: symbols first .. first + have - 1 */
+    Elf64_Sym buf[SYM_ELF_SYMS_CHUNK];
 } sym_elf_syms;
 
 /*
@@ -93,6 +104,9 @@ typedef struct sym_elf_syms {
  * no such table or it cannot be read.
  */
 bool sym_elf_syms_begin(sym_elf_syms *it, Elf *elf, bool dynsym_too);
+
+/* The same over an opened file, read in chunks (a table in another layout: as above). */
+bool sym_elf_syms_begin_file(sym_elf_syms *it, const sym_elf *e, bool dynsym_too);
 
 /* The next symbol in *s (unreadable ones skipped); false at the end. */
 bool sym_elf_syms_next(sym_elf_syms *it, GElf_Sym *s);

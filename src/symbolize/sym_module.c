@@ -51,13 +51,39 @@ static void open_module(sym_module *m)
         return;
     m->has_go = sym_gotab_init(&m->go, &m->elf) == 0;
     m->has_debug = sym_debugfile_open(&m->elf, m->path, &m->debug) == 0;
-    /* The debug file's full .symtab wins over what stripping left. */
-    sym_elf *with_debug = m->has_debug ? &m->debug : &m->elf;
-    sym_symtab_load(&m->symtab, with_debug);
+}
+
+/* The symbol table, made on first use: the debug file's full .symtab wins over what
+ * stripping left. */
+static const sym_symtab *symtab(sym_module *m)
+{
+    if (m->symtab_made)
+        return &m->symtab;
+    m->symtab_made = true;
+    sym_symtab_load(&m->symtab, m->has_debug ? &m->debug : &m->elf);
     if (m->symtab.n == 0 && m->has_debug) {
         sym_symtab_free(&m->symtab);
         sym_symtab_load(&m->symtab, &m->elf);
     }
+    return &m->symtab;
+}
+
+/*
+ * The function holding vaddr by the symbol table. The first few lookups of a module
+ * read its symbols once each instead of making the table (sym_symtab_find_once): a
+ * report whose frames are all suppressed names a handful of libc's addresses, and
+ * libc's table (6,830 functions of its debug file) took 1.5-3 ms, most of it page faults.
+ */
+static const char *symbol_name(sym_module *m, uint64_t vaddr)
+{
+    if (m->symtab_made || m->lookups_once >= SYM_LOOKUPS_ONCE)
+        return sym_symtab_lookup(symtab(m), vaddr);
+    m->lookups_once++;
+    sym_symbol s;
+    int found = m->has_debug ? sym_symtab_find_once(&m->debug, vaddr, &s) : -1;
+    if (found < 0) /* no function symbols in the debug file: the module's own */
+        found = sym_symtab_find_once(&m->elf, vaddr, &s);
+    return found > 0 ? s.name : NULL;
 }
 
 /* DWARF is the costly part (a separate debug file's sections are often
@@ -86,13 +112,13 @@ int sym_module_lookup(sym_module *m, uint64_t vaddr, sym_loc *locs, int max, boo
     if (m->has_go)
         n = sym_gotab_lookup(&m->go, vaddr, locs, max);
     if (n == 0 && m->has_dwarf && !names_only) {
-        n = sym_dwarf_lookup(&m->dwarf, &m->symtab, vaddr, locs, max);
+        n = sym_dwarf_lookup(&m->dwarf, symtab(m), vaddr, locs, max);
         for (int i = 0; i < n; i++)
             locs[i].may_be_mangled = true;
     }
     /* Code without a DWARF subprogram (assembly, stripped objects) still has a symbol. */
     if (n == 0 || locs[n - 1].function == NULL) {
-        const char *name = sym_symtab_lookup(&m->symtab, vaddr);
+        const char *name = symbol_name(m, vaddr);
         if (name != NULL) {
             n = n > 0 ? n : 1;
             locs[n - 1].function = name;

@@ -7,13 +7,20 @@
 #include "symbolize/sym_gopcln.h"
 #include "symbolize/sym_symtab.h"
 
+/* Lookups a module answers by reading its symbols once each (sym_symtab_find_once) before
+ * it makes its table: a pass over libc's debug file costs about as much as a tenth of
+ * making the table. */
+#define SYM_LOOKUPS_ONCE 8
+
 typedef struct sym_module {
     const char *path;
-    uint64_t dev, ino; /* the file must be this one (0: unknown, see sym_elf_open_as) */
-    bool refused;      /* replaced on disk while the program ran: never opened */
-    bool file_opened;  /* the ELF file was read (for its build ID); never retried */
-    bool opened;       /* symbol tables were loaded; never retried */
-    bool dwarf_opened; /* DWARF was loaded; never retried */
+    uint64_t dev, ino;     /* the file must be this one (0: unknown, see sym_elf_open_as) */
+    bool refused;          /* replaced on disk while the program ran: never opened */
+    bool file_opened;      /* the ELF file was read (for its build ID); never retried */
+    bool opened;           /* symbol tables were loaded; never retried */
+    bool dwarf_opened;     /* DWARF was loaded; never retried */
+    bool symtab_made;      /* symtab was loaded (on first need); never retried */
+    unsigned lookups_once; /* names found without the table (SYM_LOOKUPS_ONCE at most) */
     bool has_elf, has_debug, has_go, has_dwarf;
     sym_elf elf;   /* the module itself */
     sym_elf debug; /* its separate debug file, if any */

@@ -98,27 +98,35 @@ static bool keep_symbol(const GElf_Sym *s, bool data)
     return want && s->st_shndx != SHN_UNDEF && s->st_shndx < SHN_LORESERVE && s->st_value != 0;
 }
 
+/* Symbol s as the table keeps it, in *out; false if the table leaves it out. */
+static bool table_entry(const sym_elf *e, const sym_elf_syms *it, const GElf_Sym *s, bool data,
+                        sym_symbol *out)
+{
+    if (!keep_symbol(s, data))
+        return false;
+    const char *name = sym_elf_syms_name(it, s);
+    if (name == NULL || name[0] == '\0')
+        return false;
+    uint64_t end = s->st_size ? s->st_value + s->st_size : section_end(e, s->st_shndx);
+    if (end <= s->st_value)
+        return false;
+    *out = (sym_symbol){s->st_value, end, name, s->st_size != 0};
+    return true;
+}
+
 static void load(sym_symtab *t, const sym_elf *e, bool data)
 {
     memset(t, 0, sizeof(*t));
     sym_elf_syms it;
-    if (!sym_elf_syms_begin(&it, e->elf, true))
+    if (!sym_elf_syms_begin_file(&it, e, true))
         return;
     t->syms = malloc((it.n ? it.n : 1) * sizeof(*t->syms));
     if (t->syms == NULL)
         return;
     GElf_Sym s;
-    while (sym_elf_syms_next(&it, &s)) {
-        if (!keep_symbol(&s, data))
-            continue;
-        const char *name = sym_elf_syms_name(&it, &s);
-        if (name == NULL || name[0] == '\0')
-            continue;
-        uint64_t end = s.st_size ? s.st_value + s.st_size : section_end(e, s.st_shndx);
-        if (end <= s.st_value)
-            continue;
-        t->syms[t->n++] = (sym_symbol){s.st_value, end, name, s.st_size != 0};
-    }
+    while (sym_elf_syms_next(&it, &s))
+        if (table_entry(e, &it, &s, data, &t->syms[t->n]))
+            t->n++;
     sort_symbols(t);
 }
 
@@ -160,6 +168,57 @@ const sym_symbol *sym_symtab_find(const sym_symtab *t, uint64_t vaddr)
     return NULL;
 }
 
+/* Whether table entry x comes after y in the table's order (cmp_symbol, then file order). */
+static bool after(const sym_symbol *x, size_t xi, const sym_symbol *y, size_t yi)
+{
+    if (x->addr != y->addr)
+        return x->addr > y->addr;
+    if (x->end != y->end)
+        return x->end > y->end;
+    return xi > yi;
+}
+
+/*
+ * The entries sym_symtab_find would look at (the BACKTRACK last at or below vaddr in the
+ * table's order) are the BACKTRACK greatest in that order among those at or below vaddr:
+ * one pass keeps them, latest first, in near[], and the same rule then picks among them.
+ */
+int sym_symtab_find_once(const sym_elf *e, uint64_t vaddr, sym_symbol *out)
+{
+    sym_elf_syms it;
+    if (!sym_elf_syms_begin_file(&it, e, true))
+        return -1;
+    sym_symbol near[BACKTRACK], cand;
+    size_t at[BACKTRACK], k = 0, index = 0;
+    bool any = false;
+    GElf_Sym s;
+    for (; sym_elf_syms_next(&it, &s); index++) {
+        bool below = s.st_value <= vaddr;
+        if (any && !below) /* it cannot be a candidate, and the table is known not empty */
+            continue;
+        if (!table_entry(e, &it, &s, false, &cand))
+            continue;
+        any = true;
+        if (!below || (k == BACKTRACK && !after(&cand, index, &near[k - 1], at[k - 1])))
+            continue;
+        size_t i = k < BACKTRACK ? k++ : k - 1; /* the last place, or the least one's */
+        for (; i > 0 && after(&cand, index, &near[i - 1], at[i - 1]); i--) {
+            near[i] = near[i - 1];
+            at[i] = at[i - 1];
+        }
+        near[i] = cand;
+        at[i] = index;
+    }
+    if (!any)
+        return -1;
+    for (size_t i = 0; i < k; i++)
+        if (vaddr < near[i].end && (near[i].sized || i == 0)) {
+            *out = near[i];
+            return 1;
+        }
+    return 0;
+}
+
 const char *sym_symtab_mangled_at(const sym_symtab *t, uint64_t vaddr)
 {
     size_t lo = CH_FIRST_AT_LEAST(t->syms, t->n, addr, vaddr);
@@ -174,7 +233,7 @@ uint64_t sym_symtab_find_name(const sym_elf *e, const char *name)
 {
     sym_elf_syms it;
     GElf_Sym s;
-    if (!sym_elf_syms_begin(&it, e->elf, true))
+    if (!sym_elf_syms_begin_file(&it, e, true))
         return 0;
     while (sym_elf_syms_next(&it, &s)) {
         const char *sname = sym_elf_syms_name(&it, &s);

@@ -321,3 +321,11 @@ const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index)
         return "";
     return sym_module_build_id(&s->mods[module_index]);
 }
+
+size_t ch_symbolizer_tables(const ch_symbolizer *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; s != NULL && i < s->nmods; i++)
+        n += s->mods[i].symtab_made;
+    return n;
+}

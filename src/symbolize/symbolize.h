@@ -44,6 +44,10 @@ uint64_t ch_symbolizer_key(const ch_symbolizer *s, uint64_t pc, uint32_t stack_i
  */
 const ch_frame *ch_symbolize_pc(ch_symbolizer *s, uint64_t key, bool names_only, size_t *n);
 
+/* How many modules' symbol tables were made (the tests count them: a few names are
+ * looked up without one, sym_module.h). */
+size_t ch_symbolizer_tables(const ch_symbolizer *s);
+
 /* The build ID of a module as lowercase hex ("" if none). */
 const char *ch_symbolizer_build_id(ch_symbolizer *s, size_t module_index);
 

@@ -9,6 +9,9 @@
  *   symdrv --truncate-after-open=BYTES MODULE [VADDR...]   opens MODULE (reads
  *       its build ID), truncates the file to BYTES, then symbolizes: the
  *       sections read after that are gone, as if the file shrank under us.
+ *   symdrv --names [--tables] MODULE [VADDR...]   the same, function names only (no
+ *       DWARF: what a suppressed record costs); --tables then prints "tables N",
+ *       how many symbol tables were made.
  *   symdrv --bench=STACKS MODULE VADDR...   random depth-16 stacks from
  *       the given vaddrs; prints stacks per second, cold and warm.
  */
@@ -38,12 +41,14 @@ static void print_frames(uint64_t vaddr, const ch_symstack *ss)
     printf("\n");
 }
 
+static bool names_only;
+
 static int symbolize_one(ch_symbolizer *s, uint64_t bias, uint64_t vaddr)
 {
     uint64_t pc = vaddr + 1 + bias;
     ch_stack st = {.pcs = &pc, .depth = 1};
     ch_symstack ss;
-    if (ch_symbolize_stack(s, &st, 0, &ss) != 0)
+    if ((names_only ? ch_symbolize_stack_names : ch_symbolize_stack)(s, &st, 0, &ss) != 0)
         return -1;
     print_frames(vaddr, &ss);
     free(ss.frames);
@@ -102,7 +107,7 @@ int main(int argc, char **argv)
     uint64_t bias = 0;
     size_t bench_stacks = 0;
     long long truncate_to = -1;
-    int build_id = 0, i = 1;
+    int build_id = 0, tables = 0, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strncmp(argv[i], "--bias=", 7) == 0)
             bias = strtoull(argv[i] + 7, NULL, 16);
@@ -110,11 +115,16 @@ int main(int argc, char **argv)
             bench_stacks = strtoull(argv[i] + 8, NULL, 10);
         else if (strcmp(argv[i], "--build-id") == 0)
             build_id = 1;
+        else if (strcmp(argv[i], "--names") == 0)
+            names_only = true;
+        else if (strcmp(argv[i], "--tables") == 0)
+            tables = 1;
         else if (strncmp(argv[i], "--truncate-after-open=", 22) == 0)
             truncate_to = strtoll(argv[i] + 22, NULL, 10);
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: symdrv [--bias=HEX|--bench=N|--build-id|--truncate-after-open=N] "
+        fprintf(stderr, "usage: symdrv [--bias=HEX|--bench=N|--build-id|--names|--tables|"
+                        "--truncate-after-open=N] "
                         "MODULE [VADDR...]\n");
         return 2;
     }
@@ -145,6 +155,8 @@ int main(int argc, char **argv)
         while (rc == 0 && fgets(line, sizeof(line), stdin))
             rc = symbolize_one(s, bias, strtoull(line, NULL, 16));
     }
+    if (tables)
+        printf("tables %zu\n", ch_symbolizer_tables(s));
     ch_symbolizer_free(s);
     return rc != 0;
 }
