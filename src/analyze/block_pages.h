@@ -9,7 +9,7 @@
  * blocks that it nearly never points into. A bit per page number says
  * whether some block covers a byte of that page; a word whose page's bit is
  * clear points into no block and is dropped. The bits are indexed by the page
- * number's low bits (a power of two of them, at least 16 per page set), so
+ * number's low bits (a power of two of them, at least 64 per page set), so
  * the C heap's segments, however far apart, share one small array without a
  * segment search; pages that share a bit only cost a lookup each, never a
  * missed block. A heap whose blocks cover most of its pages (full tracking)

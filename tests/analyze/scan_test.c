@@ -1348,7 +1348,7 @@ static int case_sampled_lookups(void)
         wrong += b[i].kind != want;
     }
     /* What may pass besides the plants: a word into a page whose bit it shares (block_pages.h). */
-    uint64_t bound = plants + nwords / 16;
+    uint64_t bound = plants + nwords / 64;
     printf("sampled_lookups: %llu of %llu heap words looked up (at most %llu), %d kinds wrong\n",
            (unsigned long long)st.mark_lookups, (unsigned long long)nwords,
            (unsigned long long)bound, wrong);
