@@ -57,8 +57,13 @@ static uint64_t span_pages(const ch_block_index *ix)
 void ch_block_pages_init(ch_block_pages *bp, const ch_block_index *ix)
 {
     *bp = (ch_block_pages){.bits = &every_page, .mask = 63};
+    /* As many blocks as pages (full tracking): the pages are not even counted, which read every
+     * block entry (the 2M-block tree: 48 MB, 10-15 ms of CPU). */
+    uint64_t pages = span_pages(ix);
+    if (ix->n >= pages)
+        return;
     uint64_t covered = cover(ix, NULL, 0);
-    if (!covered || covered > span_pages(ix) / 2)
+    if (!covered || covered > pages / 2)
         return; /* most words into the heap would pass */
     uint64_t nbits = MIN_BITS;
     while (nbits < BITS_PER_PAGE * covered && nbits < MAX_BITS)

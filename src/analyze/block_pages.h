@@ -12,8 +12,9 @@
  * number's low bits (a power of two of them, at least 64 per page set), so
  * the C heap's segments, however far apart, share one small array without a
  * segment search; pages that share a bit only cost a lookup each, never a
- * missed block. A heap whose blocks cover most of its pages (full tracking)
- * gets no filter: every word would pass it after one more load.
+ * missed block. A heap with as many blocks as pages, or whose blocks cover
+ * most of its pages (full tracking), gets no filter: every word would pass
+ * it after one more load.
  */
 #ifndef CGOHEAP_BLOCK_PAGES_H
 #define CGOHEAP_BLOCK_PAGES_H
