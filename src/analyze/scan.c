@@ -40,6 +40,7 @@
  */
 #include "analyze/analyze.h"
 #include "analyze/block_index.h"
+#include "analyze/block_pages.h"
 #include "analyze/goheap.h"
 #include "analyze/heap_copy.h"
 #include "analyze/heap_words.h"
@@ -72,6 +73,7 @@ typedef struct cand {
 
 typedef struct scanner {
     ch_block_index ix;
+    ch_block_pages pages;     /* drops the words into pages no block covers, before their lookup */
     ch_heap_words kept;       /* the blocks' followable words, read before marking ... */
     const ch_heap_copy *copy; /* ... or (not NULL) a snapshot taken earlier (ch_scan_extra) */
     ch_mem_window win;        /* roots, and blocks the copy leaves out */
@@ -239,16 +241,22 @@ static void queue_word(scanner *s, uint64_t w, uint32_t to, uint64_t at, int pri
         flush_words(s);
 }
 
-/* Words of target bytes [base, base + n), held at p. */
+/* Words of target bytes [base, base + n), held at p. Each word is tested against the C heap's
+ * range and its pages (block_pages.h) and Go's range without a branch: in a sampled run's heap,
+ * a root, about every third word is a pointer into the C heap, too often for a branch on the range
+ * to be predicted, and nearly none passes both tests. */
 static void scan_words(scanner *s, uint64_t base, const uint8_t *p, size_t n, int prior_definite)
 {
+    const uint64_t lo = s->ix.lo, span = s->ix.hi > lo ? s->ix.hi - lo : 0;
+    const uint64_t go_lo = s->go ? s->go->lo : 0, go_span = s->go ? s->go->hi - s->go->lo : 0;
+    const ch_block_pages pages = s->pages;
     for (size_t off = 0; off + 8 <= n; off += 8) {
         uint64_t w;
         memcpy(&w, p + off, 8); /* aligned in practice; memcpy keeps it defined */
-        if (w < s->ix.lo || w >= s->ix.hi) {
-            go_word(s, w, base + off);
-            continue; /* the common case: not a C heap address at all */
-        }
+        bool in_go = w - go_lo < go_span;
+        bool in_c = (w - lo < span) & ch_block_pages_may_hold(&pages, w);
+        if (__builtin_expect(!(in_go | in_c), 1))
+            continue; /* the common case: no block or Go object can be there */
         if (!go_word(s, w, base + off))
             queue_word(s, w, NOT_LOOKED_UP, base + off, prior_definite);
     }
@@ -443,6 +451,7 @@ static const uint8_t kind_of_state[] = {
 static void scanner_free(scanner *s)
 {
     ch_block_index_free(&s->ix);
+    ch_block_pages_free(&s->pages);
     ch_heap_words_free(&s->kept);
     ch_mem_window_free(&s->win);
     free(s->state);
@@ -473,6 +482,7 @@ static int scanner_init(scanner *s, ch_profile *p, const ch_scan_extra *x, ch_re
         scanner_free(s);
         return -1;
     }
+    ch_block_pages_init(&s->pages, &s->ix);
     ch_phase("heap copy");
     s->copy = copy;
     const ch_go_heap *go = x ? x->go : NULL;

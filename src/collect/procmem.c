@@ -27,6 +27,23 @@ long ch_procmem_read(void *ctx, uint64_t addr, void *buf, size_t len)
     return done ? (long)done : -1;
 }
 
+long ch_procmem_read_vm(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    ch_procmem *m = ctx;
+    ssize_t got = -1;
+    if (!m->no_vm && len) {
+        struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+        got = process_vm_readv(m->pid, &local, 1, &remote, 1, 0);
+        if (got == (ssize_t)len)
+            return (long)got;
+        if (got < 0 && errno != EFAULT)
+            m->no_vm = true; /* no permission, no such call: never again */
+    }
+    size_t done = got > 0 ? (size_t)got : 0;
+    long rest = ch_procmem_read(&m->fd, addr + done, (char *)buf + done, len - done);
+    return rest > 0 ? (long)(done + (size_t)rest) : done ? (long)done : -1;
+}
+
 /* The kernel's limit on iovecs per call (UIO_MAXIOV). */
 #define BATCH 1024
 

@@ -11,6 +11,22 @@
 /* A ch_read_fn: ctx points to the open /proc/PID/mem descriptor (an int). */
 long ch_procmem_read(void *ctx, uint64_t addr, void *buf, size_t len);
 
+/* A stopped target's memory: its pid, for process_vm_readv, and its open /proc/PID/mem. */
+typedef struct ch_procmem {
+    pid_t pid;
+    int fd;
+    bool no_vm; /* process_vm_readv was refused: pread alone */
+} ch_procmem;
+
+/*
+ * A ch_read_fn over a ch_procmem (ctx): process_vm_readv, which copies the
+ * target's bytes once where a pread of /proc/PID/mem copies each page twice
+ * (100 MB in 1 MiB reads: 11-14 ms of CPU against 20-23), then
+ * ch_procmem_read from the first byte it did not read (a hole) or for all
+ * of them if it is refused. Same answer as ch_procmem_read.
+ */
+long ch_procmem_read_vm(void *ctx, uint64_t addr, void *buf, size_t len);
+
 /*
  * Reads every request of the stopped target pid: many in one system call
  * (process_vm_readv), each one it could not read, or all if it is refused,

@@ -14,7 +14,9 @@
  * lost". So the arenas are roots there (like every root, less the tracked
  * blocks' own bytes, which the scan skips): a sampled block is lost only if
  * no word anywhere points to it. The price is the other way round: a
- * pointer left in a freed chunk keeps a leak "reachable".
+ * pointer left in a freed chunk keeps a leak "reachable". The scan then reads
+ * every word of the heap, and looks up only those into a page that a sampled
+ * block covers (analyze/block_pages.h).
  *
  * Stacks are cut at the stack pointers of the threads stopped at exit (the
  * main thread's [stack], glibc thread stacks), or above libc's exit frames

@@ -159,8 +159,7 @@ static void thread_sps_free(thread_sps *ts)
 
 /* What the scan needs, found while the target is stopped (stopped.h). */
 struct ch_scan_job {
-    pid_t pid;
-    int memfd;
+    ch_procmem mem;                 /* the target: its pid, and mem.fd its /proc/PID/mem */
     const ch_exit_threads *threads; /* valid while the target is stopped */
     ch_scan_opts o;
     thread_sps ts;
@@ -180,7 +179,7 @@ struct ch_scan_job {
 static void read_many(void *ctx, ch_read_req *reqs, size_t n)
 {
     ch_scan_job *j = ctx;
-    ch_procmem_read_many(j->pid, ch_procmem_read, &j->memfd, reqs, n);
+    ch_procmem_read_many(j->mem.pid, ch_procmem_read, &j->mem.fd, reqs, n);
 }
 
 /* The root regions, the mappings and the Go runtime's view; false (with
@@ -195,19 +194,19 @@ static bool find_roots(ch_scan_job *j, const ch_stopped_target *tg, ch_profile *
     rc.nthreads = t->n;
     if (fstat(tg->shm_fd, &st) == 0)
         rc.shm_inode = st.st_ino;
-    snprintf(smaps, sizeof smaps, "/proc/%d/smaps", (int)j->pid);
+    snprintf(smaps, sizeof smaps, "/proc/%d/smaps", (int)j->mem.pid);
     rc.blocks = p->blocks;
     rc.nblocks = p->nblocks;
     rc.sampled = p->sample_rate > 1;
     rc.marks = tg->marks;
     rc.nmarks = tg->nmarks;
     ch_phase("roots");
-    j->roots = ch_roots_from_smaps(smaps, &rc, &j->nroots, ch_procmem_read, &j->memfd);
+    j->roots = ch_roots_from_smaps(smaps, &rc, &j->nroots, ch_procmem_read, &j->mem.fd);
     if (!j->roots) {
         scan_failed(p, strerror(errno));
         return false;
     }
-    j->maps = read_mappings(j->pid, &j->nmaps);
+    j->maps = read_mappings(j->mem.pid, &j->nmaps);
     ch_go_threads threads = {.main_sp = t->main_sp,
                              .sps = j->ts.sp,
                              .nsps = t->n,
@@ -219,10 +218,10 @@ static bool find_roots(ch_scan_job *j, const ch_stopped_target *tg, ch_profile *
     if (j->o.show_roots)
         threads.goroutines = &j->goroutines;
     ch_phase("go runtime");
-    j->roots = ch_go_refine_roots(j->pid, tg->go, &threads, j->roots, &j->nroots, ch_procmem_read,
-                                  &j->memfd, j->o.verbose);
-    j->roots = ch_go_heap_collect(j->pid, tg->go, &j->gh, j->roots, &j->nroots, ch_procmem_read,
-                                  &j->memfd, j->o.verbose);
+    j->roots = ch_go_refine_roots(j->mem.pid, tg->go, &threads, j->roots, &j->nroots,
+                                  ch_procmem_read, &j->mem.fd, j->o.verbose);
+    j->roots = ch_go_heap_collect(j->mem.pid, tg->go, &j->gh, j->roots, &j->nroots, ch_procmem_read,
+                                  &j->mem.fd, j->o.verbose);
     j->x.go = j->gh.nspans ? &j->gh : NULL;
     if (j->o.show_roots) { /* failing that, the report just names no roots */
         j->x.why = calloc(p->nblocks + 1, sizeof *j->x.why);
@@ -230,7 +229,7 @@ static bool find_roots(ch_scan_job *j, const ch_stopped_target *tg, ch_profile *
             j->gh.why = calloc(j->gh.nobjects + 1, sizeof *j->gh.why);
     }
     ch_phase("resident pages");
-    j->roots = ch_roots_resident(j->pid, j->roots, &j->nroots);
+    j->roots = ch_roots_resident(j->mem.pid, j->roots, &j->nroots);
     return true;
 }
 
@@ -243,17 +242,17 @@ ch_scan_job *ch_scan_prepare(const ch_stopped_target *t, ch_profile *p, const ch
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/mem", (int)t->pid);
-    *j = (ch_scan_job){.pid = t->pid, .threads = t->threads, .o = *o, .nregs = t->threads->n};
+    *j = (ch_scan_job){.mem.pid = t->pid, .threads = t->threads, .o = *o, .nregs = t->threads->n};
     j->x.read_many = read_many; /* the scan's own copy of the heap, at the exit stop */
     j->x.many_ctx = j;
-    j->memfd = open(path, O_RDONLY | O_CLOEXEC);
-    if (j->memfd < 0)
+    j->mem.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (j->mem.fd < 0)
         scan_failed(p, strerror(errno));
     else if (thread_sps_make(&j->ts, t->threads))
         scan_failed(p, strerror(ENOMEM));
     else {
         ch_phase("exit frames");
-        cut_exit_frames(p, o->verbose, j->memfd, t->threads, &j->ts);
+        cut_exit_frames(p, o->verbose, j->mem.fd, t->threads, &j->ts);
         if (find_roots(j, t, p))
             return j;
     }
@@ -313,7 +312,7 @@ int ch_scan_snapshot(ch_scan_job *j, ch_profile *p, uint64_t max, ch_copy_buf *k
         spans = snapshot_spans(j, &ix, &n);
         ch_block_index_free(&ix);
     }
-    const ch_copy_reader r = {ch_procmem_read, &j->memfd, read_many, j};
+    const ch_copy_reader r = {ch_procmem_read, &j->mem.fd, read_many, j};
     int rc = spans ? ch_heap_copy_spans(&j->snap, spans, n, max, keep, &r) : -1;
     free(spans);
     if (rc) {
@@ -355,7 +354,7 @@ static long snapshot_read(void *ctx, uint64_t addr, void *buf, size_t len)
         return -1;
     }
     j->late_reads++;
-    return ch_procmem_read(&j->memfd, addr, buf, len);
+    return ch_procmem_read(&j->mem.fd, addr, buf, len);
 }
 
 void ch_scan_run(ch_scan_job *j, ch_profile *p)
@@ -364,8 +363,8 @@ void ch_scan_run(ch_scan_job *j, ch_profile *p)
     ch_phase("scan");
     bool snap = j->x.copy != NULL;
     if (ch_scan_ex(p, j->roots, j->nroots, j->ts.words, j->nregs * REGS_PER_THREAD, j->maps,
-                   j->nmaps, &j->x, snap ? snapshot_read : ch_procmem_read,
-                   snap ? (void *)j : &j->memfd)) {
+                   j->nmaps, &j->x, snap ? snapshot_read : ch_procmem_read_vm,
+                   snap ? (void *)j : &j->mem)) {
         scan_failed(p, strerror(ENOMEM));
         return;
     }
@@ -390,9 +389,9 @@ void ch_scan_run(ch_scan_job *j, ch_profile *p)
                            .threads = j->threads,
                            .regs_per_thread = REGS_PER_THREAD,
                            .goroutines = &j->goroutines,
-                           .pid = j->pid,
+                           .pid = j->mem.pid,
                            .read = ch_procmem_read,
-                           .read_ctx = &j->memfd};
+                           .read_ctx = &j->mem.fd};
         ch_phase("roots named");
         ch_why_name(p, &wi);
     }
@@ -409,8 +408,8 @@ void ch_scan_job_free(ch_scan_job *j)
     free(j->roots);
     free(j->maps);
     thread_sps_free(&j->ts);
-    if (j->memfd >= 0)
-        close(j->memfd);
+    if (j->mem.fd >= 0)
+        close(j->mem.fd);
     free(j);
 }
 

@@ -10,7 +10,7 @@ SUITE=analyze
 need_bins analyze scan_test supp_test
 
 export ASAN_OPTIONS=detect_leaks=1
-for c in start_pointer interior upgrade cycle tree chain block_bytes registers go_noptr zero_size_holes glibc_chunk copy_holes snapshot copy_batched sparse_index far_index group copy_after_sort index_pages scan_pages index_starts index_passes mark_lookups \
+for c in start_pointer interior upgrade cycle tree chain block_bytes registers go_noptr zero_size_holes glibc_chunk copy_holes snapshot copy_batched sparse_index far_index group copy_after_sort index_pages scan_pages index_starts index_passes mark_lookups sampled_lookups block_pages \
     heur_stdstring heur_length64 heur_newarray heur_multipleinheritance heur_reads_once; do
     ASAN_OPTIONS=detect_leaks=0 run "scan_$c" "$TB/analyze/scan_test" "$c"
 done

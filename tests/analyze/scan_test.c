@@ -5,6 +5,7 @@
  */
 #include "analyze/analyze.h"
 #include "analyze/block_index.h"
+#include "analyze/block_pages.h"
 #include "analyze/goheap.h"
 #include "analyze/heap_copy.h"
 #include "analyze/heuristics.h"
@@ -1300,6 +1301,92 @@ static int case_mark_lookups(void)
     return rc || reachable != p.nblocks || st.kept_words != TREE_N - 1 || st.mark_lookups != 1;
 }
 
+/*
+ * A sampled run's scan (collect/roots.c: the untracked heap is a root): an
+ * 8 MiB heap whose every word points into it, between a few sampled blocks
+ * that only planted words reach. Only words into the blocks' pages are looked
+ * up (block_pages.h), where each of the heap's words was, and the kinds are
+ * those of the plants: a start pointer reaches, an interior one makes
+ * possible, the rest are lost.
+ */
+#define SAMPLED_HEAP 0x7f0000000000ull
+#define SAMPLED_BYTES (8u << 20)
+#define SAMPLED_K 16
+#define SAMPLED_GAP (SAMPLED_BYTES / SAMPLED_K) /* a block at the start of each 512 KiB */
+static int case_sampled_lookups(void)
+{
+    fake_mem m = {0};
+    uint8_t *heap = add_segment(&m, SAMPLED_HEAP, SAMPLED_BYTES);
+    ch_block b[SAMPLED_K];
+    for (int i = 0; i < SAMPLED_K; i++)
+        b[i] = (ch_block){.addr = SAMPLED_HEAP + (uint64_t)i * SAMPLED_GAP + 64,
+                          .size = 64,
+                          .stack_id = 1,
+                          .kind = CH_KIND_UNFREED};
+    uint64_t x = 88172645463325252ull, nwords = SAMPLED_BYTES / 8, plants = 0;
+    for (uint64_t k = 0; k < nwords; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t to = (x % SAMPLED_BYTES) & ~7ull;
+        if (to % SAMPLED_GAP < 4096)
+            to += 4096; /* never into a block's page: the blocks' pages are for the plants */
+        memcpy(heap + k * 8, &(uint64_t){SAMPLED_HEAP + to}, 8);
+    }
+    /* Block 2i + 1 lost; block 2i reached from the word 1 KiB past it, at its start for i even,
+     * inside it for i odd. */
+    for (int i = 0; i < SAMPLED_K; i += 2, plants++)
+        memcpy(heap + (b[i].addr - SAMPLED_HEAP) + 1024, &(uint64_t){b[i].addr + (i % 4 ? 8 : 0)},
+               8);
+    ch_profile p = {.blocks = b, .nblocks = SAMPLED_K, .nstacks = 1};
+    ch_region root = {.start = SAMPLED_HEAP, .end = SAMPLED_HEAP + SAMPLED_BYTES};
+    ch_scan_stats st = {0};
+    ch_scan_extra ex = {.stats = &st};
+    int rc = ch_scan_ex(&p, &root, 1, NULL, 0, NULL, 0, &ex, fake_read, &m);
+    int wrong = 0;
+    for (int i = 0; i < SAMPLED_K; i++) {
+        int off = (int)((b[i].addr - SAMPLED_HEAP) / SAMPLED_GAP);
+        int want = off % 2 ? CH_KIND_DEFINITE : off % 4 ? CH_KIND_POSSIBLE : CH_KIND_REACHABLE;
+        wrong += b[i].kind != want;
+    }
+    /* What may pass besides the plants: a word into a page whose bit it shares (block_pages.h). */
+    uint64_t bound = plants + nwords / 64;
+    printf("sampled_lookups: %llu of %llu heap words looked up (at most %llu), %d kinds wrong\n",
+           (unsigned long long)st.mark_lookups, (unsigned long long)nwords,
+           (unsigned long long)bound, wrong);
+    free(heap);
+    free(p.owned);
+    return rc || wrong || st.mark_lookups > bound;
+}
+
+/* Every page of every block passes the filter, in segments far apart and across a block of
+ * many pages; most other pages do not. */
+static int case_block_pages(void)
+{
+    enum { N = 3000 };
+    ch_block *b = calloc(N, sizeof *b);
+    for (size_t i = 0; i < N; i++) /* three runs, 2^40 bytes apart, one block per 64 KiB */
+        b[i] = (ch_block){.addr = ((i % 3 + 1) << 40) + (i / 3) * 65536 + 16, .size = 40};
+    b[N - 1].size = 1 << 20; /* the last run's last block: 257 pages */
+    ch_block_index ix;
+    ch_block_pages bp;
+    if (!b || ch_block_index_init(&ix, b, N))
+        return 1;
+    ch_block_pages_init(&bp, &ix);
+    size_t missed = 0, passed = 0, others = 0;
+    for (size_t i = 0; i < N; i++) {
+        uint64_t end = ch_block_end(&b[i]);
+        for (uint64_t a = b[i].addr & ~4095ull; a < end; a += 4096)
+            missed += !ch_block_pages_may_hold(&bp, a) + !ch_block_pages_may_hold(&bp, a + 4095);
+        for (uint64_t a = (b[i].addr | 4095) + 1; a < (b[i].addr | 65535) && a > end; a += 4096)
+            passed += ch_block_pages_may_hold(&bp, a), others++;
+    }
+    printf("block_pages: %zu pages of blocks missed, %zu of %zu other pages passed\n", missed,
+           passed, others);
+    ch_block_pages_free(&bp);
+    ch_block_index_free(&ix);
+    free(b);
+    return missed || passed * 8 > others;
+}
+
 static int bench_tree(void)
 {
     tree_mem m;
@@ -1423,6 +1510,8 @@ int main(int argc, char **argv)
         {"index_starts", case_index_starts},
         {"index_passes", case_index_passes},
         {"mark_lookups", case_mark_lookups},
+        {"sampled_lookups", case_sampled_lookups},
+        {"block_pages", case_block_pages},
         {"bench_tree", bench_tree},
         {"tree_pipelined", bench_tree_pipelined},
     };

@@ -4,6 +4,9 @@
  * them (an unmapped page, a request running into it). Every readable one
  * is read whole, every hole is marked; batched, the one-by-one reader runs
  * only for the holes; with pid 0 (no batching) for every request.
+ * ch_procmem_read_vm answers as ch_procmem_read does (a whole read, a read
+ * running into the hole, one at it), through process_vm_readv (with no
+ * /proc/PID/mem descriptor at all) or, refused, through the descriptor.
  * Prints one line; exits non-zero on failure.
  */
 #include "collect/procmem.h"
@@ -57,6 +60,20 @@ static int check_run(pid_t pid, int fd, const uint8_t *src, uint64_t hole)
     return calls;
 }
 
+/* A whole page, the page and the hole after it, the hole: what ch_procmem_read answers. */
+static void check_vm(ch_procmem *m, const uint8_t *page_before, uint64_t hole, long page)
+{
+    uint8_t *buf = malloc((size_t)page);
+    uint64_t at = (uint64_t)(uintptr_t)page_before;
+    CHECK(ch_procmem_read_vm(m, at, buf, (size_t)page) == page);
+    CHECK(!memcmp(buf, page_before, (size_t)page));
+    memset(buf, 0, (size_t)page);
+    CHECK(ch_procmem_read_vm(m, at + 8, buf, (size_t)page) == page - 8);
+    CHECK(!memcmp(buf, page_before + 8, (size_t)page - 8));
+    CHECK(ch_procmem_read_vm(m, hole, buf, 64) == -1);
+    free(buf);
+}
+
 int main(void)
 {
     uint8_t *src = malloc(N * LEN);
@@ -68,6 +85,13 @@ int main(void)
     for (size_t i = 0; i < N * LEN; i++)
         src[i] = (uint8_t)(i * 7 + 1);
     uint64_t hole = (uint64_t)(uintptr_t)(two + page);
+    for (long i = 0; i < page; i++)
+        two[i] = (uint8_t)(i * 13 + 5);
+    ch_procmem vm = {.pid = getpid(), .fd = -1}, refused = {.pid = -1, .fd = fd};
+    check_vm(&vm, two, hole, page);
+    CHECK(!vm.no_vm);
+    check_vm(&refused, two, hole, page);
+    CHECK(refused.no_vm);
     int batched = check_run(getpid(), fd, src, hole);
     CHECK(batched == 3); /* the holes alone */
     int single = check_run(0, fd, src, hole);
