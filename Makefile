@@ -101,7 +101,7 @@ TEST_DRIVERS := analyze/scan_test analyze/supp_test \
 # no sanitizer, which would take malloc from the agent.
 TEST_PROGS := agent/leak agent/threads agent/kill agent/dl agent/bench agent/alt \
               agent/handoff agent/recycle agent/calls agent/reuse_faults agent/shared_rules \
-              agent/minilaunch agent/dl_lib.so \
+              agent/sites agent/minilaunch agent/dl_lib.so \
               agent/list collect/target collect/fake_agent.so
 TEST_BINS := $(TEST_DRIVERS:%=$(BUILD)/tests/%) $(TEST_PROGS:%=$(BUILD)/tests/%) \
              $(BUILD)/tests/symbolize/symdrv_nocxx
@@ -132,6 +132,10 @@ $(BUILD)/tests/agent/minilaunch: tests/agent/minilaunch.c $(BUILD)/obj/src/commo
 $(BUILD)/tests/agent/list: bench/workloads/list.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_PROG_CFLAGS) -o $@ $<
+# Without PIE: its call sites' return addresses are the ones objdump shows.
+$(BUILD)/tests/agent/sites: tests/agent/sites.c src/agent/walkmemo.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TEST_PROG_CFLAGS) -fno-pie -no-pie -o $@ $< -lpthread
 $(BUILD)/tests/agent/%: tests/agent/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_PROG_CFLAGS) -o $@ $< -ldl -lpthread

@@ -134,7 +134,7 @@ static inline struct ch_walk_memo *ch_thread_memo(ch_thread *t, uint64_t first_p
 {
     if (!t->memos)
         return NULL;
-    return t->memos + (ch_memo_index(first_pc, sp) & t->memo_mask);
+    return ch_memo_pick(t->memos, t->memo_mask, first_pc, sp);
 }
 
 /* Queues p, a free made while `inside` is set (see there). */

@@ -30,7 +30,7 @@
  * another depth matches no state by index: bench/workloads/stacks2t.c, 15
  * depths from one call site, replayed nothing). Consecutive depths have
  * stack pointers a frame apart and get consecutive memos, not a hash's
- * collisions.
+ * collisions. Call sites whose hashes meet have two ways (ch_memo_pick).
  *
  * Why a replay is sound where two stacks differ only in an outer frame
  * (main calls f from two lines at the same stack pointer, f calls g with
@@ -161,6 +161,42 @@ static inline uint32_t ch_memo_index(uint64_t first_pc, uint64_t sp)
     uint32_t site =
         (uint32_t)((first_pc * 0x9e3779b97f4a7c15ull) >> (64 - __builtin_ctz(CH_WALK_MEMOS)));
     return site + (uint32_t)(sp >> 4);
+}
+
+/* True if memo m's last walk started at (first_pc, sp): its state 0 and frame 0. */
+static inline int ch_memo_is(const ch_walk_memo *m, uint64_t first_pc, uint64_t sp)
+{
+    return m->frames[0] == first_pc && m->steps[0].st.sp == sp;
+}
+
+/*
+ * The memo for a walk from (first_pc, sp) among memos[0..mask]: two ways,
+ * the indexed memo (its home) and its neighbour (index ^ 1). Where
+ * call sites at one stack pointer share a home (reallocs.c's realloc,
+ * calloc and posix_memalign: whether two of them did depended on where
+ * ASLR loaded the program), one memo each made them evict each other at
+ * every call: a whole walk and a stack-table lookup each time. A walk
+ * takes the way that recorded its start, else its home if that is empty
+ * or held by a guest (a walk whose home is the neighbour), else the
+ * neighbour. A site at its home is never evicted by a guest, so of the
+ * sites that share a home, the first keeps it and the next has the
+ * neighbour. The one-site case checks its home alone; a home never used
+ * is taken without reading the neighbour (no page of it is touched).
+ */
+static inline ch_walk_memo *ch_memo_pick(ch_walk_memo *memos, uint32_t mask, uint64_t first_pc,
+                                         uint64_t sp)
+{
+    uint32_t i = ch_memo_index(first_pc, sp) & mask;
+    ch_walk_memo *home = memos + i;
+    if (__builtin_expect(ch_memo_is(home, first_pc, sp), 1) || home->last_depth == 0)
+        return home;
+    ch_walk_memo *next = memos + ((i ^ 1u) & mask);
+    if (ch_memo_is(next, first_pc, sp) || next->last_depth == 0)
+        return next;
+    /* Both hold other walks: evict a guest at home, else the neighbour. */
+    if ((ch_memo_index(home->frames[0], home->steps[0].st.sp) & mask) != i)
+        return home;
+    return next;
 }
 
 #endif

@@ -48,7 +48,7 @@ consistent() { [ $(($(hdr "$1" n_allocs) - $(hdr "$1" n_frees))) -eq "$(live_tot
 run() { "$P/minilaunch" -a "$AGENT" "$@"; }
 
 # --- build ---------------------------------------------------------------
-need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls reuse_faults \
+need_bins agent minilaunch leak threads kill dl bench alt handoff recycle calls reuse_faults sites \
     shared_rules dl_lib.so
 [ -f "$AGENT" ] || { fail build "$AGENT is not built (run make)"; exit 1; }
 pass build
@@ -293,6 +293,29 @@ if command -v valgrind >/dev/null; then
     n=$(ncalls ch_stack_intern depths)
     check walk_memo_depths "ch_stack_intern called $n times, want 1..8000" \
         sh -c "[ $n -gt 0 ] && [ $n -le 8000 ]"
+    # 2 x 20000 allocations alternating between two call sites at one stack
+    # pointer whose return addresses share a home memo (`sites pick` finds
+    # two by the agent's own index; the program has no PIE, so objdump's
+    # addresses are the run's): once the memos widen, each site keeps its
+    # own previous walk in one of the two ways (walkmemo.h, ch_memo_pick)
+    # and interns nothing. With one memo per home they evicted each other:
+    # 40000 calls, and whether two of a program's sites met that way
+    # depended on where ASLR loaded it.
+    pcs=$(objdump -d --no-show-raw-insn "$P/sites" 2>/dev/null |
+        awk '/<site[0-9]+>:$/ {k = $2; gsub(/[^0-9]/, "", k); s = 1; next}
+            s == 1 && /call.*<malloc@plt>/ {s = 2; next}
+            s == 2 {sub(/:.*/, ""); gsub(/ /, ""); print k, $0; s = 0}' | sort -n | cut -d' ' -f2)
+    pair=$("$P/sites" pick $pcs)
+    rm -f "$W"/cg.*
+    valgrind --tool=callgrind --compress-strings=no --trace-children=yes \
+        --callgrind-out-file="$W/cg.%p" "$P/minilaunch" -a "$AGENT" -o "$W/sites.dump" \
+        -- "$P/sites" run ${pair:-0 0} >/dev/null 2>&1
+    f=$(grep -l "^cmd: *[^ ]*/sites run" "$W"/cg.* 2>/dev/null | head -1)
+    n=$(awk '/^cfn=/ {sub(/^cfn=/, ""); callee = $0; next}
+        /^calls=/ {if (callee == "ch_stack_intern") {split($0, a, /[= ]/); n += a[2]} callee = ""}
+        END {print n + 0}' "$f" 2>/dev/null)
+    check walk_memo_sites "ch_stack_intern called ${n:-?} times for sites ${pair:-none}, want 1..8000" \
+        sh -c "[ -n '$pair' ] && [ '${n:-0}' -gt 0 ] && [ '${n:-0}' -le 8000 ]"
     # A sampled run: realloc and posix_memalign that are not sampled go to
     # glibc without entering the recording path (80,000 calls of
     # ch_on_alloc for 20,000 rounds without the fast path).
@@ -386,7 +409,7 @@ if command -v valgrind >/dev/null; then
     check live_grow_reads "${r:-?} last-level read misses in the growth of a 300k-node list, want 1..299999" \
         sh -c "[ -n '$r' ] && [ '${r:-0}' -gt 0 ] && [ '${r:-0}' -lt 300000 ]"
 else
-    echo "SKIP created_one_intern, sample_realloc_fast, sample_calls_cheap, stack_lookup_lines, created_tail_kept, walk_cost, walk_cost_varied, live_grow_reads: valgrind not installed"
+    echo "SKIP created_one_intern, walk_memo_sites, sample_realloc_fast, sample_calls_cheap, stack_lookup_lines, created_tail_kept, walk_cost, walk_cost_varied, live_grow_reads: valgrind not installed"
 fi
 
 # --- cost per malloc/free pair (20-deep chain, -O2) ------------------------------
