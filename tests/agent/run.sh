@@ -262,9 +262,13 @@ ncalls() {
         -- "$P/calls" "$arg" >/dev/null 2>&1
     f=$(grep -l "^cmd: *[^ ]*/calls $arg\$" "$W"/cg.* 2>/dev/null | head -1) # not minilaunch's
     [ -n "$f" ] || { echo -1; return; }
-    awk -v fn="$fn" '/^cfn=/ {sub(/^cfn=/, ""); callee = $0; next}
+    cg_calls "$fn" "$f"
+}
+# cg_calls FUNCTION FILE: calls to FUNCTION in callgrind output FILE.
+cg_calls() {
+    awk -v fn="$1" '/^cfn=/ {sub(/^cfn=/, ""); callee = $0; next}
         /^calls=/ {if (callee == fn) {split($0, a, /[= ]/); n += a[2]} callee = ""}
-        END {print n + 0}' "$f"
+        END {print n + 0}' "$2"
 }
 # self_ir FUNCTION TOGGLE ARG: the agent's FUNCTION's own instructions (with
 # what it inlines) while TOGGLE runs in `calls ARG` (callgrind --toggle-collect).
@@ -311,9 +315,7 @@ if command -v valgrind >/dev/null; then
         --callgrind-out-file="$W/cg.%p" "$P/minilaunch" -a "$AGENT" -o "$W/sites.dump" \
         -- "$P/sites" run ${pair:-0 0} >/dev/null 2>&1
     f=$(grep -l "^cmd: *[^ ]*/sites run" "$W"/cg.* 2>/dev/null | head -1)
-    n=$(awk '/^cfn=/ {sub(/^cfn=/, ""); callee = $0; next}
-        /^calls=/ {if (callee == "ch_stack_intern") {split($0, a, /[= ]/); n += a[2]} callee = ""}
-        END {print n + 0}' "$f" 2>/dev/null)
+    n=$([ -n "$f" ] && cg_calls ch_stack_intern "$f")
     check walk_memo_sites "ch_stack_intern called ${n:-?} times for sites ${pair:-none}, want 1..8000" \
         sh -c "[ -n '$pair' ] && [ '${n:-0}' -gt 0 ] && [ '${n:-0}' -le 8000 ]"
     # A sampled run: realloc and posix_memalign that are not sampled go to
