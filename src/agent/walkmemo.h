@@ -183,7 +183,7 @@ static inline int ch_memo_is(const ch_walk_memo *m, uint64_t first_pc, uint64_t 
  * it is touched). Measured and not kept: a home held by a walk whose own
  * home is the neighbour evicted first (the check hashed that walk's start):
  * stacks2t 50000, where 30 starts share 16 memos, +3.5 M instructions
- * against +0.8 M without it (bench/RESULTS.md).
+ * against +0.4 M without it (bench/RESULTS.md).
  */
 static inline ch_walk_memo *ch_memo_pick(ch_walk_memo *memos, uint32_t mask, uint64_t first_pc,
                                          uint64_t sp)
