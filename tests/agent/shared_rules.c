@@ -12,12 +12,11 @@
 #include <stdlib.h>
 
 static pthread_barrier_t all_started, all_walked;
-static void *volatile sink;
 
 __attribute__((noinline)) static void walk_once(void)
 {
-    sink = malloc(32);
-    free(sink);
+    void *volatile p = malloc(32); /* this thread's own: the threads walk at once */
+    free(p);
 }
 
 static void *worker(void *arg)
