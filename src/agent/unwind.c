@@ -671,17 +671,6 @@ static inline __attribute__((always_inline)) int general_steps(walk *w, memo_reg
     return stop;
 }
 
-/* In a BACK mode: the last state on the goroutine stack, where the jump was taken. */
-static uint32_t jump_state(const walk *w)
-{
-    if (!w->memo)
-        return w->jump_at;
-    uint32_t j = w->n - 1;
-    while (j > 0 && w->memo->steps[j].st.mode != CH_MODE_FP)
-        j--;
-    return j;
-}
-
 /* A walk without a memo (exact mode): every step by step(). */
 static void exact_walk(ch_thread *t, uint64_t pc, uint64_t sp, uint64_t bp, ch_walk_result *out)
 {
@@ -699,12 +688,13 @@ static void exact_walk(ch_thread *t, uint64_t pc, uint64_t sp, uint64_t bp, ch_w
         enter(&w);
     }
     if (CH_UNLIKELY(w.mode >= CH_MODE_BACK) && !(w.flags & CH_STACK_F_TRUNCATED))
-        w.n = jump_state(&w) + 1; /* the jump back reached no C frame: drop the frames it added */
+        w.n = w.jump_at + 1; /* the jump back reached no C frame: drop the frames it added */
     *out = (ch_walk_result){.frames = w.frames, .depth = w.n, .flags = w.flags};
     out->sum = ch_stack_sum(w.frames, w.n);
 }
 
-/* In a BACK mode with a memo: the last state on the goroutine stack (jump_state). */
+/* In a BACK mode with a memo: the last state on the goroutine stack, where the jump was
+ * taken (an exact walk keeps it in jump_at). */
 static __attribute__((cold, noinline)) uint32_t memo_jump_state(const ch_walk_memo *m, uint32_t n)
 {
     uint32_t j = n - 1;
