@@ -393,36 +393,68 @@ typedef struct ch_shm_header {
 } ch_shm_header;
 
 /*
- * Empties the header for a new program image (after an execve in the
- * target): keeps the layout and the launcher's settings, drops everything
- * the agent wrote. The regions themselves (from shards_off to the end) must
- * be zeroed by the caller, by punching a hole in the memfd. Valid only while
- * no thread writes the record. Used by the launcher at the exec stop and, if
- * the launcher is not tracing, by the new image's agent.
+ * The record's layout: what ch_shm_create fixes and no one else may change
+ * (the regions, and the identity fields ch_shm_validate checks first).
+ * One list, expanded where the layout is copied out of or into a header.
  */
-static inline void ch_shm_forget(ch_shm_header *h)
+#define CH_SHM_LAYOUT_FIELDS(X)                                                                    \
+    X(uint64_t, magic)                                                                             \
+    X(uint32_t, version)                                                                           \
+    X(uint32_t, header_size)                                                                       \
+    X(uint64_t, total_size)                                                                        \
+    X(uint64_t, shards_off)                                                                        \
+    X(uint64_t, heap_off)                                                                          \
+    X(uint64_t, heap_size)                                                                         \
+    X(uint64_t, stacks_off)                                                                        \
+    X(uint64_t, stats_off)                                                                         \
+    X(uint32_t, stack_cap)                                                                         \
+    X(uint64_t, frames_off)                                                                        \
+    X(uint64_t, frames_size)                                                                       \
+    X(uint64_t, modules_off)                                                                       \
+    X(uint64_t, marks_off)                                                                         \
+    X(uint64_t, thread_slots_off)
+
+#define CH_SHM_LAYOUT_MEMBER(T, f) T f;
+typedef struct ch_shm_layout {
+    CH_SHM_LAYOUT_FIELDS(CH_SHM_LAYOUT_MEMBER)
+} ch_shm_layout;
+#undef CH_SHM_LAYOUT_MEMBER
+
+static inline void ch_shm_layout_get(ch_shm_layout *l, const ch_shm_header *h)
 {
-    ch_shm_header keep = *h;
+#define CH_SHM_LAYOUT_GET(T, f) l->f = h->f;
+    CH_SHM_LAYOUT_FIELDS(CH_SHM_LAYOUT_GET)
+#undef CH_SHM_LAYOUT_GET
+}
+
+static inline void ch_shm_layout_put(ch_shm_header *h, const ch_shm_layout *l)
+{
+#define CH_SHM_LAYOUT_PUT(T, f) h->f = l->f;
+    CH_SHM_LAYOUT_FIELDS(CH_SHM_LAYOUT_PUT)
+#undef CH_SHM_LAYOUT_PUT
+}
+
+/*
+ * Empties the header for a new program image (after an execve in the
+ * target): keeps `layout` and the launcher's settings, drops everything the
+ * agent wrote. The regions themselves (from shards_off to the end) must be
+ * zeroed by the caller, by punching a hole in the memfd. Valid only while
+ * no thread writes the record. The launcher passes the layout it made (at
+ * the exec stop, whatever the old image wrote over it); a new image's agent
+ * whose launcher is not tracing passes the one it validated.
+ */
+static inline void ch_shm_forget(ch_shm_header *h, const ch_shm_layout *layout)
+{
+    ch_shm_layout l = *layout; /* may be read from h itself */
+    int32_t pid = h->target_pid;
+    uint32_t epoch = h->epoch, options = h->options;
+    uint64_t rate = h->sample_rate;
     __builtin_memset(h, 0, sizeof *h);
-    h->magic = keep.magic;
-    h->version = keep.version;
-    h->header_size = keep.header_size;
-    h->total_size = keep.total_size;
-    h->target_pid = keep.target_pid;
-    h->epoch = keep.epoch;
-    h->sample_rate = keep.sample_rate;
-    h->options = keep.options;
-    h->shards_off = keep.shards_off;
-    h->heap_off = keep.heap_off;
-    h->heap_size = keep.heap_size;
-    h->stacks_off = keep.stacks_off;
-    h->stats_off = keep.stats_off;
-    h->stack_cap = keep.stack_cap;
-    h->frames_off = keep.frames_off;
-    h->frames_size = keep.frames_size;
-    h->modules_off = keep.modules_off;
-    h->marks_off = keep.marks_off;
-    h->thread_slots_off = keep.thread_slots_off;
+    ch_shm_layout_put(h, &l);
+    h->target_pid = pid;
+    h->epoch = epoch;
+    h->sample_rate = rate;
+    h->options = options;
 }
 
 /*

@@ -150,8 +150,11 @@ static void forget_previous_image(ch_shm_header *h, int fd)
     if (!(__atomic_load_n(&h->agent_flags, __ATOMIC_ACQUIRE) & CH_AGENT_ATTACHED))
         return;
     if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)h->shards_off,
-                  (off_t)(h->total_size - h->shards_off)) == 0)
-        ch_shm_forget(h);
+                  (off_t)(h->total_size - h->shards_off)) == 0) {
+        ch_shm_layout l;
+        ch_shm_layout_get(&l, h); /* validated by map_record */
+        ch_shm_forget(h, &l);
+    }
 }
 
 /*

@@ -55,6 +55,7 @@ int ch_child_record_open(pid_t pid, int num, ch_shm *shm, char *why, size_t len)
     shm->fd = fd;
     shm->hdr = p;
     shm->size = (size_t)st.st_size;
+    ch_shm_layout_get(&shm->layout, p);
     return 0;
 }
 

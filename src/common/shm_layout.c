@@ -113,6 +113,7 @@ int ch_shm_create(ch_shm *shm, uint64_t sample_rate, uint32_t stack_cap)
     if (p == MAP_FAILED)
         goto fail;
     memcpy(p, &h, sizeof h);
+    ch_shm_layout_get(&shm->layout, &h);
     shm->fd = fd;
     shm->hdr = p;
     shm->size = off;
@@ -135,10 +136,14 @@ static int zero_region(ch_shm *shm, uint64_t off, uint64_t len)
 
 int ch_shm_reset(ch_shm *shm)
 {
-    ch_shm_header *h = shm->hdr;
-    if (zero_region(shm, h->shards_off, h->total_size - h->shards_off))
+    const ch_shm_layout *l = &shm->layout;
+    if (l->total_size != shm->size || l->shards_off > l->total_size) {
+        errno = EINVAL; /* not a record ch_shm_create made */
         return -1;
-    ch_shm_forget(h);
+    }
+    if (zero_region(shm, l->shards_off, l->total_size - l->shards_off))
+        return -1;
+    ch_shm_forget(shm->hdr, l);
     return 0;
 }
 

@@ -11,6 +11,7 @@ typedef struct ch_shm {
     int fd;             /* memfd, inheritable (no CLOEXEC) */
     ch_shm_header *hdr; /* the launcher's own MAP_SHARED view */
     size_t size;
+    ch_shm_layout layout; /* as made by ch_shm_create, or read from a validated header */
 } ch_shm;
 
 /*
@@ -27,7 +28,10 @@ void ch_shm_destroy(ch_shm *shm);
  * Empties the record for a new program image: when the target calls execve,
  * the old image's blocks, stacks and modules mean nothing in the new one.
  * Only valid while no thread of the target runs (at the exec stop). Keeps
- * the launcher's settings (pid, sample rate). Returns 0 or -1 with errno.
+ * the launcher's settings (pid, sample rate). Everything it punches and
+ * writes back comes from shm->layout, never from the header, which the old
+ * image could write: a damaged layout is put right here. Returns 0 or -1
+ * with errno.
  */
 int ch_shm_reset(ch_shm *shm);
 

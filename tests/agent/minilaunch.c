@@ -1,7 +1,7 @@
 /*
  * minilaunch: a tiny launcher to test the agent on its own.
  *
- *   minilaunch [-a AGENT] [-s SAMPLE_RATE] [-o DUMP] [-p PID] -- PROGRAM [ARGS...]
+ *   minilaunch [-a AGENT] [-s SAMPLE_RATE] [-o DUMP] [-p PID] [-d] -- PROGRAM [ARGS...]
  *
  * -p writes PID as the record's target pid instead of the child's (to test
  * that the agent stays passive in a process the record is not for).
@@ -155,8 +155,8 @@ int main(int argc, char **argv)
     const char *out = NULL;
     uint64_t rate = 1;
     long force_pid = 0;
-    int opt;
-    while ((opt = getopt(argc, argv, "+a:s:o:p:")) != -1) {
+    int opt, damage = 0;
+    while ((opt = getopt(argc, argv, "+a:s:o:p:d")) != -1) {
         if (opt == 'a')
             agent = optarg;
         else if (opt == 's')
@@ -165,6 +165,8 @@ int main(int argc, char **argv)
             out = optarg;
         else if (opt == 'p')
             force_pid = strtol(optarg, NULL, 10);
+        else if (opt == 'd')
+            damage = 1;
         else
             return 2;
     }
@@ -177,6 +179,8 @@ int main(int argc, char **argv)
         perror("minilaunch: shm");
         return 2;
     }
+    if (damage)
+        shm.hdr->thread_slots_off = 1ull << 46; /* page-aligned, far past the file */
     pid_t pid = fork();
     if (pid == 0) {
         char fdbuf[16];
@@ -191,9 +195,10 @@ int main(int argc, char **argv)
     int st;
     waitpid(pid, &st, 0);
     const char *why = ch_shm_validate(shm.hdr, shm.size);
-    if (why) {
-        fprintf(stderr, "minilaunch: %s\n", why);
-        return 2;
+    if (why) { /* the header itself is in the file: its reason can be read */
+        fprintf(stderr, "minilaunch: %s (agent: flags=%u fail=\"%.*s\")\n", why,
+                shm.hdr->agent_flags, (int)sizeof shm.hdr->fail_reason, shm.hdr->fail_reason);
+        return damage ? 3 : 2;
     }
     FILE *f = out ? fopen(out, "w") : stdout;
     if (!f) {

@@ -65,6 +65,17 @@ check c_leak_line "leaf frame is '$leaf'" [ "$leaf" = "leaf_alloc leak.c:$line" 
 check c_leak_balanced "freed blocks still live or counters off" \
     sh -c "[ $(live_total "$W/leak.dump") = 1 ] && [ $(hdr "$W/leak.dump" n_allocs) = 19 ] && [ $(hdr "$W/leak.dump" n_frees) = 18 ]"
 
+# --- a damaged header: the agent refuses it, the program runs unchanged ------
+# (The launcher writes its own layout back at each exec stop, so through the
+# CLI only a header damaged after that and before the agent attaches gets
+# here; minilaunch damages it before the exec and never puts it back.)
+out=$(run -d -- "$P/leak" 2>"$W/damaged.err")
+rc=$?
+check damaged_header_runs "exit status $rc (3: the agent refused and the program ran)" [ "$rc" = 3 ]
+check damaged_header_output "the program's output changed: '$out'" [ "$out" = "$("$P/leak")" ]
+check damaged_header_reason "$(cat "$W/damaged.err")" \
+    grep -q 'flags=2 fail="cgoheap record has a region outside the file"' "$W/damaged.err"
+
 # --- Go: C.CString, malloc in C, malloc in a C thread (two toolchains) ------
 src=$HERE/go/cstr/main.go
 l_cs=$(grep -n LEAK-CSTRING "$src" | cut -d: -f1)

@@ -5,13 +5,12 @@
  *                                file only root may read)
  *   hostile_module replace FILE  leaks, then renames FILE over its own
  *                                binary (argv[0]) before it exits
- *   hostile_module header REGION [repair]
- *                                leaks, then damages the record's header
+ *   hostile_module header REGION leaks, then damages the record's header
  *                                (REGION: thread_slots or marks moved past
- *                                the end of the file, heap misaligned) and
- *                                execs itself: the new image finds it,
- *                                prints "after: ran", leaks, exits 0; with
- *                                repair, it puts the header back first
+ *                                the end of the file, heap misaligned,
+ *                                shards over the header) and execs itself:
+ *                                the new image prints "after: ran", leaks,
+ *                                exits 0
  *   hostile_module               leaks, and exits 0
  */
 #include "cgoheap/shm.h"
@@ -59,41 +58,25 @@ static ch_shm_header *record_header(void)
     return h == MAP_FAILED ? NULL : h;
 }
 
-static int damage_header(const char *region, const char *next)
+static int damage_header(const char *region)
 {
     ch_shm_header *h = record_header();
     if (!h)
         return 2;
-    char kept[4][24];
-    /* What it changes, passed on to the next image to put back (repair_header). */
-    uint64_t v[4] = {h->thread_slots_off, h->marks_off, h->heap_off, h->heap_size};
-    for (int i = 0; i < 4; i++)
-        snprintf(kept[i], sizeof kept[i], "%llu", (unsigned long long)v[i]);
     if (strcmp(region, "thread_slots") == 0)
         h->thread_slots_off = FAR_PAST_THE_END;
     else if (strcmp(region, "marks") == 0)
         h->marks_off = FAR_PAST_THE_END;
     else if (strcmp(region, "heap") == 0)
         h->heap_off += 8, h->heap_size -= 8; /* inside the file, misaligned */
+    else if (strcmp(region, "shards") == 0)
+        h->shards_off = 0; /* inside the file, aligned: over the header itself */
     else
         return 2;
     /* No allocation from here on: this image's agent still writes through the header. */
-    char *args[] = {"hostile_module", (char *)next, kept[0], kept[1], kept[2], kept[3], NULL};
+    char *args[] = {"hostile_module", "after", NULL};
     execv("/proc/self/exe", args);
     return 2;
-}
-
-/* Puts back what damage_header changed: the launcher then reads a valid record. */
-static int repair_header(char **kept)
-{
-    ch_shm_header *h = record_header();
-    if (!h)
-        return 2;
-    h->thread_slots_off = strtoull(kept[0], NULL, 10);
-    h->marks_off = strtoull(kept[1], NULL, 10);
-    h->heap_off = strtoull(kept[2], NULL, 10);
-    h->heap_size = strtoull(kept[3], NULL, 10);
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -105,11 +88,9 @@ int main(int argc, char **argv)
         return rewrite_modules(argv[2]);
     if (argc == 3 && strcmp(argv[1], "replace") == 0)
         return rename(argv[2], argv[0]) == 0 ? 0 : 2;
-    if ((argc == 3 || argc == 4) && strcmp(argv[1], "header") == 0)
-        return damage_header(argv[2], argc == 4 ? argv[3] : "after");
-    if (argc == 6 && strcmp(argv[1], "after") == 0)
+    if (argc == 3 && strcmp(argv[1], "header") == 0)
+        return damage_header(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "after") == 0)
         return puts("after: ran") == EOF;
-    if (argc == 6 && strcmp(argv[1], "repair") == 0)
-        return puts("after: ran") == EOF || repair_header(argv + 2);
     return argc == 1 ? 0 : 2; /* alone: the leak only */
 }
