@@ -18,8 +18,8 @@
  * whose differences have at most v trailing zero bits (a few, for return
  * addresses), have the same sum for at most 2^(v-64) of the keys. Only the agent
  * hashes: the launcher reads an entry's hash just to tell used entries from
- * empty ones, and the stack table compares frames too, so the hash only has
- * to spread.
+ * empty ones. The stack table also compares a second hash of the frames, not
+ * linear in them (stacks.c, the check), and never the frames themselves.
  */
 extern uint64_t ch_stack_keys[CH_MAX_FRAMES];
 

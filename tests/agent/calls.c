@@ -7,6 +7,9 @@
  *   calls lookups  a created thread allocates from 2048 distinct stacks,
  *                  then three times from the same 2048 in scattered orders
  *                  (each a lookup of a known stack far from the last)
+ *   calls ids      a created thread leaks one block from each of 2048
+ *                  distinct stacks (neighbouring paths differ in one frame),
+ *                  then one more from each, in a scattered order
  *   calls realloc  20000 rounds of calloc, three reallocs, posix_memalign
  *   calls depths   a created thread allocates 20000 times from each of two
  *                  stacks, alternately: one call site at two depths
@@ -64,6 +67,24 @@ static void *lookups(void *unused)
     static const unsigned odd[4] = {1, 0x9e5, 0x3a7, 0x5b1};
     for (volatile int pass = 0; pass < 4; pass++) /* one call site: the same stacks each pass */
         lookup_pass(odd[pass]);
+    return NULL;
+}
+
+/* Leaks a block from path i * odd of chain for every i. */
+__attribute__((noinline)) static void leak_pass(unsigned odd)
+{
+    for (unsigned i = 0; i < 1u << DEPTH; i++)
+        if (!chain(DEPTH, (i * odd) & ((1u << DEPTH) - 1), 16))
+            exit(1);
+    __asm__ volatile("" ::: "memory");
+}
+
+static void *ids(void *unused)
+{
+    (void)unused;
+    static const unsigned odd[2] = {1, 0x9e5};
+    for (volatile int pass = 0; pass < 2; pass++) /* one call site: the same stacks each pass */
+        leak_pass(odd[pass]);
     return NULL;
 }
 
@@ -212,6 +233,12 @@ int main(int argc, char **argv)
             return 1;
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "ids")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, ids, NULL) || pthread_join(t, NULL))
+            return 1;
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "depths")) {
         pthread_t t;
         if (pthread_create(&t, NULL, depths, NULL) || pthread_join(t, NULL))
@@ -238,6 +265,6 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && !strcmp(argv[1], "realloc"))
         return reallocs();
-    fprintf(stderr, "usage: calls stacks|lookups|depths|tails|walks|varied|realloc\n");
+    fprintf(stderr, "usage: calls stacks|lookups|ids|depths|tails|walks|varied|realloc\n");
     return 2;
 }
