@@ -25,8 +25,14 @@
  *                  sites at random, as bench/workloads/stacks2t.c does:
  *                  a walk shares runs of frames with the previous one
  *                  (the last pass, varied_measured, is the one measured)
+ *   calls pairs    a created thread keeps 16 blocks and replaces one at
+ *                  random per step, as bench/workloads/threads.c's worker
+ *                  does: a malloc/free pair per step, every malloc from
+ *                  one stack, every block freed young by its own thread
+ *                  (2 x 8192 steps, the last pass, pairs_measured, measured)
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +196,40 @@ static void *varied(void *unused)
     return NULL;
 }
 
+static void *pair_keep[16];
+static uint64_t pair_x = 88172645463325252ull;
+
+/* 8192 malloc/free pairs. */
+__attribute__((noinline)) static void pair_pass(void)
+{
+    for (unsigned i = 0; i < 8192; i++) {
+        pair_x ^= pair_x << 13;
+        pair_x ^= pair_x >> 7;
+        pair_x ^= pair_x << 17;
+        unsigned k = (unsigned)(pair_x & 15);
+        free(pair_keep[k]);
+        pair_keep[k] = malloc(8 + (pair_x >> 32) % 120);
+    }
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The pass measured (callgrind --toggle-collect=pairs_measured). */
+__attribute__((noinline)) static void pairs_measured(void)
+{
+    pair_pass();
+    __asm__ volatile("" ::: "memory");
+}
+
+static void *pairs(void *unused)
+{
+    (void)unused;
+    pair_pass(); /* the rules cached, the memos wide */
+    pairs_measured();
+    for (unsigned k = 0; k < 16; k++)
+        free(pair_keep[k]);
+    return NULL;
+}
+
 static void *depths(void *unused)
 {
     (void)unused;
@@ -263,8 +303,14 @@ int main(int argc, char **argv)
             return 1;
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "pairs")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, pairs, NULL) || pthread_join(t, NULL))
+            return 1;
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "realloc"))
         return reallocs();
-    fprintf(stderr, "usage: calls stacks|lookups|ids|depths|tails|walks|varied|realloc\n");
+    fprintf(stderr, "usage: calls stacks|lookups|ids|depths|tails|walks|varied|pairs|realloc\n");
     return 2;
 }

@@ -312,6 +312,13 @@ cg_count() {
     callgrind_annotate --show="$2" --inclusive="$3" --threshold=100 "$1" 2>/dev/null |
         awk -v fn="$4" '$0 ~ ("src/agent/[a-z_]+[.]c:" fn " \\[") {gsub(/,/, "", $1); print $1; exit}'
 }
+# agent_ir FILE: the agent's own instructions (every function of it, self cost) in callgrind FILE.
+agent_ir() {
+    awk '/^ob=/ {ob = $0} /^fn=/ {agent = ob ~ /libcgoheap\.so/; next}
+        /^calls=/ {skip = 1; next}
+        /^[0-9+*-]/ {if (skip) {skip = 0; next} if (agent) n += $2}
+        END {print n + 0}' "$1" 2>/dev/null
+}
 if command -v valgrind >/dev/null; then
     # 2 x 2048 allocations from 2048 stacks on a created thread: each
     # interns one stack, its walk's frames with the creator's (2 x 2048; the
@@ -361,10 +368,7 @@ if command -v valgrind >/dev/null; then
     # when calloc, realloc and memalign decided in C (frame, state checks,
     # event count); 22.4 with their fast paths in entry.S.
     f=$(grep -l "^cmd: *[^ ]*/calls realloc\$" "$W"/cg.* 2>/dev/null | head -1)
-    ir=$(awk '/^ob=/ {ob = $0} /^fn=/ {agent = ob ~ /libcgoheap\.so/; next}
-        /^calls=/ {skip = 1; next}
-        /^[0-9+*-]/ {if (skip) {skip = 0; next} if (agent) n += $2}
-        END {print n + 0}' "$f" 2>/dev/null)
+    ir=$(agent_ir "$f")
     check sample_calls_cheap "${ir:-?} agent instructions for 140000 sampled calls, want under 30 per call" \
         sh -c "[ -n '$ir' ] && [ '${ir:-0}' -gt 0 ] && [ '${ir:-0}' -lt 4200000 ]"
     # Of which posix_memalign's own (20,000 calls, about 15 sampled): 46 per
@@ -434,6 +438,21 @@ if command -v valgrind >/dev/null; then
     ir=$(self_ir ch_unwind varied_measured varied)
     check walk_cost_varied "${ir:-?} instructions in ch_unwind for 8192 varied walks, want under 1550 per walk" \
         sh -c "[ '${ir:-0}' -gt 8192 ] && [ '${ir:-0}' -lt $((8192 * 1550)) ]"
+    # The agent's own instructions per malloc/free pair where every malloc
+    # comes from one stack and every block is freed young by its thread
+    # (`calls pairs`, bench/workloads/threads.c's pattern, 8192 pairs
+    # measured): 644 per pair when the walk confirmed the unchanged stack
+    # step by step through the general memo walk; 536 when a walk that
+    # repeats its memo's previous one whole is checked word by word and
+    # returns the known id (unwind.c, repeat_walk).
+    rm -f "$W"/cg.*
+    valgrind --tool=callgrind --toggle-collect=pairs_measured --compress-strings=no \
+        --trace-children=yes --callgrind-out-file="$W/cg.%p" "$P/minilaunch" -a "$AGENT" \
+        -o "$W/calls.dump" -- "$P/calls" pairs >/dev/null 2>&1
+    f=$(grep -l "^cmd: *[^ ]*/calls pairs\$" "$W"/cg.* 2>/dev/null | head -1)
+    ir=$(agent_ir "$f")
+    check pair_cost "${ir:-?} agent instructions for 8192 malloc/free pairs from one stack, want under 590 per pair" \
+        sh -c "[ '${ir:-0}' -gt 8192 ] && [ '${ir:-0}' -lt $((8192 * 590)) ]"
     # A live table that grows in place reads no slot of the new table that
     # it knows to be free (src/agent/live.c, grow_down): a list of 300k nodes
     # built then freed, under a simulated 1 MiB last level. The growth's
@@ -448,7 +467,7 @@ if command -v valgrind >/dev/null; then
     check live_grow_reads "${r:-?} last-level read misses in the growth of a 300k-node list, want 1..299999" \
         sh -c "[ -n '$r' ] && [ '${r:-0}' -gt 0 ] && [ '${r:-0}' -lt 300000 ]"
 else
-    echo "SKIP created_one_intern, walk_memo_sites, sample_realloc_fast, sample_calls_cheap, stack_lookup_lines, stack_lookup_frames, created_tail_kept, walk_cost, walk_cost_varied, live_grow_reads: valgrind not installed"
+    echo "SKIP created_one_intern, walk_memo_sites, sample_realloc_fast, sample_calls_cheap, stack_lookup_lines, stack_lookup_frames, created_tail_kept, walk_cost, walk_cost_varied, pair_cost, live_grow_reads: valgrind not installed"
 fi
 
 # --- cost per malloc/free pair (20-deep chain, -O2) ------------------------------
