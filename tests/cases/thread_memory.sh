@@ -3,9 +3,10 @@
 # threads alive at once, each making 100 malloc/free pairs from two call
 # sites). The cost per thread is the slope between 100 and 500 threads of
 # the program's VmRSS under cgoheap, less the native slope: the record's
-# and the agent's fixed costs cancel out. About 12 KiB: one page of the
-# thread's record slot, one of its rule cache, one of a
-# walk memo (47 KiB when each spread over the whole region).
+# and the agent's fixed costs cancel out. 7-8 KiB (250 runs, load up to
+# 12): one page of the thread's record slot and one of its rule cache and
+# walk memo (47 KiB when each spread over the whole region, 15-16 KiB
+# before a thread start touched one page of its cache).
 # Every run is bounded. While the rule cache had one way, 8 runs in 100
 # measured 22-37 KiB (and 6 runs 6-9 KiB, the 100-thread run hit): two
 # return addresses every walk looks up that ASLR put on the same entry
