@@ -279,13 +279,16 @@ int ch_cfi_rule(uint64_t pc, ch_rule *out)
         return 1;
     memset(out, 0, sizeof *out);
     out->pc = pc;
-    if (ch_module_find(target, &m) && m.eh_hdr) {
+    int found = ch_module_find(target, &m);
+    if (found && m.eh_hdr) {
         const uint8_t *fde = ch_find_fde(&m, target);
         if (fde)
             kind = rule_for_fde(&m, fde, target, out);
     }
     if (kind != CH_RULE_CFI)
         out->flags = (uint8_t)kind;
+    if (found == CH_MOD_UNSURE)
+        return 0; /* right for this walk; the next one looks again */
     if (!ch_g.exact)
         ch_rules_shared_put(out, gen);
     return 1;

@@ -29,6 +29,7 @@
 
 typedef struct mod_table {
     uint32_t n;
+    unsigned long long adds, subs; /* the loader's counters when it was scanned */
     ch_mod mods[CH_MAX_MODULES];
 } mod_table;
 
@@ -187,8 +188,12 @@ static int same_module(const ch_module_entry *o, const ch_module_entry *e)
                                          !memcmp(o->build_id, e->build_id, e->build_id_len));
 }
 
-/* Appends to the shm table unless a loaded entry for it is there. Caller holds rescan_lock. */
-static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m)
+/*
+ * Appends to the shm table unless a loaded entry for it is there. `scan`: a
+ * rescan's, under rescan_lock, which notes the entry as found; else a lookup
+ * of a thread's own (ch_module_find), which only makes sure it is there.
+ */
+static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m, int scan)
 {
     ch_shm_header *h = ch_g.hdr;
     ch_module_entry e;
@@ -203,7 +208,7 @@ static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m)
     uint32_t n = h->n_modules;
     for (uint32_t i = 0; i < n; i++) {
         if (same_module(&ch_g.modules[i], &e)) {
-            seen[i] = 1;
+            seen[i] |= (uint8_t)scan;
             ch_spin_unlock(&h->module_lock);
             return;
         }
@@ -211,7 +216,7 @@ static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m)
     if (n < CH_MAX_MODULES) {
         e.loaded_after = (uint32_t)__atomic_load_n(&h->n_stacks, __ATOMIC_ACQUIRE);
         ch_g.modules[n] = e;
-        seen[n] = 1;
+        seen[n] = (uint8_t)scan;
         /* Release: a reader that sees n+1 sees the whole entry. */
         __atomic_store_n(&h->n_modules, n + 1, __ATOMIC_RELEASE);
     }
@@ -285,7 +290,7 @@ static int scan_cb(struct dl_phdr_info *info, size_t size, void *data)
         return 0;
     if (m != &past)
         scratch.n++;
-    publish_shm_module(info, m);
+    publish_shm_module(info, m, 1);
     return 0;
 }
 
@@ -314,6 +319,8 @@ static void rescan(void)
         __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_RELEASE);
     }
     sort_scratch();
+    scratch.adds = seen_adds;
+    scratch.subs = seen_subs;
     __atomic_fetch_add(&seq, 1, __ATOMIC_ACQ_REL); /* odd: readers retry */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     memcpy(&published, &scratch, offsetof(mod_table, mods) + scratch.n * sizeof(ch_mod));
@@ -336,17 +343,27 @@ static int adds_cb(struct dl_phdr_info *info, size_t size, void *data)
     return 1; /* the counters are the same in every entry: stop after the first */
 }
 
-void ch_modules_refresh(void)
+/* Rescans if the loader's counters moved since the last scan; v gets them. */
+static void refresh(unsigned long long v[2])
 {
-    unsigned long long v[2] = {0, 0};
+    v[0] = v[1] = 0;
     dl_iterate_phdr(adds_cb, v);
     if (v[0] != __atomic_load_n(&seen_adds, __ATOMIC_RELAXED) ||
         v[1] != __atomic_load_n(&seen_subs, __ATOMIC_RELAXED))
         rescan();
 }
 
-/* Seqlock read of the entry containing pc. Returns 1 and copies it, 0 if none. */
-static int lookup(uint64_t pc, ch_mod *out)
+void ch_modules_refresh(void)
+{
+    unsigned long long v[2];
+    refresh(v);
+}
+
+/*
+ * Seqlock read of the entry containing pc. Returns 1 and copies it, 0 if
+ * none; counts gets the loader's counters of the snapshot read, if not NULL.
+ */
+static int lookup(uint64_t pc, ch_mod *out, unsigned long long counts[2])
 {
     for (;;) {
         uint32_t s1 = __atomic_load_n(&seq, __ATOMIC_ACQUIRE);
@@ -369,18 +386,53 @@ static int lookup(uint64_t pc, ch_mod *out)
             memcpy(out, &published.mods[lo - 1], sizeof *out);
             found = 1;
         }
+        if (counts) {
+            counts[0] = published.adds;
+            counts[1] = published.subs;
+        }
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&seq, __ATOMIC_RELAXED) == s1)
             return found;
     }
 }
 
+typedef struct find_ctx {
+    uint64_t pc;
+    ch_mod *out;
+    int found;
+} find_ctx;
+
+static int find_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    find_ctx *f = data;
+    describe(info, f->out);
+    f->found = f->pc >= f->out->start && f->pc < f->out->end;
+    if (f->found) /* before the walk's stack is recorded: its frames' module must be in shm */
+        publish_shm_module(info, f->out, 0);
+    return f->found;
+}
+
 int ch_module_find(uint64_t pc, ch_mod *out)
 {
     if (__atomic_load_n(&scanned_gen, __ATOMIC_ACQUIRE) != ch_modules_gen())
         rescan(); /* a dlclose happened: drop unloaded modules before any CFI read */
-    if (lookup(pc, out))
+    if (lookup(pc, out, NULL))
         return 1;
-    ch_modules_refresh();
-    return lookup(pc, out);
+    unsigned long long now[2], scanned[2];
+    refresh(now);
+    if (lookup(pc, out, scanned))
+        return 1;
+    if (scanned[0] == now[0] && scanned[1] == now[1])
+        return 0; /* the snapshot holds every object loaded before this walk: pc is in none */
+    /*
+     * Another thread's rescan is not published yet (ours found the lock
+     * taken): its snapshot may be the one that holds pc. Seen: a thread
+     * calling into a library just dlopened while another rescanned got "no
+     * CFI" for its return addresses, and its rule caches kept that until the
+     * next dlclose, every stack through the library walked by frame pointer.
+     */
+    find_ctx f = {pc, out, 0};
+    dl_iterate_phdr(find_cb, &f);
+    return f.found ? CH_MOD_UNSURE : 0;
 }

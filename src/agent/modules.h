@@ -24,8 +24,12 @@ void ch_modules_init(void);
 
 /*
  * Finds the module containing pc and copies it to *out. Rescans the loaded
- * objects if pc is in none (a dlopen since the last scan). Returns 0 if none.
+ * objects if pc is in none (a dlopen since the last scan). Returns 1 if
+ * found, 0 if none, CH_MOD_UNSURE if found only by a lookup of its own
+ * while another thread's rescan was not published: what is read from the
+ * module is right, but must not be cached (the snapshot may lack it yet).
  */
+#define CH_MOD_UNSURE 2
 int ch_module_find(uint64_t pc, ch_mod *out);
 
 /* True if [p, p+len) lies inside one readable segment of m: CFI reads never fault. */
