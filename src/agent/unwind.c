@@ -761,9 +761,15 @@ static __attribute__((noinline)) void memo_walk(ch_thread *t, ch_walk_memo *m, c
     uint64_t pc = __atomic_load_n(&start->pc, __ATOMIC_RELAXED);
     uint64_t sp = __atomic_load_n(&start->sp, __ATOMIC_RELAXED);
     uint64_t bp = __atomic_load_n(&start->bp, __ATOMIC_RELAXED);
+    /*
+     * Before the initializer, whose expressions C evaluates in no set order:
+     * after a dlclose this empties the memos and sets rule_mask, which the
+     * fields below read.
+     */
+    ch_rule *cache = ch_thread_rules(t);
     const memo_ctx c = {.t = t,
                         .m = m,
-                        .cache = ch_thread_rules(t),
+                        .cache = cache,
                         .mask = t->rule_mask,
                         .old_steps = m->nsteps,
                         .old_depth = m->last_depth};
