@@ -275,21 +275,23 @@ int ch_cfi_rule(uint64_t pc, ch_rule *out)
     uint64_t target = pc - 1; /* pc is a return address: the call is before it */
     uint64_t gen = ch_modules_gen();
     int kind = CH_RULE_NOFDE;
-    if (!ch_g.exact && ch_rules_shared_get(pc, gen, out))
+    /* After the generation (modules.h): a dlclose in progress may have filled it since. */
+    int cached = !ch_g.exact && !ch_modules_unsettled();
+    if (cached && ch_rules_shared_get(pc, gen, out))
         return 1;
     memset(out, 0, sizeof *out);
     out->pc = pc;
     int found = ch_module_find(target, &m);
-    if (found && m.eh_hdr) {
+    if ((found & CH_MOD_FOUND) && m.eh_hdr) {
         const uint8_t *fde = ch_find_fde(&m, target);
         if (fde)
             kind = rule_for_fde(&m, fde, target, out);
     }
     if (kind != CH_RULE_CFI)
         out->flags = (uint8_t)kind;
-    if (found == CH_MOD_UNSURE)
+    if (found & CH_MOD_UNSURE)
         return 0; /* right for this walk; the next one looks again */
-    if (!ch_g.exact)
+    if (cached)
         ch_rules_shared_put(out, gen);
     return 1;
 }

@@ -232,9 +232,11 @@ CH_INTERPOSER void *pvalloc(size_t n)
 }
 
 /*
- * dlclose: after the real one returns, bump the module generation so rule
- * caches and the module snapshot are rebuilt before any further CFI read:
- * the unloaded module's .eh_frame is gone.
+ * dlclose: while the real one runs, walks use no cache and look modules up
+ * themselves (another thread may dlopen a library where the closed one was
+ * before it returns); after, the module generation goes up so rule caches
+ * and the module snapshot are rebuilt before any further CFI read: the
+ * unloaded module's .eh_frame is gone.
  */
 CH_INTERPOSER int dlclose(void *handle)
 {
@@ -250,6 +252,7 @@ CH_INTERPOSER int dlclose(void *handle)
             return -1;
         __atomic_store_n(&real_dlclose, fn, __ATOMIC_RELEASE);
     }
+    ch_modules_before_dlclose();
     int rc = fn(handle);
     ch_modules_after_dlclose();
     return rc;

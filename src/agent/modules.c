@@ -13,9 +13,11 @@
  * then; gone ones get unloaded_after read after the scan; the snapshot is
  * published only after both. A stack is recorded after its walk found its
  * pcs' modules in the snapshot (cfi.c looks up every pc it has no cached
- * rule for, and a dlclose empties the rule caches), so a new module's
- * stacks get ids above its loaded_after, and a gone module's stacks, all
- * recorded before its dlclose returned, ids up to its unloaded_after.
+ * rule for, and a dlclose empties the rule caches) or, while a dlclose is
+ * in progress or the snapshot is older than the last, by dl_iterate_phdr
+ * (which marks the entries the module found overlaps as gone), so a new
+ * module's stacks get ids above its loaded_after, and a gone module's
+ * stacks, all recorded while it was mapped, ids up to its unloaded_after.
  */
 #include "agent/modules.h"
 #include "agent/spin.h"
@@ -45,7 +47,7 @@ static uint8_t seen[CH_MAX_MODULES]; /* shm entries found by this rescan */
 
 /*
  * Address ranges some module left, for ch_modules_stack_hash. Appended
- * under rescan_lock (entry, then count with release); never removed.
+ * under the shm module_lock (entry, then count with release); never removed.
  */
 #define MAX_LEFT 64u
 typedef struct left_range {
@@ -56,9 +58,18 @@ static uint32_t n_left;
 static uint32_t left_overflow; /* more ranges than MAX_LEFT: every stack counts as in one */
 uint64_t ch_unload_epoch;
 
+uint32_t ch_modules_closing;
+
+void ch_modules_before_dlclose(void)
+{
+    __atomic_fetch_add(&ch_modules_closing, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_SEQ_CST);
+}
+
 void ch_modules_after_dlclose(void)
 {
-    __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_sub(&ch_modules_closing, 1, __ATOMIC_SEQ_CST);
 }
 
 int ch_mod_readable(const ch_mod *m, const void *p, uint64_t len)
@@ -188,41 +199,6 @@ static int same_module(const ch_module_entry *o, const ch_module_entry *e)
                                          !memcmp(o->build_id, e->build_id, e->build_id_len));
 }
 
-/*
- * Appends to the shm table unless a loaded entry for it is there. `scan`: a
- * rescan's, under rescan_lock, which notes the entry as found; else a lookup
- * of a thread's own (ch_module_find), which only makes sure it is there.
- */
-static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m, int scan)
-{
-    ch_shm_header *h = ch_g.hdr;
-    ch_module_entry e;
-    memset(&e, 0, sizeof e);
-    if (!module_path(info->dlpi_name, e.path, sizeof e.path))
-        return;
-    e.start = m->start;
-    e.end = m->end;
-    e.bias = m->bias;
-    take_build_id(info, m, &e);
-    ch_spin_lock(&h->module_lock);
-    uint32_t n = h->n_modules;
-    for (uint32_t i = 0; i < n; i++) {
-        if (same_module(&ch_g.modules[i], &e)) {
-            seen[i] |= (uint8_t)scan;
-            ch_spin_unlock(&h->module_lock);
-            return;
-        }
-    }
-    if (n < CH_MAX_MODULES) {
-        e.loaded_after = (uint32_t)__atomic_load_n(&h->n_stacks, __ATOMIC_ACQUIRE);
-        ch_g.modules[n] = e;
-        seen[n] = (uint8_t)scan;
-        /* Release: a reader that sees n+1 sees the whole entry. */
-        __atomic_store_n(&h->n_modules, n + 1, __ATOMIC_RELEASE);
-    }
-    ch_spin_unlock(&h->module_lock);
-}
-
 static void note_left_range(uint64_t start, uint64_t end)
 {
     uint32_t n = n_left;
@@ -237,6 +213,70 @@ static void note_left_range(uint64_t start, uint64_t end)
     __atomic_store_n(&n_left, n + 1, __ATOMIC_RELEASE);
 }
 
+/* Marks e gone: its frames are in stacks up to `stacks`. Caller holds module_lock. */
+static void entry_gone(ch_module_entry *e, uint32_t stacks)
+{
+    e->unloaded_after = stacks;
+    __atomic_store_n(&e->flags, e->flags | CH_MODULE_F_UNLOADED, __ATOMIC_RELEASE);
+    note_left_range(e->start, e->end);
+}
+
+/* After entries were marked gone (before the snapshot or stack that lacks them). */
+static void after_gone(void)
+{
+    /* Stacks walked with them hash apart from those after. */
+    __atomic_fetch_add(&ch_unload_epoch, 1, __ATOMIC_RELEASE);
+    /* Rule caches and walk memos may hold their pcs (a dlclose not seen by dlclose()). */
+    __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Appends to the shm table unless a loaded entry for it is there, and notes
+ * it as found for the rescan in progress, if any (one appended between a
+ * rescan's scan and its mark_gone must not count as gone). Called by a
+ * rescan (under rescan_lock) and by a lookup of a thread's own
+ * (ch_module_find), both from dl_iterate_phdr: the module is loaded now, so
+ * a loaded entry over any of its addresses is of a module gone, and is
+ * marked so before the caller records a stack (seen: a thread walked a
+ * library dlopened where another was before any rescan, and its stacks
+ * took the departed library's ids and name).
+ */
+static void publish_shm_module(struct dl_phdr_info *info, const ch_mod *m)
+{
+    ch_shm_header *h = ch_g.hdr;
+    ch_module_entry e;
+    memset(&e, 0, sizeof e);
+    if (!module_path(info->dlpi_name, e.path, sizeof e.path))
+        return;
+    e.start = m->start;
+    e.end = m->end;
+    e.bias = m->bias;
+    take_build_id(info, m, &e);
+    ch_spin_lock(&h->module_lock);
+    uint32_t n = h->n_modules, gone = 0, have = 0;
+    uint32_t stacks = (uint32_t)__atomic_load_n(&h->n_stacks, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < n; i++) {
+        ch_module_entry *o = &ch_g.modules[i];
+        if (same_module(o, &e)) {
+            seen[i] = 1;
+            have = 1;
+        } else if (!(o->flags & CH_MODULE_F_UNLOADED) && o->start < e.end && e.start < o->end) {
+            entry_gone(o, stacks);
+            gone++;
+        }
+    }
+    if (!have && n < CH_MAX_MODULES) {
+        e.loaded_after = stacks;
+        ch_g.modules[n] = e;
+        seen[n] = 1;
+        /* Release: a reader that sees n+1 sees the whole entry. */
+        __atomic_store_n(&h->n_modules, n + 1, __ATOMIC_RELEASE);
+    }
+    if (gone)
+        after_gone();
+    ch_spin_unlock(&h->module_lock);
+}
+
 /* Marks the shm entries this rescan did not find as gone. Caller holds rescan_lock. Returns
  * how many. */
 static uint32_t mark_gone(void)
@@ -248,9 +288,7 @@ static uint32_t mark_gone(void)
     for (uint32_t i = 0; i < n; i++) {
         ch_module_entry *e = &ch_g.modules[i];
         if (!seen[i] && !(e->flags & CH_MODULE_F_UNLOADED)) {
-            e->unloaded_after = stacks;
-            __atomic_store_n(&e->flags, e->flags | CH_MODULE_F_UNLOADED, __ATOMIC_RELEASE);
-            note_left_range(e->start, e->end);
+            entry_gone(e, stacks);
             gone++;
         }
         seen[i] = 0;
@@ -290,7 +328,7 @@ static int scan_cb(struct dl_phdr_info *info, size_t size, void *data)
         return 0;
     if (m != &past)
         scratch.n++;
-    publish_shm_module(info, m, 1);
+    publish_shm_module(info, m);
     return 0;
 }
 
@@ -312,12 +350,8 @@ static void rescan(void)
     uint64_t gen = ch_modules_gen();
     scratch.n = 0;
     dl_iterate_phdr(scan_cb, NULL);
-    if (mark_gone()) {
-        /* Before the snapshot that lacks the module: stacks walked with it hash apart. */
-        __atomic_fetch_add(&ch_unload_epoch, 1, __ATOMIC_RELEASE);
-        /* Rule caches and walk memos may hold its pcs (a dlclose not seen by dlclose()). */
-        __atomic_fetch_add(&ch_modules_generation, 1, __ATOMIC_RELEASE);
-    }
+    if (mark_gone())
+        after_gone(); /* before the snapshot that lacks the module */
     sort_scratch();
     scratch.adds = seen_adds;
     scratch.subs = seen_subs;
@@ -409,20 +443,37 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *data)
     describe(info, f->out);
     f->found = f->pc >= f->out->start && f->pc < f->out->end;
     if (f->found) /* before the walk's stack is recorded: its frames' module must be in shm */
-        publish_shm_module(info, f->out, 0);
+        publish_shm_module(info, f->out);
     return f->found;
+}
+
+/* The module of pc by dl_iterate_phdr, not by the snapshot. */
+static int find_own(uint64_t pc, ch_mod *out)
+{
+    find_ctx f = {pc, out, 0};
+    dl_iterate_phdr(find_cb, &f);
+    return CH_MOD_UNSURE | f.found;
 }
 
 int ch_module_find(uint64_t pc, ch_mod *out)
 {
-    if (__atomic_load_n(&scanned_gen, __ATOMIC_ACQUIRE) != ch_modules_gen())
+    uint64_t gen = ch_modules_gen();
+    if (__atomic_load_n(&scanned_gen, __ATOMIC_ACQUIRE) != gen)
         rescan(); /* a dlclose happened: drop unloaded modules before any CFI read */
+    /*
+     * A dlclose in progress, or a snapshot older than the last dlclose
+     * (another thread rescanning: ours found the lock taken): the snapshot
+     * may have a departed library where another is mapped now, or pointers
+     * into memory no longer mapped (a read there crashes the program).
+     */
+    if (ch_modules_unsettled() || __atomic_load_n(&scanned_gen, __ATOMIC_ACQUIRE) != gen)
+        return find_own(pc, out);
     if (lookup(pc, out, NULL))
-        return 1;
+        return CH_MOD_FOUND;
     unsigned long long now[2], scanned[2];
     refresh(now);
     if (lookup(pc, out, scanned))
-        return 1;
+        return CH_MOD_FOUND;
     if (scanned[0] == now[0] && scanned[1] == now[1])
         return 0; /* the snapshot holds every object loaded before this walk: pc is in none */
     /*
@@ -432,7 +483,5 @@ int ch_module_find(uint64_t pc, ch_mod *out)
      * CFI" for its return addresses, and its rule caches kept that until the
      * next dlclose, every stack through the library walked by frame pointer.
      */
-    find_ctx f = {pc, out, 0};
-    dl_iterate_phdr(find_cb, &f);
-    return f.found ? CH_MOD_UNSURE : 0;
+    return find_own(pc, out);
 }

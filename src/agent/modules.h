@@ -24,24 +24,41 @@ void ch_modules_init(void);
 
 /*
  * Finds the module containing pc and copies it to *out. Rescans the loaded
- * objects if pc is in none (a dlopen since the last scan). Returns 1 if
- * found, 0 if none, CH_MOD_UNSURE if found only by a lookup of its own
- * while another thread's rescan was not published: what is read from the
- * module is right, but must not be cached (the snapshot may lack it yet).
+ * objects if pc is in none (a dlopen since the last scan). Returns 0 if
+ * none, else CH_MOD_FOUND; with CH_MOD_UNSURE if the answer came from a
+ * lookup of its own (found or not), made while a dlclose is in progress,
+ * before a rescan after one, or while another thread's rescan was not
+ * published: right for this walk, but not to be cached.
  */
+#define CH_MOD_FOUND 1
 #define CH_MOD_UNSURE 2
 int ch_module_find(uint64_t pc, ch_mod *out);
 
 /* True if [p, p+len) lies inside one readable segment of m: CFI reads never fault. */
 int ch_mod_readable(const ch_mod *m, const void *p, uint64_t len);
 
-/* Generation: bumped after every dlclose; rule caches filled earlier are stale. */
+/* Generation: bumped before and after every dlclose; rule caches filled earlier are stale. */
 extern uint64_t ch_modules_generation;
 
 static inline uint64_t ch_modules_gen(void)
 {
     return __atomic_load_n(&ch_modules_generation, __ATOMIC_ACQUIRE);
 }
+
+/*
+ * dlcloses in progress. While one is, a library may be gone and another
+ * mapped where it was, its .eh_frame where the snapshot and the caches say
+ * the old one's is: walks use no cache and look modules up themselves.
+ * Read after ch_modules_gen(): a walk that saw the generation a dlclose's
+ * first bump made sees that dlclose in progress or its second bump.
+ */
+extern uint32_t ch_modules_closing;
+
+static inline int ch_modules_unsettled(void)
+{
+    return __atomic_load_n(&ch_modules_closing, __ATOMIC_ACQUIRE) != 0;
+}
+void ch_modules_before_dlclose(void);
 void ch_modules_after_dlclose(void);
 
 /*

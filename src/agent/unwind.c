@@ -671,12 +671,16 @@ static inline __attribute__((always_inline)) int general_steps(walk *w, memo_reg
     return stop;
 }
 
-/* A walk without a memo (exact mode): every step by step(). */
-static void exact_walk(ch_thread *t, uint64_t pc, uint64_t sp, uint64_t bp, ch_walk_result *out)
+/*
+ * A walk without a memo (exact mode, or while a dlclose is in progress,
+ * cache NULL): every step by step().
+ */
+static void exact_walk(ch_thread *t, ch_rule *cache, uint64_t pc, uint64_t sp, uint64_t bp,
+                       ch_walk_result *out)
 {
     ch_memo_read scratch;
     walk w;
-    walk_init(&w, t, ch_thread_rules(t), t->rule_mask, NULL, 0, 0);
+    walk_init(&w, t, cache, t->rule_mask, NULL, 0, 0);
     w.pc = pc;
     w.sp = sp;
     w.bp = bp;
@@ -767,6 +771,10 @@ static __attribute__((noinline)) void memo_walk(ch_thread *t, ch_walk_memo *m, c
      * fields below read.
      */
     ch_rule *cache = ch_thread_rules(t);
+    if (CH_UNLIKELY(ch_modules_unsettled())) { /* after ch_thread_rules' generation: modules.h */
+        exact_walk(t, NULL, pc, sp, bp, out);
+        return;
+    }
     const memo_ctx c = {.t = t,
                         .m = m,
                         .cache = cache,
@@ -847,10 +855,14 @@ static __attribute__((noinline)) void first_walk(ch_thread *t, const ch_regs *st
     uint64_t sp = __atomic_load_n(&start->sp, __ATOMIC_RELAXED);
     ch_walk_memo *m = ch_thread_memo(t, pc, sp);
     ch_stack_range_start(t, sp);
-    if (!m)
-        exact_walk(t, pc, sp, __atomic_load_n(&start->bp, __ATOMIC_RELAXED), out);
-    else
+    if (m) {
         memo_walk(t, m, start, out);
+        return;
+    }
+    ch_rule *cache = ch_thread_rules(t);
+    if (ch_modules_unsettled()) /* after ch_thread_rules' generation: modules.h */
+        cache = NULL;
+    exact_walk(t, cache, pc, sp, __atomic_load_n(&start->bp, __ATOMIC_RELAXED), out);
 }
 
 void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
@@ -878,7 +890,8 @@ void ch_unwind(ch_thread *t, const ch_regs *start, ch_walk_result *out)
         return;
     }
     ch_walk_memo *m = ch_memo_pick(t->memos, t->memo_mask, pc, sp);
-    if (CH_LIKELY(ch_memo_is(m, pc, sp)) &&
+    /* A dlclose in progress: memo_walk walks without caches (after the generation: modules.h). */
+    if (CH_LIKELY(ch_memo_is(m, pc, sp)) && !ch_modules_unsettled() &&
         repeat_walk(t, m, __atomic_load_n(&start->bp, __ATOMIC_RELAXED), out))
         return;
     memo_walk(t, m, start, out);

@@ -6,7 +6,11 @@
 # program's call_lib and walker. A rule of the other library (a stale rule
 # cache) reads a decoy return address or skips a frame; "no CFI" cached for
 # a library whose rescan another thread had not published walks by frame
-# pointer and loses call_lib (seen: 2-8 such stacks in every run). RUNS
+# pointer and loses call_lib (seen: 2-8 such stacks in every run). In race
+# mode a thread may dlopen one library where the other was while the
+# dlclose that unmapped it has not returned: walks then must use no cached
+# rule and no snapshot (seen: 5 runs in 100 with a frame stepped by the
+# other library's rule, or a stack under the other library's id). RUNS
 # (default 6) runs per mode, under `cgoheap run`.
 # timeout: 600
 . "$ROOT/tests/lib.sh"
@@ -62,15 +66,19 @@ check_report() {
 }
 
 for mode in swap race; do
+    all_reuses=0
     for i in $(seq "${RUNS:-6}"); do
         "$CGOHEAP" run -- "$bin" "$WORK/dlswap_1.so" "$WORK/dlswap_2.so" $threads $rounds $mode \
             </dev/null >"$WORK/out" 2>"$WORK/report" || fail "$mode run $i: cgoheap run failed"
         reuses=$(awk '$1 == "reuses" {print $2}' "$WORK/out")
-        [ "${reuses:-0}" -gt 0 ] || fail "$mode run $i: no library was loaded where the other had been"
+        all_reuses=$((all_reuses + ${reuses:-0}))
         set -- $(check_report "$WORK/report" 2>"$WORK/bad")
         [ "$2" = 0 ] || { cat "$WORK/bad" >&2; fail "$mode run $i: $2 loss records with a wrong stack"; }
         want=$((threads * rounds / 4))
         [ "$1" = "$want" ] || fail "$mode run $i: $1 blocks through swap_alloc and call_lib, want $want"
         echo "$mode run $i: reuses $reuses, $1 blocks with right stacks"
     done
+    # A loaded machine can keep one run of race mode from swapping at all (seen: reuses 0 in
+    # one run of 8, the others 4-24); the stacks are checked in every run all the same.
+    [ "$all_reuses" -gt 0 ] || fail "$mode: no library was loaded where the other had been in any run"
 done
